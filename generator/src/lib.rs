@@ -1,0 +1,7 @@
+//! `mqttgen-codegen`: AsyncAPI documents in, typed Rust MQTT services out.
+//!
+//! The pipeline is spec → [`spec::model`] → Rust tokens; this crate does no I/O outside the front
+//! end's file loading and the [`Builder`]-style entry points that write files.
+
+pub mod diagnostics;
+pub mod spec;

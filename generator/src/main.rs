@@ -1,0 +1,6 @@
+//! The `mqttgen` command line.
+
+fn main() {
+    eprintln!("mqttgen: no commands yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,1 @@
+//! The `mqttgen` runtime: generated services run on this crate.
