@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub type FileId = usize;
 
 /// Where a node sits: a file and a JSON pointer inside it (`""` is the file's root).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId {
     /// The file the node was read from.
     pub file: FileId,
