@@ -4,4 +4,6 @@
 //! end's file loading and the [`Builder`]-style entry points that write files.
 
 pub mod diagnostics;
+pub mod output;
 pub mod spec;
+pub mod types;
