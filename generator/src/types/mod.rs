@@ -1,0 +1,296 @@
+//! Payload and headers types from the JSON Schemas of a [`Document`] (issue #4).
+//!
+//! [`generate_types`] is pure: a document in, tokens and facts out, no I/O. Stages, one module
+//! each:
+//! 1. [`resolver`] bundles every referenced schema and every inline payload/headers schema into
+//!    one list of uniquely named definitions (names from [`names`]);
+//! 2. [`preprocess`] rewrites each schema into what typify handles (its table lists every rule);
+//! 3. [`typify_engine`] runs typify (pinned `=0.8.0`), turning panics and errors into warnings and
+//!    falling back to `serde_json::Value` per schema;
+//! 4. [`postprocess`] gives string-enum variants readable names and keeps timestamp offsets;
+//! 5. [`examples`] turns message examples into round-trip tests.
+//!
+//! # Placing the output
+//! [`GeneratedTypes::tokens`] is a module body: it starts with inner attributes (`#![allow]`), so
+//! it must be the whole body of a module, e.g. `pub mod types { #tokens }`, or a file of its own.
+//! [`GeneratedTypes::example_tests`] goes into the same module (it refers to `super::<Type>`).
+//! Every path in the output is fully qualified (`::serde::Deserialize`, `::std::string::String`),
+//! so nothing depends on the user's imports. Type names never shadow the prelude (`Result` →
+//! `ResultType`, see [`names`]).
+//!
+//! # Wire forms
+//! - Integers are sized from `minimum`/`maximum` (`0..=100` → `u8`, `-5..=1000` → `i16`,
+//!   `minimum: 0` → `u64`, `minimum: 1` → `NonZeroU64`-style; otherwise `i64`); `format: int32`
+//!   etc. are honoured. Numbers are `f64` (`f32` for `format: float`).
+//! - Integer enums are newtypes over the integer whose `Deserialize`/`TryFrom` reject values
+//!   outside the enum: they travel as JSON numbers. String enums are Rust enums with
+//!   `#[serde(rename)]` per value, so `""`, `"true"`, `V1.0`, `°C`, `ui-mode` all round-trip.
+//! - A required property that may be `null` is `Option<T>` that is always serialised (`null`);
+//!   an optional property is `Option<T>` skipped when `None`.
+//! - `additionalProperties: <schema>` next to `properties` is a `#[serde(flatten)]` map of the
+//!   extra members; alone it is a map; `false` denies unknown members.
+//! - `oneOf`/`anyOf` whose variants each have a constant property (`const`, a one-value `enum`,
+//!   or an AsyncAPI/OpenAPI `discriminator`, with or without `mapping`) is an internally tagged
+//!   enum (`#[serde(tag = "...")]`); other unions are `#[serde(untagged)]` enums, decoded by
+//!   trying the variants in order (first match wins). `allOf` is merged into one struct.
+//! - Tuples (`items: [..]`, `prefixItems`) are Rust tuples; recursive types are boxed; `default`s
+//!   fill missing members on decoding.
+//! - Formats: `date-time` → `chrono::DateTime<FixedOffset>`, `date` → `chrono::NaiveDate`,
+//!   `uuid` → `uuid::Uuid`, `ipv4`/`ipv6` → `std::net::Ipv4Addr`/`Ipv6Addr`. `time`, `uri`,
+//!   `email` and `hostname` stay `String`: chrono's `NaiveTime` rejects RFC 3339 offsets and
+//!   `url::Url` rewrites what it parses, so neither would give back the bytes that were sent.
+//!
+//! # Constraints enforced on decoding and construction
+//! - Enforced: `pattern`, `minLength`, `maxLength` (string newtypes with `TryFrom`/`FromStr` and a
+//!   validating `Deserialize`), enum membership (string and integer enums), integer width and
+//!   `minimum: 1` (via the chosen integer type), tuple and fixed-size array lengths,
+//!   `additionalProperties: false`, required members.
+//! - Not enforced: other numeric ranges, `multipleOf`, `minItems`/`maxItems` (other than fixed
+//!   lengths), `uniqueItems` (a `Vec`), `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`,
+//!   `contains`, `propertyNames`, `dependencies`.
+//!
+//! # Payloads that are not JSON
+//! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
+//! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`], a message without
+//! payload is [`PayloadType::Empty`].
+
+pub mod examples;
+pub mod names;
+pub mod payload;
+pub mod postprocess;
+pub mod preprocess;
+pub mod resolver;
+pub mod typify_engine;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::Document;
+use payload::PayloadKind;
+
+/// Options for [`generate_types`].
+#[derive(Clone, Debug)]
+pub struct TypeSettings {
+    /// Generate [`GeneratedTypes::example_tests`] from message examples (default `true`).
+    pub example_tests: bool,
+}
+
+impl Default for TypeSettings {
+    fn default() -> Self {
+        TypeSettings {
+            example_tests: true,
+        }
+    }
+}
+
+/// Everything generated for a document's payloads and headers.
+#[derive(Clone, Debug, Default)]
+pub struct GeneratedTypes {
+    /// All type definitions, as a module body (see the module docs on placing it).
+    pub tokens: TokenStream,
+    /// Per message, same index as [`Document::messages`].
+    pub messages: Vec<MessageTypes>,
+    /// The crates the generated code uses, for the generated `Cargo.toml`.
+    pub dependencies: CrateUses,
+    /// `#[cfg(test)] mod message_examples { ... }` (empty when there are no examples); goes into
+    /// the same module as [`GeneratedTypes::tokens`].
+    pub example_tests: TokenStream,
+    /// Warnings (fallbacks to `serde_json::Value`, raw-byte payloads, unresolved refs).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The Rust types of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageTypes {
+    /// How the payload is typed.
+    pub payload: PayloadType,
+    /// The headers type (an item of the types module), if the message declares headers.
+    pub headers: Option<syn::Ident>,
+}
+
+/// How a payload is typed on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PayloadType {
+    /// JSON, decoded into this type (an item of the types module; refer to it as
+    /// `types::#ident` from outside).
+    Json(syn::Ident),
+    /// UTF-8 text (`text/*` content types): `::std::string::String`.
+    Text,
+    /// Raw bytes: non-JSON-Schema formats (Avro, Protobuf, ...) and binary content types.
+    Bytes,
+    /// No payload declared.
+    Empty,
+}
+
+/// Which optional crates the generated code uses (`serde` and `serde_json` always).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CrateUses {
+    /// `chrono` (`date-time`, `date`).
+    pub chrono: bool,
+    /// `uuid` (`format: uuid`).
+    pub uuid: bool,
+    /// `regress` (`pattern`).
+    pub regress: bool,
+}
+
+/// One dependency line of a generated `Cargo.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CrateDependency {
+    /// Crate name.
+    pub name: &'static str,
+    /// Version requirement.
+    pub version: &'static str,
+    /// Features to enable.
+    pub features: &'static [&'static str],
+}
+
+impl CrateDependency {
+    /// The `name = { version = "...", features = [...] }` line for `[dependencies]`.
+    pub fn toml_line(&self) -> String {
+        if self.features.is_empty() {
+            format!("{} = \"{}\"", self.name, self.version)
+        } else {
+            let features: Vec<String> = self.features.iter().map(|f| format!("\"{f}\"")).collect();
+            format!(
+                "{} = {{ version = \"{}\", features = [{}] }}",
+                self.name,
+                self.version,
+                features.join(", ")
+            )
+        }
+    }
+}
+
+impl CrateUses {
+    /// The dependencies, `serde` and `serde_json` first, then only the optional crates used.
+    pub fn dependencies(&self) -> Vec<CrateDependency> {
+        let mut out = vec![
+            CrateDependency {
+                name: "serde",
+                version: "1",
+                features: &["derive"],
+            },
+            CrateDependency {
+                name: "serde_json",
+                version: "1",
+                features: &[],
+            },
+        ];
+        if self.chrono {
+            out.push(CrateDependency {
+                name: "chrono",
+                version: "0.4",
+                features: &["serde"],
+            });
+        }
+        if self.uuid {
+            out.push(CrateDependency {
+                name: "uuid",
+                version: "1",
+                features: &["serde"],
+            });
+        }
+        if self.regress {
+            out.push(CrateDependency {
+                name: "regress",
+                version: "0.12",
+                features: &[],
+            });
+        }
+        out
+    }
+
+    fn scan(tokens: &TokenStream) -> CrateUses {
+        let text = tokens.to_string();
+        CrateUses {
+            chrono: text.contains(":: chrono ::"),
+            uuid: text.contains(":: uuid ::"),
+            regress: text.contains(":: regress ::"),
+        }
+    }
+}
+
+/// Lints typify's output trips, allowed for the generated module only:
+/// - `clippy::derivable_impls`, `clippy::large_enum_variant`, `clippy::enum_variant_names`,
+///   `clippy::clone_on_copy`, `clippy::needless_lifetimes`, `clippy::doc_lazy_continuation`,
+///   `clippy::to_string_trait_impl`, `clippy::redundant_closure_call`,
+///   `clippy::upper_case_acronyms`, `clippy::too_many_arguments`: style of typify's templates
+///   and of names that come from the document;
+/// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed.
+fn module_attributes() -> TokenStream {
+    quote! {
+        #![allow(
+            clippy::derivable_impls,
+            clippy::large_enum_variant,
+            clippy::enum_variant_names,
+            clippy::clone_on_copy,
+            clippy::needless_lifetimes,
+            clippy::doc_lazy_continuation,
+            clippy::to_string_trait_impl,
+            clippy::redundant_closure_call,
+            clippy::upper_case_acronyms,
+            clippy::too_many_arguments
+        )]
+    }
+}
+
+/// Generates the payload and headers types of `doc` (see the module docs).
+pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
+    let bundle = resolver::bundle(doc);
+    let mut diagnostics = bundle.diagnostics;
+    let engine = typify_engine::generate(&bundle.definitions, &[]);
+    diagnostics.extend(engine.diagnostics);
+    let body = postprocess::postprocess(engine.tokens);
+    let dependencies = CrateUses::scan(&body);
+
+    let messages: Vec<MessageTypes> = bundle
+        .messages
+        .iter()
+        .map(|slots| MessageTypes {
+            payload: match &slots.payload {
+                PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
+                PayloadKind::Text => PayloadType::Text,
+                PayloadKind::Bytes => PayloadType::Bytes,
+                PayloadKind::Empty => PayloadType::Empty,
+            },
+            headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
+        })
+        .collect();
+
+    let example_tests = if settings.example_tests {
+        let targets: Vec<examples::MessageExampleTarget<'_>> = bundle
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(index, slots)| examples::MessageExampleTarget {
+                message: index,
+                payload_type: match &slots.payload {
+                    PayloadKind::Json(name) => Some(name.as_str()),
+                    _ => None,
+                },
+                payload_is_text: slots.payload == PayloadKind::Text,
+                headers_type: slots.headers.as_deref(),
+            })
+            .collect();
+        examples::example_tests(doc, &targets, dependencies.chrono)
+    } else {
+        TokenStream::new()
+    };
+
+    let attributes = module_attributes();
+    GeneratedTypes {
+        tokens: quote! { #attributes #body },
+        messages,
+        dependencies,
+        example_tests,
+        diagnostics,
+    }
+}
+
+/// Formats a token stream as a Rust file with prettyplease (parsed with `syn` first, so invalid
+/// tokens give a `syn::Error` instead of bad text).
+pub fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
+    let file = syn::parse2::<syn::File>(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}

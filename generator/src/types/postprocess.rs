@@ -1,0 +1,164 @@
+//! Edits typify's output where typify is correct but not what our users need.
+//!
+//! - String-enum variants get readable names from their wire values (typify turns `ui-mode` into
+//!   `UiXmode`, `°C` into `Xc` and `""` into `X`; we give `UiMode`, `DegreeC`, `Empty`). The
+//!   `#[serde(rename)]` that carries the wire value is untouched, so the wire form is the same.
+//! - `date-time` becomes `chrono::DateTime<chrono::FixedOffset>` instead of `DateTime<Utc>`, so a
+//!   decoded timestamp keeps the offset it was sent with and re-encodes to the same instant and
+//!   offset.
+
+use std::collections::{BTreeMap, HashMap};
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::visit_mut::{self, VisitMut};
+
+use super::names::{variant_name, NameSet};
+
+/// Applies the edits; returns the input unchanged if it does not parse (it always should).
+pub fn postprocess(tokens: TokenStream) -> TokenStream {
+    let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+        return tokens;
+    };
+    let renames = collect_variant_renames(&file);
+    let mut editor = Editor {
+        renames,
+        current_impl: None,
+    };
+    editor.visit_file_mut(&mut file);
+    file.into_token_stream()
+}
+
+/// The `rename` value of a `#[serde(rename = "...")]` attribute, if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                found = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+/// enum name → (typify variant name → readable variant name), only where they differ.
+fn collect_variant_renames(file: &syn::File) -> HashMap<String, BTreeMap<String, String>> {
+    let mut renames = HashMap::new();
+    for item in &file.items {
+        let syn::Item::Enum(item) = item else {
+            continue;
+        };
+        let mut taken = NameSet::new();
+        let mut wanted = Vec::new();
+        for variant in &item.variants {
+            let current = variant.ident.to_string();
+            match (&variant.fields, serde_rename(&variant.attrs)) {
+                (syn::Fields::Unit, Some(wire)) => {
+                    wanted.push((current, Some(variant_name(&wire))))
+                }
+                _ => {
+                    taken.reserve(&current);
+                    wanted.push((current, None));
+                }
+            }
+        }
+        let mut map = BTreeMap::new();
+        for (current, readable) in wanted {
+            if let Some(readable) = readable {
+                let name = taken.claim(&readable);
+                if name != current {
+                    map.insert(current, name);
+                }
+            }
+        }
+        if !map.is_empty() {
+            renames.insert(item.ident.to_string(), map);
+        }
+    }
+    renames
+}
+
+struct Editor {
+    renames: HashMap<String, BTreeMap<String, String>>,
+    current_impl: Option<String>,
+}
+
+impl VisitMut for Editor {
+    fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
+        if let Some(map) = self.renames.get(&item.ident.to_string()) {
+            for variant in &mut item.variants {
+                if let Some(new) = map.get(&variant.ident.to_string()) {
+                    variant.ident = syn::Ident::new(new, variant.ident.span());
+                }
+            }
+        }
+        visit_mut::visit_item_enum_mut(self, item);
+    }
+
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let previous = self.current_impl.take();
+        if let syn::Type::Path(path) = item.self_ty.as_ref() {
+            self.current_impl = path.path.segments.last().map(|s| s.ident.to_string());
+        }
+        visit_mut::visit_item_impl_mut(self, item);
+        self.current_impl = previous;
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let idents: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if idents == ["chrono", "offset", "Utc"] {
+            *path = syn::parse_quote!(::chrono::FixedOffset);
+            return;
+        }
+        let n = idents.len();
+        if n >= 2 {
+            let owner = if idents[n - 2] == "Self" {
+                self.current_impl.clone()
+            } else {
+                Some(idents[n - 2].clone())
+            };
+            if let Some(new) = owner
+                .and_then(|o| self.renames.get(&o))
+                .and_then(|m| m.get(&idents[n - 1]))
+            {
+                let last = path.segments.last_mut().expect("n >= 2");
+                last.ident = syn::Ident::new(new, last.ident.span());
+            }
+        }
+        visit_mut::visit_path_mut(self, path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn variants_are_renamed_everywhere() {
+        let out = postprocess(quote! {
+            pub enum Unit {
+                #[serde(rename = "°C")]
+                Xc,
+                #[serde(rename = "")]
+                X,
+            }
+            impl Unit {
+                fn f(&self) -> &str { match *self { Self::Xc => "°C", Self::X => "" } }
+            }
+            fn g() -> Unit { Unit::Xc }
+            pub struct T(::chrono::DateTime<::chrono::offset::Utc>);
+        })
+        .to_string();
+        assert!(out.contains("DegreeC"), "{out}");
+        assert!(out.contains("Self :: Empty"), "{out}");
+        assert!(out.contains("Unit :: DegreeC"), "{out}");
+        assert!(!out.contains("Xc"), "{out}");
+        assert!(out.contains(":: chrono :: FixedOffset"), "{out}");
+    }
+}

@@ -1,0 +1,758 @@
+//! Rewrites one schema into the JSON Schema dialect typify 0.8 handles well, keeping wire meaning.
+//!
+//! | Input | Output | Why |
+//! |---|---|---|
+//! | canonical `$ref` (`0#/components/schemas/X`) | `#/definitions/X` | typify only follows local refs |
+//! | `$ref` with sibling keywords | `allOf: [ref, siblings]` (annotations alone are dropped) | typify ignores siblings |
+//! | OpenAPI `nullable: true` | `type: [t, "null"]`, `null` added to `enum`, or `anyOf: [s, null]` | typify ignores `nullable` |
+//! | `discriminator` (string or `{propertyName, mapping}`) on `oneOf`/`anyOf` | every variant gets the tag property as a single-value enum | typify tags an enum when each variant has a constant property, and ignores `discriminator` |
+//! | `const: v` | `enum: [v]` (+ inferred `type`) | typify maps a bare `const` to `serde_json::Value` |
+//! | `enum` without `type` | `type` inferred from the values | clearer types |
+//! | `type: integer` with `minimum`/`maximum` and no `format` | the narrowest `format` (`uint8`, `int16`, ...) | typify only narrows on exact bounds |
+//! | `format` on numbers other than `float`, unknown formats on integers | dropped | typify errors or ignores them |
+//! | `format: time`, `uri`, `email`, `hostname`, ... on strings | dropped (a `String`) | no type that round-trips the exact text |
+//! | tuple `items: [a]` (one schema, no length bounds) | `items: a` | it means "a list of a" in practice |
+//! | tuple `items: [a, b, ..]` / 2020-12 `prefixItems` | fixed tuple (`minItems = maxItems = n`) unless more items are allowed by an explicit `additionalItems`/`items` schema, then a list of any value | typify needs equal bounds for tuples |
+//! | `minItems = maxItems > 32` | bounds dropped (a `Vec`) | serde implements arrays only up to 32 |
+//! | draft-04 boolean `exclusiveMinimum`/`exclusiveMaximum` | numeric form | schemars 0.8 rejects booleans |
+//! | draft-03 `required: true` on a property | added to the parent's `required` | |
+//! | `$id`, `$schema`, `$comment`, `example(s)`, `x-*`, `definitions`/`$defs`, `if`/`then`/`else`, `not`, `contains`, `dependencies`, `propertyNames`, unknown keywords | dropped | annotations, or constraints typify panics on (these are not enforced) |
+
+use serde_json::{json, Map, Value};
+
+/// How the pre-processor sees the rest of the bundle.
+pub trait RefLookup {
+    /// The definition name for a canonical ref (`"0#/components/schemas/X"`), if known.
+    fn definition_name(&self, canonical: &str) -> Option<String>;
+    /// The raw (not yet pre-processed) schema a canonical ref points at.
+    fn raw_schema(&self, canonical: &str) -> Option<Value>;
+}
+
+/// Pre-processes `schema`; `notes` collects problems worth a warning (e.g. unresolved refs).
+pub fn preprocess(schema: &Value, refs: &dyn RefLookup, notes: &mut Vec<String>) -> Value {
+    let mut pass = Pass {
+        refs,
+        notes,
+        depth: 0,
+    };
+    pass.schema(schema)
+}
+
+/// Keywords kept as they are (after their subschemas are processed).
+const KEPT: &[&str] = &[
+    "type",
+    "enum",
+    "format",
+    "title",
+    "description",
+    "default",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "$ref",
+    "deprecated",
+];
+
+/// Keywords that only annotate; a `$ref` next to only these stays a plain `$ref`.
+const ANNOTATIONS: &[&str] = &[
+    "title",
+    "description",
+    "example",
+    "examples",
+    "$id",
+    "id",
+    "$comment",
+    "$schema",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "default",
+    "externalDocs",
+    "xml",
+];
+
+const STRING_FORMATS_KEPT: &[&str] = &["date-time", "date", "uuid", "ipv4", "ipv6", "ip"];
+const INTEGER_FORMATS_KEPT: &[&str] = &[
+    "int8", "uint8", "int16", "uint16", "int", "int32", "uint", "uint32", "int64", "uint64",
+];
+const JSON_TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "object", "array", "null",
+];
+
+struct Pass<'a> {
+    refs: &'a dyn RefLookup,
+    notes: &'a mut Vec<String>,
+    depth: usize,
+}
+
+impl Pass<'_> {
+    fn schema(&mut self, value: &Value) -> Value {
+        self.depth += 1;
+        let out = if self.depth > 64 {
+            json!({})
+        } else {
+            match value {
+                Value::Bool(_) => value.clone(),
+                Value::Object(map) => self.object(map),
+                // Not a schema at all: accept anything rather than fail the whole document.
+                _ => json!({}),
+            }
+        };
+        self.depth -= 1;
+        out
+    }
+
+    fn object(&mut self, input: &Map<String, Value>) -> Value {
+        if let Some(Value::String(target)) = input.get("$ref") {
+            return self.reference(target, input);
+        }
+        let mut map = input.clone();
+        let nullable = map.remove("nullable") == Some(Value::Bool(true));
+        if let Some(discriminator) = map.remove("discriminator") {
+            self.apply_discriminator(&mut map, &discriminator);
+        }
+        normalise_type(&mut map);
+        if let Some(value) = map.remove("const") {
+            if !map.contains_key("enum") {
+                map.insert("enum".into(), Value::Array(vec![value]));
+            }
+        }
+        infer_enum_type(&mut map);
+        normalise_exclusive_bounds(&mut map);
+        normalise_format(&mut map);
+        normalise_tuple(&mut map);
+        self.hoist_property_required(&mut map);
+
+        let mut out = Map::new();
+        for (key, value) in map {
+            if !KEPT.contains(&key.as_str()) {
+                continue;
+            }
+            let processed = match key.as_str() {
+                "properties" | "patternProperties" => match value {
+                    Value::Object(props) => Value::Object(
+                        props
+                            .iter()
+                            .map(|(k, v)| (k.clone(), self.schema(v)))
+                            .collect(),
+                    ),
+                    _ => continue,
+                },
+                "additionalProperties" | "additionalItems" => self.schema(&value),
+                "items" => match &value {
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|v| self.schema(v)).collect())
+                    }
+                    other => self.schema(other),
+                },
+                "allOf" | "anyOf" | "oneOf" => match value {
+                    Value::Array(items) if !items.is_empty() => {
+                        Value::Array(items.iter().map(|v| self.schema(v)).collect())
+                    }
+                    _ => continue,
+                },
+                "required" => match value {
+                    Value::Array(items) => {
+                        let mut names: Vec<Value> =
+                            items.into_iter().filter(Value::is_string).collect();
+                        names.dedup();
+                        Value::Array(names)
+                    }
+                    _ => continue,
+                },
+                "enum" => match value {
+                    Value::Array(items) if !items.is_empty() => {
+                        let mut unique: Vec<Value> = Vec::new();
+                        for item in items {
+                            if !unique.contains(&item) {
+                                unique.push(item);
+                            }
+                        }
+                        Value::Array(unique)
+                    }
+                    _ => continue,
+                },
+                "title" | "description" | "pattern" | "format" => match value {
+                    Value::String(_) => value,
+                    _ => continue,
+                },
+                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
+                    match value {
+                        Value::Number(_) => value,
+                        _ => continue,
+                    }
+                }
+                "minItems" | "maxItems" | "minLength" | "maxLength" | "minProperties"
+                | "maxProperties" => match value.as_u64() {
+                    Some(n) => json!(n),
+                    None => continue,
+                },
+                "uniqueItems" | "deprecated" => match value {
+                    Value::Bool(_) => value,
+                    _ => continue,
+                },
+                _ => value,
+            };
+            out.insert(key, processed);
+        }
+        size_integer(&mut out);
+        if nullable {
+            make_nullable(out)
+        } else {
+            Value::Object(out)
+        }
+    }
+
+    /// A `$ref`: rewritten to its definition, siblings kept only when they constrain.
+    fn reference(&mut self, target: &str, input: &Map<String, Value>) -> Value {
+        let reference = match self.refs.definition_name(target) {
+            Some(name) => json!({ "$ref": format!("#/definitions/{name}") }),
+            None => {
+                self.notes.push(format!(
+                    "the reference `{target}` does not resolve; it is any JSON value"
+                ));
+                json!({})
+            }
+        };
+        let nullable = input.get("nullable") == Some(&Value::Bool(true));
+        let siblings: Map<String, Value> = input
+            .iter()
+            .filter(|(k, _)| {
+                k.as_str() != "$ref"
+                    && k.as_str() != "nullable"
+                    && !ANNOTATIONS.contains(&k.as_str())
+                    && !k.starts_with("x-")
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let combined = if siblings.is_empty() {
+            reference
+        } else {
+            let rest = self.object(&siblings);
+            json!({ "allOf": [reference, rest] })
+        };
+        if nullable {
+            json!({ "anyOf": [combined, { "type": "null" }] })
+        } else {
+            combined
+        }
+    }
+
+    /// Draft-03 `required: true` on a property becomes an entry of the parent's `required`.
+    fn hoist_property_required(&mut self, map: &mut Map<String, Value>) {
+        let Some(Value::Object(props)) = map.get_mut("properties") else {
+            return;
+        };
+        let mut required = Vec::new();
+        for (name, prop) in props.iter_mut() {
+            if let Value::Object(prop) = prop {
+                if prop.get("required") == Some(&Value::Bool(true)) {
+                    required.push(Value::String(name.clone()));
+                }
+                if prop.get("required").is_some_and(Value::is_boolean) {
+                    prop.remove("required");
+                }
+            }
+        }
+        if required.is_empty() {
+            return;
+        }
+        let list = map.entry("required").or_insert_with(|| json!([]));
+        if let Value::Array(list) = list {
+            for name in required {
+                if !list.contains(&name) {
+                    list.push(name);
+                }
+            }
+        } else {
+            *list = Value::Array(required);
+        }
+    }
+
+    /// Gives every `oneOf`/`anyOf` variant its tag as a single-value enum so typify emits an
+    /// internally tagged enum (`#[serde(tag = "...")]`).
+    fn apply_discriminator(&mut self, map: &mut Map<String, Value>, discriminator: &Value) {
+        let (property, mapping) = match discriminator {
+            Value::String(p) => (p.clone(), Map::new()),
+            Value::Object(d) => match d.get("propertyName") {
+                Some(Value::String(p)) => (
+                    p.clone(),
+                    d.get("mapping")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                _ => return,
+            },
+            _ => return,
+        };
+        let key = if map.contains_key("oneOf") {
+            "oneOf"
+        } else if map.contains_key("anyOf") {
+            "anyOf"
+        } else {
+            return;
+        };
+        let Some(Value::Array(variants)) = map.get(key).cloned() else {
+            return;
+        };
+        let mut tagged = Vec::with_capacity(variants.len());
+        for variant in variants {
+            match self.tag_variant(&variant, &property, &mapping) {
+                Some(v) => tagged.push(v),
+                None => return, // one variant has no tag: leave the union untagged
+            }
+        }
+        map.insert(key.to_string(), Value::Array(tagged));
+    }
+
+    fn tag_variant(
+        &mut self,
+        variant: &Value,
+        property: &str,
+        mapping: &Map<String, Value>,
+    ) -> Option<Value> {
+        let (mut body, ref_target) = match variant.get("$ref").and_then(Value::as_str) {
+            Some(target) => (self.refs.raw_schema(target)?, Some(target.to_string())),
+            None => (variant.clone(), None),
+        };
+        let own_tag = body
+            .get("properties")
+            .and_then(|p| p.get(property))
+            .and_then(|p| {
+                p.get("const").cloned().or_else(|| {
+                    p.get("enum")
+                        .and_then(Value::as_array)
+                        .filter(|e| e.len() == 1)
+                        .map(|e| e[0].clone())
+                })
+            });
+        let mapped = ref_target.as_ref().and_then(|target| {
+            mapping.iter().find_map(|(value, mapped_ref)| {
+                let mapped_ref = mapped_ref.as_str()?;
+                let same = mapped_ref == target
+                    || target.ends_with(mapped_ref.trim_start_matches('#'))
+                    || mapped_ref.rsplit('/').next() == target.rsplit('/').next();
+                same.then(|| Value::String(value.clone()))
+            })
+        });
+        let tag = match (own_tag, mapped) {
+            (Some(tag), _) => {
+                if ref_target.is_some() {
+                    // Already tagged by the variant itself: keep the shared type.
+                    return Some(variant.clone());
+                }
+                tag
+            }
+            (None, Some(tag)) => tag,
+            (None, None) => {
+                let name = ref_target.as_ref()?.rsplit('/').next()?.to_string();
+                Value::String(name)
+            }
+        };
+        let object = body.as_object_mut()?;
+        let properties = object
+            .entry("properties")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()?;
+        properties.insert(
+            property.to_string(),
+            json!({ "type": "string", "enum": [tag] }),
+        );
+        let required = object.entry("required").or_insert_with(|| json!([]));
+        if let Value::Array(list) = required {
+            if !list.iter().any(|v| v == property) {
+                list.push(Value::String(property.to_string()));
+            }
+        }
+        if let (Some(target), false) = (ref_target, object.contains_key("title")) {
+            if let Some(name) = self.refs.definition_name(&target) {
+                object.insert("title".into(), Value::String(name));
+            }
+        }
+        Some(body)
+    }
+}
+
+/// Drops unknown type names; a one-element type array becomes a string.
+fn normalise_type(map: &mut Map<String, Value>) {
+    match map.get("type").cloned() {
+        Some(Value::String(t)) if !JSON_TYPES.contains(&t.as_str()) => {
+            map.remove("type");
+        }
+        Some(Value::Array(types)) => {
+            let mut kept: Vec<Value> = Vec::new();
+            for t in types {
+                if t.as_str().is_some_and(|t| JSON_TYPES.contains(&t)) && !kept.contains(&t) {
+                    kept.push(t);
+                }
+            }
+            match kept.len() {
+                0 => {
+                    map.remove("type");
+                }
+                1 => {
+                    map.insert("type".into(), kept.remove(0));
+                }
+                _ => {
+                    map.insert("type".into(), Value::Array(kept));
+                }
+            }
+        }
+        Some(Value::String(_)) | None => {}
+        Some(_) => {
+            map.remove("type");
+        }
+    }
+}
+
+/// An `enum` without `type` gets the type its values share (plus `null` when listed).
+fn infer_enum_type(map: &mut Map<String, Value>) {
+    if map.contains_key("type") {
+        return;
+    }
+    let Some(Value::Array(values)) = map.get("enum") else {
+        return;
+    };
+    let mut kinds: Vec<&str> = Vec::new();
+    let mut has_null = false;
+    for value in values {
+        let kind = match value {
+            Value::Null => {
+                has_null = true;
+                continue;
+            }
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds == ["integer", "number"] || kinds == ["number", "integer"] {
+        kinds = vec!["number"];
+    }
+    if kinds.len() != 1 {
+        return;
+    }
+    let ty = if has_null {
+        json!([kinds[0], "null"])
+    } else {
+        json!(kinds[0])
+    };
+    map.insert("type".into(), ty);
+}
+
+fn normalise_exclusive_bounds(map: &mut Map<String, Value>) {
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(flag)) = map.get(exclusive).cloned() {
+            map.remove(exclusive);
+            if flag {
+                if let Some(value) = map.remove(bound) {
+                    map.insert(exclusive.into(), value);
+                }
+            }
+        }
+    }
+}
+
+fn single_type(map: &Map<String, Value>) -> Option<&str> {
+    match map.get("type") {
+        Some(Value::String(t)) => Some(t),
+        Some(Value::Array(types)) => {
+            let non_null: Vec<&str> = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect();
+            (non_null.len() == 1).then(|| non_null[0])
+        }
+        _ => None,
+    }
+}
+
+fn normalise_format(map: &mut Map<String, Value>) {
+    let Some(format) = map
+        .get("format")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        map.remove("format");
+        return;
+    };
+    let keep = match single_type(map) {
+        Some("string") => {
+            STRING_FORMATS_KEPT.contains(&format.as_str()) && !map.contains_key("enum")
+        }
+        Some("integer") => INTEGER_FORMATS_KEPT.contains(&format.as_str()),
+        Some("number") => format == "float",
+        _ => false,
+    };
+    if !keep {
+        map.remove("format");
+    }
+}
+
+/// Picks the narrowest integer `format` holding `minimum..=maximum` (default: none, i.e. `i64`).
+fn size_integer(map: &mut Map<String, Value>) {
+    if single_type(map) != Some("integer") || map.contains_key("format") || map.contains_key("enum")
+    {
+        return;
+    }
+    let min = map.get("minimum").and_then(Value::as_f64).or_else(|| {
+        map.get("exclusiveMinimum")
+            .and_then(Value::as_f64)
+            .map(|v| v + 1.0)
+    });
+    let max = map.get("maximum").and_then(Value::as_f64).or_else(|| {
+        map.get("exclusiveMaximum")
+            .and_then(Value::as_f64)
+            .map(|v| v - 1.0)
+    });
+    if map.contains_key("multipleOf") {
+        return;
+    }
+    let format = match (min, max) {
+        (Some(min), Some(max)) if min >= 0.0 => {
+            if max <= u8::MAX as f64 {
+                "uint8"
+            } else if max <= u16::MAX as f64 {
+                "uint16"
+            } else if max <= u32::MAX as f64 {
+                "uint32"
+            } else {
+                "uint64"
+            }
+        }
+        (Some(min), None) if min >= 0.0 => "uint64",
+        (Some(min), Some(max)) => {
+            if min >= i8::MIN as f64 && max <= i8::MAX as f64 {
+                "int8"
+            } else if min >= i16::MIN as f64 && max <= i16::MAX as f64 {
+                "int16"
+            } else if min >= i32::MIN as f64 && max <= i32::MAX as f64 {
+                "int32"
+            } else {
+                return;
+            }
+        }
+        _ => return,
+    };
+    // A default outside the chosen width would make typify reject the schema.
+    if let Some(default) = map.get("default").and_then(Value::as_f64) {
+        if min.is_some_and(|m| default < m) || max.is_some_and(|m| default > m) {
+            return;
+        }
+    }
+    map.insert("format".into(), json!(format));
+}
+
+/// Tuple forms (`items: [..]`, `prefixItems`) become what typify understands.
+fn normalise_tuple(map: &mut Map<String, Value>) {
+    if let Some(prefix) = map.remove("prefixItems") {
+        let rest = map.remove("items");
+        map.insert("items".into(), prefix);
+        if let Some(rest) = rest {
+            map.insert("additionalItems".into(), rest);
+        }
+    }
+    match map.get("items").cloned() {
+        Some(Value::Array(items)) => {
+            let bounded = map.contains_key("minItems") || map.contains_key("maxItems");
+            if items.len() == 1 && !bounded {
+                map.insert("items".into(), items[0].clone());
+                map.remove("additionalItems");
+            } else if items.is_empty() {
+                map.remove("items");
+                map.remove("additionalItems");
+            } else {
+                let open = matches!(
+                    map.get("additionalItems"),
+                    Some(Value::Object(_)) | Some(Value::Bool(true))
+                );
+                if open {
+                    map.remove("items");
+                    map.remove("additionalItems");
+                    map.remove("minItems");
+                    map.remove("maxItems");
+                } else {
+                    let n = items.len();
+                    map.insert("minItems".into(), json!(n));
+                    map.insert("maxItems".into(), json!(n));
+                    map.remove("additionalItems");
+                    map.remove("uniqueItems");
+                }
+            }
+        }
+        _ => {
+            map.remove("additionalItems");
+        }
+    }
+    let min = map.get("minItems").and_then(Value::as_u64);
+    let max = map.get("maxItems").and_then(Value::as_u64);
+    if let (Some(min), Some(max)) = (min, max) {
+        if min == max && max > 32 && !map.get("items").is_some_and(Value::is_array) {
+            map.remove("minItems");
+            map.remove("maxItems");
+        }
+    }
+}
+
+/// OpenAPI `nullable: true` as JSON Schema.
+fn make_nullable(mut map: Map<String, Value>) -> Value {
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    }
+    match map.get("type").cloned() {
+        Some(Value::String(t)) if t != "null" => {
+            map.insert("type".into(), json!([t, "null"]));
+            Value::Object(map)
+        }
+        Some(Value::Array(mut types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            map.insert("type".into(), Value::Array(types));
+            Value::Object(map)
+        }
+        Some(_) => Value::Object(map),
+        None if map.contains_key("enum") => Value::Object(map),
+        None => json!({ "anyOf": [Value::Object(map), { "type": "null" }] }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoRefs;
+    impl RefLookup for NoRefs {
+        fn definition_name(&self, canonical: &str) -> Option<String> {
+            canonical.rsplit('/').next().map(str::to_string)
+        }
+        fn raw_schema(&self, canonical: &str) -> Option<Value> {
+            match canonical.rsplit('/').next()? {
+                "Cat" => Some(
+                    json!({"type": "object", "properties": {"kind": {"type": "string"}, "meow": {"type": "string"}}}),
+                ),
+                "Dog" => {
+                    Some(json!({"type": "object", "properties": {"kind": {"type": "string"}}}))
+                }
+                _ => None,
+            }
+        }
+    }
+
+    fn run(schema: Value) -> Value {
+        preprocess(&schema, &NoRefs, &mut Vec::new())
+    }
+
+    #[test]
+    fn nullable_forms() {
+        assert_eq!(
+            run(json!({"type": "string", "nullable": true})),
+            json!({"type": ["string", "null"]})
+        );
+        assert_eq!(
+            run(json!({"type": "string", "enum": ["a"], "nullable": true})),
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+        assert_eq!(
+            run(json!({"$ref": "0#/components/schemas/X", "nullable": true})),
+            json!({"anyOf": [{"$ref": "#/definitions/X"}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn integers_are_sized_from_bounds() {
+        assert_eq!(
+            run(json!({"type": "integer", "minimum": 0, "maximum": 100}))["format"],
+            "uint8"
+        );
+        assert_eq!(
+            run(json!({"type": "integer", "minimum": -5, "maximum": 1000}))["format"],
+            "int16"
+        );
+        assert_eq!(
+            run(json!({"type": "integer", "minimum": 0}))["format"],
+            "uint64"
+        );
+        assert!(run(json!({"type": "integer"})).get("format").is_none());
+        assert!(run(json!({"type": "number", "format": "int64"}))
+            .get("format")
+            .is_none());
+    }
+
+    #[test]
+    fn tuples_and_lists() {
+        assert_eq!(
+            run(json!({"type": "array", "items": [{"type": "string"}]}))["items"],
+            json!({"type": "string"})
+        );
+        let tuple =
+            run(json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}));
+        assert_eq!(tuple["minItems"], 2);
+        assert_eq!(tuple["maxItems"], 2);
+        let prefix = run(
+            json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}),
+        );
+        assert_eq!(prefix["maxItems"], 2);
+    }
+
+    #[test]
+    fn discriminator_tags_referenced_variants() {
+        let out = run(json!({
+            "oneOf": [{"$ref": "0#/components/schemas/Cat"}, {"$ref": "0#/components/schemas/Dog"}],
+            "discriminator": {"propertyName": "kind", "mapping": {"dog": "#/components/schemas/Dog"}}
+        }));
+        assert_eq!(
+            out["oneOf"][0]["properties"]["kind"]["enum"],
+            json!(["Cat"])
+        );
+        assert_eq!(
+            out["oneOf"][1]["properties"]["kind"]["enum"],
+            json!(["dog"])
+        );
+        assert_eq!(out["oneOf"][1]["required"], json!(["kind"]));
+    }
+
+    #[test]
+    fn unknown_keywords_and_draft4_bounds() {
+        let out = run(
+            json!({"type": "number", "minimum": 1, "exclusiveMinimum": true, "example": 3, "x-foo": 1, "$id": "#/x"}),
+        );
+        assert_eq!(out, json!({"type": "number", "exclusiveMinimum": 1}));
+        assert_eq!(
+            run(json!({"const": "on"})),
+            json!({"type": "string", "enum": ["on"]})
+        );
+    }
+}

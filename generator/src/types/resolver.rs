@@ -1,0 +1,191 @@
+//! Bundles a document's schemas into one list of uniquely named definitions for typify.
+//!
+//! Names, in priority order (first claim wins, later ones get `2`, `3`, ...):
+//! 1. component schemas (`components/schemas/<key>`), in key order;
+//! 2. every other referenced schema, by its name hint, in canonical-id order;
+//! 3. inline message payloads as `<Message>Payload` and headers as `<Message>Headers`, in
+//!    document order (message names are unique and already carry channel and role when the
+//!    message itself is anonymous).
+//!
+//! A payload or headers schema that is only a `$ref` uses the referenced definition directly, so a
+//! component shared by several messages is one Rust type.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::names::{type_name, NameSet};
+use super::payload::{classify, PayloadKind};
+use super::preprocess::{preprocess, RefLookup};
+use super::typify_engine::Definition;
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Document, NodeId, SchemaId, SchemaSlot};
+
+/// The bundle handed to typify plus where each message's types are.
+#[derive(Debug, Default)]
+pub struct Bundle {
+    /// Every definition, pre-processed, refs rewritten to `#/definitions/<name>`.
+    pub definitions: Vec<Definition>,
+    /// Per message (same index as [`Document::messages`]).
+    pub messages: Vec<MessageSlots>,
+    /// Problems found while bundling.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Where one message's payload and headers types are.
+#[derive(Debug, Clone)]
+pub struct MessageSlots {
+    /// How the payload travels; for JSON, the definition name.
+    pub payload: PayloadKind,
+    /// The headers definition name, if the message declares JSON Schema headers.
+    pub headers: Option<String>,
+}
+
+struct Lookup<'a> {
+    names: &'a BTreeMap<SchemaId, String>,
+    doc: &'a Document,
+}
+
+impl RefLookup for Lookup<'_> {
+    fn definition_name(&self, canonical: &str) -> Option<String> {
+        self.names.get(&NodeId::parse(canonical)?).cloned()
+    }
+
+    fn raw_schema(&self, canonical: &str) -> Option<Value> {
+        self.doc
+            .schemas
+            .get(&NodeId::parse(canonical)?)
+            .map(|s| s.value.clone())
+    }
+}
+
+fn is_component(id: &SchemaId) -> bool {
+    id.file == 0
+        && id
+            .pointer
+            .strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'))
+}
+
+/// The canonical target when `schema` is only a `$ref` (annotations aside).
+fn lone_ref(schema: &Value) -> Option<&str> {
+    let map = schema.as_object()?;
+    let target = map.get("$ref")?.as_str()?;
+    let only_annotations = map.keys().all(|k| {
+        matches!(
+            k.as_str(),
+            "$ref" | "title" | "description" | "example" | "examples" | "$id" | "$comment"
+        ) || k.starts_with("x-")
+    });
+    only_annotations.then_some(target)
+}
+
+/// Bundles `doc` (see the module docs for naming).
+pub fn bundle(doc: &Document) -> Bundle {
+    let mut taken = NameSet::new();
+    let mut names: BTreeMap<SchemaId, String> = BTreeMap::new();
+    let mut order: Vec<&SchemaId> = doc.schemas.keys().filter(|id| is_component(id)).collect();
+    order.extend(doc.schemas.keys().filter(|id| !is_component(id)));
+    for id in &order {
+        let hint = &doc.schemas[*id].name_hint;
+        let name = taken.claim(&type_name(if hint.is_empty() { "schema" } else { hint }));
+        names.insert((*id).clone(), name);
+    }
+
+    let lookup = Lookup { names: &names, doc };
+    let mut out = Bundle::default();
+    for id in &order {
+        let schema = &doc.schemas[*id];
+        let mut notes = Vec::new();
+        let value = preprocess(&schema.value, &lookup, &mut notes);
+        let origin = format!("schema `{}` ({})", schema.name_hint, id);
+        push_notes(&mut out.diagnostics, &origin, id, notes);
+        out.definitions.push(Definition {
+            name: names[*id].clone(),
+            schema: value,
+            node: Some((*id).clone()),
+            origin,
+        });
+    }
+
+    for message in &doc.messages {
+        let (payload, diagnostic) = classify(message);
+        out.diagnostics.extend(diagnostic);
+        let payload = match payload {
+            PayloadKind::Json(_) => {
+                let slot = message.payload.as_ref();
+                PayloadKind::Json(slot_definition(
+                    slot,
+                    &format!("{} payload", message.name),
+                    &format!("payload of message `{}`", message.name),
+                    &lookup,
+                    &mut taken,
+                    &mut out,
+                ))
+            }
+            other => other,
+        };
+        let headers = match &message.headers {
+            Some(slot) if slot.is_json_schema => Some(slot_definition(
+                Some(slot),
+                &format!("{} headers", message.name),
+                &format!("headers of message `{}`", message.name),
+                &lookup,
+                &mut taken,
+                &mut out,
+            )),
+            Some(slot) => {
+                out.diagnostics.push(Diagnostic::warning(
+                    "headers-not-json-schema",
+                    Some(slot.node.clone()),
+                    format!(
+                        "the headers of message `{}` use schema format `{}`; they get no type",
+                        message.name, slot.schema_format
+                    ),
+                ));
+                None
+            }
+            None => None,
+        };
+        out.messages.push(MessageSlots { payload, headers });
+    }
+    out
+}
+
+/// The definition name for a payload/headers slot: the referenced definition for a lone `$ref`,
+/// else a new definition named after the message.
+fn slot_definition(
+    slot: Option<&SchemaSlot>,
+    wanted: &str,
+    origin: &str,
+    lookup: &Lookup<'_>,
+    taken: &mut NameSet,
+    out: &mut Bundle,
+) -> String {
+    let schema = slot.map(|s| s.schema.clone()).unwrap_or(Value::Bool(true));
+    if let Some(name) = lone_ref(&schema).and_then(|target| lookup.definition_name(target)) {
+        return name;
+    }
+    let name = taken.claim(&type_name(wanted));
+    let mut notes = Vec::new();
+    let value = preprocess(&schema, lookup, &mut notes);
+    let node = slot.map(|s| s.node.clone()).unwrap_or_default();
+    push_notes(&mut out.diagnostics, origin, &node, notes);
+    out.definitions.push(Definition {
+        name: name.clone(),
+        schema: value,
+        node: Some(node),
+        origin: origin.to_string(),
+    });
+    name
+}
+
+fn push_notes(diagnostics: &mut Vec<Diagnostic>, origin: &str, node: &NodeId, notes: Vec<String>) {
+    for note in notes {
+        diagnostics.push(Diagnostic::warning(
+            "type-ref-unresolved",
+            Some(node.clone()),
+            format!("{origin}: {note}"),
+        ));
+    }
+}

@@ -1,0 +1,302 @@
+//! Runs typify on the bundled definitions, never letting it take the whole document down.
+//!
+//! typify panics (`todo!`, `panic!`, `unwrap`) on schemas it does not understand and returns errors
+//! for others (e.g. a `default` outside an integer's range). Every call here runs under
+//! [`std::panic::catch_unwind`] with the panic message kept off stderr; a failure is narrowed to
+//! the definitions that cause it by probing each definition alone, and those fall back — first to
+//! the same schema without `default`s, then to `serde_json::Value` — with a warning naming the
+//! schema. The rest of the document still gets its real types.
+//!
+//! schemars 0.8 types (what typify consumes) live only in this module.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use proc_macro2::TokenStream;
+use serde_json::{json, Value};
+use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::NodeId;
+
+/// One named schema handed to typify: `#/definitions/<name>` refers to it.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// The Rust type name (already valid UpperCamelCase and unique).
+    pub name: String,
+    /// The pre-processed schema; refs are `#/definitions/<name>`.
+    pub schema: Value,
+    /// Where the schema came from, for diagnostics.
+    pub node: Option<NodeId>,
+    /// A human description of the schema for diagnostics (`component schema Foo`).
+    pub origin: String,
+}
+
+/// A definition typify must not generate because we generate it ourselves (numeric enums).
+#[derive(Clone, Debug)]
+pub struct Replacement {
+    /// Definition name.
+    pub name: String,
+    /// The Rust path typify should use wherever the definition is referred to.
+    pub path: String,
+}
+
+/// What typify produced.
+pub struct EngineOutput {
+    /// typify's items (types, `error` module, default helpers).
+    pub tokens: TokenStream,
+    /// Definitions that fell back to `serde_json::Value` (or lost their defaults).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+thread_local! {
+    static SILENCED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that stays quiet on threads currently running typify and
+/// delegates to the previous hook everywhere else.
+fn install_quiet_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !SILENCED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "typify panicked".to_string()
+    }
+}
+
+/// Shortens a typify message (which may embed a whole pretty-printed schema) for a diagnostic.
+fn short(message: &str) -> String {
+    let first: String = message.lines().take(3).collect::<Vec<_>>().join(" ");
+    if first.chars().count() > 240 {
+        first.chars().take(240).collect::<String>() + "…"
+    } else {
+        first
+    }
+}
+
+fn settings(replacements: &[Replacement]) -> TypeSpaceSettings {
+    let mut settings = TypeSpaceSettings::default();
+    settings
+        .with_struct_builder(false)
+        .with_derive("PartialEq".to_string())
+        .with_map_type("::std::collections::BTreeMap");
+    for replacement in replacements {
+        settings.with_replacement(
+            &replacement.name,
+            &replacement.path,
+            [TypeSpaceImpl::Display, TypeSpaceImpl::FromStr].into_iter(),
+        );
+    }
+    settings
+}
+
+fn to_schemars(value: &Value) -> Result<schemars08::schema::Schema, String> {
+    serde_json::from_value(value.clone()).map_err(|e| e.to_string())
+}
+
+/// One typify run over `defs`; `Err` carries typify's error or panic message.
+fn attempt(defs: &[(String, Value)], replacements: &[Replacement]) -> Result<TokenStream, String> {
+    let mut schemas = Vec::with_capacity(defs.len());
+    for (name, value) in defs {
+        schemas.push((name.clone(), to_schemars(value)?));
+    }
+    install_quiet_hook();
+    SILENCED.with(|s| s.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut space = TypeSpace::new(&settings(replacements));
+        space
+            .add_ref_types(schemas)
+            .map(|()| space.to_stream())
+            .map_err(|e| e.to_string())
+    }));
+    SILENCED.with(|s| s.set(false));
+    match result {
+        Ok(inner) => inner,
+        Err(payload) => Err(panic_message(payload)),
+    }
+}
+
+/// Drops every `default` keyword (typify rejects defaults it cannot represent).
+fn without_defaults(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "default")
+                .map(|(k, v)| (k.clone(), without_defaults(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_defaults).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The same definition list with `name` alone kept and every other definition stubbed as "any
+/// value", so a probe tests one schema in isolation.
+fn isolated(defs: &[(String, Value)], name: &str, schema: Value) -> Vec<(String, Value)> {
+    defs.iter()
+        .map(|(n, v)| {
+            if n == name {
+                (n.clone(), schema.clone())
+            } else if v.get("$ref").is_some() || v.is_object() {
+                (n.clone(), json!({}))
+            } else {
+                (n.clone(), v.clone())
+            }
+        })
+        .collect()
+}
+
+/// Generates all definitions, falling back per definition as described in the module docs.
+pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> EngineOutput {
+    let mut diagnostics = Vec::new();
+    let mut defs: Vec<(String, Value)> = Vec::with_capacity(definitions.len());
+    for def in definitions {
+        match to_schemars(&def.schema) {
+            Ok(_) => defs.push((def.name.clone(), def.schema.clone())),
+            Err(e) => {
+                diagnostics.push(fallback_diagnostic(
+                    def,
+                    &format!("not a valid schema: {e}"),
+                ));
+                defs.push((def.name.clone(), json!({})));
+            }
+        }
+    }
+
+    let first = attempt(&defs, replacements);
+    let tokens = match first {
+        Ok(tokens) => tokens,
+        Err(whole_error) => {
+            let mut changed = BTreeSet::new();
+            for def in definitions {
+                let Some(index) = defs.iter().position(|(n, _)| n == &def.name) else {
+                    continue;
+                };
+                let schema = defs[index].1.clone();
+                if attempt(&isolated(&defs, &def.name, schema.clone()), replacements).is_ok() {
+                    continue;
+                }
+                let stripped = without_defaults(&schema);
+                let probe = attempt(&isolated(&defs, &def.name, stripped.clone()), replacements);
+                match probe {
+                    Ok(_) => {
+                        diagnostics.push(
+                            Diagnostic::warning(
+                                "type-default-dropped",
+                                def.node.clone(),
+                                format!(
+                                    "{}: a `default` in this schema cannot be represented in \
+                                     Rust; the defaults were dropped",
+                                    def.origin
+                                ),
+                            )
+                            .with_help("make each `default` valid for its schema"),
+                        );
+                        defs[index].1 = stripped;
+                    }
+                    Err(e) => {
+                        diagnostics.push(fallback_diagnostic(def, &e));
+                        defs[index].1 = json!({});
+                    }
+                }
+                changed.insert(def.name.clone());
+            }
+            match attempt(&defs, replacements) {
+                Ok(tokens) => tokens,
+                Err(e) => {
+                    // The failure comes from definitions together, not alone: give up on
+                    // precision and keep the document usable.
+                    let message = if changed.is_empty() { whole_error } else { e };
+                    for def in definitions {
+                        diagnostics.push(fallback_diagnostic(def, &message));
+                    }
+                    let all_any: Vec<(String, Value)> =
+                        defs.iter().map(|(n, _)| (n.clone(), json!({}))).collect();
+                    attempt(&all_any, &[]).unwrap_or_default()
+                }
+            }
+        }
+    };
+    EngineOutput {
+        tokens,
+        diagnostics,
+    }
+}
+
+fn fallback_diagnostic(def: &Definition, reason: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "type-fallback",
+        def.node.clone(),
+        format!(
+            "{}: no Rust type could be generated ({}); it is `serde_json::Value` instead",
+            def.origin,
+            short(reason)
+        ),
+    )
+    .with_help("simplify the schema, or report it if it is valid JSON Schema")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, schema: Value) -> Definition {
+        Definition {
+            name: name.to_string(),
+            schema,
+            node: None,
+            origin: format!("schema {name}"),
+        }
+    }
+
+    #[test]
+    fn a_panicking_schema_falls_back_alone() {
+        // typify panics on external references.
+        let out = generate(
+            &[
+                def(
+                    "Good",
+                    json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                ),
+                def("Bad", json!({"$ref": "other.json#/x"})),
+            ],
+            &[],
+        );
+        let text = out.tokens.to_string();
+        assert!(text.contains("pub struct Good"), "{text}");
+        assert!(
+            text.contains("pub struct Bad (pub :: serde_json :: Value)"),
+            "{text}"
+        );
+        assert_eq!(out.diagnostics.len(), 1);
+        assert!(out.diagnostics[0].message.contains("schema Bad"));
+    }
+
+    #[test]
+    fn an_invalid_default_is_dropped_not_the_type() {
+        let out = generate(
+            &[def(
+                "Small",
+                json!({"type": "integer", "format": "uint8", "default": 1000}),
+            )],
+            &[],
+        );
+        assert!(out.tokens.to_string().contains("pub struct Small (pub u8)"));
+        assert_eq!(out.diagnostics[0].code, "type-default-dropped");
+    }
+}
