@@ -7,3 +7,4 @@ pub mod diagnostics;
 pub mod output;
 pub mod spec;
 pub mod types;
+pub mod service;

@@ -1,0 +1,388 @@
+//! The handler side: the `Handler` trait users implement (one required async method per handled
+//! operation), the `MessageContext` handlers receive, and `routes`/`mount`, which put a handler on
+//! the runtime's router (decode topic and payload, call the method, publish a reply).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use super::docs::doc_attrs;
+use super::messages::{MessagePlans, MessageSet, TypeNames};
+use super::names::ident;
+use super::operations::{OperationPlan, Side};
+use super::rt;
+use super::topics::TopicPlans;
+use crate::spec::model::{Document, NodeId};
+
+/// Everything the handler side needs to emit.
+pub struct HandlerInput<'a> {
+    /// The document.
+    pub doc: &'a Document,
+    /// Topic plans.
+    pub topics: &'a TopicPlans,
+    /// Message sets and codecs.
+    pub messages: &'a MessagePlans,
+    /// Operation plans (all sides; only `Side::Handle` ones are used).
+    pub operations: &'a [OperationPlan],
+    /// Rust types of messages.
+    pub types: &'a TypeNames<'a>,
+}
+
+/// The typed headers of a set: the common headers type of its messages, if they all share one.
+pub fn set_headers(types: &TypeNames<'_>, set: &MessageSet) -> Option<TokenStream> {
+    let first = types.headers(set.messages[0])?;
+    let text = first.to_string();
+    set.messages[1..]
+        .iter()
+        .all(|&index| types.headers(index).map(|h| h.to_string()) == Some(text.clone()))
+        .then_some(first)
+}
+
+/// Names of header properties whose schema type is not `string`: their user-property text is read as
+/// JSON (`42`, `true`) before deserializing.
+fn typed_header_names(doc: &Document, set: &MessageSet) -> Vec<String> {
+    let Some(headers) = doc.messages[set.messages[0]].headers.as_ref() else {
+        return Vec::new();
+    };
+    let resolve = |schema: &Value| -> Value {
+        schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(NodeId::parse)
+            .and_then(|id| doc.schemas.get(&id))
+            .map(|schema| schema.value.clone())
+            .unwrap_or_else(|| schema.clone())
+    };
+    let schema = resolve(&headers.schema);
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter(|(_, property)| {
+            let property = resolve(property);
+            match property.get("type") {
+                Some(Value::String(kind)) => kind != "string",
+                Some(Value::Array(kinds)) => !kinds.iter().any(|kind| kind == "string"),
+                _ => false,
+            }
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The handler side, empty when the role handles nothing.
+pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
+    let handled: Vec<&OperationPlan> = input
+        .operations
+        .iter()
+        .filter(|operation| operation.side == Side::Handle)
+        .collect();
+    if handled.is_empty() {
+        return TokenStream::new();
+    }
+    let any_headers = handled
+        .iter()
+        .any(|operation| set_headers(input.types, &input.messages.sets[operation.set]).is_some());
+    let any_params = handled.iter().any(|operation| {
+        input.topics.topics[operation.channel]
+            .as_ref()
+            .is_some_and(|topic| !topic.is_fixed())
+    });
+    let context = message_context();
+    let headers_helper = any_headers.then(headers_helper);
+    let relative_helper = any_params.then(relative_topic_helper);
+    let methods = handled
+        .iter()
+        .map(|operation| trait_method(input, operation));
+    let route_fields = handled.iter().map(|operation| {
+        let name = ident(&operation.method);
+        let doc = format!(" The route of operation `{}`.", operation.id);
+        quote!(#[doc = #doc] pub #name: ::mqttgen::Route)
+    });
+    let route_inits = handled.iter().map(|operation| route_init(input, operation));
+    let route_names = handled.iter().map(|operation| ident(&operation.method));
+    let handler_error = rt::handler_error();
+    let _ = handler_error;
+    quote! {
+        #context
+
+        /// The operations this side handles, one required method each. Implement it in your own
+        /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
+        /// compile error there, not a silently ignored message.
+        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #(#methods)*
+        }
+
+        /// One runtime route per handled operation, ready to be adjusted (shared subscription group,
+        /// workers, ack policy) before [`Routes::into_router`].
+        #[derive(Debug)]
+        pub struct Routes {
+            #(#route_fields,)*
+        }
+
+        impl Routes {
+            /// All routes in one router.
+            pub fn into_router(self) -> ::mqttgen::Router {
+                ::mqttgen::Router::new()
+                    #(.route(self.#route_names))*
+            }
+        }
+
+        /// The routes of `handler`, one per handled operation, with the spec's QoS.
+        pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
+            Routes {
+                #(#route_inits,)*
+            }
+        }
+
+        /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
+        /// decodes topic parameters and payloads, calls the handler and publishes its replies.
+        pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
+            routes(::std::sync::Arc::new(handler)).into_router()
+        }
+
+        #headers_helper
+        #relative_helper
+    }
+}
+
+fn message_context() -> TokenStream {
+    let qos = rt::qos();
+    quote! {
+        /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
+        /// properties, its typed headers and the runtime context (publisher, route).
+        #[derive(Clone, Debug)]
+        pub struct MessageContext<H = ()> {
+            /// The topic the message was published to.
+            pub topic: ::std::string::String,
+            /// The QoS it was delivered with.
+            pub qos: #qos,
+            /// True for a retained message delivered on subscribe.
+            pub retain: bool,
+            /// True when the broker may have delivered it before.
+            pub duplicate: bool,
+            /// MQTT 5 properties (empty under MQTT 3.1.1).
+            pub properties: ::mqttgen::Properties,
+            /// The message headers (MQTT 5 user properties), typed from the spec.
+            pub headers: H,
+            /// The runtime context: publisher and matched route.
+            pub runtime: ::mqttgen::Context,
+        }
+
+        impl<H> MessageContext<H> {
+            /// A typed publisher for this service's publish operations.
+            pub fn publisher(&self) -> Publisher {
+                Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+            }
+        }
+    }
+}
+
+fn headers_helper() -> TokenStream {
+    let decode_error = rt::decode_error();
+    quote! {
+        /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
+        /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
+        fn decode_headers<H: ::serde::de::DeserializeOwned>(
+            properties: &::mqttgen::Properties,
+            typed: &[&str],
+        ) -> ::std::result::Result<H, #decode_error> {
+            let mut map = ::serde_json::Map::new();
+            for (key, value) in &properties.user_properties {
+                if map.contains_key(key) {
+                    continue;
+                }
+                let value = if typed.contains(&key.as_str()) {
+                    ::serde_json::from_str(value)
+                        .unwrap_or_else(|_| ::serde_json::Value::String(::std::clone::Clone::clone(value)))
+                } else {
+                    ::serde_json::Value::String(::std::clone::Clone::clone(value))
+                };
+                map.insert(::std::clone::Clone::clone(key), value);
+            }
+            ::serde_json::from_value(::serde_json::Value::Object(map))
+                .map_err(|error| ::mqttgen::DecodeError::new("headers", ::std::string::ToString::to_string(&error)))
+        }
+    }
+}
+
+fn relative_topic_helper() -> TokenStream {
+    quote! {
+        /// The part of `topic` below the prefixes a router added in front of an address of `levels`
+        /// levels (the route address has the prefixes).
+        fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
+            let extra = route_address.split('/').count().saturating_sub(levels);
+            let mut rest = topic;
+            for _ in 0..extra {
+                rest = rest.split_once('/').map_or("", |(_, rest)| rest);
+            }
+            rest
+        }
+    }
+}
+
+fn headers_type(input: &HandlerInput<'_>, set: &MessageSet) -> TokenStream {
+    set_headers(input.types, set).unwrap_or_else(|| quote!(()))
+}
+
+fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStream {
+    let name = ident(&operation.method);
+    let topic = input.topics.topics[operation.channel].as_ref();
+    let params = topic
+        .and_then(|topic| topic.params_type.as_ref())
+        .map(|params| {
+            let params = ident(params);
+            quote!(params: #params,)
+        });
+    let set = &input.messages.sets[operation.set];
+    let message = input.types.set_type(set);
+    let headers = headers_type(input, set);
+    let output = match &operation.reply {
+        Some(reply) => input.types.set_type(&input.messages.sets[reply.set]),
+        None => quote!(()),
+    };
+    let handler_error = rt::handler_error();
+    let mut text = operation.doc.clone().unwrap_or_default();
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "Operation `{}` on `{}`.",
+        operation.id,
+        topic
+            .map(|topic| topic.address.as_str())
+            .unwrap_or_default()
+    ));
+    if operation.reply.is_some() {
+        text.push_str(" The returned value is published as the reply (to the request's response topic, with its correlation data).");
+    }
+    let docs = doc_attrs(Some(&text));
+    quote! {
+        #docs
+        fn #name(
+            &self,
+            #params
+            message: #message,
+            context: MessageContext<#headers>,
+        ) -> impl ::std::future::Future<Output = ::std::result::Result<#output, #handler_error>> + ::std::marker::Send;
+    }
+}
+
+fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStream {
+    let name = ident(&operation.method);
+    let Some(topic) = input.topics.topics[operation.channel].as_ref() else {
+        return TokenStream::new();
+    };
+    let route_address = &topic.route_address;
+    let set = &input.messages.sets[operation.set];
+    let decode = match &set.enum_name {
+        Some(enum_name) => {
+            let enum_name = ident(enum_name);
+            quote!(#enum_name::decode(&message)?)
+        }
+        None => {
+            let decoder = ident(&input.messages.codec_names[set.messages[0]].0);
+            quote!(#decoder(&message)?)
+        }
+    };
+    let headers = if set_headers(input.types, set).is_some() {
+        let typed = typed_header_names(input.doc, set);
+        quote!(decode_headers(&message.properties, &[#(#typed),*])?)
+    } else {
+        quote!(())
+    };
+    let (params_decl, params_arg) = match &topic.params_type {
+        Some(params) => {
+            let params = ident(params);
+            let levels = topic.slots.len();
+            (
+                quote! {
+                    let params = #params::parse(relative_topic(&message.topic, context.route_address(), #levels))?;
+                },
+                quote!(params,),
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let method = ident(&operation.method);
+    let call = quote! {
+        handler.#method(#params_arg payload, MessageContext {
+            topic: ::std::clone::Clone::clone(&message.topic),
+            qos: message.qos,
+            retain: message.retain,
+            duplicate: message.dup,
+            properties: ::std::clone::Clone::clone(&message.properties),
+            headers,
+            runtime: context,
+        }).await?
+    };
+    let finish = match &operation.reply {
+        None => quote! {
+            #call;
+            ::std::result::Result::Ok(::std::option::Option::None)
+        },
+        Some(reply) => {
+            let reply_set = &input.messages.sets[reply.set];
+            let encode = match &reply_set.enum_name {
+                Some(_) => quote!(reply.encode(topic)?),
+                None => {
+                    let encoder = ident(&input.messages.codec_names[reply_set.messages[0]].1);
+                    quote!(#encoder(topic, &reply)?)
+                }
+            };
+            let fixed = reply
+                .channel
+                .and_then(|channel| input.topics.topics[channel].as_ref())
+                .filter(|topic| topic.is_fixed())
+                .map(|topic| topic.address.clone());
+            let fallback = match fixed {
+                Some(address) => quote!(::std::string::String::from(#address)),
+                None => {
+                    let text = format!(
+                        "the request to operation `{}` has no response topic; cannot reply",
+                        operation.id
+                    );
+                    quote! {
+                        return ::std::result::Result::Err(::mqttgen::HandlerError::failed(#text))
+                    }
+                }
+            };
+            quote! {
+                let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
+                let correlation_data = ::std::clone::Clone::clone(&message.properties.correlation_data);
+                let qos = message.qos;
+                let reply = #call;
+                let topic = match response_topic {
+                    ::std::option::Option::Some(topic) => topic,
+                    ::std::option::Option::None => #fallback,
+                };
+                let mut outgoing = #encode;
+                outgoing.qos = qos;
+                outgoing.properties.correlation_data = correlation_data;
+                ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
+            }
+        }
+    };
+    let qos = operation.qos.map(|qos| {
+        let qos = rt::qos_value(qos);
+        quote!(.qos(#qos))
+    });
+    let id = &operation.id;
+    quote! {
+        #name: ::mqttgen::Route::new(#route_address, {
+            let handler = ::std::sync::Arc::clone(&handler);
+            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    #params_decl
+                    let payload = #decode;
+                    let headers = #headers;
+                    #finish
+                }
+            }
+        })
+        .name(#id)
+        #qos
+    }
+}

@@ -1,0 +1,523 @@
+//! Messages: per-message payload codecs and, where an operation carries several messages, an enum
+//! with a documented selection rule.
+//!
+//! Receiving an enum picks the variant by, in this order:
+//! 1. a discriminator: a payload property that every variant declares with a distinct `const` (or
+//!    single-value `enum`), read from the JSON payload;
+//! 2. the MQTT 5 content type, when every variant has a distinct one and the message carries one;
+//! 3. otherwise each variant is tried in spec order and the first that decodes wins (so list the
+//!    most specific message first).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use super::docs::{doc_attrs, join};
+use super::names::{self, ident, Scope};
+use super::rt;
+use crate::spec::model::{Document, NodeId};
+use crate::types::{MessageTypes, PayloadType};
+
+/// How a received message picks its enum variant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selection {
+    /// By the value of a payload property; values in variant order.
+    Discriminator {
+        /// The property name.
+        property: String,
+        /// Its constant value per variant.
+        values: Vec<Value>,
+    },
+    /// By the MQTT 5 content type; one per variant.
+    ContentType(Vec<String>),
+    /// Try variants in order.
+    TryInOrder,
+}
+
+/// A set of messages used by one or more operations (or replies).
+#[derive(Clone, Debug)]
+pub struct MessageSet {
+    /// Indexes into [`Document::messages`], in spec order.
+    pub messages: Vec<usize>,
+    /// Enum name when there is more than one message.
+    pub enum_name: Option<String>,
+    /// Variant names (one per message) when there is an enum.
+    pub variants: Vec<String>,
+    /// Variant selection when there is an enum.
+    pub selection: Selection,
+    /// True when generated code decodes it (it is handled, or is the reply to a request).
+    pub decoded: bool,
+    /// True when generated code encodes it (it is published, or is a reply returned by a handler).
+    pub encoded: bool,
+    /// The name of the operation it was first seen on (for docs).
+    pub first_use: String,
+}
+
+/// Message sets and per-message codec names.
+#[derive(Clone, Debug, Default)]
+pub struct MessagePlans {
+    /// Distinct message sets in first-use order.
+    pub sets: Vec<MessageSet>,
+    /// Per message of [`Document::messages`]: (decode fn, encode fn) names.
+    pub codec_names: Vec<(String, String)>,
+}
+
+impl MessagePlans {
+    /// The set holding exactly `messages`, created on first use. `name` is the CamelCase base for an
+    /// enum (`{name}Message`).
+    pub fn set_for(
+        &mut self,
+        doc: &Document,
+        messages: &[usize],
+        name: &str,
+        scope: &mut Scope,
+    ) -> usize {
+        if let Some(index) = self.sets.iter().position(|set| set.messages == messages) {
+            return index;
+        }
+        let (enum_name, variants, selection) = if messages.len() > 1 {
+            let mut variant_scope = Scope::default();
+            let variants = messages
+                .iter()
+                .map(|&index| variant_scope.claim(&names::camel(&doc.messages[index].name)))
+                .collect();
+            (
+                Some(scope.claim(&format!("{name}Message"))),
+                variants,
+                selection(doc, messages),
+            )
+        } else {
+            (None, Vec::new(), Selection::TryInOrder)
+        };
+        self.sets.push(MessageSet {
+            messages: messages.to_vec(),
+            enum_name,
+            variants,
+            selection,
+            decoded: false,
+            encoded: false,
+            first_use: name.to_string(),
+        });
+        self.sets.len() - 1
+    }
+}
+
+/// Per-message codec function names, unique in the module's function scope.
+pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String)> {
+    doc.messages
+        .iter()
+        .map(|message| {
+            let base = names::snake(&message.name);
+            (
+                functions.claim_snake(&format!("decode_{base}")),
+                functions.claim_snake(&format!("encode_{base}")),
+            )
+        })
+        .collect()
+}
+
+fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
+    match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(NodeId::parse)
+        .and_then(|id| doc.schemas.get(&id))
+    {
+        Some(target) => resolve(doc, &target.value),
+        None => schema,
+    }
+}
+
+/// The constant value a payload schema gives `property`, if any.
+fn constant(doc: &Document, payload: &Value, property: &str) -> Option<Value> {
+    let schema = resolve(doc, payload.get("properties")?.get(property)?);
+    if let Some(value) = schema.get("const") {
+        return Some(value.clone());
+    }
+    match schema.get("enum")?.as_array()?.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+fn selection(doc: &Document, messages: &[usize]) -> Selection {
+    let payloads: Vec<Option<&Value>> = messages
+        .iter()
+        .map(|&index| {
+            doc.messages[index]
+                .payload
+                .as_ref()
+                .filter(|slot| slot.is_json_schema)
+                .map(|slot| resolve(doc, &slot.schema))
+        })
+        .collect();
+    if let Some(Some(first)) = payloads.first() {
+        let candidates: Vec<&String> = first
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|properties| properties.keys().collect())
+            .unwrap_or_default();
+        for property in candidates {
+            let values: Option<Vec<Value>> = payloads
+                .iter()
+                .map(|payload| payload.and_then(|payload| constant(doc, payload, property)))
+                .collect();
+            if let Some(values) = values {
+                let distinct: BTreeSet<String> = values.iter().map(Value::to_string).collect();
+                if distinct.len() == values.len() {
+                    return Selection::Discriminator {
+                        property: property.clone(),
+                        values,
+                    };
+                }
+            }
+        }
+    }
+    let content_types: Option<Vec<String>> = messages
+        .iter()
+        .map(|&index| doc.messages[index].content_type.clone())
+        .collect();
+    if let Some(content_types) = content_types {
+        let distinct: BTreeSet<&String> = content_types.iter().collect();
+        if distinct.len() == content_types.len() {
+            return Selection::ContentType(content_types);
+        }
+    }
+    Selection::TryInOrder
+}
+
+/// Resolves the Rust types of messages against the types module path.
+pub struct TypeNames<'a> {
+    /// Per message of [`Document::messages`].
+    pub messages: &'a [MessageTypes],
+    /// Path of the types module.
+    pub types_path: &'a syn::Path,
+}
+
+impl TypeNames<'_> {
+    /// A type of the types module, by name.
+    fn qualify(&self, name: &syn::Ident) -> TokenStream {
+        let types_path = self.types_path;
+        quote!(#types_path::#name)
+    }
+
+    /// The payload type of message `index`.
+    pub fn payload(&self, index: usize) -> TokenStream {
+        match &self.messages[index].payload {
+            PayloadType::Json(tokens) => self.qualify(tokens),
+            PayloadType::Text => quote!(::std::string::String),
+            PayloadType::Bytes => quote!(::std::vec::Vec<u8>),
+            PayloadType::Empty => quote!(()),
+        }
+    }
+
+    /// The headers type of message `index`, if it has one.
+    pub fn headers(&self, index: usize) -> Option<TokenStream> {
+        self.messages[index]
+            .headers
+            .as_ref()
+            .map(|name| self.qualify(name))
+    }
+
+    /// The Rust type of a message set: the payload type, or the enum.
+    pub fn set_type(&self, set: &MessageSet) -> TokenStream {
+        match &set.enum_name {
+            Some(name) => {
+                let name = ident(name);
+                quote!(#name)
+            }
+            None => self.payload(set.messages[0]),
+        }
+    }
+}
+
+/// Codec functions for the messages the sets need, then the enums.
+pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> TokenStream {
+    let mut decoded = BTreeSet::new();
+    let mut encoded = BTreeSet::new();
+    for set in &plans.sets {
+        if set.decoded {
+            decoded.extend(set.messages.iter().copied());
+        }
+        if set.encoded {
+            encoded.extend(set.messages.iter().copied());
+        }
+    }
+    let decoders = decoded
+        .iter()
+        .map(|&index| decoder(doc, plans, types, index));
+    let encoders = encoded
+        .iter()
+        .map(|&index| encoder(doc, plans, types, index));
+    let enums = plans
+        .sets
+        .iter()
+        .filter(|set| set.enum_name.is_some())
+        .map(|set| message_enum(doc, plans, types, set));
+    quote! {
+        #(#decoders)*
+        #(#encoders)*
+        #(#enums)*
+    }
+}
+
+fn decoder(
+    doc: &Document,
+    plans: &MessagePlans,
+    types: &TypeNames<'_>,
+    index: usize,
+) -> TokenStream {
+    let name = ident(&plans.codec_names[index].0);
+    let ty = types.payload(index);
+    let decode_error = rt::decode_error();
+    let message_type = rt::message();
+    let body = match &types.messages[index].payload {
+        PayloadType::Json(_) => quote!(::mqttgen::codec::decode_json(&message.payload)),
+        PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
+        PayloadType::Bytes => quote!(::std::result::Result::Ok(message.payload.to_vec())),
+        PayloadType::Empty => quote! {
+            let _ = message;
+            ::std::result::Result::Ok(())
+        },
+    };
+    let doc_line = format!(
+        " Decodes the payload of message `{}`.",
+        doc.messages[index].name
+    );
+    quote! {
+        #[doc = #doc_line]
+        fn #name(message: &#message_type) -> ::std::result::Result<#ty, #decode_error> {
+            #body
+        }
+    }
+}
+
+fn encoder(
+    doc: &Document,
+    plans: &MessagePlans,
+    types: &TypeNames<'_>,
+    index: usize,
+) -> TokenStream {
+    let message = &doc.messages[index];
+    let name = ident(&plans.codec_names[index].1);
+    let ty = types.payload(index);
+    let error = rt::error();
+    let outgoing = rt::outgoing();
+    let payload = match &types.messages[index].payload {
+        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json(value)?),
+        PayloadType::Text => quote!(::mqttgen::codec::encode_text(::std::clone::Clone::clone(
+            value
+        ))),
+        PayloadType::Bytes => quote!(::std::clone::Clone::clone(value)),
+        PayloadType::Empty => quote! {{
+            let () = *value;
+            ::std::vec::Vec::<u8>::new()
+        }},
+    };
+    let content_type = message
+        .content_type
+        .as_ref()
+        .map(|content_type| quote!(.content_type(#content_type)));
+    let utf8 =
+        matches!(types.messages[index].payload, PayloadType::Text).then(|| quote!(.utf8_payload()));
+    let doc_line = format!(
+        " Encodes message `{}` for publishing to `topic`.",
+        message.name
+    );
+    quote! {
+        #[doc = #doc_line]
+        fn #name(topic: ::std::string::String, value: &#ty) -> ::std::result::Result<#outgoing, #error> {
+            ::std::result::Result::Ok(#outgoing::new(topic, #payload) #content_type #utf8)
+        }
+    }
+}
+
+fn message_enum(
+    doc: &Document,
+    plans: &MessagePlans,
+    types: &TypeNames<'_>,
+    set: &MessageSet,
+) -> TokenStream {
+    let name = ident(set.enum_name.as_deref().unwrap_or_default());
+    let rule = match &set.selection {
+        Selection::Discriminator { property, .. } => {
+            format!("by the value of the payload property `{property}`")
+        }
+        Selection::ContentType(_) => {
+            "by the MQTT 5 content type, else by trying each variant in order".to_string()
+        }
+        Selection::TryInOrder => {
+            "by trying each variant in order; the first that decodes wins".to_string()
+        }
+    };
+    let doc_text = format!(
+        "The messages of `{}`. A received message picks its variant {rule}.",
+        set.first_use
+    );
+    let docs = doc_attrs(Some(&doc_text));
+    let variants = set
+        .messages
+        .iter()
+        .zip(&set.variants)
+        .map(|(&index, variant)| {
+            let message = &doc.messages[index];
+            let docs = doc_attrs(
+                join(&[
+                    message.title.as_deref(),
+                    message.summary.as_deref(),
+                    message.description.as_deref(),
+                ])
+                .as_deref()
+                .or(Some(&format!("Message `{}`.", message.name))),
+            );
+            let variant = ident(variant);
+            let ty = types.payload(index);
+            quote!(#docs #variant(#ty))
+        });
+    let decode = set.decoded.then(|| enum_decode(plans, set));
+    let encode = set.encoded.then(|| enum_encode(plans, set));
+    quote! {
+        #docs
+        #[derive(Clone, Debug)]
+        pub enum #name {
+            #(#variants,)*
+        }
+
+        impl #name {
+            #decode
+            #encode
+        }
+    }
+}
+
+fn enum_decode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
+    let decode_error = rt::decode_error();
+    let message_type = rt::message();
+    let attempts: Vec<TokenStream> = set
+        .messages
+        .iter()
+        .zip(&set.variants)
+        .map(|(&index, variant)| {
+            let decode = ident(&plans.codec_names[index].0);
+            let label = variant.as_str();
+            let variant = ident(variant);
+            quote! {
+                match #decode(message) {
+                    ::std::result::Result::Ok(value) => return ::std::result::Result::Ok(Self::#variant(value)),
+                    ::std::result::Result::Err(error) => failures.push(::std::format!("{}: {}", #label, error)),
+                }
+            }
+        })
+        .collect();
+    let try_in_order = quote! {
+        let mut failures: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();
+        #(#attempts)*
+        ::std::result::Result::Err(::mqttgen::DecodeError::new(
+            "message",
+            ::std::format!("no message variant matched ({})", failures.join("; ")),
+        ))
+    };
+    let arms = |keys: Vec<TokenStream>| -> Vec<TokenStream> {
+        keys.into_iter()
+            .zip(set.messages.iter().zip(&set.variants))
+            .map(|(key, (&index, variant))| {
+                let decode = ident(&plans.codec_names[index].0);
+                let variant = ident(variant);
+                quote!(#key => #decode(message).map(Self::#variant))
+            })
+            .collect()
+    };
+    let body = match &set.selection {
+        Selection::Discriminator { property, values } => {
+            let guards: Vec<TokenStream> = values
+                .iter()
+                .map(|value| {
+                    let literal = value_literal(value);
+                    quote!(::std::option::Option::Some(found) if *found == #literal)
+                })
+                .collect();
+            let arms = arms(guards);
+            let expected = values
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            quote! {
+                let probe: ::serde_json::Value = ::mqttgen::codec::decode_json(&message.payload)?;
+                match probe.get(#property) {
+                    #(#arms,)*
+                    other => ::std::result::Result::Err(::mqttgen::DecodeError::new(
+                        "json",
+                        ::std::format!(
+                            "property `{}` is {}, expected one of {}",
+                            #property,
+                            other.map_or_else(|| ::std::string::String::from("missing"), ::std::string::ToString::to_string),
+                            #expected,
+                        ),
+                    )),
+                }
+            }
+        }
+        Selection::ContentType(types) => {
+            let keys = types
+                .iter()
+                .map(|content_type| quote!(::std::option::Option::Some(#content_type)))
+                .collect();
+            let arms = arms(keys);
+            quote! {
+                match message.properties.content_type.as_deref() {
+                    #(#arms,)*
+                    _ => { #try_in_order }
+                }
+            }
+        }
+        Selection::TryInOrder => try_in_order,
+    };
+    quote! {
+        /// Decodes a received message into the matching variant.
+        pub fn decode(message: &#message_type) -> ::std::result::Result<Self, #decode_error> {
+            #body
+        }
+    }
+}
+
+/// A `serde_json::Value`-comparable literal for a discriminator value.
+fn value_literal(value: &Value) -> TokenStream {
+    match value {
+        Value::String(text) => quote!(#text),
+        Value::Bool(flag) => quote!(#flag),
+        Value::Number(number) => match (number.as_i64(), number.as_f64()) {
+            (Some(integer), _) => quote!(#integer),
+            (None, Some(float)) => quote!(#float),
+            _ => quote!(::serde_json::Value::Null),
+        },
+        _ => {
+            let text = value.to_string();
+            quote!(::serde_json::from_str::<::serde_json::Value>(#text).unwrap_or_default())
+        }
+    }
+}
+
+fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
+    let error = rt::error();
+    let outgoing = rt::outgoing();
+    let arms = set
+        .messages
+        .iter()
+        .zip(&set.variants)
+        .map(|(&index, variant)| {
+            let encode = ident(&plans.codec_names[index].1);
+            let variant = ident(variant);
+            quote!(Self::#variant(value) => #encode(topic, value))
+        });
+    quote! {
+        /// Encodes the message for publishing to `topic`.
+        pub fn encode(&self, topic: ::std::string::String) -> ::std::result::Result<#outgoing, #error> {
+            match self {
+                #(#arms,)*
+            }
+        }
+    }
+}

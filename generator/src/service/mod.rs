@@ -1,0 +1,141 @@
+//! Service code from the spec: topic parameters, message enums, the handler trait, the publisher,
+//! the router mount function and server connection presets (issue #5).
+//!
+//! [`generate_service`] is a pure function: model in, tokens out. The tokens are the items of one
+//! module (the lead's crate writer puts them in `src/service.rs` or similar); they name payload types
+//! through [`ServiceSettings::types_path`] (default `super::types`, i.e. `types` is a sibling module)
+//! and everything else with fully qualified paths (`::mqttgen::...`, `::std::...`).
+
+mod docs;
+mod handlers;
+mod messages;
+mod names;
+mod operations;
+mod params;
+mod publishers;
+mod rt;
+mod servers;
+mod topics;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::Document;
+use crate::types::GeneratedTypes;
+
+/// Which side of the spec the generated code plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Role {
+    /// The application the spec describes: handles `receive` operations, publishes `send` ones.
+    #[default]
+    App,
+    /// The mirror (a device simulator or test client): handles `send`, publishes `receive`.
+    Client,
+}
+
+/// Options of [`generate_service`].
+#[derive(Clone, Debug)]
+pub struct ServiceSettings {
+    /// Which side to generate.
+    pub role: Role,
+    /// Path of the payload types module as seen from the generated module (default `super::types`).
+    pub types_path: syn::Path,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings {
+            role: Role::App,
+            types_path: syn::parse_quote!(super::types),
+        }
+    }
+}
+
+impl ServiceSettings {
+    /// Settings for `role` with the default types path.
+    pub fn for_role(role: Role) -> Self {
+        ServiceSettings {
+            role,
+            ..ServiceSettings::default()
+        }
+    }
+}
+
+/// Generated service code.
+#[derive(Clone, Debug)]
+pub struct ServiceCode {
+    /// The items of the service module (a module body; no inner attributes).
+    pub tokens: TokenStream,
+    /// Problems found while generating (errors mean the tokens should not be written).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Crates the service code names besides `mqttgen`: always `serde` and `serde_json` (headers,
+    /// discriminators), which the types module needs anyway.
+    pub uses: &'static [&'static str],
+}
+
+/// Type names the module defines itself; spec-derived names are claimed after them.
+const RESERVED_TYPES: &[&str] = &[
+    "Handler",
+    "Routes",
+    "MessageContext",
+    "Publisher",
+    "PublishOptions",
+];
+
+/// Generates the service module of `doc` for `settings.role`, with payload types from `types`
+/// (the output of [`crate::types::generate_types`] for the same document).
+pub fn generate_service(
+    doc: &Document,
+    types: &GeneratedTypes,
+    settings: &ServiceSettings,
+) -> ServiceCode {
+    let mut diagnostics = Vec::new();
+    let mut scope = names::Scope::with_reserved(RESERVED_TYPES);
+    let mut functions =
+        names::Scope::with_reserved(&["routes", "mount", "decode_headers", "relative_topic"]);
+    let topic_plans = topics::plan_topics(doc, &mut scope, &mut diagnostics);
+    let mut message_plans = messages::MessagePlans {
+        sets: Vec::new(),
+        codec_names: messages::codec_names(doc, &mut functions),
+    };
+    let operation_plans = operations::plan_operations(
+        doc,
+        settings.role,
+        &topic_plans,
+        &mut message_plans,
+        &mut scope,
+        &mut diagnostics,
+    );
+    let type_names = messages::TypeNames {
+        messages: &types.messages,
+        types_path: &settings.types_path,
+    };
+    let topic_code = params::generate(&topic_plans, &doc.channels);
+    let message_code = messages::generate(doc, &message_plans, &type_names);
+    let handler_code = handlers::generate(&handlers::HandlerInput {
+        doc,
+        topics: &topic_plans,
+        messages: &message_plans,
+        operations: &operation_plans,
+        types: &type_names,
+    });
+    let publisher_code = publishers::generate(&publishers::PublisherInput {
+        topics: &topic_plans,
+        messages: &message_plans,
+        operations: &operation_plans,
+        types: &type_names,
+    });
+    let server_code = servers::generate(doc, &mut scope, &mut diagnostics);
+    ServiceCode {
+        tokens: quote! {
+            #topic_code
+            #message_code
+            #handler_code
+            #publisher_code
+            #server_code
+        },
+        diagnostics,
+        uses: &["serde", "serde_json"],
+    }
+}

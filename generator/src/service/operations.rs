@@ -1,0 +1,196 @@
+//! The operation plan: which operations this role handles and which it publishes, under which Rust
+//! names, with which messages, QoS, retain and reply. Pure analysis; handlers and publishers emit it.
+
+use super::messages::MessagePlans;
+use super::names::{self, Scope};
+use super::topics::TopicPlans;
+use super::Role;
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Action, Document, Qos};
+
+/// Which side of an operation the generated role plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Subscribe and call the handler trait.
+    Handle,
+    /// A publisher method.
+    Publish,
+}
+
+/// The reply of an operation.
+#[derive(Clone, Debug)]
+pub struct ReplyPlan {
+    /// Message set of the reply, index into [`MessagePlans::sets`].
+    pub set: usize,
+    /// The reply channel, when named and it has an address.
+    pub channel: Option<usize>,
+}
+
+/// One operation as the generated role sees it.
+#[derive(Clone, Debug)]
+pub struct OperationPlan {
+    /// The operation id as written.
+    pub id: String,
+    /// Method name (snake case), unique among this role's handler or publisher methods.
+    pub method: String,
+    /// The publisher's per-call-options variant (`{method}_with`); empty for handled operations.
+    pub method_with: String,
+    /// Handle or publish.
+    pub side: Side,
+    /// Index into [`Document::channels`] (always one with an address).
+    pub channel: usize,
+    /// Message set, index into [`MessagePlans::sets`].
+    pub set: usize,
+    /// QoS from the MQTT operation binding.
+    pub qos: Option<Qos>,
+    /// Retain from the MQTT operation binding.
+    pub retain: Option<bool>,
+    /// Message expiry interval (seconds) from the MQTT operation binding.
+    pub message_expiry: Option<u64>,
+    /// The reply, for request/reply operations.
+    pub reply: Option<ReplyPlan>,
+    /// Rustdoc from title/summary/description.
+    pub doc: Option<String>,
+}
+
+/// Plans every operation for `role`. Operations without an action or on a channel without an
+/// address are skipped with a warning.
+pub fn plan_operations(
+    doc: &Document,
+    role: Role,
+    topics: &TopicPlans,
+    messages: &mut MessagePlans,
+    scope: &mut Scope,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<OperationPlan> {
+    let mut handler_methods = Scope::with_reserved(&["new", "inner"]);
+    let mut publisher_methods = Scope::with_reserved(&["new", "inner", "runtime"]);
+    let mut plans = Vec::new();
+    for operation in &doc.operations {
+        let Some(action) = operation.action else {
+            diagnostics.push(Diagnostic::warning(
+                "operation-no-action",
+                Some(operation.node.clone()),
+                format!(
+                    "operation `{}` has no action; no code is generated for it",
+                    operation.id
+                ),
+            ));
+            continue;
+        };
+        if topics
+            .topics
+            .get(operation.channel)
+            .and_then(Option::as_ref)
+            .is_none()
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "operation-no-address",
+                    Some(operation.node.clone()),
+                    format!(
+                        "operation `{}` uses a channel without an address; no code is generated for it",
+                        operation.id
+                    ),
+                )
+                .with_help("give the channel an address, or use it only as a reply channel"),
+            );
+            continue;
+        }
+        if operation.messages.is_empty() {
+            diagnostics.push(Diagnostic::warning(
+                "operation-no-messages",
+                Some(operation.node.clone()),
+                format!(
+                    "operation `{}` has no messages; no code is generated for it",
+                    operation.id
+                ),
+            ));
+            continue;
+        }
+        let side = match (role, action) {
+            (Role::App, Action::Receive) | (Role::Client, Action::Send) => Side::Handle,
+            (Role::App, Action::Send) | (Role::Client, Action::Receive) => Side::Publish,
+        };
+        let base = names::camel(&operation.id);
+        let set = messages.set_for(doc, &operation.messages, &base, scope);
+        let reply = operation.reply.as_ref().and_then(|reply| {
+            let reply_messages = if reply.messages.is_empty() {
+                reply
+                    .channel
+                    .map(|channel| {
+                        doc.channels[channel]
+                            .messages
+                            .iter()
+                            .map(|m| m.message)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                reply.messages.clone()
+            };
+            if reply_messages.is_empty() {
+                diagnostics.push(Diagnostic::warning(
+                    "reply-no-messages",
+                    Some(operation.node.clone()),
+                    format!(
+                        "the reply of operation `{}` has no messages; it is ignored",
+                        operation.id
+                    ),
+                ));
+                return None;
+            }
+            let set = messages.set_for(doc, &reply_messages, &format!("{base}Reply"), scope);
+            Some(ReplyPlan {
+                set,
+                channel: reply.channel.filter(|&channel| {
+                    topics
+                        .topics
+                        .get(channel)
+                        .and_then(Option::as_ref)
+                        .is_some()
+                }),
+            })
+        });
+        match side {
+            Side::Handle => {
+                messages.sets[set].decoded = true;
+                if let Some(reply) = &reply {
+                    messages.sets[reply.set].encoded = true;
+                }
+            }
+            // The runtime has no request/await-reply call yet: the request is published (with the
+            // fixed reply address as response topic) and the reply is not decoded here.
+            Side::Publish => messages.sets[set].encoded = true,
+        }
+        let method = match side {
+            Side::Handle => handler_methods.claim_snake(&names::snake(&operation.id)),
+            Side::Publish => publisher_methods.claim_snake(&names::snake(&operation.id)),
+        };
+        // Publisher methods come in pairs: `{method}` with the spec's defaults, `{method}_with` with
+        // per-call options.
+        let method_with = match side {
+            Side::Handle => String::new(),
+            Side::Publish => publisher_methods.claim_snake(&format!("{method}_with")),
+        };
+        let binding = operation.mqtt.as_ref();
+        plans.push(OperationPlan {
+            id: operation.id.clone(),
+            method,
+            method_with,
+            side,
+            channel: operation.channel,
+            set,
+            qos: binding.and_then(|binding| binding.qos),
+            retain: binding.and_then(|binding| binding.retain),
+            message_expiry: binding.and_then(|binding| binding.message_expiry_interval),
+            reply,
+            doc: super::docs::join(&[
+                operation.title.as_deref(),
+                operation.summary.as_deref(),
+                operation.description.as_deref(),
+            ]),
+        });
+    }
+    plans
+}

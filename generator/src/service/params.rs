@@ -1,0 +1,413 @@
+//! Topic code: parameter enums, parameters structs (build a topic, subscription filters, parse a
+//! received topic) and fixed-topic constants. Emits from a [`TopicPlan`].
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs::doc_attrs;
+use super::names::ident;
+use super::rt;
+use super::topics::{FieldKind, ParamEnum, Piece, Slot, TopicPlan, TopicPlans};
+use crate::spec::model::Channel;
+
+/// The Rust type of a topic field.
+pub fn field_type(kind: &FieldKind, enums: &[ParamEnum]) -> TokenStream {
+    match kind {
+        FieldKind::Text | FieldKind::Tail => quote!(::std::string::String),
+        FieldKind::Integer => quote!(i64),
+        FieldKind::Number => quote!(f64),
+        FieldKind::Boolean => quote!(bool),
+        FieldKind::Enum(index) => {
+            let name = ident(&enums[*index].name);
+            quote!(#name)
+        }
+    }
+}
+
+/// All topic code: enums first, then one parameters struct or constant per channel, in document order.
+pub fn generate(plans: &TopicPlans, channels: &[Channel]) -> TokenStream {
+    let enums = plans.enums.iter().map(param_enum);
+    let topics = plans
+        .topics
+        .iter()
+        .zip(channels)
+        .filter_map(|(plan, channel)| plan.as_ref().map(|plan| topic(plan, channel, &plans.enums)));
+    quote! {
+        #(#enums)*
+        #(#topics)*
+    }
+}
+
+fn param_enum(item: &ParamEnum) -> TokenStream {
+    let name = ident(&item.name);
+    let mut doc = item.doc.clone().unwrap_or_default();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "Allowed values of the topic parameter `{}`.",
+        item.param
+    ));
+    let docs = doc_attrs(Some(&doc));
+    let variants = item
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(index, (variant, wire))| {
+            let variant = ident(variant);
+            let default = (item.default == Some(index)).then(|| quote!(#[default]));
+            let doc = format!(" `{wire}`");
+            quote!(#[doc = #doc] #default #variant)
+        });
+    let as_str = item.variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(#name::#variant => #wire)
+    });
+    let from_str = item.variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(#wire => ::std::result::Result::Ok(#name::#variant))
+    });
+    let all = item.variants.iter().map(|(variant, _)| {
+        let variant = ident(variant);
+        quote!(#name::#variant)
+    });
+    let param = &item.param;
+    let derive_default = item.default.map(|_| quote!(Default,));
+    let allowed = item
+        .variants
+        .iter()
+        .map(|(_, wire)| format!("`{wire}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let unknown = rt::invalid_param(quote!(#param), quote!(value), &format!("one of {allowed}"));
+    let error = rt::decode_error();
+    quote! {
+        #docs
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, #derive_default)]
+        pub enum #name {
+            #(#variants,)*
+        }
+
+        impl #name {
+            /// Every allowed value, in the order the spec lists them.
+            pub const ALL: &'static [#name] = &[#(#all),*];
+
+            /// The value as it appears in a topic.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    #(#as_str,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = #error;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                match value {
+                    #(#from_str,)*
+                    _ => ::std::result::Result::Err(#unknown),
+                }
+            }
+        }
+    }
+}
+
+fn topic(plan: &TopicPlan, channel: &Channel, enums: &[ParamEnum]) -> TokenStream {
+    match &plan.params_type {
+        None => fixed_topic(plan, channel),
+        Some(name) => params_struct(plan, name, channel, enums),
+    }
+}
+
+fn channel_doc(channel: &Channel) -> String {
+    super::docs::join(&[
+        channel.title.as_deref(),
+        channel.summary.as_deref(),
+        channel.description.as_deref(),
+    ])
+    .unwrap_or_default()
+}
+
+fn fixed_topic(plan: &TopicPlan, channel: &Channel) -> TokenStream {
+    let name = ident(&plan.const_name);
+    let mut doc = format!("Topic of channel `{}`.", channel.id);
+    let extra = channel_doc(channel);
+    if !extra.is_empty() {
+        doc.push_str("\n\n");
+        doc.push_str(&extra);
+    }
+    let docs = doc_attrs(Some(&doc));
+    let address = &plan.address;
+    quote! {
+        #docs
+        pub const #name: &str = #address;
+    }
+}
+
+fn params_struct(
+    plan: &TopicPlan,
+    name: &str,
+    channel: &Channel,
+    enums: &[ParamEnum],
+) -> TokenStream {
+    let type_name = ident(name);
+    let mut doc = format!(
+        "Topic parameters of channel `{}`: `{}`.",
+        channel.id, plan.address
+    );
+    let extra = channel_doc(channel);
+    if !extra.is_empty() {
+        doc.push_str("\n\n");
+        doc.push_str(&extra);
+    }
+    let docs = doc_attrs(Some(&doc));
+    let has_float = plan
+        .fields
+        .iter()
+        .any(|field| field.kind == FieldKind::Number);
+    let derives = if has_float {
+        quote!(#[derive(Clone, Debug, PartialEq)])
+    } else {
+        quote!(#[derive(Clone, Debug, PartialEq, Eq, Hash)])
+    };
+    let fields = plan.fields.iter().map(|field| {
+        let name = ident(&field.rust);
+        let ty = field_type(&field.kind, enums);
+        let docs =
+            doc_attrs(Some(field.doc.as_deref().unwrap_or(&format!(
+                "Value of the topic parameter `{}`.",
+                field.wire
+            ))));
+        quote!(#docs pub #name: #ty)
+    });
+    let address = &plan.address;
+    let filter = &plan.filter;
+    let build = build_fn(plan);
+    let parse = parse_fn(plan);
+    let error = rt::error();
+    let decode_error = rt::decode_error();
+    let validate_group = rt::validate_level(quote!("shared subscription group"), quote!(group));
+    quote! {
+        #docs
+        #derives
+        pub struct #type_name {
+            #(#fields,)*
+        }
+
+        impl #type_name {
+            /// The address template as written in the spec.
+            pub const ADDRESS: &'static str = #address;
+
+            /// The subscription filter matching every topic of this channel (`+` for each parameter).
+            pub const FILTER: &'static str = #filter;
+
+            #build
+
+            /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
+            /// of the group. Fails when `group` is not a valid topic level.
+            pub fn shared_filter(group: &str) -> ::std::result::Result<::std::string::String, #error> {
+                #validate_group;
+                ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+            }
+
+            #parse
+        }
+
+        impl ::std::str::FromStr for #type_name {
+            type Err = #decode_error;
+
+            fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+                Self::parse(topic)
+            }
+        }
+    }
+}
+
+/// Statements that append field `index`'s text to `topic`, after checking it is a valid level value.
+/// `leading` is true for a `#` that is the whole address (its text needs no `/` in front).
+fn push_field(plan: &TopicPlan, index: usize, leading: bool) -> TokenStream {
+    let field = &plan.fields[index];
+    let name = ident(&field.rust);
+    let wire = &field.wire;
+    match field.kind {
+        FieldKind::Text => {
+            let check = rt::validate_level(quote!(#wire), quote!(&self.#name));
+            quote! { #check; topic.push_str(&self.#name); }
+        }
+        FieldKind::Enum(_) => {
+            let check = rt::validate_level(quote!(#wire), quote!(self.#name.as_str()));
+            quote! { #check; topic.push_str(self.#name.as_str()); }
+        }
+        FieldKind::Integer | FieldKind::Number | FieldKind::Boolean => {
+            quote! { topic.push_str(&::std::string::ToString::to_string(&self.#name)); }
+        }
+        FieldKind::Tail => {
+            let check = rt::validate_tail(quote!(#wire), quote!(&self.#name));
+            let separator = (!leading).then(|| {
+                quote! {
+                    if !self.#name.is_empty() {
+                        topic.push('/');
+                    }
+                }
+            });
+            quote! {
+                #check;
+                #separator
+                topic.push_str(&self.#name);
+            }
+        }
+    }
+}
+
+fn build_fn(plan: &TopicPlan) -> TokenStream {
+    let error = rt::error();
+    let mut steps = Vec::new();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, steps: &mut Vec<TokenStream>| {
+        if !literal.is_empty() {
+            let text = std::mem::take(literal);
+            steps.push(quote!(topic.push_str(#text);));
+        }
+    };
+    for (position, slot) in plan.slots.iter().enumerate() {
+        if position > 0 && !matches!(slot, Slot::Tail(_)) {
+            literal.push('/');
+        }
+        match slot {
+            Slot::Literal(text) => literal.push_str(text),
+            Slot::Field(index) => {
+                flush(&mut literal, &mut steps);
+                steps.push(push_field(plan, *index, false));
+            }
+            Slot::Tail(index) => {
+                flush(&mut literal, &mut steps);
+                steps.push(push_field(plan, *index, position == 0));
+            }
+            Slot::Mixed(pieces) => {
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(text) => literal.push_str(text),
+                        Piece::Field(index) => {
+                            flush(&mut literal, &mut steps);
+                            steps.push(push_field(plan, *index, false));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    flush(&mut literal, &mut steps);
+    let capacity = plan.address.len();
+    quote! {
+        /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
+        /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+        pub fn topic(&self) -> ::std::result::Result<::std::string::String, #error> {
+            let mut topic = ::std::string::String::with_capacity(#capacity);
+            #(#steps)*
+            ::std::result::Result::Ok(topic)
+        }
+    }
+}
+
+/// An expression turning the `&str` in `raw` into field `index`'s type.
+fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream {
+    let field = &plan.fields[index];
+    let wire = &field.wire;
+    let parse_as = |what: &str| {
+        let fail = rt::invalid_param(quote!(#wire), quote!(#raw), what);
+        quote!(#raw.parse().map_err(|_| #fail)?)
+    };
+    match field.kind {
+        FieldKind::Text | FieldKind::Tail => quote!(::std::string::ToString::to_string(#raw)),
+        FieldKind::Integer => parse_as("an integer"),
+        FieldKind::Number => parse_as("a number"),
+        FieldKind::Boolean => parse_as("`true` or `false`"),
+        FieldKind::Enum(_) => quote!(#raw.parse()?),
+    }
+}
+
+fn parse_fn(plan: &TopicPlan) -> TokenStream {
+    let error = rt::decode_error();
+    let mismatch_error = rt::topic_mismatch(quote!(topic), quote!(Self::ADDRESS));
+    let mismatch = quote!(return ::std::result::Result::Err(mismatch()));
+    let mut steps = Vec::new();
+    for slot in &plan.slots {
+        match slot {
+            Slot::Literal(text) => steps.push(quote! {
+                if levels.next() != ::std::option::Option::Some(#text) {
+                    #mismatch;
+                }
+            }),
+            Slot::Field(index) => {
+                let var = format_ident!("field_{}", index);
+                let value = parse_value(plan, *index, &quote!(#var));
+                steps.push(quote! {
+                    let #var = levels.next().ok_or_else(mismatch)?;
+                    let #var = #value;
+                });
+            }
+            Slot::Tail(index) => {
+                let var = format_ident!("field_{}", index);
+                steps.push(quote! {
+                    let #var = levels.by_ref().collect::<::std::vec::Vec<&str>>().join("/");
+                });
+            }
+            Slot::Mixed(pieces) => {
+                let mut inner = Vec::new();
+                for (position, piece) in pieces.iter().enumerate() {
+                    match piece {
+                        Piece::Text(text) => inner.push(quote! {
+                            let rest = rest.strip_prefix(#text).ok_or_else(mismatch)?;
+                        }),
+                        Piece::Field(index) => {
+                            let var = format_ident!("field_{}", index);
+                            let value = parse_value(plan, *index, &quote!(raw));
+                            let split = match pieces.get(position + 1) {
+                                Some(Piece::Text(next)) => quote! {
+                                    let (raw, rest) = rest.split_at(rest.find(#next).ok_or_else(mismatch)?);
+                                },
+                                _ => quote!(let (raw, rest) = (rest, "");),
+                            };
+                            inner.push(quote! {
+                                #split
+                                let #var = #value;
+                            });
+                        }
+                    }
+                }
+                steps.push(quote! {
+                    let rest = levels.next().ok_or_else(mismatch)?;
+                    #(#inner)*
+                    if !rest.is_empty() {
+                        #mismatch;
+                    }
+                });
+            }
+        }
+    }
+    let inits = plan.fields.iter().enumerate().map(|(index, field)| {
+        let name = ident(&field.rust);
+        let var = format_ident!("field_{}", index);
+        quote!(#name: #var)
+    });
+    quote! {
+        /// Parses a received topic back into its parameters. Fails when the topic does not match the
+        /// address or a value does not have the parameter's type.
+        pub fn parse(topic: &str) -> ::std::result::Result<Self, #error> {
+            let mismatch = || #mismatch_error;
+            let mut levels = topic.split('/');
+            #(#steps)*
+            if levels.next().is_some() {
+                #mismatch;
+            }
+            ::std::result::Result::Ok(Self { #(#inits,)* })
+        }
+    }
+}

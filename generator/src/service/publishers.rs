@@ -1,0 +1,289 @@
+//! The publisher side: `PublishOptions` and a `Publisher` with one pair of methods per published
+//! operation — `{operation}` with the spec's QoS/retain and `{operation}_with` with per-call options.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::doc_attrs;
+use super::messages::{MessagePlans, TypeNames};
+use super::names::ident;
+use super::operations::{OperationPlan, Side};
+use super::rt;
+use super::topics::TopicPlans;
+
+/// Everything the publisher side needs to emit.
+pub struct PublisherInput<'a> {
+    /// Topic plans.
+    pub topics: &'a TopicPlans,
+    /// Message sets and codecs.
+    pub messages: &'a MessagePlans,
+    /// Operation plans (only `Side::Publish` ones are used).
+    pub operations: &'a [OperationPlan],
+    /// Rust types of messages.
+    pub types: &'a TypeNames<'a>,
+}
+
+/// `PublishOptions` and `Publisher` (always emitted, so handlers can reach the runtime publisher).
+pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
+    let published: Vec<&OperationPlan> = input
+        .operations
+        .iter()
+        .filter(|operation| operation.side == Side::Publish)
+        .collect();
+    let methods = published.iter().map(|operation| methods(input, operation));
+    let error = rt::error();
+    let send = (!published.is_empty()).then(|| {
+        let qos = rt::qos();
+        let outgoing = rt::outgoing();
+        quote! {
+            /// Applies the spec's defaults, then `options`, and publishes.
+            async fn send(
+                &self,
+                mut outgoing: #outgoing,
+                options: PublishOptions,
+                qos: #qos,
+                retain: bool,
+                message_expiry: ::std::option::Option<u32>,
+            ) -> ::std::result::Result<(), #error> {
+                outgoing.qos = options.qos.unwrap_or(qos);
+                outgoing.retain = options.retain.unwrap_or(retain);
+                outgoing.properties.message_expiry_interval = options
+                    .properties
+                    .message_expiry_interval
+                    .or(message_expiry);
+                let properties = options.properties;
+                if properties.content_type.is_some() {
+                    outgoing.properties.content_type = properties.content_type;
+                }
+                if properties.payload_format_indicator.is_some() {
+                    outgoing.properties.payload_format_indicator = properties.payload_format_indicator;
+                }
+                outgoing.properties.response_topic = properties.response_topic.or(outgoing.properties.response_topic);
+                outgoing.properties.correlation_data = properties.correlation_data.or(outgoing.properties.correlation_data);
+                outgoing.properties.user_properties.extend(properties.user_properties);
+                if options.confirmed {
+                    self.inner.publish_confirmed(outgoing).await
+                } else {
+                    self.inner.publish(outgoing).await
+                }
+            }
+        }
+    });
+    let options = publish_options();
+    quote! {
+        #options
+
+        /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
+        #[derive(Clone, Debug)]
+        pub struct Publisher {
+            inner: ::mqttgen::Publisher,
+        }
+
+        impl Publisher {
+            /// Wraps the runtime publisher (from the running app or a handler's context).
+            pub fn new(inner: ::mqttgen::Publisher) -> Self {
+                Publisher { inner }
+            }
+
+            /// The untyped runtime publisher, for topics the spec does not describe.
+            pub fn runtime(&self) -> &::mqttgen::Publisher {
+                &self.inner
+            }
+
+            #(#methods)*
+
+            #send
+        }
+    }
+}
+
+fn publish_options() -> TokenStream {
+    let qos = rt::qos();
+    let error = rt::error();
+    quote! {
+        /// Per-call publish options; whatever is left unset uses the operation's defaults from the
+        /// spec (MQTT binding QoS/retain/message expiry).
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct PublishOptions {
+            /// QoS instead of the operation's.
+            pub qos: ::std::option::Option<#qos>,
+            /// Retain flag instead of the operation's.
+            pub retain: ::std::option::Option<bool>,
+            /// MQTT 5 properties to add (user properties are appended; others replace).
+            pub properties: ::mqttgen::Properties,
+            /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
+            pub confirmed: bool,
+        }
+
+        impl PublishOptions {
+            /// No overrides.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Publishes with `qos`.
+            pub fn qos(mut self, qos: #qos) -> Self {
+                self.qos = ::std::option::Option::Some(qos);
+                self
+            }
+
+            /// Sets the retain flag.
+            pub fn retain(mut self, retain: bool) -> Self {
+                self.retain = ::std::option::Option::Some(retain);
+                self
+            }
+
+            /// Waits for the broker's acknowledgement.
+            pub fn confirmed(mut self) -> Self {
+                self.confirmed = true;
+                self
+            }
+
+            /// Sets the message expiry interval in seconds.
+            pub fn message_expiry(mut self, seconds: u32) -> Self {
+                self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+                self
+            }
+
+            /// Sets the response topic (request/reply).
+            pub fn response_topic(mut self, topic: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.properties.response_topic = ::std::option::Option::Some(topic.into());
+                self
+            }
+
+            /// Sets the correlation data (request/reply).
+            pub fn correlation_data(mut self, data: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> Self {
+                let data: ::std::vec::Vec<u8> = data.into();
+                self.properties.correlation_data = ::std::option::Option::Some(data.into());
+                self
+            }
+
+            /// Appends an MQTT 5 user property.
+            pub fn user_property(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.properties.user_properties.push((key.into(), value.into()));
+                self
+            }
+
+            /// Sends typed message headers as MQTT 5 user properties (strings as they are, other
+            /// values as JSON; `null`s are left out).
+            pub fn headers<H: ::serde::Serialize>(mut self, headers: &H) -> ::std::result::Result<Self, #error> {
+                let value = ::serde_json::to_value(headers)
+                    .map_err(|error| ::mqttgen::Error::Encode(::std::string::ToString::to_string(&error)))?;
+                let ::serde_json::Value::Object(map) = value else {
+                    return ::std::result::Result::Err(::mqttgen::Error::Encode(
+                        ::std::string::String::from("headers must serialize to an object"),
+                    ));
+                };
+                for (key, value) in map {
+                    match value {
+                        ::serde_json::Value::Null => {}
+                        ::serde_json::Value::String(text) => self.properties.user_properties.push((key, text)),
+                        other => self.properties.user_properties.push((key, ::std::string::ToString::to_string(&other))),
+                    }
+                }
+                ::std::result::Result::Ok(self)
+            }
+        }
+    }
+}
+
+fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream {
+    let Some(topic) = input.topics.topics[operation.channel].as_ref() else {
+        return TokenStream::new();
+    };
+    let name = ident(&operation.method);
+    let name_with = ident(&operation.method_with);
+    let set = &input.messages.sets[operation.set];
+    let message = input.types.set_type(set);
+    let error = rt::error();
+    let (params_decl, params_arg, topic_expr) = match &topic.params_type {
+        Some(params) => {
+            let params = ident(params);
+            (
+                quote!(params: &#params,),
+                quote!(params,),
+                quote!(params.topic()?),
+            )
+        }
+        None => {
+            let constant = ident(&topic.const_name);
+            (
+                TokenStream::new(),
+                TokenStream::new(),
+                quote!(::std::string::String::from(#constant)),
+            )
+        }
+    };
+    let encode = match &set.enum_name {
+        Some(_) => quote!(message.encode(topic)?),
+        None => {
+            let encoder = ident(&input.messages.codec_names[set.messages[0]].1);
+            quote!(#encoder(topic, message)?)
+        }
+    };
+    let qos = rt::qos_value(operation.qos.unwrap_or_default());
+    let retain = operation.retain.unwrap_or(false);
+    let expiry = match operation
+        .message_expiry
+        .and_then(|seconds| u32::try_from(seconds).ok())
+    {
+        Some(seconds) => quote!(::std::option::Option::Some(#seconds)),
+        None => quote!(::std::option::Option::None),
+    };
+    // A request whose reply goes to a fixed topic announces it as the response topic.
+    let response_topic = operation
+        .reply
+        .as_ref()
+        .and_then(|reply| reply.channel)
+        .and_then(|channel| input.topics.topics[channel].as_ref())
+        .filter(|reply_topic| reply_topic.is_fixed())
+        .map(|reply_topic| {
+            let address = &reply_topic.address;
+            quote!(let outgoing = outgoing.response_topic(#address);)
+        });
+    let mut text = operation.doc.clone().unwrap_or_default();
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "Publishes operation `{}` to `{}` (QoS {}, retain {}).",
+        operation.id,
+        topic.address,
+        operation.qos.unwrap_or_default() as u8,
+        retain
+    ));
+    if operation.reply.is_some() {
+        text.push_str(
+            " This is a request: the reply arrives on the reply channel (set a response topic and \
+             correlation data with `_with` options when the reply address is dynamic).",
+        );
+    }
+    let docs = doc_attrs(Some(&text));
+    let with_doc = format!(
+        " Like [`Publisher::{}`], with per-call options (QoS, retain, properties, headers).",
+        operation.method
+    );
+    quote! {
+        #docs
+        pub async fn #name(&self, #params_decl message: &#message) -> ::std::result::Result<(), #error> {
+            self.#name_with(#params_arg message, PublishOptions::default()).await
+        }
+
+        #[doc = #with_doc]
+        pub async fn #name_with(
+            &self,
+            #params_decl
+            message: &#message,
+            options: PublishOptions,
+        ) -> ::std::result::Result<(), #error> {
+            let topic = #topic_expr;
+            let outgoing = #encode;
+            #response_topic
+            self.send(outgoing, options, #qos, #retain, #expiry).await
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Servers as typed connection presets: one struct per server whose fields are the server variables
+//! (enums where the spec lists allowed values), with `config()` building a `::mqttgen::Config` from
+//! host, port, protocol, protocol version and the MQTT server binding, and — when the server declares
+//! security — `config_from_env()` adding credentials read from the environment (never from the spec).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, join};
+use super::names::{self, ident, Scope};
+use super::rt;
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Document, SecurityScheme, Server};
+
+/// Server presets for every server of `doc`.
+pub fn generate(
+    doc: &Document,
+    scope: &mut Scope,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> TokenStream {
+    let servers = doc
+        .servers
+        .iter()
+        .map(|server| server_preset(doc, server, scope, diagnostics));
+    quote!(#(#servers)*)
+}
+
+/// The URL scheme the runtime understands for an AsyncAPI protocol.
+fn scheme(server: &Server, diagnostics: &mut Vec<Diagnostic>) -> &'static str {
+    match server.protocol.as_str() {
+        "mqtt" | "tcp" => "mqtt",
+        "mqtts" | "secure-mqtt" | "ssl" | "tls" | "mqtt+ssl" => "mqtts",
+        "ws" => "ws",
+        "wss" => "wss",
+        other => {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "server-protocol",
+                    Some(server.node.clone()),
+                    format!(
+                        "server `{}` uses protocol `{other}`; its preset connects with plain MQTT",
+                        server.name
+                    ),
+                )
+                .with_help("use mqtt, mqtts, ws or wss"),
+            );
+            "mqtt"
+        }
+    }
+}
+
+fn server_preset(
+    doc: &Document,
+    server: &Server,
+    scope: &mut Scope,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> TokenStream {
+    let type_name = scope.claim(&format!("{}Server", names::camel(&server.name)));
+    let type_ident = ident(&type_name);
+    let mut field_names = Scope::default();
+    let mut items = Vec::new();
+    let mut fields = Vec::new();
+    let mut defaults = Vec::new();
+    let mut substitutions = Vec::new();
+    for variable in &server.variables {
+        let field = ident(&field_names.claim_snake(&names::snake(&variable.name)));
+        let docs = doc_attrs(Some(
+            variable
+                .description
+                .as_deref()
+                .unwrap_or(&format!("Server variable `{}`.", variable.name)),
+        ));
+        let placeholder = format!("{{{}}}", variable.name);
+        if variable.allowed.is_empty() {
+            fields.push(quote!(#docs pub #field: ::std::string::String));
+            defaults.push(
+                variable
+                    .default
+                    .as_ref()
+                    .map(|default| quote!(#field: ::std::string::String::from(#default))),
+            );
+            substitutions.push(quote!(.replace(#placeholder, &self.#field)));
+        } else {
+            let enum_name =
+                ident(&scope.claim(&format!("{type_name}{}", names::camel(&variable.name))));
+            let mut variant_names = Scope::default();
+            let variants: Vec<(syn::Ident, &String)> = variable
+                .allowed
+                .iter()
+                .map(|value| (ident(&variant_names.claim(&names::camel(value))), value))
+                .collect();
+            let default_variant = variable
+                .default
+                .as_ref()
+                .and_then(|default| variants.iter().find(|(_, value)| *value == default));
+            let variant_items = variants.iter().map(|(variant, value)| {
+                let doc = format!(" `{value}`");
+                let is_default = default_variant.is_some_and(|(default, _)| default == variant);
+                let default_attr = is_default.then(|| quote!(#[default]));
+                quote!(#[doc = #doc] #default_attr #variant)
+            });
+            let arms = variants
+                .iter()
+                .map(|(variant, value)| quote!(#enum_name::#variant => #value));
+            let derive_default = default_variant.map(|_| quote!(Default,));
+            let enum_doc = format!(
+                " Allowed values of variable `{}` of server `{}`.",
+                variable.name, server.name
+            );
+            items.push(quote! {
+                #[doc = #enum_doc]
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, #derive_default)]
+                pub enum #enum_name {
+                    #(#variant_items,)*
+                }
+
+                impl #enum_name {
+                    /// The value as written in the spec.
+                    pub fn as_str(&self) -> &'static str {
+                        match self {
+                            #(#arms,)*
+                        }
+                    }
+                }
+            });
+            fields.push(quote!(#docs pub #field: #enum_name));
+            defaults
+                .push(default_variant.map(|_| quote!(#field: ::std::default::Default::default())));
+            substitutions.push(quote!(.replace(#placeholder, self.#field.as_str())));
+        }
+    }
+    let scheme = scheme(server, diagnostics);
+    let url_template = format!(
+        "{scheme}://{}{}",
+        server.host,
+        server.pathname.as_deref().unwrap_or("")
+    );
+    let error = rt::error();
+    let mut settings = Vec::new();
+    match server.protocol_version.as_deref() {
+        Some("3.1.1" | "3.1" | "4") => {
+            settings.push(quote!(config.protocol = ::mqttgen::Protocol::V311;))
+        }
+        Some("5" | "5.0" | "5.0.0") => {
+            settings.push(quote!(config.protocol = ::mqttgen::Protocol::V5;))
+        }
+        Some(other) => diagnostics.push(Diagnostic::warning(
+            "server-protocol-version",
+            Some(server.node.clone()),
+            format!(
+                "server `{}` has protocolVersion `{other}`; the preset uses MQTT 5",
+                server.name
+            ),
+        )),
+        None => {}
+    }
+    if let Some(binding) = &server.mqtt {
+        if let Some(client_id) = &binding.client_id {
+            settings.push(quote!(config.client_id = ::std::option::Option::Some(::std::string::String::from(#client_id));));
+        }
+        if let Some(clean) = binding.clean_session {
+            settings.push(quote!(config.clean_start = #clean;));
+        }
+        if let Some(seconds) = binding.keep_alive {
+            settings.push(quote!(config.keep_alive = ::std::time::Duration::from_secs(#seconds);));
+        }
+        if let Some(seconds) = binding.session_expiry_interval {
+            settings.push(quote!(config.session_expiry = ::std::option::Option::Some(::std::time::Duration::from_secs(#seconds));));
+        }
+        if let Some(bytes) = binding
+            .maximum_packet_size
+            .and_then(|bytes| usize::try_from(bytes).ok())
+        {
+            settings.push(quote!(config.max_packet_size = #bytes;));
+        }
+        if let Some(will) = &binding.last_will {
+            if let Some(topic) = &will.topic {
+                let message = will.message.clone().unwrap_or_default();
+                let qos = rt::qos_value(will.qos.unwrap_or_default());
+                let retain = will.retain.unwrap_or(false);
+                settings.push(quote! {
+                    config.last_will = ::std::option::Option::Some(
+                        ::mqttgen::Outgoing::new(#topic, #message).qos(#qos).retain(#retain),
+                    );
+                });
+            }
+        }
+    }
+    let schemes: Vec<&SecurityScheme> = server
+        .security
+        .iter()
+        .filter_map(|name| {
+            doc.security_schemes
+                .iter()
+                .find(|scheme| &scheme.name == name)
+        })
+        .collect();
+    let security_doc = security_doc(&schemes);
+    let from_env = config_from_env(server, &schemes);
+    let all_defaults = defaults.iter().all(Option::is_some);
+    let derivable = server
+        .variables
+        .iter()
+        .all(|variable| !variable.allowed.is_empty());
+    let default_impl = (all_defaults && !derivable).then(|| {
+        let inits = defaults.iter().flatten();
+        quote! {
+            impl ::std::default::Default for #type_ident {
+                fn default() -> Self {
+                    #type_ident { #(#inits,)* }
+                }
+            }
+        }
+    });
+    let mut text = format!(
+        "Connection preset for server `{}` (`{}`).",
+        server.name, url_template
+    );
+    if let Some(extra) = join(&[server.description.as_deref()]) {
+        text.push_str("\n\n");
+        text.push_str(&extra);
+    }
+    if let Some(security) = &security_doc {
+        text.push_str("\n\n");
+        text.push_str(security);
+    }
+    let docs = doc_attrs(Some(&text));
+    let derives = if all_defaults && derivable {
+        quote!(#[derive(Clone, Debug, PartialEq, Eq, Default)])
+    } else {
+        quote!(#[derive(Clone, Debug, PartialEq, Eq)])
+    };
+    let config_mut = (!settings.is_empty()).then(|| quote!(mut));
+    quote! {
+        #(#items)*
+
+        #docs
+        #derives
+        pub struct #type_ident {
+            #(#fields,)*
+        }
+
+        #default_impl
+
+        impl #type_ident {
+            /// The broker URL with the server variables filled in.
+            pub fn url(&self) -> ::std::string::String {
+                ::std::string::String::from(#url_template) #(#substitutions)*
+            }
+
+            /// The runtime configuration for this server: URL, protocol version and the MQTT server
+            /// binding (client id, clean session, keep-alive, session expiry, last will).
+            pub fn config(&self) -> ::std::result::Result<::mqttgen::Config, #error> {
+                let #config_mut config = ::mqttgen::Config::from_url(&self.url())?;
+                #(#settings)*
+                ::std::result::Result::Ok(config)
+            }
+
+            #from_env
+        }
+    }
+}
+
+fn security_doc(schemes: &[&SecurityScheme]) -> Option<String> {
+    if schemes.is_empty() {
+        return None;
+    }
+    let mut text = String::from("Security (any one of):");
+    for scheme in schemes {
+        text.push_str(&format!("\n- `{}` ({})", scheme.name, scheme.kind));
+        if let Some(description) = &scheme.description {
+            text.push_str(": ");
+            text.push_str(description.trim());
+        }
+    }
+    text.push_str("\n\n`config_from_env` reads the credentials from the environment.");
+    Some(text)
+}
+
+/// `config_from_env`: the first security alternative whose environment variables are set wins.
+fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<TokenStream> {
+    let error = rt::error();
+    let mut attempts = Vec::new();
+    let mut needs = Vec::new();
+    for scheme in schemes {
+        match scheme.kind.as_str() {
+            "userPassword" | "plain" | "scramSha256" | "scramSha512" | "gssapi" => {
+                needs.push(format!("MQTT_USERNAME and MQTT_PASSWORD ({})", scheme.name));
+                attempts.push(quote! {
+                    if let (::std::option::Option::Some(username), ::std::option::Option::Some(password)) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
+                        return ::std::result::Result::Ok(config.credentials(username, password));
+                    }
+                });
+            }
+            "apiKey" | "httpApiKey" => {
+                if scheme.location.as_deref() == Some("password") {
+                    needs.push(format!(
+                        "MQTT_PASSWORD ({}: the API key as password)",
+                        scheme.name
+                    ));
+                    attempts.push(quote! {
+                        if let ::std::option::Option::Some(key) = var("MQTT_PASSWORD") {
+                            return ::std::result::Result::Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), key));
+                        }
+                    });
+                } else {
+                    needs.push(format!(
+                        "MQTT_USERNAME ({}: the API key as user)",
+                        scheme.name
+                    ));
+                    attempts.push(quote! {
+                        if let ::std::option::Option::Some(key) = var("MQTT_USERNAME") {
+                            return ::std::result::Result::Ok(config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()));
+                        }
+                    });
+                }
+            }
+            "X509" => {
+                needs.push(format!(
+                    "MQTT_CLIENT_CERT and MQTT_CLIENT_KEY ({})",
+                    scheme.name
+                ));
+                attempts.push(quote! {
+                    if let (::std::option::Option::Some(cert), ::std::option::Option::Some(key)) = (var("MQTT_CLIENT_CERT"), var("MQTT_CLIENT_KEY")) {
+                        let mut tls = config.tls.take().unwrap_or_default();
+                        tls.client_cert = ::std::option::Option::Some((cert.into(), key.into()));
+                        return ::std::result::Result::Ok(config.tls(tls));
+                    }
+                });
+            }
+            "oauth2" | "openIdConnect" | "httpBearer" | "http" => {
+                needs.push(format!(
+                    "MQTT_TOKEN ({}: sent as the password)",
+                    scheme.name
+                ));
+                attempts.push(quote! {
+                    if let ::std::option::Option::Some(token) = var("MQTT_TOKEN") {
+                        return ::std::result::Result::Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token));
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
+    if attempts.is_empty() {
+        return None;
+    }
+    let config_mut = schemes
+        .iter()
+        .any(|scheme| scheme.kind == "X509")
+        .then(|| quote!(mut));
+    let missing = format!(
+        "server `{}` needs credentials: set {}",
+        server.name,
+        needs.join(", or ")
+    );
+    Some(quote! {
+        /// [`Self::config`] plus credentials from the environment, for the first security alternative
+        /// whose variables are set (see the type's docs). Fails naming the variables when none is.
+        pub fn config_from_env(&self) -> ::std::result::Result<::mqttgen::Config, #error> {
+            let var = |name: &str| ::std::env::var(name).ok().filter(|value| !value.is_empty());
+            let #config_mut config = self.config()?;
+            #(#attempts)*
+            ::std::result::Result::Err(::mqttgen::Error::Config(::std::string::String::from(#missing)))
+        }
+    })
+}

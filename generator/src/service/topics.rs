@@ -1,0 +1,383 @@
+//! The topic plan of a channel: which fields its parameters struct has and how each address level is
+//! built, matched and parsed. Pure analysis of the model; [`super::params`] turns it into code.
+//!
+//! Anonymous wildcards written in an address are captured, not dropped, so that a topic can always be
+//! rebuilt from the struct (publishing to a wildcard is impossible): a `+` level becomes a `String`
+//! field named `level_{n}` (n = zero-based level index) and a trailing `#` becomes a `tail` field holding
+//! the remaining levels joined by `/` (empty when the topic ends at the parent level).
+
+use serde_json::Value;
+
+use super::names::{self, Scope};
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Address, Channel, Document, Level, LevelPart, Parameter};
+
+/// The Rust type of one topic field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// `String` (schemaless, `type: string` without enum, anonymous `+`).
+    Text,
+    /// `i64` (`type: integer`).
+    Integer,
+    /// `f64` (`type: number`).
+    Number,
+    /// `bool` (`type: boolean`).
+    Boolean,
+    /// A generated enum, index into [`TopicPlans::enums`].
+    Enum(usize),
+    /// The rest of the topic after a trailing `#` (may contain `/`).
+    Tail,
+}
+
+/// One field of a parameters struct.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Rust field name (snake case, unique in the struct).
+    pub rust: String,
+    /// The name used in error messages: the parameter name, or `+ (level n)` / `#`.
+    pub wire: String,
+    /// Field type.
+    pub kind: FieldKind,
+    /// Rustdoc.
+    pub doc: Option<String>,
+}
+
+/// A piece of a level mixing text and parameters.
+#[derive(Clone, Debug)]
+pub enum Piece {
+    /// Literal text.
+    Text(String),
+    /// A field, index into [`TopicPlan::fields`].
+    Field(usize),
+}
+
+/// How one address level is built and matched.
+#[derive(Clone, Debug)]
+pub enum Slot {
+    /// Literal text, matched exactly.
+    Literal(String),
+    /// Exactly one field (a `{param}` level or an anonymous `+`).
+    Field(usize),
+    /// Text and fields mixed in one level (`v{major}.{minor}`); filtered as `+`.
+    Mixed(Vec<Piece>),
+    /// A trailing `#`: the field holding the remaining levels.
+    Tail(usize),
+}
+
+/// The plan for one channel with an address.
+#[derive(Clone, Debug)]
+pub struct TopicPlan {
+    /// The address as written in the spec.
+    pub address: String,
+    /// Levels in order.
+    pub slots: Vec<Slot>,
+    /// Fields of the parameters struct, in address order; empty for a fixed topic.
+    pub fields: Vec<Field>,
+    /// Parameters struct name when there are fields.
+    pub params_type: Option<String>,
+    /// Const name for a fixed topic (`LIGHTING_MEASURED_TOPIC`).
+    pub const_name: String,
+    /// The subscription filter: literals as written, `+` for every field level.
+    pub filter: String,
+    /// The address handed to the runtime's router: `{name}` levels kept, mixed levels as `+`.
+    pub route_address: String,
+}
+
+impl TopicPlan {
+    /// True when the topic is fixed (no parameters, no wildcards).
+    pub fn is_fixed(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// An enum generated for a parameter with allowed values.
+#[derive(Clone, Debug)]
+pub struct ParamEnum {
+    /// Type name.
+    pub name: String,
+    /// Parameter name as written (for docs).
+    pub param: String,
+    /// (variant name, wire value) in spec order.
+    pub variants: Vec<(String, String)>,
+    /// Index of the default variant, from the parameter's `default`.
+    pub default: Option<usize>,
+    /// Rustdoc.
+    pub doc: Option<String>,
+}
+
+/// Topic plans of all channels plus the parameter enums they share.
+#[derive(Clone, Debug, Default)]
+pub struct TopicPlans {
+    /// Per channel of [`Document::channels`]; `None` when the channel has no address.
+    pub topics: Vec<Option<TopicPlan>>,
+    /// Parameter enums, deduplicated by (parameter name, allowed values).
+    pub enums: Vec<ParamEnum>,
+}
+
+/// A short, readable base name for a channel: its id in 3.x; in 2.x (where the id is the address) the
+/// last two literal, non-numeric levels (`.../event/{id}/lighting/measured` → `lightingMeasured`).
+pub fn channel_base_name(channel: &Channel) -> String {
+    if !channel.id.contains('/') {
+        return channel.id.clone();
+    }
+    let literals: Vec<&str> = channel
+        .id
+        .split('/')
+        .filter(|level| {
+            !level.is_empty()
+                && !level.contains('{')
+                && *level != "+"
+                && *level != "#"
+                && !level.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    let start = literals.len().saturating_sub(2);
+    let joined = literals[start..].join(" ");
+    if joined.is_empty() {
+        channel.id.clone()
+    } else {
+        joined
+    }
+}
+
+/// Plans every channel's topic code. `scope` is the module's type-name scope (shared with the other
+/// generated items so names never collide).
+pub fn plan_topics(
+    doc: &Document,
+    scope: &mut Scope,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> TopicPlans {
+    let mut plans = TopicPlans::default();
+    let mut consts = Scope::default();
+    for channel in &doc.channels {
+        let plan = channel.address.as_ref().map(|address| {
+            plan_channel(
+                doc,
+                channel,
+                address,
+                scope,
+                &mut consts,
+                &mut plans.enums,
+                diagnostics,
+            )
+        });
+        plans.topics.push(plan);
+    }
+    plans
+}
+
+fn plan_channel(
+    doc: &Document,
+    channel: &Channel,
+    address: &Address,
+    scope: &mut Scope,
+    consts: &mut Scope,
+    enums: &mut Vec<ParamEnum>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> TopicPlan {
+    let base = channel_base_name(channel);
+    let mut fields: Vec<Field> = Vec::new();
+    let mut field_names = Scope::default();
+    let mut filter_levels = Vec::new();
+    let mut route_levels = Vec::new();
+    let mut slots = Vec::new();
+    let mut add_param = |name: &str, fields: &mut Vec<Field>, field_names: &mut Scope| -> usize {
+        let parameter = channel.parameters.iter().find(|p| p.name == name);
+        let kind = parameter
+            .map(|p| param_kind(doc, p, scope, enums, diagnostics, channel))
+            .unwrap_or(FieldKind::Text);
+        fields.push(Field {
+            rust: field_names.claim_snake(&names::snake(name)),
+            wire: name.to_string(),
+            kind,
+            doc: parameter.and_then(|p| p.description.clone()),
+        });
+        fields.len() - 1
+    };
+    for (index, level) in address.levels.iter().enumerate() {
+        match level {
+            Level::Literal(text) => {
+                route_levels.push(text.clone());
+                filter_levels.push(text.clone());
+                slots.push(Slot::Literal(text.clone()));
+            }
+            Level::Parameter(name) => {
+                let field = add_param(name, &mut fields, &mut field_names);
+                route_levels.push(format!("{{{name}}}"));
+                filter_levels.push("+".to_string());
+                slots.push(Slot::Field(field));
+            }
+            Level::Mixed(parts) => {
+                let mut pieces = Vec::new();
+                for part in parts {
+                    match part {
+                        LevelPart::Literal(text) => pieces.push(Piece::Text(text.clone())),
+                        LevelPart::Parameter(name) => {
+                            let field = add_param(name, &mut fields, &mut field_names);
+                            pieces.push(Piece::Field(field));
+                        }
+                    }
+                }
+                route_levels.push("+".to_string());
+                filter_levels.push("+".to_string());
+                slots.push(Slot::Mixed(pieces));
+            }
+            Level::AnySingle => {
+                fields.push(Field {
+                    rust: field_names.claim_snake(&format!("level_{index}")),
+                    wire: format!("+ (level {index})"),
+                    kind: FieldKind::Text,
+                    doc: Some(format!(
+                        "The topic level matched by the anonymous `+` at level {index} of the address."
+                    )),
+                });
+                route_levels.push("+".to_string());
+                filter_levels.push("+".to_string());
+                slots.push(Slot::Field(fields.len() - 1));
+            }
+            Level::AnyMulti => {
+                fields.push(Field {
+                    rust: field_names.claim_snake("tail"),
+                    wire: "#".to_string(),
+                    kind: FieldKind::Tail,
+                    doc: Some(
+                        "The levels matched by the trailing `#`, joined by `/` (empty when the topic \
+                         ends at the parent level)."
+                            .to_string(),
+                    ),
+                });
+                route_levels.push("#".to_string());
+                filter_levels.push("#".to_string());
+                slots.push(Slot::Tail(fields.len() - 1));
+            }
+        }
+    }
+    let params_type =
+        (!fields.is_empty()).then(|| scope.claim(&format!("{}Params", names::camel(&base))));
+    TopicPlan {
+        address: address.raw.clone(),
+        slots,
+        fields,
+        params_type,
+        const_name: consts.claim_snake(&format!("{}_TOPIC", names::shouty(&base))),
+        filter: filter_levels.join("/"),
+        route_address: route_levels.join("/"),
+    }
+}
+
+/// Resolves a top-level `$ref` of a parameter schema against [`Document::schemas`].
+fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
+    let target = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(crate::spec::model::NodeId::parse)
+        .and_then(|id| doc.schemas.get(&id));
+    match target {
+        Some(target) => &target.value,
+        None => schema,
+    }
+}
+
+fn param_kind(
+    doc: &Document,
+    parameter: &Parameter,
+    scope: &mut Scope,
+    enums: &mut Vec<ParamEnum>,
+    diagnostics: &mut Vec<Diagnostic>,
+    channel: &Channel,
+) -> FieldKind {
+    let schema = parameter.schema.as_ref().map(|schema| resolve(doc, schema));
+    let kind = schema
+        .and_then(|schema| schema.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("string");
+    let allowed: Vec<&str> = parameter.allowed.iter().filter_map(Value::as_str).collect();
+    if !allowed.is_empty() && allowed.len() == parameter.allowed.len() {
+        return FieldKind::Enum(param_enum(
+            parameter,
+            &allowed,
+            scope,
+            enums,
+            diagnostics,
+            channel,
+        ));
+    }
+    match kind {
+        "integer" => FieldKind::Integer,
+        "number" => FieldKind::Number,
+        "boolean" => FieldKind::Boolean,
+        _ => FieldKind::Text,
+    }
+}
+
+fn param_enum(
+    parameter: &Parameter,
+    allowed: &[&str],
+    scope: &mut Scope,
+    enums: &mut Vec<ParamEnum>,
+    diagnostics: &mut Vec<Diagnostic>,
+    channel: &Channel,
+) -> usize {
+    let same = enums.iter().position(|existing| {
+        existing.param == parameter.name
+            && existing
+                .variants
+                .iter()
+                .map(|(_, wire)| wire.as_str())
+                .eq(allowed.iter().copied())
+    });
+    if let Some(index) = same {
+        return index;
+    }
+    for value in allowed {
+        if let Some(problem) = topic_value_problem(value) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "param-enum-unpublishable",
+                    Some(channel.node.clone()),
+                    format!(
+                        "allowed value {value:?} of parameter `{}` {problem}; topics built with it \
+                         are rejected at run time",
+                        parameter.name
+                    ),
+                )
+                .with_help("remove the value or change it to a plain topic level"),
+            );
+        }
+    }
+    let mut variant_names = Scope::default();
+    let variants: Vec<(String, String)> = allowed
+        .iter()
+        .map(|value| (variant_names.claim(&names::camel(value)), value.to_string()))
+        .collect();
+    let default = parameter
+        .default
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(|default| allowed.iter().position(|value| *value == default));
+    enums.push(ParamEnum {
+        name: scope.claim(&names::camel(&parameter.name)),
+        param: parameter.name.clone(),
+        variants,
+        default,
+        doc: parameter.description.clone(),
+    });
+    enums.len() - 1
+}
+
+/// Why a value cannot be a topic level, matching the runtime's check (used for spec-time warnings).
+pub fn topic_value_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.contains('/') {
+        Some("contains `/`")
+    } else if value.contains(['+', '#']) {
+        Some("contains a wildcard")
+    } else if value.contains('\0') {
+        Some("contains NUL")
+    } else if value.starts_with('$') {
+        Some("starts with `$`")
+    } else {
+        None
+    }
+}
