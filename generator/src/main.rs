@@ -1,6 +1,7 @@
-//! The `mqttgen` command line.
+//! The `mqttgen` command line (subcommands live in `cli/`, one file each).
 
-fn main() {
-    eprintln!("mqttgen: no commands yet");
-    std::process::exit(2);
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

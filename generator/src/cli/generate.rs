@@ -1,0 +1,140 @@
+//! `mqttgen generate SPEC -o DIR`: write a whole crate (or, with `--check`, report stale files).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mqttgen_codegen::output::{crate_files, stale_files, write_files, CrateOptions, RuntimeDependency};
+use mqttgen_codegen::pipeline::{generate_module, Role};
+use mqttgen_codegen::spec;
+
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+
+/// Which side of the spec to generate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// The application the spec describes: handles what it receives, publishes what it sends.
+    #[default]
+    App,
+    /// The mirror (device simulator, test client): publishes what the app receives.
+    Client,
+}
+
+/// Arguments of `mqttgen generate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The AsyncAPI document (YAML or JSON, 2.0–3.1).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// The folder of the generated crate (created when missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Which side to generate.
+    #[arg(long, value_enum, default_value_t = RoleArg::App)]
+    pub role: RoleArg,
+    /// Package name of the generated crate (default: from the spec's title and the role).
+    #[arg(long, value_name = "NAME")]
+    pub crate_name: Option<String>,
+    /// Depend on a local checkout of the `mqttgen` runtime crate instead of the published version.
+    #[arg(long, value_name = "DIR")]
+    pub runtime_path: Option<PathBuf>,
+    /// Write nothing; exit 1 and list the files that differ when the crate on disk is stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Generates the crate; exit 0 on success (or up to date), 1 on spec errors (or stale files with
+/// `--check`), 2 on I/O errors.
+pub fn run(args: &Args) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let loaded = spec::load_file(&args.spec);
+    if loaded.sources.files.is_empty() {
+        let _ = write!(out, "{}", loaded.render());
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if !loaded.diagnostics.is_empty() {
+        let _ = write!(out, "{}", loaded.render());
+    }
+    let document = match (&loaded.document, loaded.has_errors()) {
+        (Some(doc), false) => doc,
+        _ => {
+            let _ = writeln!(out, "mqttgen: {} has errors; nothing generated", args.spec.display());
+            return ExitCode::from(EXIT_ERRORS);
+        }
+    };
+    let role = match args.role {
+        RoleArg::App => Role::App,
+        RoleArg::Client => Role::Client,
+    };
+    let module = match generate_module(document, role) {
+        Ok(module) => module,
+        Err(errors) => {
+            for e in &errors {
+                let _ = writeln!(out, "error[{}]: {}", e.code, e.message);
+            }
+            return ExitCode::from(EXIT_ERRORS);
+        }
+    };
+    for warning in &module.diagnostics {
+        let _ = writeln!(out, "warning[{}]: {}", warning.code, warning.message);
+    }
+    let output_dir = absolute(&args.output);
+    let options = CrateOptions {
+        crate_name: args.crate_name.clone(),
+        runtime: match &args.runtime_path {
+            Some(path) => RuntimeDependency::Path(absolute(path)),
+            None => RuntimeDependency::default(),
+        },
+        output_dir: output_dir.clone(),
+        spec_label: args.spec.to_string_lossy().replace('\\', "/"),
+        role_name: match role {
+            Role::App => "app".to_string(),
+            Role::Client => "client".to_string(),
+        },
+    };
+    let files = match crate_files(document, &module.source, &module.dependencies, &options) {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = writeln!(out, "mqttgen: template error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if args.check {
+        let stale = stale_files(&args.output, &files);
+        if stale.is_empty() {
+            let _ = writeln!(out, "{}: up to date", args.output.display());
+            return ExitCode::from(EXIT_OK);
+        }
+        let _ = writeln!(
+            out,
+            "{}: {} generated file(s) are stale; run `mqttgen generate` again:",
+            args.output.display(),
+            stale.len()
+        );
+        for file in stale {
+            let _ = writeln!(out, "  {}", file.display());
+        }
+        return ExitCode::from(EXIT_ERRORS);
+    }
+    match write_files(&args.output, &files) {
+        Ok(report) => {
+            let _ = writeln!(
+                out,
+                "{}: wrote {} file(s), {} unchanged",
+                args.output.display(),
+                report.written.len(),
+                report.unchanged.len()
+            );
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            let _ = writeln!(out, "mqttgen: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,215 @@
+//! The result of loading a document: the model, the diagnostics and the sources to render them.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+use crate::diagnostics::{Diagnostic, Location, Severity};
+use crate::spec::model::Document;
+use crate::spec::source::SourceMap;
+
+/// What [`crate::spec::load_file`] and [`crate::spec::load_str`] return.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The model, whenever the input could be turned into one (also with warnings, and with some
+    /// errors); `None` when the entry file is not YAML/JSON or not a mapping.
+    pub document: Option<Document>,
+    /// Everything found, in a stable order (file, then position).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, to render diagnostics with source snippets.
+    pub sources: SourceMap,
+}
+
+/// Counts of errors and warnings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+}
+
+impl Loaded {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Errors and warnings.
+    pub fn counts(&self) -> Counts {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        Counts {
+            errors,
+            warnings: self.diagnostics.len() - errors,
+        }
+    }
+
+    /// All diagnostics as human text with source snippets (no colours).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&render_one(&self.sources, d));
+        }
+        out
+    }
+
+    /// All diagnostics as a JSON array (see [`diagnostic_json`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.diagnostics
+            .iter()
+            .map(|d| diagnostic_json(&self.sources, d))
+            .collect()
+    }
+
+    /// `file:line:column` of a diagnostic, when known.
+    pub fn position(&self, d: &Diagnostic) -> Option<String> {
+        let loc = location(&self.sources, d)?;
+        Some(format!(
+            "{}:{}:{}",
+            self.sources.name(loc.file),
+            loc.line,
+            loc.column
+        ))
+    }
+}
+
+/// The location of a diagnostic: its own, or looked up from its node.
+pub fn location(sources: &SourceMap, d: &Diagnostic) -> Option<Location> {
+    d.location
+        .clone()
+        .or_else(|| d.node.as_ref().and_then(|n| sources.locate(n)))
+}
+
+/// One diagnostic as JSON: `severity`, `code`, `message`, `file`, `line`, `column`, `pointer`, `help`.
+pub fn diagnostic_json(sources: &SourceMap, d: &Diagnostic) -> serde_json::Value {
+    let loc = location(sources, d);
+    let file = loc
+        .as_ref()
+        .map(|l| l.file)
+        .or_else(|| d.node.as_ref().map(|n| n.file));
+    serde_json::json!({
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "file": file.map(|f| sources.name(f).to_string()),
+        "line": loc.as_ref().map(|l| l.line),
+        "column": loc.as_ref().map(|l| l.column),
+        "pointer": d.node.as_ref().map(|n| n.pointer.clone()),
+        "help": d.help,
+    })
+}
+
+/// Lines longer than this (bytes) are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 400;
+
+#[derive(Debug)]
+struct Report {
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// Renders one diagnostic with miette's graphical handler (Unicode, no colours), preceded by its
+/// `file:line:column` and JSON pointer.
+pub fn render_one(sources: &SourceMap, d: &Diagnostic) -> String {
+    let loc = location(sources, d);
+    let mut header = String::new();
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    match &loc {
+        Some(l) => {
+            let _ = write!(
+                header,
+                "{}:{}:{}: {kind}[{}]",
+                sources.name(l.file),
+                l.line,
+                l.column,
+                d.code
+            );
+        }
+        None => {
+            let _ = write!(header, "{kind}[{}]", d.code);
+        }
+    }
+    if let Some(node) = &d.node {
+        let pointer = if node.pointer.is_empty() {
+            "/"
+        } else {
+            &node.pointer
+        };
+        let _ = write!(header, " at {pointer}");
+    }
+    // A snippet of a very long line (minified JSON) would drown the message; show none.
+    let snippet_fits = |l: &Location, text: &str| {
+        let start = text
+            .get(..l.offset)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = text
+            .get(l.offset..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| l.offset + i);
+        end.saturating_sub(start) <= MAX_SNIPPET_LINE
+    };
+    let place = loc
+        .as_ref()
+        .and_then(|l| Some((l, sources.file(l.file)?)))
+        .filter(|(l, file)| snippet_fits(l, &file.text));
+    let (source, labels) = match place {
+        Some((l, file)) => (
+            Some(NamedSource::new(file.name.clone(), file.text.clone())),
+            vec![LabeledSpan::new_with_span(None, (l.offset, l.length))],
+        ),
+        None => (None, Vec::new()),
+    };
+    let report = Report {
+        message: d.message.clone(),
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        },
+        help: d.help.clone(),
+        source,
+        labels,
+    };
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_context_lines(1);
+    let mut body = String::new();
+    if handler.render_report(&mut body, &report).is_err() {
+        body = format!("  × {}\n", d.message);
+    }
+    format!("{header}\n{body}\n")
+}

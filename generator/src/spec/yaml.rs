@@ -1,0 +1,728 @@
+//! A located YAML 1.2 tree: every node knows its byte offset, line and column.
+//!
+//! Built from `yaml-rust2`'s event stream with an explicit stack (no recursion, so deeply nested input
+//! cannot overflow the stack), YAML 1.2 core-schema scalars (`on`, `off`, `y`, `n` stay strings),
+//! duplicate-key detection, a depth limit and a budget on alias expansion (billion laughs). JSON is
+//! YAML 1.2, so JSON files go through the same parser.
+
+use std::collections::{HashMap, HashSet};
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diagnostics::{Diagnostic, Location};
+use crate::spec::model::FileId;
+
+/// Deepest nesting accepted; deeper input gets a `yaml-too-deep` error instead of a stack overflow.
+pub const MAX_DEPTH: usize = 200;
+/// Most nodes that alias (`*name`) expansion may create in one file.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Where a node starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    /// Byte offset in the file's text.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (characters).
+    pub column: u32,
+}
+
+/// A node of the located tree.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Pre-order number of the node in its file; a subtree holds ids `id..=last`.
+    pub id: u32,
+    /// The largest id in this node's subtree.
+    pub last: u32,
+    /// The file the node was read from.
+    pub file: FileId,
+    /// Where the node starts.
+    pub pos: Pos,
+    /// The value.
+    pub value: Value,
+}
+
+/// A node's value (YAML 1.2 core schema).
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer or float.
+    Number(serde_json::Number),
+    /// Any other scalar.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, keys in document order (duplicates removed and reported).
+    Map(Vec<Entry>),
+}
+
+/// One mapping entry.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The key as text.
+    pub key: String,
+    /// Where the key starts.
+    pub key_pos: Pos,
+    /// The value.
+    pub value: Node,
+}
+
+impl Node {
+    /// The entries when this is a mapping.
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The items when this is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The text when this is a string scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` when this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
+    }
+
+    /// True when this node is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// A short name of the node's kind for messages (`a mapping`, `a string`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a sequence",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The value as plain JSON (no positions).
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::Value::Number(n.clone()),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => items.iter().map(Node::to_json).collect(),
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The scalar as text, for places where any scalar is accepted as a string (`1.0` as a version).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Maps yaml-rust2 markers (character index, 0-based column) to byte offsets.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    /// Byte offset of 1-based `line` and 0-based character `col`, clamped to the text.
+    pub fn offset(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = self.text.get(start..).unwrap_or("");
+        let within = rest
+            .char_indices()
+            .nth(col)
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        start + within
+    }
+
+    fn pos(&self, mark: &Marker) -> Pos {
+        Pos {
+            offset: self.offset(mark.line(), mark.col()),
+            line: mark.line().max(1) as u32,
+            column: mark.col() as u32 + 1,
+        }
+    }
+
+    /// A [`Location`] one token long at `pos`.
+    pub fn location(&self, file: FileId, pos: Pos) -> Location {
+        Location {
+            file,
+            line: pos.line,
+            column: pos.column,
+            offset: pos.offset,
+            length: token_length(self.text, pos.offset),
+        }
+    }
+}
+
+/// Length of the token at `offset`: up to the end of the line, a `:` key separator or a comment.
+pub fn token_length(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    let mut end = line.len();
+    if let Some(i) = line.find(": ") {
+        end = end.min(i);
+    }
+    if let Some(i) = line.find(" #") {
+        end = end.min(i);
+    }
+    let trimmed = line.get(..end).unwrap_or("").trim_end().len();
+    if trimmed == 0 {
+        rest.chars().next().map_or(0, char::len_utf8)
+    } else {
+        trimmed
+    }
+}
+
+/// The result of parsing one file.
+pub struct Parsed {
+    /// The tree; `None` when the file is not valid YAML (or empty).
+    pub root: Option<Node>,
+    /// Syntax errors, duplicate keys, limits exceeded.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses `text` (YAML 1.2 or JSON) into a located tree.
+pub fn parse(text: &str, file: FileId) -> Parsed {
+    let index = LineIndex::new(text);
+    let mut builder = Builder {
+        file,
+        index: &index,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        next_id: 0,
+        alias_nodes: 0,
+        root: None,
+        diagnostics: Vec::new(),
+    };
+    // yaml-rust2 is not known to panic, but a parser bug must not take the caller down.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut parser = Parser::new_from_str(text);
+        builder.run(&mut parser)
+    }));
+    let result = outcome.unwrap_or_else(|_| {
+        Err(Diagnostic::error(
+            "yaml-syntax",
+            None,
+            "the YAML parser failed on this input",
+        ))
+    });
+    let mut diagnostics = std::mem::take(&mut builder.diagnostics);
+    match result {
+        Ok(()) => {
+            if builder.root.is_none() {
+                diagnostics.push(
+                    Diagnostic::error("yaml-empty", None, "the file holds no YAML document")
+                        .with_location(index.location(file, Pos::default())),
+                );
+            }
+            Parsed {
+                root: builder.root.take(),
+                diagnostics,
+            }
+        }
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            Parsed {
+                root: None,
+                diagnostics,
+            }
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        id: u32,
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+        count: usize,
+    },
+    Map {
+        id: u32,
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Pos)>,
+        seen: Option<HashSet<String>>,
+        count: usize,
+    },
+}
+
+struct Builder<'a> {
+    file: FileId,
+    index: &'a LineIndex<'a>,
+    stack: Vec<Frame>,
+    /// Anchored nodes with the number of nodes in each (aliases copied in count fully).
+    anchors: HashMap<usize, (Node, usize)>,
+    next_id: u32,
+    alias_nodes: usize,
+    root: Option<Node>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn run(&mut self, parser: &mut Parser<std::str::Chars<'_>>) -> Result<(), Diagnostic> {
+        loop {
+            let (event, mark) = parser.next_token().map_err(|e| {
+                let m = e.marker();
+                let pos = self.index.pos(m);
+                Diagnostic::error("yaml-syntax", None, format!("invalid YAML: {}", e.info()))
+                    .with_location(self.index.location(self.file, pos))
+            })?;
+            let pos = self.index.pos(&mark);
+            match event {
+                Event::StreamEnd => return Ok(()),
+                Event::DocumentEnd => {
+                    // Only the first document of a stream is read.
+                    return Ok(());
+                }
+                Event::Nothing | Event::StreamStart | Event::DocumentStart => {}
+                Event::Scalar(text, style, anchor, tag) => {
+                    let value = scalar(text, style, tag.as_ref().map(|t| t.suffix.as_str()));
+                    let node = self.leaf(pos, value);
+                    self.remember(anchor, &node, 1);
+                    self.attach(node, 1)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.check_depth(pos)?;
+                    let id = self.take_id();
+                    self.stack.push(Frame::Seq {
+                        id,
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                        count: 0,
+                    });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.check_depth(pos)?;
+                    let id = self.take_id();
+                    self.stack.push(Frame::Map {
+                        id,
+                        pos,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                        seen: None,
+                        count: 0,
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let Some(frame) = self.stack.pop() else {
+                        continue;
+                    };
+                    let last = self.next_id.saturating_sub(1);
+                    let (node, anchor, count) = match frame {
+                        Frame::Seq {
+                            id,
+                            pos,
+                            anchor,
+                            items,
+                            count,
+                        } => (self.node(id, last, pos, Value::Seq(items)), anchor, count),
+                        Frame::Map {
+                            id,
+                            pos,
+                            anchor,
+                            entries,
+                            count,
+                            ..
+                        } => (self.node(id, last, pos, Value::Map(entries)), anchor, count),
+                    };
+                    self.remember(anchor, &node, count + 1);
+                    self.attach(node, count + 1)?;
+                }
+                Event::Alias(anchor) => {
+                    let Some((target, size)) = self.anchors.get(&anchor) else {
+                        return Err(Diagnostic::error(
+                            "yaml-syntax",
+                            None,
+                            "alias to an unknown anchor",
+                        )
+                        .with_location(self.index.location(self.file, pos)));
+                    };
+                    let size = *size;
+                    self.alias_nodes += size;
+                    if self.alias_nodes > MAX_ALIAS_NODES {
+                        return Err(Diagnostic::error(
+                            "yaml-alias-bomb",
+                            None,
+                            format!(
+                                "alias expansion would create more than {MAX_ALIAS_NODES} nodes"
+                            ),
+                        )
+                        .with_help("aliases that expand to aliases multiply; write the values out or use `$ref`")
+                        .with_location(self.index.location(self.file, pos)));
+                    }
+                    if self.stack.len() + height(target) > MAX_DEPTH {
+                        return Err(self.too_deep(pos));
+                    }
+                    let node = target.clone();
+                    self.attach(node, size)?;
+                }
+            }
+        }
+    }
+
+    fn too_deep(&self, pos: Pos) -> Diagnostic {
+        Diagnostic::error(
+            "yaml-too-deep",
+            None,
+            format!("the document nests deeper than {MAX_DEPTH} levels"),
+        )
+        .with_location(self.index.location(self.file, pos))
+    }
+
+    fn check_depth(&self, pos: Pos) -> Result<(), Diagnostic> {
+        if self.stack.len() >= MAX_DEPTH {
+            Err(self.too_deep(pos))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn take_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    fn node(&self, id: u32, last: u32, pos: Pos, value: Value) -> Node {
+        Node {
+            id,
+            last: last.max(id),
+            file: self.file,
+            pos,
+            value,
+        }
+    }
+
+    fn leaf(&mut self, pos: Pos, value: Value) -> Node {
+        let id = self.take_id();
+        self.node(id, id, pos, value)
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node, count: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+    }
+
+    fn attach(&mut self, node: Node, size: usize) -> Result<(), Diagnostic> {
+        let file = self.file;
+        let index = self.index;
+        match self.stack.last_mut() {
+            Some(Frame::Seq { count, .. }) | Some(Frame::Map { count, .. }) => {
+                *count = count.saturating_add(size)
+            }
+            None => {}
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
+                None => {
+                    let text = match node.scalar_text() {
+                        Some(text) => text,
+                        None if node.is_null() => String::new(),
+                        None => {
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    "yaml-complex-key",
+                                    None,
+                                    format!("a mapping key must be a scalar, not {}", node.kind()),
+                                )
+                                .with_location(index.location(file, node.pos)),
+                            );
+                            // Keep the entry under a key nobody uses so its value still parses.
+                            format!("\u{0}complex-key-{}", node.id)
+                        }
+                    };
+                    *key = Some((text, node.pos));
+                }
+                Some((text, key_pos)) => {
+                    if is_duplicate(entries, seen, &text) {
+                        let first = entries
+                            .iter()
+                            .find(|e| e.key == text)
+                            .map(|e| e.key_pos.line)
+                            .unwrap_or_default();
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "yaml-duplicate-key",
+                                None,
+                                format!("duplicate key `{text}` (first defined on line {first})"),
+                            )
+                            .with_help("YAML forbids duplicate keys; remove or rename one of them")
+                            .with_location(index.location(file, key_pos)),
+                        );
+                    } else {
+                        entries.push(Entry {
+                            key: text,
+                            key_pos,
+                            value: node,
+                        });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Above this many entries a mapping keeps a hash set of its keys for duplicate detection.
+const LINEAR_KEY_SCAN: usize = 16;
+
+fn is_duplicate(entries: &[Entry], seen: &mut Option<HashSet<String>>, key: &str) -> bool {
+    if entries.len() < LINEAR_KEY_SCAN {
+        return entries.iter().any(|e| e.key == key);
+    }
+    let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+    !set.insert(key.to_string())
+}
+
+fn height(node: &Node) -> usize {
+    // Iterative: the tree was built under MAX_DEPTH, but stay safe anyway.
+    let mut max = 0;
+    let mut stack = vec![(node, 1usize)];
+    while let Some((n, depth)) = stack.pop() {
+        max = max.max(depth);
+        match &n.value {
+            Value::Seq(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Value::Map(entries) => stack.extend(entries.iter().map(|e| (&e.value, depth + 1))),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Resolves a scalar with the YAML 1.2 core schema (plain style) or as a string (quoted/block).
+fn scalar(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("str") => return Value::String(text),
+        Some("null") => return Value::Null,
+        _ => {}
+    }
+    if style != TScalarStyle::Plain && tag.is_none() {
+        return Value::String(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = core_number(&text) {
+        return Value::Number(n);
+    }
+    Value::String(text)
+}
+
+fn core_number(text: &str) -> Option<serde_json::Number> {
+    let bytes = text.as_bytes();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits(unsigned) {
+        let clean = text.strip_prefix('+').unwrap_or(text);
+        if let Ok(i) = clean.parse::<i64>() {
+            return Some(i.into());
+        }
+        if let Ok(u) = clean.parse::<u64>() {
+            return Some(u.into());
+        }
+        return clean
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Into::into);
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Into::into);
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (int.is_empty() && digits(frac)) || (digits(int) && (frac.is_empty() || digits(frac)))
+        }
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    if mantissa_ok && exponent_ok && !bytes.is_empty() {
+        return text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        let parsed = parse(text, 0);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        parsed.root.unwrap()
+    }
+
+    #[test]
+    fn yaml_1_2_keeps_on_off_y_n_as_strings() {
+        let node =
+            root("a: on\nb: off\nc: y\nd: n\ne: yes\nf: true\ng: ~\nh: 0o17\ni: 1.5e3\nj: '1'\n");
+        let json = node.to_json();
+        assert_eq!(
+            json,
+            serde_json::json!({"a": "on", "b": "off", "c": "y", "d": "n", "e": "yes",
+                "f": true, "g": null, "h": 15, "i": 1500.0, "j": "1"})
+        );
+        let keys = root("y: 1\nn: 2\non: 3\n");
+        let names: Vec<_> = keys
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|e| e.key.clone())
+            .collect();
+        assert_eq!(names, ["y", "n", "on"]);
+    }
+
+    #[test]
+    fn positions_are_byte_offsets_with_1_based_line_and_column() {
+        let text = "é: 1\nkey:\n  inner: value\n";
+        let node = root(text);
+        let inner = node.get("key").unwrap().get("inner").unwrap();
+        assert_eq!((inner.pos.line, inner.pos.column), (3, 10));
+        assert_eq!(&text[inner.pos.offset..inner.pos.offset + 5], "value");
+        let entry = &node.get("key").unwrap().as_map().unwrap()[0];
+        assert_eq!((entry.key_pos.line, entry.key_pos.column), (3, 3));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_location() {
+        let parsed = parse("a: 1\nb:\n  c: 1\n  c: 2\n", 0);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.code, "yaml-duplicate-key");
+        let loc = d.location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column), (4, 3));
+        // Many keys: the hash-set path finds duplicates too.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k7: again\n");
+        let parsed = parse(&text, 0);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].location.as_ref().unwrap().line, 41);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let parsed = parse("a:\n  enum: [%]\n", 0);
+        assert!(parsed.root.is_none());
+        let loc = parsed.diagnostics[0].location.as_ref().unwrap();
+        assert_eq!(loc.line, 2);
+        assert!(loc.column >= 9, "{loc:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_limited_not_a_stack_overflow() {
+        let text = "[".repeat(100_000);
+        let parsed = parse(&text, 0);
+        assert!(parsed.root.is_none());
+        assert!(parsed.diagnostics.iter().any(|d| d.is_error()));
+        let block: String = (0..(MAX_DEPTH + 10))
+            .map(|i| format!("{}k:\n", "  ".repeat(i)))
+            .collect();
+        let parsed = parse(&block, 0);
+        assert_eq!(parsed.diagnostics[0].code, "yaml-too-deep");
+    }
+
+    #[test]
+    fn billion_laughs_is_stopped() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in 'b'..='j' {
+            text.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = name;
+        }
+        let parsed = parse(&text, 0);
+        assert!(parsed.root.is_none());
+        assert_eq!(parsed.diagnostics[0].code, "yaml-alias-bomb");
+    }
+
+    #[test]
+    fn json_goes_through_the_same_parser() {
+        let node = root("{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": \"on\"}}");
+        assert_eq!(
+            node.to_json(),
+            serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": "on"}})
+        );
+    }
+
+    #[test]
+    fn ids_are_preorder_ranges() {
+        let node = root("a:\n  b: 1\n  c: [2, 3]\nd: 4\n");
+        assert_eq!(node.id, 0);
+        let a = node.get("a").unwrap();
+        assert!(a.id > node.id && a.last <= node.last);
+        let d = node.get("d").unwrap();
+        assert!(d.id > a.last);
+    }
+}
