@@ -3,8 +3,13 @@
 //! The pipeline is spec → [`spec::model`] → Rust tokens; this crate does no I/O outside the front
 //! end's file loading and the [`Builder`]-style entry points that write files.
 
+pub mod builder;
 pub mod diagnostics;
 pub mod output;
+pub mod pipeline;
+pub mod service;
 pub mod spec;
 pub mod types;
-pub mod service;
+
+pub use builder::Builder;
+pub use pipeline::Role;

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mqttgen_codegen::output::{crate_files, stale_files, write_files, CrateOptions, RuntimeDependency};
+use mqttgen_codegen::output::{
+    crate_files, stale_files, write_files, CrateOptions, RuntimeDependency,
+};
 use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec;
 
@@ -59,7 +61,11 @@ pub fn run(args: &Args) -> ExitCode {
     let document = match (&loaded.document, loaded.has_errors()) {
         (Some(doc), false) => doc,
         _ => {
-            let _ = writeln!(out, "mqttgen: {} has errors; nothing generated", args.spec.display());
+            let _ = writeln!(
+                out,
+                "mqttgen: {} has errors; nothing generated",
+                args.spec.display()
+            );
             return ExitCode::from(EXIT_ERRORS);
         }
     };
