@@ -96,20 +96,31 @@ fn mqtt_binding<'a>(ctx: &mut Ctx<'a>, object: &'a Node, place: Place) -> Option
             .into_iter()
             .find(|p| p.fields().contains(&key));
         match home {
-            Some(home) => ctx.warn(
-                "binding-misplaced",
-                &entry.value,
-                format!(
-                    "`{key}` is not a field of the MQTT {} binding; it belongs in the {} binding ({}) and is ignored here",
-                    place.name(),
-                    home.name(),
-                    home.example_path()
-                ),
-            ),
+            Some(home) => {
+                let also = match &entry.value.value {
+                    Value::String(s) if s.parse::<u64>().is_ok() => {
+                        format!("; write it as the integer {s}, not the string \"{s}\"")
+                    }
+                    _ => String::new(),
+                };
+                ctx.warn(
+                    "binding-misplaced",
+                    &entry.value,
+                    format!(
+                        "`{key}` is not a field of the MQTT {} binding; it belongs in the {} binding ({}) and is ignored here{also}",
+                        place.name(),
+                        home.name(),
+                        home.example_path()
+                    ),
+                )
+            }
             None => ctx.warn(
                 "binding-unknown-field",
                 &entry.value,
-                format!("`{key}` is not a field of the MQTT {} binding", place.name()),
+                format!(
+                    "`{key}` is not a field of the MQTT {} binding",
+                    place.name()
+                ),
             ),
         }
     }

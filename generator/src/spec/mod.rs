@@ -64,9 +64,9 @@ pub fn load_str(text: &str, name: &str) -> Loaded {
 /// Loads `text` (read from `path`, shown as `name`), reading referenced files through `read`.
 pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loaded {
     let files = Files::load_all(path, name, text, read);
-    let mut diagnostics: Vec<Diagnostic> =
-        files.parse_diagnostics.first().cloned().unwrap_or_default();
+    let mut diagnostics = Vec::new();
     let document = build(&files, &mut diagnostics);
+    diagnostics.extend(files.used_parse_diagnostics());
     let Files { sources, .. } = files;
     // Fill in line:column from pointers and sort by place.
     for d in &mut diagnostics {

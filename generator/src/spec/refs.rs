@@ -5,7 +5,8 @@
 //! `$ref` reaches (so that later stages can borrow trees freely), then [`Files::resolve`] and
 //! [`Files::deref`] resolve references without further I/O.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -32,6 +33,8 @@ pub struct Files {
     /// Parse diagnostics per file, reported for the entry file and for external files when a
     /// reference into them is used.
     pub parse_diagnostics: Vec<Vec<Diagnostic>>,
+    /// Files some reference was resolved into (their parse diagnostics are reported).
+    used: RefCell<BTreeSet<FileId>>,
 }
 
 impl Files {
@@ -41,6 +44,7 @@ impl Files {
             sources: SourceMap::default(),
             by_path: HashMap::new(),
             parse_diagnostics: Vec::new(),
+            used: RefCell::new(BTreeSet::new()),
         };
         let key = normalise(entry_path);
         let id = files.push(key.clone(), name.to_string(), text);
@@ -130,6 +134,7 @@ impl Files {
                 }
             }
         };
+        self.used.borrow_mut().insert(file);
         let pointer = pointer::from_fragment(fragment)
             .map_err(|why| Diagnostic::error("ref-invalid", None, why))?;
         let Some(source) = self.sources.file(file) else {
@@ -195,6 +200,21 @@ impl Files {
             "this `$ref` chain never reaches a value (it refers back to itself)",
         )
         .with_help("a `$ref` must eventually point at an object; break the cycle"))
+    }
+
+    /// Parse diagnostics of the entry file and of every external file a reference was resolved
+    /// into.
+    pub fn used_parse_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.parse_diagnostics.first().cloned().unwrap_or_default();
+        for &file in self.used.borrow().iter().filter(|&&f| f > 0) {
+            out.extend(
+                self.parse_diagnostics
+                    .get(file)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        out
     }
 
     /// The canonical id of a node.

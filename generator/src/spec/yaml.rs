@@ -256,7 +256,14 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             if builder.root.is_none() {
                 diagnostics.push(
                     Diagnostic::error("yaml-empty", None, "the file holds no YAML document")
-                        .with_location(index.location(file, Pos::default())),
+                        .with_location(index.location(
+                            file,
+                            Pos {
+                                offset: 0,
+                                line: 1,
+                                column: 1,
+                            },
+                        )),
                 );
             }
             Parsed {
