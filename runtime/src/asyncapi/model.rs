@@ -1,0 +1,575 @@
+//! The plain-data document model: what a service publishes and receives, independent of the
+//! AsyncAPI JSON layout (that is [`build`](super::build)'s job).
+//!
+//! Everything here can be built by hand or by generated code; the attribute macros
+//! ([`subscriber`](crate::subscriber), [`publisher`](crate::publisher)) build the same values.
+//!
+//! ```
+//! use mqttgen::asyncapi::{Document, Info, MessageDoc, OperationDoc};
+//! use mqttgen::QoS;
+//! let op = OperationDoc::receive("handle_temperature", "devices/{device_id}/temperature")
+//!     .qos(QoS::AtLeastOnce)
+//!     .message(MessageDoc::new("Reading", serde_json::json!({"type": "number"})));
+//! let doc = Document::new(Info::new("Thermostat", "1.0.0")).operation(op);
+//! assert!(doc.to_yaml().unwrap().contains("address: devices/{device_id}/temperature"));
+//! ```
+
+use crate::QoS;
+use serde_json::Value;
+
+/// The AsyncAPI version written into the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AsyncApiVersion {
+    /// `3.0.0` (default).
+    #[default]
+    V3_0_0,
+    /// `3.1.0`.
+    V3_1_0,
+}
+
+impl AsyncApiVersion {
+    /// The version string, e.g. `"3.0.0"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AsyncApiVersion::V3_0_0 => "3.0.0",
+            AsyncApiVersion::V3_1_0 => "3.1.0",
+        }
+    }
+
+    /// Parses `"3.0.0"` or `"3.1.0"`.
+    pub fn parse(text: &str) -> Option<AsyncApiVersion> {
+        match text {
+            "3.0.0" | "3.0" => Some(AsyncApiVersion::V3_0_0),
+            "3.1.0" | "3.1" => Some(AsyncApiVersion::V3_1_0),
+            _ => None,
+        }
+    }
+}
+
+/// A whole service description: info, servers, operations (which imply channels and messages)
+/// and security schemes. Serialise with [`Document::to_yaml`] / [`Document::to_json`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Document {
+    /// AsyncAPI version to emit.
+    pub version: AsyncApiVersion,
+    /// Optional `id` (a URI identifying the application, e.g. `urn:example:thermostat`).
+    pub id: Option<String>,
+    /// Title, version and description.
+    pub info: Info,
+    /// `defaultContentType`; messages with the same content type omit theirs.
+    pub default_content_type: Option<String>,
+    /// Servers, in output order.
+    pub servers: Vec<Server>,
+    /// Extra metadata for channels (explicit ids, titles, descriptions), matched by address.
+    /// Channels without an entry here get an id derived from their address.
+    pub channels: Vec<ChannelDoc>,
+    /// Operations, in output order.
+    pub operations: Vec<OperationDoc>,
+    /// Security schemes referenced by [`Server::security`], in output order.
+    pub security_schemes: Vec<SecuritySchemeDoc>,
+}
+
+impl Document {
+    /// An empty document with `defaultContentType: application/json`.
+    pub fn new(info: Info) -> Document {
+        Document {
+            info,
+            default_content_type: Some(crate::asyncapi::JSON.to_owned()),
+            ..Document::default()
+        }
+    }
+
+    /// Selects the AsyncAPI version to emit.
+    pub fn asyncapi_version(mut self, version: AsyncApiVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Adds a server.
+    pub fn server(mut self, server: Server) -> Self {
+        self.servers.push(server);
+        self
+    }
+
+    /// Adds channel metadata.
+    pub fn channel(mut self, channel: ChannelDoc) -> Self {
+        self.channels.push(channel);
+        self
+    }
+
+    /// Adds an operation.
+    pub fn operation(mut self, operation: OperationDoc) -> Self {
+        self.operations.push(operation);
+        self
+    }
+
+    /// Adds a security scheme.
+    pub fn security_scheme(mut self, scheme: SecuritySchemeDoc) -> Self {
+        self.security_schemes.push(scheme);
+        self
+    }
+}
+
+/// The `info` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Info {
+    /// Title of the application.
+    pub title: String,
+    /// Version of the application (not of AsyncAPI).
+    pub version: String,
+    /// Longer description (CommonMark).
+    pub description: Option<String>,
+}
+
+impl Info {
+    /// Title and version.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Info {
+        Info {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// A broker the application connects to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Server {
+    /// Key in `servers` (sanitised to `[A-Za-z0-9._-]`).
+    pub name: String,
+    /// `host[:port]`.
+    pub host: String,
+    /// AsyncAPI protocol name: `mqtt`, `secure-mqtt`, `ws` or `wss`.
+    pub protocol: String,
+    /// `"5"` or `"3.1.1"`.
+    pub protocol_version: Option<String>,
+    /// Path for WebSocket transports (e.g. `/mqtt`).
+    pub pathname: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Names of [`SecuritySchemeDoc`]s this server requires (emitted as `$ref`s).
+    pub security: Vec<String>,
+    /// MQTT server bindings.
+    pub binding: Option<MqttServerBinding>,
+}
+
+impl Server {
+    /// A server called `name` at `host[:port]` speaking `protocol`.
+    pub fn new(
+        name: impl Into<String>,
+        host: impl Into<String>,
+        protocol: impl Into<String>,
+    ) -> Server {
+        Server {
+            name: name.into(),
+            host: host.into(),
+            protocol: protocol.into(),
+            ..Server::default()
+        }
+    }
+
+    /// Sets the MQTT protocol version (`"5"` or `"3.1.1"`).
+    pub fn protocol_version(mut self, version: impl Into<String>) -> Self {
+        self.protocol_version = Some(version.into());
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Requires the security scheme named `scheme`.
+    pub fn security(mut self, scheme: impl Into<String>) -> Self {
+        self.security.push(scheme.into());
+        self
+    }
+
+    /// Sets the MQTT server bindings.
+    pub fn binding(mut self, binding: MqttServerBinding) -> Self {
+        self.binding = Some(binding);
+        self
+    }
+}
+
+/// MQTT server bindings (`bindingVersion` 0.2.0).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MqttServerBinding {
+    /// `clientId`.
+    pub client_id: Option<String>,
+    /// `cleanSession` (clean start under MQTT 5).
+    pub clean_session: Option<bool>,
+    /// `keepAlive` in seconds.
+    pub keep_alive: Option<u64>,
+    /// `sessionExpiryInterval` in seconds (MQTT 5).
+    pub session_expiry_interval: Option<u64>,
+    /// `maximumPacketSize` in bytes (MQTT 5).
+    pub maximum_packet_size: Option<u64>,
+    /// `lastWill`.
+    pub last_will: Option<LastWillDoc>,
+}
+
+/// The last will in [`MqttServerBinding`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LastWillDoc {
+    /// Topic of the will message.
+    pub topic: String,
+    /// QoS of the will message.
+    pub qos: QoS,
+    /// Will payload as text, if it is UTF-8.
+    pub message: Option<String>,
+    /// Retain flag of the will message.
+    pub retain: bool,
+}
+
+/// How a server authenticates clients; emitted under `components/securitySchemes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecuritySchemeDoc {
+    /// Key in `components/securitySchemes`.
+    pub name: String,
+    /// The kind of scheme.
+    pub kind: SecurityKind,
+    /// Description.
+    pub description: Option<String>,
+}
+
+impl SecuritySchemeDoc {
+    /// A scheme called `name` of `kind`.
+    pub fn new(name: impl Into<String>, kind: SecurityKind) -> SecuritySchemeDoc {
+        SecuritySchemeDoc {
+            name: name.into(),
+            kind,
+            description: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// Security scheme types relevant to MQTT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityKind {
+    /// Username and password in CONNECT (`userPassword`).
+    UserPassword,
+    /// Client certificate (`X509`).
+    X509,
+    /// A symmetric key (`symmetricEncryption`).
+    SymmetricEncryption,
+    /// An asymmetric key pair (`asymmetricEncryption`).
+    AsymmetricEncryption,
+}
+
+impl SecurityKind {
+    /// The AsyncAPI `type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityKind::UserPassword => "userPassword",
+            SecurityKind::X509 => "X509",
+            SecurityKind::SymmetricEncryption => "symmetricEncryption",
+            SecurityKind::AsymmetricEncryption => "asymmetricEncryption",
+        }
+    }
+}
+
+/// Optional metadata for the channel at `address`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChannelDoc {
+    /// The topic template this entry describes (matched exactly against operation addresses).
+    pub address: String,
+    /// Explicit channel id (`[A-Za-z0-9._-]`); derived from the address when `None`.
+    pub id: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+impl ChannelDoc {
+    /// Metadata for the channel at `address`.
+    pub fn new(address: impl Into<String>) -> ChannelDoc {
+        ChannelDoc {
+            address: address.into(),
+            ..ChannelDoc::default()
+        }
+    }
+
+    /// Sets an explicit channel id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// Whether the application receives or sends on an operation's channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Action {
+    /// The application subscribes (a handler).
+    #[default]
+    Receive,
+    /// The application publishes (a publisher).
+    Send,
+}
+
+impl Action {
+    /// `"receive"` or `"send"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Receive => "receive",
+            Action::Send => "send",
+        }
+    }
+}
+
+/// One operation: a handler (receive) or a publisher (send) on a topic template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OperationDoc {
+    /// Operation id (key in `operations`; `[A-Za-z0-9._-]`).
+    pub id: String,
+    /// Receive or send.
+    pub action: Action,
+    /// Topic template, e.g. `devices/{device_id}/temperature` (no `$share/` prefix, no `#`).
+    pub address: String,
+    /// Descriptions of the address's `{params}`. Missing ones are added without description;
+    /// ones not in the address are an error.
+    pub parameters: Vec<ParameterDoc>,
+    /// The messages this operation carries (at least one).
+    pub messages: Vec<MessageDoc>,
+    /// MQTT QoS (operation binding `qos`).
+    pub qos: QoS,
+    /// MQTT retain flag (operation binding `retain`).
+    pub retain: bool,
+    /// MQTT 5 shared-subscription group (emitted as `x-mqtt-shared-group`).
+    pub shared_group: Option<String>,
+    /// Summary (first paragraph of the doc comment).
+    pub summary: Option<String>,
+    /// Description (the rest of the doc comment).
+    pub description: Option<String>,
+    /// The reply this operation sends back (request/reply).
+    pub reply: Option<ReplyDoc>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+impl OperationDoc {
+    /// A receive operation (a handler) on `address`.
+    pub fn receive(id: impl Into<String>, address: impl Into<String>) -> OperationDoc {
+        OperationDoc {
+            id: id.into(),
+            action: Action::Receive,
+            address: address.into(),
+            ..OperationDoc::default()
+        }
+    }
+
+    /// A send operation (a publisher) on `address`.
+    pub fn send(id: impl Into<String>, address: impl Into<String>) -> OperationDoc {
+        OperationDoc {
+            action: Action::Send,
+            ..OperationDoc::receive(id, address)
+        }
+    }
+
+    /// Adds a message.
+    pub fn message(mut self, message: MessageDoc) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// Describes a `{param}` of the address.
+    pub fn parameter(mut self, parameter: ParameterDoc) -> Self {
+        self.parameters.push(parameter);
+        self
+    }
+
+    /// Sets the QoS.
+    pub fn qos(mut self, qos: QoS) -> Self {
+        self.qos = qos;
+        self
+    }
+
+    /// Sets the retain flag.
+    pub fn retain(mut self, retain: bool) -> Self {
+        self.retain = retain;
+        self
+    }
+
+    /// Sets the shared-subscription group.
+    pub fn shared_group(mut self, group: impl Into<String>) -> Self {
+        self.shared_group = Some(group.into());
+        self
+    }
+
+    /// Sets the summary.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the reply.
+    pub fn reply(mut self, reply: ReplyDoc) -> Self {
+        self.reply = Some(reply);
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+}
+
+/// A `{param}` of a topic template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParameterDoc {
+    /// Name as written between the braces.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Allowed values (`enum`), empty for any.
+    pub enum_values: Vec<String>,
+    /// Example values.
+    pub examples: Vec<String>,
+}
+
+impl ParameterDoc {
+    /// A parameter called `name`.
+    pub fn new(name: impl Into<String>) -> ParameterDoc {
+        ParameterDoc {
+            name: name.into(),
+            ..ParameterDoc::default()
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// A message: a payload schema, optional headers schema and metadata.
+///
+/// Schemas are JSON Schema draft-07 values. Named sub-schemas go under `definitions` with local
+/// refs `#/definitions/Name`; the builder moves them to `components/schemas` and rewrites the refs.
+/// When `payload_name` is set the payload itself is also moved there under that name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessageDoc {
+    /// Message name (key in the channel's `messages`; `[A-Za-z0-9._-]` after sanitising).
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Content type, e.g. `application/json`.
+    pub content_type: String,
+    /// Payload schema (draft-07).
+    pub payload_schema: Value,
+    /// Name of the payload schema in `components/schemas`; `None` keeps it inline.
+    pub payload_name: Option<String>,
+    /// Schema of the MQTT 5 user properties (an object schema), if any.
+    pub headers_schema: Option<Value>,
+    /// Name of the headers schema in `components/schemas`; `None` keeps it inline.
+    pub headers_name: Option<String>,
+    /// Example payloads.
+    pub examples: Vec<Value>,
+}
+
+impl MessageDoc {
+    /// A JSON message called `name` with an inline payload schema.
+    pub fn new(name: impl Into<String>, payload_schema: Value) -> MessageDoc {
+        MessageDoc {
+            name: name.into(),
+            content_type: crate::asyncapi::JSON.to_owned(),
+            payload_schema,
+            ..MessageDoc::default()
+        }
+    }
+
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// Sets the summary.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Adds an example payload.
+    pub fn example(mut self, example: Value) -> Self {
+        self.examples.push(example);
+        self
+    }
+}
+
+/// Where a reply goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReplyAddress {
+    /// To the request's MQTT 5 Response Topic property (dynamic; `address: null`).
+    #[default]
+    ResponseTopic,
+    /// To a fixed topic template.
+    Topic(String),
+}
+
+/// The reply of a request/reply operation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReplyDoc {
+    /// Where the reply is published.
+    pub address: ReplyAddress,
+    /// The reply messages.
+    pub messages: Vec<MessageDoc>,
+}
+
+impl ReplyDoc {
+    /// A reply to the request's response topic carrying `message`.
+    pub fn to_response_topic(message: MessageDoc) -> ReplyDoc {
+        ReplyDoc {
+            address: ReplyAddress::ResponseTopic,
+            messages: vec![message],
+        }
+    }
+
+    /// A reply published to the fixed topic `address` carrying `message`.
+    pub fn to_topic(address: impl Into<String>, message: MessageDoc) -> ReplyDoc {
+        ReplyDoc {
+            address: ReplyAddress::Topic(address.into()),
+            messages: vec![message],
+        }
+    }
+}
