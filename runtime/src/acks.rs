@@ -1,0 +1,207 @@
+//! Ordered acknowledgements.
+//!
+//! MQTT requires a client to acknowledge QoS 1/2 messages in the order it received them (§4.6).
+//! Handlers finish in any order (several routes, several workers), so every received message
+//! gets a slot; a slot is released when all the routes it was dispatched to are done, and slots
+//! leave strictly from the front. A reconnect starts a new epoch: acknowledgements for messages
+//! of the old connection are dropped, the broker redelivers those messages.
+
+use crate::transport::{AckToken, Client};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Position of a message in the sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ticket {
+    epoch: u64,
+    seq: u64,
+}
+
+#[derive(Debug)]
+struct Slot {
+    token: AckToken,
+    remaining: u32,
+    ok: bool,
+}
+
+/// The pure sequencing logic.
+#[derive(Debug, Default)]
+pub(crate) struct AckSequencer {
+    epoch: u64,
+    /// Sequence number of `slots[0]`.
+    base: u64,
+    slots: VecDeque<Slot>,
+}
+
+impl AckSequencer {
+    /// Starts a new epoch (after a reconnect); outstanding slots are forgotten.
+    pub fn reset(&mut self) -> u64 {
+        self.epoch += 1;
+        self.base = 0;
+        self.slots.clear();
+        self.epoch
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Number of messages waiting to be released.
+    #[cfg(test)]
+    pub fn outstanding(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Registers a message dispatched to `parts` routes (at least 1).
+    pub fn register(&mut self, token: AckToken, parts: u32) -> Ticket {
+        let seq = self.base + self.slots.len() as u64;
+        self.slots.push_back(Slot {
+            token,
+            remaining: parts.max(1),
+            ok: true,
+        });
+        Ticket {
+            epoch: self.epoch,
+            seq,
+        }
+    }
+
+    /// Marks one part of a message done (`ok == false` withholds the acknowledgement) and
+    /// appends every message that can now be released, in order, to `out`.
+    pub fn complete(&mut self, ticket: Ticket, ok: bool, out: &mut Vec<(AckToken, bool)>) {
+        if ticket.epoch != self.epoch || ticket.seq < self.base {
+            return;
+        }
+        let Some(slot) = self.slots.get_mut((ticket.seq - self.base) as usize) else {
+            return;
+        };
+        slot.remaining = slot.remaining.saturating_sub(1);
+        slot.ok &= ok;
+        while self.slots.front().is_some_and(|s| s.remaining == 0) {
+            let slot = self.slots.pop_front().expect("front exists");
+            self.base += 1;
+            out.push((slot.token, slot.ok));
+        }
+    }
+}
+
+/// The sequencer shared by the driver (register) and the workers (complete); released
+/// acknowledgements go, in order, to the ack task.
+pub(crate) struct AckHub {
+    seq: Mutex<AckSequencer>,
+    tx: mpsc::UnboundedSender<(AckToken, bool)>,
+    /// Released acknowledgements not yet handed to the client.
+    sending: AtomicUsize,
+}
+
+impl AckHub {
+    pub fn new() -> (AckHub, mpsc::UnboundedReceiver<(AckToken, bool)>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            AckHub {
+                seq: Mutex::new(AckSequencer::default()),
+                tx,
+                sending: AtomicUsize::new(0),
+            },
+            rx,
+        )
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AckSequencer> {
+        self.seq.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn reset(&self) -> u64 {
+        self.lock().reset()
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.lock().epoch()
+    }
+
+    pub fn register(&self, token: AckToken, parts: u32) -> Ticket {
+        self.lock().register(token, parts)
+    }
+
+    pub fn complete(&self, ticket: Ticket, ok: bool) {
+        let mut out = Vec::new();
+        let mut seq = self.lock();
+        seq.complete(ticket, ok, &mut out);
+        // Sent under the lock so that the channel order is the release order.
+        for item in out {
+            self.sending.fetch_add(1, Ordering::SeqCst);
+            let _ = self.tx.send(item);
+        }
+    }
+
+    /// Released acknowledgements still on their way to the client.
+    pub fn sending(&self) -> usize {
+        self.sending.load(Ordering::SeqCst)
+    }
+}
+
+/// The ack task: hands released acknowledgements to the client, in order. Acknowledgements from
+/// an older connection epoch are dropped (the broker redelivers those messages).
+pub(crate) async fn run_ack_task(
+    client: Arc<dyn Client>,
+    mut rx: mpsc::UnboundedReceiver<(AckToken, bool)>,
+    hub: Arc<AckHub>,
+) {
+    let all = client.wants_all_completions();
+    while let Some((token, ok)) = rx.recv().await {
+        let current = all || token.epoch == hub.epoch();
+        if current && (all || (ok && token.qos != crate::QoS::AtMostOnce)) {
+            if let Err(e) = client.ack(token, ok).await {
+                tracing::debug!(error = %e, pkid = token.pkid, "acknowledgement not sent");
+            }
+        }
+        hub.sending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::QoS;
+
+    fn token(pkid: u16) -> AckToken {
+        AckToken {
+            qos: QoS::AtLeastOnce,
+            pkid,
+            epoch: 0,
+            delivery: 0,
+        }
+    }
+
+    #[test]
+    fn releases_in_receive_order() {
+        let mut s = AckSequencer::default();
+        let a = s.register(token(1), 1);
+        let b = s.register(token(2), 2);
+        let c = s.register(token(3), 1);
+        let mut out = Vec::new();
+        s.complete(c, true, &mut out);
+        s.complete(b, true, &mut out);
+        assert!(out.is_empty(), "nothing before 1 is done");
+        s.complete(a, true, &mut out);
+        assert_eq!(out, [(token(1), true)]);
+        s.complete(b, false, &mut out);
+        assert_eq!(out, [(token(1), true), (token(2), false), (token(3), true)]);
+        assert_eq!(s.outstanding(), 0);
+    }
+
+    #[test]
+    fn reset_forgets_old_epoch() {
+        let mut s = AckSequencer::default();
+        let a = s.register(token(1), 1);
+        s.reset();
+        let b = s.register(token(9), 1);
+        let mut out = Vec::new();
+        s.complete(a, true, &mut out);
+        assert!(out.is_empty());
+        s.complete(b, true, &mut out);
+        assert_eq!(out, [(token(9), true)]);
+    }
+}

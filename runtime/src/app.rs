@@ -1,0 +1,552 @@
+//! The service: [`App`] collects routers and hooks, [`App::start`] connects and spawns the
+//! tasks, [`RunningApp`] observes and stops them.
+
+use crate::acks::AckHub;
+use crate::dispatch::{distinct_filters, Dispatcher, WorkerEnv};
+use crate::driver::{run_subscriber, Driver, DriverShared, SubStatus};
+use crate::publish::run_outbox;
+use crate::testing::MemoryBroker;
+use crate::transport::{Client, EventSource};
+use crate::{Config, Error, HandlerError, Message, Publisher, Router};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Connection state, observable with [`RunningApp::state`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// First connection attempt in progress.
+    Connecting,
+    /// Connected; `session_present` tells whether the broker resumed a previous session.
+    Connected {
+        /// The broker kept the session (subscriptions, queued messages).
+        session_present: bool,
+    },
+    /// Connection lost; waiting before attempt `attempt`.
+    Reconnecting {
+        /// Failed attempts so far.
+        attempt: u32,
+        /// Why the last attempt failed.
+        error: String,
+    },
+    /// Gave up: the error is not retryable (e.g. bad credentials).
+    Failed {
+        /// The fatal error.
+        error: Error,
+    },
+    /// Shut down.
+    Stopped,
+}
+
+impl ConnectionState {
+    /// True while connected.
+    pub fn is_connected(&self) -> bool {
+        matches!(self, ConnectionState::Connected { .. })
+    }
+}
+
+/// Something that went wrong while the service runs, handed to the [`App::on_error`] hook.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Failure<'a> {
+    /// A handler returned an error (decode errors included) or panicked.
+    Handler {
+        /// Route name.
+        route: &'a str,
+        /// The message it was handling.
+        message: &'a Message,
+        /// The error.
+        error: &'a HandlerError,
+    },
+    /// A message arrived on a topic that is not valid UTF-8 (or contains wildcards); dropped.
+    InvalidTopic {
+        /// The raw topic bytes.
+        raw: &'a [u8],
+    },
+    /// The broker refused a subscription.
+    Subscribe {
+        /// [`Error::SubscribeFailed`].
+        error: &'a Error,
+    },
+    /// A publish failed or was rejected by the broker.
+    Publish {
+        /// The error.
+        error: &'a Error,
+    },
+    /// The connection failed or was lost.
+    Connection {
+        /// The error.
+        error: &'a Error,
+    },
+}
+
+type Hook = dyn Fn(&Failure<'_>) + Send + Sync;
+
+/// Error hook and dead-letter settings.
+#[derive(Default)]
+pub(crate) struct Hooks {
+    pub on_error: Option<Arc<Hook>>,
+    pub dead_letter: Option<String>,
+}
+
+impl Hooks {
+    pub fn report(&self, failure: Failure<'_>) {
+        if let Some(hook) = &self.on_error {
+            hook(&failure);
+        }
+    }
+}
+
+/// Counters kept by the runtime.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    pub received: AtomicU64,
+    pub handled: AtomicU64,
+    pub handler_errors: AtomicU64,
+    pub decode_errors: AtomicU64,
+    pub invalid_topic: AtomicU64,
+    pub unrouted: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub published: AtomicU64,
+    pub reconnects: AtomicU64,
+    publish_seq: AtomicU64,
+}
+
+impl Metrics {
+    pub fn next_publish_seq(&self) -> u64 {
+        self.publish_seq.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// A snapshot of the runtime's counters ([`RunningApp::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Messages received from the broker.
+    pub received: u64,
+    /// Handler runs that succeeded.
+    pub handled: u64,
+    /// Handler runs that failed (not counting decode errors), panics included.
+    pub handler_errors: u64,
+    /// Messages whose payload failed to decode.
+    pub decode_errors: u64,
+    /// Messages dropped because their topic was not valid UTF-8.
+    pub invalid_topic: u64,
+    /// Messages no route matched.
+    pub unrouted: u64,
+    /// Messages republished to the dead-letter topic.
+    pub dead_lettered: u64,
+    /// Messages handed to the connection.
+    pub published: u64,
+    /// Successful reconnects.
+    pub reconnects: u64,
+}
+
+impl Metrics {
+    fn snapshot(&self) -> Stats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            received: get(&self.received),
+            handled: get(&self.handled),
+            handler_errors: get(&self.handler_errors),
+            decode_errors: get(&self.decode_errors),
+            invalid_topic: get(&self.invalid_topic),
+            unrouted: get(&self.unrouted),
+            dead_lettered: get(&self.dead_lettered),
+            published: get(&self.published),
+            reconnects: get(&self.reconnects),
+        }
+    }
+}
+
+enum Target {
+    Broker(Box<Config>),
+    Memory(MemoryBroker, Option<String>),
+}
+
+/// A service: routers plus connection settings. Build it, then [`start`](App::start) or
+/// [`run`](App::run) it.
+pub struct App {
+    target: Target,
+    routers: Vec<Router>,
+    hooks: Hooks,
+    shutdown_timeout: Duration,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let target = match &self.target {
+            Target::Broker(c) => c.broker_display(),
+            Target::Memory(..) => "memory".into(),
+        };
+        f.debug_struct("App")
+            .field("broker", &target)
+            .field("routers", &self.routers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// A service connecting to the broker described by `config`.
+    pub fn new(config: Config) -> App {
+        App::with_target(Target::Broker(Box::new(config)))
+    }
+
+    /// A service connected to an in-memory broker (tests, examples, local runs).
+    pub fn in_memory(broker: &MemoryBroker) -> App {
+        App::with_target(Target::Memory(broker.clone(), None))
+    }
+
+    /// A service for `MQTT_URL` (see [`Config::from_env`]); when it is not set, an in-memory
+    /// broker is used and a warning is logged.
+    pub fn from_env() -> Result<App, Error> {
+        match Config::try_from_env()? {
+            Some(config) => Ok(App::new(config)),
+            None => {
+                tracing::warn!("MQTT_URL is not set: using an in-memory broker");
+                Ok(App::in_memory(&MemoryBroker::new()))
+            }
+        }
+    }
+
+    fn with_target(target: Target) -> App {
+        App {
+            target,
+            routers: Vec::new(),
+            hooks: Hooks::default(),
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Adds a router; all routers share the one connection.
+    pub fn mount(mut self, router: Router) -> Self {
+        self.routers.push(router);
+        self
+    }
+
+    /// Called for every handler error, dropped message, refused subscription, rejected publish
+    /// and connection error. Keep it fast: it runs on the runtime's tasks.
+    pub fn on_error(mut self, hook: impl Fn(&Failure<'_>) + Send + Sync + 'static) -> Self {
+        self.hooks.on_error = Some(Arc::new(hook));
+        self
+    }
+
+    /// Republishes payloads that fail to decode to `{prefix}/{original topic}` (QoS 1), with the
+    /// error in MQTT 5 user properties `mqttgen-error`, `mqttgen-route`, `mqttgen-original-topic`.
+    pub fn dead_letter_topic(mut self, prefix: impl Into<String>) -> Self {
+        self.hooks.dead_letter = Some(prefix.into());
+        self
+    }
+
+    /// How long [`App::run`] waits for handlers when stopping (default 10 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// The in-memory broker's client id, for tests that need a stable one.
+    pub fn memory_client_id(mut self, id: impl Into<String>) -> Self {
+        if let Target::Memory(_, client_id) = &mut self.target {
+            *client_id = Some(id.into());
+        }
+        self
+    }
+
+    /// Validates the routes, spawns the runtime's tasks and starts connecting. Returns at once;
+    /// use [`RunningApp::ready`] to wait for the connection and subscriptions.
+    ///
+    /// Must be called inside a Tokio runtime.
+    pub async fn start(self) -> Result<RunningApp, Error> {
+        let mut routes = Vec::new();
+        for router in &self.routers {
+            routes.extend(router.resolve()?);
+        }
+        let filters = distinct_filters(&routes);
+        let metrics = Arc::new(Metrics::default());
+        let (client_id, max_packet, max_outbox, v5, backoff, transport) = match self.target {
+            Target::Broker(config) => {
+                config.tls_check()?;
+                let client_id = config.client_id_or_generated();
+                let v5 = config.protocol == crate::Protocol::V5;
+                let t = if v5 {
+                    crate::transport::rumqtt_v5::connect(&config, &client_id)?
+                } else {
+                    crate::transport::rumqtt_v3::connect(&config, &client_id)?
+                };
+                tracing::info!(broker = %config.broker_display(), %client_id, protocol = ?config.protocol, "starting MQTT service");
+                (
+                    client_id,
+                    config.max_packet_size,
+                    config.max_outbox,
+                    v5,
+                    config.backoff,
+                    t,
+                )
+            }
+            Target::Memory(broker, id) => {
+                let client_id =
+                    id.unwrap_or_else(|| format!("memory-{:08x}", rand::random::<u32>()));
+                let t = crate::transport::memory::connect(&broker, &client_id);
+                (
+                    client_id,
+                    16 * 1024 * 1024,
+                    100_000,
+                    true,
+                    crate::config::Backoff::default(),
+                    t,
+                )
+            }
+        };
+        let (source, client): (Box<dyn EventSource>, Arc<dyn Client>) = transport;
+        let (publisher, outbox_rx) = Publisher::new(max_outbox, max_packet, v5, metrics.clone());
+        client.attach_pending(publisher.shared().pending.clone());
+        let hooks = Arc::new(self.hooks);
+        let (acks, acks_rx) = AckHub::new();
+        let acks = Arc::new(acks);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (abort_tx, abort_rx) = watch::channel(false);
+        let env = WorkerEnv {
+            publisher: publisher.clone(),
+            acks: acks.clone(),
+            metrics: metrics.clone(),
+            hooks: hooks.clone(),
+            stop: stop_rx,
+        };
+        let with_ids = client.uses_subscription_ids();
+        let (dispatcher, workers) = Dispatcher::start(routes, env, client.wants_all_completions())?;
+        let shared = Arc::new(DriverShared {
+            state: watch::channel(ConnectionState::Connecting).0,
+            subs: watch::channel(SubStatus::default()).0,
+            tracker: Default::default(),
+            acks: acks.clone(),
+            publisher: publisher.clone(),
+            metrics: metrics.clone(),
+            hooks: hooks.clone(),
+            stopping: AtomicBool::new(false),
+        });
+        let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
+        let subscriber = tokio::spawn(run_subscriber(client.clone(), shared.clone(), subscribe_rx));
+        let hooks_for_outbox = hooks.clone();
+        let outbox = tokio::spawn(run_outbox(
+            client.clone(),
+            outbox_rx,
+            publisher.clone(),
+            move |e| hooks_for_outbox.report(Failure::Publish { error: &e }),
+        ));
+        let ack_task = tokio::spawn(crate::acks::run_ack_task(
+            client.clone(),
+            acks_rx,
+            acks.clone(),
+        ));
+        let driver = Driver {
+            source,
+            shared: shared.clone(),
+            dispatcher,
+            filters,
+            with_ids,
+            subscribe_tx,
+            backoff,
+            max_packet,
+            abort: abort_rx,
+        };
+        let driver = tokio::spawn(driver.run());
+        Ok(RunningApp {
+            client_id,
+            shared,
+            client,
+            publisher,
+            metrics,
+            stop_tx,
+            abort_tx,
+            workers,
+            driver: Some(driver),
+            background: vec![subscriber, outbox, ack_task],
+        })
+    }
+
+    /// Starts the service and runs it until Ctrl-C/SIGTERM (then shuts down gracefully) or a
+    /// fatal error (returned).
+    pub async fn run(self) -> Result<(), Error> {
+        let timeout = self.shutdown_timeout;
+        let mut app = self.start().await?;
+        tokio::select! {
+            result = app.wait() => {
+                app.shutdown(timeout).await?;
+                result
+            }
+            _ = shutdown_signal() => {
+                tracing::info!("shutdown requested");
+                app.shutdown(timeout).await
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A started service.
+pub struct RunningApp {
+    client_id: String,
+    shared: Arc<DriverShared>,
+    client: Arc<dyn Client>,
+    publisher: Publisher,
+    metrics: Arc<Metrics>,
+    stop_tx: watch::Sender<bool>,
+    abort_tx: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+    driver: Option<JoinHandle<Result<(), Error>>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningApp")
+            .field("client_id", &self.client_id)
+            .field("state", &*self.shared.state.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningApp {
+    /// The client id in use (generated unless configured).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// A publisher on the service's connection.
+    pub fn publisher(&self) -> Publisher {
+        self.publisher.clone()
+    }
+
+    /// The connection state, as a watch channel.
+    pub fn state(&self) -> watch::Receiver<ConnectionState> {
+        self.shared.state.subscribe()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.metrics.snapshot()
+    }
+
+    /// Waits until connected and every subscription is acknowledged. Returns the first
+    /// [`Error::SubscribeFailed`], a fatal connection error (e.g. [`Error::NotAuthorized`]), or
+    /// [`Error::Timeout`].
+    pub async fn ready(&self, timeout: Duration) -> Result<(), Error> {
+        let mut rx = self.shared.subs.subscribe();
+        let status = tokio::time::timeout(
+            timeout,
+            rx.wait_for(|s| s.fatal.is_some() || (s.connected && s.waiting == 0)),
+        )
+        .await
+        .map_err(|_| Error::Timeout(timeout))?
+        .map_err(|_| Error::Disconnected("the runtime stopped".into()))?
+        .clone();
+        if let Some(e) = status.fatal {
+            return Err(e);
+        }
+        match status.failures.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until the service stops by itself: `Err` for a fatal error.
+    pub async fn wait(&mut self) -> Result<(), Error> {
+        match self.driver.as_mut() {
+            Some(handle) => {
+                let result = handle.await;
+                self.driver = None;
+                result.unwrap_or_else(|e| {
+                    Err(Error::Disconnected(format!("driver task failed: {e}")))
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Stops gracefully: stop taking messages, let running handlers finish (up to `timeout`),
+    /// send their acknowledgements and pending publishes, then disconnect cleanly.
+    pub async fn shutdown(mut self, timeout: Duration) -> Result<(), Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        let _ = self.stop_tx.send(true);
+        let workers = std::mem::take(&mut self.workers);
+        let finished = tokio::time::timeout_at(deadline, futures::future::join_all(workers)).await;
+        if finished.is_err() {
+            tracing::warn!(?timeout, "handlers still running at shutdown; abandoning them (their messages stay unacknowledged)");
+        }
+        let connected = self.shared.state.borrow().is_connected();
+        if connected {
+            // Let acknowledgements and publishes reach the broker.
+            let publisher = self.publisher.clone();
+            let acks = self.shared.acks.clone();
+            let drained = tokio::time::timeout_at(deadline, async move {
+                while publisher.pending() > 0 || acks.sending() > 0 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+            .await;
+            if drained.is_err() {
+                tracing::warn!(
+                    pending = self.publisher.pending(),
+                    "publishes still unacknowledged at shutdown"
+                );
+            }
+        }
+        self.publisher.close();
+        let mut result = Ok(());
+        if let Some(mut driver) = self.driver.take() {
+            let disconnect_sent = connected && self.client.disconnect().await.is_ok();
+            let grace = if disconnect_sent {
+                Duration::from_secs(2)
+            } else {
+                Duration::ZERO
+            };
+            match tokio::time::timeout(grace, &mut driver).await {
+                Ok(r) => result = r.unwrap_or(Ok(())),
+                Err(_) => {
+                    let _ = self.abort_tx.send(true);
+                    result = driver.await.unwrap_or(Ok(()));
+                }
+            }
+        }
+        for task in self.background.drain(..) {
+            task.abort();
+        }
+        self.shared.state.send_replace(ConnectionState::Stopped);
+        result
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        // Dropped without shutdown(): stop everything at once.
+        let _ = self.abort_tx.send(true);
+        let _ = self.stop_tx.send(true);
+        for task in self.background.drain(..) {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! Dispatch: from a received PUBLISH to the handlers of every matching route.
+//!
+//! The driver decodes each message once, finds its routes with the topic trie (or, under MQTT 5,
+//! with the subscription identifiers the broker attached), registers it with the ack sequencer
+//! and puts it into each route's bounded queue. A full queue makes the driver wait — that is the
+//! backpressure towards the broker — but handlers never wait on the driver: publishing goes
+//! through the outbox and acknowledgements through the ack task.
+
+use crate::acks::{AckHub, Ticket};
+use crate::app::{Failure, Hooks, Metrics};
+use crate::handler::{extract_params, Context, RouteInfo};
+use crate::middleware::Pipeline;
+use crate::router::{AckPolicy, ResolvedRoute};
+use crate::topic::TopicMatcher;
+use crate::transport::{AckToken, Incoming};
+use crate::{HandlerError, Message, Outgoing, Publisher, QoS};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+/// A message on its way to one route.
+struct Job {
+    msg: Message,
+    ticket: Option<Ticket>,
+}
+
+struct RouteSlot {
+    policy: AckPolicy,
+    tx: mpsc::Sender<Job>,
+}
+
+/// Everything a worker needs besides its route.
+#[derive(Clone)]
+pub(crate) struct WorkerEnv {
+    pub publisher: Publisher,
+    pub acks: Arc<AckHub>,
+    pub metrics: Arc<Metrics>,
+    pub hooks: Arc<Hooks>,
+    /// Flips to `true` when the service stops taking messages.
+    pub stop: watch::Receiver<bool>,
+}
+
+/// Routes messages to route queues; owned by the driver task.
+pub(crate) struct Dispatcher {
+    matcher: TopicMatcher<usize>,
+    routes: Vec<RouteSlot>,
+    /// Routes per subscription identifier (index = id - 1).
+    routes_by_sub_id: Vec<Vec<usize>>,
+    acks: Arc<AckHub>,
+    metrics: Arc<Metrics>,
+    hooks: Arc<Hooks>,
+    /// Report QoS 0 completions too (in-memory broker).
+    all_completions: bool,
+    scratch: Vec<usize>,
+}
+
+/// Distinct subscription filters with the highest QoS any route asks for.
+pub(crate) fn distinct_filters(routes: &[ResolvedRoute]) -> Vec<(String, QoS)> {
+    let mut out: Vec<(String, QoS)> = Vec::new();
+    for r in routes {
+        match out.iter_mut().find(|(f, _)| *f == r.info.filter) {
+            Some((_, qos)) => *qos = (*qos).max(r.qos),
+            None => out.push((r.info.filter.clone(), r.qos)),
+        }
+    }
+    out
+}
+
+impl Dispatcher {
+    /// Builds the dispatcher and spawns one worker loop per route.
+    pub fn start(
+        routes: Vec<ResolvedRoute>,
+        env: WorkerEnv,
+        all_completions: bool,
+    ) -> Result<(Dispatcher, Vec<JoinHandle<()>>), crate::Error> {
+        let filters = distinct_filters(&routes);
+        let mut matcher = TopicMatcher::new();
+        let mut slots = Vec::with_capacity(routes.len());
+        let mut by_id = vec![Vec::new(); filters.len()];
+        let mut workers = Vec::with_capacity(routes.len());
+        for (i, route) in routes.into_iter().enumerate() {
+            matcher.insert(&route.info.filter, i)?;
+            let id = filters
+                .iter()
+                .position(|(f, _)| *f == route.info.filter)
+                .expect("filter is listed");
+            by_id[id].push(i);
+            let (tx, rx) = mpsc::channel(route.queue_capacity);
+            slots.push(RouteSlot {
+                policy: route.ack_policy,
+                tx,
+            });
+            workers.push(tokio::spawn(run_route(
+                RouteWorker {
+                    info: route.info,
+                    pipeline: route.pipeline,
+                    policy: route.ack_policy,
+                    max_workers: route.max_workers,
+                },
+                rx,
+                env.clone(),
+            )));
+        }
+        Ok((
+            Dispatcher {
+                matcher,
+                routes: slots,
+                routes_by_sub_id: by_id,
+                acks: env.acks,
+                metrics: env.metrics,
+                hooks: env.hooks,
+                all_completions,
+                scratch: Vec::new(),
+            },
+            workers,
+        ))
+    }
+
+    fn ack_now(&self, token: AckToken, needs_ack: bool) {
+        if needs_ack {
+            let t = self.acks.register(token, 1);
+            self.acks.complete(t, true);
+        }
+    }
+
+    /// Dispatches one received message; waits while a target route's queue is full.
+    pub async fn dispatch(&mut self, inc: Incoming, epoch: u64) {
+        self.metrics.received.fetch_add(1, Ordering::Relaxed);
+        let needs_ack = inc.qos != QoS::AtMostOnce || self.all_completions;
+        let token = AckToken {
+            qos: inc.qos,
+            pkid: inc.pkid,
+            epoch,
+            delivery: inc.delivery,
+        };
+        let topic = match String::from_utf8(Vec::from(inc.topic)) {
+            Ok(t) if !t.is_empty() && !t.contains(['+', '#', '\0']) => t,
+            result => {
+                let raw = result
+                    .map(String::into_bytes)
+                    .unwrap_or_else(|e| e.into_bytes());
+                self.metrics.invalid_topic.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(topic = %String::from_utf8_lossy(&raw), "dropping message with an invalid topic name");
+                self.hooks.report(Failure::InvalidTopic { raw: &raw });
+                // Acknowledge: redelivery cannot make the topic valid.
+                self.ack_now(token, needs_ack);
+                return;
+            }
+        };
+        let mut targets = std::mem::take(&mut self.scratch);
+        targets.clear();
+        self.matcher.for_each_match(&topic, |&i| targets.push(i));
+        if !inc.subscription_ids.is_empty() && targets.len() > 1 {
+            // MQTT 5: the broker says which subscriptions matched; with overlapping filters it
+            // may send one copy per subscription, each of which must reach only its own routes.
+            let by_id = &self.routes_by_sub_id;
+            let tagged: Vec<usize> = targets
+                .iter()
+                .copied()
+                .filter(|i| {
+                    inc.subscription_ids.iter().any(|id| {
+                        id.checked_sub(1)
+                            .and_then(|k| by_id.get(k))
+                            .is_some_and(|routes| routes.contains(i))
+                    })
+                })
+                .collect();
+            // Unknown identifiers (e.g. from an older session) fall back to topic matching.
+            if !tagged.is_empty() {
+                targets.clear();
+                targets.extend(tagged);
+            }
+        }
+        if targets.is_empty() {
+            self.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%topic, "no route matches; message ignored");
+            self.ack_now(token, needs_ack);
+            self.scratch = targets;
+            return;
+        }
+        let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
+        let mut msg = Some(Message {
+            topic,
+            payload: inc.payload,
+            qos: inc.qos,
+            retain: inc.retain,
+            dup: inc.dup,
+            properties: inc.properties,
+        });
+        let last = targets.len() - 1;
+        for (k, &i) in targets.iter().enumerate() {
+            let slot = &self.routes[i];
+            let m = if k == last {
+                msg.take().expect("message present")
+            } else {
+                msg.clone().expect("message present")
+            };
+            let mut job_ticket = ticket;
+            if slot.policy == AckPolicy::BeforeHandler {
+                if let Some(t) = ticket {
+                    self.acks.complete(t, true);
+                }
+                job_ticket = None;
+            }
+            if slot
+                .tx
+                .send(Job {
+                    msg: m,
+                    ticket: job_ticket,
+                })
+                .await
+                .is_err()
+            {
+                // The worker is gone (shutting down): leave the message unacknowledged.
+                if let Some(t) = job_ticket {
+                    self.acks.complete(t, false);
+                }
+            }
+        }
+        self.scratch = targets;
+    }
+}
+
+struct RouteWorker {
+    info: Arc<RouteInfo>,
+    pipeline: Pipeline,
+    policy: AckPolicy,
+    max_workers: usize,
+}
+
+async fn run_route(route: RouteWorker, mut rx: mpsc::Receiver<Job>, env: WorkerEnv) {
+    let route = Arc::new(route);
+    let permits = Arc::new(Semaphore::new(route.max_workers));
+    let mut stop = env.stop.clone();
+    loop {
+        let job = tokio::select! {
+            biased;
+            job = rx.recv() => job,
+            _ = stop.wait_for(|s| *s) => None,
+        };
+        let job = match job {
+            Some(job) => Some(job),
+            None if *stop.borrow() => {
+                // Finish what was already queued, then stop.
+                rx.close();
+                rx.recv().await
+            }
+            None => None,
+        };
+        let Some(job) = job else { break };
+        if route.max_workers == 1 {
+            process(&route, job, &env).await;
+        } else {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let route = route.clone();
+            let env = env.clone();
+            tokio::spawn(async move {
+                process(&route, job, &env).await;
+                drop(permit);
+            });
+        }
+    }
+    let _ = permits.acquire_many(route.max_workers as u32).await;
+}
+
+static NO_PARAMS: std::sync::OnceLock<Arc<[(String, String)]>> = std::sync::OnceLock::new();
+
+async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
+    let Job { msg, ticket } = job;
+    let params = if route.info.template.params().is_empty() {
+        NO_PARAMS.get_or_init(|| Arc::from(Vec::new())).clone()
+    } else {
+        extract_params(&route.info.template, &msg.topic)
+    };
+    let ctx = Context {
+        publisher: env.publisher.clone(),
+        route: route.info.clone(),
+        params,
+    };
+    let span = tracing::info_span!(
+        "mqtt.message",
+        route = %route.info.name,
+        topic = %msg.topic,
+        qos = msg.qos as u8,
+    );
+    let copy = msg.clone();
+    let pipeline = route.pipeline.clone();
+    let result = AssertUnwindSafe(async move { pipeline.call(msg, ctx).await })
+        .catch_unwind()
+        .instrument(span)
+        .await;
+    let result = result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(HandlerError::failed(format!("handler panicked: {what}")))
+    });
+    let ok = match result {
+        Ok(reply) => {
+            env.metrics.handled.fetch_add(1, Ordering::Relaxed);
+            if let Some(out) = reply {
+                if let Err(e) = env.publisher.publish(out).await {
+                    tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
+                    env.hooks.report(Failure::Publish { error: &e });
+                }
+            }
+            true
+        }
+        Err(HandlerError::Decode(e)) => {
+            env.metrics.decode_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(route = %route.info.name, topic = %copy.topic, reason = %e, "dropping message that failed to decode");
+            let error = HandlerError::Decode(e);
+            env.hooks.report(Failure::Handler {
+                route: &route.info.name,
+                message: &copy,
+                error: &error,
+            });
+            dead_letter(route, &copy, &error, env).await;
+            // Bad input cannot get better by redelivery: acknowledge it.
+            true
+        }
+        Err(error) => {
+            env.metrics.handler_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(route = %route.info.name, topic = %copy.topic, error = %error, "handler failed");
+            env.hooks.report(Failure::Handler {
+                route: &route.info.name,
+                message: &copy,
+                error: &error,
+            });
+            route.policy != AckPolicy::NackOnError
+        }
+    };
+    if let Some(t) = ticket {
+        env.acks.complete(t, ok);
+    }
+}
+
+/// Republishes a message that failed to decode to `{dead_letter_prefix}/{original topic}`,
+/// with the reason in MQTT 5 user properties.
+async fn dead_letter(route: &RouteWorker, msg: &Message, error: &HandlerError, env: &WorkerEnv) {
+    let Some(prefix) = env.hooks.dead_letter.as_deref() else {
+        return;
+    };
+    let topic = crate::topic::join(prefix, msg.topic.trim_start_matches('$'));
+    let mut out = Outgoing::new(topic, msg.payload.clone()).qos(QoS::AtLeastOnce);
+    out.properties.content_type = msg.properties.content_type.clone();
+    let out = out
+        .user_property("mqttgen-original-topic", msg.topic.clone())
+        .user_property("mqttgen-route", route.info.name.clone())
+        .user_property("mqttgen-error", error.to_string());
+    match env.publisher.publish(out).await {
+        Ok(()) => {
+            env.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not publish to the dead-letter topic"),
+    }
+}

@@ -1,0 +1,247 @@
+//! The driver: the only task that polls the connection. It reconnects with backoff, resubscribes
+//! when the broker lost the session, feeds the dispatcher, and forwards publish/subscribe
+//! acknowledgements to the outbox and the subscription tracker. It never publishes or acks
+//! itself, so it can never deadlock on rumqttc's request channel.
+
+use crate::acks::AckHub;
+use crate::app::{ConnectionState, Failure, Hooks, Metrics};
+use crate::config::Backoff;
+use crate::dispatch::Dispatcher;
+use crate::publish::OutboxCmd;
+use crate::transport::{Client, Event, EventSource, SubscribeRequest};
+use crate::{Error, Publisher, QoS};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, watch};
+
+/// Subscription progress, observable through [`RunningApp::ready`](crate::RunningApp::ready).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SubStatus {
+    /// Connected at least once.
+    pub connected: bool,
+    /// SUBSCRIBE packets not yet acknowledged.
+    pub waiting: usize,
+    /// Refused filters.
+    pub failures: Vec<Error>,
+    /// The driver stopped for good with this error.
+    pub fatal: Option<Error>,
+}
+
+/// Which SUBSCRIBE packet carries which filters.
+#[derive(Default)]
+pub(crate) struct SubTracker {
+    /// Batches handed to the client, not yet seen leaving.
+    sent: VecDeque<Vec<SubscribeRequest>>,
+    by_pkid: HashMap<u16, Vec<SubscribeRequest>>,
+}
+
+pub(crate) struct DriverShared {
+    pub state: watch::Sender<ConnectionState>,
+    pub subs: watch::Sender<SubStatus>,
+    pub tracker: Mutex<SubTracker>,
+    pub acks: Arc<AckHub>,
+    pub publisher: Publisher,
+    pub metrics: Arc<Metrics>,
+    pub hooks: Arc<Hooks>,
+    /// Set when shutting down: received messages are no longer dispatched.
+    pub stopping: AtomicBool,
+}
+
+impl DriverShared {
+    fn tracker(&self) -> std::sync::MutexGuard<'_, SubTracker> {
+        self.tracker.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Splits subscriptions into SUBSCRIBE packets: one filter per packet when subscription
+/// identifiers are used (MQTT 5 allows one identifier per packet), else batches of 64.
+pub(crate) fn batches(filters: &[(String, QoS)], with_ids: bool) -> Vec<Vec<SubscribeRequest>> {
+    let requests: Vec<SubscribeRequest> = filters
+        .iter()
+        .enumerate()
+        .map(|(i, (filter, qos))| SubscribeRequest {
+            filter: filter.clone(),
+            qos: *qos,
+            id: i + 1,
+        })
+        .collect();
+    let size = if with_ids { 1 } else { 64 };
+    requests.chunks(size).map(<[_]>::to_vec).collect()
+}
+
+/// The subscriber task: sends SUBSCRIBE packets on the driver's behalf.
+pub(crate) async fn run_subscriber(
+    client: Arc<dyn Client>,
+    shared: Arc<DriverShared>,
+    mut rx: mpsc::UnboundedReceiver<Vec<Vec<SubscribeRequest>>>,
+) {
+    while let Some(batches) = rx.recv().await {
+        for batch in batches {
+            shared.tracker().sent.push_back(batch.clone());
+            if let Err(e) = client.subscribe(batch).await {
+                tracing::debug!(error = %e, "subscribe request not accepted; retried after reconnect");
+            }
+        }
+    }
+}
+
+pub(crate) struct Driver {
+    pub source: Box<dyn EventSource>,
+    pub shared: Arc<DriverShared>,
+    pub dispatcher: Dispatcher,
+    pub filters: Vec<(String, QoS)>,
+    pub with_ids: bool,
+    pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
+    pub backoff: Backoff,
+    pub max_packet: usize,
+    /// Flips to `true` to stop polling at once (end of shutdown).
+    pub abort: watch::Receiver<bool>,
+}
+
+impl Driver {
+    /// Runs until shutdown completes or a fatal error; returns the fatal error, if any.
+    pub async fn run(mut self) -> Result<(), Error> {
+        let mut attempt: u32 = 0;
+        let mut first_connect = true;
+        let mut epoch = 0;
+        let shared = self.shared.clone();
+        loop {
+            let polled = tokio::select! {
+                biased;
+                _ = self.abort.wait_for(|a| *a) => break,
+                ev = self.source.poll() => ev,
+            };
+            let event = match polled {
+                Ok(event) => event,
+                Err(error) => {
+                    shared.publisher.notify(OutboxCmd::Disconnected);
+                    if shared.stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if error.is_fatal() {
+                        tracing::error!(error = %error, "cannot connect to the MQTT broker; giving up");
+                        shared.hooks.report(Failure::Connection { error: &error });
+                        shared.state.send_replace(ConnectionState::Failed {
+                            error: error.clone(),
+                        });
+                        shared.subs.send_modify(|s| s.fatal = Some(error.clone()));
+                        return Err(error);
+                    }
+                    attempt += 1;
+                    let delay = crate::reconnect::delay(&self.backoff, attempt);
+                    if attempt == 1 {
+                        tracing::warn!(error = %error, "MQTT connection lost; reconnecting");
+                    } else {
+                        tracing::debug!(error = %error, attempt, ?delay, "MQTT reconnect failed");
+                    }
+                    shared.hooks.report(Failure::Connection { error: &error });
+                    shared.state.send_replace(ConnectionState::Reconnecting {
+                        attempt,
+                        error: error.to_string(),
+                    });
+                    tokio::select! {
+                        _ = self.abort.wait_for(|a| *a) => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    continue;
+                }
+            };
+            match event {
+                Event::Connected {
+                    session_present,
+                    max_packet_size,
+                } => {
+                    if attempt > 0 || !first_connect {
+                        shared.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(session_present, "MQTT connection re-established");
+                    } else {
+                        tracing::info!(session_present, "MQTT connected");
+                    }
+                    attempt = 0;
+                    epoch = shared.acks.reset();
+                    let max = max_packet_size
+                        .map_or(self.max_packet, |m| (m as usize).min(self.max_packet));
+                    shared
+                        .publisher
+                        .shared()
+                        .max_packet
+                        .store(max, Ordering::Relaxed);
+                    shared
+                        .publisher
+                        .notify(OutboxCmd::Connected { session_present });
+                    let resubscribe =
+                        (first_connect || !session_present) && !self.filters.is_empty();
+                    if resubscribe {
+                        let batches = batches(&self.filters, self.with_ids);
+                        {
+                            let mut tracker = shared.tracker();
+                            tracker.sent.clear();
+                            tracker.by_pkid.clear();
+                        }
+                        let n = batches.len();
+                        shared.subs.send_modify(|s| {
+                            s.waiting = n;
+                            s.failures.clear();
+                        });
+                        let _ = self.subscribe_tx.send(batches);
+                    }
+                    first_connect = false;
+                    shared.subs.send_modify(|s| s.connected = true);
+                    shared
+                        .state
+                        .send_replace(ConnectionState::Connected { session_present });
+                }
+                Event::Message(incoming) => {
+                    if !shared.stopping.load(Ordering::SeqCst) {
+                        self.dispatcher.dispatch(incoming, epoch).await;
+                    }
+                }
+                Event::PublishSent { pkid } => shared.publisher.notify(OutboxCmd::Sent(pkid)),
+                Event::PublishDone { pkid, code } => {
+                    shared.publisher.notify(OutboxCmd::Done { pkid, code })
+                }
+                Event::SubscribeSent { pkid } => {
+                    let mut tracker = shared.tracker();
+                    if let Some(batch) = tracker.sent.pop_front() {
+                        tracker.by_pkid.insert(pkid, batch);
+                    }
+                }
+                Event::SubAck { pkid, codes } => self.on_suback(pkid, &codes),
+                Event::DisconnectSent => {
+                    if shared.stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                }
+                Event::Other => {}
+            }
+        }
+        shared.state.send_replace(ConnectionState::Stopped);
+        Ok(())
+    }
+
+    fn on_suback(&self, pkid: u16, codes: &[u8]) {
+        let shared = &self.shared;
+        let Some(batch) = shared.tracker().by_pkid.remove(&pkid) else {
+            return;
+        };
+        let mut failures = Vec::new();
+        for (request, &code) in batch.iter().zip(codes) {
+            if code >= 0x80 {
+                let error = Error::SubscribeFailed {
+                    filter: request.filter.clone(),
+                    code,
+                };
+                tracing::error!(filter = %request.filter, code, "broker refused subscription");
+                shared.hooks.report(Failure::Subscribe { error: &error });
+                failures.push(error);
+            } else if code < request.qos as u8 {
+                tracing::info!(filter = %request.filter, granted = code, requested = request.qos as u8, "broker granted a lower QoS");
+            }
+        }
+        shared.subs.send_modify(|s| {
+            s.waiting = s.waiting.saturating_sub(1);
+            s.failures.extend(failures);
+        });
+    }
+}

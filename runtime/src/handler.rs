@@ -1,0 +1,130 @@
+//! The handler abstraction generated code implements, and the [`Context`] handlers receive.
+
+use crate::{HandlerError, Message, Outgoing, Publisher};
+use futures::future::BoxFuture;
+use std::future::Future;
+use std::sync::Arc;
+
+/// What a handler returns: `Ok(Some(out))` publishes `out` (a reply or a result, like
+/// FastStream's `@publisher` decorator), `Ok(None)` publishes nothing.
+pub type HandlerResult = Result<Option<Outgoing>, HandlerError>;
+
+/// Processes one message. Implemented by generated code, or by any async closure
+/// `Fn(Message, Context) -> impl Future<Output = HandlerResult>`.
+///
+/// ```
+/// use mqttgen::{codec, Context, HandlerResult, Message, Outgoing};
+/// async fn on_reading(msg: Message, ctx: Context) -> HandlerResult {
+///     let value: f64 = codec::decode_json(&msg.payload)?;
+///     let device = ctx.param("device_id").unwrap_or_default();
+///     Ok(Some(Outgoing::new(format!("alerts/{device}"), value.to_string())))
+/// }
+/// let _route = mqttgen::Route::new("sensors/{device_id}/temp", on_reading);
+/// ```
+pub trait Handler: Send + Sync + 'static {
+    /// Handles `msg`; the returned future runs on a worker task, never on the event loop.
+    fn handle(&self, msg: Message, ctx: Context) -> BoxFuture<'static, HandlerResult>;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(Message, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    fn handle(&self, msg: Message, ctx: Context) -> BoxFuture<'static, HandlerResult> {
+        Box::pin(self(msg, ctx))
+    }
+}
+
+/// Static facts about the route a message was dispatched to.
+#[derive(Debug)]
+pub(crate) struct RouteInfo {
+    pub name: String,
+    pub address: String,
+    pub filter: String,
+    pub template: crate::topic::FilterTemplate,
+}
+
+/// Per-message context: a publisher, the matched route and the topic parameters.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) publisher: Publisher,
+    pub(crate) route: Arc<RouteInfo>,
+    pub(crate) params: Arc<[(String, String)]>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("route", &self.route.name)
+            .field("filter", &self.route.filter)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl Context {
+    /// Builds a context for calling a handler directly (unit tests of handlers).
+    pub fn for_test(
+        publisher: Publisher,
+        address: &str,
+        topic: &str,
+    ) -> Result<Context, crate::Error> {
+        let template = crate::topic::FilterTemplate::parse(address)?;
+        let params = extract_params(&template, topic);
+        Ok(Context {
+            publisher,
+            route: Arc::new(RouteInfo {
+                name: address.to_owned(),
+                address: address.to_owned(),
+                filter: template.filter().to_owned(),
+                template,
+            }),
+            params,
+        })
+    }
+
+    /// A handle to publish further messages (never blocks the event loop).
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
+    /// The value of the `{name}` level of the topic, as declared in the route's address.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All topic parameters in address order.
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The route's name (its address unless named explicitly).
+    pub fn route_name(&self) -> &str {
+        &self.route.name
+    }
+
+    /// The full address of the route, with prefixes applied and `{params}` kept.
+    pub fn route_address(&self) -> &str {
+        &self.route.address
+    }
+
+    /// The MQTT filter the route subscribed with (including `$share/...`).
+    pub fn route_filter(&self) -> &str {
+        &self.route.filter
+    }
+}
+
+pub(crate) fn extract_params(
+    template: &crate::topic::FilterTemplate,
+    topic: &str,
+) -> Arc<[(String, String)]> {
+    template
+        .extract(topic)
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v.unwrap_or_default().to_owned()))
+        .collect()
+}

@@ -1,0 +1,298 @@
+//! Publishing: the [`Publisher`] handle and the outbox task behind it.
+//!
+//! `Publisher::publish` validates the message and puts it into the outbox; it never waits for
+//! the MQTT event loop, so handlers can publish freely without deadlocking it. The outbox task
+//! hands messages to the client while connected and remembers every QoS 1/2 publish until the
+//! broker acknowledges it. If the broker reconnects without the session (`session_present =
+//! false`, where rumqttc drops its pending queue) the outbox sends those publishes again, in
+//! their original order — at-least-once, so a QoS 2 publish caught in that window may arrive
+//! twice.
+
+use crate::app::Metrics;
+use crate::transport::Client;
+use crate::{topic, Error, Outgoing, QoS};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// A cheap, cloneable handle to publish messages through the service's single connection.
+#[derive(Clone)]
+pub struct Publisher {
+    inner: Arc<PublisherShared>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("pending", &self.pending())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct PublisherShared {
+    tx: mpsc::UnboundedSender<OutboxCmd>,
+    /// Publishes accepted but not yet finished (QoS 0: handed to the client; QoS 1/2: acknowledged).
+    pub(crate) pending: Arc<AtomicUsize>,
+    max_outbox: usize,
+    /// Largest packet we may send: the configured limit, lowered by the broker's CONNACK.
+    pub(crate) max_packet: AtomicUsize,
+    /// MQTT 5 properties are sent.
+    v5: bool,
+    closed: AtomicBool,
+    metrics: Arc<Metrics>,
+}
+
+pub(crate) enum OutboxCmd {
+    Publish(Box<Entry>),
+    Connected { session_present: bool },
+    Disconnected,
+    Sent(u16),
+    Done { pkid: u16, code: u8 },
+}
+
+pub(crate) struct Entry {
+    msg: Outgoing,
+    confirm: Option<oneshot::Sender<Result<(), Error>>>,
+    seq: u64,
+}
+
+/// Fixed header, topic length prefix, packet id and property length, generously rounded.
+const PACKET_OVERHEAD: usize = 16;
+
+impl Publisher {
+    pub(crate) fn new(
+        max_outbox: usize,
+        max_packet: usize,
+        v5: bool,
+        metrics: Arc<Metrics>,
+    ) -> (Publisher, mpsc::UnboundedReceiver<OutboxCmd>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(PublisherShared {
+            tx,
+            pending: Arc::new(AtomicUsize::new(0)),
+            max_outbox,
+            max_packet: AtomicUsize::new(max_packet),
+            v5,
+            closed: AtomicBool::new(false),
+            metrics,
+        });
+        (Publisher { inner }, rx)
+    }
+
+    pub(crate) fn shared(&self) -> &PublisherShared {
+        &self.inner
+    }
+
+    pub(crate) fn close(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// Validates `msg` and queues it for sending. Returns once the message is queued (it is sent
+    /// as soon as the connection allows; QoS 1/2 messages survive reconnects). Errors:
+    /// [`Error::InvalidTopic`], [`Error::PayloadTooLarge`], [`Error::OutboxFull`],
+    /// [`Error::Disconnected`] after shutdown.
+    pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
+        self.enqueue(msg, None)
+    }
+
+    /// Like [`Publisher::publish`] without `async`, for synchronous contexts.
+    pub fn try_publish(&self, msg: Outgoing) -> Result<(), Error> {
+        self.enqueue(msg, None)
+    }
+
+    /// Publishes and waits until the broker has acknowledged the message (PUBACK for QoS 1,
+    /// PUBCOMP for QoS 2; for QoS 0 until it was handed to the connection). A rejection by the
+    /// broker (MQTT 5 reason code ≥ 0x80) is returned as [`Error::PublishRejected`].
+    pub async fn publish_confirmed(&self, msg: Outgoing) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(msg, Some(tx))?;
+        rx.await.unwrap_or_else(|_| {
+            Err(Error::Disconnected(
+                "the runtime stopped before the broker acknowledged the publish".into(),
+            ))
+        })
+    }
+
+    /// Serialises `value` as JSON and publishes it to `topic` with `qos`
+    /// (content type `application/json` under MQTT 5).
+    pub async fn publish_json<T: serde::Serialize + ?Sized>(
+        &self,
+        topic: impl Into<String>,
+        value: &T,
+        qos: QoS,
+    ) -> Result<(), Error> {
+        let payload = crate::codec::encode_json(value)?;
+        self.publish(
+            Outgoing::new(topic, payload)
+                .qos(qos)
+                .content_type("application/json"),
+        )
+        .await
+    }
+
+    /// Publishes waiting for the connection or the broker's acknowledgement.
+    pub fn pending(&self) -> usize {
+        self.inner.pending.load(Ordering::SeqCst)
+    }
+
+    /// The largest payload that fits in a packet to `topic` right now.
+    pub fn max_payload(&self, topic: &str) -> usize {
+        self.inner
+            .max_packet
+            .load(Ordering::Relaxed)
+            .saturating_sub(topic.len() + PACKET_OVERHEAD)
+    }
+
+    fn enqueue(
+        &self,
+        mut msg: Outgoing,
+        confirm: Option<oneshot::Sender<Result<(), Error>>>,
+    ) -> Result<(), Error> {
+        let inner = &self.inner;
+        if inner.closed.load(Ordering::SeqCst) {
+            return Err(Error::Disconnected("the runtime is shut down".into()));
+        }
+        topic::validate_topic_name(&msg.topic)?;
+        if !inner.v5 {
+            msg.properties = Default::default();
+        }
+        let props = properties_len(&msg.properties);
+        let max = inner
+            .max_packet
+            .load(Ordering::Relaxed)
+            .saturating_sub(msg.topic.len() + props + PACKET_OVERHEAD);
+        if msg.payload.len() > max {
+            return Err(Error::PayloadTooLarge {
+                size: msg.payload.len(),
+                max,
+            });
+        }
+        let pending = inner.pending.fetch_add(1, Ordering::SeqCst);
+        if pending >= inner.max_outbox {
+            inner.pending.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::OutboxFull(pending));
+        }
+        let seq = inner.metrics.next_publish_seq();
+        inner
+            .tx
+            .send(OutboxCmd::Publish(Box::new(Entry { msg, confirm, seq })))
+            .map_err(|_| {
+                inner.pending.fetch_sub(1, Ordering::SeqCst);
+                Error::Disconnected("the runtime is shut down".into())
+            })
+    }
+
+    pub(crate) fn notify(&self, cmd: OutboxCmd) {
+        let _ = self.inner.tx.send(cmd);
+    }
+}
+
+fn properties_len(p: &crate::Properties) -> usize {
+    p.content_type.as_ref().map_or(0, |s| s.len() + 3)
+        + p.response_topic.as_ref().map_or(0, |s| s.len() + 3)
+        + p.correlation_data.as_ref().map_or(0, |s| s.len() + 3)
+        + p.user_properties
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 5)
+            .sum::<usize>()
+        + 12
+}
+
+/// The outbox task: see the module docs.
+pub(crate) async fn run_outbox(
+    client: Arc<dyn Client>,
+    mut rx: mpsc::UnboundedReceiver<OutboxCmd>,
+    publisher: Publisher,
+    on_rejected: impl Fn(Error) + Send + 'static,
+) {
+    let shared = publisher.inner.clone();
+    let mut connected = false;
+    let mut queue: VecDeque<Entry> = VecDeque::new();
+    let mut handed: VecDeque<Entry> = VecDeque::new();
+    let mut inflight: HashMap<u16, Entry> = HashMap::new();
+    let finish = |entry: Entry, result: Result<(), Error>| {
+        shared.pending.fetch_sub(1, Ordering::SeqCst);
+        if let Some(tx) = entry.confirm {
+            let _ = tx.send(result);
+        }
+    };
+    loop {
+        // Take every command that is already waiting, then send one message.
+        let cmd = if connected && !queue.is_empty() {
+            match rx.try_recv() {
+                Ok(cmd) => Some(cmd),
+                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv().await {
+                Some(cmd) => Some(cmd),
+                None => return,
+            }
+        };
+        match cmd {
+            Some(OutboxCmd::Publish(entry)) => queue.push_back(*entry),
+            Some(OutboxCmd::Connected { session_present }) => {
+                connected = true;
+                if !session_present {
+                    // rumqttc dropped its pending queue: send everything unacknowledged again.
+                    let mut again: Vec<Entry> = inflight
+                        .drain()
+                        .map(|(_, e)| e)
+                        .chain(handed.drain(..))
+                        .collect();
+                    again.sort_by_key(|e| e.seq);
+                    for entry in again.into_iter().rev() {
+                        queue.push_front(entry);
+                    }
+                }
+            }
+            Some(OutboxCmd::Disconnected) => connected = false,
+            Some(OutboxCmd::Sent(pkid)) => {
+                if pkid != 0 && !inflight.contains_key(&pkid) {
+                    if let Some(entry) = handed.pop_front() {
+                        inflight.insert(pkid, entry);
+                    }
+                }
+            }
+            Some(OutboxCmd::Done { pkid, code }) => {
+                if let Some(entry) = inflight.remove(&pkid) {
+                    if code >= 0x80 {
+                        let error = Error::PublishRejected {
+                            topic: entry.msg.topic.clone(),
+                            code,
+                        };
+                        tracing::warn!(topic = %entry.msg.topic, code, "broker rejected publish");
+                        on_rejected(Error::PublishRejected {
+                            topic: entry.msg.topic.clone(),
+                            code,
+                        });
+                        finish(entry, Err(error));
+                    } else {
+                        finish(entry, Ok(()));
+                    }
+                }
+            }
+            None => {
+                let entry = queue.pop_front().expect("queue is not empty");
+                let qos = entry.msg.qos;
+                match client.publish(entry.msg.clone()).await {
+                    Ok(()) => {
+                        shared.metrics.published.fetch_add(1, Ordering::Relaxed);
+                        if qos == QoS::AtMostOnce {
+                            finish(entry, Ok(()));
+                        } else {
+                            handed.push_back(entry);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "client refused publish; retrying after reconnect");
+                        queue.push_front(entry);
+                        connected = false;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! A throwaway mosquitto broker for integration tests (feature `test-support`).
+//!
+//! [`Mosquitto::start`] picks a free loopback port (never 1883), writes a config into a temp
+//! dir, spawns `/usr/sbin/mosquitto -c <conf>` and waits until the port accepts connections. The
+//! process is killed (by PID) on drop. [`Mosquitto::restart`] stops and starts it on the same
+//! port, keeping persistence files — for reconnect tests.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Broker options.
+#[derive(Debug, Clone, Default)]
+pub struct MosquittoOptions {
+    /// Keep sessions and queued messages on disk across [`Mosquitto::restart`].
+    pub persistence: bool,
+    /// `(user, password)` pairs; when set, anonymous access is denied.
+    pub users: Vec<(String, String)>,
+    /// ACL file contents (mosquitto `acl_file` syntax).
+    pub acl: Option<String>,
+    /// Extra lines appended to the config.
+    pub extra: Vec<String>,
+}
+
+/// A running mosquitto; killed on drop.
+#[derive(Debug)]
+pub struct Mosquitto {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+    options: MosquittoOptions,
+}
+
+const BINARIES: [&str; 3] = [
+    "/usr/sbin/mosquitto",
+    "/usr/bin/mosquitto",
+    "/usr/local/sbin/mosquitto",
+];
+
+fn binary() -> PathBuf {
+    BINARIES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!("mosquitto is not installed; install it with `apt-get install mosquitto mosquitto-clients`")
+        })
+}
+
+fn free_port() -> u16 {
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral loopback port");
+        let port = listener.local_addr().expect("local addr").port();
+        if port != 1883 {
+            return port;
+        }
+    }
+}
+
+impl Mosquitto {
+    /// Starts an anonymous broker without persistence.
+    pub fn start() -> Mosquitto {
+        Mosquitto::start_with(MosquittoOptions::default())
+    }
+
+    /// Starts a broker with `options`.
+    pub fn start_with(options: MosquittoOptions) -> Mosquitto {
+        let dir = tempfile::tempdir().expect("temp dir for mosquitto");
+        let mut m = Mosquitto {
+            child: None,
+            port: free_port(),
+            dir,
+            options,
+        };
+        m.write_config();
+        m.spawn();
+        m
+    }
+
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `mqtt://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// A [`Config`](crate::Config) for this broker.
+    pub fn config(&self) -> crate::Config {
+        crate::Config::new("127.0.0.1", self.port)
+    }
+
+    /// The temp dir holding config, logs and persistence.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The broker's log so far (useful in assertion messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
+    }
+
+    fn write_config(&self) {
+        let dir = self.dir.path();
+        let mut conf = format!(
+            "listener {} 127.0.0.1\nlog_dest file {}\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nmax_inflight_messages 100\nmax_queued_messages 100000\n",
+            self.port,
+            dir.join("mosquitto.log").display()
+        );
+        if self.options.users.is_empty() {
+            conf.push_str("allow_anonymous true\n");
+        } else {
+            let pwfile = dir.join("passwd");
+            std::fs::write(&pwfile, "").expect("password file");
+            for (user, password) in &self.options.users {
+                let status = Command::new("mosquitto_passwd")
+                    .arg("-b")
+                    .arg(&pwfile)
+                    .arg(user)
+                    .arg(password)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .expect("mosquitto_passwd is not installed; install it with `apt-get install mosquitto mosquitto-clients`");
+                assert!(status.success(), "mosquitto_passwd -b failed");
+            }
+            conf.push_str(&format!(
+                "allow_anonymous false\npassword_file {}\n",
+                pwfile.display()
+            ));
+        }
+        if let Some(acl) = &self.options.acl {
+            let aclfile = dir.join("acl");
+            std::fs::write(&aclfile, acl).expect("acl file");
+            conf.push_str(&format!("acl_file {}\n", aclfile.display()));
+        }
+        if self.options.persistence {
+            conf.push_str(&format!(
+                "persistence true\npersistence_location {}/\nautosave_interval 1\n",
+                dir.display()
+            ));
+        }
+        for line in &self.options.extra {
+            conf.push_str(line);
+            conf.push('\n');
+        }
+        let mut f =
+            std::fs::File::create(dir.join("mosquitto.conf")).expect("write mosquitto.conf");
+        f.write_all(conf.as_bytes()).expect("write mosquitto.conf");
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(self.dir.path().join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn mosquitto");
+        self.child = Some(child);
+        let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("mosquitto exited at start ({status}); log:\n{}", self.log());
+                }
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "mosquitto did not accept connections on port {} within 20 s; log:\n{}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// Stops the broker (SIGKILL, by PID) and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the broker gracefully (SIGTERM, so persistence is saved), then starts it again on
+    /// the same port.
+    pub fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // The port may linger briefly; mosquitto sets SO_REUSEADDR, so retry a few times.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if TcpListener::bind(("127.0.0.1", self.port)).is_ok() || Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.spawn();
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,84 @@
+//! The in-memory transport: a client of [`MemoryBroker`](crate::testing::MemoryBroker).
+
+use super::{AckToken, Client, Event, EventSource, SubscribeRequest};
+use crate::testing::MemoryBroker;
+use crate::{Error, Outgoing};
+use futures::future::BoxFuture;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+pub(crate) struct MemorySource {
+    rx: mpsc::UnboundedReceiver<Event>,
+}
+
+impl EventSource for MemorySource {
+    fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
+        Box::pin(async move {
+            match self.rx.recv().await {
+                Some(event) => Ok(event),
+                None => std::future::pending().await,
+            }
+        })
+    }
+}
+
+pub(crate) struct MemoryClient {
+    broker: MemoryBroker,
+    client_id: String,
+}
+
+/// Connects a new client to `broker`.
+pub(crate) fn connect(broker: &MemoryBroker, client_id: &str) -> super::Connection {
+    let (tx, rx) = mpsc::unbounded_channel();
+    broker.attach(client_id, tx);
+    (
+        Box::new(MemorySource { rx }),
+        Arc::new(MemoryClient {
+            broker: broker.clone(),
+            client_id: client_id.to_owned(),
+        }),
+    )
+}
+
+impl Client for MemoryClient {
+    fn publish(&self, msg: Outgoing) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.broker.publish_from(Some(&self.client_id), msg);
+            Ok(())
+        })
+    }
+
+    fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.broker.subscribe(&self.client_id, filters);
+            Ok(())
+        })
+    }
+
+    fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.broker.complete(token.delivery, ok);
+            Ok(())
+        })
+    }
+
+    fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.broker.detach(&self.client_id);
+            Ok(())
+        })
+    }
+
+    fn wants_all_completions(&self) -> bool {
+        true
+    }
+
+    fn uses_subscription_ids(&self) -> bool {
+        true
+    }
+
+    fn attach_pending(&self, pending: Arc<AtomicUsize>) {
+        self.broker.track_pending(pending);
+    }
+}

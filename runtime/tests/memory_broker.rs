@@ -1,0 +1,368 @@
+//! The in-memory broker runs services through the same core as a real broker.
+
+use mqttgen::testing::MemoryBroker;
+use mqttgen::{
+    codec, AckPolicy, App, Context, Failure, HandlerError, HandlerResult, Message, Next, Outgoing,
+    QoS, Route, Router, Share,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(10);
+
+#[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+struct Reading {
+    celsius: f64,
+}
+
+async fn to_fahrenheit(msg: Message, ctx: Context) -> HandlerResult {
+    let r: Reading = codec::decode_json(&msg.payload)?;
+    let device = ctx.param("device_id").expect("param");
+    let out = Outgoing::new(
+        format!("out/{device}"),
+        format!("{}", r.celsius * 9.0 / 5.0 + 32.0),
+    );
+    Ok(Some(out))
+}
+
+#[tokio::test]
+async fn typed_handler_with_params_and_reply() {
+    let broker = MemoryBroker::new();
+    let app = App::in_memory(&broker)
+        .mount(
+            Router::with_prefix("plant")
+                .route(Route::new("sensors/{device_id}/temp", to_fahrenheit)),
+        )
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    assert_eq!(
+        broker.subscriptions().values().next().unwrap(),
+        &["plant/sensors/+/temp"]
+    );
+    broker
+        .publish(Outgoing::new(
+            "plant/sensors/d1/temp",
+            r#"{"celsius": 100}"#,
+        ))
+        .await;
+    broker.settle().await.unwrap();
+    let out = broker.published_to("out/#");
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].topic, "out/d1");
+    assert_eq!(out[0].payload, "212");
+    assert_eq!(app.stats().handled, 1);
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_payload_is_counted_reported_dead_lettered_and_does_not_stall() {
+    let broker = MemoryBroker::new();
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let r = reports.clone();
+    let app = App::in_memory(&broker)
+        .on_error(move |f| {
+            if let Failure::Handler { message, error, .. } = f {
+                r.lock()
+                    .unwrap()
+                    .push((message.topic.clone(), error.is_decode()));
+            }
+        })
+        .dead_letter_topic("dlq")
+        .mount(Router::new().route(Route::new("sensors/{device_id}/temp", to_fahrenheit)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker
+        .publish(Outgoing::new("sensors/a/temp", "not json").qos(QoS::AtLeastOnce))
+        .await;
+    for i in 0..5 {
+        broker
+            .publish(
+                Outgoing::new(format!("sensors/d{i}/temp"), r#"{"celsius": 0}"#)
+                    .qos(QoS::AtLeastOnce),
+            )
+            .await;
+    }
+    broker.settle().await.unwrap();
+    assert_eq!(broker.published_to("out/+").len(), 5);
+    let dlq = broker.published_to("dlq/#");
+    assert_eq!(dlq.len(), 1);
+    assert_eq!(dlq[0].topic, "dlq/sensors/a/temp");
+    assert!(dlq[0]
+        .properties
+        .user_property("mqttgen-error")
+        .unwrap()
+        .contains("json"));
+    assert_eq!(
+        *reports.lock().unwrap(),
+        [("sensors/a/temp".to_string(), true)]
+    );
+    let stats = app.stats();
+    assert_eq!(
+        (stats.decode_errors, stats.handled, stats.dead_lettered),
+        (1, 5, 1)
+    );
+    assert!(broker.unacked().is_empty(), "bad payloads are acknowledged");
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn nack_on_error_leaves_message_for_redelivery() {
+    let broker = MemoryBroker::new();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = attempts.clone();
+    let handler = move |msg: Message, _ctx: Context| {
+        let a = a.clone();
+        async move {
+            if a.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(HandlerError::failed("database down"));
+            }
+            assert!(msg.dup, "the redelivery is flagged dup");
+            Ok(None)
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new("jobs", handler).ack_policy(AckPolicy::NackOnError)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker
+        .publish(Outgoing::new("jobs", "1").qos(QoS::AtLeastOnce))
+        .await;
+    broker.settle().await.unwrap();
+    assert_eq!(broker.unacked().len(), 1);
+    broker.redeliver_unacked();
+    broker.settle().await.unwrap();
+    assert!(broker.unacked().is_empty());
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_subscription_per_filter_and_every_route_runs() {
+    let broker = MemoryBroker::new();
+    let count = Arc::new(AtomicUsize::new(0));
+    let make = |c: Arc<AtomicUsize>| {
+        move |_m: Message, _c: Context| {
+            let c = c.clone();
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok(None)
+            }
+        }
+    };
+    let router = Router::new()
+        .route(Route::new("a/+", make(count.clone())))
+        .route(Route::new("a/+", make(count.clone())))
+        .route(Route::new("a/#", make(count.clone())));
+    let app = App::in_memory(&broker).mount(router).start().await.unwrap();
+    app.ready(T).await.unwrap();
+    let subs = broker.subscriptions().into_values().next().unwrap();
+    assert_eq!(subs, ["a/+", "a/#"]);
+    broker
+        .publish(Outgoing::new("a/1", "x").qos(QoS::AtLeastOnce))
+        .await;
+    broker.settle().await.unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 3, "each route exactly once");
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn shared_subscription_splits_between_instances() {
+    let broker = MemoryBroker::new();
+    let counts: Vec<Arc<AtomicUsize>> = (0..2).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+    let mut apps = Vec::new();
+    for c in &counts {
+        let c = c.clone();
+        let h = move |_m: Message, _c: Context| {
+            let c = c.clone();
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok(None)
+            }
+        };
+        let app = App::in_memory(&broker)
+            .mount(
+                Router::new()
+                    .shared_group("workers")
+                    .route(Route::new("jobs/#", h)),
+            )
+            .start()
+            .await
+            .unwrap();
+        app.ready(T).await.unwrap();
+        apps.push(app);
+    }
+    for i in 0..10 {
+        broker
+            .publish(Outgoing::new(format!("jobs/{i}"), "x"))
+            .await;
+    }
+    broker.settle().await.unwrap();
+    let (a, b) = (
+        counts[0].load(Ordering::SeqCst),
+        counts[1].load(Ordering::SeqCst),
+    );
+    assert_eq!(a + b, 10);
+    assert!(a > 0 && b > 0, "both instances got work: {a}/{b}");
+    for app in apps {
+        app.shutdown(T).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn middleware_wraps_in_onion_order() {
+    let broker = MemoryBroker::new();
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let layer = |name: &'static str, log: Arc<Mutex<Vec<String>>>| {
+        move |msg: Message, ctx: Context, next: Next| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(format!("{name} in"));
+                let r = next.run(msg, ctx).await;
+                log.lock().unwrap().push(format!("{name} out"));
+                r
+            }
+        }
+    };
+    let l2 = log.clone();
+    let handler = move |_m: Message, _c: Context| {
+        let l2 = l2.clone();
+        async move {
+            l2.lock().unwrap().push("handler".into());
+            Ok(None)
+        }
+    };
+    let inner = Router::new()
+        .layer(layer("inner", log.clone()))
+        .route(Route::new("x", handler));
+    let root = Router::new()
+        .layer(layer("outer", log.clone()))
+        .nest("p", inner);
+    let app = App::in_memory(&broker).mount(root).start().await.unwrap();
+    app.ready(T).await.unwrap();
+    broker.publish(Outgoing::new("p/x", "")).await;
+    broker.settle().await.unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["outer in", "inner in", "handler", "inner out", "outer out"]
+    );
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn denied_subscription_is_reported() {
+    let broker = MemoryBroker::new();
+    broker.deny_subscribe("secret/#");
+    async fn h(_m: Message, _c: Context) -> HandlerResult {
+        Ok(None)
+    }
+    let app = App::in_memory(&broker)
+        .mount(
+            Router::new()
+                .route(Route::new("secret/x", h))
+                .route(Route::new("open", h)),
+        )
+        .start()
+        .await
+        .unwrap();
+    let err = app.ready(T).await.unwrap_err();
+    assert_eq!(
+        err,
+        mqttgen::Error::SubscribeFailed {
+            filter: "secret/x".into(),
+            code: 0x87
+        }
+    );
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrency_and_in_order_acks() {
+    let broker = MemoryBroker::new();
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (r, p) = (running.clone(), peak.clone());
+    let h = move |msg: Message, _c: Context| {
+        let (r, p) = (r.clone(), p.clone());
+        async move {
+            let now = r.fetch_add(1, Ordering::SeqCst) + 1;
+            p.fetch_max(now, Ordering::SeqCst);
+            let n: u64 = msg.payload_str().unwrap().parse().unwrap();
+            tokio::time::sleep(Duration::from_millis(20 - n % 20)).await;
+            r.fetch_sub(1, Ordering::SeqCst);
+            Ok(None)
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new("work", h).max_workers(4).share(Share::None)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    for i in 0..20 {
+        broker
+            .publish(Outgoing::new("work", i.to_string()).qos(QoS::AtLeastOnce))
+            .await;
+    }
+    broker.settle().await.unwrap();
+    assert!(peak.load(Ordering::SeqCst) > 1, "ran concurrently");
+    assert!(
+        peak.load(Ordering::SeqCst) <= 4,
+        "never more than max_workers"
+    );
+    assert_eq!(app.stats().handled, 20);
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn publisher_validates() {
+    let broker = MemoryBroker::new();
+    let app = App::in_memory(&broker).start().await.unwrap();
+    let p = app.publisher();
+    assert!(matches!(
+        p.publish(Outgoing::new("a/+", "")).await,
+        Err(mqttgen::Error::InvalidTopic { .. })
+    ));
+    p.publish_confirmed(Outgoing::new("ok", "1").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    assert_eq!(broker.published_to("ok").len(), 1);
+    app.shutdown(T).await.unwrap();
+    assert!(p.publish(Outgoing::new("late", "")).await.is_err());
+}
+
+#[tokio::test]
+async fn retained_messages_reach_late_subscribers() {
+    let broker = MemoryBroker::new();
+    broker
+        .publish(
+            Outgoing::new("config/x", "v1")
+                .retain(true)
+                .qos(QoS::AtLeastOnce),
+        )
+        .await;
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let h = move |m: Message, _c: Context| {
+        let g = g.clone();
+        async move {
+            g.lock().unwrap().push((m.payload.clone(), m.retain));
+            Ok(None)
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new("config/#", h)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker.settle().await.unwrap();
+    assert_eq!(*got.lock().unwrap(), [(bytes::Bytes::from("v1"), true)]);
+    app.shutdown(T).await.unwrap();
+}
