@@ -17,7 +17,13 @@ pub fn summary_and_description(attrs: &[Attribute]) -> (Option<String>, Option<S
             },
             _ => None,
         })
-        .flat_map(|s| s.lines().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|s| {
+            if s.is_empty() {
+                vec![String::new()]
+            } else {
+                s.lines().map(str::to_owned).collect()
+            }
+        })
         .map(|l| l.strip_prefix(' ').unwrap_or(&l).trim_end().to_owned())
         .collect();
     let text = lines.join("\n");

@@ -108,7 +108,10 @@ pub fn expand(args: Args, item: MaybeBodyFn) -> syn::Result<TokenStream> {
                         ));
                     }
                     let p = &publisher.ident;
-                    quote!({ #p.publish(#build?).await })
+                    quote!({
+                        let __mqttgen_out = #build?;
+                        #p.publish(__mqttgen_out).await
+                    })
                 }
                 None => quote!({ #build }),
             }

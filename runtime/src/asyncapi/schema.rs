@@ -21,6 +21,18 @@ pub fn schema_name<T: JsonSchema + ?Sized>() -> Option<String> {
     (!T::inline_schema()).then(|| T::schema_name().into_owned())
 }
 
+/// `T`'s schema; inlined schemas lose schemars' `title` (`"string"`, `"Array_of_uint8"`), which
+/// names the Rust type rather than the message.
+fn named_or_untitled<T: JsonSchema + ?Sized>() -> Value {
+    let mut schema = schema_for::<T>();
+    if T::inline_schema() {
+        if let Some(map) = schema.as_object_mut() {
+            map.remove("title");
+        }
+    }
+    schema
+}
+
 impl MessageDoc {
     /// A JSON message called `name` whose payload is `T`.
     ///
@@ -34,7 +46,7 @@ impl MessageDoc {
     pub fn json<T: JsonSchema + ?Sized>(name: impl Into<String>) -> MessageDoc {
         MessageDoc {
             payload_name: schema_name::<T>(),
-            ..MessageDoc::new(name, schema_for::<T>())
+            ..MessageDoc::new(name, named_or_untitled::<T>())
         }
     }
 
@@ -45,7 +57,7 @@ impl MessageDoc {
 
     /// Declares the MQTT 5 user properties of the message with `H`'s schema.
     pub fn headers<H: JsonSchema + ?Sized>(mut self) -> Self {
-        self.headers_schema = Some(schema_for::<H>());
+        self.headers_schema = Some(named_or_untitled::<H>());
         self.headers_name = schema_name::<H>();
         self
     }
