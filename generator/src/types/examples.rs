@@ -2,8 +2,8 @@
 //! compare.
 //!
 //! Comparison rule (`equivalent`): the encoding must contain every member of the example with an
-//! equivalent value, except that an example member whose value is `null` may be missing (an
-//! optional field that is skipped when `None`). The encoding may have members the example lacks
+//! equivalent value, except that an example member whose value is `null`, `[]` or `{}` may be
+//! missing (optional fields are skipped when `None`, and lists and maps when empty). The encoding may have members the example lacks
 //! (`default`s filled in on decoding). Arrays compare element by element with equal lengths;
 //! numbers compare as `f64` (`1` equals `1.0`); strings compare exactly, except that two RFC 3339
 //! timestamps naming the same instant are equal (when the types use chrono). Anything else compares
@@ -128,7 +128,11 @@ pub fn example_tests(
                     (::serde_json::Value::Object(a), ::serde_json::Value::Object(b)) => {
                         a.iter().all(|(key, value)| match b.get(key) {
                             ::std::option::Option::Some(other) => equivalent(value, other),
-                            ::std::option::Option::None => value.is_null(),
+                            ::std::option::Option::None => {
+                                value.is_null()
+                                    || value.as_array().is_some_and(|a| a.is_empty())
+                                    || value.as_object().is_some_and(|o| o.is_empty())
+                            }
                         })
                     }
                     (::serde_json::Value::Array(a), ::serde_json::Value::Array(b)) => {

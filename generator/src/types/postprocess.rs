@@ -6,6 +6,8 @@
 //! - `date-time` becomes `chrono::DateTime<chrono::FixedOffset>` instead of `DateTime<Utc>`, so a
 //!   decoded timestamp keeps the offset it was sent with and re-encodes to the same instant and
 //!   offset.
+//! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
+//!   (`default_i64`, ...) even when no field uses them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -89,6 +91,13 @@ struct Editor {
 }
 
 impl VisitMut for Editor {
+    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
+        if item.ident == "defaults" {
+            item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+        }
+        visit_mut::visit_item_mod_mut(self, item);
+    }
+
     fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
         if let Some(map) = self.renames.get(&item.ident.to_string()) {
             for variant in &mut item.variants {

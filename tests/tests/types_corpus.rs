@@ -1,0 +1,114 @@
+//! Payload types end to end, in one cargo workspace built once:
+//! - every document of the public corpus that the front end accepts (no errors), as one crate
+//!   each (`#![deny(warnings)]`, message examples as tests); documents with a committed snapshot
+//!   (`generator/tests/snapshots_types`) compile that snapshot instead, so snapshots are compiled;
+//! - `specs/payload-types.yaml` with the hand-written wire tests of
+//!   `tests/fixtures/payload_types_wire.rs` appended, which are then run.
+//!
+//! The corpus part is skipped with a message when the corpus is absent (a failure under CI).
+
+use std::time::Instant;
+
+use mqttgen_codegen::spec::load_file;
+use mqttgen_e2e::types_harness::{generate_module, snapshot_crate, snapshot_for, types_crate};
+use mqttgen_e2e::{corpus_dir, corpus_documents, workspace_root, GeneratedWorkspace};
+
+const PAYLOAD_TYPES_CRATE: &str = "payload-types";
+
+fn payload_types_crate() -> mqttgen_e2e::CrateSpec {
+    let spec = workspace_root().join("specs/payload-types.yaml");
+    let loaded = load_file(&spec);
+    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "specs/payload-types.yaml: {errors:#?}");
+    let doc = loaded.document.expect("payload-types.yaml loads");
+    let (generated, text) = generate_module(&doc, "specs/payload-types.yaml");
+    let mut krate = types_crate(PAYLOAD_TYPES_CRATE, &text, generated.dependencies);
+    let wire = workspace_root().join("tests/tests/fixtures/payload_types_wire.rs");
+    krate.file(
+        "src/lib.rs",
+        format!(
+            "#![deny(warnings)]\n\npub mod types;\n\n#[cfg(test)]\n#[path = {:?}]\nmod wire;\n",
+            wire.display().to_string()
+        ),
+    );
+    krate
+}
+
+#[test]
+fn generated_types_compile_and_keep_the_wire_form() {
+    let started = Instant::now();
+    let mut workspace = GeneratedWorkspace::new("types");
+    workspace.add_crate(payload_types_crate());
+
+    if let Some(dir) = corpus_dir() {
+        let mut included = Vec::new();
+        let mut excluded = Vec::new();
+        for document in corpus_documents(&dir) {
+            let name = document.crate_name();
+            if let Some(snapshot) = snapshot_for(&document.label) {
+                workspace.add_crate(snapshot_crate(&name, &snapshot));
+                included.push(format!("{} (snapshot)", document.label));
+                continue;
+            }
+            let loaded = load_file(&document.path);
+            let first_error = loaded.diagnostics.iter().find(|d| d.is_error());
+            match (loaded.document, first_error) {
+                (Some(doc), None) => {
+                    let (generated, text) = generate_module(&doc, &document.label);
+                    workspace.add_crate(types_crate(&name, &text, generated.dependencies));
+                    let fallbacks = generated
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.code == "type-fallback")
+                        .count();
+                    included.push(format!(
+                        "{} ({} warnings, {} schemas fell back to serde_json::Value)",
+                        document.label,
+                        generated.diagnostics.len(),
+                        fallbacks
+                    ));
+                    for d in &generated.diagnostics {
+                        println!("    {}: {} {}", document.label, d.code, d.message);
+                    }
+                }
+                (_, error) => excluded.push(format!(
+                    "{}: {}",
+                    document.label,
+                    error.map_or("no document".to_string(), |e| e.message.clone())
+                )),
+            }
+        }
+        println!("corpus documents included ({}):", included.len());
+        for label in &included {
+            println!("  + {label}");
+        }
+        println!(
+            "corpus documents excluded, rejected by the front end ({}):",
+            excluded.len()
+        );
+        for label in &excluded {
+            println!("  - {label}");
+        }
+    }
+
+    workspace.write().expect("write the generated workspace");
+    println!(
+        "generated {} crates in {:.1?}; building {}",
+        workspace.crates().len(),
+        started.elapsed(),
+        workspace.root.display()
+    );
+    workspace.cargo_ok(&["build", "--workspace", "--all-targets", "--keep-going"]);
+    println!("built in {:.1?}", started.elapsed());
+    let run = workspace.cargo_ok(&["test", "--workspace", "--lib", "--no-fail-fast"]);
+    let summary: Vec<String> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .filter(|l| l.starts_with("test result"))
+        .map(str::to_string)
+        .collect();
+    println!(
+        "ran {} test binaries in {:.1?}",
+        summary.len(),
+        started.elapsed()
+    );
+}
