@@ -249,7 +249,7 @@ fn push_field(plan: &TopicPlan, index: usize, leading: bool) -> TokenStream {
             quote! { topic.push_str(&::std::string::ToString::to_string(&self.#name)); }
         }
         FieldKind::Tail => {
-            let check = rt::validate_tail(quote!(#wire), quote!(&self.#name));
+            let check = rt::validate_tail(quote!(#wire), quote!(self.#name));
             let separator = (!leading).then(|| {
                 quote! {
                     if !self.#name.is_empty() {
@@ -271,9 +271,12 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
     let mut steps = Vec::new();
     let mut literal = String::new();
     let flush = |literal: &mut String, steps: &mut Vec<TokenStream>| {
-        if !literal.is_empty() {
-            let text = std::mem::take(literal);
-            steps.push(quote!(topic.push_str(#text);));
+        let text = std::mem::take(literal);
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => {}
+            (Some(single), None) => steps.push(quote!(topic.push(#single);)),
+            _ => steps.push(quote!(topic.push_str(#text);)),
         }
     };
     for (position, slot) in plan.slots.iter().enumerate() {

@@ -37,10 +37,11 @@ pub fn validate_level(name: TokenStream, value: TokenStream) -> TokenStream {
     quote!(::mqttgen::topic::validate_param_value(#name, #value)?)
 }
 
-/// A statement checking the text captured by a trailing `#` (`/` allowed, no wildcards or NUL).
+/// A statement checking the text captured by a trailing `#` (`/` allowed, no wildcards or NUL);
+/// `value` is a place expression of type `String`.
 pub fn validate_tail(name: TokenStream, value: TokenStream) -> TokenStream {
     quote! {
-        if (#value).contains(['+', '#', '\0']) {
+        if #value.contains(['+', '#', '\0']) {
             return ::std::result::Result::Err(::mqttgen::Error::InvalidTopic {
                 topic: ::std::format!("{} = `{}`", #name, #value),
                 reason: "topic levels after `#` must not contain wildcards or NUL",

@@ -1,0 +1,319 @@
+//! The app role and the client role generated from one spec talk to each other through the
+//! runtime's in-memory broker: typed publishers on one side, typed handlers on the other.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mqttgen::testing::MemoryBroker;
+use mqttgen::{App, HandlerError, Outgoing, RunningApp};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn start(broker: &MemoryBroker, id: &str, router: mqttgen::Router) -> RunningApp {
+    let app = App::in_memory(broker)
+        .memory_client_id(id)
+        .mount(router)
+        .start()
+        .await
+        .expect("starts");
+    app.ready(WAIT).await.expect("ready");
+    app
+}
+
+mod streetlights {
+    use super::*;
+    use mqttgen_service_snapshots::streetlights_v3::{app, client, types};
+
+    /// What the service saw: streetlight id, lumens, `my-app-header`.
+    type Seen = (String, Option<u64>, Option<u8>);
+
+    /// The streetlights service: on a measurement below 100 lumens, turn that light on.
+    #[derive(Default)]
+    struct Service {
+        seen: Mutex<Vec<Seen>>,
+    }
+
+    impl app::Handler for Service {
+        async fn receive_light_measurement(
+            &self,
+            params: app::LightingMeasuredParams,
+            message: types::LightMeasuredPayload,
+            context: app::MessageContext<types::LightMeasuredHeaders>,
+        ) -> Result<(), HandlerError> {
+            self.seen.lock().unwrap().push((
+                params.streetlight_id.clone(),
+                message.lumens,
+                context.headers.my_app_header,
+            ));
+            if message.lumens.unwrap_or(0) < 100 {
+                let command = types::TurnOnOffPayload {
+                    command: Some(types::TurnOnOffPayloadCommand::On),
+                    sent_at: None,
+                };
+                let target = app::LightTurnOnParams {
+                    streetlight_id: params.streetlight_id,
+                };
+                context.publisher().turn_on(&target, &command).await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// A simulated streetlight: records the commands it gets.
+    #[derive(Default)]
+    struct Lamp {
+        commands: Mutex<Vec<(String, String)>>,
+    }
+
+    impl client::Handler for Lamp {
+        async fn turn_on(
+            &self,
+            params: client::LightTurnOnParams,
+            message: types::TurnOnOffPayload,
+            _context: client::MessageContext<types::TurnOnOffHeaders>,
+        ) -> Result<(), HandlerError> {
+            let command = message.command.map(|c| c.to_string()).unwrap_or_default();
+            self.commands
+                .lock()
+                .unwrap()
+                .push((params.streetlight_id, command));
+            Ok(())
+        }
+
+        async fn turn_off(
+            &self,
+            params: client::LightTurnOffParams,
+            _message: types::TurnOnOffPayload,
+            _context: client::MessageContext<types::TurnOnOffHeaders>,
+        ) -> Result<(), HandlerError> {
+            self.commands
+                .lock()
+                .unwrap()
+                .push((params.streetlight_id, "off".into()));
+            Ok(())
+        }
+
+        async fn dim_light(
+            &self,
+            params: client::LightsDimParams,
+            _message: types::DimLightPayload,
+            _context: client::MessageContext<types::DimLightHeaders>,
+        ) -> Result<(), HandlerError> {
+            self.commands
+                .lock()
+                .unwrap()
+                .push((params.streetlight_id, "dim".into()));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn measurement_in_command_out() {
+        let broker = MemoryBroker::new();
+        let service = Arc::new(Service::default());
+        let lamp = Arc::new(Lamp::default());
+        let service_app = start(
+            &broker,
+            "service",
+            app::routes(service.clone()).into_router(),
+        )
+        .await;
+        let lamp_app = start(&broker, "lamp", client::routes(lamp.clone()).into_router()).await;
+
+        let publisher = client::Publisher::new(lamp_app.publisher());
+        let params = client::LightingMeasuredParams {
+            streetlight_id: "lamp-7".into(),
+        };
+        let reading = types::LightMeasuredPayload {
+            lumens: Some(42),
+            sent_at: None,
+        };
+        let headers = types::LightMeasuredHeaders {
+            my_app_header: Some(7),
+        };
+        publisher
+            .receive_light_measurement_with(
+                &params,
+                &reading,
+                client::PublishOptions::new().headers(&headers).unwrap(),
+            )
+            .await
+            .unwrap();
+        broker
+            .wait_for_publish("smartylighting/streetlights/1/0/action/+/turn/on", WAIT)
+            .await
+            .expect("the service commands the lamp");
+        broker.settle().await.unwrap();
+
+        assert_eq!(
+            *service.seen.lock().unwrap(),
+            [("lamp-7".to_string(), Some(42), Some(7))],
+            "typed params, payload and headers"
+        );
+        assert_eq!(
+            *lamp.commands.lock().unwrap(),
+            [("lamp-7".to_string(), "on".to_string())]
+        );
+        let sent = broker.published_to("smartylighting/streetlights/1/0/event/+/lighting/measured");
+        assert_eq!(
+            sent[0].qos,
+            mqttgen::QoS::AtLeastOnce,
+            "QoS from the operation binding"
+        );
+        assert_eq!(
+            sent[0].properties.content_type.as_deref(),
+            Some("application/json")
+        );
+
+        // A topic parameter that would change the topic is refused before anything is published.
+        let bad = client::LightingMeasuredParams {
+            streetlight_id: "a/#".into(),
+        };
+        assert!(publisher
+            .receive_light_measurement(&bad, &reading)
+            .await
+            .is_err());
+        assert_eq!(broker.published().len(), 2);
+
+        // A payload that does not decode never reaches the handler.
+        broker
+            .publish(Outgoing::new(
+                "smartylighting/streetlights/1/0/event/lamp-8/lighting/measured",
+                r#"{"lumens": "bright"}"#,
+            ))
+            .await;
+        broker.settle().await.unwrap();
+        assert_eq!(service.seen.lock().unwrap().len(), 1);
+
+        lamp_app.shutdown(WAIT).await.unwrap();
+        service_app.shutdown(WAIT).await.unwrap();
+    }
+}
+
+mod request_reply {
+    use super::*;
+    use mqttgen_service_snapshots::request_reply::{app, client, types};
+
+    struct Thermostat;
+
+    impl app::Handler for Thermostat {
+        async fn change_setpoint(
+            &self,
+            params: app::SetpointRequestsParams,
+            message: app::ChangeSetpointMessage,
+            context: app::MessageContext<types::RequestHeaders>,
+        ) -> Result<types::SetpointAcceptedPayload, HandlerError> {
+            let celsius = match message {
+                app::ChangeSetpointMessage::SetSetpoint(set) => set.celsius,
+                app::ChangeSetpointMessage::Boost(_) => 30.0,
+            };
+            Ok(types::SetpointAcceptedPayload {
+                celsius,
+                until: Some(format!(
+                    "{}:{}:{}",
+                    params.zone,
+                    context.headers.requested_by.unwrap_or_default(),
+                    context.headers.priority.unwrap_or_default()
+                )),
+            })
+        }
+    }
+
+    struct Panel;
+
+    impl client::Handler for Panel {
+        async fn publish_reading(
+            &self,
+            _params: client::ReadingsParams,
+            _message: types::ReadingPayload,
+            _context: client::MessageContext,
+        ) -> Result<(), HandlerError> {
+            Ok(())
+        }
+
+        async fn send_heartbeat(
+            &self,
+            _message: String,
+            _context: client::MessageContext,
+        ) -> Result<(), HandlerError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn handler_return_value_is_the_reply() {
+        let broker = MemoryBroker::new();
+        let thermostat = start(&broker, "thermostat", app::mount(Thermostat)).await;
+        let panel = start(&broker, "panel", client::mount(Panel)).await;
+        let publisher = client::Publisher::new(panel.publisher());
+        let params = client::SetpointRequestsParams {
+            thermostat_id: "t1".into(),
+            zone: client::Zone::Bath,
+        };
+        let headers = types::RequestHeaders {
+            requested_by: Some("panel".into()),
+            priority: Some(3),
+        };
+        for (message, correlation, expected) in [
+            (
+                client::ChangeSetpointMessage::SetSetpoint(types::SetSetpointPayload {
+                    celsius: 21.5,
+                    kind: types::SetSetpointPayloadKind::Set,
+                }),
+                "req-1",
+                21.5,
+            ),
+            (
+                client::ChangeSetpointMessage::Boost(types::BoostPayload {
+                    kind: types::BoostPayloadKind::Boost,
+                    minutes: std::num::NonZeroU8::new(10).unwrap(),
+                }),
+                "req-2",
+                30.0,
+            ),
+        ] {
+            broker.clear_published();
+            publisher
+                .change_setpoint_with(
+                    &params,
+                    &message,
+                    client::PublishOptions::new()
+                        .response_topic("replies/panel")
+                        .correlation_data(correlation.as_bytes())
+                        .headers(&headers)
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let reply = broker
+                .wait_for_publish("replies/panel", WAIT)
+                .await
+                .unwrap();
+            let accepted: types::SetpointAcceptedPayload =
+                serde_json::from_slice(&reply.payload).unwrap();
+            assert_eq!(
+                accepted.celsius, expected,
+                "variant picked by the `kind` discriminator"
+            );
+            assert_eq!(accepted.until.as_deref(), Some("bath:panel:3"));
+            assert_eq!(
+                reply.properties.correlation_data.as_deref(),
+                Some(correlation.as_bytes())
+            );
+        }
+
+        // A request whose discriminator matches no message is not handled (no reply).
+        broker.clear_published();
+        broker
+            .publish(
+                Outgoing::new("thermostats/t1/zones/bath/setpoint", r#"{"kind":"nope"}"#)
+                    .response_topic("replies/panel"),
+            )
+            .await;
+        broker.settle().await.unwrap();
+        assert!(broker.published_to("replies/panel").is_empty());
+
+        panel.shutdown(WAIT).await.unwrap();
+        thermostat.shutdown(WAIT).await.unwrap();
+    }
+}
