@@ -516,7 +516,6 @@ impl RunningApp {
             }
         }
         self.publisher.close();
-        let mut result = Ok(());
         if let Some(mut driver) = self.driver.take() {
             let disconnect_sent = connected && self.client.disconnect().await.is_ok();
             let grace = if disconnect_sent {
@@ -524,19 +523,18 @@ impl RunningApp {
             } else {
                 Duration::ZERO
             };
-            match tokio::time::timeout(grace, &mut driver).await {
-                Ok(r) => result = r.unwrap_or(Ok(())),
-                Err(_) => {
-                    let _ = self.abort_tx.send(true);
-                    result = driver.await.unwrap_or(Ok(()));
-                }
+            // A fatal error was already reported through `ready`/`wait`/`state`; stopping after
+            // it is not an error.
+            if tokio::time::timeout(grace, &mut driver).await.is_err() {
+                let _ = self.abort_tx.send(true);
+                let _ = driver.await;
             }
         }
         for task in self.background.drain(..) {
             task.abort();
         }
         self.shared.state.send_replace(ConnectionState::Stopped);
-        result
+        Ok(())
     }
 }
 

@@ -18,8 +18,12 @@ pub struct MosquittoOptions {
     pub persistence: bool,
     /// `(user, password)` pairs; when set, anonymous access is denied.
     pub users: Vec<(String, String)>,
-    /// ACL file contents (mosquitto `acl_file` syntax).
+    /// ACL file contents (mosquitto `acl_file` syntax). Note: mosquitto 2.0's `acl_file` only
+    /// filters deliveries; it never refuses a SUBSCRIBE — use `deny_subscribe` for that.
     pub acl: Option<String>,
+    /// Filters whose SUBSCRIBE the broker refuses (SUBACK 0x87 under MQTT 5, 0x80 under
+    /// 3.1.1), for anonymous clients; uses mosquitto's dynamic-security plugin.
+    pub deny_subscribe: Vec<String>,
     /// Extra lines appended to the config.
     pub extra: Vec<String>,
 }
@@ -37,6 +41,12 @@ const BINARIES: [&str; 3] = [
     "/usr/sbin/mosquitto",
     "/usr/bin/mosquitto",
     "/usr/local/sbin/mosquitto",
+];
+
+const DYNSEC: [&str; 3] = [
+    "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
+    "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
+    "/usr/lib/mosquitto_dynamic_security.so",
 ];
 
 fn binary() -> PathBuf {
@@ -68,6 +78,13 @@ impl Mosquitto {
     /// Starts a broker with `options`.
     pub fn start_with(options: MosquittoOptions) -> Mosquitto {
         let dir = tempfile::tempdir().expect("temp dir for mosquitto");
+        // mosquitto started as root drops privileges to the `mosquitto` user, which must still be
+        // able to write its log and persistence files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777));
+        }
         let mut m = Mosquitto {
             child: None,
             port: free_port(),
@@ -138,6 +155,30 @@ impl Mosquitto {
             std::fs::write(&aclfile, acl).expect("acl file");
             conf.push_str(&format!("acl_file {}\n", aclfile.display()));
         }
+        if !self.options.deny_subscribe.is_empty() {
+            let acls: Vec<String> = self
+                .options
+                .deny_subscribe
+                .iter()
+                .map(|f| {
+                    format!(r#"{{"acltype":"subscribePattern","topic":{f:?},"priority":0,"allow":false}}"#)
+                })
+                .collect();
+            let json = format!(
+                r#"{{"defaultACLAccess":{{"publishClientSend":true,"publishClientReceive":true,"subscribe":true,"unsubscribe":true}},"clients":[],"groups":[{{"groupname":"anonymous","roles":[{{"rolename":"restricted"}}],"clients":[]}}],"roles":[{{"rolename":"restricted","acls":[{}]}}],"anonymousGroup":"anonymous"}}"#,
+                acls.join(",")
+            );
+            let path = dir.join("dynamic-security.json");
+            std::fs::write(&path, json).expect("dynamic security config");
+            let plugin = DYNSEC
+                .iter()
+                .find(|p| Path::new(p).exists())
+                .expect("mosquitto_dynamic_security.so not found; install it with `apt-get install mosquitto`");
+            conf.push_str(&format!(
+                "plugin {plugin}\nplugin_opt_config_file {}\n",
+                path.display()
+            ));
+        }
         if self.options.persistence {
             conf.push_str(&format!(
                 "persistence true\npersistence_location {}/\nautosave_interval 1\n",
@@ -190,9 +231,8 @@ impl Mosquitto {
         }
     }
 
-    /// Stops the broker gracefully (SIGTERM, so persistence is saved), then starts it again on
-    /// the same port.
-    pub fn restart(&mut self) {
+    /// Stops the broker gracefully (SIGTERM, so persistence is saved) and waits for it to exit.
+    pub fn stop_graceful(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill")
                 .arg("-TERM")
@@ -208,15 +248,23 @@ impl Mosquitto {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Starts a stopped broker again on the same port with the same config and data.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "mosquitto is still running");
         // The port may linger briefly; mosquitto sets SO_REUSEADDR, so retry a few times.
         let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpListener::bind(("127.0.0.1", self.port)).is_ok() || Instant::now() > deadline {
-                break;
-            }
+        while TcpListener::bind(("127.0.0.1", self.port)).is_err() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
         self.spawn();
+    }
+
+    /// [`stop_graceful`](Mosquitto::stop_graceful) then [`start_again`](Mosquitto::start_again).
+    pub fn restart(&mut self) {
+        self.stop_graceful();
+        self.start_again();
     }
 }
 

@@ -1,0 +1,678 @@
+//! Integration tests against a real mosquitto, started per test on a free loopback port.
+//!
+//! Every wait is on a condition with a generous timeout; nothing asserts on durations.
+
+use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
+use mqttgen::{
+    codec, AckPolicy, App, Config, ConnectionState, Context, Error, HandlerError, HandlerResult,
+    Message, Outgoing, Protocol, QoS, Route, Router, RunningApp,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+type Inbox = Arc<Mutex<Vec<Message>>>;
+
+fn recorder(
+    inbox: &Inbox,
+) -> impl Fn(Message, Context) -> futures::future::Ready<HandlerResult> + Send + Sync + 'static {
+    let inbox = inbox.clone();
+    move |msg, _ctx| {
+        inbox.lock().unwrap().push(msg);
+        futures::future::ready(Ok(None))
+    }
+}
+
+fn config(broker: &Mosquitto, protocol: Protocol) -> Config {
+    let mut c = broker.config().protocol(protocol);
+    c.backoff = mqttgen::config::Backoff {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(500),
+        ..Default::default()
+    };
+    c
+}
+
+async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + T;
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn publisher(broker: &Mosquitto, protocol: Protocol) -> RunningApp {
+    let app = App::new(config(broker, protocol)).start().await.unwrap();
+    app.ready(T).await.unwrap();
+    app
+}
+
+async fn qos_round_trip(protocol: Protocol) {
+    let broker = Mosquitto::start();
+    let inbox = Inbox::default();
+    let app = App::new(config(&broker, protocol))
+        .mount(
+            Router::new().route(Route::new("qos/{level}", recorder(&inbox)).qos(QoS::ExactlyOnce)),
+        )
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, protocol).await;
+    for (i, qos) in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce]
+        .into_iter()
+        .enumerate()
+    {
+        p.publisher()
+            .publish_confirmed(Outgoing::new(format!("qos/{i}"), format!("m{i}")).qos(qos))
+            .await
+            .unwrap();
+    }
+    wait_until("three messages", || inbox.lock().unwrap().len() == 3).await;
+    let mut got: Vec<(String, QoS)> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| (m.topic.clone(), m.qos))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("qos/0".into(), QoS::AtMostOnce),
+            ("qos/1".into(), QoS::AtLeastOnce),
+            ("qos/2".into(), QoS::ExactlyOnce)
+        ]
+    );
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn qos_0_1_2_v5() {
+    qos_round_trip(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn qos_0_1_2_v311() {
+    qos_round_trip(Protocol::V311).await;
+}
+
+#[tokio::test]
+async fn retained_message_reaches_a_later_subscriber() {
+    let broker = Mosquitto::start();
+    let p = publisher(&broker, Protocol::V5).await;
+    p.publisher()
+        .publish_confirmed(
+            Outgoing::new("config/lamp", "on")
+                .retain(true)
+                .qos(QoS::AtLeastOnce),
+        )
+        .await
+        .unwrap();
+    let inbox = Inbox::default();
+    let app = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("config/+", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    wait_until("retained message", || !inbox.lock().unwrap().is_empty()).await;
+    let m = inbox.lock().unwrap()[0].clone();
+    assert_eq!(
+        (m.topic.as_str(), &m.payload[..], m.retain),
+        ("config/lamp", &b"on"[..], true)
+    );
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn last_will_is_published_on_abnormal_disconnect() {
+    let broker = Mosquitto::start();
+    let inbox = Inbox::default();
+    let watcher = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("status/+", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    watcher.ready(T).await.unwrap();
+    let dying = App::new(
+        config(&broker, Protocol::V5)
+            .client_id("dying-device")
+            .last_will(Outgoing::new("status/dying-device", "offline").qos(QoS::AtLeastOnce)),
+    )
+    .start()
+    .await
+    .unwrap();
+    dying.ready(T).await.unwrap();
+    // Dropping without shutdown() closes the socket without DISCONNECT.
+    drop(dying);
+    wait_until("last will", || !inbox.lock().unwrap().is_empty()).await;
+    assert_eq!(inbox.lock().unwrap()[0].payload, "offline");
+    watcher.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn graceful_shutdown_does_not_publish_the_will() {
+    let broker = Mosquitto::start();
+    let inbox = Inbox::default();
+    let watcher = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("status/#", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    watcher.ready(T).await.unwrap();
+    let app = App::new(
+        config(&broker, Protocol::V5)
+            .last_will(Outgoing::new("status/x", "offline").qos(QoS::AtLeastOnce)),
+    )
+    .start()
+    .await
+    .unwrap();
+    app.ready(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+    // A marker published afterwards proves the watcher saw everything before it.
+    let p = publisher(&broker, Protocol::V5).await;
+    p.publisher()
+        .publish_confirmed(Outgoing::new("status/marker", "m").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("marker", || !inbox.lock().unwrap().is_empty()).await;
+    let topics: Vec<String> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.topic.clone())
+        .collect();
+    assert_eq!(topics, ["status/marker"]);
+    p.shutdown(T).await.unwrap();
+    watcher.shutdown(T).await.unwrap();
+}
+
+async fn reconnect_restores_subscriptions(protocol: Protocol) {
+    let mut broker = Mosquitto::start();
+    let a = Inbox::default();
+    let b = Inbox::default();
+    let app = App::new(config(&broker, protocol))
+        .mount(
+            Router::new()
+                .route(Route::new("alpha/+", recorder(&a)))
+                .route(Route::new("beta/#", recorder(&b))),
+        )
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let mut state = app.state();
+    broker.restart(); // no persistence: the session is gone
+    state
+        .wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. }))
+        .await
+        .unwrap();
+    wait_until("reconnected", || app.stats().reconnects >= 1).await;
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, protocol).await;
+    p.publisher()
+        .publish_confirmed(Outgoing::new("alpha/1", "a").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    p.publisher()
+        .publish_confirmed(Outgoing::new("beta/x/y", "b").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("both routes after reconnect", || {
+        a.lock().unwrap().len() == 1 && b.lock().unwrap().len() == 1
+    })
+    .await;
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn reconnect_after_broker_restart_restores_subscriptions_v5() {
+    reconnect_restores_subscriptions(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn reconnect_after_broker_restart_restores_subscriptions_v311() {
+    reconnect_restores_subscriptions(Protocol::V311).await;
+}
+
+#[tokio::test]
+async fn qos1_publishes_made_while_the_broker_is_down_are_not_lost() {
+    let mut broker = Mosquitto::start_with(MosquittoOptions {
+        persistence: true,
+        ..Default::default()
+    });
+    let inbox = Inbox::default();
+    // The subscriber's session (and subscription) survives the broker restart on disk.
+    let app = App::new(
+        config(&broker, Protocol::V5)
+            .client_id("outbox-subscriber")
+            .persistent_session(Duration::from_secs(3600)),
+    )
+    .mount(Router::new().route(Route::new("queued/#", recorder(&inbox))))
+    .start()
+    .await
+    .unwrap();
+    app.ready(T).await.unwrap();
+    // The publisher has a clean session: after the restart the broker does not know it, so
+    // rumqttc would drop its pending queue; the runtime's outbox must not.
+    let p = publisher(&broker, Protocol::V5).await;
+    let mut state = p.state();
+    broker.stop_graceful();
+    state
+        .wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. }))
+        .await
+        .unwrap();
+    for i in 0..5 {
+        p.publisher()
+            .publish(Outgoing::new(format!("queued/{i}"), i.to_string()).qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    assert_eq!(p.publisher().pending(), 5);
+    broker.start_again();
+    let deadline = tokio::time::Instant::now() + T;
+    while inbox.lock().unwrap().len() < 5 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "got {} of 5; publisher pending {}, stats {:?} / {:?}; broker log:\n{}",
+            inbox.lock().unwrap().len(),
+            p.publisher().pending(),
+            p.stats(),
+            app.stats(),
+            broker.log()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    wait_until("outbox drained", || p.publisher().pending() == 0).await;
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+async fn shared_subscription(protocol: Protocol) {
+    let broker = Mosquitto::start();
+    let inboxes: Vec<Inbox> = (0..2).map(|_| Inbox::default()).collect();
+    let mut apps = Vec::new();
+    for inbox in &inboxes {
+        let app = App::new(config(&broker, protocol))
+            .mount(
+                Router::new()
+                    .shared_group("workers")
+                    .route(Route::new("jobs/{id}", recorder(inbox))),
+            )
+            .start()
+            .await
+            .unwrap();
+        app.ready(T).await.unwrap();
+        apps.push(app);
+    }
+    let p = publisher(&broker, protocol).await;
+    for i in 0..40 {
+        p.publisher()
+            .publish_confirmed(Outgoing::new(format!("jobs/{i}"), "x").qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    let count = |i: usize| inboxes[i].lock().unwrap().len();
+    wait_until("all jobs", || count(0) + count(1) == 40).await;
+    assert!(
+        count(0) > 0 && count(1) > 0,
+        "split {} / {}",
+        count(0),
+        count(1)
+    );
+    p.shutdown(T).await.unwrap();
+    for app in apps {
+        app.shutdown(T).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn shared_subscription_splits_across_two_clients_v5() {
+    shared_subscription(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn shared_subscription_splits_across_two_clients_v311() {
+    shared_subscription(Protocol::V311).await;
+}
+
+#[tokio::test]
+async fn persistent_session_receives_messages_queued_while_offline() {
+    let broker = Mosquitto::start();
+    let cfg = || {
+        config(&broker, Protocol::V5)
+            .client_id("persistent-svc")
+            .persistent_session(Duration::from_secs(3600))
+    };
+    let inbox = Inbox::default();
+    let app = App::new(cfg())
+        .mount(Router::new().route(Route::new("orders/+", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    for i in 0..5 {
+        p.publisher()
+            .publish_confirmed(
+                Outgoing::new(format!("orders/{i}"), i.to_string()).qos(QoS::AtLeastOnce),
+            )
+            .await
+            .unwrap();
+    }
+    let app = App::new(cfg())
+        .mount(Router::new().route(Route::new("orders/+", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    wait_until("five queued orders", || inbox.lock().unwrap().len() == 5).await;
+    let payloads: Vec<String> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.payload_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(payloads, ["0", "1", "2", "3", "4"], "in order");
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+async fn nack_redelivery(protocol: Protocol) {
+    let broker = Mosquitto::start();
+    let cfg = || {
+        config(&broker, protocol)
+            .client_id(format!("nack-svc-{protocol:?}"))
+            .persistent_session(Duration::from_secs(3600))
+    };
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let seen_dup = Arc::new(AtomicUsize::new(0));
+    let route = || {
+        let (attempts, seen_dup) = (attempts.clone(), seen_dup.clone());
+        Route::new("tasks/run", move |msg: Message, _ctx: Context| {
+            let (attempts, seen_dup) = (attempts.clone(), seen_dup.clone());
+            async move {
+                if msg.dup {
+                    seen_dup.fetch_add(1, Ordering::SeqCst);
+                }
+                if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return Err(HandlerError::failed("transient failure"));
+                }
+                Ok(None)
+            }
+        })
+        .ack_policy(AckPolicy::NackOnError)
+    };
+    let app = App::new(cfg())
+        .mount(Router::new().route(route()))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, protocol).await;
+    p.publisher()
+        .publish_confirmed(Outgoing::new("tasks/run", "job").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("first attempt", || attempts.load(Ordering::SeqCst) == 1).await;
+    wait_until("failure counted", || app.stats().handler_errors == 1).await;
+    app.shutdown(T).await.unwrap();
+    // Reconnect with the same session: the broker redelivers the unacknowledged message.
+    let app = App::new(cfg())
+        .mount(Router::new().route(route()))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    wait_until("redelivery", || attempts.load(Ordering::SeqCst) == 2).await;
+    assert_eq!(
+        seen_dup.load(Ordering::SeqCst),
+        1,
+        "the redelivery carries DUP"
+    );
+    wait_until("handled", || app.stats().handled == 1).await;
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn nack_on_error_is_redelivered_after_reconnect_v5() {
+    nack_redelivery(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn nack_on_error_is_redelivered_after_reconnect_v311() {
+    nack_redelivery(Protocol::V311).await;
+}
+
+#[derive(serde::Deserialize)]
+struct Reading {
+    celsius: f64,
+}
+
+#[tokio::test]
+async fn bad_payload_then_good_ones() {
+    let broker = Mosquitto::start();
+    let good = Arc::new(Mutex::new(Vec::new()));
+    let g = good.clone();
+    let handler = move |msg: Message, ctx: Context| {
+        let g = g.clone();
+        async move {
+            let r: Reading = codec::decode_json(&msg.payload)?;
+            g.lock()
+                .unwrap()
+                .push((ctx.param("device").unwrap().to_owned(), r.celsius));
+            Ok(None)
+        }
+    };
+    let app = App::new(config(&broker, Protocol::V5))
+        .dead_letter_topic("dead")
+        .mount(Router::new().route(Route::new("temp/{device}", handler)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let dead = Inbox::default();
+    let dl = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("dead/#", recorder(&dead))))
+        .start()
+        .await
+        .unwrap();
+    dl.ready(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    let send =
+        |topic: &str, body: &str| Outgoing::new(topic, body.to_owned()).qos(QoS::AtLeastOnce);
+    p.publisher()
+        .publish_confirmed(send("temp/a", "{not json"))
+        .await
+        .unwrap();
+    p.publisher()
+        .publish_confirmed(send("temp/b", r#"{"celsius": "hot"}"#))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        p.publisher()
+            .publish_confirmed(send(&format!("temp/d{i}"), r#"{"celsius": 20.5}"#))
+            .await
+            .unwrap();
+    }
+    wait_until("three good readings", || good.lock().unwrap().len() == 3).await;
+    wait_until("two dead letters", || dead.lock().unwrap().len() == 2).await;
+    assert_eq!(app.stats().decode_errors, 2);
+    let d = dead.lock().unwrap()[1].clone();
+    assert_eq!(d.topic, "dead/temp/b");
+    assert!(
+        d.properties
+            .user_property("mqttgen-error")
+            .unwrap()
+            .contains("celsius")
+            || d.properties
+                .user_property("mqttgen-error")
+                .unwrap()
+                .contains("invalid type")
+    );
+    p.shutdown(T).await.unwrap();
+    dl.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+async fn suback_failure(protocol: Protocol, expected: u8) {
+    let broker = Mosquitto::start_with(MosquittoOptions {
+        deny_subscribe: vec!["secret/#".into()],
+        ..Default::default()
+    });
+    let inbox = Inbox::default();
+    let app = App::new(config(&broker, protocol))
+        .mount(
+            Router::new()
+                .route(Route::new("public/{x}", recorder(&inbox)))
+                .route(Route::new("secret/#", recorder(&inbox))),
+        )
+        .start()
+        .await
+        .unwrap();
+    let err = app.ready(T).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::SubscribeFailed {
+            filter: "secret/#".into(),
+            code: expected
+        },
+        "{err}"
+    );
+    // The allowed subscription works.
+    let p = publisher(&broker, protocol).await;
+    p.publisher()
+        .publish_confirmed(Outgoing::new("public/1", "x").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("public message", || inbox.lock().unwrap().len() == 1).await;
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn suback_failure_is_surfaced_v5() {
+    suback_failure(Protocol::V5, 0x87).await;
+}
+
+#[tokio::test]
+async fn suback_failure_is_surfaced_v311() {
+    suback_failure(Protocol::V311, 0x80).await;
+}
+
+async fn wrong_password(protocol: Protocol) {
+    let broker = Mosquitto::start_with(MosquittoOptions {
+        users: vec![("svc".into(), "right".into())],
+        ..Default::default()
+    });
+    let app = App::new(config(&broker, protocol).credentials("svc", "wrong"))
+        .start()
+        .await
+        .unwrap();
+    let err = app.ready(T).await.unwrap_err();
+    assert!(matches!(err, Error::NotAuthorized { .. }), "{err}");
+    assert!(err.to_string().contains("not authorized"), "{err}");
+    assert!(matches!(
+        *app.state().borrow(),
+        ConnectionState::Failed { .. }
+    ));
+    app.shutdown(T)
+        .await
+        .unwrap_or_else(|e| panic!("shutdown: {e}"));
+    // And the right password works.
+    let ok = App::new(config(&broker, protocol).credentials("svc", "right"))
+        .start()
+        .await
+        .unwrap();
+    ok.ready(T).await.unwrap();
+    ok.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_password_is_fatal_v5() {
+    wrong_password(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_fatal_v311() {
+    wrong_password(Protocol::V311).await;
+}
+
+#[tokio::test]
+async fn handler_replies_and_properties_round_trip() {
+    let broker = Mosquitto::start();
+    let app = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new(
+            "rpc/echo",
+            |msg: Message, _ctx: Context| async move {
+                Ok(Outgoing::reply_to(&msg, msg.payload.clone()))
+            },
+        )))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let replies = Inbox::default();
+    let client = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("replies/me", recorder(&replies))))
+        .start()
+        .await
+        .unwrap();
+    client.ready(T).await.unwrap();
+    client
+        .publisher()
+        .publish_confirmed(
+            Outgoing::new("rpc/echo", "ping")
+                .qos(QoS::AtLeastOnce)
+                .response_topic("replies/me")
+                .correlation_data("c-1")
+                .user_property("k", "v")
+                .content_type("text/plain"),
+        )
+        .await
+        .unwrap();
+    wait_until("reply", || replies.lock().unwrap().len() == 1).await;
+    let r = replies.lock().unwrap()[0].clone();
+    assert_eq!(r.payload, "ping");
+    assert_eq!(r.properties.correlation_data.as_deref(), Some(&b"c-1"[..]));
+    client.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn large_payloads_up_to_the_configured_maximum() {
+    let broker = Mosquitto::start();
+    let inbox = Inbox::default();
+    let app = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new("big", recorder(&inbox))))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    let payload = vec![b'x'; 512 * 1024];
+    p.publisher()
+        .publish_confirmed(Outgoing::new("big", payload.clone()).qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("big message", || inbox.lock().unwrap().len() == 1).await;
+    assert_eq!(inbox.lock().unwrap()[0].payload.len(), payload.len());
+    let too_big = vec![b'x'; 2 * 1024 * 1024];
+    assert!(matches!(
+        p.publisher().publish(Outgoing::new("big", too_big)).await,
+        Err(Error::PayloadTooLarge { .. })
+    ));
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
