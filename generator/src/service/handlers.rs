@@ -102,8 +102,6 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
     });
     let route_inits = handled.iter().map(|operation| route_init(input, operation));
     let route_names = handled.iter().map(|operation| ident(&operation.method));
-    let handler_error = rt::handler_error();
-    let _ = handler_error;
     quote! {
         #context
 
@@ -255,7 +253,10 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
             .unwrap_or_default()
     ));
     if operation.reply.is_some() {
-        text.push_str(" The returned value is published as the reply (to the request's response topic, with its correlation data).");
+        text.push_str(
+            " The returned value is published as the reply: to the request's MQTT 5 response topic \
+             (else the reply address header or the fixed reply channel), with its correlation data.",
+        );
     }
     let docs = doc_attrs(Some(&text));
     quote! {
@@ -348,8 +349,41 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
                     }
                 }
             };
+            let from_header = reply.address_header.as_ref().map(|header| {
+                quote! {
+                    let response_topic = response_topic.or_else(|| {
+                        message.properties.user_property(#header).map(::std::string::ToString::to_string)
+                    });
+                }
+            });
+            // `correlationId.location: $message.header#/name` on the request: echo that header.
+            let correlation_headers: std::collections::BTreeSet<String> = set
+                .messages
+                .iter()
+                .filter_map(|&index| input.doc.messages[index].correlation_id.as_deref())
+                .filter_map(super::operations::header_location)
+                .collect();
+            let echo = (!correlation_headers.is_empty()).then(|| {
+                let headers = correlation_headers.iter();
+                quote! {
+                    let echoed: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = [#(#headers),*]
+                        .iter()
+                        .filter_map(|name| {
+                            message
+                                .properties
+                                .user_property(name)
+                                .map(|value| (::std::string::ToString::to_string(name), ::std::string::ToString::to_string(value)))
+                        })
+                        .collect();
+                }
+            });
+            let apply_echo = echo
+                .is_some()
+                .then(|| quote!(outgoing.properties.user_properties.extend(echoed);));
             quote! {
                 let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
+                #from_header
+                #echo
                 let correlation_data = ::std::clone::Clone::clone(&message.properties.correlation_data);
                 let qos = message.qos;
                 let reply = #call;
@@ -360,6 +394,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
                 let mut outgoing = #encode;
                 outgoing.qos = qos;
                 outgoing.properties.correlation_data = correlation_data;
+                #apply_echo
                 ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
             }
         }

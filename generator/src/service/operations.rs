@@ -24,6 +24,15 @@ pub struct ReplyPlan {
     pub set: usize,
     /// The reply channel, when named and it has an address.
     pub channel: Option<usize>,
+    /// The header (MQTT 5 user property) holding the reply address, from a reply `address.location`
+    /// of the form `$message.header#/name`.
+    pub address_header: Option<String>,
+}
+
+/// The header name of a `$message.header#/name` runtime expression.
+pub fn header_location(location: &str) -> Option<String> {
+    let name = location.strip_prefix("$message.header#/")?;
+    (!name.is_empty() && !name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
 }
 
 /// One operation as the generated role sees it.
@@ -143,6 +152,7 @@ pub fn plan_operations(
             let set = messages.set_for(doc, &reply_messages, &format!("{base}Reply"), scope);
             Some(ReplyPlan {
                 set,
+                address_header: reply.address_location.as_deref().and_then(header_location),
                 channel: reply.channel.filter(|&channel| {
                     topics
                         .topics

@@ -253,6 +253,7 @@ mod request_reply {
         let headers = types::RequestHeaders {
             requested_by: Some("panel".into()),
             priority: Some(3),
+            ..Default::default()
         };
         for (message, correlation, expected) in [
             (
@@ -301,6 +302,25 @@ mod request_reply {
                 Some(correlation.as_bytes())
             );
         }
+
+        // Without an MQTT 5 response topic, the reply goes to the `replyTo` header (the spec's reply
+        // address location) and echoes the `requestId` header (the spec's correlation id).
+        broker.clear_published();
+        broker
+            .publish(
+                Outgoing::new(
+                    "thermostats/t1/zones/living/setpoint",
+                    r#"{"kind":"set","celsius":19.0}"#,
+                )
+                .user_property("replyTo", "replies/legacy")
+                .user_property("requestId", "r-9"),
+            )
+            .await;
+        let reply = broker
+            .wait_for_publish("replies/legacy", WAIT)
+            .await
+            .unwrap();
+        assert_eq!(reply.properties.user_property("requestId"), Some("r-9"));
 
         // A request whose discriminator matches no message is not handled (no reply).
         broker.clear_published();

@@ -333,7 +333,7 @@ impl<H> MessageContext<H> {
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply (to the request's response topic, with its correlation data).
+    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the reply address header or the fixed reply channel), with its correlation data.
     fn change_setpoint(
         &self,
         params: SetpointRequestsParams,
@@ -384,6 +384,27 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                             let response_topic = ::std::clone::Clone::clone(
                                 &message.properties.response_topic,
                             );
+                            let response_topic = response_topic
+                                .or_else(|| {
+                                    message
+                                        .properties
+                                        .user_property("replyTo")
+                                        .map(::std::string::ToString::to_string)
+                                });
+                            let echoed: ::std::vec::Vec<
+                                (::std::string::String, ::std::string::String),
+                            > = ["requestId"]
+                                .iter()
+                                .filter_map(|name| {
+                                    message
+                                        .properties
+                                        .user_property(name)
+                                        .map(|value| (
+                                            ::std::string::ToString::to_string(name),
+                                            ::std::string::ToString::to_string(value),
+                                        ))
+                                })
+                                .collect();
                             let correlation_data = ::std::clone::Clone::clone(
                                 &message.properties.correlation_data,
                             );
@@ -416,6 +437,7 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                             let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
                             outgoing.qos = qos;
                             outgoing.properties.correlation_data = correlation_data;
+                            outgoing.properties.user_properties.extend(echoed);
                             ::std::result::Result::Ok(
                                 ::std::option::Option::Some(outgoing),
                             )

@@ -78,6 +78,13 @@ pub struct ReadingPayload {
 pub struct RequestHeaders {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<u8>,
+    #[serde(rename = "replyTo", skip_serializing_if = "::std::option::Option::is_none")]
+    pub reply_to: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "requestId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub request_id: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "requestedBy",
         skip_serializing_if = "::std::option::Option::is_none"
