@@ -306,3 +306,121 @@ pub fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
     let file = syn::parse2::<syn::File>(tokens)?;
     Ok(prettyplease::unparse(&file))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::{Message, MessageExample, NodeId, Schema, SchemaSlot};
+    use serde_json::{json, Value};
+
+    fn slot(schema: Value) -> Option<SchemaSlot> {
+        Some(SchemaSlot {
+            schema_format: "application/vnd.aai.asyncapi+json;version=3.0.0".into(),
+            is_json_schema: true,
+            schema,
+            node: NodeId::default(),
+        })
+    }
+
+    fn component(doc: &mut Document, name: &str, value: Value) {
+        doc.schemas.insert(
+            NodeId {
+                file: 0,
+                pointer: format!("/components/schemas/{name}"),
+            },
+            Schema {
+                name_hint: name.into(),
+                value,
+            },
+        );
+    }
+
+    fn document() -> Document {
+        let mut doc = Document::default();
+        component(
+            &mut doc,
+            "lightPayload",
+            json!({"type": "object", "properties": {"lux": {"type": "integer", "minimum": 0}}}),
+        );
+        component(&mut doc, "getclaimedaddress", json!({"type": "string"}));
+        component(&mut doc, "getClaimedAddress", json!({"type": "integer"}));
+        component(
+            &mut doc,
+            "Result",
+            json!({"type": "object", "properties": {"Name": {"type": "string"}, "name": {"type": "integer"}}}),
+        );
+        doc.messages = vec![
+            Message {
+                name: "lightMeasured".into(),
+                payload: slot(json!({"$ref": "0#/components/schemas/lightPayload"})),
+                examples: vec![MessageExample {
+                    payload: Some(json!({"lux": 3})),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            Message {
+                name: "light".into(),
+                payload: slot(json!({"type": "object", "properties": {"on": {"type": "boolean"}}})),
+                headers: slot(
+                    json!({"type": "object", "properties": {"qos": {"type": "integer"}}}),
+                ),
+                ..Default::default()
+            },
+            Message {
+                name: "result".into(),
+                payload: slot(json!({"$ref": "0#/components/schemas/Result"})),
+                ..Default::default()
+            },
+            Message {
+                name: "dangling".into(),
+                payload: slot(
+                    json!({"type": "object", "properties": {"x": {"$ref": "0#/components/schemas/missing"}}}),
+                ),
+                ..Default::default()
+            },
+        ];
+        doc
+    }
+
+    #[test]
+    fn messages_get_stable_distinct_names() {
+        let doc = document();
+        let out = generate_types(&doc, &TypeSettings::default());
+        let names: Vec<String> = out
+            .messages
+            .iter()
+            .map(|m| match &m.payload {
+                PayloadType::Json(ident) => ident.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // A referenced component is one type; the inline payload of `light` does not take the
+        // component's name; `Result` does not shadow the prelude.
+        assert_eq!(
+            names,
+            [
+                "LightPayload",
+                "LightPayload2",
+                "ResultType",
+                "DanglingPayload"
+            ]
+        );
+        assert_eq!(
+            out.messages[1].headers.as_ref().unwrap().to_string(),
+            "LightHeaders"
+        );
+        let text = format_tokens(out.tokens.clone()).unwrap();
+        assert!(text.contains("pub struct GetClaimedAddress("), "{text}");
+        assert!(text.contains("pub struct Getclaimedaddress2("), "{text}");
+        assert!(out
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "type-ref-unresolved"));
+        // Stable across runs.
+        let again = generate_types(&doc, &TypeSettings::default());
+        assert_eq!(again.tokens.to_string(), out.tokens.to_string());
+        assert!(!out.example_tests.is_empty());
+        assert!(format_tokens(out.example_tests).is_ok());
+    }
+}

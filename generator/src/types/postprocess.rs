@@ -6,6 +6,9 @@
 //! - `date-time` becomes `chrono::DateTime<chrono::FixedOffset>` instead of `DateTime<Utc>`, so a
 //!   decoded timestamp keeps the offset it was sent with and re-encodes to the same instant and
 //!   offset.
+//! - Fields whose names collide after typify's snake-casing (`Name` and `name`, `user-id` and
+//!   `user_id`) get distinct names (`name_2`) and a `#[serde(rename)]` keeping the wire name;
+//!   typify would emit the same field twice, which does not compile.
 //! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
 //!   (`default_i64`, ...) even when no field uses them.
 
@@ -26,6 +29,7 @@ pub fn postprocess(tokens: TokenStream) -> TokenStream {
     let mut editor = Editor {
         renames,
         current_impl: None,
+        field_renames: HashMap::new(),
     };
     editor.visit_file_mut(&mut file);
     file.into_token_stream()
@@ -88,9 +92,100 @@ fn collect_variant_renames(file: &syn::File) -> HashMap<String, BTreeMap<String,
 struct Editor {
     renames: HashMap<String, BTreeMap<String, String>>,
     current_impl: Option<String>,
+    /// struct name → the field names in declaration order after de-duplication (only for
+    /// structs that had duplicates).
+    field_renames: HashMap<String, Vec<(String, String)>>,
+}
+
+/// Makes the named fields distinct; returns (old, new) per field in order when anything changed.
+fn dedupe_fields(fields: &mut syn::FieldsNamed) -> Option<Vec<(String, String)>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicate = false;
+    for field in &fields.named {
+        let name = field.ident.as_ref()?.to_string();
+        duplicate |= !seen.insert(name);
+    }
+    if !duplicate {
+        return None;
+    }
+    let mut taken: std::collections::HashSet<String> = seen;
+    let mut first = std::collections::HashSet::new();
+    let mut order = Vec::new();
+    for field in fields.named.iter_mut() {
+        let ident = field.ident.clone()?;
+        let name = ident.to_string();
+        if first.insert(name.clone()) {
+            order.push((name.clone(), name));
+            continue;
+        }
+        let mut n = 2;
+        let mut candidate = format!("{}_{n}", name.trim_end_matches('_'));
+        while taken.contains(&candidate) {
+            n += 1;
+            candidate = format!("{}_{n}", name.trim_end_matches('_'));
+        }
+        taken.insert(candidate.clone());
+        if serde_rename(&field.attrs).is_none() {
+            let wire = name.trim_start_matches("r#").to_string();
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(rename = #wire)]));
+        }
+        field.ident = Some(syn::Ident::new(&candidate, ident.span()));
+        order.push((name, candidate));
+    }
+    Some(order)
 }
 
 impl VisitMut for Editor {
+    fn visit_file_mut(&mut self, file: &mut syn::File) {
+        for item in &mut file.items {
+            match item {
+                syn::Item::Struct(item) => {
+                    if let syn::Fields::Named(fields) = &mut item.fields {
+                        if let Some(order) = dedupe_fields(fields) {
+                            self.field_renames.insert(item.ident.to_string(), order);
+                        }
+                    }
+                }
+                syn::Item::Enum(item) => {
+                    for variant in &mut item.variants {
+                        if let syn::Fields::Named(fields) = &mut variant.fields {
+                            dedupe_fields(fields);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        visit_mut::visit_file_mut(self, file);
+    }
+
+    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+        let target = expr.path.segments.last().map(|s| s.ident.to_string());
+        let target = match target.as_deref() {
+            Some("Self") => self.current_impl.clone(),
+            other => other.map(str::to_string),
+        };
+        if let Some(order) = target.and_then(|t| self.field_renames.get(&t)) {
+            let mut used = vec![false; order.len()];
+            for field in expr.fields.iter_mut() {
+                let syn::Member::Named(ident) = &field.member else {
+                    continue;
+                };
+                let name = ident.to_string();
+                if let Some(index) = (0..order.len()).find(|&i| !used[i] && order[i].0 == name) {
+                    used[index] = true;
+                    if order[index].1 != name {
+                        field.member =
+                            syn::Member::Named(syn::Ident::new(&order[index].1, ident.span()));
+                    }
+                }
+            }
+        }
+        visit_mut::visit_expr_struct_mut(self, expr);
+    }
+
     fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
         if item.ident == "defaults" {
             item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
