@@ -9,11 +9,15 @@
 //! - Fields whose names collide after typify's snake-casing (`Name` and `name`, `user-id` and
 //!   `user_id`) get distinct names (`name_2`) and a `#[serde(rename)]` keeping the wire name;
 //!   typify would emit the same field twice, which does not compile.
+//! - Integer enums (typify: a newtype whose `TryFrom` rejects other values, so the wire form is a
+//!   JSON number) get one associated constant per allowed value (`Level::V2`, `Offset::MINUS1`),
+//!   so code can name the values without `try_from(..).unwrap()`.
 //! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
 //!   (`default_i64`, ...) even when no field uses them.
 
 use std::collections::{BTreeMap, HashMap};
 
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
@@ -89,6 +93,89 @@ fn collect_variant_renames(file: &syn::File) -> HashMap<String, BTreeMap<String,
     renames
 }
 
+const INTEGER_TYPES: &[&str] = &["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"];
+
+/// Finds `[v1, v2, ...].contains(&value)` (typify's enum-membership check).
+#[derive(Default)]
+struct FindAllowedValues {
+    values: Option<Vec<syn::Expr>>,
+}
+
+impl VisitMut for FindAllowedValues {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        if call.method == "contains" {
+            if let syn::Expr::Array(array) = call.receiver.as_ref() {
+                self.values = Some(array.elems.iter().cloned().collect());
+            }
+        }
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
+}
+
+/// The integer written by a literal like `3_i64` or `-1_i64`.
+fn integer_literal(expr: &syn::Expr) -> Option<i128> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse::<i128>().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => integer_literal(expr).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// `impl X { pub const V0: Self = Self(0_i64); ... }` for an integer-enum newtype `X`.
+fn integer_enum_constants(item: &syn::Item) -> Option<syn::Item> {
+    let syn::Item::Impl(imp) = item else {
+        return None;
+    };
+    let (_, trait_path, _) = imp.trait_.as_ref()?;
+    let last = trait_path.segments.last()?;
+    if last.ident != "TryFrom" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(syn::Type::Path(arg))) = args.args.first() else {
+        return None;
+    };
+    if !arg
+        .path
+        .get_ident()
+        .is_some_and(|i| INTEGER_TYPES.contains(&i.to_string().as_str()))
+    {
+        return None;
+    }
+    let mut finder = FindAllowedValues::default();
+    finder.visit_item_impl_mut(&mut imp.clone());
+    let values = finder.values?;
+    let self_ty = &imp.self_ty;
+    let mut taken = NameSet::new();
+    let mut constants = Vec::new();
+    for value in &values {
+        let number = integer_literal(value)?;
+        let name = syn::Ident::new(
+            &taken.claim(&variant_name(&number.to_string()).to_shouty_snake_case()),
+            proc_macro2::Span::call_site(),
+        );
+        let doc = format!(" The value `{number}`.");
+        constants.push(quote::quote! {
+            #[doc = #doc]
+            pub const #name: Self = Self(#value);
+        });
+    }
+    Some(syn::parse_quote! {
+        impl #self_ty {
+            #(#constants)*
+        }
+    })
+}
+
 struct Editor {
     renames: HashMap<String, BTreeMap<String, String>>,
     current_impl: Option<String>,
@@ -159,6 +246,12 @@ impl VisitMut for Editor {
             }
         }
         visit_mut::visit_file_mut(self, file);
+        let constants: Vec<syn::Item> = file
+            .items
+            .iter()
+            .filter_map(integer_enum_constants)
+            .collect();
+        file.items.extend(constants);
     }
 
     fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {

@@ -1044,3 +1044,9 @@ pub mod error {
         }
     }
 }
+impl MqttQoSHeader {
+    /// The value `0`.
+    pub const V0: Self = Self(0_i32);
+    /// The value `2`.
+    pub const V2: Self = Self(2_i32);
+}

@@ -1760,3 +1760,15 @@ pub mod error {
         }
     }
 }
+impl IntegerEnum {
+    /// The value `1`.
+    pub const V1: Self = Self(1_i64);
+    /// The value `2`.
+    pub const V2: Self = Self(2_i64);
+    /// The value `3`.
+    pub const V3: Self = Self(3_i64);
+    /// The value `4`.
+    pub const V4: Self = Self(4_i64);
+    /// The value `5`.
+    pub const V5: Self = Self(5_i64);
+}
