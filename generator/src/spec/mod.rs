@@ -31,7 +31,8 @@ pub use source::SourceMap;
 
 use crate::diagnostics::Diagnostic;
 use context::Ctx;
-use refs::{Files, Reader};
+use refs::Files;
+pub use refs::Reader;
 
 /// Loads the document at `path` and every file it refers to.
 ///
