@@ -126,7 +126,12 @@ pub struct DeviceConfig {
 /// Stores a temperature reading.
 ///
 /// Readings above the overheat threshold raise an [`Alert`] on `alerts/{device_id}/overheat`.
-#[mqttgen::subscriber("devices/{device_id}/temperature", qos = 1, shared = "ingest")]
+#[mqttgen::subscriber(
+    "devices/{device_id}/temperature",
+    qos = 1,
+    shared = "ingest",
+    params(device_id = "Identifier of the sensor, e.g. `gh1-s07`.")
+)]
 pub async fn handle_temperature(
     device_id: String,
     reading: Reading,

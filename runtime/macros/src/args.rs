@@ -17,6 +17,8 @@ pub struct Args {
     pub message: Option<LitStr>,
     pub max_workers: Option<LitInt>,
     pub tags: Vec<LitStr>,
+    /// `params(name = "description", ...)`.
+    pub param_docs: Vec<(Ident, LitStr)>,
     /// Keys only one of the two attributes accepts, with their span, checked by the caller.
     pub used: Vec<(String, proc_macro2::Span)>,
 }
@@ -42,6 +44,7 @@ impl Parse for Args {
             message: None,
             max_workers: None,
             tags: Vec::new(),
+            param_docs: Vec::new(),
             used: Vec::new(),
         };
         while !input.is_empty() {
@@ -73,6 +76,19 @@ impl Parse for Args {
                     let list = content.parse_terminated(|p| p.parse::<LitStr>(), Token![,])?;
                     args.tags = list.into_iter().collect();
                 }
+                "params" => {
+                    let content;
+                    syn::parenthesized!(content in input);
+                    let list = content.parse_terminated(
+                        |p| {
+                            let name: Ident = p.parse()?;
+                            p.parse::<Token![=]>()?;
+                            Ok((name, p.parse::<LitStr>()?))
+                        },
+                        Token![,],
+                    )?;
+                    args.param_docs = list.into_iter().collect();
+                }
                 _ => {
                     input.parse::<Token![=]>().map_err(|e| {
                         syn::Error::new(e.span(), format!("expected `{name} = ...`"))
@@ -100,7 +116,7 @@ impl Parse for Args {
                                 format!(
                                 "unknown argument `{name}`; expected one of qos, retain, shared, \
                                      reply_topic, headers, id, summary, description, message, \
-                                     max_workers, tags"
+                                     max_workers, tags, params"
                             ),
                             ))
                         }
@@ -128,7 +144,19 @@ impl Args {
 
     /// The `{param}` names of the address, after checking it can be exported.
     pub fn params(&self) -> syn::Result<Vec<String>> {
-        address_params(&self.address)
+        let params = address_params(&self.address)?;
+        for (name, _) in &self.param_docs {
+            if !params.contains(&name.to_string()) {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`{name}` is not a `{{param}}` of topic `{}`",
+                        self.address.value()
+                    ),
+                ));
+            }
+        }
+        Ok(params)
     }
 }
 

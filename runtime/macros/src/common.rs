@@ -34,6 +34,10 @@ pub fn operation_doc(
     let description = description.map(|s| quote!(.description(#s)));
     let shared = args.shared.as_ref().map(|g| quote!(.shared_group(#g)));
     let tags = args.tags.iter().map(|t| quote!(.tag(#t)));
+    let params = args.param_docs.iter().map(|(name, doc)| {
+        let name = name.to_string();
+        quote!(.parameter(::mqttgen::asyncapi::ParameterDoc::new(#name).description(#doc)))
+    });
     quote! {
         ::mqttgen::asyncapi::OperationDoc::#action(#id, #address)
             .qos(#qos)
@@ -42,6 +46,7 @@ pub fn operation_doc(
             #description
             #shared
             #(#tags)*
+            #(#params)*
     }
 }
 

@@ -9,7 +9,8 @@
 //! Arguments (after the topic template, all optional): `qos = 0|1|2` (subscriber default 1,
 //! publisher default 0), `retain`, `shared = "group"`, `reply_topic = "x/{param}"`,
 //! `headers = Type`, `id = "..."`, `summary = "..."`, `description = "..."` (both default to the
-//! doc comment), `message = "Name"`, `max_workers = N`, `tags("a", "b")`.
+//! doc comment), `message = "Name"`, `max_workers = N`, `tags("a", "b")`,
+//! `params(device_id = "description", ...)`.
 
 mod args;
 mod common;

@@ -24,7 +24,7 @@ fn publ(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Resul
 #[test]
 fn subscriber_expands_route_and_operation() {
     let out = sub(
-        quote!("devices/{device_id}/temperature", qos = 2, shared = "g", max_workers = 4),
+        quote!("devices/{device_id}/temperature", qos = 2, shared = "g", max_workers = 4, params(device_id = "Device")),
         quote! {
             /// Reads.
             async fn handle(device_id: String, reading: Reading, ctx: mqttgen::Context) -> Result<(), HandlerError> { Ok(()) }
@@ -39,6 +39,7 @@ fn subscriber_expands_route_and_operation() {
         "max_workers (4)",
         "QoS :: ExactlyOnce",
         ". summary (\"Reads.\")",
+        "ParameterDoc :: new (\"device_id\") . description (\"Device\")",
     ] {
         assert!(out.contains(needle), "missing `{needle}` in {out}");
     }

@@ -19,6 +19,53 @@
 //! assert!(yaml.contains("$ref: '#/channels/devices.device_id.status/messages/Online'"));
 //! ```
 
+//! # For generated services
+//!
+//! Code generated from a spec exposes the same document with a plain function built from the
+//! model (no macros, no schemars). Schemas are draft-07 JSON values; named sub-schemas go under
+//! `definitions` and are referenced as `#/definitions/Name` (they end up in
+//! `components/schemas`, refs rewritten):
+//!
+//! ```
+//! use mqttgen::asyncapi::*;
+//! use mqttgen::QoS;
+//! use serde_json::json;
+//!
+//! /// The AsyncAPI document of this generated service.
+//! pub fn asyncapi() -> Document {
+//!     Document::new(Info::new("Streetlights", "1.0.0").description("From specs/streetlights.yaml"))
+//!         .server(Server::new("production", "broker.example.com:8883", "secure-mqtt")
+//!             .protocol_version("5")
+//!             .security("userPassword"))
+//!         .security_scheme(SecuritySchemeDoc::new("userPassword", SecurityKind::UserPassword))
+//!         .channel(ChannelDoc::new("lights/{streetlightId}/measured").id("lightMeasured"))
+//!         .operation(
+//!             OperationDoc::receive("onLightMeasured", "lights/{streetlightId}/measured")
+//!                 .summary("Lumens measured by a streetlight")
+//!                 .qos(QoS::AtLeastOnce)
+//!                 .parameter(ParameterDoc::new("streetlightId").description("The streetlight"))
+//!                 .message(
+//!                     MessageDoc::new("lightMeasured", json!({
+//!                         "type": "object",
+//!                         "properties": {
+//!                             "lumens": {"type": "integer", "minimum": 0},
+//!                             "sentAt": {"$ref": "#/definitions/sentAt"}
+//!                         },
+//!                         "definitions": {"sentAt": {"type": "string", "format": "date-time"}}
+//!                     }))
+//!                     .payload_name("lightMeasuredPayload"),
+//!                 ),
+//!         )
+//! }
+//!
+//! let v = asyncapi().to_value().unwrap();
+//! assert_eq!(v["channels"]["lightMeasured"]["address"], "lights/{streetlightId}/measured");
+//! assert_eq!(
+//!     v["components"]["schemas"]["lightMeasuredPayload"]["properties"]["sentAt"]["$ref"],
+//!     "#/components/schemas/sentAt"
+//! );
+//! ```
+
 pub mod build;
 pub mod cli;
 pub mod compare;

@@ -312,6 +312,18 @@ impl ChannelDoc {
         self
     }
 
+    /// Sets the title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the summary.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
     /// Sets the description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
@@ -470,6 +482,18 @@ impl ParameterDoc {
         self.description = Some(description.into());
         self
     }
+
+    /// Restricts the values (`enum`).
+    pub fn enum_values<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+        self.enum_values = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds an example value.
+    pub fn example(mut self, example: impl Into<String>) -> Self {
+        self.examples.push(example.into());
+        self
+    }
 }
 
 /// A message: a payload schema, optional headers schema and metadata.
@@ -515,6 +539,26 @@ impl MessageDoc {
     /// Sets the content type.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = content_type.into();
+        self
+    }
+
+    /// Moves the payload schema to `components/schemas/{name}` (referenced from the message).
+    pub fn payload_name(mut self, name: impl Into<String>) -> Self {
+        self.payload_name = Some(name.into());
+        self
+    }
+
+    /// Sets the headers (MQTT 5 user properties) schema; `name` puts it in
+    /// `components/schemas`, `None` keeps it inline.
+    pub fn headers_schema(mut self, schema: Value, name: Option<String>) -> Self {
+        self.headers_schema = Some(schema);
+        self.headers_name = name;
+        self
+    }
+
+    /// Sets the title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
         self
     }
 
