@@ -376,3 +376,58 @@ fn assert_matches_file_compares_values_and_updates() {
     std::fs::write(&json_path, changed.to_json().unwrap()).unwrap();
     assert_matches_file(&changed, &json_path);
 }
+
+mod first {
+    /// A reading in Celsius.
+    #[derive(schemars::JsonSchema)]
+    pub struct Reading {
+        pub celsius: f64,
+    }
+}
+
+mod second {
+    /// A reading as text.
+    #[derive(schemars::JsonSchema)]
+    pub struct Reading {
+        pub text: String,
+    }
+}
+
+#[test]
+fn two_rust_types_with_one_name_fail_instead_of_overwriting() {
+    let e = err(&doc(vec![
+        OperationDoc::receive("celsius", "a").message(MessageDoc::json_named::<first::Reading>()),
+        OperationDoc::receive("text", "b").message(MessageDoc::json_named::<second::Reading>()),
+    ]));
+    assert!(e.contains("duplicate schema name `Reading`"), "{e}");
+    assert!(
+        e.contains("operation `celsius`") && e.contains("operation `text`"),
+        "{e}"
+    );
+    assert!(e.contains("#[schemars(rename"), "{e}");
+}
+
+/// A recursive payload.
+#[derive(schemars::JsonSchema)]
+pub struct Tree {
+    pub children: Vec<Tree>,
+    pub parent: Option<Box<Tree>>,
+}
+
+#[test]
+fn recursive_payloads_refer_to_their_component() {
+    let d = doc(vec![
+        OperationDoc::receive("t", "t").message(MessageDoc::json_named::<Tree>())
+    ]);
+    let v = d.to_value().unwrap();
+    let tree = &v["components"]["schemas"]["Tree"];
+    assert_eq!(
+        tree["properties"]["children"]["items"]["$ref"],
+        "#/components/schemas/Tree"
+    );
+    assert!(!serde_json::to_string(&v).unwrap().contains("\"#\""));
+    let mut inline = MessageDoc::json_named::<Tree>();
+    inline.payload_name = None;
+    let e = err(&doc(vec![OperationDoc::receive("t", "t").message(inline)]));
+    assert!(e.contains("refers to its own root"), "{e}");
+}

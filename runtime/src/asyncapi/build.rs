@@ -383,32 +383,46 @@ impl<'d> Builder<'d> {
                 _ => None,
             })
             .unwrap_or_default();
+        // A recursive root refers to itself as `#`, which must point at its component.
+        let root_key = name.map(names::sanitize);
+        let root_ref = root_key
+            .as_deref()
+            .map(|key| refs::pointer(&["components", "schemas", key]));
         for (def_name, mut def) in definitions {
-            rewrite(&mut def);
+            rewrite(&mut def, root_ref.as_deref());
             let key = names::sanitize(&def_name);
             self.schemas
                 .claim(&key, format!("`{def_name}` used by {origin}"), def)?;
         }
-        rewrite(&mut root);
-        match name {
-            Some(name) => {
-                let key = names::sanitize(name);
+        rewrite(&mut root, root_ref.as_deref());
+        match (name, root_key) {
+            (Some(name), Some(key)) => {
                 self.schemas
                     .claim(&key, format!("`{name}` used by {origin}"), root)?;
                 Ok(reference(&["components", "schemas", &key]))
             }
-            None => Ok(root),
+            _ if refs::has_root_ref(&root) => Err(ExportError::InvalidSchema {
+                origin: origin.to_owned(),
+                reason: "it refers to its own root (`$ref: \"#\"`) but has no name to be \
+                         stored under in components/schemas; set MessageDoc::payload_name"
+                    .to_owned(),
+            }),
+            _ => Ok(root),
         }
     }
 }
 
-fn rewrite(schema: &mut Value) {
+/// Points `#/definitions/X` at `#/components/schemas/X` and `#` at `root` (when named).
+fn rewrite(schema: &mut Value, root: Option<&str>) {
     refs::rewrite_refs(
         schema,
         "#/definitions/",
         &["components", "schemas"],
         &|name| names::sanitize(name),
     );
+    if let Some(root) = root {
+        refs::rewrite_root_refs(schema, root);
+    }
 }
 
 /// The `{param}` names of `address` in order, after checking the address can be exported.

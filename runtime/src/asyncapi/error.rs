@@ -5,7 +5,10 @@
 #[non_exhaustive]
 pub enum ExportError {
     /// Two different things would get the same key; nothing is overwritten.
-    #[error("duplicate {kind} `{key}`: used by {first} and by {second}; rename one of them")]
+    #[error(
+        "duplicate {kind} `{key}`: used by {first} and by {second}; rename one of them{}",
+        rename_hint(kind)
+    )]
     Duplicate {
         /// What the key is: `channel id`, `operation id`, `schema name`, `message name`...
         kind: &'static str,
@@ -54,7 +57,23 @@ pub enum ExportError {
         /// The method used.
         method: &'static str,
     },
+    /// A schema cannot be placed in the document.
+    #[error("schema of {origin}: {reason}")]
+    InvalidSchema {
+        /// Which message (and operation) the schema belongs to.
+        origin: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// Serialising to YAML or JSON failed.
     #[error("could not serialise the document: {0}")]
     Serialize(String),
+}
+
+fn rename_hint(kind: &str) -> &'static str {
+    if kind == "schema name" {
+        " (for a Rust type: `#[schemars(rename = \"OtherName\")]`)"
+    } else {
+        ""
+    }
 }

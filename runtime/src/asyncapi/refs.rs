@@ -74,6 +74,39 @@ pub fn rewrite_refs(value: &mut Value, from: &str, to: &[&str], rename: &dyn Fn(
     }
 }
 
+/// Rewrites every `{"$ref": "#"}` (schemars' reference to the root of a recursive type) to
+/// `target`.
+pub fn rewrite_root_refs(value: &mut Value, target: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "$ref" && child == "#" {
+                    *child = Value::String(target.to_owned());
+                } else {
+                    rewrite_root_refs(child, target);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rewrite_root_refs(item, target);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// True if `value` contains `{"$ref": "#"}`.
+pub fn has_root_ref(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| (k == "$ref" && v == "#") || has_root_ref(v)),
+        Value::Array(items) => items.iter().any(has_root_ref),
+        _ => false,
+    }
+}
+
 /// Undoes [`pointer`]'s escaping of one segment (percent-decoding, then `~1`, `~0`).
 pub fn unescape_segment(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)

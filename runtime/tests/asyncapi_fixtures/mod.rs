@@ -158,9 +158,46 @@ pub fn all_documents() -> Vec<(String, Document)> {
             macro_doc.asyncapi_version(AsyncApiVersion::V3_1_0),
         ),
         ("hand-built".into(), hand_built()),
+        ("odd-payloads".into(), odd_payloads()),
         (
             "hand-built-3.1".into(),
             hand_built().asyncapi_version(AsyncApiVersion::V3_1_0),
         ),
     ]
+}
+
+/// A recursive type (schemars refers to the root as `#`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tree {
+    /// Child nodes.
+    pub children: Vec<Tree>,
+}
+
+/// A generic envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope<T> {
+    /// The wrapped value.
+    pub inner: T,
+    /// When it was sent.
+    pub sent_at: Option<String>,
+}
+
+/// Odd payloads: recursive, generic, list, optional.
+pub fn odd_payloads() -> Document {
+    Document::new(Info::new("Odd payloads", "0.0.1"))
+        .operation(
+            OperationDoc::receive("tree", "trees/{id}").message(MessageDoc::json_named::<Tree>()),
+        )
+        .operation(
+            OperationDoc::receive("envelope", "envelopes")
+                .message(MessageDoc::json_named::<Envelope<Reading>>()),
+        )
+        .operation(
+            OperationDoc::send("list", "lists")
+                .message(MessageDoc::json::<Vec<Reading>>("ReadingList")),
+        )
+        .operation(
+            OperationDoc::send("maybe", "maybe")
+                .message(MessageDoc::json::<Option<Location>>("MaybeLocation")),
+        )
 }
