@@ -377,6 +377,8 @@ fn assert_matches_file_compares_values_and_updates() {
     assert_matches_file(&changed, &json_path);
 }
 
+// These types only exist for their schemas.
+#[allow(dead_code)]
 mod first {
     /// A reading in Celsius.
     #[derive(schemars::JsonSchema)]
@@ -385,6 +387,7 @@ mod first {
     }
 }
 
+#[allow(dead_code)]
 mod second {
     /// A reading as text.
     #[derive(schemars::JsonSchema)]
@@ -408,6 +411,7 @@ fn two_rust_types_with_one_name_fail_instead_of_overwriting() {
 }
 
 /// A recursive payload.
+#[allow(dead_code)]
 #[derive(schemars::JsonSchema)]
 pub struct Tree {
     pub children: Vec<Tree>,
