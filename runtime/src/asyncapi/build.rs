@@ -23,6 +23,9 @@ pub const MQTT_BINDING_VERSION: &str = "0.2.0";
 /// The runtime expression used as the reply address of request/reply operations.
 pub const RESPONSE_TOPIC_LOCATION: &str = "$message.header#/responseTopic";
 
+/// The runtime expression naming the correlation data of replies sent to the response topic.
+pub const CORRELATION_DATA_LOCATION: &str = "$message.header#/correlationData";
+
 /// Builds the AsyncAPI JSON value of `doc`.
 pub fn to_value(doc: &Document) -> Result<Value, ExportError> {
     Builder::new(doc).build()
@@ -257,6 +260,21 @@ impl<'d> Builder<'d> {
             }
         };
         let message_refs = self.messages(channel, &reply.messages, &origin)?;
+        if reply.address == ReplyAddress::ResponseTopic {
+            // The dynamic channel belongs to this reply alone, so its messages may say how
+            // replies are matched with requests.
+            for message in self.channels[channel].messages.values_mut() {
+                if let Value::Object(m) = message {
+                    m.insert(
+                        "correlationId".into(),
+                        json!({
+                            "description": "The MQTT 5 Correlation Data of the request, echoed.",
+                            "location": CORRELATION_DATA_LOCATION,
+                        }),
+                    );
+                }
+            }
+        }
         let channel_id = self.channels[channel].id.clone();
         value.insert("channel".into(), reference(&["channels", &channel_id]));
         if !message_refs.is_empty() {
