@@ -20,6 +20,8 @@
 
 use serde_json::{json, Map, Value};
 
+use super::names::{type_name, NameSet};
+
 /// How the pre-processor sees the rest of the bundle.
 pub trait RefLookup {
     /// The definition name for a canonical ref (`"0#/components/schemas/X"`), if known.
@@ -28,14 +30,53 @@ pub trait RefLookup {
     fn raw_schema(&self, canonical: &str) -> Option<Value>;
 }
 
-/// Pre-processes `schema`; `notes` collects problems worth a warning (e.g. unresolved refs).
-pub fn preprocess(schema: &Value, refs: &dyn RefLookup, notes: &mut Vec<String>) -> Value {
+/// Pre-processes the schema of definition `root_name`; `names` holds every type name already
+/// taken (all definition names, and inline names given so far); `notes` collects problems worth
+/// a warning (e.g. unresolved refs).
+///
+/// Every inline schema that typify would turn into a named type (objects, enums, unions,
+/// constrained strings) gets a `title` that is unique across the whole bundle: its own title
+/// when it has one, else the context name typify would use (`<Parent><Property>`,
+/// `<Parent>Item`, `<Parent>Variant<n>`), made distinct with `2`, `3`, .... typify silently
+/// reuses the first type when two inline types get the same name, which would give one of them
+/// the other's shape; unique titles rule that out.
+pub fn preprocess(
+    schema: &Value,
+    root_name: &str,
+    refs: &dyn RefLookup,
+    names: &mut NameSet,
+    notes: &mut Vec<String>,
+) -> Value {
     let mut pass = Pass {
         refs,
         notes,
+        names,
         depth: 0,
+        context: root_name.to_string(),
+        merged_member: false,
     };
     pass.schema(schema)
+}
+
+/// True when typify would make a named type of this (inline) schema.
+fn makes_named_type(map: &Map<String, Value>) -> bool {
+    const KEYS: &[&str] = &[
+        "properties",
+        "patternProperties",
+        "enum",
+        "const",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "pattern",
+        "minLength",
+        "maxLength",
+    ];
+    KEYS.iter().any(|k| map.contains_key(*k))
+        || map.get("type") == Some(&Value::String("object".into()))
+        || map
+            .get("additionalProperties")
+            .is_some_and(Value::is_object)
 }
 
 /// Keywords kept as they are (after their subschemas are processed).
@@ -101,10 +142,26 @@ const JSON_TYPES: &[&str] = &[
 struct Pass<'a> {
     refs: &'a dyn RefLookup,
     notes: &'a mut Vec<String>,
+    names: &'a mut NameSet,
     depth: usize,
+    /// The type name of the nearest named ancestor, plus the path below it.
+    context: String,
+    /// Set for an `allOf` member: typify merges it into its parent, so it gets no name.
+    merged_member: bool,
 }
 
 impl Pass<'_> {
+    /// Processes a subschema whose context name is the current one plus `suffix`.
+    fn child(&mut self, value: &Value, suffix: &str) -> Value {
+        let saved = self.context.clone();
+        if !suffix.is_empty() {
+            self.context = format!("{saved} {suffix}");
+        }
+        let out = self.schema(value);
+        self.context = saved;
+        out
+    }
+
     fn schema(&mut self, value: &Value) -> Value {
         self.depth += 1;
         let out = if self.depth > 64 {
@@ -112,7 +169,10 @@ impl Pass<'_> {
         } else {
             match value {
                 Value::Bool(_) => value.clone(),
-                Value::Object(map) => self.object(map),
+                Value::Object(map) => {
+                    let merged = std::mem::take(&mut self.merged_member);
+                    self.object(map, merged)
+                }
                 // Not a schema at all: accept anything rather than fail the whole document.
                 _ => json!({}),
             }
@@ -121,11 +181,26 @@ impl Pass<'_> {
         out
     }
 
-    fn object(&mut self, input: &Map<String, Value>) -> Value {
+    fn object(&mut self, input: &Map<String, Value>, merged_member: bool) -> Value {
         if let Some(Value::String(target)) = input.get("$ref") {
             return self.reference(target, input);
         }
         let mut map = input.clone();
+        let saved_context = self.context.clone();
+        let inline_title = if self.depth > 1 && !merged_member && makes_named_type(&map) {
+            let wanted = match map.get("title").and_then(Value::as_str) {
+                Some(title) if !title.trim().is_empty() => type_name(title),
+                _ => type_name(&self.context),
+            };
+            let name = self.names.claim(&wanted);
+            self.context = name.clone();
+            Some(name)
+        } else {
+            if self.depth > 1 {
+                map.remove("title");
+            }
+            None
+        };
         let nullable = map.remove("nullable") == Some(Value::Bool(true));
         if let Some(discriminator) = map.remove("discriminator") {
             self.apply_discriminator(&mut map, &discriminator);
@@ -152,22 +227,50 @@ impl Pass<'_> {
                     Value::Object(props) => Value::Object(
                         props
                             .iter()
-                            .map(|(k, v)| (k.clone(), self.schema(v)))
+                            .map(|(k, v)| (k.clone(), self.child(v, k)))
                             .collect(),
                     ),
                     _ => continue,
                 },
-                "additionalProperties" | "additionalItems" => self.schema(&value),
+                "additionalProperties" => self.child(&value, "value"),
+                "additionalItems" => self.child(&value, "item"),
                 "items" => match &value {
-                    Value::Array(items) => {
-                        Value::Array(items.iter().map(|v| self.schema(v)).collect())
-                    }
-                    other => self.schema(other),
+                    Value::Array(items) => Value::Array(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| self.child(v, &format!("item {i}")))
+                            .collect(),
+                    ),
+                    other => self.child(other, "item"),
                 },
-                "allOf" | "anyOf" | "oneOf" => match value {
-                    Value::Array(items) if !items.is_empty() => {
-                        Value::Array(items.iter().map(|v| self.schema(v)).collect())
-                    }
+                "allOf" => match value {
+                    // Members are merged by typify; their titles would only conflict.
+                    Value::Array(items) if !items.is_empty() => Value::Array(
+                        items
+                            .iter()
+                            .map(|v| {
+                                // Merged into the parent: children are named after the parent.
+                                self.merged_member = true;
+                                let mut member = self.child(v, "");
+                                self.merged_member = false;
+                                if let Some(m) = member.as_object_mut() {
+                                    m.remove("title");
+                                }
+                                member
+                            })
+                            .collect(),
+                    ),
+                    _ => continue,
+                },
+                "anyOf" | "oneOf" => match value {
+                    Value::Array(items) if !items.is_empty() => Value::Array(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| self.child(v, &format!("variant {i}")))
+                            .collect(),
+                    ),
                     _ => continue,
                 },
                 "required" => match value {
@@ -215,6 +318,10 @@ impl Pass<'_> {
             out.insert(key, processed);
         }
         size_integer(&mut out);
+        if let Some(title) = inline_title {
+            out.insert("title".into(), Value::String(title));
+        }
+        self.context = saved_context;
         if nullable {
             make_nullable(out)
         } else {
@@ -247,7 +354,7 @@ impl Pass<'_> {
         let combined = if siblings.is_empty() {
             reference
         } else {
-            let rest = self.object(&siblings);
+            let rest = self.object(&siblings, true);
             json!({ "allOf": [reference, rest] })
         };
         if nullable {
@@ -382,11 +489,6 @@ impl Pass<'_> {
         if let Value::Array(list) = required {
             if !list.iter().any(|v| v == property) {
                 list.push(Value::String(property.to_string()));
-            }
-        }
-        if let (Some(target), false) = (ref_target, object.contains_key("title")) {
-            if let Some(name) = self.refs.definition_name(&target) {
-                object.insert("title".into(), Value::String(name));
             }
         }
         Some(body)
@@ -672,7 +774,32 @@ mod tests {
     }
 
     fn run(schema: Value) -> Value {
-        preprocess(&schema, &NoRefs, &mut Vec::new())
+        preprocess(
+            &schema,
+            "Root",
+            &NoRefs,
+            &mut NameSet::new(),
+            &mut Vec::new(),
+        )
+    }
+
+    #[test]
+    fn inline_types_get_unique_titles() {
+        let mut names = NameSet::new();
+        names.reserve("Data");
+        let schema = json!({"type": "object", "properties": {
+            "data": {"title": "Data", "type": "object", "properties": {"a": {"type": "string"}}},
+            "other": {"type": "object", "properties": {"b": {"enum": ["x"]}}},
+            "plain": {"type": "string", "title": "Ignored"}
+        }});
+        let out = preprocess(&schema, "Root", &NoRefs, &mut names, &mut Vec::new());
+        assert_eq!(out["properties"]["data"]["title"], "Data2");
+        assert_eq!(out["properties"]["other"]["title"], "RootOther");
+        assert_eq!(
+            out["properties"]["other"]["properties"]["b"]["title"],
+            "RootOtherB"
+        );
+        assert!(out["properties"]["plain"].get("title").is_none());
     }
 
     #[test]

@@ -80,7 +80,16 @@ fn lone_ref(schema: &Value) -> Option<&str> {
     only_annotations.then_some(target)
 }
 
-/// Bundles `doc` (see the module docs for naming).
+/// A message slot whose schema needs its own definition.
+struct PendingSlot {
+    name: String,
+    schema: Value,
+    node: NodeId,
+    origin: String,
+}
+
+/// Bundles `doc` (see the module docs for naming). All definition names are claimed before any
+/// schema is pre-processed, so inline type names never take a definition's name.
 pub fn bundle(doc: &Document) -> Bundle {
     let mut taken = NameSet::new();
     let mut names: BTreeMap<SchemaId, String> = BTreeMap::new();
@@ -92,92 +101,85 @@ pub fn bundle(doc: &Document) -> Bundle {
         names.insert((*id).clone(), name);
     }
 
-    let lookup = Lookup { names: &names, doc };
     let mut out = Bundle::default();
+    let mut pending: Vec<PendingSlot> = Vec::new();
+    {
+        let lookup = Lookup { names: &names, doc };
+        let mut slot_name = |slot: Option<&SchemaSlot>, wanted: &str, origin: String| -> String {
+            let schema = slot.map(|s| s.schema.clone()).unwrap_or(Value::Bool(true));
+            if let Some(name) = lone_ref(&schema).and_then(|t| lookup.definition_name(t)) {
+                return name;
+            }
+            let name = taken.claim(&type_name(wanted));
+            pending.push(PendingSlot {
+                name: name.clone(),
+                schema,
+                node: slot.map(|s| s.node.clone()).unwrap_or_default(),
+                origin,
+            });
+            name
+        };
+        for message in &doc.messages {
+            let (payload, diagnostic) = classify(message);
+            out.diagnostics.extend(diagnostic);
+            let payload = match payload {
+                PayloadKind::Json(_) => PayloadKind::Json(slot_name(
+                    message.payload.as_ref(),
+                    &format!("{} payload", message.name),
+                    format!("payload of message `{}`", message.name),
+                )),
+                other => other,
+            };
+            let headers = match &message.headers {
+                Some(slot) if slot.is_json_schema => Some(slot_name(
+                    Some(slot),
+                    &format!("{} headers", message.name),
+                    format!("headers of message `{}`", message.name),
+                )),
+                Some(slot) => {
+                    out.diagnostics.push(Diagnostic::warning(
+                        "headers-not-json-schema",
+                        Some(slot.node.clone()),
+                        format!(
+                            "the headers of message `{}` use schema format `{}`; they get no type",
+                            message.name, slot.schema_format
+                        ),
+                    ));
+                    None
+                }
+                None => None,
+            };
+            out.messages.push(MessageSlots { payload, headers });
+        }
+    }
+
+    let lookup = Lookup { names: &names, doc };
     for id in &order {
         let schema = &doc.schemas[*id];
+        let name = names[*id].clone();
         let mut notes = Vec::new();
-        let value = preprocess(&schema.value, &lookup, &mut notes);
+        let value = preprocess(&schema.value, &name, &lookup, &mut taken, &mut notes);
         let origin = format!("schema `{}` ({})", schema.name_hint, id);
         push_notes(&mut out.diagnostics, &origin, id, notes);
         out.definitions.push(Definition {
-            name: names[*id].clone(),
+            name,
             schema: value,
             node: Some((*id).clone()),
             origin,
         });
     }
-
-    for message in &doc.messages {
-        let (payload, diagnostic) = classify(message);
-        out.diagnostics.extend(diagnostic);
-        let payload = match payload {
-            PayloadKind::Json(_) => {
-                let slot = message.payload.as_ref();
-                PayloadKind::Json(slot_definition(
-                    slot,
-                    &format!("{} payload", message.name),
-                    &format!("payload of message `{}`", message.name),
-                    &lookup,
-                    &mut taken,
-                    &mut out,
-                ))
-            }
-            other => other,
-        };
-        let headers = match &message.headers {
-            Some(slot) if slot.is_json_schema => Some(slot_definition(
-                Some(slot),
-                &format!("{} headers", message.name),
-                &format!("headers of message `{}`", message.name),
-                &lookup,
-                &mut taken,
-                &mut out,
-            )),
-            Some(slot) => {
-                out.diagnostics.push(Diagnostic::warning(
-                    "headers-not-json-schema",
-                    Some(slot.node.clone()),
-                    format!(
-                        "the headers of message `{}` use schema format `{}`; they get no type",
-                        message.name, slot.schema_format
-                    ),
-                ));
-                None
-            }
-            None => None,
-        };
-        out.messages.push(MessageSlots { payload, headers });
+    for slot in pending {
+        let mut notes = Vec::new();
+        let value = preprocess(&slot.schema, &slot.name, &lookup, &mut taken, &mut notes);
+        push_notes(&mut out.diagnostics, &slot.origin, &slot.node, notes);
+        out.definitions.push(Definition {
+            name: slot.name,
+            schema: value,
+            node: Some(slot.node),
+            origin: slot.origin,
+        });
     }
     out
-}
-
-/// The definition name for a payload/headers slot: the referenced definition for a lone `$ref`,
-/// else a new definition named after the message.
-fn slot_definition(
-    slot: Option<&SchemaSlot>,
-    wanted: &str,
-    origin: &str,
-    lookup: &Lookup<'_>,
-    taken: &mut NameSet,
-    out: &mut Bundle,
-) -> String {
-    let schema = slot.map(|s| s.schema.clone()).unwrap_or(Value::Bool(true));
-    if let Some(name) = lone_ref(&schema).and_then(|target| lookup.definition_name(target)) {
-        return name;
-    }
-    let name = taken.claim(&type_name(wanted));
-    let mut notes = Vec::new();
-    let value = preprocess(&schema, lookup, &mut notes);
-    let node = slot.map(|s| s.node.clone()).unwrap_or_default();
-    push_notes(&mut out.diagnostics, origin, &node, notes);
-    out.definitions.push(Definition {
-        name: name.clone(),
-        schema: value,
-        node: Some(node),
-        origin: origin.to_string(),
-    });
-    name
 }
 
 fn push_notes(diagnostics: &mut Vec<Diagnostic>, origin: &str, node: &NodeId, notes: Vec<String>) {

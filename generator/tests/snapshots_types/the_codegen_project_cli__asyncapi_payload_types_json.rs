@@ -60,19 +60,19 @@ pub struct AllOfTwoTypes {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AnyOfTwoTypes {
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_0: ::std::option::Option<AnyOfTwoTypesSubtype0>,
+    pub subtype_0: ::std::option::Option<AnyOfTwoTypesVariant0>,
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_1: ::std::option::Option<AnyOfTwoTypesSubtype1>,
+    pub subtype_1: ::std::option::Option<AnyOfTwoTypesVariant1>,
 }
-///`AnyOfTwoTypesSubtype0`
+///`AnyOfTwoTypesVariant0`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct AnyOfTwoTypesSubtype0 {
+pub struct AnyOfTwoTypesVariant0 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
-///`AnyOfTwoTypesSubtype1`
+///`AnyOfTwoTypesVariant1`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct AnyOfTwoTypesSubtype1 {
+pub struct AnyOfTwoTypesVariant1 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
 }
@@ -1353,7 +1353,7 @@ pub struct ObjectWithRequired {
 pub enum OneOfThreeTypes {
     String(::std::string::String),
     Integer(i64),
-    Object {
+    OneOfThreeTypesVariant2 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         value: ::std::option::Option<::std::string::String>,
     },
