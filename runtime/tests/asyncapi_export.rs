@@ -435,3 +435,54 @@ fn recursive_payloads_refer_to_their_component() {
     let e = err(&doc(vec![OperationDoc::receive("t", "t").message(inline)]));
     assert!(e.contains("refers to its own root"), "{e}");
 }
+
+#[test]
+fn channel_metadata_must_match_a_used_address() {
+    let d = doc(vec![OperationDoc::receive("a", "a/{id}").message(number())])
+        .channel(ChannelDoc::new("a/{idd}").description("typo"));
+    let e = err(&d);
+    assert!(
+        e.contains("channel metadata for address `a/{idd}` matches no operation"),
+        "{e}"
+    );
+    let d = doc(vec![OperationDoc::receive("a", "a").message(number())])
+        .channel(ChannelDoc::new("a").id("x"))
+        .channel(ChannelDoc::new("a").id("y"));
+    let e = err(&d);
+    assert!(
+        e.contains("duplicate channel metadata for address `a`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn conflicting_parameter_descriptions_fail_loudly() {
+    let described = |op: &str, text: &str| {
+        OperationDoc::receive(op, "d/{id}")
+            .parameter(ParameterDoc::new("id").description(text))
+            .message(number())
+    };
+    let e = err(&doc(vec![
+        described("a", "Device"),
+        described("b", "Sensor"),
+    ]));
+    assert!(
+        e.contains("duplicate parameter description `id` of channel `d.id`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("operation `a`") && e.contains("operation `b`"),
+        "{e}"
+    );
+    // Equal descriptions, or one side silent, are fine.
+    let ok = doc(vec![
+        described("a", "Device"),
+        described("b", "Device"),
+        OperationDoc::send("c", "d/{id}").message(number()),
+    ]);
+    let v = ok.to_value().unwrap();
+    assert_eq!(
+        v["channels"]["d.id"]["parameters"]["id"]["description"],
+        "Device"
+    );
+}

@@ -39,6 +39,8 @@ struct Channel {
     messages: Map<String, Value>,
     /// Which operation put each message here (for duplicate errors).
     message_origins: BTreeMap<String, String>,
+    /// Which operation described each parameter.
+    parameter_origins: BTreeMap<String, String>,
 }
 
 struct Builder<'d> {
@@ -87,6 +89,7 @@ impl<'d> Builder<'d> {
             let value = self.operation(op)?;
             operations.insert(key, value);
         }
+        self.check_channel_metadata()?;
         let channels: Map<String, Value> = self
             .channels
             .iter()
@@ -110,6 +113,33 @@ impl<'d> Builder<'d> {
             root.insert("components".into(), Value::Object(components));
         }
         Ok(Value::Object(root))
+    }
+
+    /// Every [`ChannelDoc`] must describe exactly one used address.
+    fn check_channel_metadata(&self) -> Result<(), ExportError> {
+        for (i, meta) in self.doc.channels.iter().enumerate() {
+            if let Some(first) = self.doc.channels[..i]
+                .iter()
+                .find(|m| m.address == meta.address)
+            {
+                return Err(ExportError::Duplicate {
+                    kind: "channel metadata for address",
+                    key: meta.address.clone(),
+                    first: format!("ChannelDoc {:?}", first.id),
+                    second: format!("ChannelDoc {:?}", meta.id),
+                });
+            }
+            if !self
+                .channels
+                .iter()
+                .any(|c| c.address.as_deref() == Some(meta.address.as_str()))
+            {
+                return Err(ExportError::UnusedChannel {
+                    address: meta.address.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn security_schemes(&self) -> Result<Map<String, Value>, ExportError> {
@@ -190,17 +220,29 @@ impl<'d> Builder<'d> {
             declared.push(&p.name);
         }
         let channel = self.channel(&op.address, &format!("operation `{}`", op.id))?;
+        let origin = format!("operation `{}`", op.id);
         for name in &params {
-            let doc = op.parameters.iter().find(|p| &p.name == name);
-            let params = &mut self.channels[channel].parameters;
-            let entry = params.entry(name.clone()).or_insert_with(|| json!({}));
+            let ch = &mut self.channels[channel];
+            let entry = ch
+                .parameters
+                .entry(name.clone())
+                .or_insert_with(|| json!({}));
+            let Some(doc) = op.parameters.iter().find(|p| &p.name == name) else {
+                continue;
+            };
+            let described = parameter(doc);
             if entry.as_object().is_some_and(Map::is_empty) {
-                if let Some(doc) = doc {
-                    *entry = parameter(doc);
-                }
+                *entry = described;
+                ch.parameter_origins.insert(name.clone(), origin.clone());
+            } else if *entry != described {
+                return Err(ExportError::Duplicate {
+                    kind: "parameter description",
+                    key: format!("{name}` of channel `{}", ch.id),
+                    first: ch.parameter_origins[name].clone(),
+                    second: origin,
+                });
             }
         }
-        let origin = format!("operation `{}`", op.id);
         let message_refs = self.messages(channel, &op.messages, &origin)?;
         let channel_id = self.channels[channel].id.clone();
 
@@ -309,6 +351,7 @@ impl<'d> Builder<'d> {
             parameters: Map::new(),
             messages: Map::new(),
             message_origins: BTreeMap::new(),
+            parameter_origins: BTreeMap::new(),
         });
         Ok(self.channels.len() - 1)
     }
@@ -324,6 +367,7 @@ impl<'d> Builder<'d> {
             parameters: Map::new(),
             messages: Map::new(),
             message_origins: BTreeMap::new(),
+            parameter_origins: BTreeMap::new(),
         });
         Ok(self.channels.len() - 1)
     }

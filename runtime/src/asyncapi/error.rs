@@ -39,6 +39,14 @@ pub enum ExportError {
         /// The address.
         address: String,
     },
+    /// Channel metadata names an address no operation uses (a typo?).
+    #[error(
+        "channel metadata for address `{address}` matches no operation's address or reply address"
+    )]
+    UnusedChannel {
+        /// The address of the [`ChannelDoc`](super::ChannelDoc).
+        address: String,
+    },
     /// A server requires a security scheme the document does not define.
     #[error("server `{server}` requires security scheme `{scheme}`, which is not defined; add it with Document::security_scheme")]
     UnknownSecurityScheme {
