@@ -169,6 +169,25 @@ pub fn variant_name(raw: &str) -> String {
     name
 }
 
+/// An ASCII snake_case field name for a non-ASCII one (`größe` → `grosse`), keyword-safe
+/// (`type` → `type_`) and starting with a letter (`2fa` → `x2fa`), as typify spells the others.
+pub fn field_name(raw: &str) -> String {
+    use heck::ToSnakeCase;
+    let name = transliterate(&raw.replace('ß', "ss")).to_snake_case();
+    let name = if name.is_empty() {
+        "field".to_string()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("x{name}")
+    } else {
+        name
+    };
+    if typify::accept_as_ident(&name) {
+        name
+    } else {
+        format!("{name}_")
+    }
+}
+
 /// A set of names already taken; [`NameSet::claim`] returns a distinct name, adding `2`, `3`, ...
 /// to later claimants. Comparison ignores ASCII case so that names differing only by case stay
 /// distinct after re-casing.
@@ -237,6 +256,13 @@ mod tests {
         assert_eq!(type_name("a/b.c d"), "Abcd");
         assert_eq!(type_name("type"), "Type");
         assert_eq!(type_name("测试"), "Type");
+    }
+
+    #[test]
+    fn field_names_are_ascii() {
+        assert_eq!(field_name("größe"), "grosse");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("2fa"), "x2fa");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Edits typify's output where typify is correct but not what our users need.
 //!
-//! - String-enum variants get readable names from their wire values (typify turns `ui-mode` into
+//! - Enum variants named after a wire value (string enums, tagged unions) get readable ASCII
+//!   names from that value (typify turns `ui-mode` into
 //!   `UiXmode`, `°C` into `Xc` and `""` into `X`; we give `UiMode`, `DegreeC`, `Empty`). The
 //!   `#[serde(rename)]` that carries the wire value is untouched, so the wire form is the same.
 //! - `date-time` becomes `chrono::DateTime<chrono::FixedOffset>` instead of `DateTime<Utc>`, so a
 //!   decoded timestamp keeps the offset it was sent with and re-encodes to the same instant and
 //!   offset.
 //! - Fields whose names collide after typify's snake-casing (`Name` and `name`, `user-id` and
-//!   `user_id`) get distinct names (`name_2`) and a `#[serde(rename)]` keeping the wire name;
-//!   typify would emit the same field twice, which does not compile.
+//!   `user_id`) get distinct names (`name_2`), and non-ASCII field names get ASCII ones
+//!   (`größe` → `grosse`), each with a `#[serde(rename)]` keeping the wire name; typify would
+//!   emit the same field twice, which does not compile.
 //! - Integer enums (typify: a newtype whose `TryFrom` rejects other values, so the wire form is a
 //!   JSON number) get one associated constant per allowed value (`Level::V2`, `Offset::MINUS1`),
 //!   so code can name the values without `try_from(..).unwrap()`.
@@ -22,7 +24,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 
-use super::names::{variant_name, NameSet};
+use super::names::{field_name, variant_name, NameSet};
 
 /// Applies the edits; returns the input unchanged if it does not parse (it always should).
 pub fn postprocess(tokens: TokenStream) -> TokenStream {
@@ -67,11 +69,9 @@ fn collect_variant_renames(file: &syn::File) -> HashMap<String, BTreeMap<String,
         let mut wanted = Vec::new();
         for variant in &item.variants {
             let current = variant.ident.to_string();
-            match (&variant.fields, serde_rename(&variant.attrs)) {
-                (syn::Fields::Unit, Some(wire)) => {
-                    wanted.push((current, Some(variant_name(&wire))))
-                }
-                _ => {
+            match serde_rename(&variant.attrs) {
+                Some(wire) => wanted.push((current, Some(variant_name(&wire)))),
+                None => {
                     taken.reserve(&current);
                     wanted.push((current, None));
                 }
@@ -184,32 +184,41 @@ struct Editor {
     field_renames: HashMap<String, Vec<(String, String)>>,
 }
 
-/// Makes the named fields distinct; returns (old, new) per field in order when anything changed.
-fn dedupe_fields(fields: &mut syn::FieldsNamed) -> Option<Vec<(String, String)>> {
+/// Makes the named fields ASCII and distinct, keeping wire names with `#[serde(rename)]`;
+/// returns (old, new) per field in order when anything changed.
+fn normalise_fields(fields: &mut syn::FieldsNamed) -> Option<Vec<(String, String)>> {
+    let idents: Vec<String> = fields
+        .named
+        .iter()
+        .map(|f| f.ident.as_ref().map(ToString::to_string))
+        .collect::<Option<_>>()?;
     let mut seen = std::collections::HashSet::new();
-    let mut duplicate = false;
-    for field in &fields.named {
-        let name = field.ident.as_ref()?.to_string();
-        duplicate |= !seen.insert(name);
-    }
-    if !duplicate {
+    let duplicate = idents.iter().any(|n| !seen.insert(n.clone()));
+    let non_ascii = idents.iter().any(|n| !n.is_ascii());
+    if !duplicate && !non_ascii {
         return None;
     }
-    let mut taken: std::collections::HashSet<String> = seen;
-    let mut first = std::collections::HashSet::new();
+    let mut taken: std::collections::HashSet<String> =
+        idents.iter().filter(|n| n.is_ascii()).cloned().collect();
+    let mut kept = std::collections::HashSet::new();
     let mut order = Vec::new();
     for field in fields.named.iter_mut() {
         let ident = field.ident.clone()?;
         let name = ident.to_string();
-        if first.insert(name.clone()) {
+        if name.is_ascii() && kept.insert(name.clone()) {
             order.push((name.clone(), name));
             continue;
         }
+        let base = if name.is_ascii() {
+            name.trim_end_matches('_').to_string()
+        } else {
+            field_name(&name)
+        };
+        let mut candidate = base.clone();
         let mut n = 2;
-        let mut candidate = format!("{}_{n}", name.trim_end_matches('_'));
-        while taken.contains(&candidate) {
+        while taken.contains(&candidate) || !typify::accept_as_ident(&candidate) {
+            candidate = format!("{}_{n}", base.trim_end_matches('_'));
             n += 1;
-            candidate = format!("{}_{n}", name.trim_end_matches('_'));
         }
         taken.insert(candidate.clone());
         if serde_rename(&field.attrs).is_none() {
@@ -230,7 +239,7 @@ impl VisitMut for Editor {
             match item {
                 syn::Item::Struct(item) => {
                     if let syn::Fields::Named(fields) = &mut item.fields {
-                        if let Some(order) = dedupe_fields(fields) {
+                        if let Some(order) = normalise_fields(fields) {
                             self.field_renames.insert(item.ident.to_string(), order);
                         }
                     }
@@ -238,7 +247,7 @@ impl VisitMut for Editor {
                 syn::Item::Enum(item) => {
                     for variant in &mut item.variants {
                         if let syn::Fields::Named(fields) = &mut variant.fields {
-                            dedupe_fields(fields);
+                            normalise_fields(fields);
                         }
                     }
                 }
