@@ -84,8 +84,17 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
                 decode.push(quote!(let #ident: #ty = ::mqttgen::asyncapi::glue::payload(&#msg)?;));
                 call_args.push(quote!(#ident));
             }
-            Role::Context => call_args.push(quote!(::std::clone::Clone::clone(&#ctx))),
-            Role::Message => call_args.push(quote!(::std::clone::Clone::clone(&#msg))),
+            Role::Context | Role::Message => {
+                let value = if matches!(arg.role, Role::Context) {
+                    &ctx
+                } else {
+                    &msg
+                };
+                call_args.push(match ty {
+                    Type::Reference(_) => quote!(&#value),
+                    _ => quote!(::std::clone::Clone::clone(&#value)),
+                });
+            }
             Role::Publisher => unreachable!("not allowed for subscribers"),
         }
     }

@@ -42,7 +42,7 @@ pub fn pointer(segments: &[&str]) -> String {
     out
 }
 
-/// A `{"$ref": ...}` object for [`pointer`].
+/// A `{"$ref": ...}` object for [`pointer()`].
 pub fn reference(segments: &[&str]) -> Value {
     json!({ "$ref": pointer(segments) })
 }
@@ -107,7 +107,7 @@ pub fn has_root_ref(value: &Value) -> bool {
     }
 }
 
-/// Undoes [`pointer`]'s escaping of one segment (percent-decoding, then `~1`, `~0`).
+/// Undoes [`pointer()`]'s escaping of one segment (percent-decoding, then `~1`, `~0`).
 pub fn unescape_segment(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()

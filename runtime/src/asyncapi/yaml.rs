@@ -1,5 +1,5 @@
 //! Serialising a [`Document`] as YAML or JSON. Both are byte-stable: the same document always
-//! gives the same bytes (key order is defined by [`build`](super::build), not by hashing).
+//! gives the same bytes (key order is defined by [`build`](mod@super::build), not by hashing).
 
 use super::build;
 use super::model::Document;

@@ -66,7 +66,13 @@ pub async fn on_temperature(sensor_id: String, reading: Reading) -> Result<(), H
 
 /// Answers pings on the response topic.
 #[mqttgen::subscriber("ping/{client}", qos = 0)]
-pub async fn on_ping(client: String, text: String, ctx: Context) -> Result<Pong, HandlerError> {
+pub async fn on_ping(
+    client: String,
+    text: String,
+    ctx: &Context,
+    raw: mqttgen::Message,
+) -> Result<Pong, HandlerError> {
+    let _ = raw.topic;
     let _ = ctx.route_name();
     Ok(Pong {
         echo: format!("{client}:{text}"),
