@@ -7,7 +7,7 @@
 //! | OpenAPI `nullable: true` | `type: [t, "null"]`, `null` added to `enum`, or `anyOf: [s, null]` | typify ignores `nullable` |
 //! | `discriminator` (string or `{propertyName, mapping}`) on `oneOf`/`anyOf` | every variant gets the tag property as a single-value enum | typify tags an enum when each variant has a constant property, and ignores `discriminator` |
 //! | `const: v` | `enum: [v]` (+ inferred `type`) | typify maps a bare `const` to `serde_json::Value` |
-//! | `enum` without `type` | `type` inferred from the values | clearer types |
+//! | `enum` without `type` | `type` inferred from the values; mixed types become a `oneOf` of one enum per type | typify maps a mixed enum to `serde_json::Value`, unchecked |
 //! | `type: integer` with `minimum`/`maximum` and no `format` | the narrowest `format` (`uint8`, `int16`, ...) | typify only narrows on exact bounds |
 //! | `format` on numbers other than `float`, unknown formats on integers | dropped | typify errors or ignores them |
 //! | `format: time`, `uri`, `email`, `hostname`, ... on strings | dropped (a `String`) | no type that round-trips the exact text |
@@ -557,7 +557,11 @@ fn infer_enum_type(map: &mut Map<String, Value>) {
     if kinds == ["integer", "number"] || kinds == ["number", "integer"] {
         kinds = vec!["number"];
     }
-    if kinds.len() != 1 {
+    if kinds.len() > 1 {
+        split_mixed_enum(map, &kinds, has_null);
+        return;
+    }
+    if kinds.is_empty() {
         return;
     }
     let ty = if has_null {
@@ -566,6 +570,38 @@ fn infer_enum_type(map: &mut Map<String, Value>) {
         json!(kinds[0])
     };
     map.insert("type".into(), ty);
+}
+
+/// A mixed-type `enum` (`["a", 1, true]`) becomes a `oneOf` of one single-type enum per JSON
+/// type, so every variant is still checked (typify would give `serde_json::Value`).
+fn split_mixed_enum(map: &mut Map<String, Value>, kinds: &[&str], has_null: bool) {
+    let Some(Value::Array(values)) = map.remove("enum") else {
+        return;
+    };
+    let kind_of = |v: &Value| match v {
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => "null",
+    };
+    let mut variants: Vec<Value> = kinds
+        .iter()
+        .map(|kind| {
+            let members: Vec<Value> = values
+                .iter()
+                .filter(|v| kind_of(v) == *kind)
+                .cloned()
+                .collect();
+            json!({ "type": kind, "enum": members })
+        })
+        .collect();
+    if has_null {
+        variants.push(json!({ "type": "null" }));
+    }
+    map.insert("oneOf".into(), Value::Array(variants));
 }
 
 fn normalise_exclusive_bounds(map: &mut Map<String, Value>) {

@@ -855,24 +855,114 @@ impl ::std::convert::TryFrom<String> for IntegerWithRange {
         value.parse()
     }
 }
-///`MixedTypeEnum`
+///Mixed type enum
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum MixedTypeEnum {
+    Variant0(MixedTypeEnumVariant0),
+    Variant1(MixedTypeEnumVariant1),
+    Variant2(bool),
+}
+impl ::std::convert::From<MixedTypeEnumVariant0> for MixedTypeEnum {
+    fn from(value: MixedTypeEnumVariant0) -> Self {
+        Self::Variant0(value)
+    }
+}
+impl ::std::convert::From<MixedTypeEnumVariant1> for MixedTypeEnum {
+    fn from(value: MixedTypeEnumVariant1) -> Self {
+        Self::Variant1(value)
+    }
+}
+impl ::std::convert::From<bool> for MixedTypeEnum {
+    fn from(value: bool) -> Self {
+        Self::Variant2(value)
+    }
+}
+///`MixedTypeEnumVariant0`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum MixedTypeEnumVariant0 {
+    #[serde(rename = "string_value")]
+    StringValue,
+}
+impl ::std::fmt::Display for MixedTypeEnumVariant0 {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::StringValue => f.write_str("string_value"),
+        }
+    }
+}
+impl ::std::str::FromStr for MixedTypeEnumVariant0 {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "string_value" => Ok(Self::StringValue),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for MixedTypeEnumVariant0 {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for MixedTypeEnumVariant0 {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`MixedTypeEnumVariant1`
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct MixedTypeEnum(pub ::serde_json::Value);
-impl ::std::ops::Deref for MixedTypeEnum {
-    type Target = ::serde_json::Value;
-    fn deref(&self) -> &::serde_json::Value {
+pub struct MixedTypeEnumVariant1(i64);
+impl ::std::ops::Deref for MixedTypeEnumVariant1 {
+    type Target = i64;
+    fn deref(&self) -> &i64 {
         &self.0
     }
 }
-impl ::std::convert::From<MixedTypeEnum> for ::serde_json::Value {
-    fn from(value: MixedTypeEnum) -> Self {
+impl ::std::convert::From<MixedTypeEnumVariant1> for i64 {
+    fn from(value: MixedTypeEnumVariant1) -> Self {
         value.0
     }
 }
-impl ::std::convert::From<::serde_json::Value> for MixedTypeEnum {
-    fn from(value: ::serde_json::Value) -> Self {
-        Self(value)
+impl ::std::convert::TryFrom<i64> for MixedTypeEnumVariant1 {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: i64,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if ![123_i64].contains(&value) {
+            Err("invalid value".into())
+        } else {
+            Ok(Self(value))
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MixedTypeEnumVariant1 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Self::try_from(<i64>::deserialize(deserializer)?)
+            .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
     }
 }
 ///Multiple value string enum
@@ -1771,4 +1861,8 @@ impl IntegerEnum {
     pub const V4: Self = Self(4_i64);
     /// The value `5`.
     pub const V5: Self = Self(5_i64);
+}
+impl MixedTypeEnumVariant1 {
+    /// The value `123`.
+    pub const V123: Self = Self(123_i64);
 }
