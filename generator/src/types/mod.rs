@@ -239,7 +239,7 @@ fn module_attributes() -> TokenStream {
 pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
     let bundle = resolver::bundle(doc);
     let mut diagnostics = bundle.diagnostics;
-    let engine = typify_engine::generate(&bundle.definitions, &[]);
+    let engine = typify_engine::generate(&bundle.definitions);
     diagnostics.extend(engine.diagnostics);
     let body = postprocess::postprocess(engine.tokens);
     let dependencies = CrateUses::scan(&body);

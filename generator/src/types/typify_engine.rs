@@ -16,7 +16,7 @@ use std::sync::Once;
 
 use proc_macro2::TokenStream;
 use serde_json::{json, Value};
-use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
+use typify::{TypeSpace, TypeSpaceSettings};
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::NodeId;
@@ -32,15 +32,6 @@ pub struct Definition {
     pub node: Option<NodeId>,
     /// A human description of the schema for diagnostics (`component schema Foo`).
     pub origin: String,
-}
-
-/// A definition typify must not generate because we generate it ourselves (numeric enums).
-#[derive(Clone, Debug)]
-pub struct Replacement {
-    /// Definition name.
-    pub name: String,
-    /// The Rust path typify should use wherever the definition is referred to.
-    pub path: String,
 }
 
 /// What typify produced.
@@ -89,19 +80,14 @@ fn short(message: &str) -> String {
     }
 }
 
-fn settings(replacements: &[Replacement]) -> TypeSpaceSettings {
+/// typify's settings: no builders, `PartialEq` on every type (tests and users compare values),
+/// `BTreeMap` for maps (a stable member order on the wire).
+fn settings() -> TypeSpaceSettings {
     let mut settings = TypeSpaceSettings::default();
     settings
         .with_struct_builder(false)
         .with_derive("PartialEq".to_string())
         .with_map_type("::std::collections::BTreeMap");
-    for replacement in replacements {
-        settings.with_replacement(
-            &replacement.name,
-            &replacement.path,
-            [TypeSpaceImpl::Display, TypeSpaceImpl::FromStr].into_iter(),
-        );
-    }
     settings
 }
 
@@ -110,7 +96,7 @@ fn to_schemars(value: &Value) -> Result<schemars08::schema::Schema, String> {
 }
 
 /// One typify run over `defs`; `Err` carries typify's error or panic message.
-fn attempt(defs: &[(String, Value)], replacements: &[Replacement]) -> Result<TokenStream, String> {
+fn attempt(defs: &[(String, Value)]) -> Result<TokenStream, String> {
     let mut schemas = Vec::with_capacity(defs.len());
     for (name, value) in defs {
         schemas.push((name.clone(), to_schemars(value)?));
@@ -118,7 +104,7 @@ fn attempt(defs: &[(String, Value)], replacements: &[Replacement]) -> Result<Tok
     install_quiet_hook();
     SILENCED.with(|s| s.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut space = TypeSpace::new(&settings(replacements));
+        let mut space = TypeSpace::new(&settings());
         space
             .add_ref_types(schemas)
             .map(|()| space.to_stream())
@@ -162,7 +148,7 @@ fn isolated(defs: &[(String, Value)], name: &str, schema: Value) -> Vec<(String,
 }
 
 /// Generates all definitions, falling back per definition as described in the module docs.
-pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> EngineOutput {
+pub fn generate(definitions: &[Definition]) -> EngineOutput {
     let mut diagnostics = Vec::new();
     let mut defs: Vec<(String, Value)> = Vec::with_capacity(definitions.len());
     for def in definitions {
@@ -178,7 +164,7 @@ pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> Eng
         }
     }
 
-    let first = attempt(&defs, replacements);
+    let first = attempt(&defs);
     let tokens = match first {
         Ok(tokens) => tokens,
         Err(whole_error) => {
@@ -188,11 +174,11 @@ pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> Eng
                     continue;
                 };
                 let schema = defs[index].1.clone();
-                if attempt(&isolated(&defs, &def.name, schema.clone()), replacements).is_ok() {
+                if attempt(&isolated(&defs, &def.name, schema.clone())).is_ok() {
                     continue;
                 }
                 let stripped = without_defaults(&schema);
-                let probe = attempt(&isolated(&defs, &def.name, stripped.clone()), replacements);
+                let probe = attempt(&isolated(&defs, &def.name, stripped.clone()));
                 match probe {
                     Ok(_) => {
                         diagnostics.push(
@@ -216,7 +202,7 @@ pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> Eng
                 }
                 changed.insert(def.name.clone());
             }
-            match attempt(&defs, replacements) {
+            match attempt(&defs) {
                 Ok(tokens) => tokens,
                 Err(e) => {
                     // The failure comes from definitions together, not alone: give up on
@@ -227,7 +213,7 @@ pub fn generate(definitions: &[Definition], replacements: &[Replacement]) -> Eng
                     }
                     let all_any: Vec<(String, Value)> =
                         defs.iter().map(|(n, _)| (n.clone(), json!({}))).collect();
-                    attempt(&all_any, &[]).unwrap_or_default()
+                    attempt(&all_any).unwrap_or_default()
                 }
             }
         }
@@ -267,16 +253,13 @@ mod tests {
     #[test]
     fn a_panicking_schema_falls_back_alone() {
         // typify panics on external references.
-        let out = generate(
-            &[
-                def(
-                    "Good",
-                    json!({"type": "object", "properties": {"a": {"type": "string"}}}),
-                ),
-                def("Bad", json!({"$ref": "other.json#/x"})),
-            ],
-            &[],
-        );
+        let out = generate(&[
+            def(
+                "Good",
+                json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+            ),
+            def("Bad", json!({"$ref": "other.json#/x"})),
+        ]);
         let text = out.tokens.to_string();
         assert!(text.contains("pub struct Good"), "{text}");
         assert!(
@@ -289,13 +272,10 @@ mod tests {
 
     #[test]
     fn an_invalid_default_is_dropped_not_the_type() {
-        let out = generate(
-            &[def(
-                "Small",
-                json!({"type": "integer", "format": "uint8", "default": 1000}),
-            )],
-            &[],
-        );
+        let out = generate(&[def(
+            "Small",
+            json!({"type": "integer", "format": "uint8", "default": 1000}),
+        )]);
         assert!(out.tokens.to_string().contains("pub struct Small (pub u8)"));
         assert_eq!(out.diagnostics[0].code, "type-default-dropped");
     }
