@@ -279,4 +279,40 @@ mod tests {
         assert!(out.tokens.to_string().contains("pub struct Small (pub u8)"));
         assert_eq!(out.diagnostics[0].code, "type-default-dropped");
     }
+
+    /// What typify 0.8 does on its own with the forms `preprocess` rewrites; if an upgrade
+    /// changes any of these, the matching pre-processing rule can go.
+    #[test]
+    fn typify_native_behaviour_that_preprocessing_covers() {
+        let raw = |schema: Value| attempt(&[("T".to_string(), schema)]).map(|t| t.to_string());
+        // `const` alone: any JSON value.
+        assert!(raw(json!({"const": 5}))
+            .unwrap()
+            .contains("serde_json :: Value"));
+        // OpenAPI `nullable` is ignored: a plain String.
+        let nullable = raw(json!({"type": "object", "required": ["a"],
+            "properties": {"a": {"type": "string", "nullable": true}}}))
+        .unwrap();
+        assert!(!nullable.contains("Option"), "{nullable}");
+        // Tuples need equal min/max bounds.
+        assert!(
+            raw(json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}))
+                .is_err()
+        );
+        // Integer bounds only narrow on exact type bounds.
+        assert!(
+            raw(json!({"type": "integer", "minimum": 0, "maximum": 100}))
+                .unwrap()
+                .contains("i64")
+        );
+        // A `discriminator` is ignored: variants without a constant property stay untagged.
+        let union = raw(json!({"oneOf": [
+            {"type": "object", "properties": {"kind": {"type": "string"}, "a": {"type": "string"}}, "required": ["a"]},
+            {"type": "object", "properties": {"kind": {"type": "string"}, "b": {"type": "string"}}, "required": ["b"]}],
+            "discriminator": {"propertyName": "kind"}}))
+        .unwrap();
+        assert!(union.contains("untagged"), "{union}");
+        // Mixed-type enums without `type` are an error.
+        assert!(raw(json!({"enum": ["a", 1]})).is_err());
+    }
 }
