@@ -486,3 +486,39 @@ fn conflicting_parameter_descriptions_fail_loudly() {
         "Device"
     );
 }
+
+#[test]
+fn generated_style_documents_use_named_schemas_and_runtime_expressions() {
+    let v = asyncapi_fixtures::generated_style().to_value().unwrap();
+    let schemas = v["components"]["schemas"].as_object().unwrap();
+    assert_eq!(
+        schemas.keys().collect::<Vec<_>>(),
+        ["lightMeasuredPayload", "sentAt"]
+    );
+    let op = &v["operations"]["receiveLightMeasurement"];
+    assert_eq!(
+        op["reply"]["address"]["location"],
+        "$message.header#/replyTo"
+    );
+    assert_eq!(
+        op["reply"]["channel"]["$ref"],
+        "#/channels/receiveLightMeasurement.reply"
+    );
+    let message = &v["channels"]["lightingMeasured"]["messages"]["lightMeasured"];
+    assert_eq!(
+        message["correlationId"]["location"],
+        "$message.header#/correlationId"
+    );
+    assert_eq!(
+        message["payload"]["$ref"],
+        "#/components/schemas/lightMeasuredPayload"
+    );
+    assert_eq!(
+        v["components"]["securitySchemes"]["apiKey"],
+        json!({"type": "apiKey", "description": "API key as the MQTT user name", "in": "user"})
+    );
+    let bad = Document::new(Info::new("T", "1")).schema("a/b", json!({}));
+    assert!(err(&bad).contains("schema name `a/b` may only contain"));
+    let clash = asyncapi_fixtures::generated_style().schema("sentAt", json!({"type": "number"}));
+    assert!(err(&clash).contains("duplicate schema name `sentAt`"));
+}

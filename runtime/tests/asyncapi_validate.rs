@@ -65,8 +65,14 @@ fn ensure_validator(tool_dir: &Path) {
 fn exported_documents_pass_the_official_parser() {
     let dir = export_dir();
     let mut files = Vec::new();
-    for (name, doc) in asyncapi_fixtures::all_documents() {
-        for format in [Format::Yaml, Format::Json] {
+    for (i, (name, doc)) in asyncapi_fixtures::all_documents().into_iter().enumerate() {
+        // JSON carries the same value as YAML; checking it once keeps the (slow) parser run short.
+        let formats: &[Format] = if i == 0 {
+            &[Format::Yaml, Format::Json]
+        } else {
+            &[Format::Yaml]
+        };
+        for &format in formats {
             let ext = if format == Format::Json {
                 "json"
             } else {

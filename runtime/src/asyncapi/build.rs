@@ -78,6 +78,15 @@ impl<'d> Builder<'d> {
         if !servers.is_empty() {
             root.insert("servers".into(), Value::Object(servers));
         }
+        for (name, schema) in &doc.schemas {
+            if names::sanitize(name) != *name {
+                return Err(ExportError::InvalidName {
+                    kind: "schema name",
+                    name: name.clone(),
+                });
+            }
+            self.schema(schema, Some(name), &format!("Document::schema(`{name}`)"))?;
+        }
         let mut operations = Map::new();
         for (index, op) in doc.operations.iter().enumerate() {
             let key = names::sanitize(&op.id);
@@ -151,6 +160,7 @@ impl<'d> Builder<'d> {
             let mut value = Map::new();
             value.insert("type".into(), scheme.kind.as_str().into());
             insert_opt(&mut value, "description", &scheme.description);
+            insert_opt(&mut value, "in", &scheme.location);
             out.insert(key, Value::Object(value));
         }
         Ok(out)
@@ -278,6 +288,7 @@ impl<'d> Builder<'d> {
     fn reply(&mut self, op: &OperationDoc, reply: &ReplyDoc) -> Result<Value, ExportError> {
         let origin = format!("the reply of operation `{}`", op.id);
         let mut value = Map::new();
+        let dynamic_id = format!("{}.reply", names::sanitize(&op.id));
         let channel = match &reply.address {
             ReplyAddress::ResponseTopic => {
                 value.insert(
@@ -287,7 +298,11 @@ impl<'d> Builder<'d> {
                         "location": RESPONSE_TOPIC_LOCATION,
                     }),
                 );
-                self.dynamic_channel(&format!("{}.reply", names::sanitize(&op.id)), &origin)?
+                self.dynamic_channel(&dynamic_id, &origin)?
+            }
+            ReplyAddress::Location(location) => {
+                value.insert("address".into(), json!({ "location": location }));
+                self.dynamic_channel(&dynamic_id, &origin)?
             }
             ReplyAddress::Topic(address) => {
                 let params = address_params(&op.id, address)?;
@@ -304,16 +319,15 @@ impl<'d> Builder<'d> {
         let message_refs = self.messages(channel, &reply.messages, &origin)?;
         if reply.address == ReplyAddress::ResponseTopic {
             // The dynamic channel belongs to this reply alone, so its messages may say how
-            // replies are matched with requests.
+            // replies are matched with requests (unless they say it themselves).
             for message in self.channels[channel].messages.values_mut() {
                 if let Value::Object(m) = message {
-                    m.insert(
-                        "correlationId".into(),
+                    m.entry("correlationId").or_insert_with(|| {
                         json!({
                             "description": "The MQTT 5 Correlation Data of the request, echoed.",
                             "location": CORRELATION_DATA_LOCATION,
-                        }),
-                    );
+                        })
+                    });
                 }
             }
         }
@@ -411,6 +425,9 @@ impl<'d> Builder<'d> {
         insert_opt(&mut value, "title", &m.title);
         insert_opt(&mut value, "summary", &m.summary);
         insert_opt(&mut value, "description", &m.description);
+        if let Some(location) = &m.correlation_id {
+            value.insert("correlationId".into(), json!({ "location": location }));
+        }
         if self.doc.default_content_type.as_deref() != Some(m.content_type.as_str())
             && !m.content_type.is_empty()
         {

@@ -65,6 +65,14 @@ pub enum ExportError {
         /// The method used.
         method: &'static str,
     },
+    /// A name that must already be a valid key (it is referenced verbatim) is not.
+    #[error("{kind} `{name}` may only contain A-Z, a-z, 0-9, `.`, `_` and `-`")]
+    InvalidName {
+        /// What the name is.
+        kind: &'static str,
+        /// The name.
+        name: String,
+    },
     /// A schema cannot be placed in the document.
     #[error("schema of {origin}: {reason}")]
     InvalidSchema {

@@ -67,6 +67,9 @@ pub struct Document {
     pub operations: Vec<OperationDoc>,
     /// Security schemes referenced by [`Server::security`], in output order.
     pub security_schemes: Vec<SecuritySchemeDoc>,
+    /// Extra named schemas for `components/schemas` (`[A-Za-z0-9._-]` names), for payloads that
+    /// refer to them as `#/components/schemas/<name>` (e.g. generated code).
+    pub schemas: Vec<(String, Value)>,
 }
 
 impl Document {
@@ -106,6 +109,13 @@ impl Document {
     /// Adds a security scheme.
     pub fn security_scheme(mut self, scheme: SecuritySchemeDoc) -> Self {
         self.security_schemes.push(scheme);
+        self
+    }
+
+    /// Adds a named schema to `components/schemas` (draft-07; its own `definitions` are moved
+    /// next to it like a payload's).
+    pub fn schema(mut self, name: impl Into<String>, schema: Value) -> Self {
+        self.schemas.push((name.into(), schema));
         self
     }
 }
@@ -238,6 +248,8 @@ pub struct SecuritySchemeDoc {
     pub kind: SecurityKind,
     /// Description.
     pub description: Option<String>,
+    /// `in` of an `apiKey` scheme (`user` or `password`).
+    pub location: Option<String>,
 }
 
 impl SecuritySchemeDoc {
@@ -247,6 +259,7 @@ impl SecuritySchemeDoc {
             name: name.into(),
             kind,
             description: None,
+            location: None,
         }
     }
 
@@ -258,7 +271,7 @@ impl SecuritySchemeDoc {
 }
 
 /// Security scheme types relevant to MQTT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecurityKind {
     /// Username and password in CONNECT (`userPassword`).
     UserPassword,
@@ -268,16 +281,19 @@ pub enum SecurityKind {
     SymmetricEncryption,
     /// An asymmetric key pair (`asymmetricEncryption`).
     AsymmetricEncryption,
+    /// Any other AsyncAPI type as written (`apiKey`, `plain`, `scramSha256`, `oauth2`...).
+    Other(String),
 }
 
 impl SecurityKind {
     /// The AsyncAPI `type` value.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             SecurityKind::UserPassword => "userPassword",
             SecurityKind::X509 => "X509",
             SecurityKind::SymmetricEncryption => "symmetricEncryption",
             SecurityKind::AsymmetricEncryption => "asymmetricEncryption",
+            SecurityKind::Other(kind) => kind,
         }
     }
 }
@@ -523,6 +539,9 @@ pub struct MessageDoc {
     pub headers_name: Option<String>,
     /// Example payloads.
     pub examples: Vec<Value>,
+    /// Runtime expression locating the correlation id (`correlationId.location`), e.g.
+    /// `$message.header#/correlationData`.
+    pub correlation_id: Option<String>,
 }
 
 impl MessageDoc {
@@ -562,6 +581,12 @@ impl MessageDoc {
         self
     }
 
+    /// Sets where the correlation id is found (a runtime expression).
+    pub fn correlation_id(mut self, location: impl Into<String>) -> Self {
+        self.correlation_id = Some(location.into());
+        self
+    }
+
     /// Sets the summary.
     pub fn summary(mut self, summary: impl Into<String>) -> Self {
         self.summary = Some(summary.into());
@@ -584,11 +609,15 @@ impl MessageDoc {
 /// Where a reply goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ReplyAddress {
-    /// To the request's MQTT 5 Response Topic property (dynamic; `address: null`).
+    /// To the request's MQTT 5 Response Topic property (dynamic; `address: null`); reply
+    /// messages get a `correlationId` at the request's Correlation Data.
     #[default]
     ResponseTopic,
     /// To a fixed topic template.
     Topic(String),
+    /// To the address found at a runtime expression of the request, e.g.
+    /// `$message.header#/replyTo` or `$message.payload#/replyTo` (dynamic; `address: null`).
+    Location(String),
 }
 
 /// The reply of a request/reply operation.

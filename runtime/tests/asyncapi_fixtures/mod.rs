@@ -154,6 +154,60 @@ pub fn hand_built() -> Document {
         )
 }
 
+/// What a code generator emits for a spec: named schemas referenced as
+/// `#/components/schemas/...`, a reply at a runtime expression, explicit correlation ids.
+pub fn generated_style() -> Document {
+    Document::new(Info::new("Streetlights (generated)", "1.0.0"))
+        .server(
+            Server::new("production", "broker.example.com:8883", "secure-mqtt")
+                .protocol_version("5")
+                .security("apiKey"),
+        )
+        .security_scheme(
+            SecuritySchemeDoc {
+                location: Some("user".into()),
+                ..SecuritySchemeDoc::new("apiKey", SecurityKind::Other("apiKey".into()))
+            }
+            .description("API key as the MQTT user name"),
+        )
+        .schema("sentAt", json!({"type": "string", "format": "date-time"}))
+        .schema(
+            "lightMeasuredPayload",
+            json!({"type": "object", "properties": {
+                "lumens": {"type": "integer", "minimum": 0},
+                "sentAt": {"$ref": "#/components/schemas/sentAt"}}}),
+        )
+        .channel(
+            ChannelDoc::new(
+                "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured",
+            )
+            .id("lightingMeasured"),
+        )
+        .operation(
+            OperationDoc::receive(
+                "receiveLightMeasurement",
+                "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured",
+            )
+            .parameter(ParameterDoc::new("streetlightId").description("The ID of the streetlight."))
+            .message(
+                MessageDoc::new(
+                    "lightMeasured",
+                    json!({"$ref": "#/components/schemas/lightMeasuredPayload"}),
+                )
+                .title("Light measured")
+                .correlation_id("$message.header#/correlationId")
+                .headers_schema(
+                    json!({"type": "object", "properties": {"correlationId": {"type": "string"}}}),
+                    None,
+                ),
+            )
+            .reply(ReplyDoc {
+                address: ReplyAddress::Location("$message.header#/replyTo".into()),
+                messages: vec![MessageDoc::new("ack", json!({"type": "boolean"}))],
+            }),
+        )
+}
+
 /// Every fixture document, by file stem.
 pub fn all_documents() -> Vec<(String, Document)> {
     let macro_doc = macro_service().document().unwrap();
@@ -165,6 +219,7 @@ pub fn all_documents() -> Vec<(String, Document)> {
         ),
         ("hand-built".into(), hand_built()),
         ("odd-payloads".into(), odd_payloads()),
+        ("generated-style".into(), generated_style()),
         (
             "hand-built-3.1".into(),
             hand_built().asyncapi_version(AsyncApiVersion::V3_1_0),
