@@ -71,3 +71,47 @@ pub fn snapshot_crate(name: &str, snapshot: &Path) -> CrateSpec {
     }
     spec
 }
+
+/// A document whose message payloads are odd or broken schemas (wrong types, unresolvable refs,
+/// bad patterns, empty unions): its types must still compile, with warnings where the schema
+/// could not be honoured.
+pub fn odd_schemas_document() -> Document {
+    use mqttgen_codegen::spec::model::{Message, SchemaSlot};
+    use serde_json::json;
+    let odd = [
+        json!(5),
+        json!("string"),
+        json!(null),
+        json!(false),
+        json!({"type": "frobnicate"}),
+        json!({"type": ["string", 3]}),
+        json!({"items": 5, "type": "array"}),
+        json!({"type": "object", "required": "x", "properties": []}),
+        json!({"enum": []}),
+        json!({"enum": [[1], {"a": 1}]}),
+        json!({"type": "integer", "minimum": "zero", "default": "x"}),
+        json!({"type": "string", "pattern": "(unclosed"}),
+        json!({"oneOf": []}),
+        json!({"allOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({"not": {"type": "string"}}),
+        json!({"$ref": 7}),
+        json!({"discriminator": {"propertyName": "k"}, "oneOf": [{"$ref": "0#/nowhere"}]}),
+        json!({"type": "object", "properties": {"": {"type": "string"}, "a b": {"enum": ["", " "]}}}),
+        json!({"type": "integer", "minimum": 5, "maximum": 1, "default": 300}),
+        json!({"type": "array", "items": {"type": "integer"}, "minItems": 40, "maxItems": 40}),
+    ];
+    let mut doc = Document::default();
+    for (i, schema) in odd.into_iter().enumerate() {
+        doc.messages.push(Message {
+            name: format!("odd{i}"),
+            payload: Some(SchemaSlot {
+                schema_format: "application/vnd.aai.asyncapi+json;version=3.0.0".into(),
+                is_json_schema: true,
+                schema,
+                node: Default::default(),
+            }),
+            ..Default::default()
+        });
+    }
+    doc
+}

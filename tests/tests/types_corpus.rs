@@ -10,7 +10,9 @@
 use std::time::Instant;
 
 use mqttgen_codegen::spec::load_file;
-use mqttgen_e2e::types_harness::{generate_module, snapshot_crate, snapshot_for, types_crate};
+use mqttgen_e2e::types_harness::{
+    generate_module, odd_schemas_document, snapshot_crate, snapshot_for, types_crate,
+};
 use mqttgen_e2e::{corpus_dir, corpus_documents, workspace_root, GeneratedWorkspace};
 
 const PAYLOAD_TYPES_CRATE: &str = "payload-types";
@@ -39,6 +41,8 @@ fn generated_types_compile_and_keep_the_wire_form() {
     let started = Instant::now();
     let mut workspace = GeneratedWorkspace::new("types");
     workspace.add_crate(payload_types_crate());
+    let (odd, odd_text) = generate_module(&odd_schemas_document(), "odd schemas");
+    workspace.add_crate(types_crate("odd-schemas", &odd_text, odd.dependencies));
 
     if let Some(dir) = corpus_dir() {
         let mut included = Vec::new();

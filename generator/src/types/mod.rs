@@ -423,4 +423,39 @@ mod tests {
         assert!(!out.example_tests.is_empty());
         assert!(format_tokens(out.example_tests).is_ok());
     }
+
+    #[test]
+    fn odd_schemas_never_panic_and_always_parse() {
+        let odd = [
+            json!(5),
+            json!("string"),
+            json!(null),
+            json!(false),
+            json!({"type": "frobnicate"}),
+            json!({"type": ["string", 3]}),
+            json!({"items": 5, "type": "array"}),
+            json!({"type": "object", "required": "x", "properties": []}),
+            json!({"enum": []}),
+            json!({"enum": [[1], {"a": 1}]}),
+            json!({"type": "integer", "minimum": "zero", "default": "x"}),
+            json!({"type": "string", "pattern": "(unclosed"}),
+            json!({"oneOf": []}),
+            json!({"allOf": [{"type": "string"}, {"type": "integer"}]}),
+            json!({"not": {"type": "string"}}),
+            json!({"$ref": 7}),
+            json!({"discriminator": {"propertyName": "k"}, "oneOf": [{"$ref": "0#/nowhere"}]}),
+            json!({"type": "object", "properties": {"": {"type": "string"}, "a b": {"enum": ["", " "]}}}),
+        ];
+        let mut doc = Document::default();
+        for (i, schema) in odd.iter().enumerate() {
+            doc.messages.push(Message {
+                name: format!("odd{i}"),
+                payload: slot(schema.clone()),
+                ..Default::default()
+            });
+        }
+        let out = generate_types(&doc, &TypeSettings::default());
+        assert_eq!(out.messages.len(), odd.len());
+        format_tokens(out.tokens).expect("always valid Rust");
+    }
 }

@@ -7,7 +7,7 @@
 //! | OpenAPI `nullable: true` | `type: [t, "null"]`, `null` added to `enum`, or `anyOf: [s, null]` | typify ignores `nullable` |
 //! | `discriminator` (string or `{propertyName, mapping}`) on `oneOf`/`anyOf` | every variant gets the tag property as a single-value enum | typify tags an enum when each variant has a constant property, and ignores `discriminator` |
 //! | `const: v` | `enum: [v]` (+ inferred `type`) | typify maps a bare `const` to `serde_json::Value` |
-//! | `enum` without `type` | `type` inferred from the values; mixed types become a `oneOf` of one enum per type | typify maps a mixed enum to `serde_json::Value`, unchecked |
+//! | `enum` without `type` | `type` inferred from the values; mixed types become a `oneOf` of one enum per type | typify rejects a mixed enum without `type` |
 //! | `type: integer` with `minimum`/`maximum` and no `format` | the narrowest `format` (`uint8`, `int16`, ...) | typify only narrows on exact bounds |
 //! | `format` on numbers other than `float`, unknown formats on integers | dropped | typify errors or ignores them |
 //! | `format: time`, `uri`, `email`, `hostname`, ... on strings | dropped (a `String`) | no type that round-trips the exact text |

@@ -4,8 +4,8 @@
 //! for others (e.g. a `default` outside an integer's range). Every call here runs under
 //! [`std::panic::catch_unwind`] with the panic message kept off stderr; a failure is narrowed to
 //! the definitions that cause it by probing each definition alone, and those fall back — first to
-//! the same schema without `default`s, then to `serde_json::Value` — with a warning naming the
-//! schema. The rest of the document still gets its real types.
+//! the same schema without `default`s, then without `pattern`s, then without either or `format`s,
+//! finally to `serde_json::Value` — with a warning naming the schema. The rest of the document still gets its real types.
 //!
 //! schemars 0.8 types (what typify consumes) live only in this module.
 
@@ -117,16 +117,70 @@ fn attempt(defs: &[(String, Value)]) -> Result<TokenStream, String> {
     }
 }
 
-/// Drops every `default` keyword (typify rejects defaults it cannot represent).
-fn without_defaults(value: &Value) -> Value {
+/// A way to get a schema typify rejects through, losing as little as possible.
+struct Relaxation {
+    keywords: &'static [&'static str],
+    code: &'static str,
+    message: &'static str,
+    help: &'static str,
+}
+
+/// Tried in order on a definition typify rejects, before falling back to `serde_json::Value`.
+const RELAXATIONS: &[Relaxation] = &[
+    Relaxation {
+        keywords: &["default"],
+        code: "type-default-dropped",
+        message: "a `default` in this schema cannot be represented in Rust; the defaults were \
+                  dropped",
+        help: "make each `default` valid for its schema",
+    },
+    Relaxation {
+        keywords: &["pattern"],
+        code: "type-pattern-dropped",
+        message: "a `pattern` in this schema is not a valid ECMA-262 regular expression; the \
+                  patterns are not checked",
+        help: "fix the regular expression",
+    },
+    Relaxation {
+        keywords: &["default", "pattern", "format"],
+        code: "type-constraints-dropped",
+        message: "this schema's `default`, `pattern` and `format` keywords cannot all be \
+                  honoured; they were dropped",
+        help: "make defaults, patterns and formats consistent with the types",
+    },
+];
+
+/// Drops every occurrence of `keywords` at any depth. Property *names* are never touched:
+/// `properties` maps are walked but their keys kept.
+fn without_keywords(value: &Value, keywords: &[&str]) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .filter(|(k, _)| k.as_str() != "default")
-                .map(|(k, v)| (k.clone(), without_defaults(v)))
+                .filter(|(k, _)| !keywords.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    if k == "properties" || k == "patternProperties" {
+                        let kept = v
+                            .as_object()
+                            .map(|props| {
+                                props
+                                    .iter()
+                                    .map(|(name, s)| (name.clone(), without_keywords(s, keywords)))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (k.clone(), Value::Object(kept))
+                    } else {
+                        (k.clone(), without_keywords(v, keywords))
+                    }
+                })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(without_defaults).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| without_keywords(v, keywords))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -177,26 +231,32 @@ pub fn generate(definitions: &[Definition]) -> EngineOutput {
                 if attempt(&isolated(&defs, &def.name, schema.clone())).is_ok() {
                     continue;
                 }
-                let stripped = without_defaults(&schema);
-                let probe = attempt(&isolated(&defs, &def.name, stripped.clone()));
-                match probe {
-                    Ok(_) => {
+                let mut fixed = None;
+                let mut last_error = String::new();
+                for relaxation in RELAXATIONS {
+                    let relaxed = without_keywords(&schema, relaxation.keywords);
+                    match attempt(&isolated(&defs, &def.name, relaxed.clone())) {
+                        Ok(_) => {
+                            fixed = Some((relaxation, relaxed));
+                            break;
+                        }
+                        Err(e) => last_error = e,
+                    }
+                }
+                match fixed {
+                    Some((relaxation, relaxed)) => {
                         diagnostics.push(
                             Diagnostic::warning(
-                                "type-default-dropped",
+                                relaxation.code,
                                 def.node.clone(),
-                                format!(
-                                    "{}: a `default` in this schema cannot be represented in \
-                                     Rust; the defaults were dropped",
-                                    def.origin
-                                ),
+                                format!("{}: {}", def.origin, relaxation.message),
                             )
-                            .with_help("make each `default` valid for its schema"),
+                            .with_help(relaxation.help),
                         );
-                        defs[index].1 = stripped;
+                        defs[index].1 = relaxed;
                     }
-                    Err(e) => {
-                        diagnostics.push(fallback_diagnostic(def, &e));
+                    None => {
+                        diagnostics.push(fallback_diagnostic(def, &last_error));
                         defs[index].1 = json!({});
                     }
                 }
@@ -278,6 +338,20 @@ mod tests {
         )]);
         assert!(out.tokens.to_string().contains("pub struct Small (pub u8)"));
         assert_eq!(out.diagnostics[0].code, "type-default-dropped");
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_dropped_not_the_type() {
+        let out = generate(&[def(
+            "Code",
+            json!({"type": "object", "properties": {"pattern": {"type": "string", "pattern": "(unclosed"}}}),
+        )]);
+        let text = out.tokens.to_string();
+        assert!(
+            text.contains("pub pattern"),
+            "the property named `pattern` is kept: {text}"
+        );
+        assert_eq!(out.diagnostics[0].code, "type-pattern-dropped");
     }
 
     /// What typify 0.8 does on its own with the forms `preprocess` rewrites; if an upgrade
