@@ -1,13 +1,11 @@
 //! build.rs integration: generate a service module into `OUT_DIR`, prost-build style.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     mqttgen_codegen::Builder::new("specs/streetlights.yaml")
-//!         .role(mqttgen_codegen::Role::App)
-//!         .generate()
-//!         .unwrap_or_else(|e| panic!("{e}"));
-//! }
+//! // build.rs: `fn main() {` ... `}` around this
+//! mqttgen_codegen::Builder::new("specs/streetlights.yaml")
+//!     .role(mqttgen_codegen::Role::App)
+//!     .generate()
+//!     .unwrap_or_else(|e| panic!("{e}"));
 //! // src/lib.rs:  mqttgen::include_service!("streetlights");
 //! ```
 //!

@@ -99,3 +99,15 @@ pub use router::{AckPolicy, Route, Router, Share};
 pub use bytes::Bytes;
 /// Re-exported for generated code (handler trait objects return boxed futures).
 pub use futures::future::BoxFuture;
+
+/// Includes a service module that `mqttgen_codegen::Builder` generated in build.rs.
+///
+/// `mqttgen::include_service!("streetlights");` expands to
+/// `include!(concat!(env!("OUT_DIR"), "/streetlights.rs"));`: the module's `types`, `service` and
+/// the service items re-exported next to them.
+#[macro_export]
+macro_rules! include_service {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
