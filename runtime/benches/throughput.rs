@@ -1,1 +1,325 @@
-fn main() {}
+//! Throughput, routing and memory benchmarks (`cargo bench -p mqttgen --bench throughput`).
+//!
+//! 1. The same stream of JSON messages, pre-loaded into a persistent session on a throwaway
+//!    mosquitto, drained by (a) a hand-written rumqttc + serde_json loop and (b) a typed mqttgen
+//!    handler with a topic parameter; QoS 0 and QoS 1; prints msgs/s and the ratio (goal ≥ 0.9).
+//! 2. Routing: the topic trie at 10, 1 000 and 10 000 filters (goal: flat per-message cost).
+//! 3. Idle RSS of a connected service with a few routes, measured in a child process (goal < 10 MB).
+//!
+//! Set `MQTTGEN_BENCH_N` to change the message count (default 100 000).
+
+use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
+use mqttgen::topic::TopicMatcher;
+use mqttgen::{codec, App, Config, Context, HandlerResult, Message, QoS, Route, Router};
+use rumqttc::v5::mqttbytes::v5::Packet;
+use rumqttc::v5::mqttbytes::QoS as RQoS;
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Reading {
+    device: String,
+    celsius: f64,
+    seq: u64,
+}
+
+const FILTER: &str = "bench/+/temp";
+const DEVICES: u64 = 100;
+
+fn rqos(qos: QoS) -> RQoS {
+    match qos {
+        QoS::AtMostOnce => RQoS::AtMostOnce,
+        QoS::AtLeastOnce => RQoS::AtLeastOnce,
+        QoS::ExactlyOnce => RQoS::ExactlyOnce,
+    }
+}
+
+fn options(id: &str, port: u16) -> MqttOptions {
+    let mut o = MqttOptions::new(id, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(30));
+    o.set_clean_start(false);
+    o.set_session_expiry_interval(Some(3600));
+    o.set_max_packet_size(Some(1024 * 1024));
+    o
+}
+
+/// Creates the persistent session `id` subscribed to `FILTER`, then disconnects.
+async fn create_session(port: u16, id: &str, qos: QoS) {
+    let (client, mut el) = AsyncClient::new(options(id, port), 100);
+    client.subscribe(FILTER, rqos(qos)).await.unwrap();
+    loop {
+        if let Ok(Event::Incoming(Packet::SubAck(_))) = el.poll().await {
+            break;
+        }
+    }
+    client.disconnect().await.unwrap();
+    while el.poll().await.is_ok() {}
+}
+
+/// Publishes `n` JSON readings with `qos`, then a QoS 1 sentinel so all of them are at the broker.
+async fn preload(port: u16, n: u64, qos: QoS) {
+    let mut o = MqttOptions::new("bench-producer", "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(30));
+    o.set_outgoing_inflight_upper_limit(1000);
+    let (client, mut el) = AsyncClient::new(o, 10_000);
+    let poller = tokio::spawn(async move {
+        loop {
+            match el.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(ack))) if ack.pkid != 0 => {
+                    // The sentinel is the last QoS 1 publish; count acks instead of matching ids.
+                }
+                Ok(Event::Incoming(Packet::Disconnect(_))) | Err(_) => break,
+                _ => {}
+            }
+        }
+    });
+    for seq in 0..n {
+        let device = format!("d{}", seq % DEVICES);
+        let payload = serde_json::to_vec(&Reading {
+            device: device.clone(),
+            celsius: 20.0 + (seq % 10) as f64,
+            seq,
+        })
+        .unwrap();
+        client
+            .publish(format!("bench/{device}/temp"), rqos(qos), false, payload)
+            .await
+            .unwrap();
+    }
+    // A subscriber session that sees the sentinel tells us the broker has everything before it.
+    let (probe, mut probe_el) =
+        AsyncClient::new(MqttOptions::new("bench-probe", "127.0.0.1", port), 10);
+    probe
+        .subscribe("bench-sentinel", RQoS::AtLeastOnce)
+        .await
+        .unwrap();
+    loop {
+        if let Ok(Event::Incoming(Packet::SubAck(_))) = probe_el.poll().await {
+            break;
+        }
+    }
+    client
+        .publish("bench-sentinel", RQoS::AtLeastOnce, false, "end")
+        .await
+        .unwrap();
+    loop {
+        if let Ok(Event::Incoming(Packet::Publish(_))) = probe_el.poll().await {
+            break;
+        }
+    }
+    client.disconnect().await.unwrap();
+    let _ = poller.await;
+}
+
+/// (a) The hand-written loop: rumqttc v5 + serde_json, parameter taken from the topic.
+async fn drain_baseline(port: u16, id: &str, n: u64) -> Duration {
+    let start = Instant::now();
+    let (_client, mut el) = AsyncClient::new(options(id, port), 1000);
+    let mut count = 0u64;
+    let mut checksum = 0f64;
+    while count < n {
+        if let Event::Incoming(Packet::Publish(p)) = el.poll().await.unwrap() {
+            let topic = std::str::from_utf8(&p.topic).unwrap();
+            let device = topic.split('/').nth(1).unwrap();
+            let r: Reading = serde_json::from_slice(&p.payload).unwrap();
+            checksum += r.celsius + device.len() as f64;
+            count += 1;
+        }
+    }
+    let elapsed = start.elapsed();
+    std::hint::black_box(checksum);
+    elapsed
+}
+
+/// (b) A typed mqttgen handler.
+async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS) -> Duration {
+    let count = Arc::new(AtomicU64::new(0));
+    let c = count.clone();
+    let handler = move |msg: Message, ctx: Context| {
+        let c = c.clone();
+        async move {
+            let r: Reading = codec::decode_json(&msg.payload)?;
+            let device = ctx.param("device").unwrap_or_default();
+            std::hint::black_box((r.celsius, device.len()));
+            c.fetch_add(1, Ordering::Relaxed);
+            HandlerResult::Ok(None)
+        }
+    };
+    let start = Instant::now();
+    let app = App::new(
+        Config::new("127.0.0.1", port)
+            .client_id(id)
+            .persistent_session(Duration::from_secs(3600)),
+    )
+    .mount(Router::new().route(Route::new("bench/{device}/temp", handler).qos(qos)))
+    .start()
+    .await
+    .unwrap();
+    while count.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    let elapsed = start.elapsed();
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+    elapsed
+}
+
+async fn throughput(broker: &Mosquitto, n: u64, qos: QoS, round: u32) -> (f64, f64) {
+    let port = broker.port();
+    let base_id = format!("bench-base-{qos:?}-{round}");
+    let gen_id = format!("bench-gen-{qos:?}-{round}");
+    create_session(port, &base_id, qos).await;
+    create_session(port, &gen_id, qos).await;
+    preload(port, n, qos).await;
+    let base = drain_baseline(port, &base_id, n).await;
+    let gen = drain_mqttgen(port, &gen_id, n, qos).await;
+    (n as f64 / base.as_secs_f64(), n as f64 / gen.as_secs_f64())
+}
+
+fn routing() {
+    println!("\nrouting (topic trie, 1 match per lookup):");
+    let mut per_msg = Vec::new();
+    for filters in [10usize, 1_000, 10_000] {
+        let mut m = TopicMatcher::new();
+        for i in 0..filters {
+            // A realistic mix: literal, single-level and multi-level wildcard filters.
+            let f = match i % 3 {
+                0 => format!("tenant/{i}/device/+/temp"),
+                1 => format!("tenant/{i}/alarm/#"),
+                _ => format!("tenant/{i}/status"),
+            };
+            m.insert(&f, i).unwrap();
+        }
+        let topics: Vec<String> = (0..1000)
+            .map(|k| {
+                format!(
+                    "tenant/{}/device/d{k}/temp",
+                    (k * 3) % filters - (k * 3) % filters % 3
+                )
+            })
+            .collect();
+        let lookups = 2_000_000u64;
+        let start = Instant::now();
+        let mut hits = 0usize;
+        for k in 0..lookups {
+            m.for_each_match(&topics[(k % 1000) as usize], |_| hits += 1);
+        }
+        let ns = start.elapsed().as_nanos() as f64 / lookups as f64;
+        assert_eq!(
+            hits as u64, lookups,
+            "every lookup matches exactly one filter"
+        );
+        per_msg.push(ns);
+        println!("  {filters:>6} filters: {ns:7.1} ns/message");
+    }
+    println!(
+        "  cost at 10 000 vs 10 filters: {:.2}x (goal: flat, ~1x)",
+        per_msg[2] / per_msg[0]
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
+        })
+        .unwrap_or(0)
+}
+
+/// Child process: a connected service with a few routes, idle.
+fn idle_child(port: u16) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        async fn h(_m: Message, _c: Context) -> HandlerResult {
+            Ok(None)
+        }
+        let router = Router::new()
+            .route(Route::new("a/{x}/temp", h))
+            .route(Route::new("b/#", h))
+            .route(Route::new("c/{x}/{y}", h).max_workers(4));
+        let app = App::new(Config::new("127.0.0.1", port))
+            .mount(router)
+            .start()
+            .await
+            .unwrap();
+        app.ready(Duration::from_secs(10)).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        println!("RSS_KIB={}", rss_kib());
+        app.shutdown(Duration::from_secs(2)).await.unwrap();
+    });
+}
+
+fn idle_rss(broker: &Mosquitto) {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .env("MQTTGEN_BENCH_IDLE_PORT", broker.port().to_string())
+        .output()
+        .expect("run idle child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("RSS_KIB="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "idle child failed: {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    println!(
+        "\nidle RSS of a connected service (3 routes, 2 worker threads): {:.1} MB (goal < 10 MB)",
+        kib as f64 / 1024.0
+    );
+}
+
+fn main() {
+    if let Ok(port) = std::env::var("MQTTGEN_BENCH_IDLE_PORT") {
+        idle_child(port.parse().unwrap());
+        return;
+    }
+    // `cargo test --benches` runs this with `--test`-like args; keep that quick.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        println!("throughput bench: skipped under cargo test");
+        return;
+    }
+    let n: u64 = std::env::var("MQTTGEN_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let broker = Mosquitto::start_with(MosquittoOptions {
+        extra: vec![
+            "queue_qos0_messages true".into(),
+            "max_queued_messages 0".into(),
+            "max_queued_bytes 0".into(),
+        ],
+        ..Default::default()
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!("throughput: {n} JSON messages through mosquitto, best of 3 rounds");
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+        let (mut best_base, mut best_gen) = (0f64, 0f64);
+        for round in 0..3 {
+            let (b, g) = rt.block_on(throughput(&broker, n, qos, round));
+            best_base = best_base.max(b);
+            best_gen = best_gen.max(g);
+        }
+        println!(
+            "  {qos:?}: rumqttc+serde_json {best_base:>9.0} msg/s | mqttgen typed handler {best_gen:>9.0} msg/s | ratio {:.2} (goal >= 0.9)",
+            best_gen / best_base
+        );
+    }
+    routing();
+    idle_rss(&broker);
+}

@@ -107,6 +107,8 @@ impl MemoryBroker {
         if let Some(session) = s.clients.remove(client_id) {
             let _ = session.tx.send(Event::DisconnectSent);
         }
+        // Like a broker with a clean session: what the client had not acknowledged is gone.
+        s.deliveries.retain(|_, (client, _)| client != client_id);
     }
 
     pub(crate) fn track_pending(&self, pending: Arc<AtomicUsize>) {

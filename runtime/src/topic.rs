@@ -221,9 +221,35 @@ pub struct TopicMatcher<T> {
     len: usize,
 }
 
+/// FNV-1a: topic levels are short, so a simple hash beats SipHash by a wide margin here, and
+/// the trie is built from the service's own filters (no untrusted keys).
+#[derive(Default, Clone, Copy)]
+struct LevelHasher(u64);
+
+impl std::hash::Hasher for LevelHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Levels<T> = HashMap<Box<str>, Node<T>, std::hash::BuildHasherDefault<LevelHasher>>;
+
 #[derive(Debug, Clone)]
 struct Node<T> {
-    children: HashMap<Box<str>, Node<T>>,
+    children: Levels<T>,
     plus: Option<Box<Node<T>>>,
     /// Values of filters ending in `/#` at this node (or `#` alone at the root).
     multi: Vec<T>,
@@ -234,7 +260,7 @@ struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Node {
-            children: HashMap::new(),
+            children: Levels::default(),
             plus: None,
             multi: Vec::new(),
             exact: Vec::new(),

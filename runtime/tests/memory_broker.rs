@@ -366,3 +366,105 @@ async fn retained_messages_reach_late_subscribers() {
     assert_eq!(*got.lock().unwrap(), [(bytes::Bytes::from("v1"), true)]);
     app.shutdown(T).await.unwrap();
 }
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_running_handlers_and_acks() {
+    let broker = MemoryBroker::new();
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(AtomicUsize::new(0));
+    let (d, st) = (done.clone(), started.clone());
+    let slow = move |_m: Message, _c: Context| {
+        let (d, st) = (d.clone(), st.clone());
+        async move {
+            st.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            d.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(Outgoing::new("finished", "")))
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new("slow", slow)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker
+        .publish(Outgoing::new("slow", "").qos(QoS::AtLeastOnce))
+        .await;
+    // Wait until the handler is running, then stop.
+    let mut state = app.state();
+    assert!(state.borrow_and_update().is_connected());
+    while started.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    app.shutdown(T).await.unwrap();
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        1,
+        "the running handler finished"
+    );
+    assert_eq!(
+        broker.published_to("finished").len(),
+        1,
+        "its result was published"
+    );
+    assert_eq!(broker.outstanding(), 0, "and the message acknowledged");
+    assert!(broker.unacked().is_empty());
+}
+
+#[tokio::test]
+async fn handler_panic_is_contained() {
+    let broker = MemoryBroker::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let h = move |m: Message, _c: Context| {
+        let c = c.clone();
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            if m.payload == "boom" {
+                panic!("boom");
+            }
+            Ok(None)
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new("p", h)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker
+        .publish(Outgoing::new("p", "boom").qos(QoS::AtLeastOnce))
+        .await;
+    broker
+        .publish(Outgoing::new("p", "ok").qos(QoS::AtLeastOnce))
+        .await;
+    broker.settle().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let s = app.stats();
+    assert_eq!((s.handler_errors, s.handled), (1, 1));
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
+    let broker = MemoryBroker::new();
+    let failures = Arc::new(AtomicUsize::new(0));
+    let f = failures.clone();
+    let h = |_m: Message, _c: Context| async { Ok(Some(Outgoing::new("bad/#", ""))) };
+    let app = App::in_memory(&broker)
+        .on_error(move |failure| {
+            if matches!(failure, Failure::Publish { .. }) {
+                f.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .mount(Router::new().route(Route::new("in", h)))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker.publish(Outgoing::new("in", "")).await;
+    broker.settle().await.unwrap();
+    assert_eq!(failures.load(Ordering::SeqCst), 1);
+    app.shutdown(T).await.unwrap();
+}
