@@ -82,6 +82,7 @@ pub fn endpoint_type(
     );
     quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #fn_name {}
 
