@@ -522,3 +522,11 @@ fn generated_style_documents_use_named_schemas_and_runtime_expressions() {
     let clash = asyncapi_fixtures::generated_style().schema("sentAt", json!({"type": "number"}));
     assert!(err(&clash).contains("duplicate schema name `sentAt`"));
 }
+
+#[test]
+fn title_and_version_are_required() {
+    let e = err(&Document::new(Info::new(" ", "1.0.0")));
+    assert!(e.contains("`info.title` is required"), "{e}");
+    let e = err(&Document::new(Info::new("T", "")));
+    assert!(e.contains("`info.version` is required"), "{e}");
+}

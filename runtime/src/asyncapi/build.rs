@@ -64,6 +64,14 @@ impl<'d> Builder<'d> {
 
     fn build(mut self) -> Result<Value, ExportError> {
         let doc = self.doc;
+        for (field, value) in [
+            ("info.title", &doc.info.title),
+            ("info.version", &doc.info.version),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ExportError::Missing { field });
+            }
+        }
         let mut root = Map::new();
         root.insert("asyncapi".into(), doc.version.as_str().into());
         if let Some(id) = &doc.id {

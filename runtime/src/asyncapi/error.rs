@@ -65,6 +65,12 @@ pub enum ExportError {
         /// The method used.
         method: &'static str,
     },
+    /// A required field is empty.
+    #[error("`{field}` is required and empty")]
+    Missing {
+        /// The field, e.g. `info.title`.
+        field: &'static str,
+    },
     /// A name that must already be a valid key (it is referenced verbatim) is not.
     #[error("{kind} `{name}` may only contain A-Z, a-z, 0-9, `.`, `_` and `-`")]
     InvalidName {
