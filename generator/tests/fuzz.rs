@@ -216,7 +216,7 @@ fn mutation_fuzzer_finds_no_panics() {
     let seed = std::env::var("MQTTGEN_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_0F_A5C_A71u64);
+        .unwrap_or(0x5EED_0FA5_CA71_u64);
     let seeds = seeds();
     let mut rng = Rng(seed | 1);
     let started = Instant::now();

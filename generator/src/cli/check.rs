@@ -1,6 +1,6 @@
 //! `mqttgen check SPEC...`: load, print diagnostics and a one-line summary per document.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +25,8 @@ pub fn run(args: &Args) -> ExitCode {
     let mut io_error = false;
     let mut reports = Vec::new();
     let stdout = std::io::stdout();
+    // Colours only for a terminal, and never when NO_COLOR is set.
+    let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = stdout.lock();
     for path in &args.specs {
         let loaded = spec::load_file(path);
@@ -34,7 +36,7 @@ pub fn run(args: &Args) -> ExitCode {
         any_errors |= loaded.has_errors();
         match args.format {
             Format::Human => {
-                let _ = write!(out, "{}", loaded.render());
+                let _ = write!(out, "{}", loaded.render_styled(colour));
                 let _ = writeln!(out, "{}", summary(&path.display().to_string(), &loaded));
             }
             Format::Json => reports.push(json_report(&path.display().to_string(), &loaded)),

@@ -46,11 +46,22 @@ impl Loaded {
 
     /// All diagnostics as human text with source snippets (no colours).
     pub fn render(&self) -> String {
+        self.render_styled(false)
+    }
+
+    /// All diagnostics as human text with source snippets, with ANSI colours when `colour` (for
+    /// terminals).
+    pub fn render_styled(&self, colour: bool) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {
-            out.push_str(&render_one(&self.sources, d));
+            out.push_str(&render_diagnostic(&self.sources, d, colour));
         }
         out
+    }
+
+    /// All diagnostics as a pretty-printed JSON array (see [`diagnostic_json`]).
+    pub fn render_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_json()).unwrap_or_else(|_| "[]".to_string())
     }
 
     /// All diagnostics as a JSON array (see [`diagnostic_json`]).
@@ -143,6 +154,10 @@ impl miette::Diagnostic for Report {
 /// Renders one diagnostic with miette's graphical handler (Unicode, no colours), preceded by its
 /// `file:line:column` and JSON pointer.
 pub fn render_one(sources: &SourceMap, d: &Diagnostic) -> String {
+    render_diagnostic(sources, d, false)
+}
+
+fn render_diagnostic(sources: &SourceMap, d: &Diagnostic, colour: bool) -> String {
     let loc = location(sources, d);
     let mut header = String::new();
     let kind = match d.severity {
@@ -205,8 +220,12 @@ pub fn render_one(sources: &SourceMap, d: &Diagnostic) -> String {
         source,
         labels,
     };
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_context_lines(1);
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut body = String::new();
     if handler.render_report(&mut body, &report).is_err() {
         body = format!("  × {}\n", d.message);

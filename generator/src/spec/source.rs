@@ -98,7 +98,7 @@ impl SourceMap {
 /// The child of a mapping or sequence named by one unescaped pointer segment.
 pub fn child<'a>(node: &'a Node, segment: &str) -> Option<&'a Node> {
     match &node.value {
-        Value::Map(entries) => entries.iter().find(|e| e.key == segment).map(|e| &e.value),
+        Value::Map(_) => node.get(segment),
         Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => None,
     }

@@ -82,6 +82,7 @@ fn without_traits(node: &Node) -> Node {
     let mut copy = node.clone();
     if let Value::Map(entries) = &mut copy.value {
         entries.retain(|e| e.key != "traits");
+        copy.key_index = None;
     }
     copy
 }
@@ -125,6 +126,7 @@ impl Node {
             file: self.file,
             pos: self.pos,
             value: Value::Null,
+            key_index: None,
         }
     }
 }

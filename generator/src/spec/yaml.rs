@@ -5,7 +5,8 @@
 //! duplicate-key detection, a depth limit and a budget on alias expansion (billion laughs). JSON is
 //! YAML 1.2, so JSON files go through the same parser.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -42,6 +43,9 @@ pub struct Node {
     pub pos: Pos,
     /// The value.
     pub value: Value,
+    /// For large mappings: key → entry position, so lookups in maps with thousands of channels or
+    /// schemas stay O(1). `None` for small maps and non-maps (and after edits such as trait merges).
+    pub key_index: Option<Arc<HashMap<String, usize>>>,
 }
 
 /// A node's value (YAML 1.2 core schema).
@@ -99,10 +103,14 @@ impl Node {
 
     /// The value of `key` when this is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| &e.value)
+        let entries = self.as_map()?;
+        if let Some(index) = &self.key_index {
+            return index
+                .get(key)
+                .and_then(|&i| entries.get(i))
+                .map(|e| &e.value);
+        }
+        entries.iter().find(|e| e.key == key).map(|e| &e.value)
     }
 
     /// True when this node is `null`.
@@ -244,11 +252,11 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         builder.run(&mut parser)
     }));
     let result = outcome.unwrap_or_else(|_| {
-        Err(Diagnostic::error(
+        Err(Box::new(Diagnostic::error(
             "yaml-syntax",
             None,
             "the YAML parser failed on this input",
-        ))
+        )))
     });
     let mut diagnostics = std::mem::take(&mut builder.diagnostics);
     match result {
@@ -272,7 +280,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             }
         }
         Err(diagnostic) => {
-            diagnostics.push(diagnostic);
+            diagnostics.push(*diagnostic);
             Parsed {
                 root: None,
                 diagnostics,
@@ -295,7 +303,7 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Pos)>,
-        seen: Option<HashSet<String>>,
+        seen: Option<HashMap<String, usize>>,
         count: usize,
     },
 }
@@ -313,13 +321,15 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn run(&mut self, parser: &mut Parser<std::str::Chars<'_>>) -> Result<(), Diagnostic> {
+    fn run(&mut self, parser: &mut Parser<std::str::Chars<'_>>) -> Result<(), Box<Diagnostic>> {
         loop {
             let (event, mark) = parser.next_token().map_err(|e| {
                 let m = e.marker();
                 let pos = self.index.pos(m);
-                Diagnostic::error("yaml-syntax", None, format!("invalid YAML: {}", e.info()))
-                    .with_location(self.index.location(self.file, pos))
+                Box::new(
+                    Diagnostic::error("yaml-syntax", None, format!("invalid YAML: {}", e.info()))
+                        .with_location(self.index.location(self.file, pos)),
+                )
             })?;
             let pos = self.index.pos(&mark);
             match event {
@@ -378,25 +388,29 @@ impl Builder<'_> {
                             anchor,
                             entries,
                             count,
+                            seen,
                             ..
-                        } => (self.node(id, last, pos, Value::Map(entries)), anchor, count),
+                        } => {
+                            let mut node = self.node(id, last, pos, Value::Map(Vec::new()));
+                            node.key_index = key_index(&entries, seen);
+                            node.value = Value::Map(entries);
+                            (node, anchor, count)
+                        }
                     };
                     self.remember(anchor, &node, count + 1);
                     self.attach(node, count + 1)?;
                 }
                 Event::Alias(anchor) => {
                     let Some((target, size)) = self.anchors.get(&anchor) else {
-                        return Err(Diagnostic::error(
-                            "yaml-syntax",
-                            None,
-                            "alias to an unknown anchor",
-                        )
-                        .with_location(self.index.location(self.file, pos)));
+                        return Err(Box::new(
+                            Diagnostic::error("yaml-syntax", None, "alias to an unknown anchor")
+                                .with_location(self.index.location(self.file, pos)),
+                        ));
                     };
                     let size = *size;
                     self.alias_nodes += size;
                     if self.alias_nodes > MAX_ALIAS_NODES {
-                        return Err(Diagnostic::error(
+                        return Err(Box::new(Diagnostic::error(
                             "yaml-alias-bomb",
                             None,
                             format!(
@@ -404,7 +418,7 @@ impl Builder<'_> {
                             ),
                         )
                         .with_help("aliases that expand to aliases multiply; write the values out or use `$ref`")
-                        .with_location(self.index.location(self.file, pos)));
+                        .with_location(self.index.location(self.file, pos))));
                     }
                     if self.stack.len() + height(target) > MAX_DEPTH {
                         return Err(self.too_deep(pos));
@@ -416,16 +430,18 @@ impl Builder<'_> {
         }
     }
 
-    fn too_deep(&self, pos: Pos) -> Diagnostic {
-        Diagnostic::error(
-            "yaml-too-deep",
-            None,
-            format!("the document nests deeper than {MAX_DEPTH} levels"),
+    fn too_deep(&self, pos: Pos) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error(
+                "yaml-too-deep",
+                None,
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+            )
+            .with_location(self.index.location(self.file, pos)),
         )
-        .with_location(self.index.location(self.file, pos))
     }
 
-    fn check_depth(&self, pos: Pos) -> Result<(), Diagnostic> {
+    fn check_depth(&self, pos: Pos) -> Result<(), Box<Diagnostic>> {
         if self.stack.len() >= MAX_DEPTH {
             Err(self.too_deep(pos))
         } else {
@@ -446,6 +462,7 @@ impl Builder<'_> {
             file: self.file,
             pos,
             value,
+            key_index: None,
         }
     }
 
@@ -460,7 +477,7 @@ impl Builder<'_> {
         }
     }
 
-    fn attach(&mut self, node: Node, size: usize) -> Result<(), Diagnostic> {
+    fn attach(&mut self, node: Node, size: usize) -> Result<(), Box<Diagnostic>> {
         let file = self.file;
         let index = self.index;
         match self.stack.last_mut() {
@@ -531,12 +548,40 @@ impl Builder<'_> {
 /// Above this many entries a mapping keeps a hash set of its keys for duplicate detection.
 const LINEAR_KEY_SCAN: usize = 16;
 
-fn is_duplicate(entries: &[Entry], seen: &mut Option<HashSet<String>>, key: &str) -> bool {
+fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, key: &str) -> bool {
     if entries.len() < LINEAR_KEY_SCAN {
         return entries.iter().any(|e| e.key == key);
     }
-    let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
-    !set.insert(key.to_string())
+    let index = seen.get_or_insert_with(|| {
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect()
+    });
+    if index.contains_key(key) {
+        return true;
+    }
+    index.insert(key.to_string(), entries.len());
+    false
+}
+
+/// The key index of a finished mapping: the one built for duplicate detection, or a new one for
+/// mappings just at the threshold.
+fn key_index(
+    entries: &[Entry],
+    seen: Option<HashMap<String, usize>>,
+) -> Option<Arc<HashMap<String, usize>>> {
+    if entries.len() < LINEAR_KEY_SCAN {
+        return None;
+    }
+    Some(Arc::new(seen.unwrap_or_else(|| {
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect()
+    })))
 }
 
 fn height(node: &Node) -> usize {
