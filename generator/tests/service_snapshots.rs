@@ -3,7 +3,9 @@
 //!
 //! Each case writes `tests/snapshots_service/{case}/{types,app,client}.rs` plus a `mod.rs`; the
 //! committed crate `tests/service_snapshots_crate` compiles them all (`cargo test --workspace`
-//! builds and tests it). Update with `UPDATE_SNAPSHOTS=1 cargo test -p mqttgen-codegen --test
+//! builds and tests it). `types.rs` is only the input the service code compiles against (payload
+//! types have their own snapshots): it is rewritten with the others but not compared, so work on
+//! the types generator does not fail this test. Update with `UPDATE_SNAPSHOTS=1 cargo test -p mqttgen-codegen --test
 //! service_snapshots`. Corpus cases skip with a message when the corpus is absent (set
 //! `MQTTGEN_CORPUS`), and fail under `CI=true`.
 
@@ -88,6 +90,9 @@ fn check(case: &str, spec: &Path) {
     let mut stale = Vec::new();
     for (file, content) in render(spec) {
         let path = dir.join(&file);
+        if file == "types.rs" && !update {
+            continue;
+        }
         if update {
             std::fs::create_dir_all(&dir).unwrap();
             if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
