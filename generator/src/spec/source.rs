@@ -80,13 +80,24 @@ impl SourceMap {
     pub fn locate(&self, id: &NodeId) -> Option<Location> {
         let file = self.file(id.file)?;
         let mut node = file.root.as_ref()?;
+        let mut key_pos = None;
         for segment in pointer::segments(&id.pointer).unwrap_or_default() {
+            key_pos = node
+                .as_map()
+                .and_then(|entries| entries.iter().find(|e| e.key == segment))
+                .map(|e| e.key_pos);
             match child(node, &segment) {
                 Some(next) => node = next,
                 None => break,
             }
         }
-        Some(LineIndex::new(&file.text).location(id.file, node.pos))
+        // A mapping or sequence is shown at its key (`floorId:`), which reads better than the
+        // position of its first child.
+        let pos = match (&node.value, key_pos) {
+            (Value::Map(_) | Value::Seq(_), Some(key)) => key,
+            _ => node.pos,
+        };
+        Some(LineIndex::new(&file.text).location(id.file, pos))
     }
 
     /// The display name of a file.

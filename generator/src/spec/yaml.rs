@@ -214,6 +214,9 @@ pub fn token_length(text: &str, offset: usize) -> usize {
     if let Some(i) = line.find(": ") {
         end = end.min(i);
     }
+    if line.ends_with(':') && !line.starts_with(['{', '[', '"', '\'']) {
+        end = end.min(line.len() - 1);
+    }
     if let Some(i) = line.find(" #") {
         end = end.min(i);
     }
