@@ -5,6 +5,7 @@ use crate::acks::AckHub;
 use crate::dispatch::{distinct_filters, Dispatcher, WorkerEnv};
 use crate::driver::{run_subscriber, Driver, DriverShared, SubStatus};
 use crate::publish::run_outbox;
+use crate::request::Replies;
 use crate::testing::MemoryBroker;
 use crate::transport::{Client, EventSource};
 use crate::{Config, Error, HandlerError, Message, Publisher, Router};
@@ -315,7 +316,7 @@ impl App {
             stop: stop_rx,
         };
         let with_ids = client.uses_subscription_ids();
-        let (dispatcher, workers) = Dispatcher::start(routes, env, client.wants_all_completions())?;
+        let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(DriverShared {
             state: watch::channel(ConnectionState::Connecting).0,
             subs: watch::channel(SubStatus::default()).0,
@@ -325,8 +326,13 @@ impl App {
             metrics: metrics.clone(),
             hooks: hooks.clone(),
             stopping: AtomicBool::new(false),
+            filters: std::sync::Mutex::new(filters),
+            subscribe_tx,
         });
-        let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
+        let replies = Arc::new(Replies::new(&client_id, shared.clone(), with_ids));
+        publisher.attach_replies(replies.clone());
+        let (dispatcher, workers) =
+            Dispatcher::start(routes, env, client.wants_all_completions(), Some(replies))?;
         let subscriber = tokio::spawn(run_subscriber(client.clone(), shared.clone(), subscribe_rx));
         let hooks_for_outbox = hooks.clone();
         let outbox = tokio::spawn(run_outbox(
@@ -344,9 +350,7 @@ impl App {
             source,
             shared: shared.clone(),
             dispatcher,
-            filters,
             with_ids,
-            subscribe_tx,
             backoff,
             max_packet,
             abort: abort_rx,

@@ -56,6 +56,7 @@ pub(crate) struct Dispatcher {
     /// Report QoS 0 completions too (in-memory broker).
     all_completions: bool,
     scratch: Vec<usize>,
+    replies: Option<Arc<crate::request::Replies>>,
 }
 
 /// Distinct subscription filters with the highest QoS any route asks for.
@@ -76,6 +77,7 @@ impl Dispatcher {
         routes: Vec<ResolvedRoute>,
         env: WorkerEnv,
         all_completions: bool,
+        replies: Option<Arc<crate::request::Replies>>,
     ) -> Result<(Dispatcher, Vec<JoinHandle<()>>), crate::Error> {
         let filters = distinct_filters(&routes);
         let mut matcher = TopicMatcher::new();
@@ -115,6 +117,7 @@ impl Dispatcher {
                 hooks: env.hooks,
                 all_completions,
                 scratch: Vec::new(),
+                replies,
             },
             workers,
         ))
@@ -151,9 +154,29 @@ impl Dispatcher {
                 return;
             }
         };
+        let msg = Message {
+            topic,
+            payload: inc.payload,
+            qos: inc.qos,
+            retain: inc.retain,
+            dup: inc.dup,
+            properties: inc.properties,
+        };
+        let msg = match &self.replies {
+            Some(replies) => match replies.deliver(msg) {
+                Some(msg) => msg,
+                None => {
+                    // A reply to one of our requests.
+                    self.ack_now(token, needs_ack);
+                    return;
+                }
+            },
+            None => msg,
+        };
+        let topic = &msg.topic;
         let mut targets = std::mem::take(&mut self.scratch);
         targets.clear();
-        self.matcher.for_each_match(&topic, |&i| targets.push(i));
+        self.matcher.for_each_match(topic, |&i| targets.push(i));
         if !inc.subscription_ids.is_empty() && targets.len() > 1 {
             // MQTT 5: the broker says which subscriptions matched; with overlapping filters it
             // may send one copy per subscription, each of which must reach only its own routes.
@@ -177,20 +200,13 @@ impl Dispatcher {
         }
         if targets.is_empty() {
             self.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(%topic, "no route matches; message ignored");
+            tracing::debug!(topic = %msg.topic, "no route matches; message ignored");
             self.ack_now(token, needs_ack);
             self.scratch = targets;
             return;
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
-        let mut msg = Some(Message {
-            topic,
-            payload: inc.payload,
-            qos: inc.qos,
-            retain: inc.retain,
-            dup: inc.dup,
-            properties: inc.properties,
-        });
+        let mut msg = Some(msg);
         let last = targets.len() - 1;
         for (k, &i) in targets.iter().enumerate() {
             let slot = &self.routes[i];

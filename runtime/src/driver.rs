@@ -46,17 +46,28 @@ pub(crate) struct DriverShared {
     pub hooks: Arc<Hooks>,
     /// Set when shutting down: received messages are no longer dispatched.
     pub stopping: AtomicBool,
+    /// Every distinct filter to (re)subscribe, in subscription-identifier order.
+    pub filters: Mutex<Vec<(String, QoS)>>,
+    /// To the subscriber task.
+    pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
 }
 
 impl DriverShared {
     fn tracker(&self) -> std::sync::MutexGuard<'_, SubTracker> {
         self.tracker.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    pub(crate) fn filters(&self) -> std::sync::MutexGuard<'_, Vec<(String, QoS)>> {
+        self.filters.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Splits subscriptions into SUBSCRIBE packets: one filter per packet when subscription
 /// identifiers are used (MQTT 5 allows one identifier per packet), else batches of 64.
-pub(crate) fn batches(filters: &[(String, QoS)], with_ids: bool) -> Vec<Vec<SubscribeRequest>> {
+pub(crate) fn batches_from(
+    filters: &[(String, QoS)],
+    with_ids: bool,
+) -> Vec<Vec<SubscribeRequest>> {
     let requests: Vec<SubscribeRequest> = filters
         .iter()
         .enumerate()
@@ -90,9 +101,7 @@ pub(crate) struct Driver {
     pub source: Box<dyn EventSource>,
     pub shared: Arc<DriverShared>,
     pub dispatcher: Dispatcher,
-    pub filters: Vec<(String, QoS)>,
     pub with_ids: bool,
-    pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
     pub backoff: Backoff,
     pub max_packet: usize,
     /// Flips to `true` to stop polling at once (end of shutdown).
@@ -170,10 +179,10 @@ impl Driver {
                     shared
                         .publisher
                         .notify(OutboxCmd::Connected { session_present });
-                    let resubscribe =
-                        (first_connect || !session_present) && !self.filters.is_empty();
+                    let filters = shared.filters().clone();
+                    let resubscribe = (first_connect || !session_present) && !filters.is_empty();
                     if resubscribe {
-                        let batches = batches(&self.filters, self.with_ids);
+                        let batches = batches_from(&filters, self.with_ids);
                         {
                             let mut tracker = shared.tracker();
                             tracker.sent.clear();
@@ -184,7 +193,7 @@ impl Driver {
                             s.waiting = n;
                             s.failures.clear();
                         });
-                        let _ = self.subscribe_tx.send(batches);
+                        let _ = shared.subscribe_tx.send(batches);
                     }
                     first_connect = false;
                     shared.subs.send_modify(|s| s.connected = true);

@@ -78,6 +78,7 @@ mod message;
 pub mod middleware;
 mod publish;
 mod reconnect;
+mod request;
 mod router;
 pub mod testing;
 pub mod topic;

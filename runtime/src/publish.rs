@@ -41,6 +41,7 @@ pub(crate) struct PublisherShared {
     v5: bool,
     closed: AtomicBool,
     metrics: Arc<Metrics>,
+    replies: std::sync::OnceLock<Arc<crate::request::Replies>>,
 }
 
 pub(crate) enum OutboxCmd {
@@ -76,12 +77,69 @@ impl Publisher {
             v5,
             closed: AtomicBool::new(false),
             metrics,
+            replies: std::sync::OnceLock::new(),
         });
         (Publisher { inner }, rx)
     }
 
     pub(crate) fn shared(&self) -> &PublisherShared {
         &self.inner
+    }
+
+    pub(crate) fn attach_replies(&self, replies: Arc<crate::request::Replies>) {
+        let _ = self.inner.replies.set(replies);
+    }
+
+    /// Request/reply: publishes `request` and returns the first message on its response topic,
+    /// or [`Error::Timeout`].
+    ///
+    /// Without a response topic in `request` (MQTT 5), a private one is generated in the
+    /// service's inbox and sent as the Response Topic property, with Correlation Data. Under
+    /// MQTT 3.1.1, which cannot carry it, set [`Outgoing::response_topic`] to the topic the
+    /// responder replies on by convention; it is subscribed before the request is sent.
+    ///
+    /// Responders built on this crate answer with [`Outgoing::reply_to`].
+    pub async fn request(
+        &self,
+        mut request: Outgoing,
+        timeout: std::time::Duration,
+    ) -> Result<crate::Message, Error> {
+        let replies = self
+            .inner
+            .replies
+            .get()
+            .ok_or_else(|| Error::Disconnected("the runtime is not started".into()))?
+            .clone();
+        let (reply_topic, filter) = match request.properties.response_topic.clone() {
+            Some(topic) => {
+                topic::validate_topic_name(&topic)?;
+                (topic.clone(), topic)
+            }
+            None if self.inner.v5 => {
+                let (topic, n) = replies.next_topic();
+                request.properties.response_topic = Some(topic.clone());
+                if request.properties.correlation_data.is_none() {
+                    request.properties.correlation_data = Some(n.to_string().into());
+                }
+                (topic, replies.inbox_filter())
+            }
+            None => {
+                return Err(Error::Config(
+                    "request/reply under MQTT 3.1.1 needs an explicit response topic (Outgoing::response_topic): 3.1.1 cannot carry one".into(),
+                ))
+            }
+        };
+        let rx = replies.register(&reply_topic)?;
+        let result = tokio::time::timeout(timeout, async {
+            replies.ensure_subscribed(&filter).await?;
+            self.publish(request).await?;
+            rx.await.map_err(|_| {
+                Error::Disconnected("the runtime stopped while waiting for a reply".into())
+            })
+        })
+        .await;
+        replies.forget(&reply_topic);
+        result.map_err(|_| Error::Timeout(timeout))?
     }
 
     pub(crate) fn close(&self) {

@@ -468,3 +468,40 @@ async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
     assert_eq!(failures.load(Ordering::SeqCst), 1);
     app.shutdown(T).await.unwrap();
 }
+
+#[tokio::test]
+async fn request_reply_through_the_private_inbox() {
+    let broker = MemoryBroker::new();
+    let responder = App::in_memory(&broker)
+        .mount(Router::new().route(Route::new(
+            "svc/double",
+            |msg: Message, _c: Context| async move {
+                let n: i64 = codec::decode_json(&msg.payload)?;
+                Ok(Outgoing::reply_to(&msg, (n * 2).to_string()))
+            },
+        )))
+        .start()
+        .await
+        .unwrap();
+    responder.ready(T).await.unwrap();
+    let client = App::in_memory(&broker).start().await.unwrap();
+    client.ready(T).await.unwrap();
+    let p = client.publisher();
+    let (a, b) = tokio::join!(
+        p.request(Outgoing::new("svc/double", "21"), T),
+        p.request(Outgoing::new("svc/double", "5"), T)
+    );
+    assert_eq!(a.unwrap().payload, "42");
+    assert_eq!(b.unwrap().payload, "10");
+    // Nobody answers: a timeout, not a hang.
+    let err = p
+        .request(
+            Outgoing::new("nobody/home", "x"),
+            Duration::from_millis(100),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, mqttgen::Error::Timeout(_)), "{err}");
+    client.shutdown(T).await.unwrap();
+    responder.shutdown(T).await.unwrap();
+}

@@ -676,3 +676,65 @@ async fn large_payloads_up_to_the_configured_maximum() {
     p.shutdown(T).await.unwrap();
     app.shutdown(T).await.unwrap();
 }
+
+#[tokio::test]
+async fn request_reply_v5_generated_inbox() {
+    let broker = Mosquitto::start();
+    let responder = App::new(config(&broker, Protocol::V5))
+        .mount(Router::new().route(Route::new(
+            "svc/{device}/status",
+            |msg: Message, ctx: Context| async move {
+                let device = ctx.param("device").unwrap_or_default().to_owned();
+                Ok(Outgoing::reply_to(&msg, format!("{device}: ok")))
+            },
+        )))
+        .start()
+        .await
+        .unwrap();
+    responder.ready(T).await.unwrap();
+    let client = publisher(&broker, Protocol::V5).await;
+    let reply = client
+        .publisher()
+        .request(Outgoing::new("svc/t1/status", "?").qos(QoS::AtLeastOnce), T)
+        .await
+        .unwrap();
+    assert_eq!(reply.payload, "t1: ok");
+    assert!(reply.properties.correlation_data.is_some());
+    client.shutdown(T).await.unwrap();
+    responder.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn request_reply_v311_explicit_reply_topic() {
+    let broker = Mosquitto::start();
+    // By convention the responder answers on `replies/{device}`.
+    let responder = App::new(config(&broker, Protocol::V311))
+        .mount(Router::new().route(Route::new(
+            "svc/{device}/ping",
+            |_msg: Message, ctx: Context| async move {
+                let device = ctx.param("device").unwrap_or_default();
+                Ok(Some(Outgoing::new(format!("replies/{device}"), "pong")))
+            },
+        )))
+        .start()
+        .await
+        .unwrap();
+    responder.ready(T).await.unwrap();
+    let client = publisher(&broker, Protocol::V311).await;
+    let p = client.publisher();
+    let err = p
+        .request(Outgoing::new("svc/d1/ping", ""), T)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    let reply = p
+        .request(
+            Outgoing::new("svc/d1/ping", "").response_topic("replies/d1"),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.payload, "pong");
+    client.shutdown(T).await.unwrap();
+    responder.shutdown(T).await.unwrap();
+}
