@@ -3,7 +3,7 @@
 //! (Compiling the output is the end-to-end suite's job.) Skips with a message when the corpus is
 //! absent (set `MQTTGEN_CORPUS`), fails then under `CI=true`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use mqttgen_codegen::service::{generate_service, Role, ServiceSettings};
 use mqttgen_codegen::spec::load_file;
@@ -28,9 +28,9 @@ fn corpus_dir() -> Option<PathBuf> {
     None
 }
 
-fn specs(dir: &PathBuf) -> Vec<PathBuf> {
+fn specs(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.clone()];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();

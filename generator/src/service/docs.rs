@@ -57,6 +57,17 @@ fn indent_list_continuations(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Joins the present parts with blank lines.
+pub fn join(parts: &[Option<&str>]) -> Option<String> {
+    let parts: Vec<&str> = parts
+        .iter()
+        .flatten()
+        .map(|part| part.trim())
+        .filter(|part| !part.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,15 +88,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Joins the present parts with blank lines.
-pub fn join(parts: &[Option<&str>]) -> Option<String> {
-    let parts: Vec<&str> = parts
-        .iter()
-        .flatten()
-        .map(|part| part.trim())
-        .filter(|part| !part.is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }

@@ -521,3 +521,55 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection_of(messages: &str) -> Selection {
+        let yaml = format!(
+            "asyncapi: 3.0.0\ninfo: {{title: t, version: '1'}}\nchannels:\n  c:\n    address: c\n    \
+             messages:\n{messages}"
+        );
+        let loaded = crate::spec::load_str(&yaml, "test.yaml");
+        let doc = loaded.document.expect("loads");
+        let indexes: Vec<usize> = (0..doc.messages.len()).collect();
+        selection(&doc, &indexes)
+    }
+
+    #[test]
+    fn picks_a_discriminator_property_first() {
+        let selection = selection_of(
+            "      a: {payload: {type: object, properties: {kind: {const: a}, x: {type: string}}}}\n      \
+             b: {payload: {type: object, properties: {kind: {enum: [b]}}}}\n",
+        );
+        assert_eq!(
+            selection,
+            Selection::Discriminator {
+                property: "kind".into(),
+                values: vec![Value::from("a"), Value::from("b")]
+            }
+        );
+    }
+
+    #[test]
+    fn then_distinct_content_types_then_order() {
+        let selection = selection_of(
+            "      a: {contentType: text/plain, payload: {type: string}}\n      \
+             b: {contentType: application/json, payload: {type: object}}\n",
+        );
+        assert_eq!(
+            selection,
+            Selection::ContentType(vec!["text/plain".into(), "application/json".into()])
+        );
+        let selection = selection_of(
+            "      a: {payload: {type: object, properties: {kind: {const: a}}}}\n      \
+             b: {payload: {type: object, properties: {kind: {const: a}}}}\n",
+        );
+        assert_eq!(
+            selection,
+            Selection::TryInOrder,
+            "equal constants do not discriminate"
+        );
+    }
+}

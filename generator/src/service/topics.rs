@@ -381,3 +381,61 @@ pub fn topic_value_problem(value: &str) -> Option<&'static str> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(yaml: &str) -> (TopicPlans, Vec<Diagnostic>) {
+        let loaded = crate::spec::load_str(yaml, "test.yaml");
+        let doc = loaded.document.expect("loads");
+        let mut diagnostics = Vec::new();
+        let plans = plan_topics(&doc, &mut Scope::default(), &mut diagnostics);
+        (plans, diagnostics)
+    }
+
+    #[test]
+    fn plans_fields_filters_and_route_addresses() {
+        let (plans, _) = plans(
+            "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  \
+             speed:\n    address: 'fleet/{id}/v{major}.{minor}/+/#'\n  \
+             fixed:\n    address: a/b\n",
+        );
+        let speed = plans.topics[0].as_ref().unwrap();
+        assert_eq!(speed.params_type.as_deref(), Some("SpeedParams"));
+        assert_eq!(speed.filter, "fleet/+/+/+/#");
+        assert_eq!(speed.route_address, "fleet/{id}/+/+/#");
+        let fields: Vec<&str> = speed.fields.iter().map(|f| f.rust.as_str()).collect();
+        assert_eq!(fields, ["id", "major", "minor", "level_3", "tail"]);
+        let fixed = plans.topics[1].as_ref().unwrap();
+        assert!(fixed.is_fixed());
+        assert_eq!(fixed.const_name, "FIXED_TOPIC");
+    }
+
+    #[test]
+    fn shares_enums_and_warns_about_unpublishable_values() {
+        let (plans, diagnostics) = plans(
+            "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  \
+             a:\n    address: 'x/{zone}'\n    parameters:\n      zone: {enum: [north, 'so/uth']}\n  \
+             b:\n    address: 'y/{zone}'\n    parameters:\n      zone: {enum: [north, 'so/uth']}\n",
+        );
+        assert_eq!(
+            plans.enums.len(),
+            1,
+            "same parameter, same values: one enum"
+        );
+        assert_eq!(plans.enums[0].name, "Zone");
+        assert!(diagnostics
+            .iter()
+            .any(|d| d.code == "param-enum-unpublishable"));
+    }
+
+    #[test]
+    fn names_2x_channels_by_their_last_literal_levels() {
+        let channel = Channel {
+            id: "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured".into(),
+            ..Channel::default()
+        };
+        assert_eq!(channel_base_name(&channel), "lighting measured");
+    }
+}
