@@ -73,7 +73,11 @@ pub fn summary(name: &str, loaded: &Loaded) -> String {
     match &loaded.document {
         Some(doc) => format!(
             "{name}: AsyncAPI {}, {} {}, {} {}, {} {}, {} {}; {problems}",
-            doc.asyncapi_version,
+            if doc.asyncapi_version.is_empty() {
+                "?"
+            } else {
+                &doc.asyncapi_version
+            },
             doc.servers.len(),
             plural(doc.servers.len(), "server"),
             doc.channels.len(),

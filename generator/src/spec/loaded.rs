@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::diagnostics::{Diagnostic, Location, Severity};
 use crate::spec::model::Document;
@@ -112,25 +115,107 @@ pub fn diagnostic_json(sources: &SourceMap, d: &Diagnostic) -> serde_json::Value
 
 /// Lines longer than this (bytes) are not shown as snippets.
 const MAX_SNIPPET_LINE: usize = 400;
+/// Lines of source shown before and after the offending line.
+const CONTEXT_LINES: usize = 1;
+
+/// The lines around one location, handed to miette without copying or rescanning the whole file
+/// (a document with thousands of findings renders in linear time).
+#[derive(Debug)]
+struct Window<'t> {
+    name: String,
+    text: &'t str,
+    /// Byte offset where the window starts (a line start).
+    start: usize,
+    /// Byte offset where the window ends (a line end).
+    end: usize,
+    /// 0-based line number of `start`.
+    first_line: usize,
+}
+
+impl<'t> Window<'t> {
+    /// `context` lines before and after the line holding `location`.
+    fn around(name: &str, text: &'t str, location: &Location, context: usize) -> Self {
+        let offset = location.offset.min(text.len());
+        let bytes = text.as_bytes();
+        let mut start = offset;
+        let mut lines_back = 0;
+        while start > 0 {
+            if bytes[start - 1] == b'\n' {
+                if lines_back == context {
+                    break;
+                }
+                lines_back += 1;
+            }
+            start -= 1;
+        }
+        let mut end = offset;
+        let mut lines_forward = 0;
+        while end < bytes.len() {
+            if bytes[end] == b'\n' {
+                if lines_forward == context {
+                    break;
+                }
+                lines_forward += 1;
+            }
+            end += 1;
+        }
+        // Keep the window on character boundaries.
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Window {
+            name: name.to_string(),
+            text,
+            start,
+            end,
+            first_line: (location.line as usize).saturating_sub(1 + lines_back),
+        }
+    }
+}
+
+impl SourceCode for Window<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let window = self.text.get(self.start..self.end).unwrap_or("");
+        let offset = span.offset().saturating_sub(self.start).min(window.len());
+        let length = span.len().min(window.len() - offset);
+        let inner = window.read_span(&(offset, length).into(), before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            (inner.span().offset() + self.start, inner.span().len()).into(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
 
 #[derive(Debug)]
-struct Report {
+struct Report<'t> {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Window<'t>>,
     labels: Vec<LabeledSpan>,
 }
 
-impl std::fmt::Display for Report {
+impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
@@ -205,7 +290,7 @@ fn render_diagnostic(sources: &SourceMap, d: &Diagnostic, colour: bool) -> Strin
         .filter(|(l, file)| snippet_fits(l, &file.text));
     let (source, labels) = match place {
         Some((l, file)) => (
-            Some(NamedSource::new(file.name.clone(), file.text.clone())),
+            Some(Window::around(&file.name, &file.text, l, CONTEXT_LINES)),
             vec![LabeledSpan::new_with_span(None, (l.offset, l.length))],
         ),
         None => (None, Vec::new()),
@@ -225,7 +310,7 @@ fn render_diagnostic(sources: &SourceMap, d: &Diagnostic, colour: bool) -> Strin
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(CONTEXT_LINES);
     let mut body = String::new();
     if handler.render_report(&mut body, &report).is_err() {
         body = format!("  × {}\n", d.message);

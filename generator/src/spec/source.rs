@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::diagnostics::Location;
 use crate::spec::model::{FileId, NodeId};
 use crate::spec::pointer;
-use crate::spec::yaml::{LineIndex, Node, Value};
+use crate::spec::yaml::{self, Node, Value};
 
 /// One file read by the front end.
 #[derive(Debug)]
@@ -97,7 +97,7 @@ impl SourceMap {
             (Value::Map(_) | Value::Seq(_), Some(key)) => key,
             _ => node.pos,
         };
-        Some(LineIndex::new(&file.text).location(id.file, pos))
+        Some(yaml::location(&file.text, id.file, pos))
     }
 
     /// The display name of a file.
@@ -129,7 +129,6 @@ fn find_by_id<T>(items: &[T], id: u32, node: impl Fn(&T) -> &Node) -> Option<usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::yaml;
 
     #[test]
     fn pointer_and_location_round_trip() {

@@ -178,6 +178,10 @@ impl<'a> LineIndex<'a> {
             return self.text.len();
         };
         let rest = self.text.get(start..).unwrap_or("");
+        // Fast path: an ASCII prefix has one byte per character.
+        if rest.len() >= col && rest.as_bytes()[..col].is_ascii() {
+            return start + col;
+        }
         let within = rest
             .char_indices()
             .nth(col)
@@ -196,13 +200,18 @@ impl<'a> LineIndex<'a> {
 
     /// A [`Location`] one token long at `pos`.
     pub fn location(&self, file: FileId, pos: Pos) -> Location {
-        Location {
-            file,
-            line: pos.line,
-            column: pos.column,
-            offset: pos.offset,
-            length: token_length(self.text, pos.offset),
-        }
+        location(self.text, file, pos)
+    }
+}
+
+/// A [`Location`] one token long at `pos` in `text`.
+pub fn location(text: &str, file: FileId, pos: Pos) -> Location {
+    Location {
+        file,
+        line: pos.line,
+        column: pos.column,
+        offset: pos.offset,
+        length: token_length(text, pos.offset),
     }
 }
 
@@ -394,6 +403,12 @@ impl Builder<'_> {
                             seen,
                             ..
                         } => {
+                            // yaml-rust2 marks a block mapping where its first `:` is; the
+                            // mapping starts at its first key.
+                            let pos = match entries.first() {
+                                Some(first) if first.key_pos.offset < pos.offset => first.key_pos,
+                                _ => pos,
+                            };
                             let mut node = self.node(id, last, pos, Value::Map(Vec::new()));
                             node.key_index = key_index(&entries, seen);
                             node.value = Value::Map(entries);
