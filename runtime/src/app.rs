@@ -100,17 +100,30 @@ impl Hooks {
     }
 }
 
+/// A counter on its own cache line: the driver and the workers update different counters at
+/// message rate, and must not contend for one line.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub(crate) struct Counter(AtomicU64);
+
+impl std::ops::Deref for Counter {
+    type Target = AtomicU64;
+    fn deref(&self) -> &AtomicU64 {
+        &self.0
+    }
+}
+
 /// Counters kept by the runtime.
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
-    pub received: AtomicU64,
-    pub handled: AtomicU64,
+    pub received: Counter,
+    pub handled: Counter,
     pub handler_errors: AtomicU64,
     pub decode_errors: AtomicU64,
     pub invalid_topic: AtomicU64,
+    pub published: Counter,
     pub unrouted: AtomicU64,
     pub dead_lettered: AtomicU64,
-    pub published: AtomicU64,
     pub reconnects: AtomicU64,
     publish_seq: AtomicU64,
 }
@@ -327,9 +340,10 @@ impl App {
             hooks: hooks.clone(),
             stopping: AtomicBool::new(false),
             filters: std::sync::Mutex::new(filters),
+            with_ids: AtomicBool::new(with_ids),
             subscribe_tx,
         });
-        let replies = Arc::new(Replies::new(&client_id, shared.clone(), with_ids));
+        let replies = Arc::new(Replies::new(&client_id, shared.clone()));
         publisher.attach_replies(replies.clone());
         let (dispatcher, workers) =
             Dispatcher::start(routes, env, client.wants_all_completions(), Some(replies))?;
@@ -350,7 +364,6 @@ impl App {
             source,
             shared: shared.clone(),
             dispatcher,
-            with_ids,
             backoff,
             max_packet,
             abort: abort_rx,

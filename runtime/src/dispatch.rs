@@ -8,7 +8,7 @@
 
 use crate::acks::{AckHub, Ticket};
 use crate::app::{Failure, Hooks, Metrics};
-use crate::handler::{extract_params, Context, RouteInfo};
+use crate::handler::{Context, RouteInfo};
 use crate::middleware::Pipeline;
 use crate::router::{AckPolicy, ResolvedRoute};
 use crate::topic::TopicMatcher;
@@ -305,19 +305,13 @@ async fn next_job(rx: &mut mpsc::Receiver<Job>, stop: &mut watch::Receiver<bool>
     }
 }
 
-static NO_PARAMS: std::sync::OnceLock<Arc<[(String, String)]>> = std::sync::OnceLock::new();
-
 async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     let Job { msg, ticket } = job;
-    let params = if route.info.template.params().is_empty() {
-        NO_PARAMS.get_or_init(|| Arc::from(Vec::new())).clone()
-    } else {
-        extract_params(&route.info.template, &msg.topic)
-    };
+    let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
         publisher: env.publisher.clone(),
         route: route.info.clone(),
-        params,
+        topic,
     };
     let span = tracing::info_span!(
         "mqtt.message",

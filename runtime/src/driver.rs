@@ -48,6 +48,8 @@ pub(crate) struct DriverShared {
     pub stopping: AtomicBool,
     /// Every distinct filter to (re)subscribe, in subscription-identifier order.
     pub filters: Mutex<Vec<(String, QoS)>>,
+    /// Send MQTT 5 subscription identifiers (cleared if the broker does not support them).
+    pub with_ids: AtomicBool,
     /// To the subscriber task.
     pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
 }
@@ -74,7 +76,7 @@ pub(crate) fn batches_from(
         .map(|(i, (filter, qos))| SubscribeRequest {
             filter: filter.clone(),
             qos: *qos,
-            id: i + 1,
+            id: with_ids.then_some(i + 1),
         })
         .collect();
     let size = if with_ids { 1 } else { 64 };
@@ -101,7 +103,6 @@ pub(crate) struct Driver {
     pub source: Box<dyn EventSource>,
     pub shared: Arc<DriverShared>,
     pub dispatcher: Dispatcher,
-    pub with_ids: bool,
     pub backoff: Backoff,
     pub max_packet: usize,
     /// Flips to `true` to stop polling at once (end of shutdown).
@@ -160,7 +161,11 @@ impl Driver {
                 Event::Connected {
                     session_present,
                     max_packet_size,
+                    subscription_ids,
                 } => {
+                    if !subscription_ids && shared.with_ids.swap(false, Ordering::SeqCst) {
+                        tracing::info!("broker does not support subscription identifiers; dispatching by topic matching");
+                    }
                     if attempt > 0 || !first_connect {
                         shared.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
                         tracing::info!(session_present, "MQTT connection re-established");
@@ -182,7 +187,8 @@ impl Driver {
                     let filters = shared.filters().clone();
                     let resubscribe = (first_connect || !session_present) && !filters.is_empty();
                     if resubscribe {
-                        let batches = batches_from(&filters, self.with_ids);
+                        let batches =
+                            batches_from(&filters, shared.with_ids.load(Ordering::SeqCst));
                         {
                             let mut tracker = shared.tracker();
                             tracker.sent.clear();

@@ -50,7 +50,8 @@ pub(crate) struct RouteInfo {
 pub struct Context {
     pub(crate) publisher: Publisher,
     pub(crate) route: Arc<RouteInfo>,
-    pub(crate) params: Arc<[(String, String)]>,
+    /// The message's topic, kept only when the route has `{params}` (read on demand).
+    pub(crate) topic: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -58,7 +59,7 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("route", &self.route.name)
             .field("filter", &self.route.filter)
-            .field("params", &self.params)
+            .field("params", &self.params().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -71,7 +72,7 @@ impl Context {
         topic: &str,
     ) -> Result<Context, crate::Error> {
         let template = crate::topic::FilterTemplate::parse(address)?;
-        let params = extract_params(&template, topic);
+        let topic = (!template.params().is_empty()).then(|| Arc::from(topic));
         Ok(Context {
             publisher,
             route: Arc::new(RouteInfo {
@@ -80,7 +81,7 @@ impl Context {
                 filter: template.filter().to_owned(),
                 template,
             }),
-            params,
+            topic,
         })
     }
 
@@ -91,15 +92,27 @@ impl Context {
 
     /// The value of the `{name}` level of the topic, as declared in the route's address.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
+        let (_, level) = self
+            .route
+            .template
+            .params()
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| n == name)?;
+        self.topic.as_deref()?.split('/').nth(*level)
     }
 
     /// All topic parameters in address order.
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.params.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        let levels: Vec<&str> = self
+            .topic
+            .as_deref()
+            .map(|t| t.split('/').collect())
+            .unwrap_or_default();
+        self.route
+            .template
+            .params()
+            .iter()
+            .map(move |(n, i)| (n.as_str(), levels.get(*i).copied().unwrap_or_default()))
     }
 
     /// The route's name (its address unless named explicitly).
@@ -116,15 +129,4 @@ impl Context {
     pub fn route_filter(&self) -> &str {
         &self.route.filter
     }
-}
-
-pub(crate) fn extract_params(
-    template: &crate::topic::FilterTemplate,
-    topic: &str,
-) -> Arc<[(String, String)]> {
-    template
-        .extract(topic)
-        .into_iter()
-        .map(|(n, v)| (n.to_owned(), v.unwrap_or_default().to_owned()))
-        .collect()
 }

@@ -23,11 +23,10 @@ pub(crate) struct Replies {
     active: AtomicBool,
     subscribing: tokio::sync::Mutex<()>,
     shared: Arc<DriverShared>,
-    with_ids: bool,
 }
 
 impl Replies {
-    pub fn new(client_id: &str, shared: Arc<DriverShared>, with_ids: bool) -> Replies {
+    pub fn new(client_id: &str, shared: Arc<DriverShared>) -> Replies {
         let safe: String = client_id
             .chars()
             .map(|c| {
@@ -45,7 +44,6 @@ impl Replies {
             active: AtomicBool::new(false),
             subscribing: tokio::sync::Mutex::new(()),
             shared,
-            with_ids,
         }
     }
 
@@ -110,7 +108,7 @@ impl Replies {
                 None
             } else {
                 filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                let all = batches_from(&filters, self.with_ids);
+                let all = batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
                 all.last().cloned()
             }
         };

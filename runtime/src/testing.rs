@@ -91,6 +91,7 @@ impl MemoryBroker {
         let _ = tx.send(Event::Connected {
             session_present: false,
             max_packet_size: None,
+            subscription_ids: true,
         });
         self.lock().clients.insert(
             client_id.to_owned(),
@@ -158,7 +159,7 @@ impl MemoryBroker {
                     next_delivery,
                     client_id,
                     msg,
-                    vec![request.id],
+                    request.id.into_iter().collect(),
                 );
             }
             session.subs.retain(|s| s.filter != request.filter);
@@ -215,13 +216,13 @@ impl MemoryBroker {
                     (Some(group), inner) => groups
                         .entry((group.to_owned(), inner.to_owned()))
                         .or_default()
-                        .push((id.clone(), sub.qos, sub.id)),
+                        .push((id.clone(), sub.qos, sub.id.unwrap_or(0))),
                     (None, _) => {
                         let t = targets
                             .entry(id.clone())
                             .or_insert((QoS::AtMostOnce, Vec::new()));
                         t.0 = t.0.max(sub.qos);
-                        t.1.push(sub.id);
+                        t.1.extend(sub.id);
                     }
                 }
             }
@@ -233,7 +234,9 @@ impl MemoryBroker {
             *turn += 1;
             let t = targets.entry(id).or_insert((QoS::AtMostOnce, Vec::new()));
             t.0 = t.0.max(qos);
-            t.1.push(sub_id);
+            if sub_id != 0 {
+                t.1.push(sub_id);
+            }
         }
         let State {
             clients,
@@ -328,7 +331,7 @@ impl MemoryBroker {
                     .subs
                     .iter()
                     .filter(|r| topic::matches(&r.filter, &msg.topic))
-                    .map(|r| r.id)
+                    .filter_map(|r| r.id)
                     .collect();
                 deliver(session, deliveries, next_delivery, &client, msg, ids);
             }

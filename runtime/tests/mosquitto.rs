@@ -738,3 +738,61 @@ async fn request_reply_v311_explicit_reply_topic() {
     client.shutdown(T).await.unwrap();
     responder.shutdown(T).await.unwrap();
 }
+
+async fn overlapping_filters(protocol: Protocol) {
+    let broker = Mosquitto::start();
+    let (a, b, c) = (Inbox::default(), Inbox::default(), Inbox::default());
+    let app = App::new(config(&broker, protocol))
+        .mount(
+            Router::new()
+                .route(Route::new("home/{room}/temp", recorder(&a)))
+                .route(Route::new("home/#", recorder(&b)))
+                .route(Route::new("home/+/temp", recorder(&c)).qos(QoS::AtMostOnce)),
+        )
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, protocol).await;
+    p.publisher()
+        .publish_confirmed(Outgoing::new("home/kitchen/temp", "21").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    p.publisher()
+        .publish_confirmed(Outgoing::new("home/marker", "m").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("marker", || b.lock().unwrap().len() >= 2).await;
+    // Give duplicates (if any) a chance to show up before counting.
+    let q = publisher(&broker, protocol).await;
+    q.publisher()
+        .publish_confirmed(Outgoing::new("home/marker2", "m").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("marker2", || {
+        b.lock().unwrap().iter().any(|m| m.topic == "home/marker2")
+    })
+    .await;
+    assert_eq!(a.lock().unwrap().len(), 1, "route a once");
+    assert_eq!(c.lock().unwrap().len(), 1, "route c once");
+    let b_kitchen = b
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.topic == "home/kitchen/temp")
+        .count();
+    assert_eq!(b_kitchen, 1, "route b once");
+    q.shutdown(T).await.unwrap();
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test]
+async fn overlapping_filters_dispatch_each_route_once_v5() {
+    overlapping_filters(Protocol::V5).await;
+}
+
+#[tokio::test]
+async fn overlapping_filters_dispatch_each_route_once_v311() {
+    overlapping_filters(Protocol::V311).await;
+}

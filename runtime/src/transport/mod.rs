@@ -51,6 +51,8 @@ pub(crate) enum Event {
         session_present: bool,
         /// The broker's maximum packet size (MQTT 5), if announced.
         max_packet_size: Option<u32>,
+        /// False when an MQTT 5 broker says it does not support subscription identifiers.
+        subscription_ids: bool,
     },
     /// A message arrived.
     Message(Incoming),
@@ -80,8 +82,9 @@ pub(crate) trait EventSource: Send + 'static {
 pub(crate) struct SubscribeRequest {
     pub filter: String,
     pub qos: QoS,
-    /// MQTT 5 subscription identifier (1-based), used to dispatch overlapping filters exactly once.
-    pub id: usize,
+    /// MQTT 5 subscription identifier (1-based), used to dispatch overlapping filters exactly
+    /// once; `None` when identifiers are not used.
+    pub id: Option<usize>,
 }
 
 /// The side of a connection every other task uses.

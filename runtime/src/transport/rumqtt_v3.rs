@@ -92,6 +92,7 @@ impl EventSource for V3Source {
                     Packet::ConnAck(ack) => Event::Connected {
                         session_present: ack.session_present,
                         max_packet_size: None,
+                        subscription_ids: false,
                     },
                     Packet::Publish(p) => Event::Message(Incoming {
                         topic: bytes::Bytes::from(p.topic.into_bytes()),

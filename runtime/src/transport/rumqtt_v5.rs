@@ -201,7 +201,12 @@ impl EventSource for V5Source {
                 rumqttc::v5::Event::Incoming(packet) => match packet {
                     Packet::ConnAck(ack) => Event::Connected {
                         session_present: ack.session_present,
-                        max_packet_size: ack.properties.and_then(|p| p.max_packet_size),
+                        max_packet_size: ack.properties.as_ref().and_then(|p| p.max_packet_size),
+                        subscription_ids: ack
+                            .properties
+                            .as_ref()
+                            .and_then(|p| p.subscription_identifiers_available)
+                            != Some(0),
                     },
                     Packet::Publish(p) => {
                         let (properties, subscription_ids) = properties_from(p.properties);
@@ -296,7 +301,11 @@ impl Client for V5Client {
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             // One identifier per SUBSCRIBE: batches hold a single filter when ids are used.
-            let id = (filters.len() == 1).then(|| filters[0].id);
+            let id = if filters.len() == 1 {
+                filters[0].id
+            } else {
+                None
+            };
             let props = SubscribeProperties {
                 id,
                 user_properties: Vec::new(),
