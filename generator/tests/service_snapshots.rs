@@ -157,6 +157,14 @@ fn topic_params() {
 }
 
 #[test]
+fn edge_cases() {
+    check(
+        "edge_cases",
+        &manifest_dir().join("tests/fixtures/service-edge-cases.yaml"),
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = manifest_dir().join("tests/fixtures/request-reply.yaml");
     assert_eq!(render(&spec), render(&spec));

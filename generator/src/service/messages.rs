@@ -6,7 +6,7 @@
 //!    single-value `enum`), read from the JSON payload;
 //! 2. the MQTT 5 content type, when every variant has a distinct one and the message carries one;
 //! 3. otherwise each variant is tried in spec order and the first that decodes wins (so list the
-//!    most specific message first).
+//!    most specific message first); a message without payload matches only an empty payload.
 
 use std::collections::BTreeSet;
 
@@ -239,7 +239,11 @@ pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> 
     let mut encoded = BTreeSet::new();
     for set in &plans.sets {
         if set.decoded {
-            decoded.extend(set.messages.iter().copied());
+            // Enums decode a payload-less variant inline (see `enum_decode`).
+            decoded.extend(set.messages.iter().copied().filter(|&index| {
+                set.messages.len() == 1
+                    || !matches!(types.messages[index].payload, PayloadType::Empty)
+            }));
         }
         if set.encoded {
             encoded.extend(set.messages.iter().copied());
@@ -376,7 +380,7 @@ fn message_enum(
             let ty = types.payload(index);
             quote!(#docs #variant(#ty))
         });
-    let decode = set.decoded.then(|| enum_decode(plans, set));
+    let decode = set.decoded.then(|| enum_decode(plans, types, set));
     let encode = set.encoded.then(|| enum_encode(plans, set));
     quote! {
         #docs
@@ -392,7 +396,7 @@ fn message_enum(
     }
 }
 
-fn enum_decode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
+fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) -> TokenStream {
     let decode_error = rt::decode_error();
     let message_type = rt::message();
     let attempts: Vec<TokenStream> = set
@@ -403,6 +407,15 @@ fn enum_decode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
             let decode = ident(&plans.codec_names[index].0);
             let label = variant.as_str();
             let variant = ident(variant);
+            if matches!(types.messages[index].payload, PayloadType::Empty) {
+                // Alone, a message without payload accepts any; among others it needs an empty one.
+                return quote! {
+                    if message.payload.is_empty() {
+                        return ::std::result::Result::Ok(Self::#variant(()));
+                    }
+                    failures.push(::std::format!("{}: payload is not empty", #label));
+                };
+            }
             quote! {
                 match #decode(message) {
                     ::std::result::Result::Ok(value) => return ::std::result::Result::Ok(Self::#variant(value)),
@@ -423,8 +436,11 @@ fn enum_decode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
         keys.into_iter()
             .zip(set.messages.iter().zip(&set.variants))
             .map(|(key, (&index, variant))| {
-                let decode = ident(&plans.codec_names[index].0);
                 let variant = ident(variant);
+                if matches!(types.messages[index].payload, PayloadType::Empty) {
+                    return quote!(#key => ::std::result::Result::Ok(Self::#variant(())));
+                }
+                let decode = ident(&plans.codec_names[index].0);
                 quote!(#key => #decode(message).map(Self::#variant))
             })
             .collect()

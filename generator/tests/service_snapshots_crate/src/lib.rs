@@ -22,3 +22,7 @@ pub mod request_reply;
 #[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
 #[path = "../../snapshots_service/topic_params/mod.rs"]
 pub mod topic_params;
+
+#[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
+#[path = "../../snapshots_service/edge_cases/mod.rs"]
+pub mod edge_cases;

@@ -337,3 +337,74 @@ mod request_reply {
         thermostat.shutdown(WAIT).await.unwrap();
     }
 }
+
+mod edge_cases {
+    use super::*;
+    use mqttgen_service_snapshots::edge_cases::app;
+
+    /// Records which variant arrived, with the `{self}` parameter (a keyword in Rust).
+    #[derive(Default)]
+    struct Recorder {
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl app::Handler for Recorder {
+        async fn turn_on(
+            &self,
+            params: app::TypeParams,
+            message: app::TurnOnMessage,
+            _context: app::MessageContext,
+        ) -> Result<(), HandlerError> {
+            let what = match message {
+                app::TurnOnMessage::Ping(()) => "ping".to_string(),
+                app::TurnOnMessage::Blob(bytes) => format!("blob:{}", bytes.len()),
+                app::TurnOnMessage::Note(text) => format!("note:{text}"),
+            };
+            self.seen
+                .lock()
+                .unwrap()
+                .push(format!("{}/{}", params.self_, what));
+            Ok(())
+        }
+
+        async fn mount(
+            &self,
+            _params: app::HandlerParams,
+            _message: Vec<u8>,
+            _context: app::MessageContext,
+        ) -> Result<(), HandlerError> {
+            Ok(())
+        }
+    }
+
+    /// Text, bytes and no payload on one channel: the content type picks the variant; without
+    /// one, an empty payload is the payload-less message.
+    #[tokio::test]
+    async fn content_type_and_empty_payload_pick_variants() {
+        let broker = MemoryBroker::new();
+        let recorder = Arc::new(Recorder::default());
+        let running = start(&broker, "edge", app::routes(recorder.clone()).into_router()).await;
+        let publisher = app::Publisher::new(running.publisher());
+        let params = app::TypeParams {
+            self_: "me".into(),
+            type_: "a".into(),
+        };
+        for message in [
+            app::TurnOnMessage::Note("hi".into()),
+            app::TurnOnMessage::Blob(vec![1, 2, 3]),
+            app::TurnOnMessage::Ping(()),
+        ] {
+            publisher.turn_on(&params, &message).await.unwrap();
+        }
+        broker.settle().await.unwrap();
+        broker
+            .publish(Outgoing::new("type/bare/a", Vec::<u8>::new()))
+            .await;
+        broker.settle().await.unwrap();
+        assert_eq!(
+            *recorder.seen.lock().unwrap(),
+            ["me/note:hi", "me/blob:3", "me/ping", "bare/ping"]
+        );
+        running.shutdown(WAIT).await.unwrap();
+    }
+}

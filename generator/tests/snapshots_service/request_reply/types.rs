@@ -15,6 +15,7 @@
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BoostPayload {
     pub kind: BoostPayloadKind,
+    #[serde(deserialize_with = "constraints::check_0")]
     pub minutes: ::std::num::NonZeroU8,
 }
 ///`BoostPayloadKind`
@@ -77,6 +78,8 @@ pub struct ReadingPayload {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct RequestHeaders {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_1")]
+    #[serde(default)]
     pub priority: ::std::option::Option<u8>,
     #[serde(rename = "replyTo", skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
@@ -185,5 +188,175 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+/// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+#[doc(hidden)]
+pub mod constraints {
+    #[allow(dead_code)]
+    pub(super) struct Limits {
+        pub minimum: ::std::option::Option<f64>,
+        pub maximum: ::std::option::Option<f64>,
+        pub exclusive_minimum: ::std::option::Option<f64>,
+        pub exclusive_maximum: ::std::option::Option<f64>,
+        pub multiple_of: ::std::option::Option<f64>,
+        pub min_items: ::std::option::Option<usize>,
+        pub max_items: ::std::option::Option<usize>,
+        pub unique_items: bool,
+    }
+    fn check_number(
+        value: f64,
+        limits: &Limits,
+    ) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(min) = limits.minimum {
+            if value < min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is less than the minimum {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.maximum {
+            if value > max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is more than the maximum {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
+            if value <= min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not more than {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
+            if value >= max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not less than {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(step) = limits.multiple_of {
+            let ratio = value / step;
+            if (ratio - ratio.round()).abs() > 1e-9 {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not a multiple of {step}"),
+                );
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+    /// Values whose schema limits can be checked.
+    pub(super) trait Checked {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String>;
+    }
+    macro_rules! numbers {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(* self as
+            f64, limits) } })*
+        };
+    }
+    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+    macro_rules! non_zero {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
+            as f64, limits) } })*
+        };
+    }
+    non_zero!(
+        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
+        ::std::num::NonZeroU64
+    );
+    impl<T: Checked> Checked for ::std::option::Option<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            match self {
+                ::std::option::Option::Some(value) => value.check(limits),
+                ::std::option::Option::None => ::std::result::Result::Ok(()),
+            }
+        }
+    }
+    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            if limits.min_items.is_some_and(|min| self.len() < min) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are fewer than the minimum", self.len()),
+                );
+            }
+            if limits.max_items.is_some_and(|max| self.len() > max) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are more than the maximum", self.len()),
+                );
+            }
+            if limits.unique_items {
+                for (i, item) in self.iter().enumerate() {
+                    if self[..i].contains(item) {
+                        return ::std::result::Result::Err(
+                            ::std::format!("item {i} repeats an earlier item"),
+                        );
+                    }
+                }
+            }
+            ::std::result::Result::Ok(())
+        }
+    }
+    pub(super) fn check_0<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(1f64),
+                    maximum: ::std::option::Option::Some(120f64),
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_1<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(0f64),
+                    maximum: ::std::option::Option::Some(9f64),
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
     }
 }

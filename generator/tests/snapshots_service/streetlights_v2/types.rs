@@ -18,6 +18,8 @@ pub struct DimLightHeaders {
         rename = "my-app-header",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
+    #[serde(deserialize_with = "constraints::check_0")]
+    #[serde(default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
 ///`DimLightPayload`
@@ -25,6 +27,8 @@ pub struct DimLightHeaders {
 pub struct DimLightPayload {
     ///Percentage to which the light should be dimmed to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_0")]
+    #[serde(default)]
     pub percentage: ::std::option::Option<u8>,
     #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
@@ -36,6 +40,8 @@ pub struct LightMeasuredHeaders {
         rename = "my-app-header",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
+    #[serde(deserialize_with = "constraints::check_0")]
+    #[serde(default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
 ///`LightMeasuredPayload`
@@ -43,6 +49,8 @@ pub struct LightMeasuredHeaders {
 pub struct LightMeasuredPayload {
     ///Light intensity measured in lumens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_1")]
+    #[serde(default)]
     pub lumens: ::std::option::Option<u64>,
     #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
@@ -97,6 +105,8 @@ pub struct TurnOnOffHeaders {
         rename = "my-app-header",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
+    #[serde(deserialize_with = "constraints::check_0")]
+    #[serde(default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
 ///`TurnOnOffPayload`
@@ -193,5 +203,175 @@ pub mod error {
         fn from(value: String) -> Self {
             Self(value.into())
         }
+    }
+}
+/// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+#[doc(hidden)]
+pub mod constraints {
+    #[allow(dead_code)]
+    pub(super) struct Limits {
+        pub minimum: ::std::option::Option<f64>,
+        pub maximum: ::std::option::Option<f64>,
+        pub exclusive_minimum: ::std::option::Option<f64>,
+        pub exclusive_maximum: ::std::option::Option<f64>,
+        pub multiple_of: ::std::option::Option<f64>,
+        pub min_items: ::std::option::Option<usize>,
+        pub max_items: ::std::option::Option<usize>,
+        pub unique_items: bool,
+    }
+    fn check_number(
+        value: f64,
+        limits: &Limits,
+    ) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(min) = limits.minimum {
+            if value < min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is less than the minimum {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.maximum {
+            if value > max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is more than the maximum {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
+            if value <= min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not more than {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
+            if value >= max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not less than {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(step) = limits.multiple_of {
+            let ratio = value / step;
+            if (ratio - ratio.round()).abs() > 1e-9 {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not a multiple of {step}"),
+                );
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+    /// Values whose schema limits can be checked.
+    pub(super) trait Checked {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String>;
+    }
+    macro_rules! numbers {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(* self as
+            f64, limits) } })*
+        };
+    }
+    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+    macro_rules! non_zero {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
+            as f64, limits) } })*
+        };
+    }
+    non_zero!(
+        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
+        ::std::num::NonZeroU64
+    );
+    impl<T: Checked> Checked for ::std::option::Option<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            match self {
+                ::std::option::Option::Some(value) => value.check(limits),
+                ::std::option::Option::None => ::std::result::Result::Ok(()),
+            }
+        }
+    }
+    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            if limits.min_items.is_some_and(|min| self.len() < min) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are fewer than the minimum", self.len()),
+                );
+            }
+            if limits.max_items.is_some_and(|max| self.len() > max) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are more than the maximum", self.len()),
+                );
+            }
+            if limits.unique_items {
+                for (i, item) in self.iter().enumerate() {
+                    if self[..i].contains(item) {
+                        return ::std::result::Result::Err(
+                            ::std::format!("item {i} repeats an earlier item"),
+                        );
+                    }
+                }
+            }
+            ::std::result::Result::Ok(())
+        }
+    }
+    pub(super) fn check_0<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(0f64),
+                    maximum: ::std::option::Option::Some(100f64),
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_1<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(0f64),
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
     }
 }
