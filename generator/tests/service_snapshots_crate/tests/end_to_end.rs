@@ -338,6 +338,58 @@ mod request_reply {
     }
 }
 
+mod prefixes_and_sharing {
+    use super::*;
+    use mqttgen::{Router, Share};
+    use mqttgen_service_snapshots::request_reply::{app, types};
+
+    struct Thermostat;
+
+    impl app::Handler for Thermostat {
+        async fn change_setpoint(
+            &self,
+            params: app::SetpointRequestsParams,
+            _message: app::ChangeSetpointMessage,
+            _context: app::MessageContext<types::RequestHeaders>,
+        ) -> Result<types::SetpointAcceptedPayload, HandlerError> {
+            Ok(types::SetpointAcceptedPayload {
+                celsius: 20.0,
+                until: Some(format!("{}/{}", params.thermostat_id, params.zone)),
+            })
+        }
+    }
+
+    /// Routes can be adjusted (shared group) and nested under a prefix; topic parameters are still
+    /// parsed from the spec's address below the prefix.
+    #[tokio::test]
+    async fn nested_and_shared_routes_still_parse_parameters() {
+        let broker = MemoryBroker::new();
+        let mut routes = app::routes(Arc::new(Thermostat));
+        routes.change_setpoint = routes.change_setpoint.share(Share::Group("pool".into()));
+        let router = Router::new().nest("site-1/floor-2", routes.into_router());
+        let running = start(&broker, "thermostat", router).await;
+        assert!(broker
+            .subscriptions()
+            .values()
+            .flatten()
+            .any(|filter| filter == "$share/pool/site-1/floor-2/thermostats/+/zones/+/setpoint"));
+        broker
+            .publish(
+                Outgoing::new(
+                    "site-1/floor-2/thermostats/t9/zones/bath/setpoint",
+                    r#"{"kind":"set","celsius":20.0}"#,
+                )
+                .response_topic("replies/x"),
+            )
+            .await;
+        let reply = broker.wait_for_publish("replies/x", WAIT).await.unwrap();
+        let accepted: types::SetpointAcceptedPayload =
+            serde_json::from_slice(&reply.payload).unwrap();
+        assert_eq!(accepted.until.as_deref(), Some("t9/bath"));
+        running.shutdown(WAIT).await.unwrap();
+    }
+}
+
 mod edge_cases {
     use super::*;
     use mqttgen_service_snapshots::edge_cases::app;
