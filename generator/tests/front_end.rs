@@ -449,3 +449,23 @@ fn unsupported_versions_and_non_mappings_are_errors() {
     assert_eq!(codes(&dup), ["yaml-duplicate-key"]);
     assert!(dup.document.is_some());
 }
+
+#[test]
+fn json_with_surrogate_pair_escapes_and_tabs_loads() {
+    // Python's json.dumps writes emoji as `\ud83d\ude00`, which YAML does not accept.
+    let text = "{\n\t\"asyncapi\": \"3.0.0\",\n\t\"info\": {\"title\": \"Lights \\ud83d\\udca1\", \"version\": \"1\"},\n\t\"channels\": {\"a\": {\"address\": \"a\", \"messages\": {\"m\": {\"payload\": {\"$ref\": \"#/components/schemas/P\"}}}}},\n\t\"components\": {\"schemas\": {\"P\": {\"type\": \"string\"}}}\n}";
+    let loaded = load_ok(text);
+    let doc = loaded.document.unwrap();
+    assert_eq!(doc.info.title, "Lights 💡");
+    assert_eq!(
+        doc.messages[0].payload.as_ref().unwrap().schema["$ref"],
+        "0#/components/schemas/P"
+    );
+    let bad = load_str(
+        "{\"asyncapi\": \"3.0.0\",\n \"info\": {\"title\": \"T\"}},\n",
+        "bad.json",
+    );
+    let d = &bad.diagnostics[0];
+    assert!(d.is_error());
+    assert_eq!(d.location.as_ref().unwrap().line, 2);
+}

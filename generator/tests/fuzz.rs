@@ -185,15 +185,18 @@ fn mutate(rng: &mut Rng, seeds: &[String]) -> Vec<u8> {
 fn load_bytes(bytes: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(bytes).into_owned();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let loaded = load_with(Path::new("fuzz/input.yaml"), "input.yaml", text, &|_| {
-            Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "no files while fuzzing",
-            ))
-        });
-        let _ = loaded.render();
-        let _ = loaded.to_json();
-        loaded.has_errors()
+        // As YAML, and as a `.json` file (the strict JSON reader).
+        for name in ["input.yaml", "input.json"] {
+            let path = Path::new("fuzz").join(name);
+            let loaded = load_with(&path, name, text.clone(), &|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no files while fuzzing",
+                ))
+            });
+            let _ = loaded.render();
+            let _ = loaded.to_json();
+        }
     }));
     outcome.map(|_| ()).map_err(|e| {
         e.downcast_ref::<String>()

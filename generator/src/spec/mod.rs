@@ -12,6 +12,7 @@ mod address;
 mod bindings;
 mod checks;
 mod context;
+mod json;
 mod loaded;
 pub mod model;
 mod objects;

@@ -13,10 +13,11 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::percent_decode_str;
 
 use crate::diagnostics::Diagnostic;
+use crate::spec::json;
 use crate::spec::model::{FileId, NodeId};
 use crate::spec::pointer;
 use crate::spec::source::{child, SourceFile, SourceMap};
-use crate::spec::yaml::{self, Node, Value};
+use crate::spec::yaml::{Node, Value};
 
 /// Most `$ref` hops followed in one chain before reporting a cycle.
 const MAX_REF_HOPS: usize = 64;
@@ -79,7 +80,10 @@ impl Files {
 
     fn push(&mut self, path: PathBuf, name: String, text: String) -> FileId {
         let id = self.sources.files.len();
-        let parsed = yaml::parse(&text, id);
+        let named_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let parsed = json::parse_document(&text, id, named_json);
         self.sources.files.push(SourceFile {
             path,
             name,

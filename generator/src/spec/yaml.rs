@@ -2,8 +2,9 @@
 //!
 //! Built from `yaml-rust2`'s event stream with an explicit stack (no recursion, so deeply nested input
 //! cannot overflow the stack), YAML 1.2 core-schema scalars (`on`, `off`, `y`, `n` stay strings),
-//! duplicate-key detection, a depth limit and a budget on alias expansion (billion laughs). JSON is
-//! YAML 1.2, so JSON files go through the same parser.
+//! duplicate-key detection, a depth limit and a budget on alias expansion (billion laughs). JSON
+//! files are read by [`crate::spec`]'s strict JSON reader into the same tree (JSON is almost, but
+//! not quite, YAML 1.2).
 
 use std::collections::HashMap;
 use std::sync::Arc;
