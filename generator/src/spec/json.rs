@@ -306,6 +306,34 @@ impl Reader<'_> {
     }
 }
 
+/// Parses a file's text. A `.json` file is read as strict JSON. Other files that look like JSON
+/// (start with `{` or `[`) are tried as JSON first and fall back to YAML 1.2 (flow-style YAML such as
+/// `{asyncapi: 3.0.0}` is not JSON); everything else is YAML 1.2.
+pub fn parse_document(text: &str, file: FileId, named_json: bool) -> yaml::Parsed {
+    let looks_like_json = text
+        .trim_start_matches('\u{FEFF}')
+        .trim_start()
+        .starts_with(['{', '[']);
+    if named_json || looks_like_json {
+        match parse(text, file) {
+            Ok((root, diagnostics)) => {
+                return yaml::Parsed {
+                    root: Some(root),
+                    diagnostics,
+                }
+            }
+            Err(error) if named_json => {
+                return yaml::Parsed {
+                    root: None,
+                    diagnostics: vec![*error],
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    yaml::parse(text, file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,32 +361,4 @@ mod tests {
         assert_eq!(diagnostics[0].code, "yaml-duplicate-key");
         assert!(parse(&"[".repeat(10_000), 0).is_err());
     }
-}
-
-/// Parses a file's text. A `.json` file is read as strict JSON. Other files that look like JSON
-/// (start with `{` or `[`) are tried as JSON first and fall back to YAML 1.2 (flow-style YAML such as
-/// `{asyncapi: 3.0.0}` is not JSON); everything else is YAML 1.2.
-pub fn parse_document(text: &str, file: FileId, named_json: bool) -> yaml::Parsed {
-    let looks_like_json = text
-        .trim_start_matches('\u{FEFF}')
-        .trim_start()
-        .starts_with(['{', '[']);
-    if named_json || looks_like_json {
-        match parse(text, file) {
-            Ok((root, diagnostics)) => {
-                return yaml::Parsed {
-                    root: Some(root),
-                    diagnostics,
-                }
-            }
-            Err(error) if named_json => {
-                return yaml::Parsed {
-                    root: None,
-                    diagnostics: vec![*error],
-                }
-            }
-            Err(_) => {}
-        }
-    }
-    yaml::parse(text, file)
 }
