@@ -384,6 +384,9 @@ fn message_enum(
     let encode = set.encoded.then(|| enum_encode(plans, set));
     quote! {
         #docs
+        // Payload types differ in size by nature; boxing them would make every match and
+        // construction in user code clumsier for a copy that happens once per message.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug)]
         pub enum #name {
             #(#variants,)*

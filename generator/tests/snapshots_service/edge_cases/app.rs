@@ -175,6 +175,7 @@ fn encode_note(
     )
 }
 /// The messages of `TurnOn`. A received message picks its variant by the MQTT 5 content type, else by trying each variant in order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum TurnOnMessage {
     /// No payload at all.

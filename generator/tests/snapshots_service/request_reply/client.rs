@@ -251,6 +251,7 @@ fn encode_boost(
     )
 }
 /// The messages of `ChangeSetpoint`. A received message picks its variant by the value of the payload property `kind`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ChangeSetpointMessage {
     /// Set setpoint
