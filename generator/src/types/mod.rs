@@ -7,7 +7,8 @@
 //! 2. [`preprocess`] rewrites each schema into what typify handles (its table lists every rule);
 //! 3. [`typify_engine`] runs typify (pinned `=0.8.0`), turning panics and errors into warnings and
 //!    falling back to `serde_json::Value` per schema;
-//! 4. [`postprocess`] gives string-enum variants readable names and keeps timestamp offsets;
+//! 4. [`postprocess`] gives variants and fields readable, distinct names, keeps timestamp
+//!    offsets, names integer-enum values, and adds the decoding checks of [`constraints`];
 //! 5. [`examples`] turns message examples into round-trip tests.
 //!
 //! # Placing the output
@@ -41,19 +42,23 @@
 //!   `url::Url` rewrites what it parses, so neither would give back the bytes that were sent.
 //!
 //! # Constraints enforced on decoding and construction
-//! - Enforced: `pattern`, `minLength`, `maxLength` (string newtypes with `TryFrom`/`FromStr` and a
-//!   validating `Deserialize`), enum membership (string and integer enums), integer width and
-//!   `minimum: 1` (via the chosen integer type), tuple and fixed-size array lengths,
-//!   `additionalProperties: false`, required members.
-//! - Not enforced: other numeric ranges, `multipleOf`, `minItems`/`maxItems` (other than fixed
-//!   lengths), `uniqueItems` (a `Vec`), `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`,
-//!   `contains`, `propertyNames`, `dependencies`.
+//! - On decoding and on construction (`TryFrom`/`FromStr` of validating newtypes): `pattern`,
+//!   `minLength`, `maxLength`, string and integer enum membership, integer width and
+//!   `minimum: 1` (the chosen integer type), tuple and fixed-size array lengths.
+//! - On decoding only ([`constraints`]; fields keep plain types, so a struct literal is not
+//!   checked): `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf` on
+//!   numbers, and `minItems`, `maxItems`, `uniqueItems` on lists — for struct members and
+//!   newtype definitions (not for members of enum variants).
+//! - Always: required members, `additionalProperties: false`, the JSON type of every member.
+//! - Not enforced: `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`, `contains`,
+//!   `propertyNames`, `dependencies`, and limits inside enum variants or list items.
 //!
 //! # Payloads that are not JSON
 //! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
 //! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`], a message without
 //! payload is [`PayloadType::Empty`].
 
+pub mod constraints;
 pub mod examples;
 pub mod names;
 pub mod payload;
@@ -238,10 +243,10 @@ fn module_attributes() -> TokenStream {
 /// Generates the payload and headers types of `doc` (see the module docs).
 pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
     let bundle = resolver::bundle(doc);
-    let mut diagnostics = bundle.diagnostics;
+    let mut diagnostics = bundle.diagnostics.clone();
     let engine = typify_engine::generate(&bundle.definitions);
     diagnostics.extend(engine.diagnostics);
-    let body = postprocess::postprocess(engine.tokens);
+    let body = postprocess::postprocess(engine.tokens, &bundle.constraints);
     let dependencies = CrateUses::scan(&body);
 
     let messages: Vec<MessageTypes> = bundle

@@ -24,10 +24,12 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 
+use super::constraints::{self, Constraints};
 use super::names::{field_name, variant_name, NameSet};
 
-/// Applies the edits; returns the input unchanged if it does not parse (it always should).
-pub fn postprocess(tokens: TokenStream) -> TokenStream {
+/// Applies the edits, and the decoding checks of [`constraints`](super::constraints); returns
+/// the input unchanged if it does not parse (it always should).
+pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> TokenStream {
     let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
         return tokens;
     };
@@ -38,6 +40,7 @@ pub fn postprocess(tokens: TokenStream) -> TokenStream {
         field_renames: HashMap::new(),
     };
     editor.visit_file_mut(&mut file);
+    constraints::apply(&mut file, limits);
     file.into_token_stream()
 }
 
@@ -347,7 +350,8 @@ mod tests {
 
     #[test]
     fn variants_are_renamed_everywhere() {
-        let out = postprocess(quote! {
+        let out = postprocess(
+            quote! {
             pub enum Unit {
                 #[serde(rename = "°C")]
                 Xc,
@@ -359,7 +363,9 @@ mod tests {
             }
             fn g() -> Unit { Unit::Xc }
             pub struct T(::chrono::DateTime<::chrono::offset::Utc>);
-        })
+            },
+            &Constraints::new(),
+        )
         .to_string();
         assert!(out.contains("DegreeC"), "{out}");
         assert!(out.contains("Self :: Empty"), "{out}");

@@ -20,6 +20,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::constraints::{Constraints, Limits};
 use super::names::{type_name, NameSet};
 
 /// How the pre-processor sees the rest of the bundle.
@@ -40,17 +41,22 @@ pub trait RefLookup {
 /// `<Parent>Item`, `<Parent>Variant<n>`), made distinct with `2`, `3`, .... typify silently
 /// reuses the first type when two inline types get the same name, which would give one of them
 /// the other's shape; unique titles rule that out.
+///
+/// Numeric and array limits of struct members (and of the definition itself) are recorded in
+/// `constraints`, keyed by the type name typify will give the struct.
 pub fn preprocess(
     schema: &Value,
     root_name: &str,
     refs: &dyn RefLookup,
     names: &mut NameSet,
+    constraints: &mut Constraints,
     notes: &mut Vec<String>,
 ) -> Value {
     let mut pass = Pass {
         refs,
         notes,
         names,
+        constraints,
         depth: 0,
         context: root_name.to_string(),
         merged_member: false,
@@ -143,6 +149,7 @@ struct Pass<'a> {
     refs: &'a dyn RefLookup,
     notes: &'a mut Vec<String>,
     names: &'a mut NameSet,
+    constraints: &'a mut Constraints,
     depth: usize,
     /// The type name of the nearest named ancestor, plus the path below it.
     context: String,
@@ -318,6 +325,9 @@ impl Pass<'_> {
             out.insert(key, processed);
         }
         size_integer(&mut out);
+        if self.depth == 1 || inline_title.is_some() || merged_member {
+            self.record_limits(&out);
+        }
         if let Some(title) = inline_title {
             out.insert("title".into(), Value::String(title));
         }
@@ -326,6 +336,30 @@ impl Pass<'_> {
             make_nullable(out)
         } else {
             Value::Object(out)
+        }
+    }
+
+    /// Records the limits of the members of the struct being built (named after the current
+    /// context), and of the definition's own value at the root.
+    fn record_limits(&mut self, out: &Map<String, Value>) {
+        let owner = self.context.clone();
+        if self.depth == 1 {
+            if let Some(limits) = Limits::from_schema(&Value::Object(out.clone())) {
+                self.constraints
+                    .entry(owner.clone())
+                    .or_default()
+                    .insert(String::new(), limits);
+            }
+        }
+        if let Some(Value::Object(props)) = out.get("properties") {
+            for (name, schema) in props {
+                if let Some(limits) = Limits::from_schema(schema) {
+                    self.constraints
+                        .entry(owner.clone())
+                        .or_default()
+                        .insert(name.clone(), limits);
+                }
+            }
         }
     }
 
@@ -815,6 +849,7 @@ mod tests {
             "Root",
             &NoRefs,
             &mut NameSet::new(),
+            &mut Constraints::new(),
             &mut Vec::new(),
         )
     }
@@ -828,7 +863,15 @@ mod tests {
             "other": {"type": "object", "properties": {"b": {"enum": ["x"]}}},
             "plain": {"type": "string", "title": "Ignored"}
         }});
-        let out = preprocess(&schema, "Root", &NoRefs, &mut names, &mut Vec::new());
+        let mut limits = Constraints::new();
+        let out = preprocess(
+            &schema,
+            "Root",
+            &NoRefs,
+            &mut names,
+            &mut limits,
+            &mut Vec::new(),
+        );
         assert_eq!(out["properties"]["data"]["title"], "Data2");
         assert_eq!(out["properties"]["other"]["title"], "RootOther");
         assert_eq!(

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::constraints::Constraints;
 use super::names::{type_name, NameSet};
 use super::payload::{classify, PayloadKind};
 use super::preprocess::{preprocess, RefLookup};
@@ -30,6 +31,8 @@ pub struct Bundle {
     pub messages: Vec<MessageSlots>,
     /// Problems found while bundling.
     pub diagnostics: Vec<Diagnostic>,
+    /// Numeric and array limits per struct member, checked on decoding.
+    pub constraints: Constraints,
 }
 
 /// Where one message's payload and headers types are.
@@ -158,7 +161,14 @@ pub fn bundle(doc: &Document) -> Bundle {
         let schema = &doc.schemas[*id];
         let name = names[*id].clone();
         let mut notes = Vec::new();
-        let value = preprocess(&schema.value, &name, &lookup, &mut taken, &mut notes);
+        let value = preprocess(
+            &schema.value,
+            &name,
+            &lookup,
+            &mut taken,
+            &mut out.constraints,
+            &mut notes,
+        );
         let origin = format!("schema `{}` ({})", schema.name_hint, id);
         push_notes(&mut out.diagnostics, &origin, id, notes);
         out.definitions.push(Definition {
@@ -170,7 +180,14 @@ pub fn bundle(doc: &Document) -> Bundle {
     }
     for slot in pending {
         let mut notes = Vec::new();
-        let value = preprocess(&slot.schema, &slot.name, &lookup, &mut taken, &mut notes);
+        let value = preprocess(
+            &slot.schema,
+            &slot.name,
+            &lookup,
+            &mut taken,
+            &mut out.constraints,
+            &mut notes,
+        );
         push_notes(&mut out.diagnostics, &slot.origin, &slot.node, notes);
         out.definitions.push(Definition {
             name: slot.name,

@@ -79,7 +79,10 @@ pub struct AnyOfTwoTypesVariant1 {
 ///Array with maximum 5 items
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct ArrayWithMaxItems(pub ::std::vec::Vec<::std::string::String>);
+pub struct ArrayWithMaxItems(
+    #[serde(deserialize_with = "constraints::check_0")]
+    pub ::std::vec::Vec<::std::string::String>,
+);
 impl ::std::ops::Deref for ArrayWithMaxItems {
     type Target = ::std::vec::Vec<::std::string::String>;
     fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
@@ -99,7 +102,10 @@ impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for ArrayWithM
 ///Array with minimum 1 item
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct ArrayWithMinItems(pub ::std::vec::Vec<::std::string::String>);
+pub struct ArrayWithMinItems(
+    #[serde(deserialize_with = "constraints::check_1")]
+    pub ::std::vec::Vec<::std::string::String>,
+);
 impl ::std::ops::Deref for ArrayWithMinItems {
     type Target = ::std::vec::Vec<::std::string::String>;
     fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
@@ -119,7 +125,10 @@ impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for ArrayWithM
 ///Array requiring unique items
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct ArrayWithUniqueItems(pub ::std::vec::Vec<::std::string::String>);
+pub struct ArrayWithUniqueItems(
+    #[serde(deserialize_with = "constraints::check_2")]
+    pub ::std::vec::Vec<::std::string::String>,
+);
 impl ::std::ops::Deref for ArrayWithUniqueItems {
     type Target = ::std::vec::Vec<::std::string::String>;
     fn deref(&self) -> &::std::vec::Vec<::std::string::String> {
@@ -815,7 +824,10 @@ impl ::std::convert::TryFrom<String> for IntegerPlain {
 ///Integer between 1 and 10
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct IntegerWithRange(pub ::std::num::NonZeroU8);
+pub struct IntegerWithRange(
+    #[serde(deserialize_with = "constraints::check_3")]
+    pub ::std::num::NonZeroU8,
+);
 impl ::std::ops::Deref for IntegerWithRange {
     type Target = ::std::num::NonZeroU8;
     fn deref(&self) -> &::std::num::NonZeroU8 {
@@ -1203,7 +1215,10 @@ impl ::std::convert::TryFrom<String> for NumberPlain {
 ///Number with maximum of 100
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct NumberWithMaximum(pub f64);
+pub struct NumberWithMaximum(
+    #[serde(deserialize_with = "constraints::check_4")]
+    pub f64,
+);
 impl ::std::ops::Deref for NumberWithMaximum {
     type Target = f64;
     fn deref(&self) -> &f64 {
@@ -1246,7 +1261,10 @@ impl ::std::convert::TryFrom<String> for NumberWithMaximum {
 ///Number with minimum of 0
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct NumberWithMinimum(pub f64);
+pub struct NumberWithMinimum(
+    #[serde(deserialize_with = "constraints::check_5")]
+    pub f64,
+);
 impl ::std::ops::Deref for NumberWithMinimum {
     type Target = f64;
     fn deref(&self) -> &f64 {
@@ -1289,7 +1307,7 @@ impl ::std::convert::TryFrom<String> for NumberWithMinimum {
 ///Number strictly between 0 and 100
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct NumberWithRange(pub f64);
+pub struct NumberWithRange(#[serde(deserialize_with = "constraints::check_6")] pub f64);
 impl ::std::ops::Deref for NumberWithRange {
     type Target = f64;
     fn deref(&self) -> &f64 {
@@ -1865,4 +1883,294 @@ impl IntegerEnum {
 impl MixedTypeEnumVariant1 {
     /// The value `123`.
     pub const V123: Self = Self(123_i64);
+}
+/// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+#[doc(hidden)]
+pub mod constraints {
+    #[allow(dead_code)]
+    pub(super) struct Limits {
+        pub minimum: ::std::option::Option<f64>,
+        pub maximum: ::std::option::Option<f64>,
+        pub exclusive_minimum: ::std::option::Option<f64>,
+        pub exclusive_maximum: ::std::option::Option<f64>,
+        pub multiple_of: ::std::option::Option<f64>,
+        pub min_items: ::std::option::Option<usize>,
+        pub max_items: ::std::option::Option<usize>,
+        pub unique_items: bool,
+    }
+    fn check_number(
+        value: f64,
+        limits: &Limits,
+    ) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(min) = limits.minimum {
+            if value < min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is less than the minimum {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.maximum {
+            if value > max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is more than the maximum {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
+            if value <= min {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not more than {min}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
+            if value >= max {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not less than {max}"),
+                );
+            }
+        }
+        if let ::std::option::Option::Some(step) = limits.multiple_of {
+            let ratio = value / step;
+            if (ratio - ratio.round()).abs() > 1e-9 {
+                return ::std::result::Result::Err(
+                    ::std::format!("{value} is not a multiple of {step}"),
+                );
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+    /// Values whose schema limits can be checked.
+    pub(super) trait Checked {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String>;
+    }
+    macro_rules! numbers {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(* self as
+            f64, limits) } })*
+        };
+    }
+    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+    macro_rules! non_zero {
+        ($($t:ty),*) => {
+            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
+            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
+            as f64, limits) } })*
+        };
+    }
+    non_zero!(
+        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
+        ::std::num::NonZeroU64
+    );
+    impl<T: Checked> Checked for ::std::option::Option<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            match self {
+                ::std::option::Option::Some(value) => value.check(limits),
+                ::std::option::Option::None => ::std::result::Result::Ok(()),
+            }
+        }
+    }
+    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
+        fn check(
+            &self,
+            limits: &Limits,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            if limits.min_items.is_some_and(|min| self.len() < min) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are fewer than the minimum", self.len()),
+                );
+            }
+            if limits.max_items.is_some_and(|max| self.len() > max) {
+                return ::std::result::Result::Err(
+                    ::std::format!("{} items are more than the maximum", self.len()),
+                );
+            }
+            if limits.unique_items {
+                for (i, item) in self.iter().enumerate() {
+                    if self[..i].contains(item) {
+                        return ::std::result::Result::Err(
+                            ::std::format!("item {i} repeats an earlier item"),
+                        );
+                    }
+                }
+            }
+            ::std::result::Result::Ok(())
+        }
+    }
+    pub(super) fn check_0<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::None,
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::Some(5usize),
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_1<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::None,
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::Some(1usize),
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_2<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::None,
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: true,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_3<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(1f64),
+                    maximum: ::std::option::Option::Some(10f64),
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_4<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::None,
+                    maximum: ::std::option::Option::Some(100f64),
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_5<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::Some(0f64),
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::None,
+                    exclusive_maximum: ::std::option::Option::None,
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
+    pub(super) fn check_6<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de> + Checked,
+    {
+        let value = T::deserialize(deserializer)?;
+        value
+            .check(
+                &Limits {
+                    minimum: ::std::option::Option::None,
+                    maximum: ::std::option::Option::None,
+                    exclusive_minimum: ::std::option::Option::Some(0f64),
+                    exclusive_maximum: ::std::option::Option::Some(100f64),
+                    multiple_of: ::std::option::Option::None,
+                    min_items: ::std::option::Option::None,
+                    max_items: ::std::option::Option::None,
+                    unique_items: false,
+                },
+            )
+            .map_err(<D::Error as ::serde::de::Error>::custom)?;
+        ::std::result::Result::Ok(value)
+    }
 }

@@ -1,0 +1,325 @@
+//! Numeric and array constraints typify does not check, checked on decoding.
+//!
+//! typify enforces `pattern` and string lengths (validating newtypes) but not `minimum`,
+//! `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`, `minItems`, `maxItems` or
+//! `uniqueItems`. The pre-processor records those per struct field (and per newtype); this
+//! module adds `#[serde(deserialize_with = "constraints::check_<n>")]` to the matching fields and
+//! emits the `constraints` helper module, so decoding a value outside the schema fails with a
+//! message naming the broken rule. Fields keep their plain Rust types (`u8`, `f64`, `Vec<T>`),
+//! so building a value in Rust is not checked. Only fields whose type is a number, a `NonZero`
+//! integer, a `Vec`, or an `Option` of those are checked (anything else is left alone).
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+
+/// The checkable constraints of one schema.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Limits {
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: Option<f64>,
+    exclusive_maximum: Option<f64>,
+    multiple_of: Option<f64>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    unique_items: bool,
+}
+
+/// type name → wire member name (`""` for a newtype's own value) → limits.
+pub type Constraints = BTreeMap<String, BTreeMap<String, Limits>>;
+
+impl Limits {
+    /// The limits written in a (pre-processed) schema, if any. A fixed-length array
+    /// (`minItems == maxItems`) is a Rust array or tuple already and records no item counts.
+    pub fn from_schema(schema: &Value) -> Option<Limits> {
+        let map: &Map<String, Value> = schema.as_object()?;
+        let number = |key: &str| map.get(key).and_then(Value::as_f64);
+        let count = |key: &str| map.get(key).and_then(Value::as_u64);
+        let (min_items, max_items) = match (count("minItems"), count("maxItems")) {
+            (Some(a), Some(b)) if a == b => (None, None),
+            other => other,
+        };
+        let limits = Limits {
+            minimum: number("minimum"),
+            maximum: number("maximum"),
+            exclusive_minimum: number("exclusiveMinimum"),
+            exclusive_maximum: number("exclusiveMaximum"),
+            multiple_of: number("multipleOf").filter(|m| *m > 0.0),
+            min_items: min_items.filter(|n| *n > 0),
+            max_items,
+            unique_items: map.get("uniqueItems") == Some(&Value::Bool(true)),
+        };
+        (limits != Limits::default()).then_some(limits)
+    }
+}
+
+fn option_tokens<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+/// The type's last path segment and its first generic argument, if any.
+fn segment(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let inner = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((last.ident.to_string(), inner))
+}
+
+/// True when the generated `Checked` trait is implemented for `ty`.
+fn checkable(ty: &syn::Type) -> bool {
+    const NUMBERS: &[&str] = &[
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+    ];
+    const NON_ZERO: &[&str] = &["NonZeroU8", "NonZeroU16", "NonZeroU32", "NonZeroU64"];
+    match segment(ty) {
+        Some((name, None)) => NUMBERS.contains(&name.as_str()) || NON_ZERO.contains(&name.as_str()),
+        Some((name, Some(_))) if name == "Vec" => true,
+        Some((name, Some(inner))) if name == "Option" => checkable(inner),
+        _ => false,
+    }
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(segment(ty), Some((name, Some(_))) if name == "Option")
+}
+
+/// The `rename` of a `#[serde(rename = "...")]`, and whether `#[serde(default...)]` is present.
+fn serde_facts(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
+    let mut rename = None;
+    let mut default = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(value.value());
+            } else {
+                if meta.path.is_ident("default") {
+                    default = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+            }
+            Ok(())
+        });
+    }
+    (rename, default)
+}
+
+/// Adds the checks to `file` (see the module docs); a no-op when nothing is constrained.
+pub fn apply(file: &mut syn::File, constraints: &Constraints) {
+    let mut checks: Vec<Limits> = Vec::new();
+    let mut attach = |field: &mut syn::Field, wire: &str, owner: &BTreeMap<String, Limits>| {
+        let Some(limits) = owner.get(wire) else {
+            return;
+        };
+        if !checkable(&field.ty) {
+            return;
+        }
+        let index = match checks.iter().position(|l| l == limits) {
+            Some(i) => i,
+            None => {
+                checks.push(limits.clone());
+                checks.len() - 1
+            }
+        };
+        let path = format!("constraints::check_{index}");
+        field
+            .attrs
+            .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
+        let (_, has_default) = serde_facts(&field.attrs);
+        if is_option(&field.ty) && !has_default {
+            field.attrs.push(syn::parse_quote!(#[serde(default)]));
+        }
+    };
+    for item in &mut file.items {
+        let syn::Item::Struct(item) = item else {
+            continue;
+        };
+        let Some(owner) = constraints.get(&item.ident.to_string()) else {
+            continue;
+        };
+        match &mut item.fields {
+            syn::Fields::Named(fields) => {
+                for field in fields.named.iter_mut() {
+                    let (rename, _) = serde_facts(&field.attrs);
+                    let wire = rename.unwrap_or_else(|| {
+                        field
+                            .ident
+                            .as_ref()
+                            .map(|i| i.to_string().trim_start_matches("r#").to_string())
+                            .unwrap_or_default()
+                    });
+                    attach(field, &wire, owner);
+                }
+            }
+            syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                if let Some(field) = fields.unnamed.first_mut() {
+                    attach(field, "", owner);
+                }
+            }
+            _ => {}
+        }
+    }
+    if checks.is_empty() {
+        return;
+    }
+    let functions = checks.iter().enumerate().map(|(index, limits)| {
+        let name = format_ident!("check_{index}");
+        let minimum = option_tokens(limits.minimum);
+        let maximum = option_tokens(limits.maximum);
+        let exclusive_minimum = option_tokens(limits.exclusive_minimum);
+        let exclusive_maximum = option_tokens(limits.exclusive_maximum);
+        let multiple_of = option_tokens(limits.multiple_of);
+        let min_items = option_tokens(limits.min_items.map(|n| n as usize));
+        let max_items = option_tokens(limits.max_items.map(|n| n as usize));
+        let unique_items = limits.unique_items;
+        quote! {
+            pub(super) fn #name<'de, D, T>(deserializer: D) -> ::std::result::Result<T, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+                T: ::serde::Deserialize<'de> + Checked,
+            {
+                let value = T::deserialize(deserializer)?;
+                value
+                    .check(&Limits {
+                        minimum: #minimum,
+                        maximum: #maximum,
+                        exclusive_minimum: #exclusive_minimum,
+                        exclusive_maximum: #exclusive_maximum,
+                        multiple_of: #multiple_of,
+                        min_items: #min_items,
+                        max_items: #max_items,
+                        unique_items: #unique_items,
+                    })
+                    .map_err(<D::Error as ::serde::de::Error>::custom)?;
+                ::std::result::Result::Ok(value)
+            }
+        }
+    });
+    let module: syn::Item = syn::parse_quote! {
+        /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
+        /// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+        #[doc(hidden)]
+        pub mod constraints {
+            #[allow(dead_code)]
+            pub(super) struct Limits {
+                pub minimum: ::std::option::Option<f64>,
+                pub maximum: ::std::option::Option<f64>,
+                pub exclusive_minimum: ::std::option::Option<f64>,
+                pub exclusive_maximum: ::std::option::Option<f64>,
+                pub multiple_of: ::std::option::Option<f64>,
+                pub min_items: ::std::option::Option<usize>,
+                pub max_items: ::std::option::Option<usize>,
+                pub unique_items: bool,
+            }
+
+            fn check_number(value: f64, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
+                if let ::std::option::Option::Some(min) = limits.minimum {
+                    if value < min {
+                        return ::std::result::Result::Err(::std::format!("{value} is less than the minimum {min}"));
+                    }
+                }
+                if let ::std::option::Option::Some(max) = limits.maximum {
+                    if value > max {
+                        return ::std::result::Result::Err(::std::format!("{value} is more than the maximum {max}"));
+                    }
+                }
+                if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
+                    if value <= min {
+                        return ::std::result::Result::Err(::std::format!("{value} is not more than {min}"));
+                    }
+                }
+                if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
+                    if value >= max {
+                        return ::std::result::Result::Err(::std::format!("{value} is not less than {max}"));
+                    }
+                }
+                if let ::std::option::Option::Some(step) = limits.multiple_of {
+                    let ratio = value / step;
+                    if (ratio - ratio.round()).abs() > 1e-9 {
+                        return ::std::result::Result::Err(::std::format!("{value} is not a multiple of {step}"));
+                    }
+                }
+                ::std::result::Result::Ok(())
+            }
+
+            /// Values whose schema limits can be checked.
+            pub(super) trait Checked {
+                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String>;
+            }
+
+            macro_rules! numbers {
+                ($($t:ty),*) => {$(
+                    impl Checked for $t {
+                        fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
+                            check_number(*self as f64, limits)
+                        }
+                    }
+                )*};
+            }
+            numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+            macro_rules! non_zero {
+                ($($t:ty),*) => {$(
+                    impl Checked for $t {
+                        fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
+                            check_number(self.get() as f64, limits)
+                        }
+                    }
+                )*};
+            }
+            non_zero!(
+                ::std::num::NonZeroU8,
+                ::std::num::NonZeroU16,
+                ::std::num::NonZeroU32,
+                ::std::num::NonZeroU64
+            );
+
+            impl<T: Checked> Checked for ::std::option::Option<T> {
+                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
+                    match self {
+                        ::std::option::Option::Some(value) => value.check(limits),
+                        ::std::option::Option::None => ::std::result::Result::Ok(()),
+                    }
+                }
+            }
+
+            impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
+                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
+                    if limits.min_items.is_some_and(|min| self.len() < min) {
+                        return ::std::result::Result::Err(::std::format!("{} items are fewer than the minimum", self.len()));
+                    }
+                    if limits.max_items.is_some_and(|max| self.len() > max) {
+                        return ::std::result::Result::Err(::std::format!("{} items are more than the maximum", self.len()));
+                    }
+                    if limits.unique_items {
+                        for (i, item) in self.iter().enumerate() {
+                            if self[..i].contains(item) {
+                                return ::std::result::Result::Err(::std::format!("item {i} repeats an earlier item"));
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
+            #(#functions)*
+        }
+    };
+    file.items.push(module);
+}
