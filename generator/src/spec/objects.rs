@@ -163,6 +163,10 @@ pub fn security<'a>(ctx: &mut Ctx<'a>, parent: &'a Node) -> Vec<String> {
     let mut names = Vec::new();
     for item in ctx.seq(parent, "security") {
         if let Some(reference) = ref_of(item) {
+            if let Err(d) = ctx.files.resolve(item, reference) {
+                ctx.report_at(item.get("$ref").unwrap_or(item), d);
+                continue;
+            }
             names.push(pointer::last_segment(
                 reference.split('#').nth(1).unwrap_or(""),
             ));
@@ -175,7 +179,18 @@ pub fn security<'a>(ctx: &mut Ctx<'a>, parent: &'a Node) -> Vec<String> {
                         .unwrap_or_default(),
                 );
             } else {
-                names.extend(entries.iter().map(|e| e.key.clone()));
+                // 2.x: `{schemeName: [scopes]}`, the name must be a declared scheme.
+                for entry in entries {
+                    let declared = ctx.doc.security_schemes.iter().any(|s| s.name == entry.key);
+                    if !declared {
+                        let message = format!(
+                            "security scheme `{}` is not declared in `components/securitySchemes`",
+                            entry.key
+                        );
+                        ctx.error("security-undeclared", &entry.value, message);
+                    }
+                    names.push(entry.key.clone());
+                }
             }
         }
     }
@@ -526,4 +541,36 @@ pub fn unknown_fields<'a>(ctx: &mut Ctx<'a>, node: &'a Node, kind: &str) {
             )),
         );
     }
+}
+
+/// Server names a channel is limited to: 2.x names, 3.x `$ref`s to `#/servers/<name>`; names that
+/// are not servers of the document are errors.
+pub fn channel_servers<'a>(ctx: &mut Ctx<'a>, channel: &'a Node) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in ctx.seq(channel, "servers") {
+        let name = match (ref_of(item), item.scalar_text()) {
+            (Some(reference), _) => {
+                if let Err(d) = ctx.files.resolve(item, reference) {
+                    ctx.report_at(item.get("$ref").unwrap_or(item), d);
+                    continue;
+                }
+                pointer::last_segment(reference.split('#').nth(1).unwrap_or(""))
+            }
+            (None, Some(name)) => name,
+            (None, None) => {
+                let message = format!(
+                    "a channel server must be a server name or `$ref`, not {}",
+                    item.kind()
+                );
+                ctx.error("type-mismatch", item, message);
+                continue;
+            }
+        };
+        if !ctx.doc.servers.iter().any(|s| s.name == name) {
+            let message = format!("channel refers to server `{name}`, which is not in `servers`");
+            ctx.error("server-undeclared", item, message);
+        }
+        names.push(name);
+    }
+    names
 }

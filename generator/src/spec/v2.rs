@@ -72,11 +72,7 @@ fn channel<'a>(ctx: &mut Ctx<'a>, key: &str, decl: &'a Node, node: &'a Node) {
         objects::address_and_parameters(ctx, key, address_node, node, false);
     bindings::channel(ctx, node);
     objects::unknown_fields(ctx, node, "channel");
-    let servers = ctx
-        .seq(node, "servers")
-        .into_iter()
-        .filter_map(Node::scalar_text)
-        .collect();
+    let servers = objects::channel_servers(ctx, node);
     let index = ctx.doc.channels.len();
     let description = ctx.string(node, "description");
     let channel_node = ctx.id(decl);

@@ -6,7 +6,6 @@ use crate::spec::bindings;
 use crate::spec::context::Ctx;
 use crate::spec::model::{Action, Channel, ChannelMessage, NodeId, Operation, Reply, Server};
 use crate::spec::objects::{self, expect_map};
-use crate::spec::pointer;
 use crate::spec::refs::ref_of;
 use crate::spec::yaml::Node;
 
@@ -97,11 +96,7 @@ fn channel<'a>(ctx: &mut Ctx<'a>, key: &str, decl: &'a Node, node: &'a Node) -> 
     };
     bindings::channel(ctx, node);
     objects::unknown_fields(ctx, node, "channel");
-    let servers = ctx
-        .seq(node, "servers")
-        .into_iter()
-        .filter_map(|s| ref_of(s).map(|r| pointer::last_segment(r.split('#').nth(1).unwrap_or(""))))
-        .collect();
+    let servers = objects::channel_servers(ctx, node);
     let index = ctx.doc.channels.len();
     let channel = Channel {
         id: key.to_string(),
