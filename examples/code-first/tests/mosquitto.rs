@@ -59,9 +59,26 @@ async fn service_answers_over_mosquitto() {
         )
         .await
         .unwrap();
+    // The runtime's own request API: a private response topic + correlation data.
+    let reply = publisher
+        .request(
+            Outgoing::new("devices/d1/status/get", r#"{"with_firmware": true}"#)
+                .qos(QoS::AtLeastOnce),
+            T,
+        )
+        .await
+        .unwrap();
+    let status: DeviceStatus = serde_json::from_slice(&reply.payload).unwrap();
+    assert_eq!(status.firmware.as_deref(), Some("1.4.2"));
+    assert_eq!(
+        reply.properties.content_type.as_deref(),
+        Some("application/json")
+    );
+
+    // And by hand, with an explicit response topic and correlation data.
     publisher
         .publish_confirmed(
-            Outgoing::new("devices/d1/status/get", r#"{"with_firmware": true}"#)
+            Outgoing::new("devices/d2/status/get", "{}")
                 .qos(QoS::AtLeastOnce)
                 .response_topic("replies/operator")
                 .correlation_data("corr-1"),
@@ -82,15 +99,12 @@ async fn service_answers_over_mosquitto() {
         .find(|m| m.topic == "replies/operator")
         .expect("reply");
     let status: DeviceStatus = serde_json::from_slice(&reply.payload).unwrap();
-    assert_eq!(status.firmware.as_deref(), Some("1.4.2"));
+    assert_eq!((status.device_id.as_str(), status.firmware), ("d2", None));
     assert_eq!(
         reply.properties.correlation_data.as_deref(),
         Some(&b"corr-1"[..])
     );
-    assert_eq!(
-        reply.properties.content_type.as_deref(),
-        Some("application/json")
-    );
+    assert_eq!(reply.qos, QoS::AtLeastOnce);
 
     client.shutdown(T).await.unwrap();
     service.shutdown(T).await.unwrap();

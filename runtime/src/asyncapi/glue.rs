@@ -28,6 +28,8 @@ pub fn payload<T: DeserializeOwned>(msg: &Message) -> Result<T, HandlerError> {
 pub struct ReplyTarget {
     topic: Option<Result<String, Error>>,
     correlation: Option<bytes::Bytes>,
+    /// The request's QoS for response-topic replies (like [`Outgoing::reply_to`]).
+    request_qos: Option<QoS>,
 }
 
 impl ReplyTarget {
@@ -47,18 +49,20 @@ impl ReplyTarget {
         ReplyTarget {
             topic,
             correlation: msg.properties.correlation_data.clone(),
+            request_qos: template.is_none().then_some(msg.qos),
         }
     }
 
     /// Turns the handler's reply value into the message to publish (`Ok(None)` when the request
-    /// had no response topic).
+    /// had no response topic). Response-topic replies use the request's QoS, fixed reply topics
+    /// the route's `qos`.
     pub fn reply<T: Serialize + ?Sized>(self, value: &T, qos: QoS, retain: bool) -> HandlerResult {
         let Some(topic) = self.topic else {
             tracing::debug!("request has no response topic; reply dropped");
             return Ok(None);
         };
         let mut out = Outgoing::new(topic?, codec::encode_json(value)?)
-            .qos(qos)
+            .qos(self.request_qos.unwrap_or(qos))
             .retain(retain)
             .content_type(super::JSON);
         if let Some(data) = self.correlation {
