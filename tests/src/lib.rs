@@ -143,6 +143,8 @@ pub struct CrateSpec {
     pub dependencies: Vec<String>,
     /// Lines for `[dev-dependencies]`.
     pub dev_dependencies: Vec<String>,
+    /// Lines for `[build-dependencies]`.
+    pub build_dependencies: Vec<String>,
 }
 
 impl CrateSpec {
@@ -172,13 +174,21 @@ impl CrateSpec {
         self
     }
 
+    /// Adds a `[build-dependencies]` line unless one for the same crate is there.
+    pub fn build_dependency(&mut self, line: impl Into<String>) -> &mut Self {
+        push_unique(&mut self.build_dependencies, line.into());
+        self
+    }
+
     fn manifest(&self) -> String {
         format!(
             "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n{}\n\n[dev-dependencies]\n{}\n",
+             [lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n{}\n\n[dev-dependencies]\n{}\n\n\
+             [build-dependencies]\n{}\n",
             self.name,
             self.dependencies.join("\n"),
-            self.dev_dependencies.join("\n")
+            self.dev_dependencies.join("\n"),
+            self.build_dependencies.join("\n")
         )
     }
 }
