@@ -318,6 +318,8 @@ enum Frame {
         key: Option<(String, Pos)>,
         seen: Option<HashMap<String, usize>>,
         count: usize,
+        /// Values of `<<` merge keys, applied when the mapping ends.
+        merges: Vec<Node>,
     },
 }
 
@@ -380,6 +382,7 @@ impl Builder<'_> {
                         key: None,
                         seen: None,
                         count: 0,
+                        merges: Vec::new(),
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -399,11 +402,13 @@ impl Builder<'_> {
                             id,
                             pos,
                             anchor,
-                            entries,
+                            mut entries,
                             count,
-                            seen,
+                            mut seen,
+                            merges,
                             ..
                         } => {
+                            apply_merges(&mut entries, &mut seen, merges);
                             // yaml-rust2 marks a block mapping where its first `:` is; the
                             // mapping starts at its first key.
                             let pos = match entries.first() {
@@ -513,7 +518,11 @@ impl Builder<'_> {
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                entries,
+                key,
+                seen,
+                merges,
+                ..
             }) => match key.take() {
                 None => {
                     let text = match node.scalar_text() {
@@ -534,6 +543,7 @@ impl Builder<'_> {
                     };
                     *key = Some((text, node.pos));
                 }
+                Some((text, _)) if text == "<<" && is_merge_source(&node) => merges.push(node),
                 Some((text, key_pos)) => {
                     if is_duplicate(entries, seen, &text) {
                         let first = entries
@@ -561,6 +571,43 @@ impl Builder<'_> {
             },
         }
         Ok(())
+    }
+}
+
+/// True for the value of a YAML merge key: a mapping or a sequence of mappings.
+fn is_merge_source(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(_) => true,
+        Value::Seq(items) => items.iter().all(|i| matches!(i.value, Value::Map(_))),
+        _ => false,
+    }
+}
+
+/// YAML merge keys (`<<: *defaults`, a YAML 1.1 feature that js-yaml and so the official parser
+/// support): entries of the merged mappings are added unless the mapping has the key; earlier
+/// merged mappings win over later ones.
+fn apply_merges(
+    entries: &mut Vec<Entry>,
+    seen: &mut Option<HashMap<String, usize>>,
+    merges: Vec<Node>,
+) {
+    for source in merges {
+        let maps = match source.value {
+            Value::Map(map) => vec![map],
+            Value::Seq(items) => items
+                .into_iter()
+                .filter_map(|i| match i.value {
+                    Value::Map(map) => Some(map),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for entry in maps.into_iter().flatten() {
+            if !is_duplicate(entries, seen, &entry.key) {
+                entries.push(entry);
+            }
+        }
     }
 }
 
@@ -776,6 +823,22 @@ mod tests {
         let parsed = parse(&text, 0);
         assert!(parsed.root.is_none());
         assert_eq!(parsed.diagnostics[0].code, "yaml-alias-bomb");
+    }
+
+    #[test]
+    fn merge_keys_add_missing_entries_and_own_keys_win() {
+        let node = root(
+            "base: &base {qos: 1, retain: false}
+other: &other {qos: 2, extra: x}
+op:
+  retain: true
+  <<: [*base, *other]
+",
+        );
+        assert_eq!(
+            node.get("op").unwrap().to_json(),
+            serde_json::json!({"retain": true, "qos": 1, "extra": "x"})
+        );
     }
 
     #[test]
