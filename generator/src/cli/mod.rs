@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
+pub mod export;
 pub mod generate;
 
 /// Exit code when there were no errors.
@@ -33,6 +34,8 @@ pub enum Command {
     Check(check::Args),
     /// Generate a whole crate from an AsyncAPI document.
     Generate(generate::Args),
+    /// Export the AsyncAPI document of a crate (runs its `asyncapi` binary through Cargo).
+    Export(export::Args),
 }
 
 /// Output format for diagnostics.
@@ -66,5 +69,6 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }
