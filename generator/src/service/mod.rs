@@ -116,6 +116,7 @@ const RESERVED_TYPES: &[&str] = &[
     "MessageContext",
     "Publisher",
     "PublishOptions",
+    "RequestError",
 ];
 
 /// Generates the service module of `doc` for `settings.role`, with payload types from `types`

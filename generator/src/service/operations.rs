@@ -169,9 +169,13 @@ pub fn plan_operations(
                     messages.sets[reply.set].encoded = true;
                 }
             }
-            // The runtime has no request/await-reply call yet: the request is published (with the
-            // fixed reply address as response topic) and the reply is not decoded here.
-            Side::Publish => messages.sets[set].encoded = true,
+            // A request: the publisher awaits and decodes the reply (`::mqttgen::Publisher::request`).
+            Side::Publish => {
+                messages.sets[set].encoded = true;
+                if let Some(reply) = &reply {
+                    messages.sets[reply.set].decoded = true;
+                }
+            }
         }
         let method = match side {
             Side::Handle => handler_methods.claim_snake(&names::snake(&operation.id)),

@@ -36,15 +36,14 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
         let qos = rt::qos();
         let outgoing = rt::outgoing();
         quote! {
-            /// Applies the spec's defaults, then `options`, and publishes.
-            async fn send(
-                &self,
+            /// Applies the spec's defaults, then `options`.
+            fn prepare(
                 mut outgoing: #outgoing,
                 options: PublishOptions,
                 qos: #qos,
                 retain: bool,
                 message_expiry: ::std::option::Option<u32>,
-            ) -> ::std::result::Result<(), #error> {
+            ) -> #outgoing {
                 outgoing.qos = options.qos.unwrap_or(qos);
                 outgoing.retain = options.retain.unwrap_or(retain);
                 outgoing.properties.message_expiry_interval = options
@@ -61,7 +60,16 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
                 outgoing.properties.response_topic = properties.response_topic.or(outgoing.properties.response_topic);
                 outgoing.properties.correlation_data = properties.correlation_data.or(outgoing.properties.correlation_data);
                 outgoing.properties.user_properties.extend(properties.user_properties);
-                if options.confirmed {
+                outgoing
+            }
+        }
+    });
+    let fire = published.iter().any(|operation| operation.reply.is_none()).then(|| {
+        let outgoing = rt::outgoing();
+        quote! {
+            /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+            async fn send(&self, outgoing: #outgoing, confirmed: bool) -> ::std::result::Result<(), #error> {
+                if confirmed {
                     self.inner.publish_confirmed(outgoing).await
                 } else {
                     self.inner.publish(outgoing).await
@@ -69,6 +77,8 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
             }
         }
     });
+    let requests = published.iter().any(|operation| operation.reply.is_some());
+    let request_error = requests.then(request_error);
     let options = publish_options();
     quote! {
         #options
@@ -93,6 +103,67 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
             #(#methods)*
 
             #send
+
+            #fire
+        }
+
+        #request_error
+    }
+}
+
+/// `RequestError`: what a request (an operation with a reply) fails with.
+fn request_error() -> TokenStream {
+    let error = rt::error();
+    let decode_error = rt::decode_error();
+    let handler_error = rt::handler_error();
+    quote! {
+        /// Why a request got no usable reply.
+        #[derive(Debug)]
+        pub enum RequestError {
+            /// Publishing the request failed, or no reply came in time ([`::mqttgen::Error::Timeout`]).
+            Request(#error),
+            /// A reply came but is not one of the spec's reply messages.
+            Reply(#decode_error),
+        }
+
+        impl ::std::fmt::Display for RequestError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    RequestError::Request(error) => ::std::write!(f, "request failed: {}", error),
+                    RequestError::Reply(error) => ::std::write!(f, "unusable reply: {}", error),
+                }
+            }
+        }
+
+        impl ::std::error::Error for RequestError {
+            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    RequestError::Request(error) => ::std::option::Option::Some(error),
+                    RequestError::Reply(error) => ::std::option::Option::Some(error),
+                }
+            }
+        }
+
+        impl ::std::convert::From<#error> for RequestError {
+            fn from(error: #error) -> Self {
+                RequestError::Request(error)
+            }
+        }
+
+        impl ::std::convert::From<#decode_error> for RequestError {
+            fn from(error: #decode_error) -> Self {
+                RequestError::Reply(error)
+            }
+        }
+
+        /// So that handlers can make requests with `?`.
+        impl ::std::convert::From<RequestError> for #handler_error {
+            fn from(error: RequestError) -> Self {
+                match error {
+                    RequestError::Request(error) => #handler_error::Publish(error),
+                    RequestError::Reply(error) => #handler_error::Decode(error),
+                }
+            }
         }
     }
 }
@@ -113,6 +184,8 @@ fn publish_options() -> TokenStream {
             pub properties: ::mqttgen::Properties,
             /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
             pub confirmed: bool,
+            /// How long a request waits for its reply (default 30 s).
+            pub timeout: ::std::option::Option<::std::time::Duration>,
         }
 
         impl PublishOptions {
@@ -136,6 +209,12 @@ fn publish_options() -> TokenStream {
             /// Waits for the broker's acknowledgement.
             pub fn confirmed(mut self) -> Self {
                 self.confirmed = true;
+                self
+            }
+
+            /// How long a request waits for its reply.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.timeout = ::std::option::Option::Some(timeout);
                 self
             }
 
@@ -256,20 +335,60 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         operation.qos.unwrap_or_default() as u8,
         retain
     ));
-    if operation.reply.is_some() {
-        text.push_str(
-            " This is a request: the reply arrives on the reply channel (set a response topic and \
-             correlation data with `_with` options when the reply address is dynamic).",
-        );
-    }
-    let docs = doc_attrs(Some(&text));
     let with_doc = format!(
-        " Like [`Publisher::{}`], with per-call options (QoS, retain, properties, headers).",
-        operation.method
+        " Like [`Publisher::{}`], with per-call options (QoS, retain, properties, headers{}).",
+        operation.method,
+        if operation.reply.is_some() {
+            ", reply timeout"
+        } else {
+            ""
+        }
     );
+    let (output, finish) = match &operation.reply {
+        None => (
+            quote!(()),
+            quote! {
+                let confirmed = options.confirmed;
+                self.send(Self::prepare(outgoing, options, #qos, #retain, #expiry), confirmed).await
+            },
+        ),
+        Some(reply) => {
+            text.push_str(
+                " This is a request: it waits for the reply (default 30 s) on the response topic it \
+                 announces (the fixed reply channel, else a private one the runtime generates) and \
+                 returns it decoded.",
+            );
+            let reply_set = &input.messages.sets[reply.set];
+            let decode = match &reply_set.enum_name {
+                Some(enum_name) => {
+                    let enum_name = ident(enum_name);
+                    quote!(#enum_name::decode(&reply)?)
+                }
+                None => {
+                    let decoder = ident(&input.messages.codec_names[reply_set.messages[0]].0);
+                    quote!(#decoder(&reply)?)
+                }
+            };
+            (
+                input.types.set_type(reply_set),
+                quote! {
+                    let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
+                    let request = Self::prepare(outgoing, options, #qos, #retain, #expiry);
+                    let reply = self.inner.request(request, timeout).await?;
+                    ::std::result::Result::Ok(#decode)
+                },
+            )
+        }
+    };
+    let error = if operation.reply.is_some() {
+        quote!(RequestError)
+    } else {
+        error
+    };
+    let docs = doc_attrs(Some(&text));
     quote! {
         #docs
-        pub async fn #name(&self, #params_decl message: &#message) -> ::std::result::Result<(), #error> {
+        pub async fn #name(&self, #params_decl message: &#message) -> ::std::result::Result<#output, #error> {
             self.#name_with(#params_arg message, PublishOptions::default()).await
         }
 
@@ -279,11 +398,11 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             #params_decl
             message: &#message,
             options: PublishOptions,
-        ) -> ::std::result::Result<(), #error> {
+        ) -> ::std::result::Result<#output, #error> {
             let topic = #topic_expr;
             let outgoing = #encode;
             #response_topic
-            self.send(outgoing, options, #qos, #retain, #expiry).await
+            #finish
         }
     }
 }

@@ -255,13 +255,12 @@ mod request_reply {
             priority: Some(3),
             ..Default::default()
         };
-        for (message, correlation, expected) in [
+        for (message, expected) in [
             (
                 client::ChangeSetpointMessage::SetSetpoint(types::SetSetpointPayload {
                     celsius: 21.5,
                     kind: types::SetSetpointPayloadKind::Set,
                 }),
-                "req-1",
                 21.5,
             ),
             (
@@ -269,39 +268,50 @@ mod request_reply {
                     kind: types::BoostPayloadKind::Boost,
                     minutes: std::num::NonZeroU8::new(10).unwrap(),
                 }),
-                "req-2",
                 30.0,
             ),
         ] {
-            broker.clear_published();
-            publisher
+            // The generated request waits for the reply on a private response topic.
+            let accepted = publisher
                 .change_setpoint_with(
                     &params,
                     &message,
                     client::PublishOptions::new()
-                        .response_topic("replies/panel")
-                        .correlation_data(correlation.as_bytes())
                         .headers(&headers)
-                        .unwrap(),
+                        .unwrap()
+                        .timeout(WAIT),
                 )
                 .await
                 .unwrap();
-            let reply = broker
-                .wait_for_publish("replies/panel", WAIT)
-                .await
-                .unwrap();
-            let accepted: types::SetpointAcceptedPayload =
-                serde_json::from_slice(&reply.payload).unwrap();
             assert_eq!(
                 accepted.celsius, expected,
                 "variant picked by the `kind` discriminator"
             );
             assert_eq!(accepted.until.as_deref(), Some("bath:panel:3"));
-            assert_eq!(
-                reply.properties.correlation_data.as_deref(),
-                Some(correlation.as_bytes())
-            );
         }
+
+        // An explicit response topic and correlation data are honoured and echoed.
+        broker.clear_published();
+        let set = client::ChangeSetpointMessage::SetSetpoint(types::SetSetpointPayload {
+            celsius: 18.0,
+            kind: types::SetSetpointPayloadKind::Set,
+        });
+        let accepted = publisher
+            .change_setpoint_with(
+                &params,
+                &set,
+                client::PublishOptions::new()
+                    .response_topic("replies/panel")
+                    .correlation_data("req-1".as_bytes()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(accepted.celsius, 18.0);
+        let reply = &broker.published_to("replies/panel")[0];
+        assert_eq!(
+            reply.properties.correlation_data.as_deref(),
+            Some("req-1".as_bytes())
+        );
 
         // Without an MQTT 5 response topic, the reply goes to the `replyTo` header (the spec's reply
         // address location) and echoes the `requestId` header (the spec's correlation id).

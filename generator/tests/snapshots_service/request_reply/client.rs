@@ -218,6 +218,15 @@ impl ::std::str::FromStr for ReadingsParams {
 }
 /// Topic of channel `heartbeat`.
 pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
+/// Decodes the payload of message `setpointAccepted`.
+fn decode_setpoint_accepted(
+    message: &::mqttgen::Message,
+) -> ::std::result::Result<
+    super::types::SetpointAcceptedPayload,
+    ::mqttgen::DecodeError,
+> {
+    ::mqttgen::codec::decode_json(&message.payload)
+}
 /// Decodes the payload of message `reading`.
 fn decode_reading(
     message: &::mqttgen::Message,
@@ -434,6 +443,8 @@ pub struct PublishOptions {
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
+    /// How long a request waits for its reply (default 30 s).
+    pub timeout: ::std::option::Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -453,6 +464,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// How long a request waits for its reply.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.timeout = ::std::option::Option::Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
@@ -535,41 +551,42 @@ impl Publisher {
     }
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Publishes operation `changeSetpoint` to `thermostats/{thermostatId}/zones/{zone}/setpoint` (QoS 1, retain false). This is a request: the reply arrives on the reply channel (set a response topic and correlation data with `_with` options when the reply address is dynamic).
+    /// Publishes operation `changeSetpoint` to `thermostats/{thermostatId}/zones/{zone}/setpoint` (QoS 1, retain false). This is a request: it waits for the reply (default 30 s) on the response topic it announces (the fixed reply channel, else a private one the runtime generates) and returns it decoded.
     pub async fn change_setpoint(
         &self,
         params: &SetpointRequestsParams,
         message: &ChangeSetpointMessage,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> ::std::result::Result<super::types::SetpointAcceptedPayload, RequestError> {
         self.change_setpoint_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::change_setpoint`], with per-call options (QoS, retain, properties, headers).
+    /// Like [`Publisher::change_setpoint`], with per-call options (QoS, retain, properties, headers, reply timeout).
     pub async fn change_setpoint_with(
         &self,
         params: &SetpointRequestsParams,
         message: &ChangeSetpointMessage,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> ::std::result::Result<super::types::SetpointAcceptedPayload, RequestError> {
         let topic = params.topic()?;
         let outgoing = message.encode(topic)?;
-        self.send(
-                outgoing,
-                options,
-                ::mqttgen::QoS::AtLeastOnce,
-                false,
-                ::std::option::Option::None,
-            )
-            .await
+        let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
+        let request = Self::prepare(
+            outgoing,
+            options,
+            ::mqttgen::QoS::AtLeastOnce,
+            false,
+            ::std::option::Option::None,
+        );
+        let reply = self.inner.request(request, timeout).await?;
+        ::std::result::Result::Ok(decode_setpoint_accepted(&reply)?)
     }
-    /// Applies the spec's defaults, then `options`, and publishes.
-    async fn send(
-        &self,
+    /// Applies the spec's defaults, then `options`.
+    fn prepare(
         mut outgoing: ::mqttgen::Outgoing,
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
         message_expiry: ::std::option::Option<u32>,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
         outgoing.properties.message_expiry_interval = options
@@ -591,10 +608,49 @@ impl Publisher {
             .correlation_data
             .or(outgoing.properties.correlation_data);
         outgoing.properties.user_properties.extend(properties.user_properties);
-        if options.confirmed {
-            self.inner.publish_confirmed(outgoing).await
-        } else {
-            self.inner.publish(outgoing).await
+        outgoing
+    }
+}
+/// Why a request got no usable reply.
+#[derive(Debug)]
+pub enum RequestError {
+    /// Publishing the request failed, or no reply came in time ([`::mqttgen::Error::Timeout`]).
+    Request(::mqttgen::Error),
+    /// A reply came but is not one of the spec's reply messages.
+    Reply(::mqttgen::DecodeError),
+}
+impl ::std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            RequestError::Request(error) => ::std::write!(f, "request failed: {}", error),
+            RequestError::Reply(error) => ::std::write!(f, "unusable reply: {}", error),
+        }
+    }
+}
+impl ::std::error::Error for RequestError {
+    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            RequestError::Request(error) => ::std::option::Option::Some(error),
+            RequestError::Reply(error) => ::std::option::Option::Some(error),
+        }
+    }
+}
+impl ::std::convert::From<::mqttgen::Error> for RequestError {
+    fn from(error: ::mqttgen::Error) -> Self {
+        RequestError::Request(error)
+    }
+}
+impl ::std::convert::From<::mqttgen::DecodeError> for RequestError {
+    fn from(error: ::mqttgen::DecodeError) -> Self {
+        RequestError::Reply(error)
+    }
+}
+/// So that handlers can make requests with `?`.
+impl ::std::convert::From<RequestError> for ::mqttgen::HandlerError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Request(error) => ::mqttgen::HandlerError::Publish(error),
+            RequestError::Reply(error) => ::mqttgen::HandlerError::Decode(error),
         }
     }
 }

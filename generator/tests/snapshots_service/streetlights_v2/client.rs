@@ -575,6 +575,8 @@ pub struct PublishOptions {
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
+    /// How long a request waits for its reply (default 30 s).
+    pub timeout: ::std::option::Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -594,6 +596,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// How long a request waits for its reply.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.timeout = ::std::option::Option::Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
@@ -694,24 +701,27 @@ impl Publisher {
     ) -> ::std::result::Result<(), ::mqttgen::Error> {
         let topic = params.topic()?;
         let outgoing = encode_light_measured(topic, message)?;
+        let confirmed = options.confirmed;
         self.send(
-                outgoing,
-                options,
-                ::mqttgen::QoS::AtLeastOnce,
-                false,
-                ::std::option::Option::None,
+                Self::prepare(
+                    outgoing,
+                    options,
+                    ::mqttgen::QoS::AtLeastOnce,
+                    false,
+                    ::std::option::Option::None,
+                ),
+                confirmed,
             )
             .await
     }
-    /// Applies the spec's defaults, then `options`, and publishes.
-    async fn send(
-        &self,
+    /// Applies the spec's defaults, then `options`.
+    fn prepare(
         mut outgoing: ::mqttgen::Outgoing,
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
         message_expiry: ::std::option::Option<u32>,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
         outgoing.properties.message_expiry_interval = options
@@ -733,7 +743,15 @@ impl Publisher {
             .correlation_data
             .or(outgoing.properties.correlation_data);
         outgoing.properties.user_properties.extend(properties.user_properties);
-        if options.confirmed {
+        outgoing
+    }
+    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    async fn send(
+        &self,
+        outgoing: ::mqttgen::Outgoing,
+        confirmed: bool,
+    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+        if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {
             self.inner.publish(outgoing).await
