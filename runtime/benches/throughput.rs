@@ -165,16 +165,47 @@ async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS) -> Duration {
     elapsed
 }
 
-async fn throughput(broker: &Mosquitto, n: u64, qos: QoS, round: u32) -> (f64, f64) {
+/// CPU time (user + system) of this process so far, from /proc (10 ms resolution).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Messages per second and CPU microseconds per message of one drain.
+struct Run {
+    rate: f64,
+    cpu_us: f64,
+}
+
+async fn measure<F: std::future::Future<Output = Duration>>(n: u64, drain: F) -> Run {
+    let cpu = cpu_time();
+    let wall = drain.await;
+    let cpu = cpu_time().saturating_sub(cpu);
+    Run {
+        rate: n as f64 / wall.as_secs_f64(),
+        cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
+    }
+}
+
+async fn throughput(broker: &Mosquitto, n: u64, qos: QoS, round: u32, flavor: &str) -> (Run, Run) {
     let port = broker.port();
-    let base_id = format!("bench-base-{qos:?}-{round}");
-    let gen_id = format!("bench-gen-{qos:?}-{round}");
+    let tag = &flavor[..5];
+    let base_id = format!("bench-base-{tag}-{qos:?}-{round}");
+    let gen_id = format!("bench-gen-{tag}-{qos:?}-{round}");
     create_session(port, &base_id, qos).await;
     create_session(port, &gen_id, qos).await;
     preload(port, n, qos).await;
-    let base = drain_baseline(port, &base_id, n).await;
-    let gen = drain_mqttgen(port, &gen_id, n, qos).await;
-    (n as f64 / base.as_secs_f64(), n as f64 / gen.as_secs_f64())
+    let base = measure(n, drain_baseline(port, &base_id, n)).await;
+    let gen = measure(n, drain_mqttgen(port, &gen_id, n, qos)).await;
+    (base, gen)
 }
 
 fn routing() {
@@ -302,23 +333,37 @@ fn main() {
         ],
         ..Default::default()
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     println!("throughput: {n} JSON messages through mosquitto, best of 3 rounds");
-    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
-        let (mut best_base, mut best_gen) = (0f64, 0f64);
-        for round in 0..3 {
-            let (b, g) = rt.block_on(throughput(&broker, n, qos, round));
-            best_base = best_base.max(b);
-            best_gen = best_gen.max(g);
+    for flavor in ["multi-thread (2 workers)", "current-thread"] {
+        let rt = if flavor.starts_with("multi") {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        println!(" tokio {flavor}:");
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+            let (mut base_rate, mut gen_rate) = (0f64, 0f64);
+            let (mut base_cpu, mut gen_cpu) = (f64::MAX, f64::MAX);
+            for round in 0..3 {
+                let (b, g) = rt.block_on(throughput(&broker, n, qos, round, flavor));
+                base_rate = base_rate.max(b.rate);
+                gen_rate = gen_rate.max(g.rate);
+                base_cpu = base_cpu.min(b.cpu_us);
+                gen_cpu = gen_cpu.min(g.cpu_us);
+            }
+            println!(
+                "  {qos:?}: rumqttc+serde_json {base_rate:>8.0} msg/s ({base_cpu:.2} µs CPU/msg) | mqttgen typed handler {gen_rate:>8.0} msg/s ({gen_cpu:.2} µs CPU/msg) | ratio {:.2} msg/s, {:.2} CPU-efficiency (goal >= 0.9)",
+                gen_rate / base_rate,
+                base_cpu / gen_cpu
+            );
         }
-        println!(
-            "  {qos:?}: rumqttc+serde_json {best_base:>9.0} msg/s | mqttgen typed handler {best_gen:>9.0} msg/s | ratio {:.2} (goal >= 0.9)",
-            best_gen / best_base
-        );
     }
     routing();
     idle_rss(&broker);

@@ -92,21 +92,31 @@ impl AckSequencer {
 pub(crate) struct AckHub {
     seq: Mutex<AckSequencer>,
     tx: mpsc::UnboundedSender<(AckToken, bool)>,
-    /// Released acknowledgements not yet handed to the client.
+    /// Released acknowledgements queued for (or being sent by) the ack task.
     sending: AtomicUsize,
+    client: Arc<dyn Client>,
+    all_completions: bool,
 }
 
 impl AckHub {
-    pub fn new() -> (AckHub, mpsc::UnboundedReceiver<(AckToken, bool)>) {
+    pub fn new(client: Arc<dyn Client>) -> (AckHub, mpsc::UnboundedReceiver<(AckToken, bool)>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let all_completions = client.wants_all_completions();
         (
             AckHub {
                 seq: Mutex::new(AckSequencer::default()),
                 tx,
                 sending: AtomicUsize::new(0),
+                client,
+                all_completions,
             },
             rx,
         )
+    }
+
+    /// Whether a released message needs anything sent at all.
+    fn needs_sending(&self, token: &AckToken, ok: bool, epoch: u64) -> bool {
+        self.all_completions || (ok && token.qos != crate::QoS::AtMostOnce && token.epoch == epoch)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AckSequencer> {
@@ -129,10 +139,18 @@ impl AckHub {
         let mut out = Vec::new();
         let mut seq = self.lock();
         seq.complete(ticket, ok, &mut out);
-        // Sent under the lock so that the channel order is the release order.
-        for item in out {
+        let epoch = seq.epoch();
+        // Under the lock, so acknowledgements leave in release order: straight to the client
+        // while nothing is queued and its request channel has room, else through the ack task.
+        for (token, ok) in out {
+            if !self.needs_sending(&token, ok, epoch) {
+                continue;
+            }
+            if self.sending.load(Ordering::SeqCst) == 0 && self.client.try_ack(token, ok) {
+                continue;
+            }
             self.sending.fetch_add(1, Ordering::SeqCst);
-            let _ = self.tx.send(item);
+            let _ = self.tx.send((token, ok));
         }
     }
 
@@ -149,10 +167,8 @@ pub(crate) async fn run_ack_task(
     mut rx: mpsc::UnboundedReceiver<(AckToken, bool)>,
     hub: Arc<AckHub>,
 ) {
-    let all = client.wants_all_completions();
     while let Some((token, ok)) = rx.recv().await {
-        let current = all || token.epoch == hub.epoch();
-        if current && (all || (ok && token.qos != crate::QoS::AtMostOnce)) {
+        if hub.needs_sending(&token, ok, hub.epoch()) {
             if let Err(e) = client.ack(token, ok).await {
                 tracing::debug!(error = %e, pkid = token.pkid, "acknowledgement not sent");
             }

@@ -317,7 +317,7 @@ impl App {
         let (publisher, outbox_rx) = Publisher::new(max_outbox, max_packet, v5, metrics.clone());
         client.attach_pending(publisher.shared().pending.clone());
         let hooks = Arc::new(self.hooks);
-        let (acks, acks_rx) = AckHub::new();
+        let (acks, acks_rx) = AckHub::new(client.clone());
         let acks = Arc::new(acks);
         let (stop_tx, stop_rx) = watch::channel(false);
         let (abort_tx, abort_rx) = watch::channel(false);

@@ -63,6 +63,11 @@ impl Client for MemoryClient {
         })
     }
 
+    fn try_ack(&self, token: AckToken, ok: bool) -> bool {
+        self.broker.complete(token.delivery, ok);
+        true
+    }
+
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             self.broker.detach(&self.client_id);

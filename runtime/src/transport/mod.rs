@@ -93,6 +93,11 @@ pub(crate) trait Client: Send + Sync + 'static {
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>>;
     /// Reports a finished message: `ok == true` acknowledges it.
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>>;
+    /// Acknowledges without waiting; `false` if that is not possible right now (full request
+    /// channel), in which case the caller falls back to [`Client::ack`].
+    fn try_ack(&self, _token: AckToken, _ok: bool) -> bool {
+        false
+    }
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>>;
     /// True if the transport wants to hear about QoS 0 completions and nacks too (memory broker).
     fn wants_all_completions(&self) -> bool {

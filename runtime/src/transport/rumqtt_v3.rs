@@ -174,6 +174,15 @@ impl Client for V3Client {
         })
     }
 
+    fn try_ack(&self, token: AckToken, ok: bool) -> bool {
+        if !ok || token.qos == crate::QoS::AtMostOnce {
+            return true;
+        }
+        let mut publish = Publish::new("", qos_to_v3(token.qos), Vec::new());
+        publish.pkid = token.pkid;
+        self.client.try_ack(&publish).is_ok()
+    }
+
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move { self.client.disconnect().await.map_err(client_error) })
     }
