@@ -3,7 +3,12 @@
 //!   each (`#![deny(warnings)]`, message examples as tests); documents with a committed snapshot
 //!   (`generator/tests/snapshots_types`) compile that snapshot instead, so snapshots are compiled;
 //! - `specs/payload-types.yaml` with the hand-written wire tests of
-//!   `tests/fixtures/payload_types_wire.rs` appended, which are then run.
+//!   `tests/fixtures/payload_types_wire.rs` appended, which are then run;
+//! - a document of odd and broken schemas, which must still give compiling code.
+//!
+//! Everything is built with `cargo build --all-targets` (`#![deny(warnings)]` in every crate),
+//! linted with `cargo clippy -- -D warnings`, and the unit tests (message examples, wire tests)
+//! run with `cargo test --lib`.
 //!
 //! The corpus part is skipped with a message when the corpus is absent (a failure under CI).
 
@@ -104,6 +109,24 @@ fn generated_types_compile_and_keep_the_wire_form() {
     );
     workspace.cargo_ok(&["build", "--workspace", "--all-targets", "--keep-going"]);
     println!("built in {:.1?}", started.elapsed());
+    // Generated code must be clippy-clean too (typify's quirks are allowed in the module header).
+    if workspace
+        .cargo(&["clippy", "--version"])
+        .is_ok_and(|o| o.status.success())
+    {
+        workspace.cargo_ok(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--keep-going",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        println!("clippy-clean in {:.1?}", started.elapsed());
+    } else {
+        println!("cargo clippy is not installed: generated code not linted");
+    }
     let run = workspace.cargo_ok(&["test", "--workspace", "--lib", "--no-fail-fast"]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     let passed: usize = stdout

@@ -222,6 +222,8 @@ impl CrateUses {
 ///   `clippy::to_string_trait_impl`, `clippy::redundant_closure_call`,
 ///   `clippy::upper_case_acronyms`, `clippy::too_many_arguments`: style of typify's templates
 ///   and of names that come from the document;
+/// - `clippy::approx_constant`, `clippy::excessive_precision`: limits and defaults are the
+///   document's numbers (a `maximum: 6.28` is not an approximation of τ to fix);
 /// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed.
 fn module_attributes() -> TokenStream {
     quote! {
@@ -235,7 +237,9 @@ fn module_attributes() -> TokenStream {
             clippy::to_string_trait_impl,
             clippy::redundant_closure_call,
             clippy::upper_case_acronyms,
-            clippy::too_many_arguments
+            clippy::too_many_arguments,
+            clippy::approx_constant,
+            clippy::excessive_precision
         )]
     }
 }

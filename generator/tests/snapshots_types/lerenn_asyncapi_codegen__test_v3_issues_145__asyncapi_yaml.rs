@@ -10,7 +10,9 @@
     clippy::to_string_trait_impl,
     clippy::redundant_closure_call,
     clippy::upper_case_acronyms,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::approx_constant,
+    clippy::excessive_precision
 )]
 ///`PingHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
