@@ -1,6 +1,7 @@
 //! Builders for the objects 2.x and 3.x share: messages, server variables, security, parameters,
 //! security schemes and component schemas.
 
+use crate::diagnostics::Diagnostic;
 use crate::spec::address;
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
@@ -134,10 +135,18 @@ pub fn server_variables<'a>(
     for (text, node) in used_in {
         for name in braced_names(text) {
             if !variables.iter().any(|v| v.name == name) {
-                ctx.error(
-                    "server-variable-undeclared",
-                    node,
-                    format!("server variable `{{{name}}}` is used but not declared in `variables`"),
+                let id = ctx.id(node);
+                ctx.diagnostics.push(
+                    Diagnostic::error(
+                        "server-variable-undeclared",
+                        Some(id),
+                        format!(
+                            "server variable `{{{name}}}` is used but not declared in `variables`"
+                        ),
+                    )
+                    .with_help(format!(
+                        "declare it: `variables: {{{name}: {{default: ...}}}}`"
+                    )),
                 );
             }
         }
@@ -251,12 +260,18 @@ pub fn address_and_parameters<'a>(
                 }
             }
             None => {
-                ctx.warn(
-                    "param-undeclared",
-                    node,
-                    format!(
-                        "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`; it is treated as a string"
-                    ),
+                let id = ctx.id(node);
+                ctx.diagnostics.push(
+                    Diagnostic::warning(
+                        "param-undeclared",
+                        Some(id),
+                        format!(
+                            "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`; it is treated as a string"
+                        ),
+                    )
+                    .with_help(format!(
+                        "declare it under the channel: `parameters: {{{name}: {{description: ...}}}}`"
+                    )),
                 );
                 parameters.push(Parameter {
                     name: name.clone(),
@@ -280,11 +295,13 @@ pub fn address_and_parameters<'a>(
             let message = format!(
                 "parameter `{key}` is declared but `{{{key}}}` does not appear in address `{raw}`"
             );
-            if is_error {
-                ctx.error("param-unused", at, message);
+            let id = ctx.id(at);
+            let help = format!("use `{{{key}}}` in the address or remove the parameter");
+            ctx.diagnostics.push(if is_error {
+                Diagnostic::error("param-unused", Some(id), message).with_help(help)
             } else {
-                ctx.warn("param-unused", at, message);
-            }
+                Diagnostic::warning("param-unused", Some(id), message).with_help(help)
+            });
         }
     }
     (address, parameters)
@@ -369,7 +386,7 @@ pub fn version<'a>(ctx: &mut Ctx<'a>, root: &'a Node) -> Option<u8> {
     if family.is_none() {
         let id = ctx.id(node);
         ctx.diagnostics.push(
-            crate::diagnostics::Diagnostic::error(
+            Diagnostic::error(
                 "version-unsupported",
                 Some(id),
                 format!("AsyncAPI version `{text}` is not supported"),
@@ -531,7 +548,7 @@ pub fn unknown_fields<'a>(ctx: &mut Ctx<'a>, node: &'a Node, kind: &str) {
         let version = ctx.doc.asyncapi_version.clone();
         let id = ctx.id(&entry.value);
         ctx.diagnostics.push(
-            crate::diagnostics::Diagnostic::error(
+            Diagnostic::error(
                 "unknown-field",
                 Some(id),
                 format!("`{key}` is not a field of an AsyncAPI {version} {kind} object"),

@@ -182,6 +182,9 @@ impl Files {
                                 "`{reference}` does not resolve: `{segment}` not found in {}",
                                 source.name
                             ),
+                        )
+                        .with_help(
+                            "check the spelling; inside a pointer write `/` in a key as `~1` and `~` as `~0`",
                         ))
                     }
                 }
