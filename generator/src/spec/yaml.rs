@@ -350,7 +350,18 @@ impl Builder<'_> {
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::DocumentEnd => {
-                    // Only the first document of a stream is read.
+                    // Only the first document of a stream is read; say so if there are more.
+                    if let Ok((Event::DocumentStart, mark)) = parser.next_token() {
+                        let pos = self.index.pos(&mark);
+                        self.diagnostics.push(
+                            Diagnostic::warning(
+                                "yaml-multiple-documents",
+                                None,
+                                "the file holds more than one YAML document; only the first is read",
+                            )
+                            .with_location(self.index.location(self.file, pos)),
+                        );
+                    }
                     return Ok(());
                 }
                 Event::Nothing | Event::StreamStart | Event::DocumentStart => {}
@@ -839,6 +850,15 @@ op:
             node.get("op").unwrap().to_json(),
             serde_json::json!({"retain": true, "qos": 1, "extra": "x"})
         );
+    }
+
+    #[test]
+    fn only_the_first_document_is_read_with_a_warning() {
+        let parsed = parse("a: 1\n---\nb: 2\n", 0);
+        assert_eq!(parsed.root.unwrap().to_json(), serde_json::json!({"a": 1}));
+        assert_eq!(parsed.diagnostics[0].code, "yaml-multiple-documents");
+        assert_eq!(parsed.diagnostics[0].location.as_ref().unwrap().line, 2);
+        assert!(parse("---\na: 1\n...\n", 0).diagnostics.is_empty());
     }
 
     #[test]
