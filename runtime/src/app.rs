@@ -123,6 +123,7 @@ pub(crate) struct Metrics {
     pub invalid_topic: AtomicU64,
     pub published: Counter,
     pub unrouted: AtomicU64,
+    pub dropped_overflow: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub reconnects: AtomicU64,
     publish_seq: AtomicU64,
@@ -150,6 +151,9 @@ pub struct Stats {
     pub invalid_topic: u64,
     /// Messages no route matched.
     pub unrouted: u64,
+    /// QoS 0 (or acknowledged-before-handler) messages dropped because their route's queue was
+    /// full.
+    pub dropped_overflow: u64,
     /// Messages republished to the dead-letter topic.
     pub dead_lettered: u64,
     /// Messages handed to the connection.
@@ -168,6 +172,7 @@ impl Metrics {
             decode_errors: get(&self.decode_errors),
             invalid_topic: get(&self.invalid_topic),
             unrouted: get(&self.unrouted),
+            dropped_overflow: get(&self.dropped_overflow),
             dead_lettered: get(&self.dead_lettered),
             published: get(&self.published),
             reconnects: get(&self.reconnects),

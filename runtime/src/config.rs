@@ -152,6 +152,10 @@ pub struct Config {
     pub max_packet_size: usize,
     /// Maximum outgoing QoS 1/2 messages awaiting acknowledgement (default 100).
     pub inflight: u16,
+    /// MQTT 5 receive maximum: QoS 1/2 messages the broker may send before we acknowledge
+    /// (default 1000). This bounds the messages queued for handlers. (MQTT 3.1.1 brokers use
+    /// their own setting, e.g. mosquitto's `max_inflight_messages`.)
+    pub receive_maximum: u16,
     /// Reconnect backoff.
     pub backoff: Backoff,
     /// Time allowed for TCP/TLS connect plus CONNACK (default 10 s).
@@ -181,6 +185,7 @@ impl Config {
             last_will: None,
             max_packet_size: 1024 * 1024,
             inflight: 100,
+            receive_maximum: 1000,
             backoff: Backoff::default(),
             connect_timeout: Duration::from_secs(10),
             request_channel_capacity: 1024,

@@ -16,7 +16,7 @@ use crate::transport::{AckToken, Incoming};
 use crate::{HandlerError, Message, Outgoing, Publisher, QoS};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
@@ -30,7 +30,38 @@ struct Job {
 
 struct RouteSlot {
     policy: AckPolicy,
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::UnboundedSender<Job>,
+    /// Jobs queued and not yet taken by a worker.
+    queued: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+/// The worker side of a route queue.
+struct RouteRx {
+    rx: mpsc::UnboundedReceiver<Job>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl RouteRx {
+    fn taken(&self, job: Option<Job>) -> Option<Job> {
+        if job.is_some() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        job
+    }
+
+    fn try_recv(&mut self) -> Result<Job, mpsc::error::TryRecvError> {
+        let job = self.rx.try_recv();
+        if job.is_ok() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        job
+    }
+
+    async fn recv(&mut self) -> Option<Job> {
+        let job = self.rx.recv().await;
+        self.taken(job)
+    }
 }
 
 /// Everything a worker needs besides its route.
@@ -91,11 +122,15 @@ impl Dispatcher {
                 .position(|(f, _)| *f == route.info.filter)
                 .expect("filter is listed");
             by_id[id].push(i);
-            let (tx, rx) = mpsc::channel(route.queue_capacity);
+            let (tx, rx) = mpsc::unbounded_channel();
+            let queued = Arc::new(AtomicUsize::new(0));
             slots.push(RouteSlot {
                 policy: route.ack_policy,
                 tx,
+                queued: queued.clone(),
+                capacity: route.queue_capacity,
             });
+            let rx = RouteRx { rx, queued };
             workers.push(tokio::spawn(run_route(
                 RouteWorker {
                     info: route.info,
@@ -130,7 +165,7 @@ impl Dispatcher {
         }
     }
 
-    /// Dispatches one received message; waits while a target route's queue is full.
+    /// Dispatches one received message without ever waiting for a worker.
     pub async fn dispatch(&mut self, inc: Incoming, epoch: u64) {
         self.metrics.received.fetch_add(1, Ordering::Relaxed);
         let needs_ack = inc.qos != QoS::AtMostOnce || self.all_completions;
@@ -222,15 +257,35 @@ impl Dispatcher {
                 }
                 job_ticket = None;
             }
+            // The driver never waits for a worker: it must keep polling (keep-alive, acks,
+            // publishes). QoS 1/2 messages are bounded by the broker's flow control (receive
+            // maximum / in-flight window), since they stay unacknowledged until handled. Messages
+            // nothing holds back (QoS 0, or acknowledged before the handler) are dropped when the
+            // route is `queue_capacity` behind — at-most-once, as a broker does for slow clients.
+            let unbounded = m.qos == QoS::AtMostOnce || slot.policy == AckPolicy::BeforeHandler;
+            if unbounded && slot.queued.load(Ordering::Relaxed) >= slot.capacity {
+                let dropped = self
+                    .metrics
+                    .dropped_overflow
+                    .fetch_add(1, Ordering::Relaxed);
+                if dropped.is_power_of_two() || dropped == 0 {
+                    tracing::warn!(topic = %m.topic, capacity = slot.capacity, dropped = dropped + 1, "route queue full: dropping at-most-once message");
+                }
+                if let Some(t) = job_ticket {
+                    self.acks.complete(t, true);
+                }
+                continue;
+            }
+            slot.queued.fetch_add(1, Ordering::Relaxed);
             if slot
                 .tx
                 .send(Job {
                     msg: m,
                     ticket: job_ticket,
                 })
-                .await
                 .is_err()
             {
+                slot.queued.fetch_sub(1, Ordering::Relaxed);
                 // The worker is gone (shutting down): leave the message unacknowledged.
                 if let Some(t) = job_ticket {
                     self.acks.complete(t, false);
@@ -248,7 +303,7 @@ struct RouteWorker {
     max_workers: usize,
 }
 
-async fn run_route(route: RouteWorker, mut rx: mpsc::Receiver<Job>, env: WorkerEnv) {
+async fn run_route(route: RouteWorker, mut rx: RouteRx, env: WorkerEnv) {
     let route = Arc::new(route);
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
@@ -257,7 +312,7 @@ async fn run_route(route: RouteWorker, mut rx: mpsc::Receiver<Job>, env: WorkerE
             Some(job) => Some(job),
             None if *stop.borrow() => {
                 // Finish what was already queued, then stop.
-                rx.close();
+                rx.rx.close();
                 rx.recv().await
             }
             None => None,
@@ -285,7 +340,7 @@ async fn run_route(route: RouteWorker, mut rx: mpsc::Receiver<Job>, env: WorkerE
 /// an idle route parks after the spin.
 const SPIN_BEFORE_PARK: u32 = 64;
 
-async fn next_job(rx: &mut mpsc::Receiver<Job>, stop: &mut watch::Receiver<bool>) -> Option<Job> {
+async fn next_job(rx: &mut RouteRx, stop: &mut watch::Receiver<bool>) -> Option<Job> {
     for _ in 0..SPIN_BEFORE_PARK {
         match rx.try_recv() {
             Ok(job) => return Some(job),

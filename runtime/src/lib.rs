@@ -50,8 +50,11 @@
 //!
 //! # Guarantees and choices
 //!
-//! * **Handlers never block the event loop.** Each route has a bounded queue and `max_workers`
-//!   worker slots (default 1: in order). A full queue pauses reading from the broker.
+//! * **Handlers never block the event loop.** Each route has a queue and `max_workers` worker
+//!   slots (default 1: in order). QoS 1/2 messages are acknowledged only after their handler,
+//!   so the broker's flow control (receive maximum / in-flight window) bounds what is queued;
+//!   QoS 0 messages beyond [`Route::queue_capacity`] are dropped and counted. The event loop
+//!   keeps polling (keep-alives, acknowledgements) however slow a handler is.
 //!   [`Publisher::publish`] only enqueues, so handlers may publish freely.
 //! * **Acknowledgements** follow the route's [`AckPolicy`] and leave in receive order. A message
 //!   matched by several routes is acknowledged when all of them are done. Payloads that fail to

@@ -70,7 +70,7 @@ impl std::fmt::Debug for Route {
 
 impl Route {
     /// A route for `address` (e.g. `devices/{device_id}/temperature`) handled by `handler`.
-    /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), queue of 256,
+    /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), queue of 1024,
     /// [`AckPolicy::AfterHandler`].
     pub fn new(address: impl Into<String>, handler: impl Handler) -> Route {
         Route::from_arc(address, Arc::new(handler))
@@ -84,7 +84,7 @@ impl Route {
             qos: QoS::AtLeastOnce,
             share: Share::ServiceDefault,
             max_workers: 1,
-            queue_capacity: 256,
+            queue_capacity: 1024,
             ack_policy: AckPolicy::AfterHandler,
             handler,
         }
@@ -114,8 +114,11 @@ impl Route {
         self
     }
 
-    /// Messages waiting for a worker before the runtime stops reading from the broker
-    /// (backpressure). Default 256.
+    /// Messages waiting for a worker (default 1024). The runtime never stops reading from the
+    /// broker (that would stall keep-alives and acknowledgements): QoS 1/2 messages are held
+    /// back by the broker's flow control, since they are acknowledged only after the handler;
+    /// QoS 0 messages (and messages acknowledged before the handler) beyond this many are
+    /// dropped and counted in [`Stats::dropped_overflow`](crate::Stats).
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
         self

@@ -505,3 +505,59 @@ async fn request_reply_through_the_private_inbox() {
     client.shutdown(T).await.unwrap();
     responder.shutdown(T).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_stuck_route_does_not_stall_others_and_sheds_qos0() {
+    let broker = MemoryBroker::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let g = gate.clone();
+    let stuck = move |_m: Message, _c: Context| {
+        let g = g.clone();
+        async move {
+            g.acquire().await.unwrap().forget();
+            Ok(None)
+        }
+    };
+    let fast_count = Arc::new(AtomicUsize::new(0));
+    let f = fast_count.clone();
+    let fast = move |_m: Message, _c: Context| {
+        let f = f.clone();
+        async move {
+            f.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        }
+    };
+    let app = App::in_memory(&broker)
+        .mount(
+            Router::new()
+                .route(
+                    Route::new("stuck", stuck)
+                        .qos(QoS::AtMostOnce)
+                        .queue_capacity(4),
+                )
+                .route(Route::new("fast", fast)),
+        )
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    for _ in 0..10 {
+        broker.publish(Outgoing::new("stuck", "x")).await;
+    }
+    broker
+        .publish(Outgoing::new("fast", "y").qos(QoS::AtLeastOnce))
+        .await;
+    let deadline = tokio::time::Instant::now() + T;
+    while fast_count.load(Ordering::SeqCst) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fast route was stalled"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let dropped = app.stats().dropped_overflow;
+    assert!((5..=6).contains(&dropped), "dropped {dropped}");
+    gate.add_permits(100);
+    broker.settle().await.unwrap();
+    app.shutdown(T).await.unwrap();
+}

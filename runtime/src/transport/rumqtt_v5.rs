@@ -43,6 +43,7 @@ pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connect
     opts.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     opts.set_request_channel_capacity(config.request_channel_capacity);
     opts.set_outgoing_inflight_upper_limit(config.inflight);
+    opts.set_receive_maximum(Some(config.receive_maximum.max(1)));
     if let Some(c) = &config.credentials {
         opts.set_credentials(c.username.clone(), c.password.expose());
     }
