@@ -97,18 +97,28 @@ fn is_option(ty: &syn::Type) -> bool {
     matches!(segment(ty), Some((name, Some(_))) if name == "Option")
 }
 
-/// The `rename` of a `#[serde(rename = "...")]`, and whether `#[serde(default...)]` is present.
-fn serde_facts(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
-    let mut rename = None;
-    let mut default = false;
+/// What a field's `#[serde(...)]` attributes say.
+#[derive(Default)]
+struct SerdeFacts {
+    rename: Option<String>,
+    default: bool,
+    deserialize_with: Option<String>,
+}
+
+fn serde_facts(attrs: &[syn::Attribute]) -> SerdeFacts {
+    let mut facts = SerdeFacts::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
+            if meta.path.is_ident("rename") || meta.path.is_ident("deserialize_with") {
                 let value: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(value.value());
+                if meta.path.is_ident("rename") {
+                    facts.rename = Some(value.value());
+                } else {
+                    facts.deserialize_with = Some(value.value());
+                }
             } else {
                 if meta.path.is_ident("default") {
-                    default = true;
+                    facts.default = true;
                 }
                 if meta.input.peek(syn::Token![=]) {
                     let _: syn::Expr = meta.value()?.parse()?;
@@ -117,7 +127,31 @@ fn serde_facts(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
             Ok(())
         });
     }
-    (rename, default)
+    facts
+}
+
+/// Removes a `#[serde(deserialize_with = "...")]` attribute that holds nothing else.
+fn remove_deserialize_with(attrs: &mut Vec<syn::Attribute>) -> bool {
+    let before = attrs.len();
+    attrs.retain(|attr| {
+        if !attr.path().is_ident("serde") {
+            return true;
+        }
+        let mut only_deserialize_with = true;
+        let mut any = false;
+        let _ = attr.parse_nested_meta(|meta| {
+            any = true;
+            if !meta.path.is_ident("deserialize_with") {
+                only_deserialize_with = false;
+            }
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+        !(any && only_deserialize_with)
+    });
+    attrs.len() != before
 }
 
 /// Adds the checks to `file` (see the module docs); a no-op when nothing is constrained.
@@ -130,6 +164,19 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
         if !checkable(&field.ty) {
             return;
         }
+        let facts = serde_facts(&field.attrs);
+        // typify marks a required but nullable member with `Option::deserialize` (so a missing
+        // member is an error); the check replaces it and keeps the member required.
+        let required_nullable = match facts.deserialize_with.as_deref() {
+            None => false,
+            Some(path) if path.ends_with("Option::deserialize") => {
+                if !remove_deserialize_with(&mut field.attrs) {
+                    return;
+                }
+                true
+            }
+            Some(_) => return,
+        };
         let index = match checks.iter().position(|l| l == limits) {
             Some(i) => i,
             None => {
@@ -141,8 +188,7 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
         field
             .attrs
             .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
-        let (_, has_default) = serde_facts(&field.attrs);
-        if is_option(&field.ty) && !has_default {
+        if is_option(&field.ty) && !facts.default && !required_nullable {
             field.attrs.push(syn::parse_quote!(#[serde(default)]));
         }
     };
@@ -156,8 +202,7 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
         match &mut item.fields {
             syn::Fields::Named(fields) => {
                 for field in fields.named.iter_mut() {
-                    let (rename, _) = serde_facts(&field.attrs);
-                    let wire = rename.unwrap_or_else(|| {
+                    let wire = serde_facts(&field.attrs).rename.unwrap_or_else(|| {
                         field
                             .ident
                             .as_ref()
