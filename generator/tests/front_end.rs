@@ -469,3 +469,9 @@ fn json_with_surrogate_pair_escapes_and_tabs_loads() {
     assert!(d.is_error());
     assert_eq!(d.location.as_ref().unwrap().line, 2);
 }
+
+#[test]
+fn loaded_documents_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Loaded>();
+}
