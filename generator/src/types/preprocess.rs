@@ -329,6 +329,15 @@ impl Pass<'_> {
             self.record_limits(&out);
         }
         if let Some(title) = inline_title {
+            // Keep the author's title in the docs when the type name differs from it.
+            let original = input.get("title").and_then(Value::as_str).map(str::trim);
+            if let Some(original) = original.filter(|t| !t.is_empty() && *t != title) {
+                let text = match out.get("description").and_then(Value::as_str) {
+                    Some(description) => format!("{original}\n\n{description}"),
+                    None => original.to_string(),
+                };
+                out.insert("description".into(), Value::String(text));
+            }
             out.insert("title".into(), Value::String(title));
         }
         self.context = saved_context;
