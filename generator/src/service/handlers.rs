@@ -100,7 +100,10 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
         let doc = format!(" The route of operation `{}`.", operation.id);
         quote!(#[doc = #doc] pub #name: ::mqttgen::Route)
     });
-    let route_inits = handled.iter().map(|operation| route_init(input, operation));
+    let (route_inits, dispatchers): (Vec<TokenStream>, Vec<TokenStream>) = handled
+        .iter()
+        .map(|operation| route_init(input, operation))
+        .unzip();
     let route_names = handled.iter().map(|operation| ident(&operation.method));
     quote! {
         #context
@@ -139,6 +142,8 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
         pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
             routes(::std::sync::Arc::new(handler)).into_router()
         }
+
+        #(#dispatchers)*
 
         #headers_helper
         #relative_helper
@@ -270,10 +275,11 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
     }
 }
 
-fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStream {
+/// A `Routes` field initialiser and the dispatch function it calls.
+fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStream, TokenStream) {
     let name = ident(&operation.method);
     let Some(topic) = input.topics.topics[operation.channel].as_ref() else {
-        return TokenStream::new();
+        return (TokenStream::new(), TokenStream::new());
     };
     let route_address = &topic.route_address;
     let set = &input.messages.sets[operation.set];
@@ -404,20 +410,39 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
         quote!(.qos(#qos))
     });
     let id = &operation.id;
-    quote! {
+    let dispatch = ident(&operation.dispatch);
+    let dispatch_doc = format!(
+        " Operation `{id}`: decodes the topic parameters, payload and headers, calls \
+         [`Handler::{}`]{}.",
+        operation.method,
+        if operation.reply.is_some() {
+            " and returns its reply to publish"
+        } else {
+            ""
+        }
+    );
+    let init = quote! {
         #name: ::mqttgen::Route::new(#route_address, {
             let handler = ::std::sync::Arc::clone(&handler);
             move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    #params_decl
-                    let payload = #decode;
-                    let headers = #headers;
-                    #finish
-                }
+                #dispatch(::std::sync::Arc::clone(&handler), message, context)
             }
         })
         .name(#id)
         #qos
-    }
+    };
+    let function = quote! {
+        #[doc = #dispatch_doc]
+        async fn #dispatch<H: Handler>(
+            handler: ::std::sync::Arc<H>,
+            message: ::mqttgen::Message,
+            context: ::mqttgen::Context,
+        ) -> ::mqttgen::HandlerResult {
+            #params_decl
+            let payload = #decode;
+            let headers = #headers;
+            #finish
+        }
+    };
+    (init, function)
 }

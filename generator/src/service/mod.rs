@@ -141,6 +141,7 @@ pub fn generate_service(
         &topic_plans,
         &mut message_plans,
         &mut scope,
+        &mut functions,
         &mut diagnostics,
     );
     let type_names = messages::TypeNames {

@@ -44,6 +44,9 @@ pub struct OperationPlan {
     pub method: String,
     /// The publisher's per-call-options variant (`{method}_with`); empty for handled operations.
     pub method_with: String,
+    /// The private function decoding a message and calling the handler (`handle_{method}`); empty
+    /// for published operations.
+    pub dispatch: String,
     /// Handle or publish.
     pub side: Side,
     /// Index into [`Document::channels`] (always one with an address).
@@ -70,6 +73,7 @@ pub fn plan_operations(
     topics: &TopicPlans,
     messages: &mut MessagePlans,
     scope: &mut Scope,
+    functions: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OperationPlan> {
     let mut handler_methods = Scope::with_reserved(&["new", "inner"]);
@@ -187,11 +191,16 @@ pub fn plan_operations(
             Side::Handle => String::new(),
             Side::Publish => publisher_methods.claim_snake(&format!("{method}_with")),
         };
+        let dispatch = match side {
+            Side::Handle => functions.claim_snake(&format!("handle_{method}")),
+            Side::Publish => String::new(),
+        };
         let binding = operation.mqtt.as_ref();
         plans.push(OperationPlan {
             id: operation.id.clone(),
             method,
             method_with,
+            dispatch,
             side,
             channel: operation.channel,
             set,

@@ -316,34 +316,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = TypeParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    3usize,
-                                ),
-                            )?;
-                            let payload = TurnOnMessage::decode(&message)?;
-                            let headers = ();
-                            handler
-                                .turn_on(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_turn_on(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -353,34 +330,7 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = HandlerParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    3usize,
-                                ),
-                            )?;
-                            let payload = decode_blob(&message)?;
-                            let headers = ();
-                            handler
-                                .mount(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_mount(::std::sync::Arc::clone(&handler), message, context)
                     }
                 },
             )
@@ -391,6 +341,62 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `turn-on`: decodes the topic parameters, payload and headers, calls [`Handler::turn_on`].
+async fn handle_turn_on<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = TypeParams::parse(
+        relative_topic(&message.topic, context.route_address(), 3usize),
+    )?;
+    let payload = TurnOnMessage::decode(&message)?;
+    let headers = ();
+    handler
+        .turn_on(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
+}
+/// Operation `mount`: decodes the topic parameters, payload and headers, calls [`Handler::mount`].
+async fn handle_mount<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = HandlerParams::parse(
+        relative_topic(&message.topic, context.route_address(), 3usize),
+    )?;
+    let payload = decode_blob(&message)?;
+    let headers = ();
+    handler
+        .mount(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
 /// levels (the route address has the prefixes).

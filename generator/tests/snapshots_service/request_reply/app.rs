@@ -368,81 +368,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = SetpointRequestsParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    5usize,
-                                ),
-                            )?;
-                            let payload = ChangeSetpointMessage::decode(&message)?;
-                            let headers = decode_headers(
-                                &message.properties,
-                                &["priority"],
-                            )?;
-                            let response_topic = ::std::clone::Clone::clone(
-                                &message.properties.response_topic,
-                            );
-                            let response_topic = response_topic
-                                .or_else(|| {
-                                    message
-                                        .properties
-                                        .user_property("replyTo")
-                                        .map(::std::string::ToString::to_string)
-                                });
-                            let echoed: ::std::vec::Vec<
-                                (::std::string::String, ::std::string::String),
-                            > = ["requestId"]
-                                .iter()
-                                .filter_map(|name| {
-                                    message
-                                        .properties
-                                        .user_property(name)
-                                        .map(|value| (
-                                            ::std::string::ToString::to_string(name),
-                                            ::std::string::ToString::to_string(value),
-                                        ))
-                                })
-                                .collect();
-                            let correlation_data = ::std::clone::Clone::clone(
-                                &message.properties.correlation_data,
-                            );
-                            let qos = message.qos;
-                            let reply = handler
-                                .change_setpoint(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            let topic = match response_topic {
-                                ::std::option::Option::Some(topic) => topic,
-                                ::std::option::Option::None => {
-                                    return ::std::result::Result::Err(
-                                        ::mqttgen::HandlerError::failed(
-                                            "the request to operation `changeSetpoint` has no response topic; cannot reply",
-                                        ),
-                                    );
-                                }
-                            };
-                            let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
-                            outgoing.qos = qos;
-                            outgoing.properties.correlation_data = correlation_data;
-                            outgoing.properties.user_properties.extend(echoed);
-                            ::std::result::Result::Ok(
-                                ::std::option::Option::Some(outgoing),
-                            )
-                        }
+                        handle_change_setpoint(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -454,6 +384,74 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `changeSetpoint`: decodes the topic parameters, payload and headers, calls [`Handler::change_setpoint`] and returns its reply to publish.
+async fn handle_change_setpoint<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = SetpointRequestsParams::parse(
+        relative_topic(&message.topic, context.route_address(), 5usize),
+    )?;
+    let payload = ChangeSetpointMessage::decode(&message)?;
+    let headers = decode_headers(&message.properties, &["priority"])?;
+    let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
+    let response_topic = response_topic
+        .or_else(|| {
+            message
+                .properties
+                .user_property("replyTo")
+                .map(::std::string::ToString::to_string)
+        });
+    let echoed: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = [
+        "requestId",
+    ]
+        .iter()
+        .filter_map(|name| {
+            message
+                .properties
+                .user_property(name)
+                .map(|value| (
+                    ::std::string::ToString::to_string(name),
+                    ::std::string::ToString::to_string(value),
+                ))
+        })
+        .collect();
+    let correlation_data = ::std::clone::Clone::clone(
+        &message.properties.correlation_data,
+    );
+    let qos = message.qos;
+    let reply = handler
+        .change_setpoint(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    let topic = match response_topic {
+        ::std::option::Option::Some(topic) => topic,
+        ::std::option::Option::None => {
+            return ::std::result::Result::Err(
+                ::mqttgen::HandlerError::failed(
+                    "the request to operation `changeSetpoint` has no response topic; cannot reply",
+                ),
+            );
+        }
+    };
+    let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
+    outgoing.qos = qos;
+    outgoing.properties.correlation_data = correlation_data;
+    outgoing.properties.user_properties.extend(echoed);
+    ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.

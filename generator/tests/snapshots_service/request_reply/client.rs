@@ -352,34 +352,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = ReadingsParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    6usize,
-                                ),
-                            )?;
-                            let payload = decode_reading(&message)?;
-                            let headers = ();
-                            handler
-                                .publish_reading(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_publish_reading(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -390,26 +367,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let payload = decode_heartbeat(&message)?;
-                            let headers = ();
-                            handler
-                                .send_heartbeat(
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_send_heartbeat(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -420,6 +382,58 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `publishReading`: decodes the topic parameters, payload and headers, calls [`Handler::publish_reading`].
+async fn handle_publish_reading<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = ReadingsParams::parse(
+        relative_topic(&message.topic, context.route_address(), 6usize),
+    )?;
+    let payload = decode_reading(&message)?;
+    let headers = ();
+    handler
+        .publish_reading(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
+}
+/// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::send_heartbeat`].
+async fn handle_send_heartbeat<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let payload = decode_heartbeat(&message)?;
+    let headers = ();
+    handler
+        .send_heartbeat(
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
 /// levels (the route address has the prefixes).

@@ -382,37 +382,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = LightingMeasuredParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    8usize,
-                                ),
-                            )?;
-                            let payload = decode_light_measured(&message)?;
-                            let headers = decode_headers(
-                                &message.properties,
-                                &["my-app-header"],
-                            )?;
-                            handler
-                                .receive_light_measurement(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_receive_light_measurement(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -424,6 +398,34 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `receiveLightMeasurement`: decodes the topic parameters, payload and headers, calls [`Handler::receive_light_measurement`].
+async fn handle_receive_light_measurement<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = LightingMeasuredParams::parse(
+        relative_topic(&message.topic, context.route_address(), 8usize),
+    )?;
+    let payload = decode_light_measured(&message)?;
+    let headers = decode_headers(&message.properties, &["my-app-header"])?;
+    handler
+        .receive_light_measurement(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.

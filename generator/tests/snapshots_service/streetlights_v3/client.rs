@@ -401,37 +401,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = LightTurnOnParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    8usize,
-                                ),
-                            )?;
-                            let payload = decode_turn_on_off(&message)?;
-                            let headers = decode_headers(
-                                &message.properties,
-                                &["my-app-header"],
-                            )?;
-                            handler
-                                .turn_on(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_turn_on(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -442,37 +416,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = LightTurnOffParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    8usize,
-                                ),
-                            )?;
-                            let payload = decode_turn_on_off(&message)?;
-                            let headers = decode_headers(
-                                &message.properties,
-                                &["my-app-header"],
-                            )?;
-                            handler
-                                .turn_off(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_turn_off(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -483,37 +431,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = LightsDimParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    7usize,
-                                ),
-                            )?;
-                            let payload = decode_dim_light(&message)?;
-                            let headers = decode_headers(
-                                &message.properties,
-                                &["my-app-header"],
-                            )?;
-                            handler
-                                .dim_light(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_dim_light(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -525,6 +447,90 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `turnOn`: decodes the topic parameters, payload and headers, calls [`Handler::turn_on`].
+async fn handle_turn_on<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = LightTurnOnParams::parse(
+        relative_topic(&message.topic, context.route_address(), 8usize),
+    )?;
+    let payload = decode_turn_on_off(&message)?;
+    let headers = decode_headers(&message.properties, &["my-app-header"])?;
+    handler
+        .turn_on(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
+}
+/// Operation `turnOff`: decodes the topic parameters, payload and headers, calls [`Handler::turn_off`].
+async fn handle_turn_off<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = LightTurnOffParams::parse(
+        relative_topic(&message.topic, context.route_address(), 8usize),
+    )?;
+    let payload = decode_turn_on_off(&message)?;
+    let headers = decode_headers(&message.properties, &["my-app-header"])?;
+    handler
+        .turn_off(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
+}
+/// Operation `dimLight`: decodes the topic parameters, payload and headers, calls [`Handler::dim_light`].
+async fn handle_dim_light<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = LightsDimParams::parse(
+        relative_topic(&message.topic, context.route_address(), 7usize),
+    )?;
+    let payload = decode_dim_light(&message)?;
+    let headers = decode_headers(&message.properties, &["my-app-header"])?;
+    handler
+        .dim_light(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.

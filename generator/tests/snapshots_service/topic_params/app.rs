@@ -478,34 +478,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = FleetSpeedParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    5usize,
-                                ),
-                            )?;
-                            let payload = decode_speed(&message)?;
-                            let headers = ();
-                            handler
-                                .receive_speed(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_receive_speed(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -515,34 +492,11 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
                 {
                     let handler = ::std::sync::Arc::clone(&handler);
                     move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        let handler = ::std::sync::Arc::clone(&handler);
-                        async move {
-                            let params = FleetLogsParams::parse(
-                                relative_topic(
-                                    &message.topic,
-                                    context.route_address(),
-                                    3usize,
-                                ),
-                            )?;
-                            let payload = decode_log_line(&message)?;
-                            let headers = ();
-                            handler
-                                .receive_logs(
-                                    params,
-                                    payload,
-                                    MessageContext {
-                                        topic: ::std::clone::Clone::clone(&message.topic),
-                                        qos: message.qos,
-                                        retain: message.retain,
-                                        duplicate: message.dup,
-                                        properties: ::std::clone::Clone::clone(&message.properties),
-                                        headers,
-                                        runtime: context,
-                                    },
-                                )
-                                .await?;
-                            ::std::result::Result::Ok(::std::option::Option::None)
-                        }
+                        handle_receive_logs(
+                            ::std::sync::Arc::clone(&handler),
+                            message,
+                            context,
+                        )
                     }
                 },
             )
@@ -553,6 +507,62 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 /// decodes topic parameters and payloads, calls the handler and publishes its replies.
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
+}
+/// Operation `receiveSpeed`: decodes the topic parameters, payload and headers, calls [`Handler::receive_speed`].
+async fn handle_receive_speed<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = FleetSpeedParams::parse(
+        relative_topic(&message.topic, context.route_address(), 5usize),
+    )?;
+    let payload = decode_speed(&message)?;
+    let headers = ();
+    handler
+        .receive_speed(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
+}
+/// Operation `receiveLogs`: decodes the topic parameters, payload and headers, calls [`Handler::receive_logs`].
+async fn handle_receive_logs<H: Handler>(
+    handler: ::std::sync::Arc<H>,
+    message: ::mqttgen::Message,
+    context: ::mqttgen::Context,
+) -> ::mqttgen::HandlerResult {
+    let params = FleetLogsParams::parse(
+        relative_topic(&message.topic, context.route_address(), 3usize),
+    )?;
+    let payload = decode_log_line(&message)?;
+    let headers = ();
+    handler
+        .receive_logs(
+            params,
+            payload,
+            MessageContext {
+                topic: ::std::clone::Clone::clone(&message.topic),
+                qos: message.qos,
+                retain: message.retain,
+                duplicate: message.dup,
+                properties: ::std::clone::Clone::clone(&message.properties),
+                headers,
+                runtime: context,
+            },
+        )
+        .await?;
+    ::std::result::Result::Ok(::std::option::Option::None)
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
 /// levels (the route address has the prefixes).
