@@ -22,7 +22,7 @@
 //!   content types, else by trying the messages in spec order (first that decodes wins).
 //! - The handled side: `trait Handler` with one required `async` method per handled operation,
 //!   `fn op(&self, params, message, context: MessageContext<Headers>) -> Result<Reply or (), HandlerError>`;
-//!   `MessageContext` carries topic, QoS, retain, duplicate flag, MQTT 5 properties, typed headers
+//!   Each handled operation has a private `handle_{op}` dispatch function. `MessageContext` carries topic, QoS, retain, duplicate flag, MQTT 5 properties, typed headers
 //!   (from user properties) and the runtime context. `routes(Arc<H>) -> Routes` (one adjustable
 //!   `::mqttgen::Route` per operation, subscription QoS from the binding) and `mount(H) -> Router`.
 //!   A handler's return value for an operation with a `reply` is published to the request's
@@ -30,7 +30,10 @@
 //!   channel) with its correlation data and any `$message.header#/x` correlation id header.
 //! - The publishing side: `Publisher` (wraps `::mqttgen::Publisher`) with `op(&params, &message)`
 //!   using the binding's QoS/retain/message expiry and `op_with(.., PublishOptions)` to override
-//!   them, add properties, typed headers, or wait for the broker's acknowledgement.
+//!   them, add properties, typed headers, or wait for the broker's acknowledgement. An operation
+//!   with a `reply` is a request: it returns the decoded reply (`Result<Reply, RequestError>`,
+//!   through `::mqttgen::Publisher::request`, default timeout 30 s, `RequestError` converts into
+//!   `HandlerError` for use inside handlers).
 //! - Per server, `{Server}Server` whose fields are the server variables (enums where listed, with
 //!   `Default` when every variable has a default), `url()`, `config()` (host, port, protocol,
 //!   protocolVersion and the MQTT server binding) and, when the server declares security,
