@@ -19,12 +19,20 @@
 //! so nothing depends on the user's imports. Type names never shadow the prelude (`Result` →
 //! `ResultType`, see [`names`]).
 //!
+//! # Names
+//! Definitions are named as [`resolver`] describes (component schemas first, then
+//! `<Message>Payload` / `<Message>Headers`). Inline types are named by their `title`, else by
+//! where they sit (`<Parent><Property>`, `<Parent>Item`, `<Parent>Variant<n>`); every name is
+//! unique in the module (later claimants get `2`, `3`, ...), so two inline schemas never share
+//! a type. Names are ASCII UpperCamelCase; fields are ASCII snake_case with `#[serde(rename)]`
+//! keeping the wire name; the same input always gives the same names.
+//!
 //! # Wire forms
 //! - Integers are sized from `minimum`/`maximum` (`0..=100` → `u8`, `-5..=1000` → `i16`,
 //!   `minimum: 0` → `u64`, `minimum: 1` → `NonZeroU64`-style; otherwise `i64`); `format: int32`
 //!   etc. are honoured. Numbers are `f64` (`f32` for `format: float`).
 //! - Integer enums are newtypes over the integer whose `Deserialize`/`TryFrom` reject values
-//!   outside the enum: they travel as JSON numbers. String enums are Rust enums with
+//!   outside the enum, with one constant per value (`Level::V2`): they travel as JSON numbers. String enums are Rust enums with
 //!   `#[serde(rename)]` per value, so `""`, `"true"`, `V1.0`, `°C`, `ui-mode` all round-trip.
 //! - A required property that may be `null` is `Option<T>` that is always serialised (`null`);
 //!   an optional property is `Option<T>` skipped when `None`.

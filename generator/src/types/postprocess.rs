@@ -27,7 +27,7 @@ use syn::visit_mut::{self, VisitMut};
 use super::constraints::{self, Constraints};
 use super::names::{field_name, variant_name, NameSet};
 
-/// Applies the edits, and the decoding checks of [`constraints`](super::constraints); returns
+/// Applies the edits, and the decoding checks of [`constraints`]; returns
 /// the input unchanged if it does not parse (it always should).
 pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> TokenStream {
     let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
