@@ -131,6 +131,11 @@ impl AckHub {
         self.lock().epoch()
     }
 
+    #[cfg(test)]
+    pub fn outstanding(&self) -> usize {
+        self.lock().outstanding()
+    }
+
     pub fn register(&self, token: AckToken, parts: u32) -> Ticket {
         self.lock().register(token, parts)
     }

@@ -448,3 +448,73 @@ async fn dead_letter(route: &RouteWorker, msg: &Message, error: &HandlerError, e
         Err(e) => tracing::warn!(error = %e, "could not publish to the dead-letter topic"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Hooks;
+    use crate::router::Route;
+    use crate::{Context, HandlerResult, Properties, Router};
+    use std::sync::Mutex;
+
+    async fn noop(_m: Message, _c: Context) -> HandlerResult {
+        Ok(None)
+    }
+
+    #[tokio::test]
+    async fn invalid_utf8_topics_are_dropped_counted_reported_and_acked() {
+        let broker = crate::testing::MemoryBroker::new();
+        let (_source, client) = crate::transport::memory::connect(&broker, "t");
+        let metrics = Arc::new(Metrics::default());
+        let (publisher, _outbox) = Publisher::new(10, 1 << 20, true, metrics.clone());
+        let (acks, _acks_rx) = AckHub::new(client);
+        let acks = Arc::new(acks);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let hooks = Arc::new(Hooks {
+            on_error: Some(Arc::new(move |f: &Failure<'_>| {
+                if let Failure::InvalidTopic { raw } = f {
+                    s.lock().unwrap().push(raw.to_vec());
+                }
+            })),
+            dead_letter: None,
+        });
+        let (_stop_tx, stop) = watch::channel(false);
+        let env = WorkerEnv {
+            publisher,
+            acks: acks.clone(),
+            metrics: metrics.clone(),
+            hooks,
+            stop,
+        };
+        let routes = Router::new()
+            .route(Route::new("#", noop))
+            .resolve()
+            .unwrap();
+        let (mut dispatcher, _workers) = Dispatcher::start(routes, env, false, None).unwrap();
+        let incoming = |topic: &[u8]| Incoming {
+            topic: bytes::Bytes::copy_from_slice(topic),
+            payload: bytes::Bytes::from_static(b"x"),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            dup: false,
+            properties: Properties::default(),
+            pkid: 7,
+            delivery: 0,
+            subscription_ids: Vec::new(),
+        };
+        dispatcher.dispatch(incoming(&[b'a', 0xff, b'b']), 0).await;
+        dispatcher.dispatch(incoming(b"a/+/wild"), 0).await;
+        assert_eq!(metrics.invalid_topic.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [vec![b'a', 0xff, b'b'], b"a/+/wild".to_vec()]
+        );
+        assert_eq!(
+            acks.outstanding(),
+            0,
+            "acknowledged, not left for redelivery"
+        );
+        assert_eq!(metrics.received.load(Ordering::Relaxed), 2);
+    }
+}

@@ -136,6 +136,8 @@ impl Driver {
                             error: error.clone(),
                         });
                         shared.subs.send_modify(|s| s.fatal = Some(error.clone()));
+                        // Publishing can never succeed now: fail fast instead of queueing.
+                        shared.publisher.close();
                         return Err(error);
                     }
                     attempt += 1;
