@@ -796,3 +796,34 @@ async fn overlapping_filters_dispatch_each_route_once_v5() {
 async fn overlapping_filters_dispatch_each_route_once_v311() {
     overlapping_filters(Protocol::V311).await;
 }
+
+#[tokio::test]
+async fn tls_with_a_private_ca() {
+    let broker = Mosquitto::start_with(MosquittoOptions {
+        tls: true,
+        ..Default::default()
+    });
+    let inbox = Inbox::default();
+    for protocol in [Protocol::V5, Protocol::V311] {
+        let app = App::new(config(&broker, protocol))
+            .mount(Router::new().route(Route::new("secure/{n}", recorder(&inbox))))
+            .start()
+            .await
+            .unwrap();
+        app.ready(T).await.unwrap();
+        app.publisher()
+            .publish_confirmed(Outgoing::new("secure/1", "s").qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+        wait_until("message over TLS", || !inbox.lock().unwrap().is_empty()).await;
+        inbox.lock().unwrap().clear();
+        app.shutdown(T).await.unwrap();
+    }
+    // A CA file that does not exist is a configuration error at start, not a retry loop.
+    let bad = broker.config().tls(mqttgen::config::TlsConfig {
+        roots: mqttgen::config::TlsRoots::CaFile("/nonexistent/ca.pem".into()),
+        ..Default::default()
+    });
+    let err = App::new(bad).start().await.unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+}

@@ -24,6 +24,9 @@ pub struct MosquittoOptions {
     /// Filters whose SUBSCRIBE the broker refuses (SUBACK 0x87 under MQTT 5, 0x80 under
     /// 3.1.1), for anonymous clients; uses mosquitto's dynamic-security plugin.
     pub deny_subscribe: Vec<String>,
+    /// Serve TLS (`mqtts://`) with a certificate for 127.0.0.1 signed by a throwaway CA
+    /// ([`Mosquitto::ca_file`]); needs the `openssl` command.
+    pub tls: bool,
     /// Extra lines appended to the config.
     pub extra: Vec<String>,
 }
@@ -57,6 +60,92 @@ fn binary() -> PathBuf {
         .unwrap_or_else(|| {
             panic!("mosquitto is not installed; install it with `apt-get install mosquitto mosquitto-clients`")
         })
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command is needed for TLS tests (apt-get install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1/localhost, valid for a day.
+fn make_certificates(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=mqttgen test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write server.ext");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "1",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["ca.crt", "server.crt", "server.key"] {
+            let _ = std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644));
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -106,9 +195,22 @@ impl Mosquitto {
         format!("mqtt://127.0.0.1:{}", self.port)
     }
 
-    /// A [`Config`](crate::Config) for this broker.
+    /// A [`Config`](crate::Config) for this broker (TLS with the test CA when `tls` is on).
     pub fn config(&self) -> crate::Config {
-        crate::Config::new("127.0.0.1", self.port)
+        let config = crate::Config::new("127.0.0.1", self.port);
+        if self.options.tls {
+            config.tls(crate::config::TlsConfig {
+                roots: crate::config::TlsRoots::CaFile(self.ca_file()),
+                ..Default::default()
+            })
+        } else {
+            config
+        }
+    }
+
+    /// The CA certificate (PEM) that signed the broker's certificate when `tls` is on.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
     }
 
     /// The temp dir holding config, logs and persistence.
@@ -128,6 +230,13 @@ impl Mosquitto {
             self.port,
             dir.join("mosquitto.log").display()
         );
+        if self.options.tls {
+            make_certificates(dir);
+            conf.push_str(&format!(
+                "cafile {0}/ca.crt\ncertfile {0}/server.crt\nkeyfile {0}/server.key\n",
+                dir.display()
+            ));
+        }
         if self.options.users.is_empty() {
             conf.push_str("allow_anonymous true\n");
         } else {
