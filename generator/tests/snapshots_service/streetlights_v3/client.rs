@@ -393,7 +393,8 @@ impl Routes {
             .route(self.dim_light)
     }
 }
-/// The routes of `handler`, one per handled operation, with the spec's QoS.
+/// The routes of `handler`, one per handled operation, subscribing with the QoS of the
+/// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         turn_on: ::mqttgen::Route::new(
