@@ -329,7 +329,9 @@ fn main() {
     }
     // `cargo bench` passes `--bench`; `cargo test --benches/--all-targets` does not: stay quick.
     if !std::env::args().any(|a| a == "--bench") {
-        println!("throughput bench: skipped (run it with `cargo bench -p mqttgen --bench throughput`)");
+        println!(
+            "throughput bench: skipped (run it with `cargo bench -p mqttgen --bench throughput`)"
+        );
         return;
     }
     let n: u64 = std::env::var("MQTTGEN_BENCH_N")

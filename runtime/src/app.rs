@@ -230,6 +230,23 @@ impl App {
         }
     }
 
+    /// Like [`App::from_env`], but falls back to the given in-memory broker, so that an example
+    /// or a local run can feed it messages when no `MQTT_URL` is set.
+    pub fn from_env_or_memory(broker: &MemoryBroker) -> Result<App, Error> {
+        match Config::try_from_env()? {
+            Some(config) => Ok(App::new(config)),
+            None => {
+                tracing::info!("MQTT_URL is not set: using the embedded in-memory broker");
+                Ok(App::in_memory(broker))
+            }
+        }
+    }
+
+    /// True when this app runs on an in-memory broker.
+    pub fn is_in_memory(&self) -> bool {
+        matches!(self.target, Target::Memory(..))
+    }
+
     fn with_target(target: Target) -> App {
         App {
             target,
