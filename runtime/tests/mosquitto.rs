@@ -211,10 +211,13 @@ async fn reconnect_restores_subscriptions(protocol: Protocol) {
     app.ready(T).await.unwrap();
     let mut state = app.state();
     broker.restart(); // no persistence: the session is gone
-    state
-        .wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. }))
-        .await
-        .unwrap();
+    tokio::time::timeout(
+        T,
+        state.wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. })),
+    )
+    .await
+    .expect("saw the connection drop")
+    .unwrap();
     wait_until("reconnected", || app.stats().reconnects >= 1).await;
     app.ready(T).await.unwrap();
     let p = publisher(&broker, protocol).await;
@@ -267,10 +270,13 @@ async fn qos1_publishes_made_while_the_broker_is_down_are_not_lost() {
     let p = publisher(&broker, Protocol::V5).await;
     let mut state = p.state();
     broker.stop_graceful();
-    state
-        .wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. }))
-        .await
-        .unwrap();
+    tokio::time::timeout(
+        T,
+        state.wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. })),
+    )
+    .await
+    .expect("saw the connection drop")
+    .unwrap();
     for i in 0..5 {
         p.publisher()
             .publish(Outgoing::new(format!("queued/{i}"), i.to_string()).qos(QoS::AtLeastOnce))
