@@ -126,6 +126,9 @@ impl Driver {
                 Ok(event) => event,
                 Err(error) => {
                     shared.publisher.notify(OutboxCmd::Disconnected);
+                    shared
+                        .subs
+                        .send_if_modified(|s| std::mem::replace(&mut s.connected, false));
                     if shared.stopping.load(Ordering::SeqCst) {
                         break;
                     }
@@ -168,8 +171,8 @@ impl Driver {
                     if !subscription_ids && shared.with_ids.swap(false, Ordering::SeqCst) {
                         tracing::info!("broker does not support subscription identifiers; dispatching by topic matching");
                     }
-                    if attempt > 0 || !first_connect {
-                        shared.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
+                    let reconnected = attempt > 0 || !first_connect;
+                    if reconnected {
                         tracing::info!(session_present, "MQTT connection re-established");
                     } else {
                         tracing::info!(session_present, "MQTT connected");
@@ -204,10 +207,15 @@ impl Driver {
                         let _ = shared.subscribe_tx.send(batches);
                     }
                     first_connect = false;
-                    shared.subs.send_modify(|s| s.connected = true);
+                    // Counters and state before `connected`: whoever sees `ready` (or a
+                    // reconnect count) must also see `Connected` and the pending SUBSCRIBEs.
+                    if reconnected {
+                        shared.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
+                    }
                     shared
                         .state
                         .send_replace(ConnectionState::Connected { session_present });
+                    shared.subs.send_modify(|s| s.connected = true);
                 }
                 Event::Message(incoming) => {
                     if !shared.stopping.load(Ordering::SeqCst) {

@@ -26,7 +26,7 @@ async fn to_fahrenheit(msg: Message, ctx: Context) -> HandlerResult {
     Ok(Some(out))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_handler_with_params_and_reply() {
     let broker = MemoryBroker::new();
     let app = App::in_memory(&broker)
@@ -57,7 +57,7 @@ async fn typed_handler_with_params_and_reply() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_payload_is_counted_reported_dead_lettered_and_does_not_stall() {
     let broker = MemoryBroker::new();
     let reports = Arc::new(Mutex::new(Vec::new()));
@@ -110,7 +110,7 @@ async fn bad_payload_is_counted_reported_dead_lettered_and_does_not_stall() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nack_on_error_leaves_message_for_redelivery() {
     let broker = MemoryBroker::new();
     let attempts = Arc::new(AtomicUsize::new(0));
@@ -143,7 +143,7 @@ async fn nack_on_error_leaves_message_for_redelivery() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_subscription_per_filter_and_every_route_runs() {
     let broker = MemoryBroker::new();
     let count = Arc::new(AtomicUsize::new(0));
@@ -172,7 +172,7 @@ async fn one_subscription_per_filter_and_every_route_runs() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_subscription_splits_between_instances() {
     let broker = MemoryBroker::new();
     let counts: Vec<Arc<AtomicUsize>> = (0..2).map(|_| Arc::new(AtomicUsize::new(0))).collect();
@@ -215,7 +215,7 @@ async fn shared_subscription_splits_between_instances() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn middleware_wraps_in_onion_order() {
     let broker = MemoryBroker::new();
     let log = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -255,7 +255,7 @@ async fn middleware_wraps_in_onion_order() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_subscription_is_reported() {
     let broker = MemoryBroker::new();
     broker.deny_subscribe("secret/#");
@@ -282,7 +282,7 @@ async fn denied_subscription_is_reported() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_and_in_order_acks() {
     let broker = MemoryBroker::new();
     let running = Arc::new(AtomicUsize::new(0));
@@ -320,7 +320,7 @@ async fn concurrency_and_in_order_acks() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_validates() {
     let broker = MemoryBroker::new();
     let app = App::in_memory(&broker).start().await.unwrap();
@@ -337,7 +337,7 @@ async fn publisher_validates() {
     assert!(p.publish(Outgoing::new("late", "")).await.is_err());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retained_messages_reach_late_subscribers() {
     let broker = MemoryBroker::new();
     broker
@@ -367,7 +367,7 @@ async fn retained_messages_reach_late_subscribers() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_running_handlers_and_acks() {
     let broker = MemoryBroker::new();
     let done = Arc::new(AtomicUsize::new(0));
@@ -412,7 +412,7 @@ async fn graceful_shutdown_finishes_running_handlers_and_acks() {
     assert!(broker.unacked().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_panic_is_contained() {
     let broker = MemoryBroker::new();
     let calls = Arc::new(AtomicUsize::new(0));
@@ -446,7 +446,7 @@ async fn handler_panic_is_contained() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
     let broker = MemoryBroker::new();
     let failures = Arc::new(AtomicUsize::new(0));
@@ -469,7 +469,7 @@ async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_reply_through_the_private_inbox() {
     let broker = MemoryBroker::new();
     let responder = App::in_memory(&broker)
@@ -506,7 +506,7 @@ async fn request_reply_through_the_private_inbox() {
     responder.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_route_does_not_stall_others_and_sheds_qos0() {
     let broker = MemoryBroker::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(0));

@@ -93,17 +93,17 @@ async fn qos_round_trip(protocol: Protocol) {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qos_0_1_2_v5() {
     qos_round_trip(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qos_0_1_2_v311() {
     qos_round_trip(Protocol::V311).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retained_message_reaches_a_later_subscriber() {
     let broker = Mosquitto::start();
     let p = publisher(&broker, Protocol::V5).await;
@@ -132,7 +132,7 @@ async fn retained_message_reaches_a_later_subscriber() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn last_will_is_published_on_abnormal_disconnect() {
     let broker = Mosquitto::start();
     let inbox = Inbox::default();
@@ -158,7 +158,7 @@ async fn last_will_is_published_on_abnormal_disconnect() {
     watcher.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_does_not_publish_the_will() {
     let broker = Mosquitto::start();
     let inbox = Inbox::default();
@@ -237,17 +237,17 @@ async fn reconnect_restores_subscriptions(protocol: Protocol) {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnect_after_broker_restart_restores_subscriptions_v5() {
     reconnect_restores_subscriptions(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnect_after_broker_restart_restores_subscriptions_v311() {
     reconnect_restores_subscriptions(Protocol::V311).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qos1_publishes_made_while_the_broker_is_down_are_not_lost() {
     let mut broker = Mosquitto::start_with(MosquittoOptions {
         persistence: true,
@@ -341,17 +341,17 @@ async fn shared_subscription(protocol: Protocol) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_subscription_splits_across_two_clients_v5() {
     shared_subscription(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_subscription_splits_across_two_clients_v311() {
     shared_subscription(Protocol::V311).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn persistent_session_receives_messages_queued_while_offline() {
     let broker = Mosquitto::start();
     let cfg = || {
@@ -451,12 +451,12 @@ async fn nack_redelivery(protocol: Protocol) {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nack_on_error_is_redelivered_after_reconnect_v5() {
     nack_redelivery(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nack_on_error_is_redelivered_after_reconnect_v311() {
     nack_redelivery(Protocol::V311).await;
 }
@@ -466,7 +466,7 @@ struct Reading {
     celsius: f64,
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_payload_then_good_ones() {
     let broker = Mosquitto::start();
     let good = Arc::new(Mutex::new(Vec::new()));
@@ -567,12 +567,12 @@ async fn suback_failure(protocol: Protocol, expected: u8) {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suback_failure_is_surfaced_v5() {
     suback_failure(Protocol::V5, 0x87).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suback_failure_is_surfaced_v311() {
     suback_failure(Protocol::V311, 0x80).await;
 }
@@ -605,17 +605,17 @@ async fn wrong_password(protocol: Protocol) {
     ok.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_fatal_v5() {
     wrong_password(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_fatal_v311() {
     wrong_password(Protocol::V311).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_replies_and_properties_round_trip() {
     let broker = Mosquitto::start();
     let app = App::new(config(&broker, Protocol::V5))
@@ -656,7 +656,7 @@ async fn handler_replies_and_properties_round_trip() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_payloads_up_to_the_configured_maximum() {
     let broker = Mosquitto::start();
     let inbox = Inbox::default();
@@ -683,7 +683,7 @@ async fn large_payloads_up_to_the_configured_maximum() {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_reply_v5_generated_inbox() {
     let broker = Mosquitto::start();
     let responder = App::new(config(&broker, Protocol::V5))
@@ -710,7 +710,7 @@ async fn request_reply_v5_generated_inbox() {
     responder.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_reply_v311_explicit_reply_topic() {
     let broker = Mosquitto::start();
     // By convention the responder answers on `replies/{device}`.
@@ -793,17 +793,17 @@ async fn overlapping_filters(protocol: Protocol) {
     app.shutdown(T).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_filters_dispatch_each_route_once_v5() {
     overlapping_filters(Protocol::V5).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_filters_dispatch_each_route_once_v311() {
     overlapping_filters(Protocol::V311).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_a_private_ca() {
     let broker = Mosquitto::start_with(MosquittoOptions {
         tls: true,
@@ -832,4 +832,76 @@ async fn tls_with_a_private_ca() {
     });
     let err = App::new(bad).start().await.unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+}
+
+/// At-least-once end to end across a broker restart in the middle of a QoS 1 stream: the
+/// publisher's outbox resends what the broker had not acknowledged, the subscriber's session
+/// (persisted by mosquitto) keeps what was queued and redelivers what was not acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_qos1_message_is_lost_across_a_broker_restart_mid_stream() {
+    let mut broker = Mosquitto::start_with(MosquittoOptions {
+        persistence: true,
+        ..Default::default()
+    });
+    const N: usize = 300;
+    let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let s = seen.clone();
+    let app = App::new(
+        config(&broker, Protocol::V5)
+            .client_id("chaos-subscriber")
+            .persistent_session(Duration::from_secs(3600)),
+    )
+    .mount(Router::new().route(Route::new(
+        "stream/{n}",
+        move |msg: Message, _ctx: Context| {
+            let s = s.clone();
+            async move {
+                s.lock()
+                    .unwrap()
+                    .insert(msg.payload_str().unwrap().parse::<usize>().unwrap());
+                Ok(None)
+            }
+        },
+    )))
+    .start()
+    .await
+    .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    let publisher_handle = p.publisher();
+    let producer = tokio::spawn(async move {
+        for i in 0..N {
+            publisher_handle
+                .publish(Outgoing::new(format!("stream/{i}"), i.to_string()).qos(QoS::AtLeastOnce))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    });
+    wait_until("a third of the stream", || {
+        seen.lock().unwrap().len() >= N / 3
+    })
+    .await;
+    // Restart off the runtime's threads so the clients keep running meanwhile.
+    let _broker = tokio::task::spawn_blocking(move || {
+        broker.restart();
+        broker
+    })
+    .await
+    .unwrap();
+    producer.await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while seen.lock().unwrap().len() < N {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "lost messages: missing {:?}",
+            (0..N)
+                .filter(|i| !seen.lock().unwrap().contains(i))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(app.stats().reconnects >= 1 && p.stats().reconnects >= 1);
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
 }
