@@ -363,6 +363,7 @@ impl App {
             stopping: AtomicBool::new(false),
             filters: std::sync::Mutex::new(filters),
             with_ids: AtomicBool::new(with_ids),
+            subacked: tokio::sync::Notify::new(),
             subscribe_tx,
         });
         let replies = Arc::new(Replies::new(&client_id, shared.clone()));

@@ -33,8 +33,16 @@ pub(crate) struct SubStatus {
 pub(crate) struct SubTracker {
     /// Batches handed to the client, not yet seen leaving.
     sent: VecDeque<Vec<SubscribeRequest>>,
-    by_pkid: HashMap<u16, Vec<SubscribeRequest>>,
+    /// Per packet id, oldest first: rumqttc cycles packet ids quickly, so one may be reused
+    /// before the broker acknowledged its previous SUBSCRIBE (SUBACKs come back in order).
+    by_pkid: HashMap<u16, VecDeque<Vec<SubscribeRequest>>>,
+    /// SUBSCRIBE packets sent and not yet acknowledged.
+    in_flight: usize,
 }
+
+/// SUBSCRIBE packets allowed in flight at once (one filter each under MQTT 5): keeps packet
+/// ids from being reused while still in use, and the broker's queue short.
+const MAX_SUBSCRIBES_IN_FLIGHT: usize = 32;
 
 pub(crate) struct DriverShared {
     pub state: watch::Sender<ConnectionState>,
@@ -50,6 +58,8 @@ pub(crate) struct DriverShared {
     pub filters: Mutex<Vec<(String, QoS)>>,
     /// Send MQTT 5 subscription identifiers (cleared if the broker does not support them).
     pub with_ids: AtomicBool,
+    /// Signalled on every SUBACK (the subscriber task waits for room).
+    pub subacked: tokio::sync::Notify,
     /// To the subscriber task.
     pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
 }
@@ -91,7 +101,19 @@ pub(crate) async fn run_subscriber(
 ) {
     while let Some(batches) = rx.recv().await {
         for batch in batches {
-            shared.tracker().sent.push_back(batch.clone());
+            loop {
+                let notified = shared.subacked.notified();
+                if shared.tracker().in_flight < MAX_SUBSCRIBES_IN_FLIGHT {
+                    break;
+                }
+                // A lost SUBACK (connection dropped) must not wedge us: re-check now and then.
+                let _ = tokio::time::timeout(std::time::Duration::from_millis(500), notified).await;
+            }
+            {
+                let mut tracker = shared.tracker();
+                tracker.sent.push_back(batch.clone());
+                tracker.in_flight += 1;
+            }
             if let Err(e) = client.subscribe(batch).await {
                 tracing::debug!(error = %e, "subscribe request not accepted; retried after reconnect");
             }
@@ -190,7 +212,10 @@ impl Driver {
                         .publisher
                         .notify(OutboxCmd::Connected { session_present });
                     let filters = shared.filters().clone();
-                    let resubscribe = (first_connect || !session_present) && !filters.is_empty();
+                    // Also when SUBSCRIBEs were still unacknowledged as the connection dropped.
+                    let unfinished = shared.subs.borrow().waiting > 0;
+                    let resubscribe =
+                        (first_connect || !session_present || unfinished) && !filters.is_empty();
                     if resubscribe {
                         let batches =
                             batches_from(&filters, shared.with_ids.load(Ordering::SeqCst));
@@ -198,6 +223,7 @@ impl Driver {
                             let mut tracker = shared.tracker();
                             tracker.sent.clear();
                             tracker.by_pkid.clear();
+                            tracker.in_flight = 0;
                         }
                         let n = batches.len();
                         shared.subs.send_modify(|s| {
@@ -229,7 +255,7 @@ impl Driver {
                 Event::SubscribeSent { pkid } => {
                     let mut tracker = shared.tracker();
                     if let Some(batch) = tracker.sent.pop_front() {
-                        tracker.by_pkid.insert(pkid, batch);
+                        tracker.by_pkid.entry(pkid).or_default().push_back(batch);
                     }
                 }
                 Event::SubAck { pkid, codes } => self.on_suback(pkid, &codes),
@@ -247,7 +273,19 @@ impl Driver {
 
     fn on_suback(&self, pkid: u16, codes: &[u8]) {
         let shared = &self.shared;
-        let Some(batch) = shared.tracker().by_pkid.remove(&pkid) else {
+        let batch = {
+            let mut tracker = shared.tracker();
+            let batch = tracker.by_pkid.get_mut(&pkid).and_then(VecDeque::pop_front);
+            if tracker.by_pkid.get(&pkid).is_some_and(VecDeque::is_empty) {
+                tracker.by_pkid.remove(&pkid);
+            }
+            if batch.is_some() {
+                tracker.in_flight = tracker.in_flight.saturating_sub(1);
+            }
+            batch
+        };
+        shared.subacked.notify_one();
+        let Some(batch) = batch else {
             return;
         };
         let mut failures = Vec::new();

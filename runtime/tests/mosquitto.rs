@@ -905,3 +905,51 @@ async fn no_qos1_message_is_lost_across_a_broker_restart_mid_stream() {
     p.shutdown(T).await.unwrap();
     app.shutdown(T).await.unwrap();
 }
+
+async fn many_routes(protocol: Protocol) {
+    let broker = Mosquitto::start();
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut router = Router::new();
+    for i in 0..1500 {
+        let c = count.clone();
+        router = router.route(Route::new(
+            format!("fleet/{i}/+"),
+            move |_m: Message, _c: Context| {
+                let c = c.clone();
+                async move {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    Ok(None)
+                }
+            },
+        ));
+    }
+    let app = App::new(config(&broker, protocol))
+        .mount(router)
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, protocol).await;
+    for i in [0, 777, 1499] {
+        p.publisher()
+            .publish_confirmed(Outgoing::new(format!("fleet/{i}/x"), "").qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    wait_until("three routed messages", || {
+        count.load(Ordering::SeqCst) == 3
+    })
+    .await;
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifteen_hundred_routes_subscribe_and_route_v5() {
+    many_routes(Protocol::V5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifteen_hundred_routes_subscribe_and_route_v311() {
+    many_routes(Protocol::V311).await;
+}
