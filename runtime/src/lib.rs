@@ -64,6 +64,27 @@
 //!   was lost. Bad credentials stop the service with [`Error::NotAuthorized`].
 //! * **MQTT 5**: properties, subscription identifiers (a message is dispatched once per
 //!   matching route even with overlapping filters), broker maximum packet size, reason codes.
+//! * **Request/reply**: [`Publisher::request`] (private inbox under MQTT 5, explicit reply
+//!   topic under 3.1.1); responders answer with [`Outgoing::reply_to`].
+//! * **Observability**: a `tracing` span per message (`mqtt.message` with route, topic, QoS),
+//!   [`RunningApp::stats`], [`RunningApp::state`], and the [`App::on_error`] hook.
+//!
+//! # Delivery semantics and known limits
+//!
+//! * QoS 1/2 are at-least-once end to end: after a reconnect the broker redelivers what was not
+//!   acknowledged (with a persistent session), and the outbox resends unacknowledged publishes
+//!   when the session was lost — a QoS 2 publish caught in that window can arrive twice.
+//! * [`AckPolicy::NackOnError`] leaves a failed message unacknowledged; later messages are still
+//!   acknowledged (strict in-order acknowledgement would stall the subscription), and the broker
+//!   redelivers the failed one on the next reconnect of a persistent session.
+//! * rumqttc 0.25 flushes the socket after every request, so each manual PUBACK costs one write
+//!   system call; QoS 1 consumption uses more CPU per message than rumqttc's automatic acks.
+//!
+//! # Testing
+//!
+//! [`testing::MemoryBroker`] runs services without a network. With the `test-support`
+//! feature, `testing::mosquitto::Mosquitto` starts a throwaway mosquitto on a free loopback
+//! port (the end-to-end tests reuse it).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
