@@ -130,3 +130,36 @@ impl Context {
         &self.route.filter
     }
 }
+
+/// Wraps a function of a typed payload as a [`Handler`]: the JSON payload is decoded into `T`
+/// (a bad payload becomes [`HandlerError::Decode`](crate::HandlerError::Decode): counted,
+/// reported, dead-lettered, acknowledged) before `f` runs.
+///
+/// ```
+/// use mqttgen::{json_handler, Context, HandlerResult, Route};
+/// #[derive(serde::Deserialize)]
+/// struct Reading { celsius: f64 }
+/// let route = Route::new(
+///     "sensors/{id}/temp",
+///     json_handler(|r: Reading, ctx: Context| async move {
+///         println!("{}: {}", ctx.param("id").unwrap_or_default(), r.celsius);
+///         HandlerResult::Ok(None)
+///     }),
+/// );
+/// # drop(route);
+/// ```
+pub fn json_handler<T, F, Fut>(f: F) -> impl Handler
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(T, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    let f = Arc::new(f);
+    move |msg: Message, ctx: Context| {
+        let f = f.clone();
+        async move {
+            let value: T = crate::codec::decode_json(&msg.payload)?;
+            f(value, ctx).await
+        }
+    }
+}

@@ -112,7 +112,7 @@ pub use app::{App, ConnectionState, Failure, RunningApp, Stats};
 pub use codec::DecodeError;
 pub use config::{Config, Protocol};
 pub use error::{Error, HandlerError};
-pub use handler::{Context, Handler, HandlerResult};
+pub use handler::{json_handler, Context, Handler, HandlerResult};
 pub use message::{Message, Outgoing, Properties, QoS};
 pub use middleware::{Middleware, Next};
 /// Attribute macros describing handlers and publishers (AsyncAPI export, see [`asyncapi`]).

@@ -561,3 +561,39 @@ async fn a_stuck_route_does_not_stall_others_and_sheds_qos0() {
     broker.settle().await.unwrap();
     app.shutdown(T).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_handler_decodes_or_reports() {
+    let broker = MemoryBroker::new();
+    let sum = Arc::new(Mutex::new(0.0));
+    let s = sum.clone();
+    let route = Route::new(
+        "r/{id}",
+        mqttgen::json_handler(move |r: Reading, _ctx: Context| {
+            let s = s.clone();
+            async move {
+                *s.lock().unwrap() += r.celsius;
+                Ok(None)
+            }
+        }),
+    );
+    let app = App::in_memory(&broker)
+        .mount(Router::new().route(route))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    broker
+        .publish(Outgoing::new("r/1", r#"{"celsius": 1.5}"#))
+        .await;
+    broker
+        .publish(Outgoing::new("r/2", r#"{"celsius": "x"}"#))
+        .await;
+    broker
+        .publish(Outgoing::new("r/3", r#"{"celsius": 2}"#))
+        .await;
+    broker.settle().await.unwrap();
+    assert_eq!(*sum.lock().unwrap(), 3.5);
+    assert_eq!(app.stats().decode_errors, 1);
+    app.shutdown(T).await.unwrap();
+}
