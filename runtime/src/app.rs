@@ -538,6 +538,12 @@ impl RunningApp {
             tracing::warn!(?timeout, "handlers still running at shutdown; abandoning them (their messages stay unacknowledged)");
         }
         let connected = self.shared.state.borrow().is_connected();
+        if !connected && self.publisher.pending() > 0 {
+            tracing::warn!(
+                pending = self.publisher.pending(),
+                "shutting down while disconnected: queued publishes are dropped"
+            );
+        }
         if connected {
             // Let acknowledgements and publishes reach the broker.
             let publisher = self.publisher.clone();

@@ -2,8 +2,10 @@
 //!
 //! Services mounted on it ([`App::in_memory`](crate::App::in_memory)) run through exactly the
 //! same runtime core as on a real broker: topic matching, shared subscriptions, route queues,
-//! ordered acknowledgements, ack policies, middleware, dead letters. The broker records every
-//! publish for assertions.
+//! ordered acknowledgements, ack policies, middleware, dead letters, request/reply, retained
+//! messages. The broker records every publish for assertions. Not simulated: last wills,
+//! persistent sessions and reconnects (use [`MemoryBroker::redeliver_unacked`] to mimic the
+//! redelivery that follows one), packet size limits.
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
