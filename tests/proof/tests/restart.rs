@@ -1,4 +1,4 @@
-//! Broker restart: 10,000 QoS 1 measurements from the generated lamp publisher reach the
+//! Broker restart (MQTT 5 and 3.1.1): 10,000 QoS 1 measurements from the generated lamp publisher reach the
 //! generated streetlights service although the broker is stopped and started again mid-stream.
 //!
 //! The broker persists to disk and the service has a persistent session (clean start off, session
@@ -10,7 +10,7 @@
 //! loses whatever it acknowledged since its last autosave, which no client can recover.
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
-use mqttgen::{App, ConnectionState};
+use mqttgen::{App, ConnectionState, Protocol};
 use mqttgen_proof::broker::config;
 use mqttgen_proof::figures::figure;
 use mqttgen_proof::lights::{publish_readings, CountingLights};
@@ -22,8 +22,7 @@ const TOTAL: u32 = 10_000;
 const BEFORE_RESTART: u32 = 5_000;
 const T: Duration = Duration::from_secs(120);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_qos1_messages_survive_a_broker_restart() {
+async fn restart_mid_stream(protocol: Protocol) {
     let mut broker = Mosquitto::start_with(MosquittoOptions {
         persistence: true,
         ..MosquittoOptions::default()
@@ -31,7 +30,8 @@ async fn ten_thousand_qos1_messages_survive_a_broker_restart() {
     let lights = CountingLights::default();
     let service = App::new(
         config(&broker)
-            .client_id("proof-restart-service")
+            .protocol(protocol)
+            .client_id(format!("proof-restart-service-{protocol:?}"))
             .persistent_session(Duration::from_secs(3600)),
     )
     .mount(lights.router())
@@ -39,10 +39,14 @@ async fn ten_thousand_qos1_messages_survive_a_broker_restart() {
     .await
     .expect("start the service");
     service.ready(T).await.expect("service subscribed");
-    let lamps = App::new(config(&broker).client_id("proof-restart-lamps"))
-        .start()
-        .await
-        .expect("start the lamp publisher");
+    let lamps = App::new(
+        config(&broker)
+            .protocol(protocol)
+            .client_id(format!("proof-restart-lamps-{protocol:?}")),
+    )
+    .start()
+    .await
+    .expect("start the lamp publisher");
     lamps.ready(T).await.expect("lamp publisher connected");
     let publisher = lamp::Publisher::new(lamps.publisher());
 
@@ -108,7 +112,8 @@ async fn ten_thousand_qos1_messages_survive_a_broker_restart() {
         "the service resumed its persistent session"
     );
 
-    let name = "restart";
+    let name = format!("restart ({protocol:?})");
+    let name = name.as_str();
     figure(name, "messages published (QoS 1)", TOTAL);
     figure(name, "handled before the broker stopped", handled_at_stop);
     figure(
@@ -126,4 +131,14 @@ async fn ten_thousand_qos1_messages_survive_a_broker_restart() {
 
     lamps.shutdown(T).await.expect("stop the lamp publisher");
     service.shutdown(T).await.expect("stop the service");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_qos1_messages_survive_a_broker_restart_v5() {
+    restart_mid_stream(Protocol::V5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_qos1_messages_survive_a_broker_restart_v311() {
+    restart_mid_stream(Protocol::V311).await;
 }
