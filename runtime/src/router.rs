@@ -119,6 +119,11 @@ impl Route {
     /// back by the broker's flow control, since they are acknowledged only after the handler;
     /// QoS 0 messages (and messages acknowledged before the handler) beyond this many are
     /// dropped and counted in [`Stats::dropped_overflow`](crate::Stats).
+    ///
+    /// Caveat: mosquitto 2.0.11 does not enforce the client's receive maximum (nor its own
+    /// `max_inflight_messages`) for outgoing QoS 1 messages; against it, a slow route holds
+    /// whatever the broker sends (bounded by the broker's per-client queue,
+    /// `max_queued_messages`, 1000 by default) rather than only the in-flight window.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
         self
