@@ -10,7 +10,7 @@
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
 use mqttgen::topic::TopicMatcher;
-use mqttgen::{codec, App, Config, Context, HandlerResult, Message, QoS, Route, Router};
+use mqttgen::{codec, AckPolicy, App, Config, Context, HandlerResult, Message, QoS, Route, Router};
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS as RQoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
@@ -134,7 +134,7 @@ async fn drain_baseline(port: u16, id: &str, n: u64) -> Duration {
 }
 
 /// (b) A typed mqttgen handler.
-async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS) -> Duration {
+async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS, policy: AckPolicy) -> Duration {
     let count = Arc::new(AtomicU64::new(0));
     let c = count.clone();
     let handler = move |msg: Message, ctx: Context| {
@@ -158,6 +158,7 @@ async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS) -> Duration {
             // A deep queue: the hand-written loop never sheds QoS 0 messages either.
             Route::new("bench/{device}/temp", handler)
                 .qos(qos)
+                .ack_policy(policy)
                 .queue_capacity(1 << 20),
         ),
     )
@@ -206,16 +207,23 @@ async fn measure<F: std::future::Future<Output = Duration>>(n: u64, drain: F) ->
     }
 }
 
-async fn throughput(broker: &Mosquitto, n: u64, qos: QoS, round: u32, flavor: &str) -> (Run, Run) {
+async fn throughput(
+    broker: &Mosquitto,
+    n: u64,
+    qos: QoS,
+    policy: AckPolicy,
+    round: u32,
+    flavor: &str,
+) -> (Run, Run) {
     let port = broker.port();
     let tag = &flavor[..5];
-    let base_id = format!("bench-base-{tag}-{qos:?}-{round}");
-    let gen_id = format!("bench-gen-{tag}-{qos:?}-{round}");
+    let base_id = format!("bench-base-{tag}-{qos:?}-{policy:?}-{round}");
+    let gen_id = format!("bench-gen-{tag}-{qos:?}-{policy:?}-{round}");
     create_session(port, &base_id, qos).await;
     create_session(port, &gen_id, qos).await;
     preload(port, n, qos).await;
     let base = measure(n, drain_baseline(port, &base_id, n)).await;
-    let gen = measure(n, drain_mqttgen(port, &gen_id, n, qos)).await;
+    let gen = measure(n, drain_mqttgen(port, &gen_id, n, qos, policy)).await;
     (base, gen)
 }
 
@@ -361,18 +369,22 @@ fn main() {
                 .unwrap()
         };
         println!(" tokio {flavor}:");
-        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+        for (qos, policy) in [
+            (QoS::AtMostOnce, AckPolicy::AfterHandler),
+            (QoS::AtLeastOnce, AckPolicy::AfterHandler),
+            (QoS::AtLeastOnce, AckPolicy::BeforeHandler),
+        ] {
             let (mut base_rate, mut gen_rate) = (0f64, 0f64);
             let (mut base_cpu, mut gen_cpu) = (f64::MAX, f64::MAX);
             for round in 0..3 {
-                let (b, g) = rt.block_on(throughput(&broker, n, qos, round, flavor));
+                let (b, g) = rt.block_on(throughput(&broker, n, qos, policy, round, flavor));
                 base_rate = base_rate.max(b.rate);
                 gen_rate = gen_rate.max(g.rate);
                 base_cpu = base_cpu.min(b.cpu_us);
                 gen_cpu = gen_cpu.min(g.cpu_us);
             }
             println!(
-                "  {qos:?}: rumqttc+serde_json {base_rate:>8.0} msg/s ({base_cpu:.2} µs CPU/msg) | mqttgen typed handler {gen_rate:>8.0} msg/s ({gen_cpu:.2} µs CPU/msg) | ratio {:.2} msg/s, {:.2} CPU-efficiency (goal >= 0.9)",
+                "  {qos:?} ack {policy:?}: rumqttc+serde_json {base_rate:>8.0} msg/s ({base_cpu:.2} µs CPU/msg) | mqttgen typed handler {gen_rate:>8.0} msg/s ({gen_cpu:.2} µs CPU/msg) | ratio {:.2} msg/s, {:.2} CPU-efficiency (goal >= 0.9)",
                 gen_rate / base_rate,
                 base_cpu / gen_cpu
             );

@@ -300,6 +300,11 @@ impl App {
             routes.extend(router.resolve()?);
         }
         let filters = distinct_filters(&routes);
+        // Acknowledge by hand only if some route acknowledges after its handler; otherwise
+        // rumqttc acknowledges on receipt, which saves a socket write per message.
+        let manual_acks = routes
+            .iter()
+            .any(|r| r.ack_policy != crate::AckPolicy::BeforeHandler);
         let metrics = Arc::new(Metrics::default());
         let (client_id, max_packet, max_outbox, v5, backoff, transport) = match self.target {
             Target::Broker(config) => {
@@ -307,9 +312,9 @@ impl App {
                 let client_id = config.client_id_or_generated();
                 let v5 = config.protocol == crate::Protocol::V5;
                 let t = if v5 {
-                    crate::transport::rumqtt_v5::connect(&config, &client_id)?
+                    crate::transport::rumqtt_v5::connect(&config, &client_id, manual_acks)?
                 } else {
-                    crate::transport::rumqtt_v3::connect(&config, &client_id)?
+                    crate::transport::rumqtt_v3::connect(&config, &client_id, manual_acks)?
                 };
                 tracing::info!(broker = %config.broker_display(), %client_id, protocol = ?config.protocol, "starting MQTT service");
                 (

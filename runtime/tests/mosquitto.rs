@@ -953,3 +953,68 @@ async fn fifteen_hundred_routes_subscribe_and_route_v5() {
 async fn fifteen_hundred_routes_subscribe_and_route_v311() {
     many_routes(Protocol::V311).await;
 }
+
+/// Every route acknowledges on receipt: rumqttc's own acknowledgements are used (no manual
+/// acks); QoS 1 and 2 still complete and nothing is redelivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_on_receipt_routes_use_automatic_acks() {
+    let broker = Mosquitto::start();
+    let inbox = Inbox::default();
+    let app = App::new(
+        config(&broker, Protocol::V5)
+            .client_id("auto-acks")
+            .persistent_session(Duration::from_secs(60)),
+    )
+    .mount(
+        Router::new().route(
+            Route::new("auto/{n}", recorder(&inbox))
+                .qos(QoS::ExactlyOnce)
+                .ack_policy(AckPolicy::BeforeHandler),
+        ),
+    )
+    .start()
+    .await
+    .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    for (i, qos) in [QoS::AtLeastOnce, QoS::ExactlyOnce].into_iter().enumerate() {
+        p.publisher()
+            .publish_confirmed(Outgoing::new(format!("auto/{i}"), "x").qos(qos))
+            .await
+            .unwrap();
+    }
+    wait_until("two messages", || inbox.lock().unwrap().len() == 2).await;
+    app.shutdown(T).await.unwrap();
+    // Reconnecting with the same session: nothing is redelivered, both were acknowledged.
+    let again = Inbox::default();
+    let app = App::new(
+        config(&broker, Protocol::V5)
+            .client_id("auto-acks")
+            .persistent_session(Duration::from_secs(60)),
+    )
+    .mount(
+        Router::new().route(
+            Route::new("auto/{n}", recorder(&again))
+                .qos(QoS::ExactlyOnce)
+                .ack_policy(AckPolicy::BeforeHandler),
+        ),
+    )
+    .start()
+    .await
+    .unwrap();
+    app.ready(T).await.unwrap();
+    p.publisher()
+        .publish_confirmed(Outgoing::new("auto/marker", "m").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("marker", || !again.lock().unwrap().is_empty()).await;
+    let topics: Vec<String> = again
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.topic.clone())
+        .collect();
+    assert_eq!(topics, ["auto/marker"]);
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+}

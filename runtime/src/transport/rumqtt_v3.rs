@@ -20,10 +20,17 @@ pub(crate) struct V3Source {
 
 pub(crate) struct V3Client {
     client: AsyncClient,
+    manual_acks: bool,
 }
 
 /// Builds rumqttc options from the config (manual acks, 1 MiB packets by default).
-pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connection, Error> {
+/// `manual_acks: false` lets rumqttc acknowledge on receipt (every route acknowledges before
+/// its handler): no acknowledgement requests, no extra socket writes.
+pub(crate) fn connect(
+    config: &Config,
+    client_id: &str,
+    manual_acks: bool,
+) -> Result<super::Connection, Error> {
     let host = match config.transport {
         Transport::Ws => format!("ws://{}:{}{}", config.host, config.port, config.ws_path),
         Transport::Wss => format!("wss://{}:{}{}", config.host, config.port, config.ws_path),
@@ -32,7 +39,7 @@ pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connect
     let mut opts = MqttOptions::new(client_id, host, config.port);
     opts.set_keep_alive(config.keep_alive.max(Duration::from_secs(1)));
     opts.set_clean_session(config.clean_start);
-    opts.set_manual_acks(true);
+    opts.set_manual_acks(manual_acks);
     opts.set_max_packet_size(config.max_packet_size, config.max_packet_size);
     opts.set_request_channel_capacity(config.request_channel_capacity);
     opts.set_inflight(config.inflight);
@@ -55,7 +62,10 @@ pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connect
         .set_connection_timeout(config.connect_timeout.as_secs().max(1));
     Ok((
         Box::new(V3Source { eventloop }),
-        Arc::new(V3Client { client }),
+        Arc::new(V3Client {
+            client,
+            manual_acks,
+        }),
     ))
 }
 
@@ -165,7 +175,7 @@ impl Client for V3Client {
 
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            if !ok || token.qos == crate::QoS::AtMostOnce {
+            if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
                 return Ok(());
             }
             let mut publish = Publish::new("", qos_to_v3(token.qos), Vec::new());
@@ -175,7 +185,7 @@ impl Client for V3Client {
     }
 
     fn try_ack(&self, token: AckToken, ok: bool) -> bool {
-        if !ok || token.qos == crate::QoS::AtMostOnce {
+        if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
             return true;
         }
         let mut publish = Publish::new("", qos_to_v3(token.qos), Vec::new());

@@ -21,11 +21,18 @@ pub(crate) struct V5Source {
 
 pub(crate) struct V5Client {
     client: AsyncClient,
+    manual_acks: bool,
 }
 
 /// Builds rumqttc options from the config: manual acks, the configured limits, no automatic
 /// behaviour the runtime does itself.
-pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connection, Error> {
+/// `manual_acks: false` lets rumqttc acknowledge on receipt (every route acknowledges before
+/// its handler): no acknowledgement requests, no extra socket writes.
+pub(crate) fn connect(
+    config: &Config,
+    client_id: &str,
+    manual_acks: bool,
+) -> Result<super::Connection, Error> {
     let host = match config.transport {
         Transport::Ws => format!("ws://{}:{}{}", config.host, config.port, config.ws_path),
         Transport::Wss => format!("wss://{}:{}{}", config.host, config.port, config.ws_path),
@@ -38,7 +45,7 @@ pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connect
     if let Some(expiry) = config.session_expiry {
         opts.set_session_expiry_interval(Some(expiry.as_secs().min(u32::MAX as u64) as u32));
     }
-    opts.set_manual_acks(true);
+    opts.set_manual_acks(manual_acks);
     opts.set_max_packet_size(Some(config.max_packet_size.min(u32::MAX as usize) as u32));
     opts.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     opts.set_request_channel_capacity(config.request_channel_capacity);
@@ -71,7 +78,10 @@ pub(crate) fn connect(config: &Config, client_id: &str) -> Result<super::Connect
     let (client, eventloop) = AsyncClient::new(opts, config.request_channel_capacity);
     Ok((
         Box::new(V5Source { eventloop }),
-        Arc::new(V5Client { client }),
+        Arc::new(V5Client {
+            client,
+            manual_acks,
+        }),
     ))
 }
 
@@ -323,7 +333,7 @@ impl Client for V5Client {
 
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            if !ok || token.qos == crate::QoS::AtMostOnce {
+            if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
                 return Ok(());
             }
             let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
@@ -333,7 +343,7 @@ impl Client for V5Client {
     }
 
     fn try_ack(&self, token: AckToken, ok: bool) -> bool {
-        if !ok || token.qos == crate::QoS::AtMostOnce {
+        if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
             return true;
         }
         let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
