@@ -1,0 +1,103 @@
+//! Interop with independent MQTT 5 clients on a real mosquitto: `mosquitto_rr` asks the
+//! generated service, and the generated client asks a responder written directly on rumqttc.
+
+mod common;
+#[path = "support/rumqttc_peer.rs"]
+mod rumqttc_peer;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::{get, start_requester, start_service, within, WAIT};
+use device_config::client::types::GetConfigPayload;
+use device_config::client::RequestError;
+use device_config::store::{ConfigStore, DEVICE_LABEL};
+use mqttgen::testing::mosquitto::Mosquitto;
+use mqttgen::App;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_rr_gets_the_generated_services_reply() {
+    let broker = Mosquitto::start();
+    let service = start_service(
+        App::new(broker.config().client_id("dc-service")),
+        ConfigStore::with_devices(["d1", "d2"]),
+        1,
+    )
+    .await;
+
+    let port = broker.port().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("mosquitto_rr")
+            .args(["-h", "127.0.0.1", "-p", &port, "-V", "mqttv5", "-W", "30"])
+            .args(["-t", "devices/d2/config/get", "-e", "rr/replies/d2"])
+            .args(["-m", r#"{"keys": ["device"]}"#])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("mosquitto_rr runs (apt-get install -y mosquitto-clients)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "mosquitto_rr failed: {}{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reply: serde_json::Value = serde_json::from_str(stdout.trim()).expect("a JSON reply");
+    assert_eq!(reply["labels"], serde_json::json!({ "device": "d2" }));
+    assert_eq!(reply["mode"], "normal");
+    assert_eq!(reply["reportIntervalSeconds"], 60);
+
+    service.shutdown(WAIT).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generated_client_gets_a_rumqttc_responders_reply() {
+    let broker = Mosquitto::start();
+    // Answers `devices/{id}/config/get` with a configuration naming the device and the
+    // responder; device `broken` gets a reply that is not a configuration.
+    let _responder = rumqttc_peer::responder(
+        broker.port(),
+        "rumqttc-responder",
+        "devices/+/config/get",
+        |topic, _payload| {
+            let device = topic.split('/').nth(1).unwrap_or_default();
+            if device == "broken" {
+                return br#"{"mode": "turbo"}"#.to_vec();
+            }
+            serde_json::to_vec(&serde_json::json!({
+                "reportIntervalSeconds": 15,
+                "mode": "eco",
+                "labels": { "device": device, "responder": "rumqttc" },
+            }))
+            .unwrap()
+        },
+    )
+    .await;
+    let (requester, configs) =
+        start_requester(App::new(broker.config().client_id("dc-requester"))).await;
+
+    for device in ["d1", "d2"] {
+        let config = configs
+            .get_config_with(&get(device), &GetConfigPayload::default(), within(WAIT))
+            .await
+            .expect("reply from the rumqttc responder");
+        assert_eq!(config.labels[DEVICE_LABEL], device);
+        assert_eq!(config.labels["responder"], "rumqttc");
+        assert_eq!(config.report_interval_seconds.get(), 15);
+    }
+
+    let error = configs
+        .get_config_with(
+            &get("broken"),
+            &GetConfigPayload::default(),
+            within(Duration::from_secs(30)),
+        )
+        .await
+        .expect_err("the reply is not a configuration");
+    match &error {
+        RequestError::Reply(reason) => assert!(reason.to_string().contains("turbo"), "{reason}"),
+        other => panic!("expected a decode error, got {other}"),
+    }
+
+    requester.shutdown(WAIT).await.unwrap();
+}
