@@ -3,6 +3,7 @@
 //! The pipeline is spec → [`spec::model`] → Rust tokens; this crate does no I/O outside the front
 //! end's file loading and the [`Builder`]-style entry points that write files.
 
+pub mod asyncapi_doc;
 pub mod builder;
 pub mod diagnostics;
 pub mod output;

@@ -44,6 +44,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         " Payload and header types of {}.",
         doc.info.title.replace('\n', " ")
     );
+    let asyncapi_fn = crate::asyncapi_doc::generate_asyncapi_fn(doc);
     let tokens = quote! {
         #[doc = #title]
         pub mod types {
@@ -57,6 +58,8 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         }
 
         pub use service::*;
+
+        #asyncapi_fn
     };
     let source = format_tokens(tokens).map_err(|e| {
         vec![Diagnostic::error(

@@ -1,0 +1,295 @@
+//! Spec → generated crate → `asyncapi()` → exported AsyncAPI document → the same contract.
+//!
+//! Every spec is generated (app role) into one crate of a single generated workspace, together
+//! with an `exporter` binary that writes each crate's `asyncapi()` as YAML; one `cargo run`
+//! builds and runs them all. Each exported file is then loaded with our own front end and its
+//! normalised projection ([`projection`]) compared with the original's, printing every
+//! difference by path; all exported files also go through the official parser in one `node` call.
+
+#[path = "round_trip/projection.rs"]
+mod projection;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use mqttgen_codegen::pipeline::{generate_module, Role};
+use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::spec::model::Document;
+use mqttgen_e2e::{
+    corpus_dir, crate_name, path_dependency, under_ci, workspace_root, CrateSpec,
+    GeneratedWorkspace,
+};
+
+/// Our own specs, relative to the workspace root.
+const OWN_SPECS: &[&str] = &[
+    "specs/streetlights.yaml",
+    "specs/device-config.yaml",
+    "specs/fleet/asyncapi.yaml",
+];
+
+/// The public streetlights 3.0 document, in the corpus.
+const CORPUS_SPEC: &str = "asyncapi-spec__streetlights-mqtt-asyncapi.yml";
+
+/// Differences the export model cannot avoid yet, as path suffixes with the reason. They are
+/// printed but do not fail the test; remove an entry when the runtime's model gains the field.
+const KNOWN_GAPS: &[(&str, &str)] = &[(
+    "/messageExpiryInterval",
+    "mqttgen::asyncapi::OperationDoc has no messageExpiryInterval",
+)];
+
+struct Spec {
+    label: String,
+    path: PathBuf,
+    crate_name: String,
+    document: Document,
+}
+
+fn load(label: &str, path: &Path) -> Document {
+    let loaded = load_file(path);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{d:?}"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{label} does not load:\n{}",
+        errors.join("\n")
+    );
+    loaded
+        .document
+        .unwrap_or_else(|| panic!("{label}: no document"))
+}
+
+fn specs() -> Vec<Spec> {
+    let mut paths: Vec<(String, PathBuf)> = OWN_SPECS
+        .iter()
+        .map(|s| (s.to_string(), workspace_root().join(s)))
+        .collect();
+    if let Some(dir) = corpus_dir() {
+        let path = dir.join(CORPUS_SPEC);
+        assert!(
+            path.exists() || !under_ci(),
+            "{} is missing from the corpus",
+            path.display()
+        );
+        if path.exists() {
+            paths.push((CORPUS_SPEC.to_owned(), path));
+        } else {
+            eprintln!("SKIPPED: {} is not in the corpus", path.display());
+        }
+    }
+    paths
+        .into_iter()
+        .map(|(label, path)| Spec {
+            crate_name: crate_name("round-trip", &label),
+            document: load(&label, &path),
+            label,
+            path,
+        })
+        .collect()
+}
+
+/// The generated crate of `spec` (app role) as a workspace member.
+fn generated_crate(spec: &Spec) -> CrateSpec {
+    let module = generate_module(&spec.document, Role::App)
+        .unwrap_or_else(|diagnostics| panic!("{} does not generate: {diagnostics:?}", spec.label));
+    let mut krate = CrateSpec::new(&spec.crate_name);
+    krate.file("src/lib.rs", module.source);
+    krate.dependency(path_dependency("mqttgen", "runtime"));
+    for dependency in &module.dependencies {
+        krate.dependency(format!("{} = {}", dependency.name, dependency.spec));
+    }
+    krate
+}
+
+/// A binary writing `<crate>.yaml` for every generated crate into the folder given as argument.
+fn exporter_crate(specs: &[Spec]) -> CrateSpec {
+    let mut krate = CrateSpec::new("round-trip-exporter");
+    let mut documents = String::new();
+    for spec in specs {
+        krate.dependency(format!(
+            "{} = {{ path = \"../{}\" }}",
+            spec.crate_name, spec.crate_name
+        ));
+        documents.push_str(&format!(
+            "        (\"{}\", {}::asyncapi()),\n",
+            spec.crate_name,
+            spec.crate_name.replace('-', "_")
+        ));
+    }
+    krate.file("src/lib.rs", "//! See src/main.rs.\n");
+    krate.file(
+        "src/main.rs",
+        format!(
+            "//! Writes the `asyncapi()` document of every generated crate as YAML.\n\
+             fn main() {{\n    \
+             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
+             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
+             for (name, document) in [\n{documents}    ] {{\n        \
+             let yaml = document.to_yaml().unwrap_or_else(|e| panic!(\"{{name}}: {{e}}\"));\n        \
+             std::fs::write(dir.join(format!(\"{{name}}.yaml\")), yaml).expect(\"write\");\n    \
+             }}\n}}\n"
+        ),
+    );
+    krate
+}
+
+fn tool_available(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
+fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
+    let tool_dir = workspace_root().join("tools/asyncapi-validate");
+    assert!(
+        tool_available("node"),
+        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
+    );
+    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&tool_dir)
+            .status()
+            .expect("run npm install (is npm installed?)");
+        assert!(
+            status.success(),
+            "npm install --prefix {} failed",
+            tool_dir.display()
+        );
+    }
+    let output = Command::new("node")
+        .arg(tool_dir.join("validate.mjs"))
+        .args(files)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let reports: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("the validator prints JSON lines"))
+        .collect();
+    assert_eq!(
+        reports.len(),
+        files.len(),
+        "one report per file; stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for report in &reports {
+        if report["warnings"] != 0 {
+            eprintln!("official parser warnings: {report}");
+        }
+    }
+    reports
+        .iter()
+        .filter(|r| r["errors"] != 0)
+        .map(|r| serde_json::to_string_pretty(r).unwrap())
+        .collect()
+}
+
+#[test]
+fn exported_documents_keep_the_contract_of_their_specs() {
+    let specs = specs();
+    let mut workspace = GeneratedWorkspace::new("round-trip");
+    for spec in &specs {
+        workspace.add_crate(generated_crate(spec));
+    }
+    workspace.add_crate(exporter_crate(&specs));
+    workspace.write().expect("write the generated workspace");
+
+    let out_dir = workspace.root.join("exported");
+    let started = Instant::now();
+    workspace.cargo_ok(&[
+        "run",
+        "--quiet",
+        "-p",
+        "round-trip-exporter",
+        "--",
+        out_dir.to_str().expect("UTF-8 path"),
+    ]);
+    eprintln!(
+        "generated workspace ({} crates) built and run in {:.1}s",
+        specs.len() + 1,
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut failures = Vec::new();
+    let mut files = Vec::new();
+    for spec in &specs {
+        let exported_path = out_dir.join(format!("{}.yaml", spec.crate_name));
+        let exported = load(&format!("{} (exported)", spec.label), &exported_path);
+        files.push(exported_path);
+        let original = projection::project(&spec.document);
+        let roundtrip = projection::project(&exported);
+        for difference in projection::differences(&original, &roundtrip) {
+            match KNOWN_GAPS.iter().find(|(suffix, _)| {
+                difference
+                    .split_once(':')
+                    .is_some_and(|(path, _)| path.ends_with(suffix))
+            }) {
+                Some((_, reason)) => {
+                    eprintln!("{}: known gap ({reason}): {difference}", spec.label)
+                }
+                None => failures.push(format!("{}: {difference}", spec.label)),
+            }
+        }
+        eprintln!(
+            "{} ({}) → {}",
+            spec.label,
+            spec.path.display(),
+            files.last().unwrap().display()
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "exported documents differ from their specs (original != exported):\n{}",
+        failures.join("\n")
+    );
+
+    let errors = official_parser_errors(&files);
+    assert!(
+        errors.is_empty(),
+        "the official parser rejected exported documents:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn the_projection_sees_changes_to_the_contract() {
+    let original = load(
+        "specs/streetlights.yaml",
+        &workspace_root().join("specs/streetlights.yaml"),
+    );
+    let mut changed = original.clone();
+    changed.operations[0].mqtt = None;
+    changed.channels[1].parameters[0].allowed.pop();
+    let payload = changed.messages[0].payload.as_mut().unwrap();
+    let id =
+        mqttgen_codegen::spec::model::SchemaId::parse(payload.schema["$ref"].as_str().unwrap())
+            .unwrap();
+    changed.schemas.get_mut(&id).unwrap().value["required"] = serde_json::json!([]);
+    let differences = projection::differences(
+        &projection::project(&original),
+        &projection::project(&changed),
+    );
+    let expected = [
+        "/operations/receiveLightMeasured/messages/lightMeasured/payload/required:",
+        "/operations/receiveLightMeasured/qos: 1 != 0",
+        "/operations/sendLightCommand/parameters/district/enum:",
+    ];
+    for prefix in expected {
+        assert!(
+            differences.iter().any(|d| d.starts_with(prefix)),
+            "no difference at {prefix}: {differences:#?}"
+        );
+    }
+    assert!(projection::differences(
+        &projection::project(&original),
+        &projection::project(&original)
+    )
+    .is_empty());
+}
