@@ -373,8 +373,13 @@ impl App {
         });
         let replies = Arc::new(Replies::new(&client_id, shared.clone()));
         publisher.attach_replies(replies.clone());
-        let (dispatcher, workers) =
-            Dispatcher::start(routes, env, client.wants_all_completions(), Some(replies))?;
+        let (dispatcher, workers) = Dispatcher::start(
+            routes,
+            env,
+            client.wants_all_completions(),
+            client.acks_manually(),
+            Some(replies),
+        )?;
         let subscriber = tokio::spawn(run_subscriber(client.clone(), shared.clone(), subscribe_rx));
         let hooks_for_outbox = hooks.clone();
         let outbox = tokio::spawn(run_outbox(

@@ -86,6 +86,8 @@ pub(crate) struct Dispatcher {
     hooks: Arc<Hooks>,
     /// Report QoS 0 completions too (in-memory broker).
     all_completions: bool,
+    /// The client acknowledges QoS 1/2 itself on receipt: nothing to sequence.
+    manual_acks: bool,
     scratch: Vec<usize>,
     replies: Option<Arc<crate::request::Replies>>,
 }
@@ -108,6 +110,7 @@ impl Dispatcher {
         routes: Vec<ResolvedRoute>,
         env: WorkerEnv,
         all_completions: bool,
+        manual_acks: bool,
         replies: Option<Arc<crate::request::Replies>>,
     ) -> Result<(Dispatcher, Vec<JoinHandle<()>>), crate::Error> {
         let filters = distinct_filters(&routes);
@@ -151,6 +154,7 @@ impl Dispatcher {
                 metrics: env.metrics,
                 hooks: env.hooks,
                 all_completions,
+                manual_acks,
                 scratch: Vec::new(),
                 replies,
             },
@@ -168,7 +172,7 @@ impl Dispatcher {
     /// Dispatches one received message without ever waiting for a worker.
     pub async fn dispatch(&mut self, inc: Incoming, epoch: u64) {
         self.metrics.received.fetch_add(1, Ordering::Relaxed);
-        let needs_ack = inc.qos != QoS::AtMostOnce || self.all_completions;
+        let needs_ack = self.all_completions || (self.manual_acks && inc.qos != QoS::AtMostOnce);
         let token = AckToken {
             qos: inc.qos,
             pkid: inc.pkid,
@@ -491,7 +495,7 @@ mod tests {
             .route(Route::new("#", noop))
             .resolve()
             .unwrap();
-        let (mut dispatcher, _workers) = Dispatcher::start(routes, env, false, None).unwrap();
+        let (mut dispatcher, _workers) = Dispatcher::start(routes, env, false, true, None).unwrap();
         let incoming = |topic: &[u8]| Incoming {
             topic: bytes::Bytes::copy_from_slice(topic),
             payload: bytes::Bytes::from_static(b"x"),

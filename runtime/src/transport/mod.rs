@@ -103,6 +103,11 @@ pub(crate) trait Client: Send + Sync + 'static {
     fn wants_all_completions(&self) -> bool {
         false
     }
+    /// False when the client acknowledges on receipt by itself (every route acknowledges before
+    /// its handler), so the runtime has nothing to acknowledge.
+    fn acks_manually(&self) -> bool {
+        true
+    }
     /// True if the broker tags messages with subscription identifiers (MQTT 5).
     fn uses_subscription_ids(&self) -> bool {
         false

@@ -351,6 +351,10 @@ impl Client for V5Client {
         self.client.try_ack(&publish).is_ok()
     }
 
+    fn acks_manually(&self) -> bool {
+        self.manual_acks
+    }
+
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move { self.client.disconnect().await.map_err(client_error) })
     }
