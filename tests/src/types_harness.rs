@@ -115,3 +115,30 @@ pub fn odd_schemas_document() -> Document {
     }
     doc
 }
+
+/// A crate with the whole generated module (payload types + service code) for both roles of
+/// `doc`: `pub mod app` and `pub mod client`, `#![deny(warnings)]` at the crate root, depending on
+/// the `mqttgen` runtime by path. Panics when generation reports errors.
+pub fn service_crate(name: &str, doc: &Document, origin: &str) -> CrateSpec {
+    use mqttgen_codegen::pipeline;
+    let mut spec = CrateSpec::new(name);
+    spec.file(
+        "src/lib.rs",
+        format!(
+            "//! Generated from {origin}.\n#![deny(warnings)]\n\npub mod app;\npub mod client;\n"
+        ),
+    );
+    for (role, file) in [
+        (pipeline::Role::App, "src/app.rs"),
+        (pipeline::Role::Client, "src/client.rs"),
+    ] {
+        let module = pipeline::generate_module(doc, role)
+            .unwrap_or_else(|errors| panic!("{origin} ({role:?}): generation failed: {errors:#?}"));
+        spec.file(file, module.source);
+        for dependency in module.dependencies {
+            spec.dependency(format!("{} = {}", dependency.name, dependency.spec));
+        }
+    }
+    spec.dependency(crate::path_dependency("mqttgen", "runtime"));
+    spec
+}

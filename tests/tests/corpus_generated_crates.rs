@@ -1,7 +1,10 @@
-//! Payload types end to end, in one cargo workspace built once:
+//! Generated code end to end, in one cargo workspace built once (`build`, then `clippy -D
+//! warnings`, then the generated tests):
 //! - every document of the public corpus that the front end accepts (no errors), as one crate
-//!   each (`#![deny(warnings)]`, message examples as tests); documents with a committed snapshot
-//!   (`generator/tests/snapshots_types`) compile that snapshot instead, so snapshots are compiled;
+//!   each holding the whole generated module for both roles (`app` and `client`: payload types,
+//!   topic parameters, handler trait, publisher, servers; `#![deny(warnings)]`, message examples
+//!   as tests); documents with a committed payload-type snapshot
+//!   (`generator/tests/snapshots_types`) also compile that snapshot, so snapshots are compiled;
 //! - `specs/payload-types.yaml` with the hand-written wire tests of
 //!   `tests/fixtures/payload_types_wire.rs` appended, which are then run;
 //! - a document of odd and broken schemas, which must still give compiling code.
@@ -16,7 +19,7 @@ use std::time::Instant;
 
 use mqttgen_codegen::spec::load_file;
 use mqttgen_e2e::types_harness::{
-    generate_module, odd_schemas_document, snapshot_crate, snapshot_for, types_crate,
+    generate_module, odd_schemas_document, service_crate, snapshot_crate, snapshot_for, types_crate,
 };
 use mqttgen_e2e::{corpus_dir, corpus_documents, workspace_root, GeneratedWorkspace};
 
@@ -55,23 +58,22 @@ fn generated_types_compile_and_keep_the_wire_form() {
         for document in corpus_documents(&dir) {
             let name = document.crate_name();
             if let Some(snapshot) = snapshot_for(&document.label) {
-                workspace.add_crate(snapshot_crate(&name, &snapshot));
-                included.push(format!("{} (snapshot)", document.label));
-                continue;
+                workspace.add_crate(snapshot_crate(&format!("{name}-types-snapshot"), &snapshot));
+                included.push(format!("{} (payload-type snapshot)", document.label));
             }
             let loaded = load_file(&document.path);
             let first_error = loaded.diagnostics.iter().find(|d| d.is_error());
             match (loaded.document, first_error) {
                 (Some(doc), None) => {
-                    let (generated, text) = generate_module(&doc, &document.label);
-                    workspace.add_crate(types_crate(&name, &text, generated.dependencies));
+                    let (generated, _) = generate_module(&doc, &document.label);
+                    workspace.add_crate(service_crate(&name, &doc, &document.label));
                     let fallbacks = generated
                         .diagnostics
                         .iter()
                         .filter(|d| d.code == "type-fallback")
                         .count();
                     included.push(format!(
-                        "{} ({} warnings, {} schemas fell back to serde_json::Value)",
+                        "{} (app + client; {} type warnings, {} schemas fell back to serde_json::Value)",
                         document.label,
                         generated.diagnostics.len(),
                         fallbacks
