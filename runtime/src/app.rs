@@ -590,6 +590,11 @@ impl RunningApp {
             task.abort();
         }
         self.shared.state.send_replace(ConnectionState::Stopped);
+        // Anyone still waiting for subscriptions (ready, a request's inbox) learns it is over.
+        self.shared.subs.send_modify(|s| {
+            s.fatal
+                .get_or_insert_with(|| Error::Disconnected("the runtime is shut down".into()));
+        });
         Ok(())
     }
 }

@@ -129,7 +129,17 @@ impl Publisher {
                 ))
             }
         };
-        let rx = replies.register(&reply_topic)?;
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return Err(Error::Disconnected("the runtime is shut down".into()));
+        }
+        let (rx, id) = replies.register(&reply_topic)?;
+        // Forgets the pending entry however this future ends (reply, error, timeout, or the
+        // caller dropping it).
+        let _pending = PendingReply {
+            replies: &replies,
+            topic: &reply_topic,
+            id,
+        };
         let result = tokio::time::timeout(timeout, async {
             replies.ensure_subscribed(&filter).await?;
             self.publish(request).await?;
@@ -138,7 +148,6 @@ impl Publisher {
             })
         })
         .await;
-        replies.forget(&reply_topic);
         result.map_err(|_| Error::Timeout(timeout))?
     }
 
@@ -243,6 +252,19 @@ impl Publisher {
 
     pub(crate) fn notify(&self, cmd: OutboxCmd) {
         let _ = self.inner.tx.send(cmd);
+    }
+}
+
+/// Removes a request's pending entry when the request ends, including by cancellation.
+struct PendingReply<'a> {
+    replies: &'a crate::request::Replies,
+    topic: &'a str,
+    id: u64,
+}
+
+impl Drop for PendingReply<'_> {
+    fn drop(&mut self) {
+        self.replies.forget(self.topic, self.id);
     }
 }
 

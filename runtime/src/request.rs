@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 /// Pending requests, keyed by the exact topic their reply arrives on.
 pub(crate) struct Replies {
     inbox: String,
-    pending: Mutex<HashMap<String, oneshot::Sender<Message>>>,
+    pending: Mutex<HashMap<String, (u64, oneshot::Sender<Message>)>>,
     next: AtomicU64,
     /// Set once any request was made: dispatch only looks up replies then.
     active: AtomicBool,
@@ -47,7 +47,9 @@ impl Replies {
         }
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
+    fn pending(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (u64, oneshot::Sender<Message>)>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -62,7 +64,8 @@ impl Replies {
         format!("{}/+", self.inbox)
     }
 
-    pub fn register(&self, topic: &str) -> Result<oneshot::Receiver<Message>, Error> {
+    /// Registers a request waiting on `topic`; returns the reply receiver and the entry's id.
+    pub fn register(&self, topic: &str) -> Result<(oneshot::Receiver<Message>, u64), Error> {
         let (tx, rx) = oneshot::channel();
         let mut pending = self.pending();
         if pending.contains_key(topic) {
@@ -70,13 +73,18 @@ impl Replies {
                 "a request is already waiting for a reply on `{topic}`"
             )));
         }
-        pending.insert(topic.to_owned(), tx);
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        pending.insert(topic.to_owned(), (id, tx));
         self.active.store(true, Ordering::Release);
-        Ok(rx)
+        Ok((rx, id))
     }
 
-    pub fn forget(&self, topic: &str) {
-        self.pending().remove(topic);
+    /// Removes the entry `id` for `topic`, if it is still there (not a later request's).
+    pub fn forget(&self, topic: &str, id: u64) {
+        let mut pending = self.pending();
+        if pending.get(topic).is_some_and(|(entry, _)| *entry == id) {
+            pending.remove(topic);
+        }
     }
 
     /// Hands `msg` to the request waiting on its topic; gives it back if there is none.
@@ -86,7 +94,7 @@ impl Replies {
         }
         let waiter = self.pending().remove(&msg.topic);
         match waiter {
-            Some(tx) => {
+            Some((_, tx)) => {
                 let _ = tx.send(msg);
                 None
             }

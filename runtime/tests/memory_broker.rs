@@ -597,3 +597,41 @@ async fn json_handler_decodes_or_reports() {
     assert_eq!(app.stats().decode_errors, 1);
     app.shutdown(T).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_requests_leave_nothing_behind_and_requests_after_shutdown_fail_fast() {
+    let broker = MemoryBroker::new();
+    let client = App::in_memory(&broker).start().await.unwrap();
+    client.ready(T).await.unwrap();
+    let p = client.publisher();
+    let reply_topic = "test/replies/cancelled";
+    let waiting = {
+        let p = p.clone();
+        tokio::spawn(async move {
+            p.request(
+                Outgoing::new("nobody/home", "").response_topic(reply_topic),
+                T,
+            )
+            .await
+        })
+    };
+    broker.wait_for_publish("nobody/home", T).await.unwrap();
+    waiting.abort();
+    let _ = waiting.await;
+    // The same reply topic is free again: not "already waiting".
+    let err = p
+        .request(
+            Outgoing::new("nobody/home", "").response_topic(reply_topic),
+            Duration::from_millis(100),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, mqttgen::Error::Timeout(_)), "{err}");
+    client.shutdown(T).await.unwrap();
+    let err = p
+        .request(Outgoing::new("svc/x", ""), Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    // Disconnected, not a Timeout after 30 s.
+    assert!(matches!(err, mqttgen::Error::Disconnected(_)), "{err}");
+}
