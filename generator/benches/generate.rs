@@ -1,0 +1,195 @@
+//! Generation benchmark (issue #5): `mqttgen generate` on a synthetic 2,000-channel spec (goal:
+//! under 1 s), broken down by stage, and the build time of the generated crate for 100 channels.
+//!
+//! `cargo bench -p mqttgen-codegen --bench generate`. The baseline row is the front end alone
+//! (loading the same spec), measured in the same run, so the ratios say what generation adds.
+//! The build-time part runs `cargo build` on the generated crate in
+//! `target/generated-crates/workspaces/bench-100` (dependencies warmed first, then only the
+//! generated crate is timed after touching it).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mqttgen_codegen::output::{crate_files, write_files, CrateOptions, RuntimeDependency};
+use mqttgen_codegen::pipeline::generate_module;
+use mqttgen_codegen::service::{generate_service, ServiceSettings};
+use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::types::{format_tokens, generate_types, TypeSettings};
+use mqttgen_codegen::Role;
+
+/// A spec with `channels` channels: two parameters (one an enum), a payload with a nested object,
+/// an enum and a date-time, headers, and alternating send/receive operations with MQTT bindings.
+fn synthetic_spec(channels: usize) -> String {
+    let mut text = String::with_capacity(channels * 900);
+    text.push_str("asyncapi: 3.0.0\ninfo:\n  title: Synthetic plant\n  version: 1.0.0\n");
+    text.push_str("defaultContentType: application/json\n");
+    text.push_str("servers:\n  plant:\n    host: 'broker.local:1883'\n    protocol: mqtt\n    protocolVersion: '5.0'\n");
+    text.push_str("channels:\n");
+    for i in 0..channels {
+        text.push_str(&format!(
+            "  line{i}:\n    address: 'plant/{{site}}/line{i}/{{machineId}}/state'\n    parameters:\n      site: {{enum: [north, south]}}\n      machineId: {{description: machine}}\n    messages:\n      state{i}: {{$ref: '#/components/messages/State{i}'}}\n"
+        ));
+    }
+    text.push_str("operations:\n");
+    for i in 0..channels {
+        let action = if i % 2 == 0 { "receive" } else { "send" };
+        text.push_str(&format!(
+            "  {action}Line{i}:\n    action: {action}\n    channel: {{$ref: '#/channels/line{i}'}}\n    messages: [{{$ref: '#/channels/line{i}/messages/state{i}'}}]\n    bindings: {{mqtt: {{qos: 1, bindingVersion: 0.2.0}}}}\n"
+        ));
+    }
+    text.push_str("components:\n  messages:\n");
+    for i in 0..channels {
+        text.push_str(&format!(
+            "    State{i}:\n      name: state{i}\n      headers: {{type: object, properties: {{traceId: {{type: string}}}}}}\n      payload: {{$ref: '#/components/schemas/State{i}'}}\n"
+        ));
+    }
+    text.push_str("  schemas:\n");
+    for i in 0..channels {
+        text.push_str(&format!(
+            "    State{i}:\n      type: object\n      required: [mode, at]\n      properties:\n        mode: {{type: string, enum: [idle, running, fault]}}\n        at: {{type: string, format: date-time}}\n        rpm: {{type: integer, minimum: 0, maximum: 20000}}\n        position: {{type: object, properties: {{x: {{type: number}}, y: {{type: number}}}}}}\n"
+        ));
+    }
+    text
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut samples = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let value = f();
+        samples.push(start.elapsed());
+        last = Some(value);
+    }
+    (median(samples), last.expect("at least one run"))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn generation_table(channels: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("synthetic.yaml");
+    fs::write(&spec, synthetic_spec(channels)).expect("write spec");
+
+    let (load, loaded) = time(runs, || load_file(&spec));
+    assert!(!loaded.has_errors(), "{}", loaded.render());
+    let doc = loaded.document.expect("document");
+    let (types_time, types) = time(runs, || generate_types(&doc, &TypeSettings::default()));
+    let (service_time, service) = time(runs, || {
+        generate_service(&doc, &types, &ServiceSettings::for_role(Role::App))
+    });
+    let (format_time, _) = time(runs, || {
+        let tokens = &service.tokens;
+        let type_tokens = &types.tokens;
+        format_tokens(quote::quote! { pub mod types { #type_tokens } pub mod service { #tokens } })
+            .expect("formats")
+    });
+    let (total, module) = time(runs, || {
+        let loaded = load_file(&spec);
+        let doc = loaded.document.expect("document");
+        generate_module(&doc, Role::App).expect("generates")
+    });
+
+    println!("\n`mqttgen generate` on a synthetic spec: {channels} channels, {channels} operations, {channels} messages (median of {runs})");
+    println!("| stage | time | vs loading (baseline) |");
+    println!("|---|---|---|");
+    let base = load.as_secs_f64();
+    for (name, d) in [
+        ("load + check (baseline)", load),
+        ("payload types (typify)", types_time),
+        ("service code", service_time),
+        ("format (prettyplease)", format_time),
+        ("total: load → formatted module", total),
+    ] {
+        println!("| {name} | {} | {:.2}x |", ms(d), d.as_secs_f64() / base);
+    }
+    println!(
+        "output: {} lines of Rust; goal < 1 s for the total: {}",
+        module.source.lines().count(),
+        if total < Duration::from_secs(1) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+}
+
+fn build_time(channels: usize) {
+    let root = workspace_root().join("target").join("generated-crates");
+    let workspace = root.join("workspaces").join("bench-100");
+    let crate_dir = workspace.join("synthetic");
+    fs::create_dir_all(&crate_dir).expect("bench workspace");
+    let spec = workspace.join("synthetic.yaml");
+    fs::write(&spec, synthetic_spec(channels)).expect("write spec");
+    let loaded = load_file(&spec);
+    let doc = loaded.document.expect("document");
+    let module = generate_module(&doc, Role::App).expect("generates");
+    let options = CrateOptions {
+        crate_name: Some("synthetic".into()),
+        runtime: RuntimeDependency::Path(workspace_root().join("runtime")),
+        output_dir: crate_dir.clone(),
+        spec_label: "synthetic.yaml".into(),
+        role_name: "app".into(),
+    };
+    let files = crate_files(&doc, &module.source, &module.dependencies, &options).expect("files");
+    write_files(&crate_dir, &files).expect("write crate");
+    fs::write(
+        workspace.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"synthetic\"]\n",
+    )
+    .expect("workspace manifest");
+    let _ = fs::copy(
+        workspace_root().join("Cargo.lock"),
+        workspace.join("Cargo.lock"),
+    );
+    let cargo = || {
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command
+            .args(["build", "--quiet"])
+            .current_dir(&workspace)
+            .env("CARGO_TARGET_DIR", root.join("target"));
+        command
+    };
+    let warm = cargo().status().expect("cargo build");
+    assert!(warm.success(), "the generated crate builds");
+    let lib = crate_dir.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).expect("lib.rs");
+    fs::write(&lib, format!("{text}\n")).expect("touch");
+    let start = Instant::now();
+    let status = cargo().status().expect("cargo build");
+    let elapsed = start.elapsed();
+    fs::write(&lib, text).expect("restore");
+    assert!(status.success());
+    println!(
+        "\nbuild of the generated crate for {channels} channels ({} lines), dependencies warm: {:.1} s (debug)",
+        module.source.lines().count(),
+        elapsed.as_secs_f64()
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs a quick smoke size.
+    let full = std::env::args().any(|a| a == "--bench");
+    if full {
+        generation_table(2_000, 5);
+        build_time(100);
+    } else {
+        generation_table(50, 1);
+    }
+}
