@@ -15,6 +15,7 @@
 //! Channels no operation uses are not exported either (the export model is operation-driven).
 
 mod document;
+mod formats;
 mod operations;
 mod schemas;
 mod values;

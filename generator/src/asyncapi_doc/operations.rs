@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{optional_calls, qos_tokens, Export};
+use super::{formats, optional_calls, qos_tokens, Export};
 use crate::spec::model::{Action, Address, Channel, Level, Message, Operation, Reply};
 
 /// Everything from the channels and operations: message variables, channel metadata and
@@ -117,13 +117,14 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
     let name = &message.name;
     let payload = match &message.payload {
         Some(slot) => {
-            if !slot.is_json_schema {
+            let (schema, wrapped) = formats::exportable_schema(slot);
+            if wrapped {
                 ex.left_out.push(format!(
-                    "the schemaFormat `{}` of message `{name}` (its payload is exported as is)",
+                    "the `{}` payload schema of message `{name}` (exported under `x-schema`)",
                     slot.schema_format
                 ));
             }
-            let value = ex.schemas.export_value(&slot.schema);
+            let value = ex.schemas.export_value(&schema);
             ex.values.get(&value)
         }
         None => quote! { ::serde_json::Value::Null },
@@ -136,7 +137,7 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
         ("correlation_id", &message.correlation_id),
     ]);
     let headers = message.headers.as_ref().map(|slot| {
-        let value = ex.schemas.export_value(&slot.schema);
+        let value = ex.schemas.export_value(&formats::exportable_schema(slot).0);
         let value = ex.values.get(&value);
         quote! { .headers_schema(#value, ::std::option::Option::None) }
     });
