@@ -275,13 +275,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn name_hint(&self, id: &NodeId) -> String {
-        let segments = pointer::segments(&id.pointer).unwrap_or_default();
-        let meaningful = segments
-            .iter()
-            .rev()
-            .find(|s| !GENERIC_SEGMENTS.contains(&s.as_str()) && s.parse::<usize>().is_err());
+        let meaningful = pointer::tokens(&id.pointer)
+            .into_iter()
+            .flatten()
+            .filter(|s| !GENERIC_SEGMENTS.contains(&s.as_ref()) && s.parse::<usize>().is_err())
+            .last();
         match meaningful {
-            Some(name) => name.clone(),
+            Some(name) => name.into_owned(),
             None => self
                 .doc
                 .files

@@ -27,10 +27,12 @@ pub fn message<'a>(ctx: &mut Ctx<'a>, decl: &'a Node, fallback: &str) -> Option<
     }
     let node = ctx.with_traits(target);
     unknown_fields(ctx, node, "message");
-    let segments = pointer::segments(&id.pointer).unwrap_or_default();
+    let segments: Vec<_> = pointer::tokens(&id.pointer)
+        .map(Iterator::collect)
+        .unwrap_or_default();
     let component_key = match segments.as_slice() {
-        [c, m, key] if c == "components" && m == "messages" => Some(key.clone()),
-        [.., key] if id.file != 0 => Some(key.clone()),
+        [c, m, key] if c == "components" && m == "messages" => Some(key.to_string()),
+        [.., key] if id.file != 0 => Some(key.to_string()),
         _ => None,
     };
     let message_name = ctx.string(node, "name");

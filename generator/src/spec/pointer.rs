@@ -1,21 +1,42 @@
 //! RFC 6901 JSON pointers and the URI fragments (`#/a~1b/c%20d`) that carry them in `$ref`s.
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 
 /// Escapes one reference token: `~` → `~0`, `/` → `~1`.
 pub fn escape(segment: &str) -> String {
-    if !segment.contains(['~', '/']) {
-        return segment.to_string();
+    let mut out = String::with_capacity(segment.len());
+    push_escaped(&mut out, segment);
+    out
+}
+
+/// Appends `segment` escaped (`~` → `~0`, `/` → `~1`) to `out`.
+pub fn push_escaped(out: &mut String, segment: &str) {
+    if !segment.bytes().any(|b| b == b'~' || b == b'/') {
+        out.push_str(segment);
+        return;
     }
-    segment.replace('~', "~0").replace('/', "~1")
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Unescapes one reference token: `~1` → `/`, `~0` → `~` (in that order, as RFC 6901 says).
 pub fn unescape(token: &str) -> String {
-    if !token.contains('~') {
-        return token.to_string();
+    unescape_cow(token).into_owned()
+}
+
+/// [`unescape`] without copying tokens that hold no `~`.
+fn unescape_cow(token: &str) -> Cow<'_, str> {
+    if !token.as_bytes().contains(&b'~') {
+        return Cow::Borrowed(token);
     }
-    token.replace("~1", "/").replace("~0", "~")
+    Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
 }
 
 /// Appends an unescaped segment to a pointer.
@@ -23,7 +44,7 @@ pub fn push(pointer: &str, segment: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + segment.len() + 1);
     out.push_str(pointer);
     out.push('/');
-    out.push_str(&escape(segment));
+    push_escaped(&mut out, segment);
     out
 }
 
@@ -37,17 +58,27 @@ pub fn segments(pointer: &str) -> Option<Vec<String>> {
     Some(rest.split('/').map(unescape).collect())
 }
 
+/// [`segments`] as an iterator that copies only segments holding escapes.
+pub fn tokens(pointer: &str) -> Option<impl Iterator<Item = Cow<'_, str>>> {
+    (pointer.is_empty() || pointer.starts_with('/'))
+        .then(|| pointer.split('/').skip(1).map(unescape_cow))
+}
+
 /// Turns the fragment of a `$ref` (the part after `#`, percent-encoded) into a JSON pointer.
-pub fn from_fragment(fragment: &str) -> Result<String, String> {
-    let decoded = percent_decode_str(fragment)
-        .decode_utf8()
-        .map_err(|_| format!("`#{fragment}` is not valid UTF-8 after percent-decoding"))?;
+pub fn from_fragment(fragment: &str) -> Result<Cow<'_, str>, String> {
+    let decoded = if fragment.as_bytes().contains(&b'%') {
+        percent_decode_str(fragment)
+            .decode_utf8()
+            .map_err(|_| format!("`#{fragment}` is not valid UTF-8 after percent-decoding"))?
+    } else {
+        Cow::Borrowed(fragment)
+    };
     if !decoded.is_empty() && !decoded.starts_with('/') {
         return Err(format!(
             "`#{fragment}` is not a JSON pointer (it must start with `#/`)"
         ));
     }
-    Ok(decoded.into_owned())
+    Ok(decoded)
 }
 
 /// The last segment of a pointer, unescaped (`""` for the root).
@@ -70,6 +101,11 @@ mod tests {
     #[test]
     fn splits_pointer_into_segments() {
         assert_eq!(segments("").unwrap(), Vec::<String>::new());
+        for p in ["", "/", "/a/b~1c/~0", "//x/"] {
+            let lazy: Vec<String> = tokens(p).unwrap().map(Cow::into_owned).collect();
+            assert_eq!(lazy, segments(p).unwrap(), "{p}");
+        }
+        assert!(tokens("a/b").is_none());
         assert_eq!(segments("/a/b~1c/~0").unwrap(), vec!["a", "b/c", "~"]);
         assert!(segments("a/b").is_none());
     }

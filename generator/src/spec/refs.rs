@@ -159,9 +159,9 @@ impl Files {
                 format!("`{}` could not be parsed: {first}", source.name),
             ));
         };
-        let segments = pointer::segments(&pointer).unwrap_or_default();
         let mut node = root;
-        for segment in &segments {
+        for segment in pointer::tokens(&pointer).into_iter().flatten() {
+            let segment = segment.as_ref();
             let mut hops = 0;
             loop {
                 if let Some(next) = child(node, segment) {

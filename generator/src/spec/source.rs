@@ -1,5 +1,6 @@
 //! The files a document was read from, with their located trees: JSON pointer ↔ line:column.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::diagnostics::Location;
@@ -36,7 +37,7 @@ impl SourceMap {
     /// The node at `id` (plain pointer walk, `$ref`s are not followed).
     pub fn get(&self, id: &NodeId) -> Option<&Node> {
         let mut node = self.file(id.file)?.root.as_ref()?;
-        for segment in pointer::segments(&id.pointer)? {
+        for segment in pointer::tokens(&id.pointer)? {
             node = child(node, &segment)?;
         }
         Some(node)
@@ -47,21 +48,23 @@ impl SourceMap {
         let Some(mut current) = self.file(node.file).and_then(|f| f.root.as_ref()) else {
             return String::new();
         };
-        let mut out = String::new();
+        let mut out = String::with_capacity(64);
         while current.id != node.id {
             let next = match &current.value {
-                Value::Map(entries) => find_by_id(entries, node.id, |e| &e.value)
-                    .map(|i| (pointer::escape(&entries[i].key), &entries[i].value)),
-                Value::Seq(items) => {
-                    find_by_id(items, node.id, |n| n).map(|i| (i.to_string(), &items[i]))
-                }
+                Value::Map(entries) => find_by_id(entries, node.id, |e| &e.value).map(|i| {
+                    out.push('/');
+                    pointer::push_escaped(&mut out, &entries[i].key);
+                    &entries[i].value
+                }),
+                Value::Seq(items) => find_by_id(items, node.id, |n| n).map(|i| {
+                    let _ = write!(out, "/{i}");
+                    &items[i]
+                }),
                 _ => None,
             };
-            let Some((segment, child)) = next else {
+            let Some(child) = next else {
                 break;
             };
-            out.push('/');
-            out.push_str(&segment);
             current = child;
         }
         out
@@ -81,7 +84,7 @@ impl SourceMap {
         let file = self.file(id.file)?;
         let mut node = file.root.as_ref()?;
         let mut key_pos = None;
-        for segment in pointer::segments(&id.pointer).unwrap_or_default() {
+        for segment in pointer::tokens(&id.pointer).into_iter().flatten() {
             key_pos = node
                 .as_map()
                 .and_then(|entries| entries.iter().find(|e| e.key == segment))

@@ -6,6 +6,7 @@
 //! files are read by [`crate::spec`]'s strict JSON reader into the same tree (JSON is almost, but
 //! not quite, YAML 1.2).
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -162,20 +163,37 @@ impl Node {
 /// Maps yaml-rust2 markers (character index, 0-based column) to byte offsets.
 pub struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// True when the text is ASCII without `\r`: a marker's character index is then its byte
+    /// offset, and the line starts are never needed.
+    ascii: bool,
+    /// Byte offsets of line starts, computed on first use.
+    line_starts: OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        LineIndex {
+            text,
+            ascii: text.is_ascii() && !text.as_bytes().contains(&b'\r'),
+            line_starts: OnceCell::new(),
+        }
     }
 
     /// Byte offset of 1-based `line` and 0-based character `col`, clamped to the text.
     pub fn offset(&self, line: usize, col: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let line_starts = self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+        });
+        let Some(&start) = line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
         let rest = self.text.get(start..).unwrap_or("");
@@ -192,8 +210,15 @@ impl<'a> LineIndex<'a> {
     }
 
     fn pos(&self, mark: &Marker) -> Pos {
+        let offset = if self.ascii {
+            let offset = mark.index().min(self.text.len());
+            debug_assert_eq!(offset, self.offset(mark.line(), mark.col()));
+            offset
+        } else {
+            self.offset(mark.line(), mark.col())
+        };
         Pos {
-            offset: self.offset(mark.line(), mark.col()),
+            offset,
             line: mark.line().max(1) as u32,
             column: mark.col() as u32 + 1,
         }
@@ -253,6 +278,8 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         file,
         index: &index,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         next_id: 0,
         alias_nodes: 0,
@@ -307,14 +334,16 @@ enum Frame {
         id: u32,
         pos: Pos,
         anchor: usize,
-        items: Vec<Node>,
+        /// Where the sequence's items start in [`Builder::items`].
+        start: usize,
         count: usize,
     },
     Map {
         id: u32,
         pos: Pos,
         anchor: usize,
-        entries: Vec<Entry>,
+        /// Where the mapping's entries start in [`Builder::entries`].
+        start: usize,
         key: Option<(String, Pos)>,
         seen: Option<HashMap<String, usize>>,
         count: usize,
@@ -327,6 +356,10 @@ struct Builder<'a> {
     file: FileId,
     index: &'a LineIndex<'a>,
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last (each frame knows where its own start).
+    items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     /// Anchored nodes with the number of nodes in each (aliases copied in count fully).
     anchors: HashMap<usize, (Node, usize)>,
     next_id: u32,
@@ -378,7 +411,7 @@ impl Builder<'_> {
                         id,
                         pos,
                         anchor,
-                        items: Vec::new(),
+                        start: self.items.len(),
                         count: 0,
                     });
                 }
@@ -389,7 +422,7 @@ impl Builder<'_> {
                         id,
                         pos,
                         anchor,
-                        entries: Vec::new(),
+                        start: self.entries.len(),
                         key: None,
                         seen: None,
                         count: 0,
@@ -406,19 +439,24 @@ impl Builder<'_> {
                             id,
                             pos,
                             anchor,
-                            items,
+                            start,
                             count,
-                        } => (self.node(id, last, pos, Value::Seq(items)), anchor, count),
+                        } => {
+                            // One allocation of the exact size per sequence.
+                            let items = self.items.drain(start..).collect();
+                            (self.node(id, last, pos, Value::Seq(items)), anchor, count)
+                        }
                         Frame::Map {
                             id,
                             pos,
                             anchor,
-                            mut entries,
+                            start,
                             count,
                             mut seen,
                             merges,
                             ..
                         } => {
+                            let mut entries: Vec<Entry> = self.entries.drain(start..).collect();
                             apply_merges(&mut entries, &mut seen, merges);
                             // yaml-rust2 marks a block mapping where its first `:` is; the
                             // mapping starts at its first key.
@@ -521,25 +559,29 @@ impl Builder<'_> {
             }
             None => {}
         }
+        let all_entries = &mut self.entries;
         match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
                     self.root = Some(node);
                 }
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { .. }) => self.items.push(node),
             Some(Frame::Map {
-                entries,
+                start,
                 key,
                 seen,
                 merges,
                 ..
             }) => match key.take() {
                 None => {
-                    let text = match node.scalar_text() {
-                        Some(text) => text,
-                        None if node.is_null() => String::new(),
-                        None => {
+                    let pos = node.pos;
+                    let text = match node.value {
+                        Value::String(text) => text,
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => String::new(),
+                        Value::Seq(_) | Value::Map(_) => {
                             self.diagnostics.push(
                                 Diagnostic::error(
                                     "yaml-complex-key",
@@ -552,12 +594,12 @@ impl Builder<'_> {
                             format!("\u{0}complex-key-{}", node.id)
                         }
                     };
-                    *key = Some((text, node.pos));
+                    *key = Some((text, pos));
                 }
                 Some((text, _)) if text == "<<" && is_merge_source(&node) => merges.push(node),
                 Some((text, key_pos)) => {
-                    if is_duplicate(entries, seen, &text) {
-                        let first = entries
+                    if is_duplicate(&all_entries[*start..], seen, &text) {
+                        let first = all_entries[*start..]
                             .iter()
                             .find(|e| e.key == text)
                             .map(|e| e.key_pos.line)
@@ -572,7 +614,7 @@ impl Builder<'_> {
                             .with_location(index.location(file, key_pos)),
                         );
                     } else {
-                        entries.push(Entry {
+                        all_entries.push(Entry {
                             key: text,
                             key_pos,
                             value: node,
@@ -700,6 +742,10 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
 
 fn core_number(text: &str) -> Option<serde_json::Number> {
     let bytes = text.as_bytes();
+    // Every number of the core schema starts with a sign, a dot or a digit.
+    if !matches!(bytes.first(), Some(b'-' | b'+' | b'.' | b'0'..=b'9')) {
+        return None;
+    }
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits(unsigned) {
