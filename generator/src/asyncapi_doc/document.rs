@@ -74,6 +74,11 @@ pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> TokenS
     let mut tokens = TokenStream::new();
     for server in &ex.doc.servers {
         let name = &server.name;
+        if !server.variables.is_empty() {
+            ex.left_out.push(format!(
+                "the variables of server `{name}` (replaced by their defaults)"
+            ));
+        }
         let host = substitute_variables(server, &server.host);
         let protocol = &server.protocol;
         let pathname = string_option(

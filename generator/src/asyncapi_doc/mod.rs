@@ -174,7 +174,7 @@ mod tests {
         }
         // JSON values live in one string literal, not in `json!` trees.
         assert!(!body.contains("json !"), "{body}");
-        assert!(!docs_of(&function).contains("Not exported"));
+        assert!(docs_of(&function).contains("the variables of server `local`"));
     }
 
     #[test]
@@ -190,6 +190,7 @@ mod tests {
             ..MqttOperationBinding::default()
         });
         doc.channels[0].address = None;
+        doc.messages[1].payload = None;
         let function: syn::ItemFn = syn::parse2(generate_asyncapi_fn(&doc)).unwrap();
         let docs = docs_of(&function);
         for expected in [
@@ -197,6 +198,7 @@ mod tests {
             "security scheme `oauth`",
             "messageExpiryInterval of operation `sendLightCommand`",
             "operation `receiveLightMeasured`: its channel has no address",
+            "message `turnOn` has no payload",
         ] {
             assert!(docs.contains(expected), "missing `{expected}` in\n{docs}");
         }

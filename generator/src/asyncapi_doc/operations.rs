@@ -127,7 +127,14 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
             let value = ex.schemas.export_value(&schema);
             ex.values.get(&value)
         }
-        None => quote! { ::serde_json::Value::Null },
+        None => {
+            // The export model always writes `payload` and the official parser rejects `null`:
+            // an open schema is the closest valid statement of "no payload".
+            ex.left_out.push(format!(
+                "that message `{name}` has no payload (exported as an open schema `{{}}`)"
+            ));
+            ex.values.get(&serde_json::json!({}))
+        }
     };
     let content_type = message.content_type.as_deref().unwrap_or_default();
     let calls = optional_calls(&[
