@@ -261,7 +261,8 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
     if operation.reply.is_some() {
         text.push_str(
             " The returned value is published as the reply: to the request's MQTT 5 response topic \
-             (else the reply address header or the fixed reply channel), with its correlation data.",
+             (else the reply address header, else the reply channel, its parameters taken from the \
+             request's), with its correlation data.",
         );
     }
     let docs = doc_attrs(Some(&text));
@@ -339,14 +340,19 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                     quote!(#encoder(topic, &reply)?)
                 }
             };
-            let fixed = reply
+            let reply_topic = reply
                 .channel
-                .and_then(|channel| input.topics.topics[channel].as_ref())
-                .filter(|topic| topic.is_fixed())
-                .map(|topic| topic.address.clone());
-            let fallback = match fixed {
-                Some(address) => quote!(::std::string::String::from(#address)),
-                None => {
+                .and_then(|channel| input.topics.topics[channel].as_ref());
+            let fixed = reply_topic
+                .filter(|reply_topic| reply_topic.is_fixed())
+                .map(|reply_topic| reply_topic.address.clone());
+            let derived =
+                reply_topic.and_then(|reply_topic| reply_params_from_request(topic, reply_topic));
+            let keep_reply_params = derived.clone();
+            let fallback = match (fixed, derived) {
+                (Some(address), _) => quote!(::std::string::String::from(#address)),
+                (None, Some(_)) => quote!(reply_params.topic()?),
+                (None, None) => {
                     let text = format!(
                         "the request to operation `{}` has no response topic; cannot reply",
                         operation.id
@@ -393,6 +399,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 #echo
                 let correlation_data = ::std::clone::Clone::clone(&message.properties.correlation_data);
                 let qos = message.qos;
+                #keep_reply_params
                 let reply = #call;
                 let topic = match response_topic {
                     ::std::option::Option::Some(topic) => topic,
@@ -446,4 +453,31 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         }
     };
     (init, function)
+}
+
+/// The reply channel's parameters built from the request's, when every parameter of the reply
+/// channel is a parameter of the request channel with the same name and type (MQTT 3.1.1
+/// requesters cannot send a response topic: `devices/{id}/get` → `devices/{id}/reply`). Returns
+/// the statement building `reply_params` from `params`.
+fn reply_params_from_request(
+    request: &super::topics::TopicPlan,
+    reply: &super::topics::TopicPlan,
+) -> Option<TokenStream> {
+    let params_type = reply.params_type.as_ref()?;
+    let fields = reply
+        .fields
+        .iter()
+        .map(|field| {
+            let source = request.fields.iter().find(|candidate| {
+                candidate.wire == field.wire
+                    && candidate.kind == field.kind
+                    && field.kind != super::topics::FieldKind::Tail
+                    && !field.wire.starts_with('+')
+            })?;
+            let (to, from) = (ident(&field.rust), ident(&source.rust));
+            Some(quote!(#to: ::std::clone::Clone::clone(&params.#from)))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let ty = ident(params_type);
+    Some(quote!(let reply_params = #ty { #(#fields),* };))
 }

@@ -334,7 +334,7 @@ impl<H> MessageContext<H> {
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the reply address header or the fixed reply channel), with its correlation data.
+    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the reply address header, else the reply channel, its parameters taken from the request's), with its correlation data.
     fn change_setpoint(
         &self,
         params: SetpointRequestsParams,
