@@ -278,3 +278,45 @@ async fn a_reply_that_does_not_decode_says_why() {
     requester.shutdown(WAIT).await.unwrap();
     service.shutdown(WAIT).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_client_cannot_publish_fails_before_sending() {
+    let broker = MemoryBroker::new();
+    let (requester, configs) = start_requester(App::in_memory(&broker)).await;
+
+    // A device id that would change the topic's shape.
+    let error = configs
+        .get_config_with(&get("a/b"), &GetConfigPayload::default(), within(WAIT))
+        .await
+        .expect_err("`/` in a topic parameter");
+    assert!(
+        matches!(error, RequestError::Request(Error::InvalidTopic { .. })),
+        "{error}"
+    );
+    // A request larger than the connection's maximum packet size (16 MiB in memory).
+    let huge = Config {
+        report_interval_seconds: 5.try_into().unwrap(),
+        mode: ConfigMode::Eco,
+        labels: (0..250_000)
+            .map(|n| (format!("label-{n}"), "x".repeat(64)))
+            .collect(),
+    };
+    let error = configs
+        .set_config_with(
+            &ConfigSetParams {
+                device_id: "d1".into(),
+            },
+            &huge,
+            within(WAIT),
+        )
+        .await
+        .expect_err("too large to publish");
+    assert!(
+        matches!(error, RequestError::Request(Error::PayloadTooLarge { .. })),
+        "{error}"
+    );
+    broker.settle_within(WAIT).await.unwrap();
+    assert!(broker.published_to("devices/#").is_empty());
+
+    requester.shutdown(WAIT).await.unwrap();
+}
