@@ -11,7 +11,7 @@ pub mod generated {
     mqttgen::include_service!("fleet");
 }
 
-use generated::types::{Alert, AlertSeverity, Command, Position, StopCommand, StopCommandKind};
+use generated::types::{Alert, AlertSeverity, Command, Position};
 use generated::{AlertParams, CommandParams, Handler, MessageContext, PositionParams};
 
 /// The shared-subscription group of position workers.
@@ -45,10 +45,9 @@ impl Handler for FleetService {
     ) -> Result<(), mqttgen::HandlerError> {
         self.alerts.fetch_add(1, Ordering::SeqCst);
         if message.severity == AlertSeverity::Critical {
-            let stop = Command::from(StopCommand {
-                kind: StopCommandKind::Stop,
+            let stop = Command::Stop {
                 reason: Some(format!("critical alert {}", *message.code)),
-            });
+            };
             let target = CommandParams {
                 region: params.region,
                 vehicle_id: params.vehicle_id,

@@ -21,7 +21,7 @@ pub struct Collider {
     pub margin: f32,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pose: ::std::option::Option<Pose>,
-    pub shape: Sphere,
+    pub shape: ColliderShape,
 }
 ///`ColliderDictionary`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -47,6 +47,21 @@ for ColliderDictionary {
         value: ::std::collections::BTreeMap<::std::string::String, Collider>,
     ) -> Self {
         Self(value)
+    }
+}
+///`ColliderShape`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "shape_type", content = "radius")]
+pub enum ColliderShape {
+    /**Sphere2
+
+Sphere*/
+    #[serde(rename = "sphere")]
+    Sphere(f64),
+}
+impl ::std::convert::From<f64> for ColliderShape {
+    fn from(value: f64) -> Self {
+        Self::Sphere(value)
     }
 }
 ///`Pose`

@@ -1495,20 +1495,30 @@ impl ::std::convert::From<i64> for OneOfTwoTypes {
 }
 ///OneOf with discriminator property
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
+#[serde(tag = "petType")]
 pub enum OneOfWithDiscriminator {
-    DogPayload(DogPayload),
-    CatPayload(CatPayload),
-}
-impl ::std::convert::From<DogPayload> for OneOfWithDiscriminator {
-    fn from(value: DogPayload) -> Self {
-        Self::DogPayload(value)
-    }
-}
-impl ::std::convert::From<CatPayload> for OneOfWithDiscriminator {
-    fn from(value: CatPayload) -> Self {
-        Self::CatPayload(value)
-    }
+    ///OneOfWithDiscriminatorVariant0
+    #[serde(rename = "dog")]
+    Dog {
+        #[serde(
+            rename = "barkVolume",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        bark_volume: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        breed: ::std::option::Option<::std::string::String>,
+    },
+    ///OneOfWithDiscriminatorVariant1
+    #[serde(rename = "cat")]
+    Cat {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        breed: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "meowPitch",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        meow_pitch: ::std::option::Option<::std::string::String>,
+    },
 }
 ///Simple object with two properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]

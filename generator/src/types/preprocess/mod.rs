@@ -504,13 +504,10 @@ impl Pass<'_> {
             })
         });
         let tag = match (own_tag, mapped) {
-            (Some(tag), _) => {
-                if ref_target.is_some() {
-                    // Already tagged by the variant itself: keep the shared type.
-                    return Some(variant.clone());
-                }
-                tag
-            }
+            // A referenced variant is inlined even when it carries its own constant tag: typify
+            // only builds an internally tagged enum from inline variants (the referenced type
+            // is still generated on its own).
+            (Some(tag), _) => tag,
             (None, Some(tag)) => tag,
             (None, None) => {
                 let name = ref_target.as_ref()?.rsplit('/').next()?.to_string();
