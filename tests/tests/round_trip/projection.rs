@@ -2,32 +2,90 @@
 //! path-by-path difference of two such values.
 //!
 //! The projection is operation-centred (the export model is): every operation with its id
-//! (sanitised the way the exporter writes keys), action, channel address, MQTT binding
+//! (sanitised the way the exporter writes keys), action, channel address and (3.x) id, MQTT binding
 //! (`qos` 0 and `retain` false when absent, `messageExpiryInterval`), channel parameters (names
 //! and `enum`s), messages (by their key in the channel: content type, payload and headers with
-//! every `$ref` inlined) and reply (location, else channel address, else the response topic).
+//! every `$ref` inlined) and reply (location, else channel address, else the response topic);
+//! servers (host, protocol, version, required schemes, MQTT binding) and security schemes.
 
-use mqttgen_codegen::spec::model::{Channel, Document, Operation, SchemaId};
+use mqttgen_codegen::spec::model::{Channel, Document, Operation, SchemaId, Server};
 use serde_json::{json, Map, Value};
 
 /// Where the exporter sends replies that name no address: the MQTT 5 response topic.
 const RESPONSE_TOPIC: &str = "$message.header#/responseTopic";
 
-/// The normalised projection of `doc`.
-pub fn project(doc: &Document) -> Value {
+/// The normalised projection of `doc`; channel ids only with `channel_ids` (give `false` for a
+/// 2.x original, whose channel ids are addresses that the export replaces by key-safe ids).
+pub fn project(doc: &Document, channel_ids: bool) -> Value {
     let mut operations = Map::new();
     for op in &doc.operations {
-        operations.insert(sanitize(&op.id), operation(doc, op));
+        operations.insert(sanitize(&op.id), operation(doc, op, channel_ids));
     }
-    json!({ "operations": operations })
+    let servers: Map<String, Value> = doc
+        .servers
+        .iter()
+        .map(|s| (s.name.clone(), server(s)))
+        .collect();
+    let schemes: Map<String, Value> = doc
+        .security_schemes
+        .iter()
+        .map(|s| (s.name.clone(), json!({ "type": s.kind, "in": s.location })))
+        .collect();
+    json!({ "operations": operations, "servers": servers, "securitySchemes": schemes })
 }
 
-fn operation(doc: &Document, op: &Operation) -> Value {
+/// Host and pathname with variables replaced by their defaults (the export has no variables),
+/// protocol, version, required schemes and the MQTT server binding.
+fn server(server: &Server) -> Value {
+    let substitute = |text: &str| {
+        server.variables.iter().fold(text.to_owned(), |text, v| {
+            match v.default.as_ref().or(v.allowed.first()) {
+                Some(value) => text.replace(&format!("{{{}}}", v.name), value),
+                None => text,
+            }
+        })
+    };
+    let security: Map<String, Value> = server
+        .security
+        .iter()
+        .map(|name| (name.clone(), Value::Bool(true)))
+        .collect();
+    let mqtt = server.mqtt.as_ref().map(|b| {
+        let will = b.last_will.as_ref().map(|w| {
+            json!({
+                "topic": w.topic,
+                "qos": w.qos.unwrap_or_default() as u8,
+                "message": w.message,
+                "retain": w.retain.unwrap_or(false),
+            })
+        });
+        json!({
+            "clientId": b.client_id,
+            "cleanSession": b.clean_session,
+            "keepAlive": b.keep_alive,
+            "sessionExpiryInterval": b.session_expiry_interval,
+            "maximumPacketSize": b.maximum_packet_size,
+            "lastWill": will,
+        })
+    });
+    json!({
+        "host": substitute(&server.host),
+        "pathname": server.pathname.as_deref().map(substitute),
+        "protocol": server.protocol,
+        "protocolVersion": server.protocol_version,
+        "security": security,
+        "mqtt": mqtt,
+    })
+}
+
+fn operation(doc: &Document, op: &Operation, channel_ids: bool) -> Value {
     let channel = &doc.channels[op.channel];
     let mqtt = op.mqtt.clone().unwrap_or_default();
+    let channel_id = channel_ids.then_some(&channel.id);
     let mut value = json!({
         "action": format!("{:?}", op.action),
         "channel": address(channel),
+        "channelId": channel_id,
         "parameters": parameters(channel),
         "qos": mqtt.qos.unwrap_or_default() as u8,
         "retain": mqtt.retain.unwrap_or(false),
