@@ -9,19 +9,33 @@ use quote::quote;
 use super::{optional_calls, qos_tokens, string_option, Export};
 use crate::spec::model::{MqttServerBinding, SecurityScheme, Server};
 
-/// `let mut document = Document::new(..);` plus `id` and `defaultContentType`.
-pub(super) fn head(ex: &Export<'_>) -> TokenStream {
+/// `let mut document = Document::new(..);` plus `id` and `defaultContentType`; `changed_later`
+/// says whether more statements reassign `document` (else it is not `mut` unless needed here).
+pub(super) fn head(ex: &Export<'_>, changed_later: bool) -> TokenStream {
     let info = &ex.doc.info;
     let (title, version) = (&info.title, &info.version);
     let description = optional_calls(&[("description", &info.description)]);
-    let id = string_option(ex.doc.id.as_deref());
-    let content_type = string_option(ex.doc.default_content_type.as_deref());
+    let id = ex.doc.id.as_deref().map(|id| {
+        let id = string_option(Some(id));
+        quote! { document.id = #id; }
+    });
+    // `Document::new` already says `application/json`.
+    let content_type = ex.doc.default_content_type.as_deref();
+    let content_type = (content_type != Some("application/json")).then(|| {
+        let content_type = string_option(content_type);
+        quote! { document.default_content_type = #content_type; }
+    });
+    let binding = if changed_later || id.is_some() || content_type.is_some() {
+        quote! { let mut document }
+    } else {
+        quote! { let document }
+    };
     quote! {
-        let mut document = ::mqttgen::asyncapi::Document::new(
+        #binding = ::mqttgen::asyncapi::Document::new(
             ::mqttgen::asyncapi::Info::new(#title, #version) #description
         );
-        document.id = #id;
-        document.default_content_type = #content_type;
+        #id
+        #content_type
     }
 }
 
@@ -40,12 +54,15 @@ pub(super) fn security_schemes(ex: &mut Export<'_>) -> (TokenStream, BTreeSet<St
         };
         let name = &scheme.name;
         let description = optional_calls(&[("description", &scheme.description)]);
-        let location = string_option(scheme.location.as_deref());
+        let mut scheme_doc = quote! { ::mqttgen::asyncapi::SecuritySchemeDoc::new(#name, #kind) };
+        if let Some(location) = &scheme.location {
+            let location = string_option(Some(location));
+            scheme_doc = quote! {
+                ::mqttgen::asyncapi::SecuritySchemeDoc { location: #location, ..#scheme_doc }
+            };
+        }
         tokens.extend(quote! {
-            document = document.security_scheme(::mqttgen::asyncapi::SecuritySchemeDoc {
-                location: #location,
-                ..::mqttgen::asyncapi::SecuritySchemeDoc::new(#name, #kind)
-            } #description);
+            document = document.security_scheme(#scheme_doc #description);
         });
         exported.insert(scheme.name.clone());
     }
@@ -81,13 +98,12 @@ pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> TokenS
         }
         let host = substitute_variables(server, &server.host);
         let protocol = &server.protocol;
-        let pathname = string_option(
-            server
-                .pathname
-                .as_deref()
-                .map(|p| substitute_variables(server, p))
-                .as_deref(),
-        );
+        let mut server_doc = quote! { ::mqttgen::asyncapi::Server::new(#name, #host, #protocol) };
+        if let Some(pathname) = &server.pathname {
+            let pathname = string_option(Some(&substitute_variables(server, pathname)));
+            server_doc =
+                quote! { ::mqttgen::asyncapi::Server { pathname: #pathname, ..#server_doc } };
+        }
         let calls = optional_calls(&[
             ("protocol_version", &server.protocol_version),
             ("description", &server.description),
@@ -98,10 +114,7 @@ pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> TokenS
             quote! { .binding(#b) }
         });
         tokens.extend(quote! {
-            document = document.server(::mqttgen::asyncapi::Server {
-                pathname: #pathname,
-                ..::mqttgen::asyncapi::Server::new(#name, #host, #protocol)
-            } #calls #( .security(#security) )* #binding);
+            document = document.server(#server_doc #calls #( .security(#security) )* #binding);
         });
     }
     tokens
@@ -120,7 +133,7 @@ fn substitute_variables(server: &Server, text: &str) -> String {
 
 fn server_binding(b: &MqttServerBinding) -> TokenStream {
     let client_id = string_option(b.client_id.as_deref());
-    let option_u64 = |v: Option<u64>| match v {
+    let option_u64 = |v: Option<u64>| match v.map(proc_macro2::Literal::u64_unsuffixed) {
         Some(v) => quote! { ::std::option::Option::Some(#v) },
         None => quote! { ::std::option::Option::None },
     };

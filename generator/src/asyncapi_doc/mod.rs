@@ -39,11 +39,14 @@ pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
         values: ValueTable::default(),
         left_out: Vec::new(),
     };
-    let head = document::head(&ex);
     let (schemes, exported_schemes) = document::security_schemes(&mut ex);
     let servers = document::servers(&mut ex, &exported_schemes);
     let schemas = document::schemas(&mut ex);
     let body = operations::channels_and_operations(&mut ex);
+    let changed_later = [&schemes, &servers, &schemas, &body]
+        .iter()
+        .any(|tokens| !tokens.is_empty());
+    let head = document::head(&ex, changed_later);
     let values = ex.values.definitions();
     let docs = function_docs(doc, &ex.left_out);
     quote! {
@@ -175,6 +178,20 @@ mod tests {
         // JSON values live in one string literal, not in `json!` trees.
         assert!(!body.contains("json !"), "{body}");
         assert!(docs_of(&function).contains("the variables of server `local`"));
+    }
+
+    #[test]
+    fn a_document_with_nothing_to_add_has_no_mutable_binding() {
+        let mut doc = Document::default();
+        doc.info.title = "Empty".into();
+        doc.info.version = "1".into();
+        doc.default_content_type = Some("application/json".into());
+        let body = generate_asyncapi_fn(&doc).to_string();
+        assert!(body.contains("let document ="), "{body}");
+        assert!(!body.contains("VALUES"), "{body}");
+        doc.default_content_type = Some("text/plain".into());
+        let body = generate_asyncapi_fn(&doc).to_string();
+        assert!(body.contains("let mut document ="), "{body}");
     }
 
     #[test]

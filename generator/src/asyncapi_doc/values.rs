@@ -23,6 +23,7 @@ impl ValueTable {
         if slot == next {
             self.values.push(value.clone());
         }
+        let slot = proc_macro2::Literal::usize_unsuffixed(slot);
         quote! { value(#slot) }
     }
 
@@ -32,7 +33,7 @@ impl ValueTable {
         if self.values.is_empty() {
             return TokenStream::new();
         }
-        let json = Value::Array(self.values.clone()).to_string();
+        let json = raw_string(&self.json());
         quote! {
             const VALUES_JSON: &str = #json;
             static VALUES: ::std::sync::OnceLock<::std::vec::Vec<::serde_json::Value>> =
@@ -43,6 +44,25 @@ impl ValueTable {
             let value = |index: usize| values[index].clone();
         }
     }
+}
+
+impl ValueTable {
+    /// The values as a JSON array, one compact value per line (readable, and diffs stay local).
+    fn json(&self) -> String {
+        let lines: Vec<String> = self.values.iter().map(Value::to_string).collect();
+        format!("[\n{}\n]", lines.join(",\n"))
+    }
+}
+
+/// `text` as a raw string literal with enough `#`s that it cannot end early.
+fn raw_string(text: &str) -> TokenStream {
+    let mut hashes = String::new();
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .expect("a raw string literal is one valid token")
 }
 
 #[cfg(test)]
@@ -58,7 +78,11 @@ mod tests {
         let b = table.get(&json!(1)).to_string();
         assert_eq!(table.get(&json!({"type": "string"})).to_string(), a);
         assert_ne!(a, b);
+        assert_eq!(table.json(), "[\n{\"type\":\"string\"},\n1\n]");
         let defs = table.definitions().to_string();
-        assert!(defs.contains(r#"[{\"type\":\"string\"},1]"#), "{defs}");
+        assert!(
+            defs.contains("r#\"[\n{\"type\":\"string\"},\n1\n]\"#"),
+            "{defs}"
+        );
     }
 }
