@@ -459,7 +459,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
 /// channel is a parameter of the request channel with the same name and type (MQTT 3.1.1
 /// requesters cannot send a response topic: `devices/{id}/get` → `devices/{id}/reply`). Returns
 /// the statement building `reply_params` from `params`.
-fn reply_params_from_request(
+pub(super) fn reply_params_from_request(
     request: &super::topics::TopicPlan,
     reply: &super::topics::TopicPlan,
 ) -> Option<TokenStream> {

@@ -80,6 +80,33 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
     let requests = published.iter().any(|operation| operation.reply.is_some());
     let request_error = requests.then(request_error);
     let options = publish_options();
+    // Requests whose reply channel has parameters can announce it instead of a private inbox.
+    let derived = published
+        .iter()
+        .any(|operation| derived_reply_params(input, operation).is_some());
+    let (flag_field, flag_init, flag_method) = if derived {
+        (
+            quote! {
+                /// Requests announce the spec's reply channel (see [`Publisher::spec_reply_channels`]).
+                spec_reply_channels: bool,
+            },
+            quote!(, spec_reply_channels: false),
+            quote! {
+                /// Requests announce the spec's reply channel as their response topic, its parameters
+                /// taken from the request's (`devices/{id}/config/get` → `devices/{id}/config/reply`),
+                /// instead of a private one the runtime generates. For MQTT 3.1.1, which cannot carry a
+                /// response topic: the responder replies on the channel the spec names. Replies are
+                /// matched by topic, so two requests waiting on the same reply topic cannot overlap
+                /// (the second fails at once). A response topic in the call's options still wins.
+                pub fn spec_reply_channels(mut self) -> Self {
+                    self.spec_reply_channels = true;
+                    self
+                }
+            },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
+    };
     quote! {
         #options
 
@@ -87,13 +114,16 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
         #[derive(Clone, Debug)]
         pub struct Publisher {
             inner: ::mqttgen::Publisher,
+            #flag_field
         }
 
         impl Publisher {
             /// Wraps the runtime publisher (from the running app or a handler's context).
             pub fn new(inner: ::mqttgen::Publisher) -> Self {
-                Publisher { inner }
+                Publisher { inner #flag_init }
             }
+
+            #flag_method
 
             /// The untyped runtime publisher, for topics the spec does not describe.
             pub fn runtime(&self) -> &::mqttgen::Publisher {
@@ -313,7 +343,8 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         Some(seconds) => quote!(::std::option::Option::Some(#seconds)),
         None => quote!(::std::option::Option::None),
     };
-    // A request whose reply goes to a fixed topic announces it as the response topic.
+    // A request whose reply goes to a fixed topic announces it as the response topic; one whose
+    // reply channel takes its parameters from the request's does so when asked (MQTT 3.1.1).
     let response_topic = operation
         .reply
         .as_ref()
@@ -323,6 +354,17 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         .map(|reply_topic| {
             let address = &reply_topic.address;
             quote!(let outgoing = outgoing.response_topic(#address);)
+        })
+        .or_else(|| {
+            let reply_params = derived_reply_params(input, operation)?;
+            Some(quote! {
+                let outgoing = if self.spec_reply_channels {
+                    #reply_params
+                    outgoing.response_topic(reply_params.topic()?)
+                } else {
+                    outgoing
+                };
+            })
         });
     let mut text = operation.doc.clone().unwrap_or_default();
     if !text.is_empty() {
@@ -405,4 +447,18 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             #finish
         }
     }
+}
+
+/// For a request whose reply channel has parameters that all come from the request channel's, the
+/// statement building `reply_params` (see [`super::handlers::reply_params_from_request`]).
+fn derived_reply_params(
+    input: &PublisherInput<'_>,
+    operation: &OperationPlan,
+) -> Option<TokenStream> {
+    let request = input.topics.topics[operation.channel].as_ref()?;
+    let reply = input.topics.topics[operation.reply.as_ref()?.channel?].as_ref()?;
+    if reply.is_fixed() {
+        return None;
+    }
+    super::handlers::reply_params_from_request(request, reply)
 }
