@@ -26,14 +26,18 @@
 //!   (from user properties) and the runtime context. `routes(Arc<H>) -> Routes` (one adjustable
 //!   `::mqttgen::Route` per operation, subscription QoS from the binding) and `mount(H) -> Router`.
 //!   A handler's return value for an operation with a `reply` is published to the request's
-//!   response topic (else a `$message.header#/x` reply address header, else a fixed reply
-//!   channel) with its correlation data and any `$message.header#/x` correlation id header.
+//!   response topic (else a `$message.header#/x` reply address header, else the reply channel:
+//!   fixed, or with its parameters taken from the request's same-named ones) with its correlation
+//!   data and any `$message.header#/x` correlation id header.
 //! - The publishing side: `Publisher` (wraps `::mqttgen::Publisher`) with `op(&params, &message)`
 //!   using the binding's QoS/retain/message expiry and `op_with(.., PublishOptions)` to override
 //!   them, add properties, typed headers, or wait for the broker's acknowledgement. An operation
 //!   with a `reply` is a request: it returns the decoded reply (`Result<Reply, RequestError>`,
 //!   through `::mqttgen::Publisher::request`, default timeout 30 s, `RequestError` converts into
-//!   `HandlerError` for use inside handlers).
+//!   `HandlerError` for use inside handlers). Its response topic is a fixed reply channel, else
+//!   a private inbox the runtime generates (MQTT 5); `Publisher::spec_reply_channels()` (when a
+//!   reply channel takes its parameters from the request's) announces that channel instead, for
+//!   MQTT 3.1.1.
 //! - Per server, `{Server}Server` whose fields are the server variables (enums where listed, with
 //!   `Default` when every variable has a default), `url()`, `config()` (host, port, protocol,
 //!   protocolVersion and the MQTT server binding) and, when the server declares security,
