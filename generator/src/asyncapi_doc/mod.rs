@@ -13,6 +13,24 @@
 //! ("Not exported"): e.g. OAuth/OpenID security schemes, `messageExpiryInterval`, parameter
 //! defaults, operations on addresses the exporter rejects (`#`, mixed levels, `address: null`).
 //! Channels no operation uses are not exported either (the export model is operation-driven).
+//!
+//! The document describes the spec's application (its actions), in both roles: a client crate
+//! exports the contract it talks to, not a mirrored one.
+//!
+//! Using it from a generated crate (`streetlights_app` here):
+//!
+//! ```text
+//! // src/bin/asyncapi.rs: `mqttgen export` runs this binary
+//! fn main() -> std::process::ExitCode {
+//!     mqttgen::asyncapi::cli_main(streetlights_app::asyncapi())
+//! }
+//!
+//! // a test keeping a committed copy in sync (MQTTGEN_UPDATE=1 rewrites it)
+//! #[test]
+//! fn asyncapi_is_up_to_date() {
+//!     mqttgen::asyncapi::assert_matches_file(&streetlights_app::asyncapi(), "asyncapi.yaml");
+//! }
+//! ```
 
 mod document;
 mod formats;
@@ -78,7 +96,9 @@ fn function_docs(doc: &Document, left_out: &[String]) -> Vec<String> {
         String::new(),
         " Serialise it with `to_yaml()` / `to_json()`, or compare it with a committed file with"
             .to_owned(),
-        " `::mqttgen::asyncapi::assert_matches_file`.".to_owned(),
+        " `::mqttgen::asyncapi::assert_matches_file`. It describes the spec's application (its"
+            .to_owned(),
+        " send/receive actions) whichever role this code was generated for.".to_owned(),
     ];
     let mut left_out = left_out.to_vec();
     left_out.sort();
