@@ -1,7 +1,7 @@
 //! Shared state while one document is turned into the model: the files, the diagnostics, the
 //! schemas collected so far and the helpers every version-specific builder uses.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{btree_map, HashMap, HashSet, VecDeque};
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::{Document, NodeId, Schema, SchemaId, SchemaSlot, Tag};
@@ -243,10 +243,7 @@ impl<'a> Ctx<'a> {
             Ok(target) => {
                 let id = self.id(target);
                 let canonical = id.to_string();
-                if !self.doc.schemas.contains_key(&id) {
-                    self.doc.schemas.insert(id.clone(), Schema::default());
-                    self.schema_queue.push_back((id, target));
-                }
+                self.queue_schema(id, target);
                 serde_json::Value::String(canonical)
             }
             Err(diagnostic) => {
@@ -259,9 +256,14 @@ impl<'a> Ctx<'a> {
     /// Adds a named schema (e.g. `components/schemas/X`) to [`Document::schemas`].
     pub fn add_schema(&mut self, node: &'a Node) {
         let id = self.id(node);
-        if !self.doc.schemas.contains_key(&id) {
-            self.doc.schemas.insert(id.clone(), Schema::default());
-            self.schema_queue.push_back((id, node));
+        self.queue_schema(id, node);
+    }
+
+    /// Reserves `id` in [`Document::schemas`] and queues its conversion, unless it is known.
+    fn queue_schema(&mut self, id: SchemaId, node: &'a Node) {
+        if let btree_map::Entry::Vacant(slot) = self.doc.schemas.entry(id) {
+            self.schema_queue.push_back((slot.key().clone(), node));
+            slot.insert(Schema::default());
         }
     }
 

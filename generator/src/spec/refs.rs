@@ -140,7 +140,10 @@ impl Files {
                 }
             }
         };
-        self.used.borrow_mut().insert(file);
+        if file > 0 {
+            // Only external files' parse diagnostics depend on use (the entry's are always shown).
+            self.used.borrow_mut().insert(file);
+        }
         let pointer = pointer::from_fragment(fragment)
             .map_err(|why| Diagnostic::error("ref-invalid", None, why))?;
         let Some(source) = self.sources.file(file) else {

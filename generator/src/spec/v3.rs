@@ -34,8 +34,10 @@ pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
             continue;
         }
         let index = channel(ctx, key, decl, node);
-        channel_index.insert(ctx.id(decl), index);
-        channel_index.insert(ctx.id(node), index);
+        channel_index.insert(ctx.doc.channels[index].node.clone(), index);
+        if !std::ptr::eq(decl, node) {
+            channel_index.insert(ctx.id(node), index);
+        }
     }
     for (key, decl) in ctx.map(root, "operations") {
         let Some(node) = ctx.deref(decl) else {

@@ -544,6 +544,7 @@ impl Builder<'_> {
         self.node(id, id, pos, value)
     }
 
+    #[inline]
     fn remember(&mut self, anchor: usize, node: &Node, count: usize) {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), count));
