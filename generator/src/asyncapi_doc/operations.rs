@@ -222,10 +222,13 @@ fn operation(
         if let Some(retain) = mqtt.retain {
             bindings.extend(quote! { .retain(#retain) });
         }
-        if mqtt.message_expiry_interval.is_some() {
-            ex.left_out.push(format!(
-                "the messageExpiryInterval of operation `{id}` (no such field in the export model)"
-            ));
+        if let Some(seconds) = mqtt.message_expiry_interval {
+            match u32::try_from(seconds) {
+                Ok(seconds) => bindings.extend(quote! { .message_expiry_interval(#seconds) }),
+                Err(_) => ex.left_out.push(format!(
+                    "the messageExpiryInterval of operation `{id}` (above u32::MAX seconds)"
+                )),
+            }
         }
     }
     let tags = op.tags.iter().map(|t| &t.name);

@@ -276,14 +276,15 @@ impl<'d> Builder<'d> {
         if !message_refs.is_empty() {
             value.insert("messages".into(), Value::Array(message_refs));
         }
-        value.insert(
-            "bindings".into(),
-            json!({ "mqtt": {
-                "qos": op.qos as u8,
-                "retain": op.retain,
-                "bindingVersion": MQTT_BINDING_VERSION,
-            }}),
-        );
+        let mut mqtt = json!({
+            "qos": op.qos as u8,
+            "retain": op.retain,
+        });
+        if let Some(seconds) = op.message_expiry_interval {
+            mqtt["messageExpiryInterval"] = seconds.into();
+        }
+        mqtt["bindingVersion"] = MQTT_BINDING_VERSION.into();
+        value.insert("bindings".into(), json!({ "mqtt": mqtt }));
         if let Some(reply) = &op.reply {
             value.insert("reply".into(), self.reply(op, reply)?);
         }

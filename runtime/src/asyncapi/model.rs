@@ -385,6 +385,8 @@ pub struct OperationDoc {
     pub qos: QoS,
     /// MQTT retain flag (operation binding `retain`).
     pub retain: bool,
+    /// MQTT 5 message expiry in seconds (operation binding `messageExpiryInterval`).
+    pub message_expiry_interval: Option<u32>,
     /// MQTT 5 shared-subscription group (emitted as `x-mqtt-shared-group`).
     pub shared_group: Option<String>,
     /// Summary (first paragraph of the doc comment).
@@ -437,6 +439,12 @@ impl OperationDoc {
     /// Sets the retain flag.
     pub fn retain(mut self, retain: bool) -> Self {
         self.retain = retain;
+        self
+    }
+
+    /// Sets the MQTT 5 message expiry interval in seconds.
+    pub fn message_expiry_interval(mut self, seconds: u32) -> Self {
+        self.message_expiry_interval = Some(seconds);
         self
     }
 
