@@ -183,7 +183,6 @@ async fn a_timed_out_request_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runtime: Publisher::request does not remove its pending entry when the caller drops the future (see examples/device-config report)"]
 async fn a_cancelled_request_leaves_nothing_behind() {
     let broker = MemoryBroker::new();
     let service = start_service(App::in_memory(&broker), ConfigStore::default(), 1).await;
@@ -227,7 +226,6 @@ async fn a_cancelled_request_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runtime: after shutdown Publisher::request waits for a connection until its timeout instead of failing as Disconnected (see examples/device-config report)"]
 async fn a_request_after_shutdown_fails_as_disconnected() {
     let broker = MemoryBroker::new();
     let (requester, configs) = start_requester(App::in_memory(&broker)).await;
