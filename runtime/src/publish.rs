@@ -140,12 +140,26 @@ impl Publisher {
             topic: &reply_topic,
             id,
         };
+        let stopped =
+            || Error::Disconnected("the runtime stopped while waiting for a reply".into());
         let result = tokio::time::timeout(timeout, async {
             replies.ensure_subscribed(&filter).await?;
-            self.publish(request).await?;
-            rx.await.map_err(|_| {
-                Error::Disconnected("the runtime stopped while waiting for a reply".into())
-            })
+            if request.qos == crate::QoS::AtMostOnce {
+                self.publish(request).await?;
+                return rx.await.map_err(|_| stopped());
+            }
+            // QoS 1/2: a broker that refuses the request (MQTT 5 reason code >= 0x80) fails it at
+            // once instead of letting the caller wait for a reply that never comes.
+            let (acked_tx, acked) = oneshot::channel();
+            self.enqueue(request, Some(acked_tx))?;
+            let mut rx = rx;
+            tokio::select! {
+                reply = &mut rx => reply.map_err(|_| stopped()),
+                ack = acked => match ack {
+                    Ok(Err(refused)) => Err(refused),
+                    _ => rx.await.map_err(|_| stopped()),
+                },
+            }
         })
         .await;
         result.map_err(|_| Error::Timeout(timeout))?

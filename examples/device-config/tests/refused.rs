@@ -12,7 +12,6 @@ use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
 use mqttgen::{App, Error, Failure, QoS};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runtime: Publisher::request does not wait for the request's PUBACK, so a refusal surfaces only as a timeout (see examples/device-config report)"]
 async fn a_request_the_broker_refuses_fails_as_publish_rejected() {
     let broker = Mosquitto::start_with(MosquittoOptions {
         users: vec![("svc".into(), "secret".into())],
