@@ -94,6 +94,9 @@ fn generation_table(channels: usize, runs: usize) {
     let (service_time, service) = time(runs, || {
         generate_service(&doc, &types, &ServiceSettings::for_role(Role::App))
     });
+    let (asyncapi_time, _) = time(runs, || {
+        mqttgen_codegen::asyncapi_doc::generate_asyncapi_fn(&doc)
+    });
     let (format_time, _) = time(runs, || {
         let tokens = &service.tokens;
         let type_tokens = &types.tokens;
@@ -114,6 +117,7 @@ fn generation_table(channels: usize, runs: usize) {
         ("load + check (baseline)", load),
         ("payload types (typify)", types_time),
         ("service code", service_time),
+        ("asyncapi() metadata", asyncapi_time),
         ("format (prettyplease)", format_time),
         ("total: load → formatted module", total),
     ] {
