@@ -212,6 +212,18 @@ impl Publisher {
         .await
     }
 
+    /// Requests ([`Publisher::request`]) waiting for their reply right now; 0 once every request
+    /// got its reply, timed out or was dropped.
+    pub fn pending_requests(&self) -> usize {
+        self.inner.replies.get().map_or(0, |r| r.waiting())
+    }
+
+    /// Replies that arrived in this client's reply inbox with no request waiting for them (late
+    /// after a timeout, or unknown correlation): counted and dropped.
+    pub fn unmatched_replies(&self) -> u64 {
+        self.inner.replies.get().map_or(0, |r| r.unmatched())
+    }
+
     /// Publishes waiting for the connection or the broker's acknowledgement.
     pub fn pending(&self) -> usize {
         self.inner.pending.load(Ordering::SeqCst)

@@ -19,6 +19,8 @@ pub(crate) struct Replies {
     inbox: String,
     pending: Mutex<HashMap<String, (u64, oneshot::Sender<Message>)>>,
     next: AtomicU64,
+    /// Replies that arrived in the inbox after their request gave up (or for no request).
+    unmatched: AtomicU64,
     /// Set once any request was made: dispatch only looks up replies then.
     active: AtomicBool,
     subscribing: tokio::sync::Mutex<()>,
@@ -41,6 +43,7 @@ impl Replies {
             inbox: format!("mqttgen/replies/{safe}"),
             pending: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
+            unmatched: AtomicU64::new(0),
             active: AtomicBool::new(false),
             subscribing: tokio::sync::Mutex::new(()),
             shared,
@@ -87,6 +90,16 @@ impl Replies {
         }
     }
 
+    /// Requests waiting for their reply.
+    pub fn waiting(&self) -> usize {
+        self.pending().len()
+    }
+
+    /// Replies that reached the inbox with no request waiting for them (counted and dropped).
+    pub fn unmatched(&self) -> u64 {
+        self.unmatched.load(Ordering::Relaxed)
+    }
+
     /// Hands `msg` to the request waiting on its topic; gives it back if there is none.
     pub fn deliver(&self, msg: Message) -> Option<Message> {
         if !self.active.load(Ordering::Acquire) {
@@ -99,6 +112,7 @@ impl Replies {
                 None
             }
             None if msg.topic.starts_with(&self.inbox) => {
+                self.unmatched.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(topic = %msg.topic, "reply arrived after its request gave up");
                 None
             }

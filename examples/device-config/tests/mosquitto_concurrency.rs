@@ -62,8 +62,11 @@ async fn a_thousand_concurrent_requests_each_get_their_own_reply() {
     assert_eq!(answered, TASKS * PER_TASK);
     assert_eq!(service.stats().handled as usize, TASKS * PER_TASK);
     assert_eq!(service.stats().handler_errors, 0);
-    // Every request's reply arrived: nothing is queued on the requester's connection.
+    // Every request's reply arrived: nothing is queued on the requester's connection, the
+    // pending-request map is empty and no reply went astray.
     assert_eq!(configs.runtime().pending(), 0);
+    assert_eq!(configs.runtime().pending_requests(), 0);
+    assert_eq!(configs.runtime().unmatched_replies(), 0);
 
     // A device nobody answers: a timeout, and the same reply topic is free again afterwards
     // (the runtime refuses a second request waiting on a topic that is still pending).
@@ -82,6 +85,11 @@ async fn a_thousand_concurrent_requests_each_get_their_own_reply() {
             "{error}"
         );
     }
+    assert_eq!(
+        configs.runtime().pending_requests(),
+        0,
+        "timed-out requests leave no pending entry"
+    );
     // And the service is still answering.
     let config = configs
         .get_config_with(&get("dev-7"), &GetConfigPayload::default(), within(WAIT))
