@@ -77,29 +77,11 @@ pub fn snapshot_crate(name: &str, snapshot: &Path) -> CrateSpec {
 /// could not be honoured.
 pub fn odd_schemas_document() -> Document {
     use mqttgen_codegen::spec::model::{Message, SchemaSlot};
-    use serde_json::json;
-    let odd = [
-        json!(5),
-        json!("string"),
-        json!(null),
-        json!(false),
-        json!({"type": "frobnicate"}),
-        json!({"type": ["string", 3]}),
-        json!({"items": 5, "type": "array"}),
-        json!({"type": "object", "required": "x", "properties": []}),
-        json!({"enum": []}),
-        json!({"enum": [[1], {"a": 1}]}),
-        json!({"type": "integer", "minimum": "zero", "default": "x"}),
-        json!({"type": "string", "pattern": "(unclosed"}),
-        json!({"oneOf": []}),
-        json!({"allOf": [{"type": "string"}, {"type": "integer"}]}),
-        json!({"not": {"type": "string"}}),
-        json!({"$ref": 7}),
-        json!({"discriminator": {"propertyName": "k"}, "oneOf": [{"$ref": "0#/nowhere"}]}),
-        json!({"type": "object", "properties": {"": {"type": "string"}, "a b": {"enum": ["", " "]}}}),
-        json!({"type": "integer", "minimum": 5, "maximum": 1, "default": 300}),
-        json!({"type": "array", "items": {"type": "integer"}, "minItems": 40, "maxItems": 40}),
-    ];
+    // Also used by the generator's unit test `odd_schemas_never_panic_and_always_parse`.
+    let fixture = crate::workspace_root().join("generator/tests/fixtures/odd-schemas.json");
+    let text =
+        std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+    let odd: Vec<serde_json::Value> = serde_json::from_str(&text).expect("fixture is JSON");
     let mut doc = Document::default();
     for (i, schema) in odd.into_iter().enumerate() {
         doc.messages.push(Message {
