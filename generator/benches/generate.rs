@@ -19,6 +19,10 @@ use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::types::{format_tokens, generate_types, TypeSettings};
 use mqttgen_codegen::Role;
 
+/// The allocator of the `mqttgen` binary, so the figures are what `mqttgen generate` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A spec with `channels` channels: two parameters (one an enum), a payload with a nested object,
 /// an enum and a date-time, headers, and alternating send/receive operations with MQTT bindings.
 fn synthetic_spec(channels: usize) -> String {
@@ -99,7 +103,7 @@ fn generation_table(channels: usize, runs: usize) {
     });
     let (format_time, _) = time(runs, || {
         let tokens = &service.tokens;
-        let type_tokens = &types.tokens;
+        let type_tokens = &types.tokens();
         format_tokens(quote::quote! { pub mod types { #type_tokens } pub mod service { #tokens } })
             .expect("formats")
     });

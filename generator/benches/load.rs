@@ -8,6 +8,10 @@
 //! in release on a 2-core machine); under `cargo test` it runs a small size once, as a smoke test.
 
 use std::path::Path;
+
+/// The allocator of the `mqttgen` binary, so the figures are what `mqttgen check` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 use mqttgen_codegen::spec::{load_with, yaml};

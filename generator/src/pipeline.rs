@@ -1,13 +1,13 @@
 //! The one code path from a loaded document to a generated module: payload types, then service code,
 //! formatted. The CLI's crate output and build.rs's `OUT_DIR` file both come from [`generate_module`].
 
-use quote::quote;
+use quote::format_ident;
 
 use crate::diagnostics::Diagnostic;
 use crate::output::Dependency;
 use crate::service::{generate_service, ServiceSettings};
 use crate::spec::model::Document;
-use crate::types::{format_tokens, generate_types, TypeSettings};
+use crate::types::{format_file, generate_types, TypeSettings};
 
 pub use crate::service::Role;
 
@@ -37,39 +37,41 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
             .collect());
     }
 
-    let type_items = &types.tokens;
-    let example_tests = &types.example_tests;
-    let service_items = &service.tokens;
+    let invalid = |error: syn::Error| {
+        vec![Diagnostic::error(
+            "codegen-invalid-rust",
+            None,
+            format!("mqttgen generated Rust that does not parse ({error}); please report this with the spec"),
+        )]
+    };
     let title = format!(
         " Payload and header types of {}.",
         doc.info.title.replace('\n', " ")
     );
-    let asyncapi_fn = crate::asyncapi_doc::generate_asyncapi_fn(doc);
-    let tokens = quote! {
-        #[doc = #title]
-        pub mod types {
-            #type_items
-            #example_tests
-        }
-
-        /// Topic parameters, messages, the handler trait, the publisher and server presets.
-        pub mod service {
-            #service_items
-        }
-
-        pub use service::*;
-
-        #asyncapi_fn
+    let examples = syn::parse2::<syn::File>(types.example_tests.clone()).map_err(invalid)?;
+    let dependency_uses = types.dependencies;
+    let mut types_body = types.file;
+    types_body.items.extend(examples.items);
+    let service_body = syn::parse2::<syn::File>(service.tokens.clone()).map_err(invalid)?;
+    let asyncapi_fn: syn::Item =
+        syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid)?;
+    let file = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: vec![
+            module(&title, "types", types_body),
+            module(
+                " Topic parameters, messages, the handler trait, the publisher and server presets.",
+                "service",
+                service_body,
+            ),
+            syn::parse_quote!(pub use service::*;),
+            asyncapi_fn,
+        ],
     };
-    let source = format_tokens(tokens).map_err(|e| {
-        vec![Diagnostic::error(
-            "codegen-invalid-rust",
-            None,
-            format!("mqttgen generated Rust that does not parse ({e}); please report this with the spec"),
-        )]
-    })?;
-    let dependencies = types
-        .dependencies
+    // Printed from the syntax tree: the payload types (the largest part) are never re-parsed.
+    let source = format_file(&file);
+    let dependencies = dependency_uses
         .dependencies()
         .iter()
         .map(|d| {
@@ -83,4 +85,16 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         dependencies,
         diagnostics,
     })
+}
+
+/// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
+fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {
+    let ident = format_ident!("{}", name);
+    let mut item: syn::ItemMod = syn::parse_quote! {
+        #[doc = #doc]
+        pub mod #ident {}
+    };
+    item.attrs.extend(body.attrs);
+    item.content = Some((Default::default(), body.items));
+    syn::Item::Mod(item)
 }

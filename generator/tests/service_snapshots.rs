@@ -63,7 +63,7 @@ fn render(spec: &Path) -> Vec<(String, String)> {
         "types.rs".to_string(),
         format!(
             "{HEADER}{}",
-            format_tokens(types.tokens.clone()).expect("types parse")
+            format_tokens(types.tokens()).expect("types parse")
         ),
     )];
     for (file, role) in [("app.rs", Role::App), ("client.rs", Role::Client)] {

@@ -12,8 +12,9 @@
 //! 5. [`examples`] turns message examples into round-trip tests.
 //!
 //! # Placing the output
-//! [`GeneratedTypes::tokens`] is a module body: it starts with inner attributes (`#![allow]`), so
-//! it must be the whole body of a module, e.g. `pub mod types { #tokens }`, or a file of its own.
+//! [`GeneratedTypes::file`] is a module body: it starts with inner attributes (`#![allow]`), so
+//! it must be the whole body of a module, e.g. `pub mod types { ... }`, or a file of its own. It is
+//! kept as a `syn::File` so that it is parsed once and printed without a second parse.
 //! [`GeneratedTypes::example_tests`] goes into the same module (it refers to `super::<Type>`).
 //! Every path in the output is fully qualified (`::serde::Deserialize`, `::std::string::String`),
 //! so nothing depends on the user's imports. Type names never shadow the prelude (`Result` →
@@ -76,7 +77,8 @@ pub mod resolver;
 pub mod typify_engine;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
+use syn::parse::Parser;
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::Document;
@@ -98,10 +100,10 @@ impl Default for TypeSettings {
 }
 
 /// Everything generated for a document's payloads and headers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct GeneratedTypes {
     /// All type definitions, as a module body (see the module docs on placing it).
-    pub tokens: TokenStream,
+    pub file: syn::File,
     /// Per message, same index as [`Document::messages`].
     pub messages: Vec<MessageTypes>,
     /// The crates the generated code uses, for the generated `Cargo.toml`.
@@ -214,13 +216,12 @@ impl CrateUses {
         out
     }
 
-    fn scan(tokens: &TokenStream) -> CrateUses {
-        let text = tokens.to_string();
-        CrateUses {
-            chrono: text.contains(":: chrono ::"),
-            uuid: text.contains(":: uuid ::"),
-            regress: text.contains(":: regress ::"),
-        }
+}
+
+impl GeneratedTypes {
+    /// The module body as tokens (inner attributes first).
+    pub fn tokens(&self) -> TokenStream {
+        self.file.to_token_stream()
     }
 }
 
@@ -233,8 +234,8 @@ impl CrateUses {
 /// - `clippy::approx_constant`, `clippy::excessive_precision`: limits and defaults are the
 ///   document's numbers (a `maximum: 6.28` is not an approximation of τ to fix);
 /// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed.
-fn module_attributes() -> TokenStream {
-    quote! {
+fn module_attributes() -> Vec<syn::Attribute> {
+    let tokens = quote! {
         #![allow(
             clippy::derivable_impls,
             clippy::large_enum_variant,
@@ -249,7 +250,10 @@ fn module_attributes() -> TokenStream {
             clippy::approx_constant,
             clippy::excessive_precision
         )]
-    }
+    };
+    syn::Attribute::parse_inner
+        .parse2(tokens)
+        .expect("the attribute list parses")
 }
 
 /// Generates the payload and headers types of `doc` (see the module docs).
@@ -258,8 +262,19 @@ pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes
     let mut diagnostics = bundle.diagnostics.clone();
     let engine = typify_engine::generate(&bundle.definitions);
     diagnostics.extend(engine.diagnostics);
-    let body = postprocess::postprocess(engine.tokens, &bundle.constraints);
-    let dependencies = CrateUses::scan(&body);
+    let (mut file, dependencies) =
+        match postprocess::postprocess(engine.tokens, &bundle.constraints) {
+            Ok(done) => (done.file, done.uses),
+            Err(error) => {
+                diagnostics.push(Diagnostic::error(
+                    "codegen-invalid-rust",
+                    None,
+                    format!("the payload types do not parse as Rust ({error}); please report this with the spec"),
+                ));
+                (empty_file(), CrateUses::default())
+            }
+        };
+    file.attrs.splice(0..0, module_attributes());
 
     let messages: Vec<MessageTypes> = bundle
         .messages
@@ -295,9 +310,8 @@ pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes
         TokenStream::new()
     };
 
-    let attributes = module_attributes();
     GeneratedTypes {
-        tokens: quote! { #attributes #body },
+        file,
         messages,
         dependencies,
         example_tests,
@@ -309,9 +323,10 @@ pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes
 /// [`GeneratedTypes::tokens`] and [`GeneratedTypes::example_tests`]; `origin` names the input in
 /// the header. This is what snapshot tests commit and what a generated crate's `types.rs` holds.
 pub fn render_module(generated: &GeneratedTypes, origin: &str) -> Result<String, syn::Error> {
-    let tokens = &generated.tokens;
-    let tests = &generated.example_tests;
-    let body = format_tokens(quote! { #tokens #tests })?;
+    let mut file = generated.file.clone();
+    file.items
+        .extend(syn::parse2::<syn::File>(generated.example_tests.clone())?.items);
+    let body = format_file(&file);
     Ok(format!(
         "// @generated by mqttgen-codegen (payload types) from {origin}. Do not edit.\n\n{body}"
     ))
@@ -321,7 +336,21 @@ pub fn render_module(generated: &GeneratedTypes, origin: &str) -> Result<String,
 /// tokens give a `syn::Error` instead of bad text).
 pub fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
     let file = syn::parse2::<syn::File>(tokens)?;
-    Ok(prettyplease::unparse(&file))
+    Ok(format_file(&file))
+}
+
+/// Formats a parsed file with prettyplease.
+pub fn format_file(file: &syn::File) -> String {
+    prettyplease::unparse(file)
+}
+
+/// A file with no attributes and no items.
+pub(crate) fn empty_file() -> syn::File {
+    syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -427,7 +456,7 @@ mod tests {
             out.messages[1].headers.as_ref().unwrap().to_string(),
             "LightHeaders"
         );
-        let text = format_tokens(out.tokens.clone()).unwrap();
+        let text = format_tokens(out.tokens()).unwrap();
         assert!(text.contains("pub struct GetClaimedAddress("), "{text}");
         assert!(text.contains("pub struct Getclaimedaddress2("), "{text}");
         assert!(out
@@ -436,7 +465,7 @@ mod tests {
             .any(|d| d.code == "type-ref-unresolved"));
         // Stable across runs.
         let again = generate_types(&doc, &TypeSettings::default());
-        assert_eq!(again.tokens.to_string(), out.tokens.to_string());
+        assert_eq!(again.tokens().to_string(), out.tokens().to_string());
         assert!(!out.example_tests.is_empty());
         assert!(format_tokens(out.example_tests).is_ok());
     }
@@ -457,6 +486,6 @@ mod tests {
         }
         let out = generate_types(&doc, &TypeSettings::default());
         assert_eq!(out.messages.len(), odd.len());
-        format_tokens(out.tokens).expect("always valid Rust");
+        format_tokens(out.tokens()).expect("always valid Rust");
     }
 }

@@ -21,27 +21,37 @@ use std::collections::{BTreeMap, HashMap};
 
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
-use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 
 use super::constraints::{self, Constraints};
 use super::names::{field_name, variant_name, NameSet};
+use super::CrateUses;
 
-/// Applies the edits, and the decoding checks of [`constraints`]; returns
-/// the input unchanged if it does not parse (it always should).
-pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> TokenStream {
-    let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
-        return tokens;
-    };
+/// What [`postprocess`] returns: the edited module body and the optional crates it uses.
+pub struct Postprocessed {
+    /// The module body, ready to be placed in a module or printed.
+    pub file: syn::File,
+    /// Which optional crates its paths name.
+    pub uses: CrateUses,
+}
+
+/// Parses typify's output, applies the edits and the decoding checks of [`constraints`].
+/// Fails only when typify's output does not parse (it always should).
+pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> syn::Result<Postprocessed> {
+    let mut file = syn::parse2::<syn::File>(tokens)?;
     let renames = collect_variant_renames(&file);
     let mut editor = Editor {
         renames,
         current_impl: None,
         field_renames: HashMap::new(),
+        uses: CrateUses::default(),
     };
     editor.visit_file_mut(&mut file);
     constraints::apply(&mut file, limits);
-    file.into_token_stream()
+    Ok(Postprocessed {
+        file,
+        uses: editor.uses,
+    })
 }
 
 /// The `rename` value of a `#[serde(rename = "...")]` attribute, if any.
@@ -185,6 +195,8 @@ struct Editor {
     /// struct name → the field names in declaration order after de-duplication (only for
     /// structs that had duplicates).
     field_renames: HashMap<String, Vec<(String, String)>>,
+    /// Optional crates named by a path (`::chrono::...`).
+    uses: CrateUses,
 }
 
 /// Makes the named fields ASCII and distinct, keeping wire names with `#[serde(rename)]`;
@@ -319,21 +331,36 @@ impl VisitMut for Editor {
     }
 
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
-        let idents: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if idents == ["chrono", "offset", "Utc"] {
+        // Runs for every path of the output: compares idents in place, allocates only to rename.
+        if let Some(first) = path.segments.first() {
+            if first.ident == "chrono" {
+                self.uses.chrono = true;
+            } else if first.ident == "uuid" {
+                self.uses.uuid = true;
+            } else if first.ident == "regress" {
+                self.uses.regress = true;
+            }
+        }
+        let n = path.segments.len();
+        if n == 3
+            && path.segments[0].ident == "chrono"
+            && path.segments[1].ident == "offset"
+            && path.segments[2].ident == "Utc"
+        {
             *path = syn::parse_quote!(::chrono::FixedOffset);
             return;
         }
-        let n = idents.len();
-        if n >= 2 {
-            let owner = if idents[n - 2] == "Self" {
+        if n >= 2 && !self.renames.is_empty() {
+            let owner_ident = &path.segments[n - 2].ident;
+            let owner = if owner_ident == "Self" {
                 self.current_impl.clone()
             } else {
-                Some(idents[n - 2].clone())
+                Some(owner_ident.to_string())
             };
+            let last = &path.segments[n - 1].ident;
             if let Some(new) = owner
                 .and_then(|o| self.renames.get(&o))
-                .and_then(|m| m.get(&idents[n - 1]))
+                .and_then(|m| m.get(&last.to_string()))
             {
                 let last = path.segments.last_mut().expect("n >= 2");
                 last.ident = syn::Ident::new(new, last.ident.span());
@@ -346,7 +373,7 @@ impl VisitMut for Editor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
+    use quote::{quote, ToTokens};
 
     #[test]
     fn variants_are_renamed_everywhere() {
@@ -366,6 +393,9 @@ mod tests {
             },
             &Constraints::new(),
         )
+        .expect("parses")
+        .file
+        .into_token_stream()
         .to_string();
         assert!(out.contains("DegreeC"), "{out}");
         assert!(out.contains("Self :: Empty"), "{out}");
