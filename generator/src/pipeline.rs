@@ -7,7 +7,7 @@ use crate::diagnostics::Diagnostic;
 use crate::output::Dependency;
 use crate::service::{generate_service, ServiceSettings};
 use crate::spec::model::Document;
-use crate::types::{format_file, generate_types, TypeSettings};
+use crate::types::{format_file, plan_types, CrateUses, TypePlan, TypeSettings};
 
 pub use crate::service::Role;
 
@@ -25,53 +25,32 @@ pub struct Module {
 /// Generates the module for `role`: `pub mod types` (payloads and headers), `pub mod service`
 /// (topic parameters, message enums, handler trait, publisher, servers) re-exported at the top.
 /// Fails with the error diagnostics when any stage reports an error.
+///
+/// The payload types (typify, the largest part) are generated and printed on a second thread
+/// while this one generates and prints the service code; the two texts are joined in a fixed
+/// order, so the output is the same bytes as printing the whole module at once.
 pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnostic>> {
-    let types = generate_types(doc, &TypeSettings::default());
-    let service = generate_service(doc, &types, &ServiceSettings::for_role(role));
-    let mut diagnostics = types.diagnostics.clone();
-    diagnostics.extend(service.diagnostics.iter().cloned());
+    let plan = plan_types(doc);
+    let (types_part, service_part) = std::thread::scope(|scope| {
+        let types_thread = scope.spawn(|| types_part(doc, &plan));
+        let service_part = service_part(doc, &plan, role);
+        let types_part = types_thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (types_part, service_part)
+    });
+    let types_part = types_part?;
+    let service_part = service_part?;
+    let mut diagnostics = types_part.diagnostics;
+    diagnostics.extend(service_part.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics
             .into_iter()
             .filter(Diagnostic::is_error)
             .collect());
     }
-
-    let invalid = |error: syn::Error| {
-        vec![Diagnostic::error(
-            "codegen-invalid-rust",
-            None,
-            format!("mqttgen generated Rust that does not parse ({error}); please report this with the spec"),
-        )]
-    };
-    let title = format!(
-        " Payload and header types of {}.",
-        doc.info.title.replace('\n', " ")
-    );
-    let examples = syn::parse2::<syn::File>(types.example_tests.clone()).map_err(invalid)?;
-    let dependency_uses = types.dependencies;
-    let mut types_body = types.file;
-    types_body.items.extend(examples.items);
-    let service_body = syn::parse2::<syn::File>(service.tokens.clone()).map_err(invalid)?;
-    let asyncapi_fn: syn::Item =
-        syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid)?;
-    let file = syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items: vec![
-            module(&title, "types", types_body),
-            module(
-                " Topic parameters, messages, the handler trait, the publisher and server presets.",
-                "service",
-                service_body,
-            ),
-            syn::parse_quote!(pub use service::*;),
-            asyncapi_fn,
-        ],
-    };
-    // Printed from the syntax tree: the payload types (the largest part) are never re-parsed.
-    let source = format_file(&file);
-    let dependencies = dependency_uses
+    let dependencies = types_part
+        .uses
         .dependencies()
         .iter()
         .map(|d| {
@@ -81,10 +60,77 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         })
         .collect();
     Ok(Module {
-        source,
+        source: types_part.source + &service_part.source,
         dependencies,
         diagnostics,
     })
+}
+
+/// One printed part of the module, with what generating it found.
+struct Part {
+    source: String,
+    diagnostics: Vec<Diagnostic>,
+    uses: CrateUses,
+}
+
+fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "codegen-invalid-rust",
+        None,
+        format!(
+            "mqttgen generated Rust that does not parse ({error}); please report this with the spec"
+        ),
+    )]
+}
+
+/// `pub mod types { ... }`, printed.
+fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> {
+    let types = plan.generate(doc, &TypeSettings::default());
+    let title = format!(
+        " Payload and header types of {}.",
+        doc.info.title.replace('\n', " ")
+    );
+    let examples = syn::parse2::<syn::File>(types.example_tests).map_err(invalid_rust)?;
+    let mut body = types.file;
+    body.items.extend(examples.items);
+    // Printed from the postprocessed syntax tree: the types are never re-parsed.
+    Ok(Part {
+        source: format_file(&file_of(vec![module(&title, "types", body)])),
+        diagnostics: types.diagnostics,
+        uses: types.dependencies,
+    })
+}
+
+/// `pub mod service { ... }`, `pub use service::*;` and `asyncapi()`, printed.
+fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec<Diagnostic>> {
+    let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
+    let body = syn::parse2::<syn::File>(service.tokens).map_err(invalid_rust)?;
+    let asyncapi_fn: syn::Item =
+        syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid_rust)?;
+    let file = file_of(vec![
+        module(
+            " Topic parameters, messages, the handler trait, the publisher and server presets.",
+            "service",
+            body,
+        ),
+        syn::parse_quote!(
+            pub use service::*;
+        ),
+        asyncapi_fn,
+    ]);
+    Ok(Part {
+        source: format_file(&file),
+        diagnostics: service.diagnostics,
+        uses: CrateUses::default(),
+    })
+}
+
+fn file_of(items: Vec<syn::Item>) -> syn::File {
+    syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items,
+    }
 }
 
 /// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
@@ -97,4 +143,53 @@ fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {
     item.attrs.extend(body.attrs);
     item.content = Some((Default::default(), body.items));
     syn::Item::Mod(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The module printed at once, as one syntax tree.
+    fn printed_at_once(doc: &Document, role: Role) -> String {
+        let plan = plan_types(doc);
+        let types = plan.generate(doc, &TypeSettings::default());
+        let mut body = types.file;
+        body.items
+            .extend(syn::parse2::<syn::File>(types.example_tests).unwrap().items);
+        let title = format!(" Payload and header types of {}.", doc.info.title);
+        let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
+        let file =
+            file_of(vec![
+            module(&title, "types", body),
+            module(
+                " Topic parameters, messages, the handler trait, the publisher and server presets.",
+                "service",
+                syn::parse2(service.tokens).unwrap(),
+            ),
+            syn::parse_quote!(pub use service::*;),
+            syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).unwrap(),
+        ]);
+        format_file(&file)
+    }
+
+    #[test]
+    fn the_parts_printed_on_two_threads_join_into_the_same_bytes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for spec in [
+            "specs/streetlights.yaml",
+            "specs/device-config.yaml",
+            "specs/payload-types.yaml",
+        ] {
+            let loaded = crate::spec::load_file(&root.join(spec));
+            let doc = loaded.document.expect("our specs load");
+            for role in [Role::App, Role::Client] {
+                let module = generate_module(&doc, role).expect("generates");
+                assert_eq!(
+                    module.source,
+                    printed_at_once(&doc, role),
+                    "{spec} ({role:?})"
+                );
+            }
+        }
+    }
 }

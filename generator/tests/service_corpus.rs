@@ -66,8 +66,8 @@ fn every_loadable_corpus_document_generates_valid_rust_for_both_roles() {
         );
         for role in [Role::App, Role::Client] {
             let settings = ServiceSettings::for_role(role);
-            let code = generate_service(doc, &types, &settings);
-            let again = generate_service(doc, &types, &settings);
+            let code = generate_service(doc, &types.messages, &settings);
+            let again = generate_service(doc, &types.messages, &settings);
             let name = format!("{} ({role:?})", spec.display());
             if code.tokens.to_string() != again.tokens.to_string() {
                 failures.push(format!("{name}: output differs between runs"));

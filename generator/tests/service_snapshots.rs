@@ -67,7 +67,7 @@ fn render(spec: &Path) -> Vec<(String, String)> {
         ),
     )];
     for (file, role) in [("app.rs", Role::App), ("client.rs", Role::Client)] {
-        let code = generate_service(doc, &types, &ServiceSettings::for_role(role));
+        let code = generate_service(doc, &types.messages, &ServiceSettings::for_role(role));
         let errors: Vec<_> = code.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{errors:?}");
         let text = format_tokens(code.tokens).unwrap_or_else(|error| panic!("{file}: {error}"));

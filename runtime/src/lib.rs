@@ -90,6 +90,7 @@
 #![warn(missing_docs)]
 
 mod acks;
+pub mod address;
 mod app;
 pub mod asyncapi;
 pub mod codec;

@@ -31,8 +31,8 @@ pub(super) fn head(ex: &Export<'_>, changed_later: bool) -> TokenStream {
         quote! { let document }
     };
     quote! {
-        #binding = ::mqttgen::asyncapi::Document::new(
-            ::mqttgen::asyncapi::Info::new(#title, #version) #description
+        #binding = api::Document::new(
+            api::Info::new(#title, #version) #description
         );
         #id
         #content_type
@@ -54,11 +54,11 @@ pub(super) fn security_schemes(ex: &mut Export<'_>) -> (TokenStream, BTreeSet<St
         };
         let name = &scheme.name;
         let description = optional_calls(&[("description", &scheme.description)]);
-        let mut scheme_doc = quote! { ::mqttgen::asyncapi::SecuritySchemeDoc::new(#name, #kind) };
+        let mut scheme_doc = quote! { api::SecuritySchemeDoc::new(#name, #kind) };
         if let Some(location) = &scheme.location {
             let location = string_option(Some(location));
             scheme_doc = quote! {
-                ::mqttgen::asyncapi::SecuritySchemeDoc { location: #location, ..#scheme_doc }
+                api::SecuritySchemeDoc { location: #location, ..#scheme_doc }
             };
         }
         tokens.extend(quote! {
@@ -72,7 +72,7 @@ pub(super) fn security_schemes(ex: &mut Export<'_>) -> (TokenStream, BTreeSet<St
 /// The `SecurityKind` of a scheme, `None` for types whose required fields (OAuth flows, OpenID
 /// URL, HTTP scheme, header name) the export model cannot hold.
 fn security_kind(scheme: &SecurityScheme) -> Option<TokenStream> {
-    let kind = quote! { ::mqttgen::asyncapi::SecurityKind };
+    let kind = quote! { api::SecurityKind };
     Some(match scheme.kind.as_str() {
         "userPassword" => quote! { #kind::UserPassword },
         "X509" => quote! { #kind::X509 },
@@ -98,11 +98,10 @@ pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> TokenS
         }
         let host = substitute_variables(server, &server.host);
         let protocol = &server.protocol;
-        let mut server_doc = quote! { ::mqttgen::asyncapi::Server::new(#name, #host, #protocol) };
+        let mut server_doc = quote! { api::Server::new(#name, #host, #protocol) };
         if let Some(pathname) = &server.pathname {
             let pathname = string_option(Some(&substitute_variables(server, pathname)));
-            server_doc =
-                quote! { ::mqttgen::asyncapi::Server { pathname: #pathname, ..#server_doc } };
+            server_doc = quote! { api::Server { pathname: #pathname, ..#server_doc } };
         }
         let calls = optional_calls(&[
             ("protocol_version", &server.protocol_version),
@@ -154,7 +153,7 @@ fn server_binding(b: &MqttServerBinding) -> TokenStream {
             let message = string_option(will.message.as_deref());
             let retain = will.retain.unwrap_or(false);
             quote! {
-                ::std::option::Option::Some(::mqttgen::asyncapi::LastWillDoc {
+                ::std::option::Option::Some(api::LastWillDoc {
                     topic: ::std::string::String::from(#topic),
                     qos: #qos,
                     message: #message,
@@ -165,7 +164,7 @@ fn server_binding(b: &MqttServerBinding) -> TokenStream {
         None => quote! { ::std::option::Option::None },
     };
     quote! {
-        ::mqttgen::asyncapi::MqttServerBinding {
+        api::MqttServerBinding {
             client_id: #client_id,
             clean_session: #clean_session,
             keep_alive: #keep_alive,

@@ -70,6 +70,7 @@ pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
     quote! {
         #(#[doc = #docs])*
         pub fn asyncapi() -> ::mqttgen::asyncapi::Document {
+            use ::mqttgen::asyncapi as api;
             #values
             #head
             #schemes

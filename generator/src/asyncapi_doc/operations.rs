@@ -155,7 +155,7 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
         .map(|payload| ex.values.get(payload))
         .collect();
     quote! {
-        ::mqttgen::asyncapi::MessageDoc::new(#name, #payload)
+        api::MessageDoc::new(#name, #payload)
             .content_type(#content_type)
             #calls
             #headers
@@ -192,7 +192,7 @@ fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> TokenStream {
         ]);
         tokens.extend(quote! {
             document = document.channel(
-                ::mqttgen::asyncapi::ChannelDoc::new(#address) #id #calls
+                api::ChannelDoc::new(#address) #id #calls
             );
         });
     }
@@ -250,7 +250,7 @@ fn operation(
                 (!p.allowed.is_empty()).then(|| quote! { .enum_values([#(#allowed),*]) });
             let examples = p.examples.iter().map(text);
             quote! {
-                ::mqttgen::asyncapi::ParameterDoc::new(#name)
+                api::ParameterDoc::new(#name)
                     #description #enum_values #( .example(#examples) )*
             }
         })
@@ -263,13 +263,13 @@ fn operation(
         let reply_channel = reply.channel.map(|c| &doc.channels[c]);
         let address = match target {
             ReplyTarget::Location(location) => quote! {
-                ::mqttgen::asyncapi::ReplyAddress::Location(::std::string::String::from(#location))
+                api::ReplyAddress::Location(::std::string::String::from(#location))
             },
             ReplyTarget::Topic(topic) => quote! {
-                ::mqttgen::asyncapi::ReplyAddress::Topic(::std::string::String::from(#topic))
+                api::ReplyAddress::Topic(::std::string::String::from(#topic))
             },
             ReplyTarget::ResponseTopic => {
-                quote! { ::mqttgen::asyncapi::ReplyAddress::ResponseTopic }
+                quote! { api::ReplyAddress::ResponseTopic }
             }
         };
         let messages = reply
@@ -277,14 +277,14 @@ fn operation(
             .iter()
             .map(|&m| message_use(doc.messages.as_slice(), reply_channel, m));
         quote! {
-            .reply(::mqttgen::asyncapi::ReplyDoc {
+            .reply(api::ReplyDoc {
                 address: #address,
                 messages: ::std::vec![#(#messages),*],
             })
         }
     });
     quote! {
-        ::mqttgen::asyncapi::OperationDoc::#constructor(#id, #address)
+        api::OperationDoc::#constructor(#id, #address)
             #calls #bindings #( .tag(#tags) )*
             #( .parameter(#parameters) )*
             #( .message(#messages) )*
@@ -299,12 +299,7 @@ fn message_use(messages: &[Message], channel: Option<&Channel>, index: usize) ->
         .and_then(|c| c.messages.iter().find(|m| m.message == index))
         .map(|m| m.key.as_str());
     match key {
-        Some(key) if key != messages[index].name => quote! {
-            ::mqttgen::asyncapi::MessageDoc {
-                name: ::std::string::String::from(#key),
-                ..#var.clone()
-            }
-        },
+        Some(key) if key != messages[index].name => quote! { #var.named(#key) },
         _ => quote! { #var.clone() },
     }
 }

@@ -179,6 +179,37 @@ fn message_context() -> TokenStream {
             pub fn publisher(&self) -> Publisher {
                 Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
             }
+
+            /// The context of `message`, with its decoded `headers`.
+            fn new(message: &::mqttgen::Message, headers: H, runtime: ::mqttgen::Context) -> Self {
+                MessageContext {
+                    topic: ::std::clone::Clone::clone(&message.topic),
+                    qos: message.qos,
+                    retain: message.retain,
+                    duplicate: message.dup,
+                    properties: ::std::clone::Clone::clone(&message.properties),
+                    headers,
+                    runtime,
+                }
+            }
+        }
+
+        /// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
+        /// shared handler.
+        fn route<H: Handler, F>(
+            address: &str,
+            name: &str,
+            handler: &::std::sync::Arc<H>,
+            dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
+        ) -> ::mqttgen::Route
+        where
+            F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send + 'static,
+        {
+            let handler = ::std::sync::Arc::clone(handler);
+            ::mqttgen::Route::new(address, move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                dispatch(::std::sync::Arc::clone(&handler), message, context)
+            })
+            .name(name)
         }
     }
 }
@@ -316,15 +347,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
     };
     let method = ident(&operation.method);
     let call = quote! {
-        handler.#method(#params_arg payload, MessageContext {
-            topic: ::std::clone::Clone::clone(&message.topic),
-            qos: message.qos,
-            retain: message.retain,
-            duplicate: message.dup,
-            properties: ::std::clone::Clone::clone(&message.properties),
-            headers,
-            runtime: context,
-        }).await?
+        handler.#method(#params_arg payload, MessageContext::new(&message, headers, context)).await?
     };
     let finish = match &operation.reply {
         None => quote! {
@@ -430,14 +453,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         }
     );
     let init = quote! {
-        #name: ::mqttgen::Route::new(#route_address, {
-            let handler = ::std::sync::Arc::clone(&handler);
-            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                #dispatch(::std::sync::Arc::clone(&handler), message, context)
-            }
-        })
-        .name(#id)
-        #qos
+        #name: route(#route_address, #id, &handler, #dispatch) #qos
     };
     let function = quote! {
         #[doc = #dispatch_doc]

@@ -64,7 +64,7 @@ use quote::quote;
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::Document;
-use crate::types::GeneratedTypes;
+use crate::types::MessageTypes;
 
 /// Which side of the spec the generated code plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -126,11 +126,12 @@ const RESERVED_TYPES: &[&str] = &[
     "RequestError",
 ];
 
-/// Generates the service module of `doc` for `settings.role`, with payload types from `types`
-/// (the output of [`crate::types::generate_types`] for the same document).
+/// Generates the service module of `doc` for `settings.role`, with the payload types named by
+/// `messages` ([`crate::types::GeneratedTypes::messages`] or [`crate::types::TypePlan::messages`] of the same
+/// document).
 pub fn generate_service(
     doc: &Document,
-    types: &GeneratedTypes,
+    messages: &[MessageTypes],
     settings: &ServiceSettings,
 ) -> ServiceCode {
     let mut diagnostics = Vec::new();
@@ -152,7 +153,7 @@ pub fn generate_service(
         &mut diagnostics,
     );
     let type_names = messages::TypeNames {
-        messages: &types.messages,
+        messages,
         types_path: &settings.types_path,
     };
     let topic_code = params::generate(&topic_plans, &doc.channels);

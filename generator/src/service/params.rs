@@ -2,7 +2,7 @@
 //! received topic) and fixed-topic constants. Emits from a [`TopicPlan`].
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use super::docs::doc_attrs;
 use super::names::ident;
@@ -189,11 +189,11 @@ fn params_struct(
     });
     let address = &plan.address;
     let filter = &plan.filter;
+    let pieces = pieces(plan);
     let build = build_fn(plan);
     let parse = parse_fn(plan);
     let error = rt::error();
     let decode_error = rt::decode_error();
-    let validate_group = rt::validate_level(quote!("shared subscription group"), quote!(group));
     quote! {
         #docs
         #derives
@@ -208,13 +208,14 @@ fn params_struct(
             /// The subscription filter matching every topic of this channel (`+` for each parameter).
             pub const FILTER: &'static str = #filter;
 
+            #pieces
+
             #build
 
             /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
             /// of the group. Fails when `group` is not a valid topic level.
             pub fn shared_filter(group: &str) -> ::std::result::Result<::std::string::String, #error> {
-                #validate_group;
-                ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+                ::mqttgen::address::shared_filter(group, Self::FILTER)
             }
 
             #parse
@@ -230,91 +231,72 @@ fn params_struct(
     }
 }
 
-/// Statements that append field `index`'s text to `topic`, after checking it is a valid level value.
-/// `leading` is true for a `#` that is the whole address (its text needs no `/` in front).
-fn push_field(plan: &TopicPlan, index: usize, leading: bool) -> TokenStream {
-    let field = &plan.fields[index];
-    let name = ident(&field.rust);
-    let wire = &field.wire;
-    match field.kind {
-        FieldKind::Text => {
-            let check = rt::validate_level(quote!(#wire), quote!(&self.#name));
-            quote! { #check; topic.push_str(&self.#name); }
-        }
-        FieldKind::Enum(_) => {
-            let check = rt::validate_level(quote!(#wire), quote!(self.#name.as_str()));
-            quote! { #check; topic.push_str(self.#name.as_str()); }
-        }
-        FieldKind::Integer | FieldKind::Number | FieldKind::Boolean => {
-            quote! { topic.push_str(&::std::string::ToString::to_string(&self.#name)); }
-        }
-        FieldKind::Tail => {
-            let check = rt::validate_tail(quote!(#wire), quote!(self.#name));
-            let separator = (!leading).then(|| {
-                quote! {
-                    if !self.#name.is_empty() {
-                        topic.push('/');
-                    }
-                }
-            });
-            quote! {
-                #check;
-                #separator
-                topic.push_str(&self.#name);
-            }
-        }
-    }
-}
-
-fn build_fn(plan: &TopicPlan) -> TokenStream {
-    let error = rt::error();
-    let mut steps = Vec::new();
+/// The address as `::mqttgen::address::Piece`s: literal text (with its `/` separators), one
+/// `Param` per field, `Tail` for a trailing `#`.
+fn pieces(plan: &TopicPlan) -> TokenStream {
+    let piece = rt::address_piece();
+    let mut pieces = Vec::new();
     let mut literal = String::new();
-    let flush = |literal: &mut String, steps: &mut Vec<TokenStream>| {
-        let text = std::mem::take(literal);
-        let mut chars = text.chars();
-        match (chars.next(), chars.next()) {
-            (None, _) => {}
-            (Some(single), None) => steps.push(quote!(topic.push(#single);)),
-            _ => steps.push(quote!(topic.push_str(#text);)),
+    let flush = |literal: &mut String, pieces: &mut Vec<TokenStream>| {
+        if !literal.is_empty() {
+            let text = std::mem::take(literal);
+            pieces.push(quote!(#piece::Text(#text)));
         }
     };
+    let field = |index: &usize| plan.fields[*index].wire.clone();
     for (position, slot) in plan.slots.iter().enumerate() {
-        if position > 0 && !matches!(slot, Slot::Tail(_)) {
+        if position > 0 {
             literal.push('/');
         }
         match slot {
             Slot::Literal(text) => literal.push_str(text),
             Slot::Field(index) => {
-                flush(&mut literal, &mut steps);
-                steps.push(push_field(plan, *index, false));
+                flush(&mut literal, &mut pieces);
+                let wire = field(index);
+                pieces.push(quote!(#piece::Param(#wire)));
             }
             Slot::Tail(index) => {
-                flush(&mut literal, &mut steps);
-                steps.push(push_field(plan, *index, position == 0));
+                flush(&mut literal, &mut pieces);
+                let wire = field(index);
+                pieces.push(quote!(#piece::Tail(#wire)));
             }
-            Slot::Mixed(pieces) => {
-                for piece in pieces {
-                    match piece {
+            Slot::Mixed(parts) => {
+                for part in parts {
+                    match part {
                         Piece::Text(text) => literal.push_str(text),
                         Piece::Field(index) => {
-                            flush(&mut literal, &mut steps);
-                            steps.push(push_field(plan, *index, false));
+                            flush(&mut literal, &mut pieces);
+                            let wire = field(index);
+                            pieces.push(quote!(#piece::Param(#wire)));
                         }
                     }
                 }
             }
         }
     }
-    flush(&mut literal, &mut steps);
-    let capacity = plan.address.len();
+    flush(&mut literal, &mut pieces);
+    quote! {
+        const PIECES: &'static [#piece] = &[#(#pieces),*];
+    }
+}
+
+fn build_fn(plan: &TopicPlan) -> TokenStream {
+    let error = rt::error();
+    let values = plan.fields.iter().map(|field| {
+        let name = ident(&field.rust);
+        match field.kind {
+            FieldKind::Text | FieldKind::Tail => quote!(&self.#name),
+            FieldKind::Enum(_) => quote!(self.#name.as_str()),
+            FieldKind::Integer | FieldKind::Number | FieldKind::Boolean => {
+                quote!(&::std::string::ToString::to_string(&self.#name))
+            }
+        }
+    });
     quote! {
         /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
         /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
         pub fn topic(&self) -> ::std::result::Result<::std::string::String, #error> {
-            let mut topic = ::std::string::String::with_capacity(#capacity);
-            #(#steps)*
-            ::std::result::Result::Ok(topic)
+            ::mqttgen::address::build(Self::PIECES, &[#(#values),*])
         }
     }
 }
@@ -323,10 +305,7 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
 fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream {
     let field = &plan.fields[index];
     let wire = &field.wire;
-    let parse_as = |what: &str| {
-        let fail = rt::invalid_param(quote!(#wire), quote!(#raw), what);
-        quote!(#raw.parse().map_err(|_| #fail)?)
-    };
+    let parse_as = |what: &str| quote!(::mqttgen::address::parse_value(#wire, #raw, #what)?);
     match field.kind {
         FieldKind::Text | FieldKind::Tail => quote!(::std::string::ToString::to_string(#raw)),
         FieldKind::Integer => parse_as("an integer"),
@@ -338,78 +317,19 @@ fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream
 
 fn parse_fn(plan: &TopicPlan) -> TokenStream {
     let error = rt::decode_error();
-    let mismatch_error = rt::topic_mismatch(quote!(topic), quote!(Self::ADDRESS));
-    let mismatch = quote!(return ::std::result::Result::Err(mismatch()));
-    let mut steps = Vec::new();
-    for slot in &plan.slots {
-        match slot {
-            Slot::Literal(text) => steps.push(quote! {
-                if levels.next() != ::std::option::Option::Some(#text) {
-                    #mismatch;
-                }
-            }),
-            Slot::Field(index) => {
-                let var = format_ident!("field_{}", index);
-                let value = parse_value(plan, *index, &quote!(#var));
-                steps.push(quote! {
-                    let #var = levels.next().ok_or_else(mismatch)?;
-                    let #var = #value;
-                });
-            }
-            Slot::Tail(index) => {
-                let var = format_ident!("field_{}", index);
-                steps.push(quote! {
-                    let #var = levels.by_ref().collect::<::std::vec::Vec<&str>>().join("/");
-                });
-            }
-            Slot::Mixed(pieces) => {
-                let mut inner = Vec::new();
-                for (position, piece) in pieces.iter().enumerate() {
-                    match piece {
-                        Piece::Text(text) => inner.push(quote! {
-                            let rest = rest.strip_prefix(#text).ok_or_else(mismatch)?;
-                        }),
-                        Piece::Field(index) => {
-                            let var = format_ident!("field_{}", index);
-                            let value = parse_value(plan, *index, &quote!(raw));
-                            let split = match pieces.get(position + 1) {
-                                Some(Piece::Text(next)) => quote! {
-                                    let (raw, rest) = rest.split_at(rest.find(#next).ok_or_else(mismatch)?);
-                                },
-                                _ => quote!(let (raw, rest) = (rest, "");),
-                            };
-                            inner.push(quote! {
-                                #split
-                                let #var = #value;
-                            });
-                        }
-                    }
-                }
-                steps.push(quote! {
-                    let rest = levels.next().ok_or_else(mismatch)?;
-                    #(#inner)*
-                    if !rest.is_empty() {
-                        #mismatch;
-                    }
-                });
-            }
-        }
-    }
+    let vars: Vec<_> = (0..plan.fields.len())
+        .map(|index| format_ident!("field_{}", index))
+        .collect();
     let inits = plan.fields.iter().enumerate().map(|(index, field)| {
         let name = ident(&field.rust);
-        let var = format_ident!("field_{}", index);
-        quote!(#name: #var)
+        let value = parse_value(plan, index, &vars[index].to_token_stream());
+        quote!(#name: #value)
     });
     quote! {
         /// Parses a received topic back into its parameters. Fails when the topic does not match the
         /// address or a value does not have the parameter's type.
         pub fn parse(topic: &str) -> ::std::result::Result<Self, #error> {
-            let mismatch = || #mismatch_error;
-            let mut levels = topic.split('/');
-            #(#steps)*
-            if levels.next().is_some() {
-                #mismatch;
-            }
+            let [#(#vars),*] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
             ::std::result::Result::Ok(Self { #(#inits,)* })
         }
     }

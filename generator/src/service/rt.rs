@@ -31,33 +31,9 @@ pub fn qos_value(qos: crate::spec::model::Qos) -> TokenStream {
     }
 }
 
-/// A statement checking that `value` (a `&str`) is a valid topic level for parameter `name`,
-/// returning `::mqttgen::Error` from the enclosing function otherwise.
-pub fn validate_level(name: TokenStream, value: TokenStream) -> TokenStream {
-    quote!(::mqttgen::topic::validate_param_value(#name, #value)?)
-}
-
-/// A statement checking the text captured by a trailing `#` (`/` allowed, no wildcards or NUL);
-/// `value` is a place expression of type `String`.
-pub fn validate_tail(name: TokenStream, value: TokenStream) -> TokenStream {
-    quote! {
-        if #value.contains(['+', '#', '\0']) {
-            return ::std::result::Result::Err(::mqttgen::Error::InvalidTopic {
-                topic: ::std::format!("{} = `{}`", #name, #value),
-                reason: "topic levels after `#` must not contain wildcards or NUL",
-            });
-        }
-    }
-}
-
-/// A `::mqttgen::DecodeError` for a received topic that does not match the channel address.
-pub fn topic_mismatch(topic: TokenStream, address: TokenStream) -> TokenStream {
-    quote! {
-        ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", #topic, #address),
-        )
-    }
+/// `::mqttgen::address::Piece`: one piece of a channel address in a parameters struct.
+pub fn address_piece() -> TokenStream {
+    quote!(::mqttgen::address::Piece)
 }
 
 /// A `::mqttgen::DecodeError` for a topic parameter value that is not `expected`.

@@ -215,7 +215,6 @@ impl CrateUses {
         }
         out
     }
-
 }
 
 impl GeneratedTypes {
@@ -256,66 +255,94 @@ fn module_attributes() -> Vec<syn::Attribute> {
         .expect("the attribute list parses")
 }
 
+/// The first, cheap stage of [`generate_types`]: every schema bundled and named, so the Rust
+/// names of each message's types ([`TypePlan::messages`]) are known before any type is generated.
+/// It holds no syntax trees, so another thread can generate the types from it while this one
+/// generates the service code.
+pub struct TypePlan {
+    bundle: resolver::Bundle,
+}
+
+/// Bundles and names the schemas of `doc` (stage 1 of the module docs).
+pub fn plan_types(doc: &Document) -> TypePlan {
+    TypePlan {
+        bundle: resolver::bundle(doc),
+    }
+}
+
 /// Generates the payload and headers types of `doc` (see the module docs).
 pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
-    let bundle = resolver::bundle(doc);
-    let mut diagnostics = bundle.diagnostics.clone();
-    let engine = typify_engine::generate(&bundle.definitions);
-    diagnostics.extend(engine.diagnostics);
-    let (mut file, dependencies) =
-        match postprocess::postprocess(engine.tokens, &bundle.constraints) {
-            Ok(done) => (done.file, done.uses),
-            Err(error) => {
-                diagnostics.push(Diagnostic::error(
-                    "codegen-invalid-rust",
-                    None,
-                    format!("the payload types do not parse as Rust ({error}); please report this with the spec"),
-                ));
-                (empty_file(), CrateUses::default())
-            }
-        };
-    file.attrs.splice(0..0, module_attributes());
+    plan_types(doc).generate(doc, settings)
+}
 
-    let messages: Vec<MessageTypes> = bundle
-        .messages
-        .iter()
-        .map(|slots| MessageTypes {
-            payload: match &slots.payload {
-                PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
-                PayloadKind::Text => PayloadType::Text,
-                PayloadKind::Bytes => PayloadType::Bytes,
-                PayloadKind::Empty => PayloadType::Empty,
-            },
-            headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
-        })
-        .collect();
-
-    let example_tests = if settings.example_tests {
-        let targets: Vec<examples::MessageExampleTarget<'_>> = bundle
+impl TypePlan {
+    /// Per message (same index as [`Document::messages`]), how its payload and headers are typed.
+    pub fn messages(&self) -> Vec<MessageTypes> {
+        self.bundle
             .messages
             .iter()
-            .enumerate()
-            .map(|(index, slots)| examples::MessageExampleTarget {
-                message: index,
-                payload_type: match &slots.payload {
-                    PayloadKind::Json(name) => Some(name.as_str()),
-                    _ => None,
+            .map(|slots| MessageTypes {
+                payload: match &slots.payload {
+                    PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
+                    PayloadKind::Text => PayloadType::Text,
+                    PayloadKind::Bytes => PayloadType::Bytes,
+                    PayloadKind::Empty => PayloadType::Empty,
                 },
-                payload_is_text: slots.payload == PayloadKind::Text,
-                headers_type: slots.headers.as_deref(),
+                headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
             })
-            .collect();
-        examples::example_tests(doc, &targets, dependencies.chrono)
-    } else {
-        TokenStream::new()
-    };
+            .collect()
+    }
 
-    GeneratedTypes {
-        file,
-        messages,
-        dependencies,
-        example_tests,
-        diagnostics,
+    /// Generates the types (stages 2-5 of the module docs) of the `doc` this plan was made from.
+    pub fn generate(&self, doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
+        let bundle = &self.bundle;
+        let mut diagnostics = bundle.diagnostics.clone();
+        let engine = typify_engine::generate(&bundle.definitions);
+        diagnostics.extend(engine.diagnostics);
+        let (mut file, dependencies) =
+            match postprocess::postprocess(engine.tokens, &bundle.constraints) {
+                Ok(done) => (done.file, done.uses),
+                Err(error) => {
+                    diagnostics.push(Diagnostic::error(
+                        "codegen-invalid-rust",
+                        None,
+                        format!(
+                            "the payload types do not parse as Rust ({error}); please report \
+                             this with the spec"
+                        ),
+                    ));
+                    (empty_file(), CrateUses::default())
+                }
+            };
+        file.attrs.splice(0..0, module_attributes());
+
+        let example_tests = if settings.example_tests {
+            let targets: Vec<examples::MessageExampleTarget<'_>> = bundle
+                .messages
+                .iter()
+                .enumerate()
+                .map(|(index, slots)| examples::MessageExampleTarget {
+                    message: index,
+                    payload_type: match &slots.payload {
+                        PayloadKind::Json(name) => Some(name.as_str()),
+                        _ => None,
+                    },
+                    payload_is_text: slots.payload == PayloadKind::Text,
+                    headers_type: slots.headers.as_deref(),
+                })
+                .collect();
+            examples::example_tests(doc, &targets, dependencies.chrono)
+        } else {
+            TokenStream::new()
+        };
+
+        GeneratedTypes {
+            file,
+            messages: self.messages(),
+            dependencies,
+            example_tests,
+            diagnostics,
+        }
     }
 }
 

@@ -563,6 +563,14 @@ impl MessageDoc {
         }
     }
 
+    /// A copy of this message under another name (e.g. the key a channel lists it under).
+    pub fn named(&self, name: impl Into<String>) -> MessageDoc {
+        MessageDoc {
+            name: name.into(),
+            ..self.clone()
+        }
+    }
+
     /// Sets the content type.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = content_type.into();

@@ -12,49 +12,37 @@ impl TypeParams {
     pub const ADDRESS: &'static str = "type/{self}/{type}";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "type/+/+";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("type/"),
+        ::mqttgen::address::Piece::Param("self"),
+        ::mqttgen::address::Piece::Text("/"),
+        ::mqttgen::address::Piece::Param("type"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(18usize);
-        topic.push_str("type/");
-        ::mqttgen::topic::validate_param_value("self", &self.self_)?;
-        topic.push_str(&self.self_);
-        topic.push('/');
-        ::mqttgen::topic::validate_param_value("type", &self.type_)?;
-        topic.push_str(&self.type_);
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.self_, &self.type_])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("type") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        let field_1 = levels.next().ok_or_else(mismatch)?;
-        let field_1 = ::std::string::ToString::to_string(field_1);
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            self_: field_0,
-            type_: field_1,
+            self_: ::std::string::ToString::to_string(field_0),
+            type_: ::std::string::ToString::to_string(field_1),
         })
     }
 }
@@ -75,45 +63,31 @@ impl HandlerParams {
     pub const ADDRESS: &'static str = "$SYS/broker/+";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "$SYS/broker/+";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("$SYS/broker/"),
+        ::mqttgen::address::Piece::Param("+ (level 2)"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(13usize);
-        topic.push_str("$SYS/broker/");
-        ::mqttgen::topic::validate_param_value("+ (level 2)", &self.level_2)?;
-        topic.push_str(&self.level_2);
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.level_2])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("$SYS") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("broker") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { level_2: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            level_2: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for HandlerParams {
@@ -269,6 +243,43 @@ impl<H> MessageContext<H> {
     pub fn publisher(&self) -> Publisher {
         Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
     }
+    /// The context of `message`, with its decoded `headers`.
+    fn new(
+        message: &::mqttgen::Message,
+        headers: H,
+        runtime: ::mqttgen::Context,
+    ) -> Self {
+        MessageContext {
+            topic: ::std::clone::Clone::clone(&message.topic),
+            qos: message.qos,
+            retain: message.retain,
+            duplicate: message.dup,
+            properties: ::std::clone::Clone::clone(&message.properties),
+            headers,
+            runtime,
+        }
+    }
+}
+/// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
+/// shared handler.
+fn route<H: Handler, F>(
+    address: &str,
+    name: &str,
+    handler: &::std::sync::Arc<H>,
+    dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
+) -> ::mqttgen::Route
+where
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
+        + 'static,
+{
+    let handler = ::std::sync::Arc::clone(handler);
+    ::mqttgen::Route::new(
+            address,
+            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                dispatch(::std::sync::Arc::clone(&handler), message, context)
+            },
+        )
+        .name(name)
 }
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
@@ -312,30 +323,8 @@ impl Routes {
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        turn_on: ::mqttgen::Route::new(
-                "type/{self}/{type}",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_turn_on(
-                            ::std::sync::Arc::clone(&handler),
-                            message,
-                            context,
-                        )
-                    }
-                },
-            )
-            .name("turnOn"),
-        new_2: ::mqttgen::Route::new(
-                "$SYS/broker/+",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_new_2(::std::sync::Arc::clone(&handler), message, context)
-                    }
-                },
-            )
-            .name("new")
+        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on),
+        new_2: route("$SYS/broker/+", "new", &handler, handle_new_2)
             .qos(::mqttgen::QoS::ExactlyOnce),
     }
 }
@@ -356,19 +345,7 @@ async fn handle_turn_on<H: Handler>(
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
     handler
-        .turn_on(
-            params,
-            payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
-        )
+        .turn_on(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     ::std::result::Result::Ok(::std::option::Option::None)
 }
@@ -384,19 +361,7 @@ async fn handle_new_2<H: Handler>(
     let payload = decode_blob(&message)?;
     let headers = ();
     handler
-        .new_2(
-            params,
-            payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
-        )
+        .new_2(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     ::std::result::Result::Ok(::std::option::Option::None)
 }

@@ -65,56 +65,41 @@ impl SetpointRequestsParams {
     pub const ADDRESS: &'static str = "thermostats/{thermostatId}/zones/{zone}/setpoint";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "thermostats/+/zones/+/setpoint";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("thermostats/"),
+        ::mqttgen::address::Piece::Param("thermostatId"),
+        ::mqttgen::address::Piece::Text("/zones/"),
+        ::mqttgen::address::Piece::Param("zone"),
+        ::mqttgen::address::Piece::Text("/setpoint"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(48usize);
-        topic.push_str("thermostats/");
-        ::mqttgen::topic::validate_param_value("thermostatId", &self.thermostat_id)?;
-        topic.push_str(&self.thermostat_id);
-        topic.push_str("/zones/");
-        ::mqttgen::topic::validate_param_value("zone", self.zone.as_str())?;
-        topic.push_str(self.zone.as_str());
-        topic.push_str("/setpoint");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(
+            Self::PIECES,
+            &[&self.thermostat_id, self.zone.as_str()],
+        )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("thermostats") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("zones") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_1 = levels.next().ok_or_else(mismatch)?;
-        let field_1 = field_1.parse()?;
-        if levels.next() != ::std::option::Option::Some("setpoint") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            thermostat_id: field_0,
-            zone: field_1,
+            thermostat_id: ::std::string::ToString::to_string(field_0),
+            zone: field_1.parse()?,
         })
     }
 }
@@ -143,70 +128,46 @@ impl ReadingsParams {
     pub const ADDRESS: &'static str = "thermostats/{thermostatId}/readings/{sequence}/+/#";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "thermostats/+/readings/+/+/#";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("thermostats/"),
+        ::mqttgen::address::Piece::Param("thermostatId"),
+        ::mqttgen::address::Piece::Text("/readings/"),
+        ::mqttgen::address::Piece::Param("sequence"),
+        ::mqttgen::address::Piece::Text("/"),
+        ::mqttgen::address::Piece::Param("+ (level 4)"),
+        ::mqttgen::address::Piece::Text("/"),
+        ::mqttgen::address::Piece::Tail("#"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(50usize);
-        topic.push_str("thermostats/");
-        ::mqttgen::topic::validate_param_value("thermostatId", &self.thermostat_id)?;
-        topic.push_str(&self.thermostat_id);
-        topic.push_str("/readings/");
-        ::mqttgen::topic::validate_param_value("sequence", &self.sequence)?;
-        topic.push_str(&self.sequence);
-        topic.push('/');
-        ::mqttgen::topic::validate_param_value("+ (level 4)", &self.level_4)?;
-        topic.push_str(&self.level_4);
-        if self.tail.contains(['+', '#', '\0']) {
-            return ::std::result::Result::Err(::mqttgen::Error::InvalidTopic {
-                topic: ::std::format!("{} = `{}`", "#", self.tail),
-                reason: "topic levels after `#` must not contain wildcards or NUL",
-            });
-        }
-        if !self.tail.is_empty() {
-            topic.push('/');
-        }
-        topic.push_str(&self.tail);
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(
+            Self::PIECES,
+            &[&self.thermostat_id, &self.sequence, &self.level_4, &self.tail],
+        )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("thermostats") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("readings") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_1 = levels.next().ok_or_else(mismatch)?;
-        let field_1 = ::std::string::ToString::to_string(field_1);
-        let field_2 = levels.next().ok_or_else(mismatch)?;
-        let field_2 = ::std::string::ToString::to_string(field_2);
-        let field_3 = levels.by_ref().collect::<::std::vec::Vec<&str>>().join("/");
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1, field_2, field_3] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            thermostat_id: field_0,
-            sequence: field_1,
-            level_4: field_2,
-            tail: field_3,
+            thermostat_id: ::std::string::ToString::to_string(field_0),
+            sequence: ::std::string::ToString::to_string(field_1),
+            level_4: ::std::string::ToString::to_string(field_2),
+            tail: ::std::string::ToString::to_string(field_3),
         })
     }
 }
@@ -327,6 +288,43 @@ impl<H> MessageContext<H> {
     pub fn publisher(&self) -> Publisher {
         Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
     }
+    /// The context of `message`, with its decoded `headers`.
+    fn new(
+        message: &::mqttgen::Message,
+        headers: H,
+        runtime: ::mqttgen::Context,
+    ) -> Self {
+        MessageContext {
+            topic: ::std::clone::Clone::clone(&message.topic),
+            qos: message.qos,
+            retain: message.retain,
+            duplicate: message.dup,
+            properties: ::std::clone::Clone::clone(&message.properties),
+            headers,
+            runtime,
+        }
+    }
+}
+/// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
+/// shared handler.
+fn route<H: Handler, F>(
+    address: &str,
+    name: &str,
+    handler: &::std::sync::Arc<H>,
+    dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
+) -> ::mqttgen::Route
+where
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
+        + 'static,
+{
+    let handler = ::std::sync::Arc::clone(handler);
+    ::mqttgen::Route::new(
+            address,
+            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                dispatch(::std::sync::Arc::clone(&handler), message, context)
+            },
+        )
+        .name(name)
 }
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
@@ -364,20 +362,12 @@ impl Routes {
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        change_setpoint: ::mqttgen::Route::new(
+        change_setpoint: route(
                 "thermostats/{thermostatId}/zones/{zone}/setpoint",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_change_setpoint(
-                            ::std::sync::Arc::clone(&handler),
-                            message,
-                            context,
-                        )
-                    }
-                },
+                "changeSetpoint",
+                &handler,
+                handle_change_setpoint,
             )
-            .name("changeSetpoint")
             .qos(::mqttgen::QoS::AtLeastOnce),
     }
 }
@@ -427,15 +417,7 @@ async fn handle_change_setpoint<H: Handler>(
         .change_setpoint(
             params,
             payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
+            MessageContext::new(&message, headers, context),
         )
         .await?;
     let topic = match response_topic {

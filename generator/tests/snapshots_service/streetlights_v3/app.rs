@@ -12,61 +12,32 @@ impl LightingMeasuredParams {
     pub const ADDRESS: &'static str = "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "smartylighting/streetlights/1/0/event/+/lighting/measured";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("smartylighting/streetlights/1/0/event/"),
+        ::mqttgen::address::Piece::Param("streetlightId"),
+        ::mqttgen::address::Piece::Text("/lighting/measured"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(71usize);
-        topic.push_str("smartylighting/streetlights/1/0/event/");
-        ::mqttgen::topic::validate_param_value("streetlightId", &self.streetlight_id)?;
-        topic.push_str(&self.streetlight_id);
-        topic.push_str("/lighting/measured");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("smartylighting") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("streetlights") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("1") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("0") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("event") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("lighting") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("measured") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { streetlight_id: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            streetlight_id: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for LightingMeasuredParams {
@@ -86,61 +57,32 @@ impl LightTurnOnParams {
     pub const ADDRESS: &'static str = "smartylighting/streetlights/1/0/action/{streetlightId}/turn/on";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "smartylighting/streetlights/1/0/action/+/turn/on";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("smartylighting/streetlights/1/0/action/"),
+        ::mqttgen::address::Piece::Param("streetlightId"),
+        ::mqttgen::address::Piece::Text("/turn/on"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(62usize);
-        topic.push_str("smartylighting/streetlights/1/0/action/");
-        ::mqttgen::topic::validate_param_value("streetlightId", &self.streetlight_id)?;
-        topic.push_str(&self.streetlight_id);
-        topic.push_str("/turn/on");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("smartylighting") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("streetlights") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("1") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("0") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("action") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("turn") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("on") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { streetlight_id: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            streetlight_id: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for LightTurnOnParams {
@@ -160,61 +102,32 @@ impl LightTurnOffParams {
     pub const ADDRESS: &'static str = "smartylighting/streetlights/1/0/action/{streetlightId}/turn/off";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "smartylighting/streetlights/1/0/action/+/turn/off";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("smartylighting/streetlights/1/0/action/"),
+        ::mqttgen::address::Piece::Param("streetlightId"),
+        ::mqttgen::address::Piece::Text("/turn/off"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(63usize);
-        topic.push_str("smartylighting/streetlights/1/0/action/");
-        ::mqttgen::topic::validate_param_value("streetlightId", &self.streetlight_id)?;
-        topic.push_str(&self.streetlight_id);
-        topic.push_str("/turn/off");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("smartylighting") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("streetlights") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("1") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("0") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("action") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("turn") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("off") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { streetlight_id: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            streetlight_id: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for LightTurnOffParams {
@@ -234,58 +147,32 @@ impl LightsDimParams {
     pub const ADDRESS: &'static str = "smartylighting/streetlights/1/0/action/{streetlightId}/dim";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "smartylighting/streetlights/1/0/action/+/dim";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("smartylighting/streetlights/1/0/action/"),
+        ::mqttgen::address::Piece::Param("streetlightId"),
+        ::mqttgen::address::Piece::Text("/dim"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(58usize);
-        topic.push_str("smartylighting/streetlights/1/0/action/");
-        ::mqttgen::topic::validate_param_value("streetlightId", &self.streetlight_id)?;
-        topic.push_str(&self.streetlight_id);
-        topic.push_str("/dim");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("smartylighting") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("streetlights") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("1") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("0") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("action") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = ::std::string::ToString::to_string(field_0);
-        if levels.next() != ::std::option::Option::Some("dim") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { streetlight_id: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            streetlight_id: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for LightsDimParams {
@@ -344,6 +231,43 @@ impl<H> MessageContext<H> {
     pub fn publisher(&self) -> Publisher {
         Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
     }
+    /// The context of `message`, with its decoded `headers`.
+    fn new(
+        message: &::mqttgen::Message,
+        headers: H,
+        runtime: ::mqttgen::Context,
+    ) -> Self {
+        MessageContext {
+            topic: ::std::clone::Clone::clone(&message.topic),
+            qos: message.qos,
+            retain: message.retain,
+            duplicate: message.dup,
+            properties: ::std::clone::Clone::clone(&message.properties),
+            headers,
+            runtime,
+        }
+    }
+}
+/// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
+/// shared handler.
+fn route<H: Handler, F>(
+    address: &str,
+    name: &str,
+    handler: &::std::sync::Arc<H>,
+    dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
+) -> ::mqttgen::Route
+where
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
+        + 'static,
+{
+    let handler = ::std::sync::Arc::clone(handler);
+    ::mqttgen::Route::new(
+            address,
+            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                dispatch(::std::sync::Arc::clone(&handler), message, context)
+            },
+        )
+        .name(name)
 }
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
@@ -378,20 +302,12 @@ impl Routes {
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        receive_light_measurement: ::mqttgen::Route::new(
+        receive_light_measurement: route(
                 "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_receive_light_measurement(
-                            ::std::sync::Arc::clone(&handler),
-                            message,
-                            context,
-                        )
-                    }
-                },
+                "receiveLightMeasurement",
+                &handler,
+                handle_receive_light_measurement,
             )
-            .name("receiveLightMeasurement")
             .qos(::mqttgen::QoS::AtLeastOnce),
     }
 }
@@ -415,15 +331,7 @@ async fn handle_receive_light_measurement<H: Handler>(
         .receive_light_measurement(
             params,
             payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
+            MessageContext::new(&message, headers, context),
         )
         .await?;
     ::std::result::Result::Ok(::std::option::Option::None)

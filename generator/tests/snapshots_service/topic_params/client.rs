@@ -66,85 +66,56 @@ impl FleetSpeedParams {
     pub const ADDRESS: &'static str = "fleet/{vehicleId}/v{major}.{minor}/+/speed";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "fleet/+/+/+/speed";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("fleet/"),
+        ::mqttgen::address::Piece::Param("vehicleId"),
+        ::mqttgen::address::Piece::Text("/v"),
+        ::mqttgen::address::Piece::Param("major"),
+        ::mqttgen::address::Piece::Text("."),
+        ::mqttgen::address::Piece::Param("minor"),
+        ::mqttgen::address::Piece::Text("/"),
+        ::mqttgen::address::Piece::Param("+ (level 3)"),
+        ::mqttgen::address::Piece::Text("/speed"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(42usize);
-        topic.push_str("fleet/");
-        topic.push_str(&::std::string::ToString::to_string(&self.vehicle_id));
-        topic.push_str("/v");
-        topic.push_str(&::std::string::ToString::to_string(&self.major));
-        topic.push('.');
-        topic.push_str(&::std::string::ToString::to_string(&self.minor));
-        topic.push('/');
-        ::mqttgen::topic::validate_param_value("+ (level 3)", &self.level_3)?;
-        topic.push_str(&self.level_3);
-        topic.push_str("/speed");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(
+            Self::PIECES,
+            &[
+                &::std::string::ToString::to_string(&self.vehicle_id),
+                &::std::string::ToString::to_string(&self.major),
+                &::std::string::ToString::to_string(&self.minor),
+                &self.level_3,
+            ],
+        )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("fleet") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = field_0
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!(
-                    "`{}` = `{}`: {}", "vehicleId", field_0, "expected an integer"
-                ),
-            ))?;
-        let rest = levels.next().ok_or_else(mismatch)?;
-        let rest = rest.strip_prefix("v").ok_or_else(mismatch)?;
-        let (raw, rest) = rest.split_at(rest.find(".").ok_or_else(mismatch)?);
-        let field_1 = raw
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!("`{}` = `{}`: {}", "major", raw, "expected an integer"),
-            ))?;
-        let rest = rest.strip_prefix(".").ok_or_else(mismatch)?;
-        let (raw, rest) = (rest, "");
-        let field_2 = raw
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!("`{}` = `{}`: {}", "minor", raw, "expected an integer"),
-            ))?;
-        if !rest.is_empty() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_3 = levels.next().ok_or_else(mismatch)?;
-        let field_3 = ::std::string::ToString::to_string(field_3);
-        if levels.next() != ::std::option::Option::Some("speed") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1, field_2, field_3] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            vehicle_id: field_0,
-            major: field_1,
-            minor: field_2,
-            level_3: field_3,
+            vehicle_id: ::mqttgen::address::parse_value(
+                "vehicleId",
+                field_0,
+                "an integer",
+            )?,
+            major: ::mqttgen::address::parse_value("major", field_1, "an integer")?,
+            minor: ::mqttgen::address::parse_value("minor", field_2, "an integer")?,
+            level_3: ::std::string::ToString::to_string(field_3),
         })
     }
 }
@@ -167,62 +138,45 @@ impl DoorsLockedParams {
     pub const ADDRESS: &'static str = "fleet/{vehicleId}/doors/{door}/locked";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "fleet/+/doors/+/locked";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("fleet/"),
+        ::mqttgen::address::Piece::Param("vehicleId"),
+        ::mqttgen::address::Piece::Text("/doors/"),
+        ::mqttgen::address::Piece::Param("door"),
+        ::mqttgen::address::Piece::Text("/locked"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(37usize);
-        topic.push_str("fleet/");
-        topic.push_str(&::std::string::ToString::to_string(&self.vehicle_id));
-        topic.push_str("/doors/");
-        ::mqttgen::topic::validate_param_value("door", self.door.as_str())?;
-        topic.push_str(self.door.as_str());
-        topic.push_str("/locked");
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(
+            Self::PIECES,
+            &[&::std::string::ToString::to_string(&self.vehicle_id), self.door.as_str()],
+        )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("fleet") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = field_0
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!(
-                    "`{}` = `{}`: {}", "vehicleId", field_0, "expected an integer"
-                ),
-            ))?;
-        if levels.next() != ::std::option::Option::Some("doors") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_1 = levels.next().ok_or_else(mismatch)?;
-        let field_1 = field_1.parse()?;
-        if levels.next() != ::std::option::Option::Some("locked") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            vehicle_id: field_0,
-            door: field_1,
+            vehicle_id: ::mqttgen::address::parse_value(
+                "vehicleId",
+                field_0,
+                "an integer",
+            )?,
+            door: field_1.parse()?,
         })
     }
 }
@@ -245,64 +199,47 @@ impl FleetOnlineParams {
     pub const ADDRESS: &'static str = "fleet/{vehicleId}/online/{flag}";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "fleet/+/online/+";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("fleet/"),
+        ::mqttgen::address::Piece::Param("vehicleId"),
+        ::mqttgen::address::Piece::Text("/online/"),
+        ::mqttgen::address::Piece::Param("flag"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(31usize);
-        topic.push_str("fleet/");
-        topic.push_str(&::std::string::ToString::to_string(&self.vehicle_id));
-        topic.push_str("/online/");
-        topic.push_str(&::std::string::ToString::to_string(&self.flag));
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(
+            Self::PIECES,
+            &[
+                &::std::string::ToString::to_string(&self.vehicle_id),
+                &::std::string::ToString::to_string(&self.flag),
+            ],
+        )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("fleet") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.next().ok_or_else(mismatch)?;
-        let field_0 = field_0
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!(
-                    "`{}` = `{}`: {}", "vehicleId", field_0, "expected an integer"
-                ),
-            ))?;
-        if levels.next() != ::std::option::Option::Some("online") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_1 = levels.next().ok_or_else(mismatch)?;
-        let field_1 = field_1
-            .parse()
-            .map_err(|_| ::mqttgen::DecodeError::new(
-                "topic parameter",
-                ::std::format!(
-                    "`{}` = `{}`: {}", "flag", field_1, "expected `true` or `false`"
-                ),
-            ))?;
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
+        let [field_0, field_1] = ::mqttgen::address::capture(
+            Self::PIECES,
+            Self::ADDRESS,
+            topic,
+        )?;
         ::std::result::Result::Ok(Self {
-            vehicle_id: field_0,
-            flag: field_1,
+            vehicle_id: ::mqttgen::address::parse_value(
+                "vehicleId",
+                field_0,
+                "an integer",
+            )?,
+            flag: ::mqttgen::address::parse_value("flag", field_1, "`true` or `false`")?,
         })
     }
 }
@@ -323,52 +260,31 @@ impl FleetLogsParams {
     pub const ADDRESS: &'static str = "fleet/logs/#";
     /// The subscription filter matching every topic of this channel (`+` for each parameter).
     pub const FILTER: &'static str = "fleet/logs/#";
+    const PIECES: &'static [::mqttgen::address::Piece] = &[
+        ::mqttgen::address::Piece::Text("fleet/logs/"),
+        ::mqttgen::address::Piece::Tail("#"),
+    ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(
         &self,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        let mut topic = ::std::string::String::with_capacity(12usize);
-        topic.push_str("fleet/logs");
-        if self.tail.contains(['+', '#', '\0']) {
-            return ::std::result::Result::Err(::mqttgen::Error::InvalidTopic {
-                topic: ::std::format!("{} = `{}`", "#", self.tail),
-                reason: "topic levels after `#` must not contain wildcards or NUL",
-            });
-        }
-        if !self.tail.is_empty() {
-            topic.push('/');
-        }
-        topic.push_str(&self.tail);
-        ::std::result::Result::Ok(topic)
+        ::mqttgen::address::build(Self::PIECES, &[&self.tail])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
     pub fn shared_filter(
         group: &str,
     ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
-        ::mqttgen::topic::validate_param_value("shared subscription group", group)?;
-        ::std::result::Result::Ok(::std::format!("$share/{}/{}", group, Self::FILTER))
+        ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
     pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
-        let mismatch = || ::mqttgen::DecodeError::new(
-            "topic",
-            ::std::format!("`{}` does not match the address `{}`", topic, Self::ADDRESS),
-        );
-        let mut levels = topic.split('/');
-        if levels.next() != ::std::option::Option::Some("fleet") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        if levels.next() != ::std::option::Option::Some("logs") {
-            return ::std::result::Result::Err(mismatch());
-        }
-        let field_0 = levels.by_ref().collect::<::std::vec::Vec<&str>>().join("/");
-        if levels.next().is_some() {
-            return ::std::result::Result::Err(mismatch());
-        }
-        ::std::result::Result::Ok(Self { tail: field_0 })
+        let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        ::std::result::Result::Ok(Self {
+            tail: ::std::string::ToString::to_string(field_0),
+        })
     }
 }
 impl ::std::str::FromStr for FleetLogsParams {
@@ -436,6 +352,43 @@ impl<H> MessageContext<H> {
     pub fn publisher(&self) -> Publisher {
         Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
     }
+    /// The context of `message`, with its decoded `headers`.
+    fn new(
+        message: &::mqttgen::Message,
+        headers: H,
+        runtime: ::mqttgen::Context,
+    ) -> Self {
+        MessageContext {
+            topic: ::std::clone::Clone::clone(&message.topic),
+            qos: message.qos,
+            retain: message.retain,
+            duplicate: message.dup,
+            properties: ::std::clone::Clone::clone(&message.properties),
+            headers,
+            runtime,
+        }
+    }
+}
+/// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
+/// shared handler.
+fn route<H: Handler, F>(
+    address: &str,
+    name: &str,
+    handler: &::std::sync::Arc<H>,
+    dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
+) -> ::mqttgen::Route
+where
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
+        + 'static,
+{
+    let handler = ::std::sync::Arc::clone(handler);
+    ::mqttgen::Route::new(
+            address,
+            move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
+                dispatch(::std::sync::Arc::clone(&handler), message, context)
+            },
+        )
+        .name(name)
 }
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
@@ -479,35 +432,19 @@ impl Routes {
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        report_door_locked: ::mqttgen::Route::new(
+        report_door_locked: route(
                 "fleet/{vehicleId}/doors/{door}/locked",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_report_door_locked(
-                            ::std::sync::Arc::clone(&handler),
-                            message,
-                            context,
-                        )
-                    }
-                },
+                "reportDoorLocked",
+                &handler,
+                handle_report_door_locked,
             )
-            .name("reportDoorLocked")
             .qos(::mqttgen::QoS::ExactlyOnce),
-        report_online: ::mqttgen::Route::new(
-                "fleet/{vehicleId}/online/{flag}",
-                {
-                    let handler = ::std::sync::Arc::clone(&handler);
-                    move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                        handle_report_online(
-                            ::std::sync::Arc::clone(&handler),
-                            message,
-                            context,
-                        )
-                    }
-                },
-            )
-            .name("reportOnline"),
+        report_online: route(
+            "fleet/{vehicleId}/online/{flag}",
+            "reportOnline",
+            &handler,
+            handle_report_online,
+        ),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -530,15 +467,7 @@ async fn handle_report_door_locked<H: Handler>(
         .report_door_locked(
             params,
             payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
+            MessageContext::new(&message, headers, context),
         )
         .await?;
     ::std::result::Result::Ok(::std::option::Option::None)
@@ -555,19 +484,7 @@ async fn handle_report_online<H: Handler>(
     let payload = decode_online(&message)?;
     let headers = ();
     handler
-        .report_online(
-            params,
-            payload,
-            MessageContext {
-                topic: ::std::clone::Clone::clone(&message.topic),
-                qos: message.qos,
-                retain: message.retain,
-                duplicate: message.dup,
-                properties: ::std::clone::Clone::clone(&message.properties),
-                headers,
-                runtime: context,
-            },
-        )
+        .report_online(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     ::std::result::Result::Ok(::std::option::Option::None)
 }

@@ -1,0 +1,247 @@
+//! Topics of a channel address with parameters, for generated parameters structs.
+//!
+//! An address such as `plant/{site}/v{major}.{minor}/+/#` is described once, as a list of
+//! [`Piece`]s (`Text("plant/")`, `Param("site")`, `Text("/v")`, ...). [`build`] fills the
+//! parameters in to get the topic to publish to, checking each value; [`capture`] reads them back
+//! from a received topic. Generated code keeps only the pieces and the typed conversion of each
+//! captured value ([`parse_value`]), so the matching rules live here, tested once.
+//!
+//! Rules:
+//! - a [`Piece::Param`] stands for a part of one topic level (it never spans a `/`); when text
+//!   follows it in the same level, the value ends at the first occurrence of that text;
+//! - a [`Piece::Tail`] (the address's trailing `#`) takes the remaining levels, joined by `/`,
+//!   and is empty when the topic ends at the parent level (`a/#` matches `a`, as in MQTT).
+
+use crate::{DecodeError, Error};
+
+/// One piece of an address: literal text (including its `/` separators), a parameter, or the
+/// trailing `#`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text, matched exactly.
+    Text(&'static str),
+    /// A parameter (named as in the spec, or `+ (level n)` for an anonymous `+`): one value
+    /// within a level.
+    Param(&'static str),
+    /// The levels matched by a trailing `#` (named for error messages).
+    Tail(&'static str),
+}
+
+/// Builds the topic from `pieces`, taking one value per [`Piece::Param`]/[`Piece::Tail`] from
+/// `values`, in order. Fails, naming the parameter, when a value is empty or contains `/`, `+`,
+/// `#` or NUL or starts with `$` (a tail may contain `/` and be empty); nothing is published then.
+///
+/// # Panics
+/// When `values` has fewer entries than the pieces have parameters (generated code passes exactly
+/// one per parameter).
+pub fn build(pieces: &[Piece], values: &[&str]) -> Result<String, Error> {
+    let mut topic = String::with_capacity(64);
+    let mut values = values.iter();
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => topic.push_str(text),
+            Piece::Param(name) => {
+                let value = values.next().expect("one value per parameter");
+                crate::topic::validate_param_value(name, value)?;
+                topic.push_str(value);
+            }
+            Piece::Tail(name) => {
+                let value = values.next().expect("one value for the tail");
+                if value.contains(['+', '#', '\0']) {
+                    return Err(Error::InvalidTopic {
+                        topic: format!("{name} = `{value}`"),
+                        reason: "topic levels after `#` must not contain wildcards or NUL",
+                    });
+                }
+                if value.is_empty() {
+                    // `a/#` with nothing below `a` is the topic `a`.
+                    if topic.ends_with('/') {
+                        topic.pop();
+                    }
+                } else {
+                    topic.push_str(value);
+                }
+            }
+        }
+    }
+    Ok(topic)
+}
+
+/// Reads the `N` parameter values (and tail) of `topic`, in address order. Fails when `topic`
+/// does not match the address (`address` is only used in the error message).
+pub fn capture<'t, const N: usize>(
+    pieces: &[Piece],
+    address: &str,
+    topic: &'t str,
+) -> Result<[&'t str; N], DecodeError> {
+    let mismatch = || {
+        DecodeError::new(
+            "topic",
+            format!("`{topic}` does not match the address `{address}`"),
+        )
+    };
+    let mut values = [""; N];
+    let mut found = 0;
+    let mut rest = topic;
+    let mut pieces = pieces.iter().peekable();
+    while let Some(piece) = pieces.next() {
+        match piece {
+            Piece::Text(text) => {
+                if let Some(after) = rest.strip_prefix(text) {
+                    rest = after;
+                } else if matches!(pieces.peek(), Some(Piece::Tail(_)))
+                    && text.strip_suffix('/') == Some(rest)
+                {
+                    // The parent level of a trailing `#`: the tail is empty.
+                    rest = "";
+                } else {
+                    return Err(mismatch());
+                }
+            }
+            Piece::Param(_) => {
+                let level_end = rest.find('/').unwrap_or(rest.len());
+                let end = match pieces.peek() {
+                    Some(Piece::Text(next)) if !next.starts_with('/') => {
+                        let within = &rest[..level_end];
+                        let first_char = next.split('/').next().unwrap_or_default();
+                        within.find(first_char).ok_or_else(mismatch)?
+                    }
+                    _ => level_end,
+                };
+                *values.get_mut(found).ok_or_else(mismatch)? = &rest[..end];
+                found += 1;
+                rest = &rest[end..];
+            }
+            Piece::Tail(_) => {
+                *values.get_mut(found).ok_or_else(mismatch)? = rest;
+                found += 1;
+                rest = "";
+            }
+        }
+    }
+    if !rest.is_empty() || found != N {
+        return Err(mismatch());
+    }
+    Ok(values)
+}
+
+/// Converts the captured value `raw` of parameter `name` with [`std::str::FromStr`]; the error
+/// names the parameter, the value and what was `expected` (e.g. `an integer`).
+pub fn parse_value<T: std::str::FromStr>(
+    name: &str,
+    raw: &str,
+    expected: &str,
+) -> Result<T, DecodeError> {
+    raw.parse().map_err(|_| {
+        DecodeError::new(
+            "topic parameter",
+            format!("`{name}` = `{raw}`: expected {expected}"),
+        )
+    })
+}
+
+/// The shared-subscription filter `$share/{group}/{filter}`. Fails when `group` is not a valid
+/// topic level.
+pub fn shared_filter(group: &str, filter: &str) -> Result<String, Error> {
+    crate::topic::validate_param_value("shared subscription group", group)?;
+    Ok(crate::topic::shared_filter(group, filter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Piece::*;
+
+    const PLANT: &[Piece] = &[
+        Text("plant/"),
+        Param("site"),
+        Text("/line/"),
+        Param("machineId"),
+        Text("/state"),
+    ];
+    const MIXED: &[Piece] = &[
+        Text("fleet/"),
+        Param("id"),
+        Text("/v"),
+        Param("major"),
+        Text("."),
+        Param("minor"),
+        Text("/"),
+        Param("+ (level 3)"),
+        Text("/"),
+        Tail("#"),
+    ];
+
+    #[test]
+    fn builds_and_captures_round_trip() {
+        let topic = build(PLANT, &["north", "m-7"]).unwrap();
+        assert_eq!(topic, "plant/north/line/m-7/state");
+        assert_eq!(capture::<2>(PLANT, "a", &topic).unwrap(), ["north", "m-7"]);
+        let topic = build(MIXED, &["t1", "2", "10", "x", "a/b"]).unwrap();
+        assert_eq!(topic, "fleet/t1/v2.10/x/a/b");
+        assert_eq!(
+            capture::<5>(MIXED, "a", &topic).unwrap(),
+            ["t1", "2", "10", "x", "a/b"]
+        );
+    }
+
+    #[test]
+    fn an_empty_tail_is_the_parent_level() {
+        let topic = build(MIXED, &["t1", "2", "10", "x", ""]).unwrap();
+        assert_eq!(topic, "fleet/t1/v2.10/x");
+        assert_eq!(
+            capture::<5>(MIXED, "a", &topic).unwrap(),
+            ["t1", "2", "10", "x", ""]
+        );
+        let whole: &[Piece] = &[Tail("#")];
+        assert_eq!(build(whole, &["a/b"]).unwrap(), "a/b");
+        assert_eq!(capture::<1>(whole, "#", "a/b").unwrap(), ["a/b"]);
+    }
+
+    #[test]
+    fn rejects_injection_naming_the_parameter() {
+        for bad in ["", "a/b", "+", "#", "x\0", "$SYS"] {
+            let error = build(PLANT, &[bad, "m"]).unwrap_err().to_string();
+            assert!(error.contains("site"), "{error}");
+        }
+        let error = build(MIXED, &["t", "1", "2", "x", "a/+"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains('#'), "{error}");
+    }
+
+    #[test]
+    fn mismatches_name_the_topic_and_address() {
+        for topic in [
+            "plant/north/line/m/state/extra",
+            "plant/north/line/m",
+            "plant/north/other/m/state",
+            "x/plant/north/line/m/state",
+        ] {
+            let error = capture::<2>(PLANT, "plant/{site}/line/{machineId}/state", topic)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("does not match"), "{error}");
+            assert!(error.contains(topic), "{error}");
+        }
+        assert!(capture::<5>(MIXED, "a", "fleet/t1/v2/x/y").is_err());
+    }
+
+    #[test]
+    fn parses_typed_values_with_a_clear_error() {
+        assert_eq!(parse_value::<i64>("n", "42", "an integer").unwrap(), 42);
+        let error = parse_value::<i64>("n", "4x", "an integer")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`n` = `4x`: expected an integer"), "{error}");
+    }
+
+    #[test]
+    fn shared_filters_check_the_group() {
+        assert_eq!(
+            shared_filter("g", "a/+").unwrap(),
+            "$share/g/a/+".to_string()
+        );
+        assert!(shared_filter("a/b", "a/+").is_err());
+    }
+}
