@@ -39,7 +39,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (types_part, service_part)
     });
-    let types_part = types_part?;
+    let (types_part, asyncapi_source) = types_part?;
     let service_part = service_part?;
     let mut diagnostics = types_part.diagnostics;
     diagnostics.extend(service_part.diagnostics);
@@ -60,7 +60,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         })
         .collect();
     Ok(Module {
-        source: types_part.source + &service_part.source,
+        source: types_part.source + &service_part.source + &asyncapi_source,
         dependencies,
         diagnostics,
     })
@@ -83,8 +83,9 @@ fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
     )]
 }
 
-/// `pub mod types { ... }`, printed.
-fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> {
+/// `pub mod types { ... }`, printed, then `asyncapi()` (after the service module in the output;
+/// generated on this thread to balance the two).
+fn types_part(doc: &Document, plan: &TypePlan) -> Result<(Part, String), Vec<Diagnostic>> {
     let types = plan.generate(doc, &TypeSettings::default());
     let title = format!(
         " Payload and header types of {}.",
@@ -94,19 +95,20 @@ fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> 
     let mut body = types.file;
     body.items.extend(examples.items);
     // Printed from the postprocessed syntax tree: the types are never re-parsed.
-    Ok(Part {
+    let types_part = Part {
         source: format_file(&file_of(vec![module(&title, "types", body)])),
         diagnostics: types.diagnostics,
         uses: types.dependencies,
-    })
+    };
+    let asyncapi_fn: syn::Item =
+        syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid_rust)?;
+    Ok((types_part, format_file(&file_of(vec![asyncapi_fn]))))
 }
 
-/// `pub mod service { ... }`, `pub use service::*;` and `asyncapi()`, printed.
+/// `pub mod service { ... }` and `pub use service::*;`, printed.
 fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec<Diagnostic>> {
     let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
     let body = syn::parse2::<syn::File>(service.tokens).map_err(invalid_rust)?;
-    let asyncapi_fn: syn::Item =
-        syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid_rust)?;
     let file = file_of(vec![
         module(
             " Topic parameters, messages, the handler trait, the publisher and server presets.",
@@ -116,7 +118,6 @@ fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec
         syn::parse_quote!(
             pub use service::*;
         ),
-        asyncapi_fn,
     ]);
     Ok(Part {
         source: format_file(&file),
@@ -184,11 +185,22 @@ mod tests {
             let doc = loaded.document.expect("our specs load");
             for role in [Role::App, Role::Client] {
                 let module = generate_module(&doc, role).expect("generates");
-                assert_eq!(
-                    module.source,
-                    printed_at_once(&doc, role),
-                    "{spec} ({role:?})"
-                );
+                let at_once = printed_at_once(&doc, role);
+                if module.source != at_once {
+                    let first = module
+                        .source
+                        .lines()
+                        .zip(at_once.lines())
+                        .position(|(a, b)| a != b);
+                    panic!(
+                        "{spec} ({role:?}): the outputs differ from line {:?}:\n{:?}\n{:?}\n(lengths {} and {})",
+                        first.map(|l| l + 1),
+                        first.and_then(|l| module.source.lines().nth(l)),
+                        first.and_then(|l| at_once.lines().nth(l)),
+                        module.source.len(),
+                        at_once.len(),
+                    );
+                }
             }
         }
     }

@@ -92,7 +92,8 @@ fn settings() -> TypeSpaceSettings {
 }
 
 fn to_schemars(value: &Value) -> Result<schemars08::schema::Schema, String> {
-    serde_json::from_value(value.clone()).map_err(|e| e.to_string())
+    // Deserialised from the borrowed value: no copy of the schema.
+    serde::Deserialize::deserialize(value).map_err(|e: serde_json::Error| e.to_string())
 }
 
 /// One typify run over `defs`; `Err` carries typify's error or panic message.
@@ -101,6 +102,13 @@ fn attempt(defs: &[(String, Value)]) -> Result<TokenStream, String> {
     for (name, value) in defs {
         schemas.push((name.clone(), to_schemars(value)?));
     }
+    attempt_converted(schemas)
+}
+
+/// Runs typify on schemas already converted, turning a panic into an error.
+fn attempt_converted(
+    schemas: Vec<(String, schemars08::schema::Schema)>,
+) -> Result<TokenStream, String> {
     install_quiet_hook();
     SILENCED.with(|s| s.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -117,7 +125,6 @@ fn attempt(defs: &[(String, Value)]) -> Result<TokenStream, String> {
     }
 }
 
-/// A way to get a schema typify rejects through, losing as little as possible.
 struct Relaxation {
     keywords: &'static [&'static str],
     code: &'static str,
@@ -205,20 +212,28 @@ fn isolated(defs: &[(String, Value)], name: &str, schema: Value) -> Vec<(String,
 pub fn generate(definitions: &[Definition]) -> EngineOutput {
     let mut diagnostics = Vec::new();
     let mut defs: Vec<(String, Value)> = Vec::with_capacity(definitions.len());
+    let mut converted = Vec::with_capacity(definitions.len());
     for def in definitions {
         match to_schemars(&def.schema) {
-            Ok(_) => defs.push((def.name.clone(), def.schema.clone())),
+            Ok(schema) => {
+                defs.push((def.name.clone(), def.schema.clone()));
+                converted.push((def.name.clone(), schema));
+            }
             Err(e) => {
                 diagnostics.push(fallback_diagnostic(
                     def,
                     &format!("not a valid schema: {e}"),
                 ));
                 defs.push((def.name.clone(), json!({})));
+                converted.push((
+                    def.name.clone(),
+                    to_schemars(&json!({})).expect("`{}` is a schema"),
+                ));
             }
         }
     }
 
-    let first = attempt(&defs);
+    let first = attempt_converted(converted);
     let tokens = match first {
         Ok(tokens) => tokens,
         Err(whole_error) => {
