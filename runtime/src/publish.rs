@@ -7,6 +7,10 @@
 //! false`, where rumqttc drops its pending queue) the outbox sends those publishes again, in
 //! their original order — at-least-once, so a QoS 2 publish caught in that window may arrive
 //! twice.
+//!
+//! Fast path: a QoS 0 publish (no confirmation wanted) made while connected with nothing
+//! pending goes straight to the client's request channel, skipping the hop through the outbox
+//! task; order is kept because nothing earlier is still waiting in the outbox.
 
 use crate::app::Metrics;
 use crate::transport::Client;
@@ -42,6 +46,10 @@ pub(crate) struct PublisherShared {
     closed: AtomicBool,
     metrics: Arc<Metrics>,
     replies: std::sync::OnceLock<Arc<crate::request::Replies>>,
+    /// The connection, for the QoS 0 fast path (see the module docs).
+    client: std::sync::OnceLock<Arc<dyn Client>>,
+    /// The outbox task believes the connection is up.
+    connected: AtomicBool,
 }
 
 pub(crate) enum OutboxCmd {
@@ -78,6 +86,8 @@ impl Publisher {
             closed: AtomicBool::new(false),
             metrics,
             replies: std::sync::OnceLock::new(),
+            client: std::sync::OnceLock::new(),
+            connected: AtomicBool::new(false),
         });
         (Publisher { inner }, rx)
     }
@@ -260,6 +270,21 @@ impl Publisher {
                 max,
             });
         }
+        if confirm.is_none()
+            && msg.qos == QoS::AtMostOnce
+            && inner.connected.load(Ordering::Acquire)
+            && inner.pending.load(Ordering::SeqCst) == 0
+        {
+            if let Some(client) = inner.client.get() {
+                match client.try_publish(msg) {
+                    Ok(()) => {
+                        inner.metrics.published.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Err(back) => msg = back,
+                }
+            }
+        }
         let pending = inner.pending.fetch_add(1, Ordering::SeqCst);
         if pending >= inner.max_outbox {
             inner.pending.fetch_sub(1, Ordering::SeqCst);
@@ -311,6 +336,7 @@ pub(crate) async fn run_outbox(
     on_rejected: impl Fn(Error) + Send + 'static,
 ) {
     let shared = publisher.inner.clone();
+    let _ = shared.client.set(client.clone());
     let mut connected = false;
     let mut queue: VecDeque<Entry> = VecDeque::new();
     let mut handed: VecDeque<Entry> = VecDeque::new();
@@ -339,6 +365,7 @@ pub(crate) async fn run_outbox(
             Some(OutboxCmd::Publish(entry)) => queue.push_back(*entry),
             Some(OutboxCmd::Connected { session_present }) => {
                 connected = true;
+                shared.connected.store(true, Ordering::Release);
                 if !session_present {
                     // rumqttc dropped its pending queue: send everything unacknowledged again.
                     let mut again: Vec<Entry> = inflight
@@ -352,7 +379,10 @@ pub(crate) async fn run_outbox(
                     }
                 }
             }
-            Some(OutboxCmd::Disconnected) => connected = false,
+            Some(OutboxCmd::Disconnected) => {
+                connected = false;
+                shared.connected.store(false, Ordering::Release);
+            }
             Some(OutboxCmd::Sent(pkid)) => {
                 if pkid != 0 && !inflight.contains_key(&pkid) {
                     if let Some(entry) = handed.pop_front() {
@@ -394,6 +424,7 @@ pub(crate) async fn run_outbox(
                         tracing::debug!(error = %e, "client refused publish; retrying after reconnect");
                         queue.push_front(entry);
                         connected = false;
+                        shared.connected.store(false, Ordering::Release);
                     }
                 }
             }
