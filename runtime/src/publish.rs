@@ -274,16 +274,10 @@ impl Publisher {
             && msg.qos == QoS::AtMostOnce
             && inner.connected.load(Ordering::Acquire)
             && inner.pending.load(Ordering::SeqCst) == 0
+            && inner.client.get().is_some_and(|c| c.try_publish(&msg))
         {
-            if let Some(client) = inner.client.get() {
-                match client.try_publish(msg) {
-                    Ok(()) => {
-                        inner.metrics.published.fetch_add(1, Ordering::Relaxed);
-                        return Ok(());
-                    }
-                    Err(back) => msg = back,
-                }
-            }
+            inner.metrics.published.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
         }
         let pending = inner.pending.fetch_add(1, Ordering::SeqCst);
         if pending >= inner.max_outbox {

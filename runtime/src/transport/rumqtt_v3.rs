@@ -161,7 +161,7 @@ impl Client for V3Client {
         })
     }
 
-    fn try_publish(&self, msg: Outgoing) -> Result<(), Outgoing> {
+    fn try_publish(&self, msg: &Outgoing) -> bool {
         self.client
             .try_publish(
                 msg.topic.clone(),
@@ -169,7 +169,7 @@ impl Client for V3Client {
                 msg.retain,
                 msg.payload.to_vec(),
             )
-            .map_err(|_| msg)
+            .is_ok()
     }
 
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {

@@ -309,7 +309,7 @@ impl Client for V5Client {
         })
     }
 
-    fn try_publish(&self, msg: Outgoing) -> Result<(), Outgoing> {
+    fn try_publish(&self, msg: &Outgoing) -> bool {
         let p = msg.properties.clone();
         let props = PublishProperties {
             payload_format_indicator: p.payload_format_indicator,
@@ -329,7 +329,7 @@ impl Client for V5Client {
                 msg.payload.clone(),
                 props,
             )
-            .map_err(|_| msg)
+            .is_ok()
     }
 
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {
