@@ -238,8 +238,16 @@ impl Dispatcher {
             }
         }
         if targets.is_empty() {
-            self.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(topic = %msg.topic, "no route matches; message ignored");
+            match &self.replies {
+                // A late reply on a reply topic of ours that no request waits for any more.
+                Some(replies) if replies.is_watched(topic) => {
+                    replies.count_unmatched(topic, "no request waits for it (timed out?)")
+                }
+                _ => {
+                    self.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(topic = %msg.topic, "no route matches; message ignored");
+                }
+            }
             self.ack_now(token, needs_ack);
             self.scratch = targets;
             return;

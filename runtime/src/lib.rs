@@ -64,8 +64,10 @@
 //!   was lost. Bad credentials stop the service with [`Error::NotAuthorized`].
 //! * **MQTT 5**: properties, subscription identifiers (a message is dispatched once per
 //!   matching route even with overlapping filters), broker maximum packet size, reason codes.
-//! * **Request/reply**: [`Publisher::request`] (private inbox under MQTT 5, explicit reply
-//!   topic under 3.1.1); responders answer with [`Outgoing::reply_to`].
+//! * **Request/reply**: [`Publisher::request_with`] (private inbox under MQTT 5, explicit reply
+//!   topic under 3.1.1; pending requests keyed by reply topic and correlation id, which lives
+//!   where [`RequestOptions`] says: Correlation Data, a header or a JSON payload field);
+//!   responders answer with [`Outgoing::reply_to`].
 //! * **Observability**: a `tracing` span per message (`mqtt.message` with route, topic, QoS),
 //!   [`RunningApp::stats`], [`RunningApp::state`], and the [`App::on_error`] hook.
 //!
@@ -99,8 +101,10 @@ mod dispatch;
 mod driver;
 mod error;
 mod handler;
+mod location;
 mod message;
 pub mod middleware;
+mod pending;
 mod publish;
 mod reconnect;
 mod request;
@@ -114,11 +118,13 @@ pub use codec::DecodeError;
 pub use config::{Config, Protocol};
 pub use error::{Error, HandlerError};
 pub use handler::{json_handler, Context, Handler, HandlerResult};
+pub use location::Location;
 pub use message::{Message, Outgoing, Properties, QoS};
 pub use middleware::{Middleware, Next};
 /// Attribute macros describing handlers and publishers (AsyncAPI export, see [`asyncapi`]).
 pub use mqttgen_macros::{publisher, subscriber};
 pub use publish::Publisher;
+pub use request::RequestOptions;
 pub use router::{AckPolicy, Route, Router, Share};
 
 /// Re-exported for generated code.

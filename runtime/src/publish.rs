@@ -7,10 +7,14 @@
 //! false`, where rumqttc drops its pending queue) the outbox sends those publishes again, in
 //! their original order — at-least-once, so a QoS 2 publish caught in that window may arrive
 //! twice.
+//!
+//! Fast path: a QoS 0 publish (no confirmation wanted) made while connected with nothing
+//! pending goes straight to the client's request channel, skipping the hop through the outbox
+//! task; order is kept because nothing earlier is still waiting in the outbox.
 
 use crate::app::Metrics;
 use crate::transport::Client;
-use crate::{topic, Error, Outgoing, QoS};
+use crate::{topic, Error, Outgoing, QoS, RequestOptions};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -42,6 +46,10 @@ pub(crate) struct PublisherShared {
     closed: AtomicBool,
     metrics: Arc<Metrics>,
     replies: std::sync::OnceLock<Arc<crate::request::Replies>>,
+    /// The connection, for the QoS 0 fast path (see the module docs).
+    client: std::sync::OnceLock<Arc<dyn Client>>,
+    /// The outbox task believes the connection is up.
+    connected: AtomicBool,
 }
 
 pub(crate) enum OutboxCmd {
@@ -78,6 +86,8 @@ impl Publisher {
             closed: AtomicBool::new(false),
             metrics,
             replies: std::sync::OnceLock::new(),
+            client: std::sync::OnceLock::new(),
+            connected: AtomicBool::new(false),
         });
         (Publisher { inner }, rx)
     }
@@ -90,62 +100,61 @@ impl Publisher {
         let _ = self.inner.replies.set(replies);
     }
 
-    /// Request/reply: publishes `request` and returns the first message on its response topic,
-    /// or [`Error::Timeout`].
-    ///
-    /// Without a response topic in `request` (MQTT 5), a private one is generated in the
-    /// service's inbox and sent as the Response Topic property, with Correlation Data. Under
-    /// MQTT 3.1.1, which cannot carry it, set [`Outgoing::response_topic`] to the topic the
-    /// responder replies on by convention; it is subscribed before the request is sent.
-    ///
-    /// Responders built on this crate answer with [`Outgoing::reply_to`].
+    /// Request/reply: publishes `request` and returns its reply, or [`Error::Timeout`]. The same
+    /// as [`Publisher::request_with`] with [`RequestOptions::new`]`(timeout)`: correlation in the
+    /// MQTT 5 Correlation Data property.
     pub async fn request(
         &self,
-        mut request: Outgoing,
+        request: Outgoing,
         timeout: std::time::Duration,
+    ) -> Result<crate::Message, Error> {
+        self.request_with(request, &RequestOptions::new(timeout))
+            .await
+    }
+
+    /// Request/reply: publishes `request` and returns the reply that carries its correlation id,
+    /// or [`Error::Timeout`] after `options.timeout`.
+    ///
+    /// Without a response topic in `request` (MQTT 5), a private one is generated in the
+    /// service's inbox and sent as the Response Topic property (and at `options.reply_address`).
+    /// Under MQTT 3.1.1, which cannot carry it, set [`Outgoing::response_topic`] (or a payload
+    /// reply address) to the topic the responder replies on; it is subscribed before the request
+    /// is sent. A correlation id is generated unless the request has one at
+    /// `options.correlation`; many requests may then wait on one reply topic, each getting only
+    /// the reply with its own correlation id (see [`RequestOptions`]).
+    ///
+    /// Responders built on this crate answer with [`Outgoing::reply_to`].
+    pub async fn request_with(
+        &self,
+        request: Outgoing,
+        options: &RequestOptions,
     ) -> Result<crate::Message, Error> {
         let replies = self
             .inner
             .replies
             .get()
-            .ok_or_else(|| Error::Disconnected("the runtime is not started".into()))?
-            .clone();
-        let (reply_topic, filter) = match request.properties.response_topic.clone() {
-            Some(topic) => {
-                topic::validate_topic_name(&topic)?;
-                (topic.clone(), topic)
-            }
-            None if self.inner.v5 => {
-                let (topic, n) = replies.next_topic();
-                request.properties.response_topic = Some(topic.clone());
-                if request.properties.correlation_data.is_none() {
-                    request.properties.correlation_data = Some(n.to_string().into());
-                }
-                (topic, replies.inbox_filter())
-            }
-            None => {
-                return Err(Error::Config(
-                    "request/reply under MQTT 3.1.1 needs an explicit response topic (Outgoing::response_topic): 3.1.1 cannot carry one".into(),
-                ))
-            }
-        };
+            .ok_or_else(|| Error::Disconnected("the runtime is not started".into()))?;
         if self.inner.closed.load(Ordering::SeqCst) {
             return Err(Error::Disconnected("the runtime is shut down".into()));
         }
-        let (rx, id) = replies.register(&reply_topic)?;
+        let prepared = crate::request::prepare(replies, request, options, self.inner.v5)?;
+        let (rx, ticket) = replies.register(
+            &prepared.reply_topic,
+            prepared.correlation,
+            &prepared.reply_location,
+        )?;
         // Forgets the pending entry however this future ends (reply, error, timeout, or the
         // caller dropping it).
-        let _pending = PendingReply {
-            replies: &replies,
-            topic: &reply_topic,
-            id,
-        };
+        let _pending = PendingReply { replies, ticket };
+        let request = prepared.request;
+        let filter = prepared.filter;
         let stopped =
             || Error::Disconnected("the runtime stopped while waiting for a reply".into());
+        let timeout = options.timeout;
         let result = tokio::time::timeout(timeout, async {
             replies.ensure_subscribed(&filter).await?;
             if request.qos == crate::QoS::AtMostOnce {
-                self.publish(request).await?;
+                self.enqueue(request, None)?;
                 return rx.await.map_err(|_| stopped());
             }
             // QoS 1/2: a broker that refuses the request (MQTT 5 reason code >= 0x80) fails it at
@@ -218,8 +227,8 @@ impl Publisher {
         self.inner.replies.get().map_or(0, |r| r.waiting())
     }
 
-    /// Replies that arrived in this client's reply inbox with no request waiting for them (late
-    /// after a timeout, or unknown correlation): counted and dropped.
+    /// Replies that arrived on a reply topic with no request waiting for them (late after a
+    /// timeout, or an unknown or missing correlation id): counted and dropped.
     pub fn unmatched_replies(&self) -> u64 {
         self.inner.replies.get().map_or(0, |r| r.unmatched())
     }
@@ -261,6 +270,15 @@ impl Publisher {
                 max,
             });
         }
+        if confirm.is_none()
+            && msg.qos == QoS::AtMostOnce
+            && inner.connected.load(Ordering::Acquire)
+            && inner.pending.load(Ordering::SeqCst) == 0
+            && inner.client.get().is_some_and(|c| c.try_publish(&msg))
+        {
+            inner.metrics.published.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
         let pending = inner.pending.fetch_add(1, Ordering::SeqCst);
         if pending >= inner.max_outbox {
             inner.pending.fetch_sub(1, Ordering::SeqCst);
@@ -284,13 +302,12 @@ impl Publisher {
 /// Removes a request's pending entry when the request ends, including by cancellation.
 struct PendingReply<'a> {
     replies: &'a crate::request::Replies,
-    topic: &'a str,
-    id: u64,
+    ticket: crate::request::Ticket,
 }
 
 impl Drop for PendingReply<'_> {
     fn drop(&mut self) {
-        self.replies.forget(self.topic, self.id);
+        self.replies.forget(&self.ticket);
     }
 }
 
@@ -313,6 +330,7 @@ pub(crate) async fn run_outbox(
     on_rejected: impl Fn(Error) + Send + 'static,
 ) {
     let shared = publisher.inner.clone();
+    let _ = shared.client.set(client.clone());
     let mut connected = false;
     let mut queue: VecDeque<Entry> = VecDeque::new();
     let mut handed: VecDeque<Entry> = VecDeque::new();
@@ -341,6 +359,7 @@ pub(crate) async fn run_outbox(
             Some(OutboxCmd::Publish(entry)) => queue.push_back(*entry),
             Some(OutboxCmd::Connected { session_present }) => {
                 connected = true;
+                shared.connected.store(true, Ordering::Release);
                 if !session_present {
                     // rumqttc dropped its pending queue: send everything unacknowledged again.
                     let mut again: Vec<Entry> = inflight
@@ -354,7 +373,10 @@ pub(crate) async fn run_outbox(
                     }
                 }
             }
-            Some(OutboxCmd::Disconnected) => connected = false,
+            Some(OutboxCmd::Disconnected) => {
+                connected = false;
+                shared.connected.store(false, Ordering::Release);
+            }
             Some(OutboxCmd::Sent(pkid)) => {
                 if pkid != 0 && !inflight.contains_key(&pkid) {
                     if let Some(entry) = handed.pop_front() {
@@ -396,6 +418,7 @@ pub(crate) async fn run_outbox(
                         tracing::debug!(error = %e, "client refused publish; retrying after reconnect");
                         queue.push_front(entry);
                         connected = false;
+                        shared.connected.store(false, Ordering::Release);
                     }
                 }
             }

@@ -1,28 +1,194 @@
-//! Request/reply (client side): [`Publisher::request`](crate::Publisher::request) publishes a
-//! request and waits for the first message on its response topic.
+//! Request/reply (client side): [`Publisher::request_with`](crate::Publisher::request_with)
+//! publishes a request and waits for the reply that carries its correlation id.
 //!
-//! Under MQTT 5 the response topic is generated in a private inbox
-//! (`mqttgen/replies/{client_id}/{n}`, subscribed once with `.../+` on first use and restored
-//! after reconnects) and sent in the request's Response Topic property, with `n` as Correlation
-//! Data. MQTT 3.1.1 cannot carry a response topic, so the caller names one the responder knows
-//! by convention (`Outgoing::response_topic`); it is subscribed before the request is sent.
+//! Under MQTT 5 the reply topic is generated in a private inbox (`mqttgen/replies/{client_id}/{n}`,
+//! subscribed once with `.../+` on first use and restored after reconnects) and announced in the
+//! request's Response Topic property. MQTT 3.1.1 cannot carry a response topic, so the caller
+//! names one the responder knows (`Outgoing::response_topic`, or the reply address location);
+//! it is subscribed before the request is sent.
+//!
+//! Pending requests are keyed by (reply topic, correlation id), so any number of requests can
+//! wait on one fixed reply topic: a reply goes only to the request whose correlation it carries,
+//! and a reply on a watched topic with an unknown or missing correlation is counted
+//! ([`Publisher::unmatched_replies`](crate::Publisher::unmatched_replies)) and dropped. A request
+//! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
+//! waiting on its topic.
 
 use crate::driver::{batches_from, DriverShared};
-use crate::{Error, Message, QoS};
-use std::collections::HashMap;
+pub(crate) use crate::pending::Ticket;
+use crate::pending::{PendingReplies, Taken};
+use crate::{Error, Location, Message, Outgoing, QoS};
+use bytes::Bytes;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Pending requests, keyed by the exact topic their reply arrives on.
+/// How [`Publisher::request_with`](crate::Publisher::request_with) sends a request and
+/// recognises its reply.
+///
+/// ```
+/// use mqttgen::{Location, RequestOptions};
+/// // A spec with `correlationId.location: $message.payload#/requestId` and
+/// // `reply.address.location: $message.header#/replyTo`:
+/// let options = RequestOptions::new(std::time::Duration::from_secs(5))
+///     .correlation(Location::payload("/requestId"))
+///     .reply_address(Location::header("replyTo"));
+/// assert_eq!(options.reply_correlation, None); // replies carry it in the same place
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// How long to wait for the reply.
+    pub timeout: Duration,
+    /// Where the request carries its correlation id. The runtime generates one unless the
+    /// request already has one there; under MQTT 5 it is also sent as Correlation Data, so
+    /// responders that only echo that property work too. Default: [`Location::Property`].
+    pub correlation: Location,
+    /// Where replies carry the correlation id; `None`: where the request carries it. Under MQTT
+    /// 5 a reply without it there is matched by its Correlation Data property.
+    pub reply_correlation: Option<Location>,
+    /// Where the request also names its reply topic (besides the MQTT 5 Response Topic
+    /// property), e.g. a `replyTo` header an independent responder reads. A header needs MQTT
+    /// 5; a payload field works under both versions.
+    pub reply_address: Option<Location>,
+}
+
+impl RequestOptions {
+    /// Correlation in the MQTT 5 Correlation Data property, reply topic only in the Response
+    /// Topic property.
+    pub fn new(timeout: Duration) -> RequestOptions {
+        RequestOptions {
+            timeout,
+            correlation: Location::Property,
+            reply_correlation: None,
+            reply_address: None,
+        }
+    }
+
+    /// Where the request carries its correlation id.
+    pub fn correlation(mut self, location: Location) -> Self {
+        self.correlation = location;
+        self
+    }
+
+    /// Where replies carry the correlation id, when not where the request does.
+    pub fn reply_correlation(mut self, location: Location) -> Self {
+        self.reply_correlation = Some(location);
+        self
+    }
+
+    /// Where the request also names its reply topic.
+    pub fn reply_address(mut self, location: Location) -> Self {
+        self.reply_address = Some(location);
+        self
+    }
+}
+
+/// A request ready to be registered and sent.
+pub(crate) struct Prepared {
+    pub request: Outgoing,
+    /// The exact topic the reply arrives on.
+    pub reply_topic: String,
+    /// The filter to subscribe for it.
+    pub filter: String,
+    /// The correlation id replies must carry; `None` when the request carries none.
+    pub correlation: Option<Bytes>,
+    /// Where replies carry it.
+    pub reply_location: Location,
+}
+
+/// Fills in the reply topic, reply address and correlation id of `request`.
+pub(crate) fn prepare(
+    replies: &Replies,
+    mut request: Outgoing,
+    options: &RequestOptions,
+    v5: bool,
+) -> Result<Prepared, Error> {
+    let address = options
+        .reply_address
+        .as_ref()
+        .filter(|location| **location != Location::Property && location.is_carried(v5));
+    // A response topic given under 3.1.1 is not sent, but it still names the reply topic.
+    let given = request
+        .properties
+        .response_topic
+        .clone()
+        .or_else(|| address.and_then(|a| a.read_reply_address_outgoing(&request)));
+    let (reply_topic, filter, n) = match given {
+        Some(topic) => {
+            crate::topic::validate_topic_name(&topic)?;
+            let filter = topic.clone();
+            (topic, filter, None)
+        }
+        None if v5 => {
+            let (topic, n) = replies.next_topic();
+            (topic, replies.inbox_filter().to_owned(), Some(n))
+        }
+        None => {
+            return Err(Error::Config(
+                "request/reply under MQTT 3.1.1 needs an explicit reply topic (Outgoing::response_topic or a payload reply address): 3.1.1 cannot carry a response topic".into(),
+            ))
+        }
+    };
+    if v5 && request.properties.response_topic.is_none() {
+        request.properties.response_topic = Some(reply_topic.clone());
+    }
+    if let Some(address) = address {
+        if address.read_reply_address_outgoing(&request).is_none() {
+            address.write_reply_address(&mut request, &reply_topic)?;
+        }
+    }
+    let reply_location = options
+        .reply_correlation
+        .clone()
+        .unwrap_or_else(|| options.correlation.clone());
+    let correlated = options.correlation.is_carried(v5) && reply_location.is_carried(v5);
+    let correlation = if correlated {
+        let at = &options.correlation;
+        let value = at
+            .read_correlation_outgoing(&request)
+            .or_else(|| request.properties.correlation_data.clone().filter(|_| v5))
+            .unwrap_or_else(|| {
+                let n = n.unwrap_or_else(|| replies.next_id());
+                Bytes::from(n.to_string())
+            });
+        if at.read_correlation_outgoing(&request).is_none() {
+            at.write_correlation(&mut request, &value)?;
+        }
+        if v5 && request.properties.correlation_data.is_none() {
+            request.properties.correlation_data = Some(value.clone());
+        }
+        Some(value)
+    } else {
+        None
+    };
+    Ok(Prepared {
+        request,
+        reply_topic,
+        filter,
+        correlation,
+        reply_location,
+    })
+}
+
+/// Pending requests, keyed by reply topic and correlation id.
 pub(crate) struct Replies {
+    /// `mqttgen/replies/{client_id}`.
     inbox: String,
-    pending: Mutex<HashMap<String, (u64, oneshot::Sender<Message>)>>,
+    /// `mqttgen/replies/{client_id}/+`.
+    inbox_filter: String,
+    pending: PendingReplies,
     next: AtomicU64,
-    /// Replies that arrived in the inbox after their request gave up (or for no request).
+    /// Replies that arrived on a reply topic with no request waiting for them (counted, dropped).
     unmatched: AtomicU64,
     /// Set once any request was made: dispatch only looks up replies then.
     active: AtomicBool,
+    /// Fast path: the inbox filter is subscribed.
+    inbox_subscribed: AtomicBool,
+    /// Reply filters subscribed (acknowledged by the broker once); restored after reconnects
+    /// with every other filter.
+    subscribed: Mutex<HashSet<String>>,
     subscribing: tokio::sync::Mutex<()>,
     shared: Arc<DriverShared>,
 }
@@ -39,90 +205,125 @@ impl Replies {
                 }
             })
             .collect();
+        let inbox = format!("mqttgen/replies/{safe}");
         Replies {
-            inbox: format!("mqttgen/replies/{safe}"),
-            pending: Mutex::new(HashMap::new()),
+            inbox_filter: format!("{inbox}/+"),
+            inbox,
+            pending: PendingReplies::default(),
             next: AtomicU64::new(1),
             unmatched: AtomicU64::new(0),
             active: AtomicBool::new(false),
+            inbox_subscribed: AtomicBool::new(false),
+            subscribed: Mutex::new(HashSet::new()),
             subscribing: tokio::sync::Mutex::new(()),
             shared,
         }
     }
 
-    fn pending(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (u64, oneshot::Sender<Message>)>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    fn subscribed(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.subscribed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A fresh reply topic in the inbox, with its correlation id.
+    fn next_id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A fresh reply topic in the inbox, with its number (the default correlation id).
     pub fn next_topic(&self) -> (String, u64) {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.next_id();
         (format!("{}/{n}", self.inbox), n)
     }
 
     /// The filter covering every inbox topic.
-    pub fn inbox_filter(&self) -> String {
-        format!("{}/+", self.inbox)
+    pub fn inbox_filter(&self) -> &str {
+        &self.inbox_filter
     }
 
-    /// Registers a request waiting on `topic`; returns the reply receiver and the entry's id.
-    pub fn register(&self, topic: &str) -> Result<(oneshot::Receiver<Message>, u64), Error> {
-        let (tx, rx) = oneshot::channel();
-        let mut pending = self.pending();
-        if pending.contains_key(topic) {
-            return Err(Error::Config(format!(
-                "a request is already waiting for a reply on `{topic}`"
-            )));
-        }
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        pending.insert(topic.to_owned(), (id, tx));
+    fn in_inbox(&self, topic: &str) -> bool {
+        topic
+            .strip_prefix(self.inbox.as_str())
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// Registers a request waiting on `topic` for a reply carrying `correlation` (read at
+    /// `location`); returns the reply receiver and the ticket to forget it with.
+    pub fn register(
+        &self,
+        topic: &str,
+        correlation: Option<Bytes>,
+        location: &Location,
+    ) -> Result<(oneshot::Receiver<Message>, Ticket), Error> {
+        let id = self.next_id();
+        let registered = self.pending.register(topic, correlation, location, id)?;
         self.active.store(true, Ordering::Release);
-        Ok((rx, id))
+        Ok(registered)
     }
 
-    /// Removes the entry `id` for `topic`, if it is still there (not a later request's).
-    pub fn forget(&self, topic: &str, id: u64) {
-        let mut pending = self.pending();
-        if pending.get(topic).is_some_and(|(entry, _)| *entry == id) {
-            pending.remove(topic);
-        }
+    /// Removes the request of `ticket`, if it is still waiting.
+    pub fn forget(&self, ticket: &Ticket) {
+        self.pending.forget(ticket);
     }
 
     /// Requests waiting for their reply.
     pub fn waiting(&self) -> usize {
-        self.pending().len()
+        self.pending.len()
     }
 
-    /// Replies that reached the inbox with no request waiting for them (counted and dropped).
+    /// Replies that reached a reply topic with no request waiting for them (counted and dropped).
     pub fn unmatched(&self) -> u64 {
         self.unmatched.load(Ordering::Relaxed)
     }
 
-    /// Hands `msg` to the request waiting on its topic; gives it back if there is none.
+    /// Counts a reply nobody waits for.
+    pub fn count_unmatched(&self, topic: &str, why: &str) {
+        self.unmatched.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(topic = %topic, "reply dropped: {why}");
+    }
+
+    /// True for a reply topic subscribed for requests (outside the private inbox): a message
+    /// there that no route takes is an unmatched reply.
+    pub fn is_watched(&self, topic: &str) -> bool {
+        self.active.load(Ordering::Acquire) && self.subscribed().contains(topic)
+    }
+
+    /// Hands `msg` to the request waiting for it; gives it back if it is not a reply.
     pub fn deliver(&self, msg: Message) -> Option<Message> {
         if !self.active.load(Ordering::Acquire) {
             return Some(msg);
         }
-        let waiter = self.pending().remove(&msg.topic);
-        match waiter {
-            Some((_, tx)) => {
-                let _ = tx.send(msg);
-                None
+        match self.pending.take(&msg) {
+            Taken::Waiter(tx) => {
+                // The request may have just given up: then the reply is unmatched after all.
+                if let Err(msg) = tx.send(msg) {
+                    self.count_unmatched(&msg.topic, "its request gave up");
+                }
             }
-            None if msg.topic.starts_with(&self.inbox) => {
-                self.unmatched.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(topic = %msg.topic, "reply arrived after its request gave up");
-                None
+            Taken::Unknown => {
+                self.count_unmatched(&msg.topic, "unknown or missing correlation id");
             }
-            None => Some(msg),
+            Taken::NotWaitedOn if self.in_inbox(&msg.topic) => {
+                self.count_unmatched(&msg.topic, "no request waits for it (timed out?)");
+            }
+            Taken::NotWaitedOn => return Some(msg),
         }
+        None
     }
 
     /// Subscribes to `filter` (once; it is restored after reconnects like every route's filter)
-    /// and waits for the broker's SUBACK.
+    /// and waits for the broker's SUBACK. Cheap when it is already subscribed and connected.
     pub async fn ensure_subscribed(&self, filter: &str) -> Result<(), Error> {
+        let inbox = filter == self.inbox_filter;
+        let known = if inbox {
+            self.inbox_subscribed.load(Ordering::Acquire)
+        } else {
+            self.subscribed().contains(filter)
+        };
+        if known {
+            let status = self.shared.subs.borrow();
+            if status.connected && status.waiting == 0 && status.fatal.is_none() {
+                return Ok(());
+            }
+        }
         let _one_at_a_time = self.subscribing.lock().await;
         let added = {
             let mut filters = self.shared.filters();
@@ -147,13 +348,17 @@ impl Replies {
         if let Some(e) = status.fatal {
             return Err(e);
         }
-        match status
+        if let Some(e) = status
             .failures
             .into_iter()
             .find(|e| matches!(e, Error::SubscribeFailed { filter: f, .. } if f == filter))
         {
-            Some(e) => Err(e),
-            None => Ok(()),
+            return Err(e);
         }
+        if inbox {
+            self.inbox_subscribed.store(true, Ordering::Release);
+        }
+        self.subscribed().insert(filter.to_owned());
+        Ok(())
     }
 }

@@ -22,3 +22,5 @@ pub mod client {
 }
 
 pub mod store;
+
+pub mod diagnostics;

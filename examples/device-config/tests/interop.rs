@@ -1,5 +1,7 @@
 //! Interop with independent MQTT 5 clients on a real mosquitto: `mosquitto_rr` asks the
-//! generated service, and the generated client asks a responder written directly on rumqttc.
+//! generated service, and the generated client asks responders written directly on rumqttc —
+//! one using the MQTT 5 response topic and correlation data, one only the spec's `replyTo` and
+//! `correlationId` headers.
 
 mod common;
 #[path = "support/rumqttc_peer.rs"]
@@ -9,8 +11,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{get, start_requester, start_service, within, WAIT};
-use device_config::client::types::GetConfigPayload;
-use device_config::client::RequestError;
+use device_config::client::types::{Config, ConfigMode, GetConfigPayload};
+use device_config::client::{ConfigSetParams, RequestError};
 use device_config::store::{ConfigStore, DEVICE_LABEL};
 use mqttgen::testing::mosquitto::Mosquitto;
 use mqttgen::App;
@@ -98,6 +100,63 @@ async fn the_generated_client_gets_a_rumqttc_responders_reply() {
         RequestError::Reply(reason) => assert!(reason.to_string().contains("turbo"), "{reason}"),
         other => panic!("expected a decode error, got {other}"),
     }
+
+    requester.shutdown(WAIT).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_config_names_its_reply_topic_in_the_reply_to_header() {
+    let broker = Mosquitto::start();
+    // Knows only the spec: replies to the `replyTo` header and echoes the `correlationId`
+    // header (`setConfig`'s reply address and correlation id locations); it ignores the MQTT 5
+    // Response Topic and Correlation Data properties.
+    let _responder = rumqttc_peer::responder_with(
+        broker.port(),
+        "rumqttc-header-responder",
+        "devices/+/config/set",
+        rumqttc_peer::Addressing::Headers {
+            reply_to: "replyTo",
+            correlation: "correlationId",
+        },
+        |topic, payload| {
+            let device = topic.split('/').nth(1).unwrap_or_default();
+            let mut config: serde_json::Value = serde_json::from_slice(payload).unwrap();
+            config["labels"] = serde_json::json!({ "device": device, "responder": "headers" });
+            serde_json::to_vec(&config).unwrap()
+        },
+    )
+    .await;
+    let (requester, configs) =
+        start_requester(App::new(broker.config().client_id("dc-header-requester"))).await;
+
+    let wanted = Config {
+        report_interval_seconds: 42.try_into().unwrap(),
+        mode: ConfigMode::Boost,
+        labels: Default::default(),
+    };
+    let requests = (0..4).map(|n| {
+        let configs = configs.clone();
+        let wanted = wanted.clone();
+        async move {
+            let params = ConfigSetParams {
+                device_id: format!("d{n}"),
+            };
+            (
+                n,
+                configs
+                    .set_config_with(&params, &wanted, within(WAIT))
+                    .await,
+            )
+        }
+    });
+    for (n, stored) in futures::future::join_all(requests).await {
+        let stored = stored.expect("reply sent to the replyTo header");
+        assert_eq!(stored.labels[DEVICE_LABEL], format!("d{n}"));
+        assert_eq!(stored.labels["responder"], "headers");
+        assert_eq!(stored.mode, ConfigMode::Boost);
+    }
+    assert_eq!(configs.runtime().pending_requests(), 0);
+    assert_eq!(configs.runtime().unmatched_replies(), 0);
 
     requester.shutdown(WAIT).await.unwrap();
 }

@@ -292,8 +292,9 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
     if operation.reply.is_some() {
         text.push_str(
             " The returned value is published as the reply: to the request's MQTT 5 response topic \
-             (else the reply address header, else the reply channel, its parameters taken from the \
-             request's), with its correlation data.",
+             (else the spec's reply address header or payload field, else the reply channel, its \
+             parameters taken from the request's), echoing its correlation id (Correlation Data, \
+             and where the spec's `correlationId` says).",
         );
     }
     let docs = doc_attrs(Some(&text));
@@ -385,40 +386,32 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                     }
                 }
             };
-            let from_header = reply.address_header.as_ref().map(|header| {
+            // `reply.address.location` (a header or payload field): where an MQTT 3.1.1 requester,
+            // or one that does not set the Response Topic property, names its reply topic.
+            let from_address = reply.address.as_ref().map(|location| {
+                let location = rt::location(location);
                 quote! {
-                    let response_topic = response_topic.or_else(|| {
-                        message.properties.user_property(#header).map(::std::string::ToString::to_string)
-                    });
+                    let response_topic = response_topic.or_else(|| #location.read_reply_address(&message));
                 }
             });
-            // `correlationId.location: $message.header#/name` on the request: echo that header.
-            let correlation_headers: std::collections::BTreeSet<String> = set
-                .messages
-                .iter()
-                .filter_map(|&index| input.doc.messages[index].correlation_id.as_deref())
-                .filter_map(super::operations::header_location)
-                .collect();
-            let echo = (!correlation_headers.is_empty()).then(|| {
-                let headers = correlation_headers.iter();
+            // `correlationId.location` (a header or payload field): echo the request's correlation id
+            // where the reply carries it (besides the MQTT 5 Correlation Data property).
+            let (read, write) = operation.correlation_locations();
+            let echo = read.map(|location| {
+                let location = rt::location(location);
+                quote!(let correlation = #location.read_correlation(&message);)
+            });
+            let apply_echo = write.filter(|_| echo.is_some()).map(|location| {
+                let location = rt::location(location);
                 quote! {
-                    let echoed: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = [#(#headers),*]
-                        .iter()
-                        .filter_map(|name| {
-                            message
-                                .properties
-                                .user_property(name)
-                                .map(|value| (::std::string::ToString::to_string(name), ::std::string::ToString::to_string(value)))
-                        })
-                        .collect();
+                    if let ::std::option::Option::Some(correlation) = &correlation {
+                        #location.write_correlation(&mut outgoing, correlation)?;
+                    }
                 }
             });
-            let apply_echo = echo
-                .is_some()
-                .then(|| quote!(outgoing.properties.user_properties.extend(echoed);));
             quote! {
                 let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
-                #from_header
+                #from_address
                 #echo
                 let correlation_data = ::std::clone::Clone::clone(&message.properties.correlation_data);
                 let qos = message.qos;

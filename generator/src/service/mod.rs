@@ -26,14 +26,16 @@
 //!   (from user properties) and the runtime context. `routes(Arc<H>) -> Routes` (one adjustable
 //!   `::mqttgen::Route` per operation, subscription QoS from the binding) and `mount(H) -> Router`.
 //!   A handler's return value for an operation with a `reply` is published to the request's
-//!   response topic (else a `$message.header#/x` reply address header, else the reply channel:
+//!   response topic (else the reply address header or payload field, else the reply channel:
 //!   fixed, or with its parameters taken from the request's same-named ones) with its correlation
-//!   data and any `$message.header#/x` correlation id header.
+//!   data and the correlation id echoed where the spec's `correlationId.location` says
+//!   (`$message.header#/x` or `$message.payload#/x`).
 //! - The publishing side: `Publisher` (wraps `::mqttgen::Publisher`) with `op(&params, &message)`
 //!   using the binding's QoS/retain/message expiry and `op_with(.., PublishOptions)` to override
 //!   them, add properties, typed headers, or wait for the broker's acknowledgement. An operation
 //!   with a `reply` is a request: it returns the decoded reply (`Result<Reply, RequestError>`,
-//!   through `::mqttgen::Publisher::request`, default timeout 30 s, `RequestError` converts into
+//!   through `::mqttgen::Publisher::request_with`, default timeout 30 s, with the spec's
+//!   correlation id location and reply address location in `::mqttgen::RequestOptions`; `RequestError` converts into
 //!   `HandlerError` for use inside handlers). Its response topic is a fixed reply channel, else
 //!   a private inbox the runtime generates (MQTT 5); `Publisher::spec_reply_channels()` (when a
 //!   reply channel takes its parameters from the request's) announces that channel instead, for

@@ -6,7 +6,7 @@ use super::names::{self, Scope};
 use super::topics::TopicPlans;
 use super::Role;
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Action, Document, Qos};
+use crate::spec::model::{Action, Document, NodeId, Qos};
 
 /// Which side of an operation the generated role plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,15 +24,78 @@ pub struct ReplyPlan {
     pub set: usize,
     /// The reply channel, when named and it has an address.
     pub channel: Option<usize>,
-    /// The header (MQTT 5 user property) holding the reply address, from a reply `address.location`
-    /// of the form `$message.header#/name`.
-    pub address_header: Option<String>,
+    /// Where the request names its reply address, from the reply's `address.location`
+    /// (`$message.header#/name` or `$message.payload#/pointer`).
+    pub address: Option<MessageLocation>,
+    /// Where the reply messages carry the correlation id (their `correlationId.location`).
+    pub correlation: Option<MessageLocation>,
 }
 
-/// The header name of a `$message.header#/name` runtime expression.
-pub fn header_location(location: &str) -> Option<String> {
-    let name = location.strip_prefix("$message.header#/")?;
-    (!name.is_empty() && !name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
+/// A place in a message named by an AsyncAPI runtime expression; becomes `::mqttgen::Location`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageLocation {
+    /// `$message.header#/name`: an MQTT 5 user property.
+    Header(String),
+    /// `$message.payload#/pointer`: a field of a JSON payload (the JSON pointer).
+    Payload(String),
+}
+
+impl MessageLocation {
+    /// Parses `$message.header#/name` (one level: user properties are flat) or
+    /// `$message.payload#/pointer`; `None` for anything else.
+    pub fn parse(location: &str) -> Option<MessageLocation> {
+        if let Some(name) = location.strip_prefix("$message.header#/") {
+            return (!name.is_empty() && !name.contains('/'))
+                .then(|| MessageLocation::Header(name.replace("~1", "/").replace("~0", "~")));
+        }
+        let pointer = location.strip_prefix("$message.payload#")?;
+        (pointer.len() > 1 && pointer.starts_with('/'))
+            .then(|| MessageLocation::Payload(pointer.to_owned()))
+    }
+}
+
+/// The correlation id location of the messages `indices`: the first one given. A location the
+/// runtime cannot use (nested header, whole payload) or messages that disagree get a warning.
+fn correlation_of(
+    doc: &Document,
+    indices: &[usize],
+    operation: &str,
+    node: &NodeId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<MessageLocation> {
+    let mut found: Option<(MessageLocation, &str)> = None;
+    for &index in indices {
+        let Some(expression) = doc.messages[index].correlation_id.as_deref() else {
+            continue;
+        };
+        let Some(location) = MessageLocation::parse(expression) else {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "correlation-id-location",
+                    Some(doc.messages[index].node.clone()),
+                    format!(
+                        "correlation id location `{expression}` is not supported; operation `{operation}` matches replies by the MQTT 5 Correlation Data property"
+                    ),
+                )
+                .with_help("use `$message.header#/name` (one level) or `$message.payload#/field`"),
+            );
+            continue;
+        };
+        match &found {
+            None => found = Some((location, expression)),
+            Some((first, first_expression)) if *first != location => {
+                diagnostics.push(Diagnostic::warning(
+                    "correlation-id-location",
+                    Some(node.clone()),
+                    format!(
+                        "the messages of operation `{operation}` carry the correlation id in different places (`{first_expression}`, `{expression}`); `{first_expression}` is used"
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    found.map(|(location, _)| location)
 }
 
 /// One operation as the generated role sees it.
@@ -61,6 +124,8 @@ pub struct OperationPlan {
     pub message_expiry: Option<u64>,
     /// The reply, for request/reply operations.
     pub reply: Option<ReplyPlan>,
+    /// Where the operation's messages carry the correlation id (their `correlationId.location`).
+    pub correlation: Option<MessageLocation>,
     /// Rustdoc from title/summary/description.
     pub doc: Option<String>,
 }
@@ -126,6 +191,13 @@ pub fn plan_operations(
             (Role::App, Action::Send) | (Role::Client, Action::Receive) => Side::Publish,
         };
         let base = names::camel(&operation.id);
+        let correlation = correlation_of(
+            doc,
+            &operation.messages,
+            &operation.id,
+            &operation.node,
+            diagnostics,
+        );
         let set = messages.set_for(doc, &operation.messages, &base, scope);
         let reply = operation.reply.as_ref().and_then(|reply| {
             let reply_messages = if reply.messages.is_empty() {
@@ -154,9 +226,31 @@ pub fn plan_operations(
                 return None;
             }
             let set = messages.set_for(doc, &reply_messages, &format!("{base}Reply"), scope);
+            let address = reply.address_location.as_deref().and_then(|expression| {
+                let location = MessageLocation::parse(expression);
+                if location.is_none() {
+                    diagnostics.push(Diagnostic::warning(
+                        "reply-address-location",
+                        Some(operation.node.clone()),
+                        format!(
+                            "reply address location `{expression}` of operation `{}` is not supported; the request names its reply topic only in the MQTT 5 Response Topic property",
+                            operation.id
+                        ),
+                    ));
+                }
+                location
+            });
+            let correlation = correlation_of(
+                doc,
+                &reply_messages,
+                &operation.id,
+                &operation.node,
+                diagnostics,
+            );
             Some(ReplyPlan {
                 set,
-                address_header: reply.address_location.as_deref().and_then(header_location),
+                address,
+                correlation,
                 channel: reply.channel.filter(|&channel| {
                     topics
                         .topics
@@ -208,6 +302,7 @@ pub fn plan_operations(
             retain: binding.and_then(|binding| binding.retain),
             message_expiry: binding.and_then(|binding| binding.message_expiry_interval),
             reply,
+            correlation,
             doc: super::docs::join(&[
                 operation.title.as_deref(),
                 operation.summary.as_deref(),
@@ -216,4 +311,17 @@ pub fn plan_operations(
         });
     }
     plans
+}
+
+impl OperationPlan {
+    /// Where the request carries the correlation id and where its reply does: each side's own
+    /// `correlationId.location`, else the other side's.
+    pub fn correlation_locations(&self) -> (Option<&MessageLocation>, Option<&MessageLocation>) {
+        let request = self.correlation.as_ref();
+        let reply = self
+            .reply
+            .as_ref()
+            .and_then(|reply| reply.correlation.as_ref());
+        (request.or(reply), reply.or(request))
+    }
 }

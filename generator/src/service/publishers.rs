@@ -96,8 +96,10 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
                 /// taken from the request's (`devices/{id}/config/get` → `devices/{id}/config/reply`),
                 /// instead of a private one the runtime generates. For MQTT 3.1.1, which cannot carry a
                 /// response topic: the responder replies on the channel the spec names. Replies are
-                /// matched by topic, so two requests waiting on the same reply topic cannot overlap
-                /// (the second fails at once). A response topic in the call's options still wins.
+                /// matched by correlation id, which MQTT 3.1.1 carries only in a payload field
+                /// (`correlationId.location: $message.payload#/...`); without one, two requests waiting
+                /// on the same reply topic cannot overlap (the second fails at once). A response topic
+                /// in the call's options still wins.
                 pub fn spec_reply_channels(mut self) -> Self {
                     self.spec_reply_channels = true;
                     self
@@ -397,7 +399,8 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         Some(reply) => {
             text.push_str(
                 " This is a request: it waits for the reply (default 30 s) on the response topic it \
-                 announces (the fixed reply channel, else a private one the runtime generates) and \
+                 announces (the fixed reply channel, else a private one the runtime generates), \
+                 matched by the correlation id the runtime writes where the spec says, and \
                  returns it decoded.",
             );
             let reply_set = &input.messages.sets[reply.set];
@@ -411,12 +414,30 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
                     quote!(#decoder(&reply)?)
                 }
             };
+            let request_options = rt::request_options();
+            let (write, read) = operation.correlation_locations();
+            let correlation = write.map(|location| {
+                let location = rt::location(location);
+                quote!(.correlation(#location))
+            });
+            let reply_correlation = read.filter(|read| Some(*read) != write).map(|location| {
+                let location = rt::location(location);
+                quote!(.reply_correlation(#location))
+            });
+            let reply_address = reply.address.as_ref().map(|location| {
+                let location = rt::location(location);
+                quote!(.reply_address(#location))
+            });
             (
                 input.types.set_type(reply_set),
                 quote! {
                     let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
                     let request = Self::prepare(outgoing, options, #qos, #retain, #expiry);
-                    let reply = self.inner.request(request, timeout).await?;
+                    let request_options = #request_options::new(timeout)
+                        #correlation
+                        #reply_correlation
+                        #reply_address;
+                    let reply = self.inner.request_with(request, &request_options).await?;
                     ::std::result::Result::Ok(#decode)
                 },
             )

@@ -61,3 +61,17 @@ pub fn outgoing() -> TokenStream {
 pub fn handler_error() -> TokenStream {
     quote!(::mqttgen::HandlerError)
 }
+
+/// `::mqttgen::Location` for a correlation id or reply address location.
+pub fn location(location: &super::operations::MessageLocation) -> TokenStream {
+    use super::operations::MessageLocation;
+    match location {
+        MessageLocation::Header(name) => quote!(::mqttgen::Location::header(#name)),
+        MessageLocation::Payload(pointer) => quote!(::mqttgen::Location::payload(#pointer)),
+    }
+}
+
+/// `::mqttgen::RequestOptions`.
+pub fn request_options() -> TokenStream {
+    quote!(::mqttgen::RequestOptions)
+}

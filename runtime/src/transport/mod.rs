@@ -90,6 +90,11 @@ pub(crate) struct SubscribeRequest {
 /// The side of a connection every other task uses.
 pub(crate) trait Client: Send + Sync + 'static {
     fn publish(&self, msg: Outgoing) -> BoxFuture<'_, Result<(), Error>>;
+    /// Hands a copy of a QoS 0 publish to the connection without waiting; `false` when that is
+    /// not possible right now (full request channel, or a transport without it).
+    fn try_publish(&self, _msg: &Outgoing) -> bool {
+        false
+    }
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>>;
     /// Reports a finished message: `ok == true` acknowledges it.
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>>;

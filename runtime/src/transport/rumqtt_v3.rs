@@ -161,6 +161,17 @@ impl Client for V3Client {
         })
     }
 
+    fn try_publish(&self, msg: &Outgoing) -> bool {
+        self.client
+            .try_publish(
+                msg.topic.clone(),
+                qos_to_v3(msg.qos),
+                msg.retain,
+                msg.payload.to_vec(),
+            )
+            .is_ok()
+    }
+
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let filters = filters

@@ -309,6 +309,29 @@ impl Client for V5Client {
         })
     }
 
+    fn try_publish(&self, msg: &Outgoing) -> bool {
+        let p = msg.properties.clone();
+        let props = PublishProperties {
+            payload_format_indicator: p.payload_format_indicator,
+            message_expiry_interval: p.message_expiry_interval,
+            topic_alias: None,
+            response_topic: p.response_topic,
+            correlation_data: p.correlation_data,
+            user_properties: p.user_properties,
+            subscription_identifiers: Vec::new(),
+            content_type: p.content_type,
+        };
+        self.client
+            .try_publish_with_properties(
+                msg.topic.clone(),
+                qos_to_v5(msg.qos),
+                msg.retain,
+                msg.payload.clone(),
+                props,
+            )
+            .is_ok()
+    }
+
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             // One identifier per SUBSCRIBE: batches hold a single filter when ids are used.

@@ -70,6 +70,19 @@ fn pump(mut events: EventLoop, tx: mpsc::UnboundedSender<Incoming>) -> tokio::ta
     })
 }
 
+/// How a responder finds where to reply and which correlation id to echo.
+#[derive(Clone, Copy, Debug)]
+pub enum Addressing {
+    /// The MQTT 5 Response Topic and Correlation Data properties.
+    Properties,
+    /// Only user properties (AsyncAPI headers): the reply topic from `reply_to`, the correlation
+    /// id from `correlation`, echoed as that user property. MQTT 5 properties are ignored.
+    Headers {
+        reply_to: &'static str,
+        correlation: &'static str,
+    },
+}
+
 /// Starts a responder on `filter`: every request is answered with `answer(topic, payload)` on
 /// its MQTT 5 response topic, with its correlation data. Requests without a response topic
 /// are ignored.
@@ -77,6 +90,17 @@ pub async fn responder(
     port: u16,
     client_id: &str,
     filter: &str,
+    answer: impl Fn(&str, &[u8]) -> Vec<u8> + Send + 'static,
+) -> Peer {
+    responder_with(port, client_id, filter, Addressing::Properties, answer).await
+}
+
+/// Like [`responder`], finding the reply topic and correlation id as `addressing` says.
+pub async fn responder_with(
+    port: u16,
+    client_id: &str,
+    filter: &str,
+    addressing: Addressing,
     answer: impl Fn(&str, &[u8]) -> Vec<u8> + Send + 'static,
 ) -> Peer {
     let (client, events) = connect(port, client_id, filter).await;
@@ -88,13 +112,34 @@ pub async fn responder(
             let Some(properties) = properties else {
                 continue;
             };
-            let Some(response_topic) = properties.response_topic else {
-                continue;
-            };
-            let reply = PublishProperties {
-                correlation_data: properties.correlation_data,
+            let mut reply = PublishProperties {
                 content_type: Some("application/json".into()),
                 ..Default::default()
+            };
+            let response_topic = match addressing {
+                Addressing::Properties => {
+                    reply.correlation_data = properties.correlation_data;
+                    properties.response_topic
+                }
+                Addressing::Headers {
+                    reply_to,
+                    correlation,
+                } => {
+                    let header = |name: &str| {
+                        properties
+                            .user_properties
+                            .iter()
+                            .find(|(key, _)| key == name)
+                            .map(|(_, value)| value.clone())
+                    };
+                    if let Some(id) = header(correlation) {
+                        reply.user_properties.push((correlation.to_owned(), id));
+                    }
+                    header(reply_to)
+                }
+            };
+            let Some(response_topic) = response_topic else {
+                continue;
             };
             let body = answer(&topic, &payload);
             if replier

@@ -332,7 +332,7 @@ where
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the reply address header, else the reply channel, its parameters taken from the request's), with its correlation data.
+    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says).
     fn change_setpoint(
         &self,
         params: SetpointRequestsParams,
@@ -389,26 +389,9 @@ async fn handle_change_setpoint<H: Handler>(
     let headers = decode_headers(&message.properties, &["priority"])?;
     let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
     let response_topic = response_topic
-        .or_else(|| {
-            message
-                .properties
-                .user_property("replyTo")
-                .map(::std::string::ToString::to_string)
-        });
-    let echoed: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = [
-        "requestId",
-    ]
-        .iter()
-        .filter_map(|name| {
-            message
-                .properties
-                .user_property(name)
-                .map(|value| (
-                    ::std::string::ToString::to_string(name),
-                    ::std::string::ToString::to_string(value),
-                ))
-        })
-        .collect();
+        .or_else(|| ::mqttgen::Location::header("replyTo").read_reply_address(&message));
+    let correlation = ::mqttgen::Location::header("requestId")
+        .read_correlation(&message);
     let correlation_data = ::std::clone::Clone::clone(
         &message.properties.correlation_data,
     );
@@ -433,7 +416,10 @@ async fn handle_change_setpoint<H: Handler>(
     let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
     outgoing.qos = qos;
     outgoing.properties.correlation_data = correlation_data;
-    outgoing.properties.user_properties.extend(echoed);
+    if let ::std::option::Option::Some(correlation) = &correlation {
+        ::mqttgen::Location::header("requestId")
+            .write_correlation(&mut outgoing, correlation)?;
+    }
     ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of

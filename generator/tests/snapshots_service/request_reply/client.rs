@@ -529,7 +529,7 @@ impl Publisher {
     }
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Publishes operation `changeSetpoint` to `thermostats/{thermostatId}/zones/{zone}/setpoint` (QoS 1, retain false). This is a request: it waits for the reply (default 30 s) on the response topic it announces (the fixed reply channel, else a private one the runtime generates) and returns it decoded.
+    /// Publishes operation `changeSetpoint` to `thermostats/{thermostatId}/zones/{zone}/setpoint` (QoS 1, retain false). This is a request: it waits for the reply (default 30 s) on the response topic it announces (the fixed reply channel, else a private one the runtime generates), matched by the correlation id the runtime writes where the spec says, and returns it decoded.
     pub async fn change_setpoint(
         &self,
         params: &SetpointRequestsParams,
@@ -554,7 +554,10 @@ impl Publisher {
             false,
             ::std::option::Option::None,
         );
-        let reply = self.inner.request(request, timeout).await?;
+        let request_options = ::mqttgen::RequestOptions::new(timeout)
+            .correlation(::mqttgen::Location::header("requestId"))
+            .reply_address(::mqttgen::Location::header("replyTo"));
+        let reply = self.inner.request_with(request, &request_options).await?;
         ::std::result::Result::Ok(decode_setpoint_accepted(&reply)?)
     }
     /// Applies the spec's defaults, then `options`.
