@@ -111,7 +111,7 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
         /// The operations this side handles, one required method each. Implement it in your own
         /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
         /// compile error there, not a silently ignored message.
-        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+        pub trait Handler: Send + Sync + 'static {
             #(#methods)*
         }
 
@@ -159,7 +159,7 @@ fn message_context() -> TokenStream {
         #[derive(Clone, Debug)]
         pub struct MessageContext<H = ()> {
             /// The topic the message was published to.
-            pub topic: ::std::string::String,
+            pub topic: String,
             /// The QoS it was delivered with.
             pub qos: #qos,
             /// True for a retained message delivered on subscribe.
@@ -177,17 +177,17 @@ fn message_context() -> TokenStream {
         impl<H> MessageContext<H> {
             /// A typed publisher for this service's publish operations.
             pub fn publisher(&self) -> Publisher {
-                Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+                Publisher::new(Clone::clone(self.runtime.publisher()))
             }
 
             /// The context of `message`, with its decoded `headers`.
             fn new(message: &::mqttgen::Message, headers: H, runtime: ::mqttgen::Context) -> Self {
                 MessageContext {
-                    topic: ::std::clone::Clone::clone(&message.topic),
+                    topic: Clone::clone(&message.topic),
                     qos: message.qos,
                     retain: message.retain,
                     duplicate: message.dup,
-                    properties: ::std::clone::Clone::clone(&message.properties),
+                    properties: Clone::clone(&message.properties),
                     headers,
                     runtime,
                 }
@@ -203,7 +203,7 @@ fn message_context() -> TokenStream {
             dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
         ) -> ::mqttgen::Route
         where
-            F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send + 'static,
+            F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
         {
             let handler = ::std::sync::Arc::clone(handler);
             ::mqttgen::Route::new(address, move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
@@ -222,7 +222,7 @@ fn headers_helper() -> TokenStream {
         fn decode_headers<H: ::serde::de::DeserializeOwned>(
             properties: &::mqttgen::Properties,
             typed: &[&str],
-        ) -> ::std::result::Result<H, #decode_error> {
+        ) -> Result<H, #decode_error> {
             let mut map = ::serde_json::Map::new();
             for (key, value) in &properties.user_properties {
                 if map.contains_key(key) {
@@ -230,14 +230,14 @@ fn headers_helper() -> TokenStream {
                 }
                 let value = if typed.contains(&key.as_str()) {
                     ::serde_json::from_str(value)
-                        .unwrap_or_else(|_| ::serde_json::Value::String(::std::clone::Clone::clone(value)))
+                        .unwrap_or_else(|_| ::serde_json::Value::String(Clone::clone(value)))
                 } else {
-                    ::serde_json::Value::String(::std::clone::Clone::clone(value))
+                    ::serde_json::Value::String(Clone::clone(value))
                 };
-                map.insert(::std::clone::Clone::clone(key), value);
+                map.insert(Clone::clone(key), value);
             }
             ::serde_json::from_value(::serde_json::Value::Object(map))
-                .map_err(|error| ::mqttgen::DecodeError::new("headers", ::std::string::ToString::to_string(&error)))
+                .map_err(|error| ::mqttgen::DecodeError::new("headers", ToString::to_string(&error)))
         }
     }
 }
@@ -305,7 +305,7 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
             #params
             message: #message,
             context: MessageContext<#headers>,
-        ) -> impl ::std::future::Future<Output = ::std::result::Result<#output, #handler_error>> + ::std::marker::Send;
+        ) -> impl ::std::future::Future<Output = Result<#output, #handler_error>> + Send;
     }
 }
 
@@ -353,7 +353,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
     let finish = match &operation.reply {
         None => quote! {
             #call;
-            ::std::result::Result::Ok(::std::option::Option::None)
+            Ok(None)
         },
         Some(reply) => {
             let reply_set = &input.messages.sets[reply.set];
@@ -374,7 +374,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 reply_topic.and_then(|reply_topic| reply_params_from_request(topic, reply_topic));
             let keep_reply_params = derived.clone();
             let fallback = match (fixed, derived) {
-                (Some(address), _) => quote!(::std::string::String::from(#address)),
+                (Some(address), _) => quote!(String::from(#address)),
                 (None, Some(_)) => quote!(reply_params.topic()?),
                 (None, None) => {
                     let text = format!(
@@ -382,7 +382,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                         operation.id
                     );
                     quote! {
-                        return ::std::result::Result::Err(::mqttgen::HandlerError::failed(#text))
+                        return Err(::mqttgen::HandlerError::failed(#text))
                     }
                 }
             };
@@ -404,28 +404,28 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
             let apply_echo = write.filter(|_| echo.is_some()).map(|location| {
                 let location = rt::location(location);
                 quote! {
-                    if let ::std::option::Option::Some(correlation) = &correlation {
+                    if let Some(correlation) = &correlation {
                         #location.write_correlation(&mut outgoing, correlation)?;
                     }
                 }
             });
             quote! {
-                let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
+                let response_topic = Clone::clone(&message.properties.response_topic);
                 #from_address
                 #echo
-                let correlation_data = ::std::clone::Clone::clone(&message.properties.correlation_data);
+                let correlation_data = Clone::clone(&message.properties.correlation_data);
                 let qos = message.qos;
                 #keep_reply_params
                 let reply = #call;
                 let topic = match response_topic {
-                    ::std::option::Option::Some(topic) => topic,
-                    ::std::option::Option::None => #fallback,
+                    Some(topic) => topic,
+                    None => #fallback,
                 };
                 let mut outgoing = #encode;
                 outgoing.qos = qos;
                 outgoing.properties.correlation_data = correlation_data;
                 #apply_echo
-                ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
+                Ok(Some(outgoing))
             }
         }
     };
@@ -484,7 +484,7 @@ pub(super) fn reply_params_from_request(
                     && !field.wire.starts_with('+')
             })?;
             let (to, from) = (ident(&field.rust), ident(&source.rust));
-            Some(quote!(#to: ::std::clone::Clone::clone(&params.#from)))
+            Some(quote!(#to: Clone::clone(&params.#from)))
         })
         .collect::<Option<Vec<_>>>()?;
     let ty = ident(params_type);

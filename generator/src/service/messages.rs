@@ -207,8 +207,8 @@ impl TypeNames<'_> {
     pub fn payload(&self, index: usize) -> TokenStream {
         match &self.messages[index].payload {
             PayloadType::Json(tokens) => self.qualify(tokens),
-            PayloadType::Text => quote!(::std::string::String),
-            PayloadType::Bytes => quote!(::std::vec::Vec<u8>),
+            PayloadType::Text => quote!(String),
+            PayloadType::Bytes => quote!(Vec<u8>),
             PayloadType::Empty => quote!(()),
         }
     }
@@ -280,10 +280,10 @@ fn decoder(
     let body = match &types.messages[index].payload {
         PayloadType::Json(_) => quote!(::mqttgen::codec::decode_json(&message.payload)),
         PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
-        PayloadType::Bytes => quote!(::std::result::Result::Ok(message.payload.to_vec())),
+        PayloadType::Bytes => quote!(Ok(message.payload.to_vec())),
         PayloadType::Empty => quote! {
             let _ = message;
-            ::std::result::Result::Ok(())
+            Ok(())
         },
     };
     let doc_line = format!(
@@ -292,7 +292,7 @@ fn decoder(
     );
     quote! {
         #[doc = #doc_line]
-        fn #name(message: &#message_type) -> ::std::result::Result<#ty, #decode_error> {
+        fn #name(message: &#message_type) -> Result<#ty, #decode_error> {
             #body
         }
     }
@@ -311,13 +311,11 @@ fn encoder(
     let outgoing = rt::outgoing();
     let payload = match &types.messages[index].payload {
         PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json(value)?),
-        PayloadType::Text => quote!(::mqttgen::codec::encode_text(::std::clone::Clone::clone(
-            value
-        ))),
-        PayloadType::Bytes => quote!(::std::clone::Clone::clone(value)),
+        PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
+        PayloadType::Bytes => quote!(Clone::clone(value)),
         PayloadType::Empty => quote! {{
             let () = *value;
-            ::std::vec::Vec::<u8>::new()
+            Vec::<u8>::new()
         }},
     };
     let content_type = message
@@ -332,8 +330,8 @@ fn encoder(
     );
     quote! {
         #[doc = #doc_line]
-        fn #name(topic: ::std::string::String, value: &#ty) -> ::std::result::Result<#outgoing, #error> {
-            ::std::result::Result::Ok(#outgoing::new(topic, #payload) #content_type #utf8)
+        fn #name(topic: String, value: &#ty) -> Result<#outgoing, #error> {
+            Ok(#outgoing::new(topic, #payload) #content_type #utf8)
         }
     }
 }
@@ -414,23 +412,23 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
                 // Alone, a message without payload accepts any; among others it needs an empty one.
                 return quote! {
                     if message.payload.is_empty() {
-                        return ::std::result::Result::Ok(Self::#variant(()));
+                        return Ok(Self::#variant(()));
                     }
                     failures.push(::std::format!("{}: payload is not empty", #label));
                 };
             }
             quote! {
                 match #decode(message) {
-                    ::std::result::Result::Ok(value) => return ::std::result::Result::Ok(Self::#variant(value)),
-                    ::std::result::Result::Err(error) => failures.push(::std::format!("{}: {}", #label, error)),
+                    Ok(value) => return Ok(Self::#variant(value)),
+                    Err(error) => failures.push(::std::format!("{}: {}", #label, error)),
                 }
             }
         })
         .collect();
     let try_in_order = quote! {
-        let mut failures: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();
+        let mut failures: Vec<String> = Vec::new();
         #(#attempts)*
-        ::std::result::Result::Err(::mqttgen::DecodeError::new(
+        Err(::mqttgen::DecodeError::new(
             "message",
             ::std::format!("no message variant matched ({})", failures.join("; ")),
         ))
@@ -441,7 +439,7 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
             .map(|(key, (&index, variant))| {
                 let variant = ident(variant);
                 if matches!(types.messages[index].payload, PayloadType::Empty) {
-                    return quote!(#key => ::std::result::Result::Ok(Self::#variant(())));
+                    return quote!(#key => Ok(Self::#variant(())));
                 }
                 let decode = ident(&plans.codec_names[index].0);
                 quote!(#key => #decode(message).map(Self::#variant))
@@ -454,7 +452,7 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
                 .iter()
                 .map(|value| {
                     let literal = value_literal(value);
-                    quote!(::std::option::Option::Some(found) if *found == #literal)
+                    quote!(Some(found) if *found == #literal)
                 })
                 .collect();
             let arms = arms(guards);
@@ -467,12 +465,12 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
                 let probe: ::serde_json::Value = ::mqttgen::codec::decode_json(&message.payload)?;
                 match probe.get(#property) {
                     #(#arms,)*
-                    other => ::std::result::Result::Err(::mqttgen::DecodeError::new(
+                    other => Err(::mqttgen::DecodeError::new(
                         "json",
                         ::std::format!(
                             "property `{}` is {}, expected one of {}",
                             #property,
-                            other.map_or_else(|| ::std::string::String::from("missing"), ::std::string::ToString::to_string),
+                            other.map_or_else(|| String::from("missing"), ToString::to_string),
                             #expected,
                         ),
                     )),
@@ -482,7 +480,7 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
         Selection::ContentType(types) => {
             let keys = types
                 .iter()
-                .map(|content_type| quote!(::std::option::Option::Some(#content_type)))
+                .map(|content_type| quote!(Some(#content_type)))
                 .collect();
             let arms = arms(keys);
             quote! {
@@ -496,7 +494,7 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
     };
     quote! {
         /// Decodes a received message into the matching variant.
-        pub fn decode(message: &#message_type) -> ::std::result::Result<Self, #decode_error> {
+        pub fn decode(message: &#message_type) -> Result<Self, #decode_error> {
             #body
         }
     }
@@ -533,7 +531,7 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
         });
     quote! {
         /// Encodes the message for publishing to `topic`.
-        pub fn encode(&self, topic: ::std::string::String) -> ::std::result::Result<#outgoing, #error> {
+        pub fn encode(&self, topic: String) -> Result<#outgoing, #error> {
             match self {
                 #(#arms,)*
             }

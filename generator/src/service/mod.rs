@@ -118,7 +118,9 @@ pub struct ServiceCode {
     pub uses: &'static [&'static str],
 }
 
-/// Type names the module defines itself; spec-derived names are claimed after them.
+/// Type names the module defines itself, and the prelude names its code uses unqualified
+/// (`Result`, `Ok`, `String`, ...; the module has no glob imports, so only a spec-derived name
+/// could shadow them); spec-derived names are claimed after them.
 const RESERVED_TYPES: &[&str] = &[
     "Handler",
     "Routes",
@@ -126,6 +128,22 @@ const RESERVED_TYPES: &[&str] = &[
     "Publisher",
     "PublishOptions",
     "RequestError",
+    "Result",
+    "Ok",
+    "Err",
+    "Option",
+    "Some",
+    "None",
+    "String",
+    "ToString",
+    "Vec",
+    "Box",
+    "Clone",
+    "Default",
+    "From",
+    "Into",
+    "Send",
+    "Sync",
 ];
 
 /// Generates the service module of `doc` for `settings.role`, with the payload types named by
@@ -138,8 +156,13 @@ pub fn generate_service(
 ) -> ServiceCode {
     let mut diagnostics = Vec::new();
     let mut scope = names::Scope::with_reserved(RESERVED_TYPES);
-    let mut functions =
-        names::Scope::with_reserved(&["routes", "mount", "decode_headers", "relative_topic"]);
+    let mut functions = names::Scope::with_reserved(&[
+        "routes",
+        "mount",
+        "route",
+        "decode_headers",
+        "relative_topic",
+    ]);
     let topic_plans = topics::plan_topics(doc, &mut scope, &mut diagnostics);
     let mut message_plans = messages::MessagePlans {
         sets: Vec::new(),

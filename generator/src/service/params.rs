@@ -13,7 +13,7 @@ use crate::spec::model::Channel;
 /// The Rust type of a topic field.
 pub fn field_type(kind: &FieldKind, enums: &[ParamEnum]) -> TokenStream {
     match kind {
-        FieldKind::Text | FieldKind::Tail => quote!(::std::string::String),
+        FieldKind::Text | FieldKind::Tail => quote!(String),
         FieldKind::Integer => quote!(i64),
         FieldKind::Number => quote!(f64),
         FieldKind::Boolean => quote!(bool),
@@ -65,7 +65,7 @@ fn param_enum(item: &ParamEnum) -> TokenStream {
     });
     let from_str = item.variants.iter().map(|(variant, wire)| {
         let variant = ident(variant);
-        quote!(#wire => ::std::result::Result::Ok(#name::#variant))
+        quote!(#wire => Ok(#name::#variant))
     });
     let all = item.variants.iter().map(|(variant, _)| {
         let variant = ident(variant);
@@ -109,10 +109,10 @@ fn param_enum(item: &ParamEnum) -> TokenStream {
         impl ::std::str::FromStr for #name {
             type Err = #error;
 
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
                     #(#from_str,)*
-                    _ => ::std::result::Result::Err(#unknown),
+                    _ => Err(#unknown),
                 }
             }
         }
@@ -214,7 +214,7 @@ fn params_struct(
 
             /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
             /// of the group. Fails when `group` is not a valid topic level.
-            pub fn shared_filter(group: &str) -> ::std::result::Result<::std::string::String, #error> {
+            pub fn shared_filter(group: &str) -> Result<String, #error> {
                 ::mqttgen::address::shared_filter(group, Self::FILTER)
             }
 
@@ -224,7 +224,7 @@ fn params_struct(
         impl ::std::str::FromStr for #type_name {
             type Err = #decode_error;
 
-            fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(topic: &str) -> Result<Self, Self::Err> {
                 Self::parse(topic)
             }
         }
@@ -288,14 +288,14 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
             FieldKind::Text | FieldKind::Tail => quote!(&self.#name),
             FieldKind::Enum(_) => quote!(self.#name.as_str()),
             FieldKind::Integer | FieldKind::Number | FieldKind::Boolean => {
-                quote!(&::std::string::ToString::to_string(&self.#name))
+                quote!(&ToString::to_string(&self.#name))
             }
         }
     });
     quote! {
         /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
         /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-        pub fn topic(&self) -> ::std::result::Result<::std::string::String, #error> {
+        pub fn topic(&self) -> Result<String, #error> {
             ::mqttgen::address::build(Self::PIECES, &[#(#values),*])
         }
     }
@@ -307,7 +307,7 @@ fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream
     let wire = &field.wire;
     let parse_as = |what: &str| quote!(::mqttgen::address::parse_value(#wire, #raw, #what)?);
     match field.kind {
-        FieldKind::Text | FieldKind::Tail => quote!(::std::string::ToString::to_string(#raw)),
+        FieldKind::Text | FieldKind::Tail => quote!(ToString::to_string(#raw)),
         FieldKind::Integer => parse_as("an integer"),
         FieldKind::Number => parse_as("a number"),
         FieldKind::Boolean => parse_as("`true` or `false`"),
@@ -328,9 +328,9 @@ fn parse_fn(plan: &TopicPlan) -> TokenStream {
     quote! {
         /// Parses a received topic back into its parameters. Fails when the topic does not match the
         /// address or a value does not have the parameter's type.
-        pub fn parse(topic: &str) -> ::std::result::Result<Self, #error> {
+        pub fn parse(topic: &str) -> Result<Self, #error> {
             let [#(#vars),*] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-            ::std::result::Result::Ok(Self { #(#inits,)* })
+            Ok(Self { #(#inits,)* })
         }
     }
 }

@@ -42,7 +42,7 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
                 options: PublishOptions,
                 qos: #qos,
                 retain: bool,
-                message_expiry: ::std::option::Option<u32>,
+                message_expiry: Option<u32>,
             ) -> #outgoing {
                 outgoing.qos = options.qos.unwrap_or(qos);
                 outgoing.retain = options.retain.unwrap_or(retain);
@@ -64,19 +64,22 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
             }
         }
     });
-    let fire = published.iter().any(|operation| operation.reply.is_none()).then(|| {
-        let outgoing = rt::outgoing();
-        quote! {
-            /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
-            async fn send(&self, outgoing: #outgoing, confirmed: bool) -> ::std::result::Result<(), #error> {
-                if confirmed {
-                    self.inner.publish_confirmed(outgoing).await
-                } else {
-                    self.inner.publish(outgoing).await
+    let fire = published
+        .iter()
+        .any(|operation| operation.reply.is_none())
+        .then(|| {
+            let outgoing = rt::outgoing();
+            quote! {
+                /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+                async fn send(&self, outgoing: #outgoing, confirmed: bool) -> Result<(), #error> {
+                    if confirmed {
+                        self.inner.publish_confirmed(outgoing).await
+                    } else {
+                        self.inner.publish(outgoing).await
+                    }
                 }
             }
-        }
-    });
+        });
     let requests = published.iter().any(|operation| operation.reply.is_some());
     let request_error = requests.then(request_error);
     let options = publish_options();
@@ -168,28 +171,28 @@ fn request_error() -> TokenStream {
         }
 
         impl ::std::error::Error for RequestError {
-            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
                 match self {
-                    RequestError::Request(error) => ::std::option::Option::Some(error),
-                    RequestError::Reply(error) => ::std::option::Option::Some(error),
+                    RequestError::Request(error) => Some(error),
+                    RequestError::Reply(error) => Some(error),
                 }
             }
         }
 
-        impl ::std::convert::From<#error> for RequestError {
+        impl From<#error> for RequestError {
             fn from(error: #error) -> Self {
                 RequestError::Request(error)
             }
         }
 
-        impl ::std::convert::From<#decode_error> for RequestError {
+        impl From<#decode_error> for RequestError {
             fn from(error: #decode_error) -> Self {
                 RequestError::Reply(error)
             }
         }
 
         /// So that handlers can make requests with `?`.
-        impl ::std::convert::From<RequestError> for #handler_error {
+        impl From<RequestError> for #handler_error {
             fn from(error: RequestError) -> Self {
                 match error {
                     RequestError::Request(error) => #handler_error::Publish(error),
@@ -209,15 +212,15 @@ fn publish_options() -> TokenStream {
         #[derive(Clone, Debug, Default, PartialEq, Eq)]
         pub struct PublishOptions {
             /// QoS instead of the operation's.
-            pub qos: ::std::option::Option<#qos>,
+            pub qos: Option<#qos>,
             /// Retain flag instead of the operation's.
-            pub retain: ::std::option::Option<bool>,
+            pub retain: Option<bool>,
             /// MQTT 5 properties to add (user properties are appended; others replace).
             pub properties: ::mqttgen::Properties,
             /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
             pub confirmed: bool,
             /// How long a request waits for its reply (default 30 s).
-            pub timeout: ::std::option::Option<::std::time::Duration>,
+            pub timeout: Option<::std::time::Duration>,
         }
 
         impl PublishOptions {
@@ -228,13 +231,13 @@ fn publish_options() -> TokenStream {
 
             /// Publishes with `qos`.
             pub fn qos(mut self, qos: #qos) -> Self {
-                self.qos = ::std::option::Option::Some(qos);
+                self.qos = Some(qos);
                 self
             }
 
             /// Sets the retain flag.
             pub fn retain(mut self, retain: bool) -> Self {
-                self.retain = ::std::option::Option::Some(retain);
+                self.retain = Some(retain);
                 self
             }
 
@@ -246,34 +249,34 @@ fn publish_options() -> TokenStream {
 
             /// How long a request waits for its reply.
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.timeout = ::std::option::Option::Some(timeout);
+                self.timeout = Some(timeout);
                 self
             }
 
             /// Sets the message expiry interval in seconds.
             pub fn message_expiry(mut self, seconds: u32) -> Self {
-                self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+                self.properties.message_expiry_interval = Some(seconds);
                 self
             }
 
             /// Sets the response topic (request/reply).
-            pub fn response_topic(mut self, topic: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.properties.response_topic = ::std::option::Option::Some(topic.into());
+            pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
+                self.properties.response_topic = Some(topic.into());
                 self
             }
 
             /// Sets the correlation data (request/reply).
-            pub fn correlation_data(mut self, data: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> Self {
-                let data: ::std::vec::Vec<u8> = data.into();
-                self.properties.correlation_data = ::std::option::Option::Some(data.into());
+            pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+                let data: Vec<u8> = data.into();
+                self.properties.correlation_data = Some(data.into());
                 self
             }
 
             /// Appends an MQTT 5 user property.
             pub fn user_property(
                 mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
+                key: impl Into<String>,
+                value: impl Into<String>,
             ) -> Self {
                 self.properties.user_properties.push((key.into(), value.into()));
                 self
@@ -281,22 +284,22 @@ fn publish_options() -> TokenStream {
 
             /// Sends typed message headers as MQTT 5 user properties (strings as they are, other
             /// values as JSON; `null`s are left out).
-            pub fn headers<H: ::serde::Serialize>(mut self, headers: &H) -> ::std::result::Result<Self, #error> {
+            pub fn headers<H: ::serde::Serialize>(mut self, headers: &H) -> Result<Self, #error> {
                 let value = ::serde_json::to_value(headers)
-                    .map_err(|error| ::mqttgen::Error::Encode(::std::string::ToString::to_string(&error)))?;
+                    .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
                 let ::serde_json::Value::Object(map) = value else {
-                    return ::std::result::Result::Err(::mqttgen::Error::Encode(
-                        ::std::string::String::from("headers must serialize to an object"),
+                    return Err(::mqttgen::Error::Encode(
+                        String::from("headers must serialize to an object"),
                     ));
                 };
                 for (key, value) in map {
                     match value {
                         ::serde_json::Value::Null => {}
                         ::serde_json::Value::String(text) => self.properties.user_properties.push((key, text)),
-                        other => self.properties.user_properties.push((key, ::std::string::ToString::to_string(&other))),
+                        other => self.properties.user_properties.push((key, ToString::to_string(&other))),
                     }
                 }
-                ::std::result::Result::Ok(self)
+                Ok(self)
             }
         }
     }
@@ -325,7 +328,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             (
                 TokenStream::new(),
                 TokenStream::new(),
-                quote!(::std::string::String::from(#constant)),
+                quote!(String::from(#constant)),
             )
         }
     };
@@ -342,8 +345,8 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         .message_expiry
         .and_then(|seconds| u32::try_from(seconds).ok())
     {
-        Some(seconds) => quote!(::std::option::Option::Some(#seconds)),
-        None => quote!(::std::option::Option::None),
+        Some(seconds) => quote!(Some(#seconds)),
+        None => quote!(None),
     };
     // A request whose reply goes to a fixed topic announces it as the response topic; one whose
     // reply channel takes its parameters from the request's does so when asked (MQTT 3.1.1).
@@ -438,7 +441,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
                         #reply_correlation
                         #reply_address;
                     let reply = self.inner.request_with(request, &request_options).await?;
-                    ::std::result::Result::Ok(#decode)
+                    Ok(#decode)
                 },
             )
         }
@@ -451,7 +454,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
     let docs = doc_attrs(Some(&text));
     quote! {
         #docs
-        pub async fn #name(&self, #params_decl message: &#message) -> ::std::result::Result<#output, #error> {
+        pub async fn #name(&self, #params_decl message: &#message) -> Result<#output, #error> {
             self.#name_with(#params_arg message, PublishOptions::default()).await
         }
 
@@ -461,7 +464,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             #params_decl
             message: &#message,
             options: PublishOptions,
-        ) -> ::std::result::Result<#output, #error> {
+        ) -> Result<#output, #error> {
             let topic = #topic_expr;
             let outgoing = #encode;
             #response_topic

@@ -72,12 +72,12 @@ fn server_preset(
         ));
         let placeholder = format!("{{{}}}", variable.name);
         if variable.allowed.is_empty() {
-            fields.push(quote!(#docs pub #field: ::std::string::String));
+            fields.push(quote!(#docs pub #field: String));
             defaults.push(
                 variable
                     .default
                     .as_ref()
-                    .map(|default| quote!(#field: ::std::string::String::from(#default))),
+                    .map(|default| quote!(#field: String::from(#default))),
             );
             substitutions.push(quote!(.replace(#placeholder, &self.#field)));
         } else {
@@ -124,8 +124,7 @@ fn server_preset(
                 }
             });
             fields.push(quote!(#docs pub #field: #enum_name));
-            defaults
-                .push(default_variant.map(|_| quote!(#field: ::std::default::Default::default())));
+            defaults.push(default_variant.map(|_| quote!(#field: Default::default())));
             substitutions.push(quote!(.replace(#placeholder, self.#field.as_str())));
         }
     }
@@ -156,7 +155,7 @@ fn server_preset(
     }
     if let Some(binding) = &server.mqtt {
         if let Some(client_id) = &binding.client_id {
-            settings.push(quote!(config.client_id = ::std::option::Option::Some(::std::string::String::from(#client_id));));
+            settings.push(quote!(config.client_id = Some(String::from(#client_id));));
         }
         if let Some(clean) = binding.clean_session {
             settings.push(quote!(config.clean_start = #clean;));
@@ -165,7 +164,9 @@ fn server_preset(
             settings.push(quote!(config.keep_alive = ::std::time::Duration::from_secs(#seconds);));
         }
         if let Some(seconds) = binding.session_expiry_interval {
-            settings.push(quote!(config.session_expiry = ::std::option::Option::Some(::std::time::Duration::from_secs(#seconds));));
+            settings.push(
+                quote!(config.session_expiry = Some(::std::time::Duration::from_secs(#seconds));),
+            );
         }
         if let Some(bytes) = binding
             .maximum_packet_size
@@ -179,7 +180,7 @@ fn server_preset(
                 let qos = rt::qos_value(will.qos.unwrap_or_default());
                 let retain = will.retain.unwrap_or(false);
                 settings.push(quote! {
-                    config.last_will = ::std::option::Option::Some(
+                    config.last_will = Some(
                         ::mqttgen::Outgoing::new(#topic, #message).qos(#qos).retain(#retain),
                     );
                 });
@@ -205,7 +206,7 @@ fn server_preset(
     let default_impl = (all_defaults && !derivable).then(|| {
         let inits = defaults.iter().flatten();
         quote! {
-            impl ::std::default::Default for #type_ident {
+            impl Default for #type_ident {
                 fn default() -> Self {
                     #type_ident { #(#inits,)* }
                 }
@@ -244,16 +245,16 @@ fn server_preset(
 
         impl #type_ident {
             /// The broker URL with the server variables filled in.
-            pub fn url(&self) -> ::std::string::String {
-                ::std::string::String::from(#url_template) #(#substitutions)*
+            pub fn url(&self) -> String {
+                String::from(#url_template) #(#substitutions)*
             }
 
             /// The runtime configuration for this server: URL, protocol version and the MQTT server
             /// binding (client id, clean session, keep-alive, session expiry, last will).
-            pub fn config(&self) -> ::std::result::Result<::mqttgen::Config, #error> {
+            pub fn config(&self) -> Result<::mqttgen::Config, #error> {
                 let #config_mut config = ::mqttgen::Config::from_url(&self.url())?;
                 #(#settings)*
-                ::std::result::Result::Ok(config)
+                Ok(config)
             }
 
             #from_env
@@ -287,8 +288,8 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
             "userPassword" | "plain" | "scramSha256" | "scramSha512" | "gssapi" => {
                 needs.push(format!("MQTT_USERNAME and MQTT_PASSWORD ({})", scheme.name));
                 attempts.push(quote! {
-                    if let (::std::option::Option::Some(username), ::std::option::Option::Some(password)) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
-                        return ::std::result::Result::Ok(config.credentials(username, password));
+                    if let (Some(username), Some(password)) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
+                        return Ok(config.credentials(username, password));
                     }
                 });
             }
@@ -299,8 +300,8 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                         scheme.name
                     ));
                     attempts.push(quote! {
-                        if let ::std::option::Option::Some(key) = var("MQTT_PASSWORD") {
-                            return ::std::result::Result::Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), key));
+                        if let Some(key) = var("MQTT_PASSWORD") {
+                            return Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), key));
                         }
                     });
                 } else {
@@ -309,8 +310,8 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                         scheme.name
                     ));
                     attempts.push(quote! {
-                        if let ::std::option::Option::Some(key) = var("MQTT_USERNAME") {
-                            return ::std::result::Result::Ok(config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()));
+                        if let Some(key) = var("MQTT_USERNAME") {
+                            return Ok(config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()));
                         }
                     });
                 }
@@ -321,10 +322,10 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                     scheme.name
                 ));
                 attempts.push(quote! {
-                    if let (::std::option::Option::Some(cert), ::std::option::Option::Some(key)) = (var("MQTT_CLIENT_CERT"), var("MQTT_CLIENT_KEY")) {
+                    if let (Some(cert), Some(key)) = (var("MQTT_CLIENT_CERT"), var("MQTT_CLIENT_KEY")) {
                         let mut tls = config.tls.take().unwrap_or_default();
-                        tls.client_cert = ::std::option::Option::Some((cert.into(), key.into()));
-                        return ::std::result::Result::Ok(config.tls(tls));
+                        tls.client_cert = Some((cert.into(), key.into()));
+                        return Ok(config.tls(tls));
                     }
                 });
             }
@@ -334,8 +335,8 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                     scheme.name
                 ));
                 attempts.push(quote! {
-                    if let ::std::option::Option::Some(token) = var("MQTT_TOKEN") {
-                        return ::std::result::Result::Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token));
+                    if let Some(token) = var("MQTT_TOKEN") {
+                        return Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token));
                     }
                 });
             }
@@ -357,11 +358,11 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
     Some(quote! {
         /// [`Self::config`] plus credentials from the environment, for the first security alternative
         /// whose variables are set (see the type's docs). Fails naming the variables when none is.
-        pub fn config_from_env(&self) -> ::std::result::Result<::mqttgen::Config, #error> {
+        pub fn config_from_env(&self) -> Result<::mqttgen::Config, #error> {
             let var = |name: &str| ::std::env::var(name).ok().filter(|value| !value.is_empty());
             let #config_mut config = self.config()?;
             #(#attempts)*
-            ::std::result::Result::Err(::mqttgen::Error::Config(::std::string::String::from(#missing)))
+            Err(::mqttgen::Error::Config(String::from(#missing)))
         }
     })
 }

@@ -437,6 +437,19 @@ mod edge_cases {
         ) -> Result<(), HandlerError> {
             Ok(())
         }
+
+        async fn report_prelude(
+            &self,
+            params: app::PreludeParams,
+            message: String,
+            _context: app::MessageContext,
+        ) -> Result<(), HandlerError> {
+            self.seen
+                .lock()
+                .unwrap()
+                .push(format!("{}:{message}", params.string));
+            Ok(())
+        }
     }
 
     /// Text, bytes and no payload on one channel: the content type picks the variant; without

@@ -149,3 +149,16 @@ fn enums_round_trip_their_spec_values() {
     }
     assert_eq!(Zone::default(), Zone::Living, "the spec's default");
 }
+
+#[test]
+fn parameters_named_like_prelude_items_do_not_shadow_them() {
+    use mqttgen_service_snapshots::edge_cases::app::{Option2, PreludeParams, Result2};
+    let params = PreludeParams {
+        result: Result2::Failed,
+        option: Option2::None,
+        string: "s1".into(),
+    };
+    let topic = params.topic().unwrap();
+    assert_eq!(topic, "prelude/failed/none/s1");
+    assert_eq!(PreludeParams::parse(&topic).unwrap(), params);
+}

@@ -31,13 +31,13 @@ impl ::std::fmt::Display for Zone {
 }
 impl ::std::str::FromStr for Zone {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
-            "living" => ::std::result::Result::Ok(Zone::Living),
-            "sleeping" => ::std::result::Result::Ok(Zone::Sleeping),
-            "bath" => ::std::result::Result::Ok(Zone::Bath),
+            "living" => Ok(Zone::Living),
+            "sleeping" => Ok(Zone::Sleeping),
+            "bath" => Ok(Zone::Bath),
             _ => {
-                ::std::result::Result::Err(
+                Err(
                     ::mqttgen::DecodeError::new(
                         "topic parameter",
                         ::std::format!(
@@ -56,7 +56,7 @@ impl ::std::str::FromStr for Zone {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SetpointRequestsParams {
     /// Which thermostat.
-    pub thermostat_id: ::std::string::String,
+    pub thermostat_id: String,
     /// Heating zone.
     pub zone: Zone,
 }
@@ -74,9 +74,7 @@ impl SetpointRequestsParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
             &[&self.thermostat_id, self.zone.as_str()],
@@ -84,28 +82,26 @@ impl SetpointRequestsParams {
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
-            thermostat_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            thermostat_id: ToString::to_string(field_0),
             zone: field_1.parse()?,
         })
     }
 }
 impl ::std::str::FromStr for SetpointRequestsParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -115,13 +111,13 @@ impl ::std::str::FromStr for SetpointRequestsParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReadingsParams {
     /// Which thermostat.
-    pub thermostat_id: ::std::string::String,
+    pub thermostat_id: String,
     /// A counter.
-    pub sequence: ::std::string::String,
+    pub sequence: String,
     /// The topic level matched by the anonymous `+` at level 4 of the address.
-    pub level_4: ::std::string::String,
+    pub level_4: String,
     /// The levels matched by the trailing `#`, joined by `/` (empty when the topic ends at the parent level).
-    pub tail: ::std::string::String,
+    pub tail: String,
 }
 impl ReadingsParams {
     /// The address template as written in the spec.
@@ -140,9 +136,7 @@ impl ReadingsParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
             &[&self.thermostat_id, &self.sequence, &self.level_4, &self.tail],
@@ -150,30 +144,28 @@ impl ReadingsParams {
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1, field_2, field_3] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
-            thermostat_id: ::std::string::ToString::to_string(field_0),
-            sequence: ::std::string::ToString::to_string(field_1),
-            level_4: ::std::string::ToString::to_string(field_2),
-            tail: ::std::string::ToString::to_string(field_3),
+        Ok(Self {
+            thermostat_id: ToString::to_string(field_0),
+            sequence: ToString::to_string(field_1),
+            level_4: ToString::to_string(field_2),
+            tail: ToString::to_string(field_3),
         })
     }
 }
 impl ::std::str::FromStr for ReadingsParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -182,44 +174,44 @@ pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
 /// Decodes the payload of message `setSetpoint`.
 fn decode_set_setpoint(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::SetSetpointPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::SetSetpointPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Decodes the payload of message `boost`.
 fn decode_boost(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::BoostPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::BoostPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Encodes message `setpointAccepted` for publishing to `topic`.
 fn encode_setpoint_accepted(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::SetpointAcceptedPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
             .content_type("application/json"),
     )
 }
 /// Encodes message `reading` for publishing to `topic`.
 fn encode_reading(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::ReadingPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
             .content_type("application/json"),
     )
 }
 /// Encodes message `heartbeat` for publishing to `topic`.
 fn encode_heartbeat(
-    topic: ::std::string::String,
-    value: &::std::string::String,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+    topic: String,
+    value: &String,
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_text(::std::clone::Clone::clone(value)),
+                ::mqttgen::codec::encode_text(Clone::clone(value)),
             )
             .content_type("text/plain")
             .utf8_payload(),
@@ -236,27 +228,23 @@ pub enum ChangeSetpointMessage {
 }
 impl ChangeSetpointMessage {
     /// Decodes a received message into the matching variant.
-    pub fn decode(
-        message: &::mqttgen::Message,
-    ) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn decode(message: &::mqttgen::Message) -> Result<Self, ::mqttgen::DecodeError> {
         let probe: ::serde_json::Value = ::mqttgen::codec::decode_json(
             &message.payload,
         )?;
         match probe.get("kind") {
-            ::std::option::Option::Some(found) if *found == "set" => {
+            Some(found) if *found == "set" => {
                 decode_set_setpoint(message).map(Self::SetSetpoint)
             }
-            ::std::option::Option::Some(found) if *found == "boost" => {
-                decode_boost(message).map(Self::Boost)
-            }
+            Some(found) if *found == "boost" => decode_boost(message).map(Self::Boost),
             other => {
-                ::std::result::Result::Err(
+                Err(
                     ::mqttgen::DecodeError::new(
                         "json",
                         ::std::format!(
                             "property `{}` is {}, expected one of {}", "kind", other
-                            .map_or_else(|| ::std::string::String::from("missing"),
-                            ::std::string::ToString::to_string), "\"set\", \"boost\"",
+                            .map_or_else(|| String::from("missing"),
+                            ToString::to_string), "\"set\", \"boost\"",
                         ),
                     ),
                 )
@@ -269,7 +257,7 @@ impl ChangeSetpointMessage {
 #[derive(Clone, Debug)]
 pub struct MessageContext<H = ()> {
     /// The topic the message was published to.
-    pub topic: ::std::string::String,
+    pub topic: String,
     /// The QoS it was delivered with.
     pub qos: ::mqttgen::QoS,
     /// True for a retained message delivered on subscribe.
@@ -286,7 +274,7 @@ pub struct MessageContext<H = ()> {
 impl<H> MessageContext<H> {
     /// A typed publisher for this service's publish operations.
     pub fn publisher(&self) -> Publisher {
-        Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+        Publisher::new(Clone::clone(self.runtime.publisher()))
     }
     /// The context of `message`, with its decoded `headers`.
     fn new(
@@ -295,11 +283,11 @@ impl<H> MessageContext<H> {
         runtime: ::mqttgen::Context,
     ) -> Self {
         MessageContext {
-            topic: ::std::clone::Clone::clone(&message.topic),
+            topic: Clone::clone(&message.topic),
             qos: message.qos,
             retain: message.retain,
             duplicate: message.dup,
-            properties: ::std::clone::Clone::clone(&message.properties),
+            properties: Clone::clone(&message.properties),
             headers,
             runtime,
         }
@@ -314,8 +302,7 @@ fn route<H: Handler, F>(
     dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
 ) -> ::mqttgen::Route
 where
-    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
-        + 'static,
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
 {
     let handler = ::std::sync::Arc::clone(handler);
     ::mqttgen::Route::new(
@@ -329,7 +316,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
     /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says).
@@ -339,11 +326,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         message: ChangeSetpointMessage,
         context: MessageContext<super::types::RequestHeaders>,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            super::types::SetpointAcceptedPayload,
-            ::mqttgen::HandlerError,
-        >,
-    > + ::std::marker::Send;
+        Output = Result<super::types::SetpointAcceptedPayload, ::mqttgen::HandlerError>,
+    > + Send;
 }
 /// One runtime route per handled operation, ready to be adjusted (shared subscription group,
 /// workers, ack policy) before [`Routes::into_router`].
@@ -387,14 +371,12 @@ async fn handle_change_setpoint<H: Handler>(
     )?;
     let payload = ChangeSetpointMessage::decode(&message)?;
     let headers = decode_headers(&message.properties, &["priority"])?;
-    let response_topic = ::std::clone::Clone::clone(&message.properties.response_topic);
+    let response_topic = Clone::clone(&message.properties.response_topic);
     let response_topic = response_topic
         .or_else(|| ::mqttgen::Location::header("replyTo").read_reply_address(&message));
     let correlation = ::mqttgen::Location::header("requestId")
         .read_correlation(&message);
-    let correlation_data = ::std::clone::Clone::clone(
-        &message.properties.correlation_data,
-    );
+    let correlation_data = Clone::clone(&message.properties.correlation_data);
     let qos = message.qos;
     let reply = handler
         .change_setpoint(
@@ -404,9 +386,9 @@ async fn handle_change_setpoint<H: Handler>(
         )
         .await?;
     let topic = match response_topic {
-        ::std::option::Option::Some(topic) => topic,
-        ::std::option::Option::None => {
-            return ::std::result::Result::Err(
+        Some(topic) => topic,
+        None => {
+            return Err(
                 ::mqttgen::HandlerError::failed(
                     "the request to operation `changeSetpoint` has no response topic; cannot reply",
                 ),
@@ -416,18 +398,18 @@ async fn handle_change_setpoint<H: Handler>(
     let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
     outgoing.qos = qos;
     outgoing.properties.correlation_data = correlation_data;
-    if let ::std::option::Option::Some(correlation) = &correlation {
+    if let Some(correlation) = &correlation {
         ::mqttgen::Location::header("requestId")
             .write_correlation(&mut outgoing, correlation)?;
     }
-    ::std::result::Result::Ok(::std::option::Option::Some(outgoing))
+    Ok(Some(outgoing))
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
 fn decode_headers<H: ::serde::de::DeserializeOwned>(
     properties: &::mqttgen::Properties,
     typed: &[&str],
-) -> ::std::result::Result<H, ::mqttgen::DecodeError> {
+) -> Result<H, ::mqttgen::DecodeError> {
     let mut map = ::serde_json::Map::new();
     for (key, value) in &properties.user_properties {
         if map.contains_key(key) {
@@ -435,18 +417,16 @@ fn decode_headers<H: ::serde::de::DeserializeOwned>(
         }
         let value = if typed.contains(&key.as_str()) {
             ::serde_json::from_str(value)
-                .unwrap_or_else(|_| ::serde_json::Value::String(
-                    ::std::clone::Clone::clone(value),
-                ))
+                .unwrap_or_else(|_| ::serde_json::Value::String(Clone::clone(value)))
         } else {
-            ::serde_json::Value::String(::std::clone::Clone::clone(value))
+            ::serde_json::Value::String(Clone::clone(value))
         };
-        map.insert(::std::clone::Clone::clone(key), value);
+        map.insert(Clone::clone(key), value);
     }
     ::serde_json::from_value(::serde_json::Value::Object(map))
         .map_err(|error| ::mqttgen::DecodeError::new(
             "headers",
-            ::std::string::ToString::to_string(&error),
+            ToString::to_string(&error),
         ))
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
@@ -464,15 +444,15 @@ fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublishOptions {
     /// QoS instead of the operation's.
-    pub qos: ::std::option::Option<::mqttgen::QoS>,
+    pub qos: Option<::mqttgen::QoS>,
     /// Retain flag instead of the operation's.
-    pub retain: ::std::option::Option<bool>,
+    pub retain: Option<bool>,
     /// MQTT 5 properties to add (user properties are appended; others replace).
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
-    pub timeout: ::std::option::Option<::std::time::Duration>,
+    pub timeout: Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -481,12 +461,12 @@ impl PublishOptions {
     }
     /// Publishes with `qos`.
     pub fn qos(mut self, qos: ::mqttgen::QoS) -> Self {
-        self.qos = ::std::option::Option::Some(qos);
+        self.qos = Some(qos);
         self
     }
     /// Sets the retain flag.
     pub fn retain(mut self, retain: bool) -> Self {
-        self.retain = ::std::option::Option::Some(retain);
+        self.retain = Some(retain);
         self
     }
     /// Waits for the broker's acknowledgement.
@@ -496,36 +476,30 @@ impl PublishOptions {
     }
     /// How long a request waits for its reply.
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.timeout = ::std::option::Option::Some(timeout);
+        self.timeout = Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
     pub fn message_expiry(mut self, seconds: u32) -> Self {
-        self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+        self.properties.message_expiry_interval = Some(seconds);
         self
     }
     /// Sets the response topic (request/reply).
-    pub fn response_topic(
-        mut self,
-        topic: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.properties.response_topic = ::std::option::Option::Some(topic.into());
+    pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
+        self.properties.response_topic = Some(topic.into());
         self
     }
     /// Sets the correlation data (request/reply).
-    pub fn correlation_data(
-        mut self,
-        data: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-    ) -> Self {
-        let data: ::std::vec::Vec<u8> = data.into();
-        self.properties.correlation_data = ::std::option::Option::Some(data.into());
+    pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        let data: Vec<u8> = data.into();
+        self.properties.correlation_data = Some(data.into());
         self
     }
     /// Appends an MQTT 5 user property.
     pub fn user_property(
         mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
+        key: impl Into<String>,
+        value: impl Into<String>,
     ) -> Self {
         self.properties.user_properties.push((key.into(), value.into()));
         self
@@ -535,15 +509,13 @@ impl PublishOptions {
     pub fn headers<H: ::serde::Serialize>(
         mut self,
         headers: &H,
-    ) -> ::std::result::Result<Self, ::mqttgen::Error> {
+    ) -> Result<Self, ::mqttgen::Error> {
         let value = ::serde_json::to_value(headers)
-            .map_err(|error| ::mqttgen::Error::Encode(
-                ::std::string::ToString::to_string(&error),
-            ))?;
+            .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
         let ::serde_json::Value::Object(map) = value else {
-            return ::std::result::Result::Err(
+            return Err(
                 ::mqttgen::Error::Encode(
-                    ::std::string::String::from("headers must serialize to an object"),
+                    String::from("headers must serialize to an object"),
                 ),
             );
         };
@@ -556,11 +528,11 @@ impl PublishOptions {
                 other => {
                     self.properties
                         .user_properties
-                        .push((key, ::std::string::ToString::to_string(&other)))
+                        .push((key, ToString::to_string(&other)))
                 }
             }
         }
-        ::std::result::Result::Ok(self)
+        Ok(self)
     }
 }
 /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
@@ -584,7 +556,7 @@ impl Publisher {
         &self,
         params: &ReadingsParams,
         message: &super::types::ReadingPayload,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         self.publish_reading_with(params, message, PublishOptions::default()).await
     }
     /// Like [`Publisher::publish_reading`], with per-call options (QoS, retain, properties, headers).
@@ -593,18 +565,12 @@ impl Publisher {
         params: &ReadingsParams,
         message: &super::types::ReadingPayload,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         let topic = params.topic()?;
         let outgoing = encode_reading(topic, message)?;
         let confirmed = options.confirmed;
         self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    true,
-                    ::std::option::Option::None,
-                ),
+                Self::prepare(outgoing, options, ::mqttgen::QoS::AtMostOnce, true, None),
                 confirmed,
             )
             .await
@@ -612,17 +578,17 @@ impl Publisher {
     /// Publishes operation `sendHeartbeat` to `thermostats/heartbeat` (QoS 0, retain false).
     pub async fn send_heartbeat(
         &self,
-        message: &::std::string::String,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+        message: &String,
+    ) -> Result<(), ::mqttgen::Error> {
         self.send_heartbeat_with(message, PublishOptions::default()).await
     }
     /// Like [`Publisher::send_heartbeat`], with per-call options (QoS, retain, properties, headers).
     pub async fn send_heartbeat_with(
         &self,
-        message: &::std::string::String,
+        message: &String,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
-        let topic = ::std::string::String::from(HEARTBEAT_TOPIC);
+    ) -> Result<(), ::mqttgen::Error> {
+        let topic = String::from(HEARTBEAT_TOPIC);
         let outgoing = encode_heartbeat(topic, message)?;
         let confirmed = options.confirmed;
         self.send(
@@ -631,7 +597,7 @@ impl Publisher {
                     options,
                     ::mqttgen::QoS::AtMostOnce,
                     false,
-                    ::std::option::Option::None,
+                    None,
                 ),
                 confirmed,
             )
@@ -643,7 +609,7 @@ impl Publisher {
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
-        message_expiry: ::std::option::Option<u32>,
+        message_expiry: Option<u32>,
     ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
@@ -673,7 +639,7 @@ impl Publisher {
         &self,
         outgoing: ::mqttgen::Outgoing,
         confirmed: bool,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {
@@ -714,48 +680,41 @@ pub struct LocalServer {
 }
 impl LocalServer {
     /// The broker URL with the server variables filled in.
-    pub fn url(&self) -> ::std::string::String {
-        ::std::string::String::from("mqtt://localhost:{port}")
-            .replace("{port}", self.port.as_str())
+    pub fn url(&self) -> String {
+        String::from("mqtt://localhost:{port}").replace("{port}", self.port.as_str())
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
     /// binding (client id, clean session, keep-alive, session expiry, last will).
-    pub fn config(&self) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V5;
-        config.client_id = ::std::option::Option::Some(
-            ::std::string::String::from("thermostat-1"),
-        );
+        config.client_id = Some(String::from("thermostat-1"));
         config.clean_start = false;
         config.keep_alive = ::std::time::Duration::from_secs(60u64);
-        config.session_expiry = ::std::option::Option::Some(
-            ::std::time::Duration::from_secs(3600u64),
-        );
-        config.last_will = ::std::option::Option::Some(
+        config.session_expiry = Some(::std::time::Duration::from_secs(3600u64));
+        config.last_will = Some(
             ::mqttgen::Outgoing::new("thermostats/status", "offline")
                 .qos(::mqttgen::QoS::AtLeastOnce)
                 .retain(true),
         );
-        ::std::result::Result::Ok(config)
+        Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative
     /// whose variables are set (see the type's docs). Fails naming the variables when none is.
-    pub fn config_from_env(
-        &self,
-    ) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config_from_env(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let var = |name: &str| {
             ::std::env::var(name).ok().filter(|value| !value.is_empty())
         };
         let config = self.config()?;
-        if let (
-            ::std::option::Option::Some(username),
-            ::std::option::Option::Some(password),
-        ) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
-            return ::std::result::Result::Ok(config.credentials(username, password));
+        if let (Some(username), Some(password)) = (
+            var("MQTT_USERNAME"),
+            var("MQTT_PASSWORD"),
+        ) {
+            return Ok(config.credentials(username, password));
         }
-        ::std::result::Result::Err(
+        Err(
             ::mqttgen::Error::Config(
-                ::std::string::String::from(
+                String::from(
                     "server `local` needs credentials: set MQTT_USERNAME and MQTT_PASSWORD (userPassword)",
                 ),
             ),

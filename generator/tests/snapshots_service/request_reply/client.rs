@@ -31,13 +31,13 @@ impl ::std::fmt::Display for Zone {
 }
 impl ::std::str::FromStr for Zone {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
-            "living" => ::std::result::Result::Ok(Zone::Living),
-            "sleeping" => ::std::result::Result::Ok(Zone::Sleeping),
-            "bath" => ::std::result::Result::Ok(Zone::Bath),
+            "living" => Ok(Zone::Living),
+            "sleeping" => Ok(Zone::Sleeping),
+            "bath" => Ok(Zone::Bath),
             _ => {
-                ::std::result::Result::Err(
+                Err(
                     ::mqttgen::DecodeError::new(
                         "topic parameter",
                         ::std::format!(
@@ -56,7 +56,7 @@ impl ::std::str::FromStr for Zone {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SetpointRequestsParams {
     /// Which thermostat.
-    pub thermostat_id: ::std::string::String,
+    pub thermostat_id: String,
     /// Heating zone.
     pub zone: Zone,
 }
@@ -74,9 +74,7 @@ impl SetpointRequestsParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
             &[&self.thermostat_id, self.zone.as_str()],
@@ -84,28 +82,26 @@ impl SetpointRequestsParams {
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
-            thermostat_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            thermostat_id: ToString::to_string(field_0),
             zone: field_1.parse()?,
         })
     }
 }
 impl ::std::str::FromStr for SetpointRequestsParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -115,13 +111,13 @@ impl ::std::str::FromStr for SetpointRequestsParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReadingsParams {
     /// Which thermostat.
-    pub thermostat_id: ::std::string::String,
+    pub thermostat_id: String,
     /// A counter.
-    pub sequence: ::std::string::String,
+    pub sequence: String,
     /// The topic level matched by the anonymous `+` at level 4 of the address.
-    pub level_4: ::std::string::String,
+    pub level_4: String,
     /// The levels matched by the trailing `#`, joined by `/` (empty when the topic ends at the parent level).
-    pub tail: ::std::string::String,
+    pub tail: String,
 }
 impl ReadingsParams {
     /// The address template as written in the spec.
@@ -140,9 +136,7 @@ impl ReadingsParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
             &[&self.thermostat_id, &self.sequence, &self.level_4, &self.tail],
@@ -150,30 +144,28 @@ impl ReadingsParams {
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1, field_2, field_3] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
-            thermostat_id: ::std::string::ToString::to_string(field_0),
-            sequence: ::std::string::ToString::to_string(field_1),
-            level_4: ::std::string::ToString::to_string(field_2),
-            tail: ::std::string::ToString::to_string(field_3),
+        Ok(Self {
+            thermostat_id: ToString::to_string(field_0),
+            sequence: ToString::to_string(field_1),
+            level_4: ToString::to_string(field_2),
+            tail: ToString::to_string(field_3),
         })
     }
 }
 impl ::std::str::FromStr for ReadingsParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -182,40 +174,37 @@ pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
 /// Decodes the payload of message `setpointAccepted`.
 fn decode_setpoint_accepted(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<
-    super::types::SetpointAcceptedPayload,
-    ::mqttgen::DecodeError,
-> {
+) -> Result<super::types::SetpointAcceptedPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Decodes the payload of message `reading`.
 fn decode_reading(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::ReadingPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::ReadingPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Decodes the payload of message `heartbeat`.
 fn decode_heartbeat(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<::std::string::String, ::mqttgen::DecodeError> {
+) -> Result<String, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_text(&message.payload)
 }
 /// Encodes message `setSetpoint` for publishing to `topic`.
 fn encode_set_setpoint(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::SetSetpointPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
             .content_type("application/json"),
     )
 }
 /// Encodes message `boost` for publishing to `topic`.
 fn encode_boost(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::BoostPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
             .content_type("application/json"),
     )
@@ -233,8 +222,8 @@ impl ChangeSetpointMessage {
     /// Encodes the message for publishing to `topic`.
     pub fn encode(
         &self,
-        topic: ::std::string::String,
-    ) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+        topic: String,
+    ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
         match self {
             Self::SetSetpoint(value) => encode_set_setpoint(topic, value),
             Self::Boost(value) => encode_boost(topic, value),
@@ -246,7 +235,7 @@ impl ChangeSetpointMessage {
 #[derive(Clone, Debug)]
 pub struct MessageContext<H = ()> {
     /// The topic the message was published to.
-    pub topic: ::std::string::String,
+    pub topic: String,
     /// The QoS it was delivered with.
     pub qos: ::mqttgen::QoS,
     /// True for a retained message delivered on subscribe.
@@ -263,7 +252,7 @@ pub struct MessageContext<H = ()> {
 impl<H> MessageContext<H> {
     /// A typed publisher for this service's publish operations.
     pub fn publisher(&self) -> Publisher {
-        Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+        Publisher::new(Clone::clone(self.runtime.publisher()))
     }
     /// The context of `message`, with its decoded `headers`.
     fn new(
@@ -272,11 +261,11 @@ impl<H> MessageContext<H> {
         runtime: ::mqttgen::Context,
     ) -> Self {
         MessageContext {
-            topic: ::std::clone::Clone::clone(&message.topic),
+            topic: Clone::clone(&message.topic),
             qos: message.qos,
             retain: message.retain,
             duplicate: message.dup,
-            properties: ::std::clone::Clone::clone(&message.properties),
+            properties: Clone::clone(&message.properties),
             headers,
             runtime,
         }
@@ -291,8 +280,7 @@ fn route<H: Handler, F>(
     dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
 ) -> ::mqttgen::Route
 where
-    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
-        + 'static,
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
 {
     let handler = ::std::sync::Arc::clone(handler);
     ::mqttgen::Route::new(
@@ -306,7 +294,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Reports a temperature reading.
     ///
     /// Operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#`.
@@ -315,17 +303,13 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         params: ReadingsParams,
         message: super::types::ReadingPayload,
         context: MessageContext<()>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `sendHeartbeat` on `thermostats/heartbeat`.
     fn send_heartbeat(
         &self,
-        message: ::std::string::String,
+        message: String,
         context: MessageContext<()>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
 }
 /// One runtime route per handled operation, ready to be adjusted (shared subscription group,
 /// workers, ack policy) before [`Routes::into_router`].
@@ -384,7 +368,7 @@ async fn handle_publish_reading<H: Handler>(
             MessageContext::new(&message, headers, context),
         )
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::send_heartbeat`].
 async fn handle_send_heartbeat<H: Handler>(
@@ -397,7 +381,7 @@ async fn handle_send_heartbeat<H: Handler>(
     handler
         .send_heartbeat(payload, MessageContext::new(&message, headers, context))
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
 /// levels (the route address has the prefixes).
@@ -414,15 +398,15 @@ fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublishOptions {
     /// QoS instead of the operation's.
-    pub qos: ::std::option::Option<::mqttgen::QoS>,
+    pub qos: Option<::mqttgen::QoS>,
     /// Retain flag instead of the operation's.
-    pub retain: ::std::option::Option<bool>,
+    pub retain: Option<bool>,
     /// MQTT 5 properties to add (user properties are appended; others replace).
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
-    pub timeout: ::std::option::Option<::std::time::Duration>,
+    pub timeout: Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -431,12 +415,12 @@ impl PublishOptions {
     }
     /// Publishes with `qos`.
     pub fn qos(mut self, qos: ::mqttgen::QoS) -> Self {
-        self.qos = ::std::option::Option::Some(qos);
+        self.qos = Some(qos);
         self
     }
     /// Sets the retain flag.
     pub fn retain(mut self, retain: bool) -> Self {
-        self.retain = ::std::option::Option::Some(retain);
+        self.retain = Some(retain);
         self
     }
     /// Waits for the broker's acknowledgement.
@@ -446,36 +430,30 @@ impl PublishOptions {
     }
     /// How long a request waits for its reply.
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.timeout = ::std::option::Option::Some(timeout);
+        self.timeout = Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
     pub fn message_expiry(mut self, seconds: u32) -> Self {
-        self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+        self.properties.message_expiry_interval = Some(seconds);
         self
     }
     /// Sets the response topic (request/reply).
-    pub fn response_topic(
-        mut self,
-        topic: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.properties.response_topic = ::std::option::Option::Some(topic.into());
+    pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
+        self.properties.response_topic = Some(topic.into());
         self
     }
     /// Sets the correlation data (request/reply).
-    pub fn correlation_data(
-        mut self,
-        data: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-    ) -> Self {
-        let data: ::std::vec::Vec<u8> = data.into();
-        self.properties.correlation_data = ::std::option::Option::Some(data.into());
+    pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        let data: Vec<u8> = data.into();
+        self.properties.correlation_data = Some(data.into());
         self
     }
     /// Appends an MQTT 5 user property.
     pub fn user_property(
         mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
+        key: impl Into<String>,
+        value: impl Into<String>,
     ) -> Self {
         self.properties.user_properties.push((key.into(), value.into()));
         self
@@ -485,15 +463,13 @@ impl PublishOptions {
     pub fn headers<H: ::serde::Serialize>(
         mut self,
         headers: &H,
-    ) -> ::std::result::Result<Self, ::mqttgen::Error> {
+    ) -> Result<Self, ::mqttgen::Error> {
         let value = ::serde_json::to_value(headers)
-            .map_err(|error| ::mqttgen::Error::Encode(
-                ::std::string::ToString::to_string(&error),
-            ))?;
+            .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
         let ::serde_json::Value::Object(map) = value else {
-            return ::std::result::Result::Err(
+            return Err(
                 ::mqttgen::Error::Encode(
-                    ::std::string::String::from("headers must serialize to an object"),
+                    String::from("headers must serialize to an object"),
                 ),
             );
         };
@@ -506,11 +482,11 @@ impl PublishOptions {
                 other => {
                     self.properties
                         .user_properties
-                        .push((key, ::std::string::ToString::to_string(&other)))
+                        .push((key, ToString::to_string(&other)))
                 }
             }
         }
-        ::std::result::Result::Ok(self)
+        Ok(self)
     }
 }
 /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
@@ -534,7 +510,7 @@ impl Publisher {
         &self,
         params: &SetpointRequestsParams,
         message: &ChangeSetpointMessage,
-    ) -> ::std::result::Result<super::types::SetpointAcceptedPayload, RequestError> {
+    ) -> Result<super::types::SetpointAcceptedPayload, RequestError> {
         self.change_setpoint_with(params, message, PublishOptions::default()).await
     }
     /// Like [`Publisher::change_setpoint`], with per-call options (QoS, retain, properties, headers, reply timeout).
@@ -543,7 +519,7 @@ impl Publisher {
         params: &SetpointRequestsParams,
         message: &ChangeSetpointMessage,
         options: PublishOptions,
-    ) -> ::std::result::Result<super::types::SetpointAcceptedPayload, RequestError> {
+    ) -> Result<super::types::SetpointAcceptedPayload, RequestError> {
         let topic = params.topic()?;
         let outgoing = message.encode(topic)?;
         let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
@@ -552,13 +528,13 @@ impl Publisher {
             options,
             ::mqttgen::QoS::AtLeastOnce,
             false,
-            ::std::option::Option::None,
+            None,
         );
         let request_options = ::mqttgen::RequestOptions::new(timeout)
             .correlation(::mqttgen::Location::header("requestId"))
             .reply_address(::mqttgen::Location::header("replyTo"));
         let reply = self.inner.request_with(request, &request_options).await?;
-        ::std::result::Result::Ok(decode_setpoint_accepted(&reply)?)
+        Ok(decode_setpoint_accepted(&reply)?)
     }
     /// Applies the spec's defaults, then `options`.
     fn prepare(
@@ -566,7 +542,7 @@ impl Publisher {
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
-        message_expiry: ::std::option::Option<u32>,
+        message_expiry: Option<u32>,
     ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
@@ -609,25 +585,25 @@ impl ::std::fmt::Display for RequestError {
     }
 }
 impl ::std::error::Error for RequestError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+    fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
         match self {
-            RequestError::Request(error) => ::std::option::Option::Some(error),
-            RequestError::Reply(error) => ::std::option::Option::Some(error),
+            RequestError::Request(error) => Some(error),
+            RequestError::Reply(error) => Some(error),
         }
     }
 }
-impl ::std::convert::From<::mqttgen::Error> for RequestError {
+impl From<::mqttgen::Error> for RequestError {
     fn from(error: ::mqttgen::Error) -> Self {
         RequestError::Request(error)
     }
 }
-impl ::std::convert::From<::mqttgen::DecodeError> for RequestError {
+impl From<::mqttgen::DecodeError> for RequestError {
     fn from(error: ::mqttgen::DecodeError) -> Self {
         RequestError::Reply(error)
     }
 }
 /// So that handlers can make requests with `?`.
-impl ::std::convert::From<RequestError> for ::mqttgen::HandlerError {
+impl From<RequestError> for ::mqttgen::HandlerError {
     fn from(error: RequestError) -> Self {
         match error {
             RequestError::Request(error) => ::mqttgen::HandlerError::Publish(error),
@@ -668,48 +644,41 @@ pub struct LocalServer {
 }
 impl LocalServer {
     /// The broker URL with the server variables filled in.
-    pub fn url(&self) -> ::std::string::String {
-        ::std::string::String::from("mqtt://localhost:{port}")
-            .replace("{port}", self.port.as_str())
+    pub fn url(&self) -> String {
+        String::from("mqtt://localhost:{port}").replace("{port}", self.port.as_str())
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
     /// binding (client id, clean session, keep-alive, session expiry, last will).
-    pub fn config(&self) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V5;
-        config.client_id = ::std::option::Option::Some(
-            ::std::string::String::from("thermostat-1"),
-        );
+        config.client_id = Some(String::from("thermostat-1"));
         config.clean_start = false;
         config.keep_alive = ::std::time::Duration::from_secs(60u64);
-        config.session_expiry = ::std::option::Option::Some(
-            ::std::time::Duration::from_secs(3600u64),
-        );
-        config.last_will = ::std::option::Option::Some(
+        config.session_expiry = Some(::std::time::Duration::from_secs(3600u64));
+        config.last_will = Some(
             ::mqttgen::Outgoing::new("thermostats/status", "offline")
                 .qos(::mqttgen::QoS::AtLeastOnce)
                 .retain(true),
         );
-        ::std::result::Result::Ok(config)
+        Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative
     /// whose variables are set (see the type's docs). Fails naming the variables when none is.
-    pub fn config_from_env(
-        &self,
-    ) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config_from_env(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let var = |name: &str| {
             ::std::env::var(name).ok().filter(|value| !value.is_empty())
         };
         let config = self.config()?;
-        if let (
-            ::std::option::Option::Some(username),
-            ::std::option::Option::Some(password),
-        ) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
-            return ::std::result::Result::Ok(config.credentials(username, password));
+        if let (Some(username), Some(password)) = (
+            var("MQTT_USERNAME"),
+            var("MQTT_PASSWORD"),
+        ) {
+            return Ok(config.credentials(username, password));
         }
-        ::std::result::Result::Err(
+        Err(
             ::mqttgen::Error::Config(
-                ::std::string::String::from(
+                String::from(
                     "server `local` needs credentials: set MQTT_USERNAME and MQTT_PASSWORD (userPassword)",
                 ),
             ),

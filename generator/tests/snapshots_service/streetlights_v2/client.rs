@@ -5,7 +5,7 @@
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LightingMeasuredParams {
     /// The ID of the streetlight.
-    pub streetlight_id: ::std::string::String,
+    pub streetlight_id: String,
 }
 impl LightingMeasuredParams {
     /// The address template as written in the spec.
@@ -19,30 +19,26 @@ impl LightingMeasuredParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-        ::std::result::Result::Ok(Self {
-            streetlight_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            streetlight_id: ToString::to_string(field_0),
         })
     }
 }
 impl ::std::str::FromStr for LightingMeasuredParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -50,7 +46,7 @@ impl ::std::str::FromStr for LightingMeasuredParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TurnOnParams {
     /// The ID of the streetlight.
-    pub streetlight_id: ::std::string::String,
+    pub streetlight_id: String,
 }
 impl TurnOnParams {
     /// The address template as written in the spec.
@@ -64,30 +60,26 @@ impl TurnOnParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-        ::std::result::Result::Ok(Self {
-            streetlight_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            streetlight_id: ToString::to_string(field_0),
         })
     }
 }
 impl ::std::str::FromStr for TurnOnParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -95,7 +87,7 @@ impl ::std::str::FromStr for TurnOnParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TurnOffParams {
     /// The ID of the streetlight.
-    pub streetlight_id: ::std::string::String,
+    pub streetlight_id: String,
 }
 impl TurnOffParams {
     /// The address template as written in the spec.
@@ -109,30 +101,26 @@ impl TurnOffParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-        ::std::result::Result::Ok(Self {
-            streetlight_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            streetlight_id: ToString::to_string(field_0),
         })
     }
 }
 impl ::std::str::FromStr for TurnOffParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -140,7 +128,7 @@ impl ::std::str::FromStr for TurnOffParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ActionDimParams {
     /// The ID of the streetlight.
-    pub streetlight_id: ::std::string::String,
+    pub streetlight_id: String,
 }
 impl ActionDimParams {
     /// The address template as written in the spec.
@@ -154,51 +142,47 @@ impl ActionDimParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-        ::std::result::Result::Ok(Self {
-            streetlight_id: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            streetlight_id: ToString::to_string(field_0),
         })
     }
 }
 impl ::std::str::FromStr for ActionDimParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
 /// Decodes the payload of message `turnOnOff`.
 fn decode_turn_on_off(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::TurnOnOffPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::TurnOnOffPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Decodes the payload of message `dimLight`.
 fn decode_dim_light(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::DimLightPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::DimLightPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Encodes message `lightMeasured` for publishing to `topic`.
 fn encode_light_measured(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::LightMeasuredPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
             .content_type("application/json"),
     )
@@ -208,7 +192,7 @@ fn encode_light_measured(
 #[derive(Clone, Debug)]
 pub struct MessageContext<H = ()> {
     /// The topic the message was published to.
-    pub topic: ::std::string::String,
+    pub topic: String,
     /// The QoS it was delivered with.
     pub qos: ::mqttgen::QoS,
     /// True for a retained message delivered on subscribe.
@@ -225,7 +209,7 @@ pub struct MessageContext<H = ()> {
 impl<H> MessageContext<H> {
     /// A typed publisher for this service's publish operations.
     pub fn publisher(&self) -> Publisher {
-        Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+        Publisher::new(Clone::clone(self.runtime.publisher()))
     }
     /// The context of `message`, with its decoded `headers`.
     fn new(
@@ -234,11 +218,11 @@ impl<H> MessageContext<H> {
         runtime: ::mqttgen::Context,
     ) -> Self {
         MessageContext {
-            topic: ::std::clone::Clone::clone(&message.topic),
+            topic: Clone::clone(&message.topic),
             qos: message.qos,
             retain: message.retain,
             duplicate: message.dup,
-            properties: ::std::clone::Clone::clone(&message.properties),
+            properties: Clone::clone(&message.properties),
             headers,
             runtime,
         }
@@ -253,8 +237,7 @@ fn route<H: Handler, F>(
     dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
 ) -> ::mqttgen::Route
 where
-    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
-        + 'static,
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
 {
     let handler = ::std::sync::Arc::clone(handler);
     ::mqttgen::Route::new(
@@ -268,34 +251,28 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`.
     fn turn_on(
         &self,
         params: TurnOnParams,
         message: super::types::TurnOnOffPayload,
         context: MessageContext<super::types::TurnOnOffHeaders>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off`.
     fn turn_off(
         &self,
         params: TurnOffParams,
         message: super::types::TurnOnOffPayload,
         context: MessageContext<super::types::TurnOnOffHeaders>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `dimLight` on `smartylighting/streetlights/1/0/action/{streetlightId}/dim`.
     fn dim_light(
         &self,
         params: ActionDimParams,
         message: super::types::DimLightPayload,
         context: MessageContext<super::types::DimLightHeaders>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
 }
 /// One runtime route per handled operation, ready to be adjusted (shared subscription group,
 /// workers, ack policy) before [`Routes::into_router`].
@@ -363,7 +340,7 @@ async fn handle_turn_on<H: Handler>(
     handler
         .turn_on(params, payload, MessageContext::new(&message, headers, context))
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// Operation `turnOff`: decodes the topic parameters, payload and headers, calls [`Handler::turn_off`].
 async fn handle_turn_off<H: Handler>(
@@ -379,7 +356,7 @@ async fn handle_turn_off<H: Handler>(
     handler
         .turn_off(params, payload, MessageContext::new(&message, headers, context))
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// Operation `dimLight`: decodes the topic parameters, payload and headers, calls [`Handler::dim_light`].
 async fn handle_dim_light<H: Handler>(
@@ -395,14 +372,14 @@ async fn handle_dim_light<H: Handler>(
     handler
         .dim_light(params, payload, MessageContext::new(&message, headers, context))
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
 fn decode_headers<H: ::serde::de::DeserializeOwned>(
     properties: &::mqttgen::Properties,
     typed: &[&str],
-) -> ::std::result::Result<H, ::mqttgen::DecodeError> {
+) -> Result<H, ::mqttgen::DecodeError> {
     let mut map = ::serde_json::Map::new();
     for (key, value) in &properties.user_properties {
         if map.contains_key(key) {
@@ -410,18 +387,16 @@ fn decode_headers<H: ::serde::de::DeserializeOwned>(
         }
         let value = if typed.contains(&key.as_str()) {
             ::serde_json::from_str(value)
-                .unwrap_or_else(|_| ::serde_json::Value::String(
-                    ::std::clone::Clone::clone(value),
-                ))
+                .unwrap_or_else(|_| ::serde_json::Value::String(Clone::clone(value)))
         } else {
-            ::serde_json::Value::String(::std::clone::Clone::clone(value))
+            ::serde_json::Value::String(Clone::clone(value))
         };
-        map.insert(::std::clone::Clone::clone(key), value);
+        map.insert(Clone::clone(key), value);
     }
     ::serde_json::from_value(::serde_json::Value::Object(map))
         .map_err(|error| ::mqttgen::DecodeError::new(
             "headers",
-            ::std::string::ToString::to_string(&error),
+            ToString::to_string(&error),
         ))
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
@@ -439,15 +414,15 @@ fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublishOptions {
     /// QoS instead of the operation's.
-    pub qos: ::std::option::Option<::mqttgen::QoS>,
+    pub qos: Option<::mqttgen::QoS>,
     /// Retain flag instead of the operation's.
-    pub retain: ::std::option::Option<bool>,
+    pub retain: Option<bool>,
     /// MQTT 5 properties to add (user properties are appended; others replace).
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
-    pub timeout: ::std::option::Option<::std::time::Duration>,
+    pub timeout: Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -456,12 +431,12 @@ impl PublishOptions {
     }
     /// Publishes with `qos`.
     pub fn qos(mut self, qos: ::mqttgen::QoS) -> Self {
-        self.qos = ::std::option::Option::Some(qos);
+        self.qos = Some(qos);
         self
     }
     /// Sets the retain flag.
     pub fn retain(mut self, retain: bool) -> Self {
-        self.retain = ::std::option::Option::Some(retain);
+        self.retain = Some(retain);
         self
     }
     /// Waits for the broker's acknowledgement.
@@ -471,36 +446,30 @@ impl PublishOptions {
     }
     /// How long a request waits for its reply.
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.timeout = ::std::option::Option::Some(timeout);
+        self.timeout = Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
     pub fn message_expiry(mut self, seconds: u32) -> Self {
-        self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+        self.properties.message_expiry_interval = Some(seconds);
         self
     }
     /// Sets the response topic (request/reply).
-    pub fn response_topic(
-        mut self,
-        topic: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.properties.response_topic = ::std::option::Option::Some(topic.into());
+    pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
+        self.properties.response_topic = Some(topic.into());
         self
     }
     /// Sets the correlation data (request/reply).
-    pub fn correlation_data(
-        mut self,
-        data: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-    ) -> Self {
-        let data: ::std::vec::Vec<u8> = data.into();
-        self.properties.correlation_data = ::std::option::Option::Some(data.into());
+    pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        let data: Vec<u8> = data.into();
+        self.properties.correlation_data = Some(data.into());
         self
     }
     /// Appends an MQTT 5 user property.
     pub fn user_property(
         mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
+        key: impl Into<String>,
+        value: impl Into<String>,
     ) -> Self {
         self.properties.user_properties.push((key.into(), value.into()));
         self
@@ -510,15 +479,13 @@ impl PublishOptions {
     pub fn headers<H: ::serde::Serialize>(
         mut self,
         headers: &H,
-    ) -> ::std::result::Result<Self, ::mqttgen::Error> {
+    ) -> Result<Self, ::mqttgen::Error> {
         let value = ::serde_json::to_value(headers)
-            .map_err(|error| ::mqttgen::Error::Encode(
-                ::std::string::ToString::to_string(&error),
-            ))?;
+            .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
         let ::serde_json::Value::Object(map) = value else {
-            return ::std::result::Result::Err(
+            return Err(
                 ::mqttgen::Error::Encode(
-                    ::std::string::String::from("headers must serialize to an object"),
+                    String::from("headers must serialize to an object"),
                 ),
             );
         };
@@ -531,11 +498,11 @@ impl PublishOptions {
                 other => {
                     self.properties
                         .user_properties
-                        .push((key, ::std::string::ToString::to_string(&other)))
+                        .push((key, ToString::to_string(&other)))
                 }
             }
         }
-        ::std::result::Result::Ok(self)
+        Ok(self)
     }
 }
 /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
@@ -559,7 +526,7 @@ impl Publisher {
         &self,
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         self.receive_light_measurement_with(params, message, PublishOptions::default())
             .await
     }
@@ -569,7 +536,7 @@ impl Publisher {
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         let topic = params.topic()?;
         let outgoing = encode_light_measured(topic, message)?;
         let confirmed = options.confirmed;
@@ -579,7 +546,7 @@ impl Publisher {
                     options,
                     ::mqttgen::QoS::AtLeastOnce,
                     false,
-                    ::std::option::Option::None,
+                    None,
                 ),
                 confirmed,
             )
@@ -591,7 +558,7 @@ impl Publisher {
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
-        message_expiry: ::std::option::Option<u32>,
+        message_expiry: Option<u32>,
     ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
@@ -621,7 +588,7 @@ impl Publisher {
         &self,
         outgoing: ::mqttgen::Outgoing,
         confirmed: bool,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {
@@ -664,43 +631,39 @@ pub struct ProductionServer {
 }
 impl ProductionServer {
     /// The broker URL with the server variables filled in.
-    pub fn url(&self) -> ::std::string::String {
-        ::std::string::String::from("mqtt://test.mosquitto.org:{port}")
+    pub fn url(&self) -> String {
+        String::from("mqtt://test.mosquitto.org:{port}")
             .replace("{port}", self.port.as_str())
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
     /// binding (client id, clean session, keep-alive, session expiry, last will).
-    pub fn config(&self) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let config = ::mqttgen::Config::from_url(&self.url())?;
-        ::std::result::Result::Ok(config)
+        Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative
     /// whose variables are set (see the type's docs). Fails naming the variables when none is.
-    pub fn config_from_env(
-        &self,
-    ) -> ::std::result::Result<::mqttgen::Config, ::mqttgen::Error> {
+    pub fn config_from_env(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let var = |name: &str| {
             ::std::env::var(name).ok().filter(|value| !value.is_empty())
         };
         let config = self.config()?;
-        if let ::std::option::Option::Some(key) = var("MQTT_USERNAME") {
-            return ::std::result::Result::Ok(
-                config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()),
-            );
+        if let Some(key) = var("MQTT_USERNAME") {
+            return Ok(config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()));
         }
-        if let ::std::option::Option::Some(token) = var("MQTT_TOKEN") {
-            return ::std::result::Result::Ok(
+        if let Some(token) = var("MQTT_TOKEN") {
+            return Ok(
                 config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token),
             );
         }
-        if let ::std::option::Option::Some(token) = var("MQTT_TOKEN") {
-            return ::std::result::Result::Ok(
+        if let Some(token) = var("MQTT_TOKEN") {
+            return Ok(
                 config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token),
             );
         }
-        ::std::result::Result::Err(
+        Err(
             ::mqttgen::Error::Config(
-                ::std::string::String::from(
+                String::from(
                     "server `production` needs credentials: set MQTT_USERNAME (apiKey: the API key as user), or MQTT_TOKEN (supportedOauthFlows: sent as the password), or MQTT_TOKEN (openIdConnectWellKnown: sent as the password)",
                 ),
             ),

@@ -28,13 +28,13 @@ impl ::std::fmt::Display for Door {
 }
 impl ::std::str::FromStr for Door {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
-            "front-left" => ::std::result::Result::Ok(Door::FrontLeft),
-            "front-right" => ::std::result::Result::Ok(Door::FrontRight),
-            "rear" => ::std::result::Result::Ok(Door::Rear),
+            "front-left" => Ok(Door::FrontLeft),
+            "front-right" => Ok(Door::FrontRight),
+            "rear" => Ok(Door::Rear),
             _ => {
-                ::std::result::Result::Err(
+                Err(
                     ::mqttgen::DecodeError::new(
                         "topic parameter",
                         ::std::format!(
@@ -59,7 +59,7 @@ pub struct FleetSpeedParams {
     /// Value of the topic parameter `minor`.
     pub minor: i64,
     /// The topic level matched by the anonymous `+` at level 3 of the address.
-    pub level_3: ::std::string::String,
+    pub level_3: String,
 }
 impl FleetSpeedParams {
     /// The address template as written in the spec.
@@ -79,35 +79,31 @@ impl FleetSpeedParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
             &[
-                &::std::string::ToString::to_string(&self.vehicle_id),
-                &::std::string::ToString::to_string(&self.major),
-                &::std::string::ToString::to_string(&self.minor),
+                &ToString::to_string(&self.vehicle_id),
+                &ToString::to_string(&self.major),
+                &ToString::to_string(&self.minor),
                 &self.level_3,
             ],
         )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1, field_2, field_3] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
+        Ok(Self {
             vehicle_id: ::mqttgen::address::parse_value(
                 "vehicleId",
                 field_0,
@@ -115,13 +111,13 @@ impl FleetSpeedParams {
             )?,
             major: ::mqttgen::address::parse_value("major", field_1, "an integer")?,
             minor: ::mqttgen::address::parse_value("minor", field_2, "an integer")?,
-            level_3: ::std::string::ToString::to_string(field_3),
+            level_3: ToString::to_string(field_3),
         })
     }
 }
 impl ::std::str::FromStr for FleetSpeedParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -147,30 +143,26 @@ impl DoorsLockedParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
-            &[&::std::string::ToString::to_string(&self.vehicle_id), self.door.as_str()],
+            &[&ToString::to_string(&self.vehicle_id), self.door.as_str()],
         )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
+        Ok(Self {
             vehicle_id: ::mqttgen::address::parse_value(
                 "vehicleId",
                 field_0,
@@ -182,7 +174,7 @@ impl DoorsLockedParams {
 }
 impl ::std::str::FromStr for DoorsLockedParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -207,33 +199,26 @@ impl FleetOnlineParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
-            &[
-                &::std::string::ToString::to_string(&self.vehicle_id),
-                &::std::string::ToString::to_string(&self.flag),
-            ],
+            &[&ToString::to_string(&self.vehicle_id), &ToString::to_string(&self.flag)],
         )
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0, field_1] = ::mqttgen::address::capture(
             Self::PIECES,
             Self::ADDRESS,
             topic,
         )?;
-        ::std::result::Result::Ok(Self {
+        Ok(Self {
             vehicle_id: ::mqttgen::address::parse_value(
                 "vehicleId",
                 field_0,
@@ -245,7 +230,7 @@ impl FleetOnlineParams {
 }
 impl ::std::str::FromStr for FleetOnlineParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
@@ -253,7 +238,7 @@ impl ::std::str::FromStr for FleetOnlineParams {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FleetLogsParams {
     /// The levels matched by the trailing `#`, joined by `/` (empty when the topic ends at the parent level).
-    pub tail: ::std::string::String,
+    pub tail: String,
 }
 impl FleetLogsParams {
     /// The address template as written in the spec.
@@ -266,63 +251,57 @@ impl FleetLogsParams {
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
     /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
-    pub fn topic(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.tail])
     }
     /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
     /// of the group. Fails when `group` is not a valid topic level.
-    pub fn shared_filter(
-        group: &str,
-    ) -> ::std::result::Result<::std::string::String, ::mqttgen::Error> {
+    pub fn shared_filter(group: &str) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::shared_filter(group, Self::FILTER)
     }
     /// Parses a received topic back into its parameters. Fails when the topic does not match the
     /// address or a value does not have the parameter's type.
-    pub fn parse(topic: &str) -> ::std::result::Result<Self, ::mqttgen::DecodeError> {
+    pub fn parse(topic: &str) -> Result<Self, ::mqttgen::DecodeError> {
         let [field_0] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
-        ::std::result::Result::Ok(Self {
-            tail: ::std::string::ToString::to_string(field_0),
+        Ok(Self {
+            tail: ToString::to_string(field_0),
         })
     }
 }
 impl ::std::str::FromStr for FleetLogsParams {
     type Err = ::mqttgen::DecodeError;
-    fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(topic: &str) -> Result<Self, Self::Err> {
         Self::parse(topic)
     }
 }
 /// Decodes the payload of message `doorLocked`.
 fn decode_door_locked(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::DoorLockedPayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::DoorLockedPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Decodes the payload of message `online`.
 fn decode_online(
     message: &::mqttgen::Message,
-) -> ::std::result::Result<super::types::OnlinePayload, ::mqttgen::DecodeError> {
+) -> Result<super::types::OnlinePayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
 /// Encodes message `speed` for publishing to `topic`.
 fn encode_speed(
-    topic: ::std::string::String,
+    topic: String,
     value: &super::types::SpeedPayload,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?),
-    )
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?))
 }
 /// Encodes message `logLine` for publishing to `topic`.
 fn encode_log_line(
-    topic: ::std::string::String,
-    value: &::std::string::String,
-) -> ::std::result::Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    ::std::result::Result::Ok(
+    topic: String,
+    value: &String,
+) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_text(::std::clone::Clone::clone(value)),
+                ::mqttgen::codec::encode_text(Clone::clone(value)),
             )
             .content_type("text/plain")
             .utf8_payload(),
@@ -333,7 +312,7 @@ fn encode_log_line(
 #[derive(Clone, Debug)]
 pub struct MessageContext<H = ()> {
     /// The topic the message was published to.
-    pub topic: ::std::string::String,
+    pub topic: String,
     /// The QoS it was delivered with.
     pub qos: ::mqttgen::QoS,
     /// True for a retained message delivered on subscribe.
@@ -350,7 +329,7 @@ pub struct MessageContext<H = ()> {
 impl<H> MessageContext<H> {
     /// A typed publisher for this service's publish operations.
     pub fn publisher(&self) -> Publisher {
-        Publisher::new(::std::clone::Clone::clone(self.runtime.publisher()))
+        Publisher::new(Clone::clone(self.runtime.publisher()))
     }
     /// The context of `message`, with its decoded `headers`.
     fn new(
@@ -359,11 +338,11 @@ impl<H> MessageContext<H> {
         runtime: ::mqttgen::Context,
     ) -> Self {
         MessageContext {
-            topic: ::std::clone::Clone::clone(&message.topic),
+            topic: Clone::clone(&message.topic),
             qos: message.qos,
             retain: message.retain,
             duplicate: message.dup,
-            properties: ::std::clone::Clone::clone(&message.properties),
+            properties: Clone::clone(&message.properties),
             headers,
             runtime,
         }
@@ -378,8 +357,7 @@ fn route<H: Handler, F>(
     dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
 ) -> ::mqttgen::Route
 where
-    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + ::std::marker::Send
-        + 'static,
+    F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
 {
     let handler = ::std::sync::Arc::clone(handler);
     ::mqttgen::Route::new(
@@ -393,25 +371,21 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked`.
     fn report_door_locked(
         &self,
         params: DoorsLockedParams,
         message: super::types::DoorLockedPayload,
         context: MessageContext<()>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `reportOnline` on `fleet/{vehicleId}/online/{flag}`.
     fn report_online(
         &self,
         params: FleetOnlineParams,
         message: super::types::OnlinePayload,
         context: MessageContext<()>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::mqttgen::HandlerError>,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
 }
 /// One runtime route per handled operation, ready to be adjusted (shared subscription group,
 /// workers, ack policy) before [`Routes::into_router`].
@@ -470,7 +444,7 @@ async fn handle_report_door_locked<H: Handler>(
             MessageContext::new(&message, headers, context),
         )
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// Operation `reportOnline`: decodes the topic parameters, payload and headers, calls [`Handler::report_online`].
 async fn handle_report_online<H: Handler>(
@@ -486,7 +460,7 @@ async fn handle_report_online<H: Handler>(
     handler
         .report_online(params, payload, MessageContext::new(&message, headers, context))
         .await?;
-    ::std::result::Result::Ok(::std::option::Option::None)
+    Ok(None)
 }
 /// The part of `topic` below the prefixes a router added in front of an address of `levels`
 /// levels (the route address has the prefixes).
@@ -503,15 +477,15 @@ fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublishOptions {
     /// QoS instead of the operation's.
-    pub qos: ::std::option::Option<::mqttgen::QoS>,
+    pub qos: Option<::mqttgen::QoS>,
     /// Retain flag instead of the operation's.
-    pub retain: ::std::option::Option<bool>,
+    pub retain: Option<bool>,
     /// MQTT 5 properties to add (user properties are appended; others replace).
     pub properties: ::mqttgen::Properties,
     /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
-    pub timeout: ::std::option::Option<::std::time::Duration>,
+    pub timeout: Option<::std::time::Duration>,
 }
 impl PublishOptions {
     /// No overrides.
@@ -520,12 +494,12 @@ impl PublishOptions {
     }
     /// Publishes with `qos`.
     pub fn qos(mut self, qos: ::mqttgen::QoS) -> Self {
-        self.qos = ::std::option::Option::Some(qos);
+        self.qos = Some(qos);
         self
     }
     /// Sets the retain flag.
     pub fn retain(mut self, retain: bool) -> Self {
-        self.retain = ::std::option::Option::Some(retain);
+        self.retain = Some(retain);
         self
     }
     /// Waits for the broker's acknowledgement.
@@ -535,36 +509,30 @@ impl PublishOptions {
     }
     /// How long a request waits for its reply.
     pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.timeout = ::std::option::Option::Some(timeout);
+        self.timeout = Some(timeout);
         self
     }
     /// Sets the message expiry interval in seconds.
     pub fn message_expiry(mut self, seconds: u32) -> Self {
-        self.properties.message_expiry_interval = ::std::option::Option::Some(seconds);
+        self.properties.message_expiry_interval = Some(seconds);
         self
     }
     /// Sets the response topic (request/reply).
-    pub fn response_topic(
-        mut self,
-        topic: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.properties.response_topic = ::std::option::Option::Some(topic.into());
+    pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
+        self.properties.response_topic = Some(topic.into());
         self
     }
     /// Sets the correlation data (request/reply).
-    pub fn correlation_data(
-        mut self,
-        data: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-    ) -> Self {
-        let data: ::std::vec::Vec<u8> = data.into();
-        self.properties.correlation_data = ::std::option::Option::Some(data.into());
+    pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        let data: Vec<u8> = data.into();
+        self.properties.correlation_data = Some(data.into());
         self
     }
     /// Appends an MQTT 5 user property.
     pub fn user_property(
         mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
+        key: impl Into<String>,
+        value: impl Into<String>,
     ) -> Self {
         self.properties.user_properties.push((key.into(), value.into()));
         self
@@ -574,15 +542,13 @@ impl PublishOptions {
     pub fn headers<H: ::serde::Serialize>(
         mut self,
         headers: &H,
-    ) -> ::std::result::Result<Self, ::mqttgen::Error> {
+    ) -> Result<Self, ::mqttgen::Error> {
         let value = ::serde_json::to_value(headers)
-            .map_err(|error| ::mqttgen::Error::Encode(
-                ::std::string::ToString::to_string(&error),
-            ))?;
+            .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
         let ::serde_json::Value::Object(map) = value else {
-            return ::std::result::Result::Err(
+            return Err(
                 ::mqttgen::Error::Encode(
-                    ::std::string::String::from("headers must serialize to an object"),
+                    String::from("headers must serialize to an object"),
                 ),
             );
         };
@@ -595,11 +561,11 @@ impl PublishOptions {
                 other => {
                     self.properties
                         .user_properties
-                        .push((key, ::std::string::ToString::to_string(&other)))
+                        .push((key, ToString::to_string(&other)))
                 }
             }
         }
-        ::std::result::Result::Ok(self)
+        Ok(self)
     }
 }
 /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
@@ -621,7 +587,7 @@ impl Publisher {
         &self,
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         self.receive_speed_with(params, message, PublishOptions::default()).await
     }
     /// Like [`Publisher::receive_speed`], with per-call options (QoS, retain, properties, headers).
@@ -630,7 +596,7 @@ impl Publisher {
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         let topic = params.topic()?;
         let outgoing = encode_speed(topic, message)?;
         let confirmed = options.confirmed;
@@ -640,7 +606,7 @@ impl Publisher {
                     options,
                     ::mqttgen::QoS::AtMostOnce,
                     false,
-                    ::std::option::Option::None,
+                    None,
                 ),
                 confirmed,
             )
@@ -650,17 +616,17 @@ impl Publisher {
     pub async fn receive_logs(
         &self,
         params: &FleetLogsParams,
-        message: &::std::string::String,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+        message: &String,
+    ) -> Result<(), ::mqttgen::Error> {
         self.receive_logs_with(params, message, PublishOptions::default()).await
     }
     /// Like [`Publisher::receive_logs`], with per-call options (QoS, retain, properties, headers).
     pub async fn receive_logs_with(
         &self,
         params: &FleetLogsParams,
-        message: &::std::string::String,
+        message: &String,
         options: PublishOptions,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         let topic = params.topic()?;
         let outgoing = encode_log_line(topic, message)?;
         let confirmed = options.confirmed;
@@ -670,7 +636,7 @@ impl Publisher {
                     options,
                     ::mqttgen::QoS::AtMostOnce,
                     false,
-                    ::std::option::Option::None,
+                    None,
                 ),
                 confirmed,
             )
@@ -682,7 +648,7 @@ impl Publisher {
         options: PublishOptions,
         qos: ::mqttgen::QoS,
         retain: bool,
-        message_expiry: ::std::option::Option<u32>,
+        message_expiry: Option<u32>,
     ) -> ::mqttgen::Outgoing {
         outgoing.qos = options.qos.unwrap_or(qos);
         outgoing.retain = options.retain.unwrap_or(retain);
@@ -712,7 +678,7 @@ impl Publisher {
         &self,
         outgoing: ::mqttgen::Outgoing,
         confirmed: bool,
-    ) -> ::std::result::Result<(), ::mqttgen::Error> {
+    ) -> Result<(), ::mqttgen::Error> {
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {
