@@ -69,9 +69,20 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
         .any(|operation| operation.reply.is_none())
         .then(|| {
             let outgoing = rt::outgoing();
+            let qos = rt::qos();
             quote! {
-                /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
-                async fn send(&self, outgoing: #outgoing, confirmed: bool) -> Result<(), #error> {
+                /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+                /// for the broker's acknowledgement when `options.confirmed`.
+                async fn send(
+                    &self,
+                    outgoing: #outgoing,
+                    options: PublishOptions,
+                    qos: #qos,
+                    retain: bool,
+                    message_expiry: Option<u32>,
+                ) -> Result<(), #error> {
+                    let confirmed = options.confirmed;
+                    let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
                     if confirmed {
                         self.inner.publish_confirmed(outgoing).await
                     } else {
@@ -333,12 +344,13 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         }
     };
     let encode = match &set.enum_name {
-        Some(_) => quote!(message.encode(topic)?),
+        Some(_) => quote!(message.encode(#topic_expr)?),
         None => {
             let encoder = ident(&input.messages.codec_names[set.messages[0]].1);
-            quote!(#encoder(topic, message)?)
+            quote!(#encoder(#topic_expr, message)?)
         }
     };
+    let topic_and_message = quote!(let outgoing = #encode;);
     let qos = rt::qos_value(operation.qos.unwrap_or_default());
     let retain = operation.retain.unwrap_or(false);
     let expiry = match operation
@@ -395,8 +407,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         None => (
             quote!(()),
             quote! {
-                let confirmed = options.confirmed;
-                self.send(Self::prepare(outgoing, options, #qos, #retain, #expiry), confirmed).await
+                self.send(outgoing, options, #qos, #retain, #expiry).await
             },
         ),
         Some(reply) => {
@@ -465,8 +476,7 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             message: &#message,
             options: PublishOptions,
         ) -> Result<#output, #error> {
-            let topic = #topic_expr;
-            let outgoing = #encode;
+            #topic_and_message
             #response_topic
             #finish
         }

@@ -647,20 +647,8 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_note(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_note(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false).
     pub async fn turn_on(
@@ -677,20 +665,8 @@ impl Publisher {
         message: &TurnOnMessage,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = message.encode(topic)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = message.encode(params.topic()?)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true).
     pub async fn new_2(
@@ -707,19 +683,8 @@ impl Publisher {
         message: &Vec<u8>,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_blob(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::ExactlyOnce,
-                    true,
-                    Some(60u32),
-                ),
-                confirmed,
-            )
+        let outgoing = encode_blob(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::ExactlyOnce, true, Some(60u32))
             .await
     }
     /// Applies the spec's defaults, then `options`.
@@ -753,12 +718,18 @@ impl Publisher {
         outgoing.properties.user_properties.extend(properties.user_properties);
         outgoing
     }
-    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+    /// for the broker's acknowledgement when `options.confirmed`.
     async fn send(
         &self,
         outgoing: ::mqttgen::Outgoing,
-        confirmed: bool,
+        options: PublishOptions,
+        qos: ::mqttgen::QoS,
+        retain: bool,
+        message_expiry: Option<u32>,
     ) -> Result<(), ::mqttgen::Error> {
+        let confirmed = options.confirmed;
+        let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {

@@ -652,20 +652,8 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_note(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_note(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `turn-on` to `type/{self}/{type}` (QoS 0, retain false).
     pub async fn turn_on(
@@ -682,20 +670,8 @@ impl Publisher {
         message: &TurnOnMessage,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = message.encode(topic)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = message.encode(params.topic()?)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `mount` to `$SYS/broker/+` (QoS 0, retain false).
     pub async fn mount(
@@ -712,20 +688,8 @@ impl Publisher {
         message: &Vec<u8>,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_blob(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_blob(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
     fn prepare(
@@ -758,12 +722,18 @@ impl Publisher {
         outgoing.properties.user_properties.extend(properties.user_properties);
         outgoing
     }
-    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+    /// for the broker's acknowledgement when `options.confirmed`.
     async fn send(
         &self,
         outgoing: ::mqttgen::Outgoing,
-        confirmed: bool,
+        options: PublishOptions,
+        qos: ::mqttgen::QoS,
+        retain: bool,
+        message_expiry: Option<u32>,
     ) -> Result<(), ::mqttgen::Error> {
+        let confirmed = options.confirmed;
+        let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {

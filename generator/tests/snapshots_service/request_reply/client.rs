@@ -520,8 +520,7 @@ impl Publisher {
         message: &ChangeSetpointMessage,
         options: PublishOptions,
     ) -> Result<super::types::SetpointAcceptedPayload, RequestError> {
-        let topic = params.topic()?;
-        let outgoing = message.encode(topic)?;
+        let outgoing = message.encode(params.topic()?)?;
         let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
         let request = Self::prepare(
             outgoing,

@@ -477,20 +477,8 @@ impl Publisher {
         message: &super::types::TurnOnOffPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_turn_on_off(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtLeastOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_turn_on_off(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtLeastOnce, false, None).await
     }
     /// Publishes operation `turnOff` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` (QoS 1, retain false).
     pub async fn turn_off(
@@ -507,20 +495,8 @@ impl Publisher {
         message: &super::types::TurnOnOffPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_turn_on_off(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtLeastOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_turn_on_off(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtLeastOnce, false, None).await
     }
     /// Publishes operation `dimLight` to `smartylighting/streetlights/1/0/action/{streetlightId}/dim` (QoS 1, retain false).
     pub async fn dim_light(
@@ -537,20 +513,8 @@ impl Publisher {
         message: &super::types::DimLightPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_dim_light(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtLeastOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_dim_light(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtLeastOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
     fn prepare(
@@ -583,12 +547,18 @@ impl Publisher {
         outgoing.properties.user_properties.extend(properties.user_properties);
         outgoing
     }
-    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+    /// for the broker's acknowledgement when `options.confirmed`.
     async fn send(
         &self,
         outgoing: ::mqttgen::Outgoing,
-        confirmed: bool,
+        options: PublishOptions,
+        qos: ::mqttgen::QoS,
+        retain: bool,
+        message_expiry: Option<u32>,
     ) -> Result<(), ::mqttgen::Error> {
+        let confirmed = options.confirmed;
+        let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {

@@ -537,20 +537,8 @@ impl Publisher {
         message: &super::types::LightMeasuredPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_light_measured(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtLeastOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_light_measured(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtLeastOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
     fn prepare(
@@ -583,12 +571,18 @@ impl Publisher {
         outgoing.properties.user_properties.extend(properties.user_properties);
         outgoing
     }
-    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+    /// for the broker's acknowledgement when `options.confirmed`.
     async fn send(
         &self,
         outgoing: ::mqttgen::Outgoing,
-        confirmed: bool,
+        options: PublishOptions,
+        qos: ::mqttgen::QoS,
+        retain: bool,
+        message_expiry: Option<u32>,
     ) -> Result<(), ::mqttgen::Error> {
+        let confirmed = options.confirmed;
+        let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {

@@ -580,20 +580,8 @@ impl Publisher {
         message: &super::types::DoorLockedPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_door_locked(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::ExactlyOnce,
-                    true,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_door_locked(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::ExactlyOnce, true, None).await
     }
     /// Publishes operation `reportOnline` to `fleet/{vehicleId}/online/{flag}` (QoS 0, retain false).
     pub async fn report_online(
@@ -610,20 +598,8 @@ impl Publisher {
         message: &super::types::OnlinePayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let topic = params.topic()?;
-        let outgoing = encode_online(topic, message)?;
-        let confirmed = options.confirmed;
-        self.send(
-                Self::prepare(
-                    outgoing,
-                    options,
-                    ::mqttgen::QoS::AtMostOnce,
-                    false,
-                    None,
-                ),
-                confirmed,
-            )
-            .await
+        let outgoing = encode_online(params.topic()?, message)?;
+        self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
     fn prepare(
@@ -656,12 +632,18 @@ impl Publisher {
         outgoing.properties.user_properties.extend(properties.user_properties);
         outgoing
     }
-    /// Publishes (waiting for the broker's acknowledgement when `confirmed`).
+    /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
+    /// for the broker's acknowledgement when `options.confirmed`.
     async fn send(
         &self,
         outgoing: ::mqttgen::Outgoing,
-        confirmed: bool,
+        options: PublishOptions,
+        qos: ::mqttgen::QoS,
+        retain: bool,
+        message_expiry: Option<u32>,
     ) -> Result<(), ::mqttgen::Error> {
+        let confirmed = options.confirmed;
+        let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
         if confirmed {
             self.inner.publish_confirmed(outgoing).await
         } else {
