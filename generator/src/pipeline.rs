@@ -26,21 +26,26 @@ pub struct Module {
 /// (topic parameters, message enums, handler trait, publisher, servers) re-exported at the top.
 /// Fails with the error diagnostics when any stage reports an error.
 ///
-/// The payload types (typify, the largest part) are generated and printed on a second thread
-/// while this one generates and prints the service code; the two texts are joined in a fixed
-/// order, so the output is the same bytes as printing the whole module at once.
+/// The three parts — payload types (typify, the largest), service code and `asyncapi()` — are
+/// generated and printed on three threads (syntax trees cannot cross threads; their texts can);
+/// the texts are joined in a fixed order, so the output is the same bytes as printing the whole
+/// module at once.
 pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnostic>> {
-    let plan = plan_types(doc);
-    let (types_part, service_part) = std::thread::scope(|scope| {
-        let types_thread = scope.spawn(|| types_part(doc, &plan));
+    let (types_part, service_part, asyncapi_source) = std::thread::scope(|scope| {
+        let asyncapi_thread = scope.spawn(|| asyncapi_part(doc));
+        // Bundling the schemas overlaps with the `asyncapi()` thread; both others need it.
+        let plan = std::sync::Arc::new(plan_types(doc));
+        let types_thread = scope.spawn({
+            let plan = std::sync::Arc::clone(&plan);
+            move || types_part(doc, &plan)
+        });
         let service_part = service_part(doc, &plan, role);
-        let types_part = types_thread
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (types_part, service_part)
+        let types_part = join(types_thread);
+        (types_part, service_part, join(asyncapi_thread))
     });
-    let (types_part, asyncapi_source) = types_part?;
+    let types_part = types_part?;
     let service_part = service_part?;
+    let asyncapi_source = asyncapi_source?;
     let mut diagnostics = types_part.diagnostics;
     diagnostics.extend(service_part.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -66,6 +71,13 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
     })
 }
 
+/// The result of a thread, its panic passed on.
+fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// One printed part of the module, with what generating it found.
 struct Part {
     source: String,
@@ -83,9 +95,8 @@ fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
     )]
 }
 
-/// `pub mod types { ... }`, printed, then `asyncapi()` (after the service module in the output;
-/// generated on this thread to balance the two).
-fn types_part(doc: &Document, plan: &TypePlan) -> Result<(Part, String), Vec<Diagnostic>> {
+/// `pub mod types { ... }`, printed.
+fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> {
     let types = plan.generate(doc, &TypeSettings::default());
     let title = format!(
         " Payload and header types of {}.",
@@ -95,14 +106,18 @@ fn types_part(doc: &Document, plan: &TypePlan) -> Result<(Part, String), Vec<Dia
     let mut body = types.file;
     body.items.extend(examples.items);
     // Printed from the postprocessed syntax tree: the types are never re-parsed.
-    let types_part = Part {
+    Ok(Part {
         source: format_file(&file_of(vec![module(&title, "types", body)])),
         diagnostics: types.diagnostics,
         uses: types.dependencies,
-    };
+    })
+}
+
+/// `pub fn asyncapi()`, printed.
+fn asyncapi_part(doc: &Document) -> Result<String, Vec<Diagnostic>> {
     let asyncapi_fn: syn::Item =
         syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid_rust)?;
-    Ok((types_part, format_file(&file_of(vec![asyncapi_fn]))))
+    Ok(format_file(&file_of(vec![asyncapi_fn])))
 }
 
 /// `pub mod service { ... }` and `pub use service::*;`, printed.
