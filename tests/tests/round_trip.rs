@@ -25,6 +25,7 @@ use mqttgen_e2e::{
 const OWN_SPECS: &[&str] = &[
     "specs/streetlights.yaml",
     "specs/device-config.yaml",
+    "specs/device-diagnostics.yaml",
     "specs/fleet/asyncapi.yaml",
 ];
 
