@@ -55,10 +55,11 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
     let service_body = syn::parse2::<syn::File>(service.tokens.clone()).map_err(invalid)?;
     let asyncapi_fn: syn::Item =
         syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid)?;
-    let file = syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items: vec![
+    let file =
+        syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items: vec![
             module(&title, "types", types_body),
             module(
                 " Topic parameters, messages, the handler trait, the publisher and server presets.",
@@ -68,7 +69,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
             syn::parse_quote!(pub use service::*;),
             asyncapi_fn,
         ],
-    };
+        };
     // Printed from the syntax tree: the payload types (the largest part) are never re-parsed.
     let source = format_file(&file);
     let dependencies = dependency_uses

@@ -215,7 +215,6 @@ impl CrateUses {
         }
         out
     }
-
 }
 
 impl GeneratedTypes {
@@ -262,18 +261,20 @@ pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes
     let mut diagnostics = bundle.diagnostics.clone();
     let engine = typify_engine::generate(&bundle.definitions);
     diagnostics.extend(engine.diagnostics);
-    let (mut file, dependencies) =
-        match postprocess::postprocess(engine.tokens, &bundle.constraints) {
-            Ok(done) => (done.file, done.uses),
-            Err(error) => {
-                diagnostics.push(Diagnostic::error(
+    let (mut file, dependencies) = match postprocess::postprocess(
+        engine.tokens,
+        &bundle.constraints,
+    ) {
+        Ok(done) => (done.file, done.uses),
+        Err(error) => {
+            diagnostics.push(Diagnostic::error(
                     "codegen-invalid-rust",
                     None,
                     format!("the payload types do not parse as Rust ({error}); please report this with the spec"),
                 ));
-                (empty_file(), CrateUses::default())
-            }
-        };
+            (empty_file(), CrateUses::default())
+        }
+    };
     file.attrs.splice(0..0, module_attributes());
 
     let messages: Vec<MessageTypes> = bundle
