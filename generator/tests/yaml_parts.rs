@@ -51,13 +51,13 @@ fn dump(node: &Node) -> String {
     out
 }
 
-/// Asserts that every cut of `text` into 2–4 parts that is taken gives the one-pass tree; returns
+/// Asserts that every cut of `text` into 2–4 or 9 parts (on 2 threads) that is taken gives the one-pass tree; returns
 /// how many were taken.
 fn same_as_one_pass(text: &str, what: &str) -> usize {
     let one_pass = yaml::parse_one_pass(text, 3);
     let mut taken = 0;
-    for parts in 2..=4 {
-        let Some(parsed) = yaml_parts::parse_in_parts(text, 3, parts) else {
+    for parts in [2, 3, 4, 9] {
+        let Some(parsed) = yaml_parts::parse_in_parts(text, 3, parts, 2) else {
             continue;
         };
         taken += 1;
@@ -76,12 +76,19 @@ fn same_as_one_pass(text: &str, what: &str) -> usize {
     taken
 }
 
-/// A document with top-level keys, nested maps, flow collections, anchors and block scalars.
+/// A document with top-level keys, nested maps, flow collections, anchors and block scalars, and
+/// one large top-level mapping (like `channels`) that is cut inside.
 fn sample(keys: usize, extra: &str) -> String {
     let mut text = String::from("# leading comment\nasyncapi: 3.0.0\n");
     for i in 0..keys {
         text.push_str(&format!(
-            "key{i}:\n  name: n{i}\n  flow: {{a: [1, 2.5, x], b: ~}}\n  anchored: &a{i} {{q: {i}}}\n  copy: *a{i}\n  text: |\n    line one\n    line two\n\n# comment between keys\n"
+            "key{i}:\n  name: n{i}\n  flow: {{a: [1, 2.5, x], b: ~}}\n  pair: [&a{i} {{q: {i}}}, *a{i}]\n  text: |\n    line one\n    line two\n\n# comment between keys\n"
+        ));
+    }
+    text.push_str("channels:\n");
+    for i in 0..keys {
+        text.push_str(&format!(
+            "  ch{i}:\n    address: a/{{id}}/{i}\n    anchored: &c{i} [1, 2]\n    copy: *c{i}\n# a comment at column 0\n\n    messages: {{m{i}: {{$ref: '#/x'}}}}\n"
         ));
     }
     text.push_str(extra);
@@ -91,27 +98,50 @@ fn sample(keys: usize, extra: &str) -> String {
 #[test]
 fn parts_give_the_one_pass_tree() {
     let text = sample(40, "tail: end\n");
-    assert_eq!(same_as_one_pass(&text, "sample"), 3);
+    assert_eq!(same_as_one_pass(&text, "sample"), 4);
     // Non-ASCII text and CRLF line ends: byte offsets and columns still match.
     let unicode = sample(20, "").replace("line one", "línea ü 😀");
-    assert_eq!(same_as_one_pass(&unicode, "unicode"), 3);
+    assert_eq!(same_as_one_pass(&unicode, "unicode"), 4);
     let crlf = sample(20, "").replace('\n', "\r\n");
-    assert_eq!(same_as_one_pass(&crlf, "crlf"), 3);
+    assert_eq!(same_as_one_pass(&crlf, "crlf"), 4);
 }
 
 #[test]
-fn cuts_are_at_top_level_keys_and_cover_the_text() {
-    let text = sample(40, "");
-    let cuts = yaml_parts::cut(&text, 3).unwrap();
-    assert_eq!(cuts.len(), 3);
-    assert_eq!(cuts[0].0.start, 0);
-    assert_eq!(cuts.last().unwrap().0.end, text.len());
+fn cuts_are_at_keys_of_the_top_two_levels_and_cover_the_text() {
+    let text = sample(40, "tail: end\n");
+    let cuts = yaml_parts::cut(&text, 6).unwrap();
+    assert!(cuts.len() >= 6, "{cuts:?}");
+    assert!(cuts.iter().any(|p| p.nested) && cuts.iter().skip(1).any(|p| !p.nested));
+    assert_eq!(cuts[0].range.start, 0);
+    assert_eq!(cuts.last().unwrap().range.end, text.len());
     for pair in cuts.windows(2) {
-        assert_eq!(pair[0].0.end, pair[1].0.start);
+        assert_eq!(pair[0].range.end, pair[1].range.start);
+        // A nested part ends at another entry of the same mapping or where the top level
+        // resumes (the next top-level line, whatever its size).
+        if pair[0].nested && !pair[1].nested {
+            let between = &text[pair[0].range.clone()];
+            let top_level = between
+                .lines()
+                .skip(1)
+                .any(|l| !l.starts_with([' ', '#']) && !l.is_empty());
+            assert!(!top_level, "{between}");
+        }
     }
-    for (range, lines_before) in &cuts[1..] {
-        assert!(text[range.clone()].starts_with("key"));
-        assert_eq!(text[..range.start].matches('\n').count(), *lines_before);
+    for part in &cuts[1..] {
+        let at = &text[part.range.clone()];
+        if part.nested {
+            let key = at.strip_prefix("  ").unwrap();
+            assert!(
+                key.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{at:.20}"
+            );
+        } else {
+            assert!(at.starts_with("key") || at.starts_with("channels") || at.starts_with("tail"));
+        }
+        assert_eq!(
+            text[..part.range.start].matches('\n').count(),
+            part.lines_before
+        );
     }
 }
 
@@ -124,19 +154,22 @@ fn anything_unusual_is_left_to_the_one_pass() {
         format!("{base}key0: again\n"),
         format!("{base}broken: [1, 2\n"),
         format!("{base}late: *a0\n"),
+        format!("{base}  late: *a0\n"),
+        format!("{base}  ch0: again\n"),
         format!("{base}---\nsecond: doc\n"),
         format!("{base}...\nsecond: doc\n"),
         // Top-level merge keys, directives, non-mapping roots.
         format!("{base}<<: {{merged: 1}}\n"),
+        format!("{base}  <<: {{merged: 1}}\n"),
         format!("%YAML 1.2\n---\n{base}"),
         format!("- item\n{base}"),
         format!("{{flow: 1}}\n{base}"),
         format!("  indented: 1\n{base}"),
     ];
     for (i, text) in cases.iter().enumerate() {
-        for parts in 2..=4 {
+        for parts in [2, 3, 4, 9] {
             assert!(
-                yaml_parts::parse_in_parts(text, 0, parts).is_none(),
+                yaml_parts::parse_in_parts(text, 0, parts, 2).is_none(),
                 "case {i} in {parts} parts"
             );
         }
@@ -153,7 +186,7 @@ fn anything_unusual_is_left_to_the_one_pass() {
 
 #[test]
 fn large_documents_take_the_parts_route_with_unchanged_findings() {
-    let keys = 2 * yaml_parts::MIN_PART_BYTES / 100;
+    let keys = 2 * yaml_parts::MIN_PART_BYTES / 250;
     let text = sample(keys, "");
     assert!(text.len() >= 2 * yaml_parts::MIN_PART_BYTES);
     assert_eq!(
@@ -161,7 +194,7 @@ fn large_documents_take_the_parts_route_with_unchanged_findings() {
         dump(yaml::parse_one_pass(&text, 0).root.as_ref().unwrap())
     );
     // A duplicate key far down: reported exactly as by the one pass.
-    let bad = format!("{text}key7: twice\n");
+    let bad = format!("{text}  ch7: twice\n");
     let parsed = yaml::parse(&bad, 0);
     assert_eq!(parsed.diagnostics.len(), 1);
     assert_eq!(parsed.diagnostics[0].code, "yaml-duplicate-key");
@@ -215,4 +248,75 @@ fn our_specs_and_the_public_corpus_parse_the_same_in_parts() {
         "only {taken} cuts taken in {} documents",
         paths.len()
     );
+}
+
+#[test]
+fn line_mutations_never_make_the_parts_differ_from_the_one_pass() {
+    // Line-level edits hit what cutting depends on: indentation, top-level lines, anchors and
+    // aliases, merge keys, document markers, block scalars and flow collections across lines.
+    const LINES: &[&str] = &[
+        "---",
+        "...",
+        "<<: {m: 1}",
+        "  <<: {m: 1}",
+        "  ref: *a3",
+        "top: *c2",
+        "  x: &z 1",
+        "  y: *z",
+        "- item",
+        "  - item",
+        "key: |",
+        "key: |+",
+        "  key: >-",
+        "  key: |2 # comment",
+        "    indented text",
+        "  ",
+        "  text: in a block?",
+        "flow: [1,",
+        "  2]",
+        "  \"quoted\": 1",
+        "? complex",
+        "# comment",
+        "",
+        "\ttab: 1",
+        "%TAG ! tag:x,2024:",
+        "plain",
+        "  plain continued",
+    ];
+    let base: Vec<String> = sample(12, "tail: end\n")
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut taken = 0;
+    let rounds = std::env::var("MQTTGEN_PARTS_MUTATIONS").map_or(300, |v| v.parse().unwrap());
+    for round in 0..rounds {
+        let mut lines = base.clone();
+        for _ in 0..1 + next(3) {
+            let at = next(lines.len());
+            match next(4) {
+                0 => lines.insert(at, LINES[next(LINES.len())].to_string()),
+                1 => {
+                    lines.remove(at);
+                }
+                2 => {
+                    let line = lines[at].clone();
+                    lines.insert(at, line);
+                }
+                _ => {
+                    let line = lines[at].trim_start().to_string();
+                    lines[at] = format!("{}{line}", " ".repeat(next(5)));
+                }
+            }
+        }
+        let text = lines.join("\n") + "\n";
+        taken += same_as_one_pass(&text, &format!("mutation {round}:\n{text}"));
+    }
+    assert!(taken > 100, "only {taken} mutated documents were cut");
 }

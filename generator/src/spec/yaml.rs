@@ -112,7 +112,10 @@ impl Node {
                 .and_then(|&i| entries.get(i))
                 .map(|e| &e.value);
         }
-        entries.iter().find(|e| e.key == key).map(|e| &e.value)
+        entries
+            .iter()
+            .find(|e| same_key(&e.key, key))
+            .map(|e| &e.value)
     }
 
     /// True when this node is `null`.
@@ -718,12 +721,19 @@ fn apply_merges(
     }
 }
 
+/// `a == b`, rejecting most different keys (same length, different first byte) without a call to
+/// `memcmp`: small mappings are searched by comparing keys one after another.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// Above this many entries a mapping keeps a hash set of its keys for duplicate detection.
 const LINEAR_KEY_SCAN: usize = 16;
 
 fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, key: &str) -> bool {
     if entries.len() < LINEAR_KEY_SCAN {
-        return entries.iter().any(|e| e.key == key);
+        return entries.iter().any(|e| same_key(&e.key, key));
     }
     let index = seen.get_or_insert_with(|| {
         entries
