@@ -58,6 +58,7 @@ fn same_as_one_pass(text: &str, what: &str) -> usize {
     let mut taken = 0;
     for parts in [2, 3, 4, 9] {
         let Some(parsed) = yaml_parts::parse_in_parts(text, 3, parts, 2) else {
+            eprintln!("{what}: not cut in {parts} parts");
             continue;
         };
         taken += 1;
@@ -77,7 +78,8 @@ fn same_as_one_pass(text: &str, what: &str) -> usize {
 }
 
 /// A document with top-level keys, nested maps, flow collections, anchors and block scalars, and
-/// one large top-level mapping (like `channels`) that is cut inside.
+/// large mappings one and two levels down (like `channels` and `components/schemas`) that are cut
+/// inside.
 fn sample(keys: usize, extra: &str) -> String {
     let mut text = String::from("# leading comment\nasyncapi: 3.0.0\n");
     for i in 0..keys {
@@ -88,7 +90,13 @@ fn sample(keys: usize, extra: &str) -> String {
     text.push_str("channels:\n");
     for i in 0..keys {
         text.push_str(&format!(
-            "  ch{i}:\n    address: a/{{id}}/{i}\n    anchored: &c{i} [1, 2]\n    copy: *c{i}\n# a comment at column 0\n\n    messages: {{m{i}: {{$ref: '#/x'}}}}\n"
+            "  ch{i}:\n    address: a/{{id}}/{i}\n    pair: [&c{i} [1, 2], *c{i}]\n# a comment at column 0\n\n    messages: {{m{i}: {{$ref: '#/x'}}}}\n"
+        ));
+    }
+    text.push_str("components:\n  schemas:\n");
+    for i in 0..keys {
+        text.push_str(&format!(
+            "    S{i}:\n      type: object\n      description: >-\n        folded\n        text\n      properties: {{v: {{type: number}}}}\n"
         ));
     }
     text.push_str(extra);
@@ -107,37 +115,36 @@ fn parts_give_the_one_pass_tree() {
 }
 
 #[test]
-fn cuts_are_at_keys_of_the_top_two_levels_and_cover_the_text() {
+fn cuts_are_at_keys_of_open_mappings_and_cover_the_text() {
     let text = sample(40, "tail: end\n");
     let cuts = yaml_parts::cut(&text, 6).unwrap();
     assert!(cuts.len() >= 6, "{cuts:?}");
-    assert!(cuts.iter().any(|p| p.nested) && cuts.iter().skip(1).any(|p| !p.nested));
+    for depth in 0..=2 {
+        assert!(cuts.iter().skip(1).any(|p| p.depth == depth), "{cuts:?}");
+    }
     assert_eq!(cuts[0].range.start, 0);
     assert_eq!(cuts.last().unwrap().range.end, text.len());
     for pair in cuts.windows(2) {
         assert_eq!(pair[0].range.end, pair[1].range.start);
-        // A nested part ends at another entry of the same mapping or where the top level
-        // resumes (the next top-level line, whatever its size).
-        if pair[0].nested && !pair[1].nested {
-            let between = &text[pair[0].range.clone()];
-            let top_level = between
-                .lines()
-                .skip(1)
-                .any(|l| !l.starts_with([' ', '#']) && !l.is_empty());
-            assert!(!top_level, "{between}");
+        // Nothing in a part is less indented than its first line.
+        for line in text[pair[0].range.clone()].lines() {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            assert!(
+                line.trim().is_empty() || line.starts_with('#') || indent >= pair[0].indent,
+                "{line:?} in {:?}",
+                pair[0]
+            );
         }
     }
     for part in &cuts[1..] {
         let at = &text[part.range.clone()];
-        if part.nested {
-            let key = at.strip_prefix("  ").unwrap();
-            assert!(
-                key.starts_with(|c: char| c.is_ascii_alphanumeric()),
-                "{at:.20}"
-            );
-        } else {
-            assert!(at.starts_with("key") || at.starts_with("channels") || at.starts_with("tail"));
-        }
+        let key = &at[part.indent..];
+        assert!(at[..part.indent].bytes().all(|b| b == b' '));
+        assert!(
+            key.starts_with(|c: char| c.is_ascii_alphanumeric()),
+            "{at:.30}"
+        );
+        assert_eq!(part.indent, 2 * part.depth);
         assert_eq!(
             text[..part.range.start].matches('\n').count(),
             part.lines_before
@@ -155,12 +162,14 @@ fn anything_unusual_is_left_to_the_one_pass() {
         format!("{base}broken: [1, 2\n"),
         format!("{base}late: *a0\n"),
         format!("{base}  late: *a0\n"),
-        format!("{base}  ch0: again\n"),
+        format!("{base}  schemas: again\n"),
+        format!("{base}    S0: again\n"),
         format!("{base}---\nsecond: doc\n"),
         format!("{base}...\nsecond: doc\n"),
         // Top-level merge keys, directives, non-mapping roots.
         format!("{base}<<: {{merged: 1}}\n"),
         format!("{base}  <<: {{merged: 1}}\n"),
+        format!("{base}    <<: {{merged: 1}}\n"),
         format!("%YAML 1.2\n---\n{base}"),
         format!("- item\n{base}"),
         format!("{{flow: 1}}\n{base}"),
@@ -194,7 +203,7 @@ fn large_documents_take_the_parts_route_with_unchanged_findings() {
         dump(yaml::parse_one_pass(&text, 0).root.as_ref().unwrap())
     );
     // A duplicate key far down: reported exactly as by the one pass.
-    let bad = format!("{text}  ch7: twice\n");
+    let bad = format!("{text}    S7: twice\n");
     let parsed = yaml::parse(&bad, 0);
     assert_eq!(parsed.diagnostics.len(), 1);
     assert_eq!(parsed.diagnostics[0].code, "yaml-duplicate-key");
@@ -265,6 +274,12 @@ fn line_mutations_never_make_the_parts_differ_from_the_one_pass() {
         "  y: *z",
         "- item",
         "  - item",
+        "    deep:",
+        "    - item",
+        "  key: &anchor",
+        "    key: !!str",
+        "    S3: again",
+        "      x: *c3",
         "key: |",
         "key: |+",
         "  key: >-",

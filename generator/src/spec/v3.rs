@@ -31,7 +31,7 @@ pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
     // vectors of large structs copies them and touches fresh memory several times.
     ctx.doc.channels.reserve(channels.len());
     ctx.doc.messages.reserve(channels.len());
-    ctx.message_index.reserve(channels.len());
+    ctx.reserve_messages(channels.len());
     for (key, decl) in channels {
         let Some(node) = ctx.deref(decl) else {
             continue;
