@@ -1,8 +1,10 @@
 //! Front-end load benchmark: a synthetic AsyncAPI 3 document with 2,000 channels, 2,000 messages
 //! and their schemas, built in memory and loaded several times. Prints the median wall time and the
 //! mean CPU time of each step and its ratio to a baseline from the same run (`serde_yaml` parsing
-//! the same text into JSON values). Ratios and the goal use CPU time where the OS reports it
-//! (Linux): on a shared machine wall time also counts the time spent waiting for a core.
+//! the same text into JSON values). Large documents are parsed on several threads, so ratios and the
+//! goal use the median wall time; the CPU time of the whole process (all threads, where the OS
+//! reports it: Linux) shows what the work costs. On a shared machine wall time also counts the time
+//! spent waiting for a core: note the load average next to the figures.
 //!
 //! `cargo bench -p mqttgen-codegen --bench load` runs the full size (goal: full load under 50 ms
 //! in release on a 2-core machine); under `cargo test` it runs a small size once, as a smoke test.
@@ -53,16 +55,21 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// Time this thread has spent running on a CPU (Linux `/proc/thread-self/schedstat`); unlike wall
-/// time it does not grow while other processes hold the cores. `None` where it is unavailable.
+/// User plus system time of the whole process, every thread included (Linux `/proc/self/stat`,
+/// in clock ticks of 10 ms); unlike wall time it does not grow while other processes hold the
+/// cores. `None` where it is unavailable.
 fn cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
-    (nanos > 0).then(|| Duration::from_nanos(nanos))
+    const TICK: Duration = Duration::from_millis(10);
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = text.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u32>().ok();
+    let total = ticks(11)?.checked_add(ticks(12)?)?;
+    (total > 0).then(|| TICK * total)
 }
 
 /// Median wall time and mean CPU time (when known) of `runs` calls of `f`. The CPU clock advances in
-/// scheduler ticks, so the mean over all runs is finer than any single sample.
+/// ticks of 10 ms, so only the mean over many runs is meaningful.
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Option<Duration>) {
     let mut wall = Vec::with_capacity(runs);
     let cpu_start = cpu_time();
@@ -80,7 +87,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Option<Duration>
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let (channels, runs) = if full { (2_000, 9) } else { (100, 1) };
+    let (channels, runs) = if full { (2_000, 21) } else { (100, 1) };
     let text = synthetic(channels);
     let no_files = |_: &Path| -> std::io::Result<String> {
         Err(std::io::Error::new(
@@ -116,6 +123,7 @@ fn main() {
     let baseline = time(runs, || {
         serde_yaml::from_str::<serde_json::Value>(&text).expect("serde_yaml parses it")
     });
+    let one_pass = time(runs, || yaml::parse_one_pass(&text, 0));
     let tree = time(runs, || yaml::parse(&text, 0));
     let load = time(runs, || {
         load_with(
@@ -131,17 +139,18 @@ fn main() {
         doc.schemas.len(),
         text.len() / 1024
     );
-    // CPU time is what the step costs; wall time also counts waiting for a core on a busy machine.
+    // Wall time is what a user waits; CPU time (all threads) is what the step costs.
     let ms = |d: Option<Duration>| {
         d.map_or("n/a".to_string(), |d| {
             format!("{:.2} ms", d.as_secs_f64() * 1e3)
         })
     };
-    let cost = |(wall, cpu): (Duration, Option<Duration>)| cpu.unwrap_or(wall).as_secs_f64();
+    let cost = |(wall, _): (Duration, Option<Duration>)| wall.as_secs_f64();
     println!("| step                          | wall (median) |    CPU (mean) | vs baseline |");
     println!("|-------------------------------|---------------|---------------|-------------|");
     for (name, step) in [
         ("serde_yaml → JSON (baseline)", baseline),
+        ("located YAML tree, one pass", one_pass),
         ("located YAML tree", tree),
         ("full load (model + checks)", load),
     ] {
@@ -155,15 +164,13 @@ fn main() {
     if full {
         let goal = Duration::from_millis(50);
         let (wall, cpu) = load;
-        let measured = cpu.unwrap_or(wall);
         println!(
-            "goal: full load under {} ms — {} ({} {:.2} ms, wall {:.2} ms; {:.2}x baseline)",
+            "goal: full load under {} ms (median wall time) — {} (wall {:.2} ms, {:.2}x baseline; CPU of all threads {})",
             goal.as_millis(),
-            if measured <= goal { "met" } else { "NOT met" },
-            if cpu.is_some() { "CPU" } else { "wall" },
-            measured.as_secs_f64() * 1e3,
+            if wall <= goal { "met" } else { "NOT met" },
             wall.as_secs_f64() * 1e3,
-            cost(load) / cost(baseline).max(1e-9)
+            cost(load) / cost(baseline).max(1e-9),
+            ms(cpu),
         );
     }
 }

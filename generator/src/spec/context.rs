@@ -326,6 +326,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Makes room for about `count` messages (their index and names), so that large documents do
+    /// not rehash these tables again and again.
+    pub fn reserve_messages(&mut self, count: usize) {
+        self.message_index.reserve(count);
+        self.message_names.reserve(count);
+    }
+
     /// Registers a message name, making it unique (`name`, `name_2`, ...).
     pub fn unique_message_name(&mut self, wanted: String) -> String {
         let mut name = wanted.clone();

@@ -23,6 +23,7 @@ mod traits;
 mod v2;
 mod v3;
 pub mod yaml;
+pub mod yaml_parts;
 
 use std::path::Path;
 

@@ -253,7 +253,7 @@ pub fn address_and_parameters<'a>(
     }
     let names = address::parameter_names(&address);
     let declared = ctx.map(channel, "parameters");
-    let mut parameters = Vec::new();
+    let mut parameters = Vec::with_capacity(names.len());
     for name in &names {
         match declared.iter().find(|(key, _)| key == name) {
             Some((_, decl)) => {

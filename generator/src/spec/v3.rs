@@ -25,8 +25,14 @@ pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
         }
     }
     // Channels are found by their declaration (`#/channels/x`) and by their target.
-    let mut channel_index: HashMap<NodeId, usize> = HashMap::new();
-    for (key, decl) in ctx.map(root, "channels") {
+    let channels = ctx.map(root, "channels");
+    let mut channel_index: HashMap<NodeId, usize> = HashMap::with_capacity(channels.len());
+    // Reserved up front (most documents have about one message per channel): growing these
+    // vectors of large structs copies them and touches fresh memory several times.
+    ctx.doc.channels.reserve(channels.len());
+    ctx.doc.messages.reserve(channels.len());
+    ctx.reserve_messages(channels.len());
+    for (key, decl) in channels {
         let Some(node) = ctx.deref(decl) else {
             continue;
         };
@@ -39,7 +45,9 @@ pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
             channel_index.insert(ctx.id(node), index);
         }
     }
-    for (key, decl) in ctx.map(root, "operations") {
+    let operations = ctx.map(root, "operations");
+    ctx.doc.operations.reserve(operations.len());
+    for (key, decl) in operations {
         let Some(node) = ctx.deref(decl) else {
             continue;
         };

@@ -112,7 +112,10 @@ impl Node {
                 .and_then(|&i| entries.get(i))
                 .map(|e| &e.value);
         }
-        entries.iter().find(|e| e.key == key).map(|e| &e.value)
+        entries
+            .iter()
+            .find(|e| same_key(&e.key, key))
+            .map(|e| &e.value)
     }
 
     /// True when this node is `null`.
@@ -161,10 +164,18 @@ impl Node {
 }
 
 /// Maps yaml-rust2 markers (character index, 0-based column) to byte offsets.
+///
+/// The parser may have read only a part of the text (a run of whole lines, see
+/// [`crate::spec::yaml_parts`]); markers are then relative to that part and are shifted by where it
+/// starts, so positions are always those of the whole text.
 pub struct LineIndex<'a> {
     text: &'a str,
-    /// True when the text is ASCII without `\r`: a marker's character index is then its byte
-    /// offset, and the line starts are never needed.
+    /// Byte offset where the parsed part starts (0 for the whole text).
+    start: usize,
+    /// Lines of the text before the parsed part.
+    lines_before: usize,
+    /// True when the parsed part is ASCII without `\r`: a marker's character index is then its
+    /// byte offset in the part, and the line starts are never needed.
     ascii: bool,
     /// Byte offsets of line starts, computed on first use.
     line_starts: OnceCell<Vec<usize>>,
@@ -173,9 +184,18 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> Self {
+        Self::for_part(text, 0, 0)
+    }
+
+    /// Indexes `text` for a parser that reads only `text[start..]` up to some line end, where
+    /// `start` is a line start preceded by `lines_before` lines.
+    pub(crate) fn for_part(text: &'a str, start: usize, lines_before: usize) -> Self {
+        let part = text.get(start..).unwrap_or("");
         LineIndex {
             text,
-            ascii: text.is_ascii() && !text.as_bytes().contains(&b'\r'),
+            start,
+            lines_before,
+            ascii: part.is_ascii() && !part.as_bytes().contains(&b'\r'),
             line_starts: OnceCell::new(),
         }
     }
@@ -210,16 +230,17 @@ impl<'a> LineIndex<'a> {
     }
 
     fn pos(&self, mark: &Marker) -> Pos {
+        let line = mark.line().max(1) + self.lines_before;
         let offset = if self.ascii {
-            let offset = mark.index().min(self.text.len());
-            debug_assert_eq!(offset, self.offset(mark.line(), mark.col()));
+            let offset = (self.start + mark.index()).min(self.text.len());
+            debug_assert_eq!(offset, self.offset(line, mark.col()));
             offset
         } else {
-            self.offset(mark.line(), mark.col())
+            self.offset(line, mark.col())
         };
         Pos {
             offset,
-            line: mark.line().max(1) as u32,
+            line: line as u32,
             column: mark.col() as u32 + 1,
         }
     }
@@ -272,8 +293,38 @@ pub struct Parsed {
 }
 
 /// Parses `text` (YAML 1.2 or JSON) into a located tree.
+///
+/// Large block-mapping documents are read in parts on several threads when that gives exactly
+/// the tree a single pass would give (see [`crate::spec::yaml_parts`]); otherwise, and for any
+/// input with findings, in one pass.
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    let index = LineIndex::new(text);
+    crate::spec::yaml_parts::parse(text, file).unwrap_or_else(|| parse_one_pass(text, file))
+}
+
+/// [`parse`] in one pass on the calling thread (the reference the parallel route must match).
+pub fn parse_one_pass(text: &str, file: FileId) -> Parsed {
+    parse_range(text, file, 0..text.len(), 0).parsed
+}
+
+/// The outcome of parsing a part of a file.
+pub(crate) struct PartParsed {
+    /// The tree and findings, positions relative to the whole text.
+    pub parsed: Parsed,
+    /// Nodes created by alias expansion (counted against [`MAX_ALIAS_NODES`] per file).
+    pub alias_nodes: usize,
+}
+
+/// Parses `text[range]`, where the range starts at a line start (or 0) and ends at a line start
+/// (or the end of the text) and `lines_before` lines precede it; positions are those of the
+/// whole `text`.
+pub(crate) fn parse_range(
+    text: &str,
+    file: FileId,
+    range: std::ops::Range<usize>,
+    lines_before: usize,
+) -> PartParsed {
+    let index = LineIndex::for_part(&text[..range.end], range.start, lines_before);
+    let part = &text[range];
     let mut builder = Builder {
         file,
         index: &index,
@@ -288,7 +339,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     };
     // yaml-rust2 is not known to panic, but a parser bug must not take the caller down.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut parser = Parser::new_from_str(text);
+        let mut parser = Parser::new_from_str(part);
         builder.run(&mut parser)
     }));
     let result = outcome.unwrap_or_else(|_| {
@@ -299,7 +350,8 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         )))
     });
     let mut diagnostics = std::mem::take(&mut builder.diagnostics);
-    match result {
+    let alias_nodes = builder.alias_nodes;
+    let parsed = match result {
         Ok(()) => {
             if builder.root.is_none() {
                 diagnostics.push(
@@ -326,6 +378,10 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
                 diagnostics,
             }
         }
+    };
+    PartParsed {
+        parsed,
+        alias_nodes,
     }
 }
 
@@ -665,12 +721,19 @@ fn apply_merges(
     }
 }
 
+/// `a == b`, rejecting most different keys (same length, different first byte) without a call to
+/// `memcmp`: small mappings are searched by comparing keys one after another.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// Above this many entries a mapping keeps a hash set of its keys for duplicate detection.
 const LINEAR_KEY_SCAN: usize = 16;
 
 fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, key: &str) -> bool {
     if entries.len() < LINEAR_KEY_SCAN {
-        return entries.iter().any(|e| e.key == key);
+        return entries.iter().any(|e| same_key(&e.key, key));
     }
     let index = seen.get_or_insert_with(|| {
         entries
@@ -684,6 +747,11 @@ fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, ke
     }
     index.insert(key.to_string(), entries.len());
     false
+}
+
+/// The key index a mapping with these entries gets (`None` for small mappings).
+pub(crate) fn key_index_of(entries: &[Entry]) -> Option<Arc<HashMap<String, usize>>> {
+    key_index(entries, None)
 }
 
 /// The key index of a finished mapping: the one built for duplicate detection, or a new one for
