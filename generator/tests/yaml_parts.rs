@@ -195,13 +195,18 @@ fn anything_unusual_is_left_to_the_one_pass() {
 
 #[test]
 fn large_documents_take_the_parts_route_with_unchanged_findings() {
-    let keys = 2 * yaml_parts::MIN_PART_BYTES / 250;
+    let keys = 2 * yaml_parts::MIN_PART_BYTES / 200;
     let text = sample(keys, "");
     assert!(text.len() >= 2 * yaml_parts::MIN_PART_BYTES);
+    let one_pass = yaml::parse_one_pass(&text, 0).root.unwrap();
+    // Enough nodes after the first part that ids are renumbered on two threads.
+    assert!(one_pass.last > 25_000, "{}", one_pass.last);
     assert_eq!(
         dump(yaml::parse(&text, 0).root.as_ref().unwrap()),
-        dump(yaml::parse_one_pass(&text, 0).root.as_ref().unwrap())
+        dump(&one_pass)
     );
+    let parts = yaml_parts::parse_in_parts(&text, 0, 8, 2).expect("cut into parts");
+    assert_eq!(dump(parts.root.as_ref().unwrap()), dump(&one_pass));
     // A duplicate key far down: reported exactly as by the one pass.
     let bad = format!("{text}    S7: twice\n");
     let parsed = yaml::parse(&bad, 0);

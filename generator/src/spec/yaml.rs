@@ -21,6 +21,10 @@ pub const MAX_DEPTH: usize = 200;
 /// Most nodes that alias (`*name`) expansion may create in one file.
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
+/// Bytes of text per entry (and per sequence item) the builder's stacks are first sized for.
+const STACK_BYTES_PER_ENTRY: usize = 128;
+const STACK_BYTES_PER_ITEM: usize = 1024;
+
 /// Where a node starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
@@ -329,8 +333,10 @@ pub(crate) fn parse_range(
         file,
         index: &index,
         stack: Vec::new(),
-        items: Vec::new(),
-        entries: Vec::new(),
+        // Sized for the open collections of typical documents up front: growing these stacks
+        // copies every open entry and touches fresh memory again and again.
+        items: Vec::with_capacity(part.len() / STACK_BYTES_PER_ITEM),
+        entries: Vec::with_capacity(part.len() / STACK_BYTES_PER_ENTRY),
         anchors: HashMap::new(),
         next_id: 0,
         alias_nodes: 0,

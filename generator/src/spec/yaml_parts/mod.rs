@@ -46,8 +46,60 @@ pub fn parse(text: &str, file: FileId) -> Option<Parsed> {
 /// cut inside a mapping forces one where the text leaves it) on up to `threads` threads.
 pub fn parse_in_parts(text: &str, file: FileId, parts: usize, threads: usize) -> Option<Parsed> {
     let cuts = cut(text, parts)?;
-    let results = parse_parts(text, file, &cuts, threads)?;
+    let mut results = parse_parts(text, file, &cuts, threads)?;
+    if !renumber_parts(&mut results, threads) {
+        return None;
+    }
     join(results.into_iter().zip(cuts.iter().map(|p| p.depth)))
+}
+
+/// Below this many nodes after the first part, renumbering stays on the calling thread.
+const PARALLEL_RENUMBER_NODES: u32 = 20_000;
+
+/// Renumbers the contents of every part after the first so that ids follow on from the parts
+/// before it (each part's root mapping took id 0 and is dropped when joined); the later half of
+/// the parts on a second thread when there are many nodes. False when that thread could not be
+/// started or failed.
+fn renumber_parts(parts: &mut [PartParsed], threads: usize) -> bool {
+    let last = |p: &PartParsed| p.parsed.root.as_ref().map_or(0, |r| r.last);
+    let Some((first, rest)) = parts.split_first_mut() else {
+        return true;
+    };
+    let mut shift = last(first);
+    let mut shifted: Vec<(u32, &mut PartParsed)> = Vec::with_capacity(rest.len());
+    for part in rest {
+        let part_last = last(part);
+        shifted.push((shift, part));
+        shift = shift.saturating_add(part_last);
+    }
+    let total = shift - shifted.first().map_or(shift, |(s, _)| *s);
+    let apply = |parts: &mut [(u32, &mut PartParsed)]| {
+        for (shift, part) in parts {
+            if let Some(Value::Map(entries)) = part.parsed.root.as_mut().map(|r| &mut r.value) {
+                for entry in entries {
+                    renumber(&mut entry.value, *shift);
+                }
+            }
+        }
+    };
+    if threads < 2 || total < PARALLEL_RENUMBER_NODES {
+        apply(&mut shifted);
+        return true;
+    }
+    // Split where about half of the nodes are on either side.
+    let half = shifted.first().map_or(0, |(s, _)| *s) + total / 2;
+    let mid = shifted.partition_point(|(s, _)| *s < half).max(1);
+    let (early, late) = shifted.split_at_mut(mid);
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("mqttgen-yaml-ids".into())
+            .spawn_scoped(scope, || apply(late));
+        // Without the thread (the system refuses one) the caller parses in one pass.
+        helper.is_ok_and(|helper| {
+            apply(early);
+            helper.join().is_ok()
+        })
+    })
 }
 
 /// Parses every part, on the calling thread and up to `threads - 1` more, which take parts from a
@@ -112,7 +164,7 @@ fn usable(part: &PartParsed) -> bool {
 }
 
 /// The parts' root mappings joined into one (a nested part's into the mapping it continues: the
-/// last entry's value, `depth` levels down), ids renumbered in document order; `None` when a part
+/// last entry's value, `depth` levels down), ids already renumbered; `None` when a part
 /// is not a mapping, a key is in two parts, or the aliases of all parts together expand to more
 /// than the one-pass budget.
 fn join(parts: impl IntoIterator<Item = (PartParsed, usize)>) -> Option<Parsed> {
@@ -126,8 +178,6 @@ fn join(parts: impl IntoIterator<Item = (PartParsed, usize)>) -> Option<Parsed> 
         let Value::Map(more) = part.value else {
             return None;
         };
-        // The part's root mapping took id 0; its contents follow the joined tree's last id.
-        let shift = root.last;
         let mut target = &mut root;
         for _ in 0..depth {
             // Every mapping on the way holds the new entries in its subtree.
@@ -137,7 +187,7 @@ fn join(parts: impl IntoIterator<Item = (PartParsed, usize)>) -> Option<Parsed> 
             };
             target = &mut entries.last_mut()?.value;
         }
-        append(target, more, shift)?;
+        append(target, more)?;
         target.last += part.last;
     }
     if alias_nodes > MAX_ALIAS_NODES {
@@ -149,14 +199,11 @@ fn join(parts: impl IntoIterator<Item = (PartParsed, usize)>) -> Option<Parsed> 
     })
 }
 
-/// Appends `more` (ids shifted by `shift`) to the mapping `target` and updates its key index;
-/// `None` when `target` is not a mapping or already has one of the keys.
-fn append(target: &mut Node, mut more: Vec<Entry>, shift: u32) -> Option<()> {
+/// Appends `more` (already renumbered) to the mapping `target` and updates its key index; `None`
+/// when `target` is not a mapping or already has one of the keys.
+fn append(target: &mut Node, mut more: Vec<Entry>) -> Option<()> {
     if target.as_map().is_none() || more.iter().any(|e| target.get(&e.key).is_some()) {
         return None;
-    }
-    for entry in &mut more {
-        renumber(&mut entry.value, shift);
     }
     let Value::Map(entries) = &mut target.value else {
         return None;
