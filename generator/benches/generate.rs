@@ -140,7 +140,7 @@ fn generation_table(channels: usize, runs: usize) {
         ("asyncapi() metadata", asyncapi_time),
         ("parse + print the service code", service_print),
         (
-            "total: load → formatted module (wall; types on a second thread)",
+            "total: load → formatted module (wall; types, service and asyncapi() on three threads)",
             total,
         ),
     ] {
