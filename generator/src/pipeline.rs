@@ -43,7 +43,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
         let types_part = join(types_thread);
         (types_part, service_part, join(asyncapi_thread))
     });
-    let types_part = types_part?;
+    let (types_part, uses) = types_part?;
     let service_part = service_part?;
     let asyncapi_source = asyncapi_source?;
     let mut diagnostics = types_part.diagnostics;
@@ -54,8 +54,7 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
             .filter(Diagnostic::is_error)
             .collect());
     }
-    let dependencies = types_part
-        .uses
+    let dependencies = uses
         .dependencies()
         .iter()
         .map(|d| {
@@ -82,7 +81,6 @@ fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 struct Part {
     source: String,
     diagnostics: Vec<Diagnostic>,
-    uses: CrateUses,
 }
 
 fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
@@ -95,8 +93,8 @@ fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
     )]
 }
 
-/// `pub mod types { ... }`, printed.
-fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> {
+/// `pub mod types { ... }`, printed, and the optional crates it uses.
+fn types_part(doc: &Document, plan: &TypePlan) -> Result<(Part, CrateUses), Vec<Diagnostic>> {
     let types = plan.generate(doc, &TypeSettings::default());
     let title = format!(
         " Payload and header types of {}.",
@@ -106,11 +104,11 @@ fn types_part(doc: &Document, plan: &TypePlan) -> Result<Part, Vec<Diagnostic>> 
     let mut body = types.file;
     body.items.extend(examples.items);
     // Printed from the postprocessed syntax tree: the types are never re-parsed.
-    Ok(Part {
+    let part = Part {
         source: format_file(&file_of(vec![module(&title, "types", body)])),
         diagnostics: types.diagnostics,
-        uses: types.dependencies,
-    })
+    };
+    Ok((part, types.dependencies))
 }
 
 /// `pub fn asyncapi()`, printed.
@@ -137,7 +135,6 @@ fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec
     Ok(Part {
         source: format_file(&file),
         diagnostics: service.diagnostics,
-        uses: CrateUses::default(),
     })
 }
 

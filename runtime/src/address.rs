@@ -132,12 +132,16 @@ pub fn parse_value<T: std::str::FromStr>(
     raw: &str,
     expected: &str,
 ) -> Result<T, DecodeError> {
-    raw.parse().map_err(|_| {
-        DecodeError::new(
-            "topic parameter",
-            format!("`{name}` = `{raw}`: expected {expected}"),
-        )
-    })
+    raw.parse().map_err(|_| invalid_value(name, raw, expected))
+}
+
+/// The error for a value `raw` of parameter `name` that is not what was `expected` (e.g. `one of
+/// `north`, `south``); generated parameter enums return it from `FromStr`.
+pub fn invalid_value(name: &str, raw: &str, expected: &str) -> DecodeError {
+    DecodeError::new(
+        "topic parameter",
+        format!("`{name}` = `{raw}`: expected {expected}"),
+    )
 }
 
 /// The shared-subscription filter `$share/{group}/{filter}`. Fails when `group` is not a valid

@@ -38,13 +38,7 @@ pub fn address_piece() -> TokenStream {
 
 /// A `::mqttgen::DecodeError` for a topic parameter value that is not `expected`.
 pub fn invalid_param(name: TokenStream, value: TokenStream, expected: &str) -> TokenStream {
-    let expected = format!("expected {expected}");
-    quote! {
-        ::mqttgen::DecodeError::new(
-            "topic parameter",
-            ::std::format!("`{}` = `{}`: {}", #name, #value, #expected),
-        )
-    }
+    quote!(::mqttgen::address::invalid_value(#name, #value, #expected))
 }
 
 /// A received message: `::mqttgen::Message`.

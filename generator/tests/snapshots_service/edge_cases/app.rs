@@ -31,12 +31,10 @@ impl ::std::str::FromStr for Result2 {
             "failed" => Ok(Result2::Failed),
             _ => {
                 Err(
-                    ::mqttgen::DecodeError::new(
-                        "topic parameter",
-                        ::std::format!(
-                            "`{}` = `{}`: {}", "result", value,
-                            "expected one of `ok`, `failed`"
-                        ),
+                    ::mqttgen::address::invalid_value(
+                        "result",
+                        value,
+                        "one of `ok`, `failed`",
                     ),
                 )
             }
@@ -75,12 +73,10 @@ impl ::std::str::FromStr for Option2 {
             "none" => Ok(Option2::None),
             _ => {
                 Err(
-                    ::mqttgen::DecodeError::new(
-                        "topic parameter",
-                        ::std::format!(
-                            "`{}` = `{}`: {}", "option", value,
-                            "expected one of `some`, `none`"
-                        ),
+                    ::mqttgen::address::invalid_value(
+                        "option",
+                        value,
+                        "one of `some`, `none`",
                     ),
                 )
             }

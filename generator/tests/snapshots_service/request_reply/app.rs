@@ -38,12 +38,10 @@ impl ::std::str::FromStr for Zone {
             "bath" => Ok(Zone::Bath),
             _ => {
                 Err(
-                    ::mqttgen::DecodeError::new(
-                        "topic parameter",
-                        ::std::format!(
-                            "`{}` = `{}`: {}", "zone", value,
-                            "expected one of `living`, `sleeping`, `bath`"
-                        ),
+                    ::mqttgen::address::invalid_value(
+                        "zone",
+                        value,
+                        "one of `living`, `sleeping`, `bath`",
                     ),
                 )
             }

@@ -35,12 +35,10 @@ impl ::std::str::FromStr for Door {
             "rear" => Ok(Door::Rear),
             _ => {
                 Err(
-                    ::mqttgen::DecodeError::new(
-                        "topic parameter",
-                        ::std::format!(
-                            "`{}` = `{}`: {}", "door", value,
-                            "expected one of `front-left`, `front-right`, `rear`"
-                        ),
+                    ::mqttgen::address::invalid_value(
+                        "door",
+                        value,
+                        "one of `front-left`, `front-right`, `rear`",
                     ),
                 )
             }
