@@ -1,13 +1,12 @@
 //! The one code path from a loaded document to a generated module: payload types, then service code,
 //! formatted. The CLI's crate output and build.rs's `OUT_DIR` file both come from [`generate_module`].
 
-use quote::format_ident;
-
 use crate::diagnostics::Diagnostic;
 use crate::output::Dependency;
+use crate::printing;
 use crate::service::{generate_service, ServiceSettings};
 use crate::spec::model::Document;
-use crate::types::{format_file, plan_types, CrateUses, TypePlan, TypeSettings};
+use crate::types::{format_file, plan_types, CrateUses, SharedParts, TypePlan, TypeSettings};
 
 pub use crate::service::Role;
 
@@ -26,18 +25,29 @@ pub struct Module {
 /// (topic parameters, message enums, handler trait, publisher, servers) re-exported at the top.
 /// Fails with the error diagnostics when any stage reports an error.
 ///
-/// The three parts — payload types (typify, the largest), service code and `asyncapi()` — are
-/// generated and printed on three threads (syntax trees cannot cross threads; their texts can);
+/// The parts — payload types (typify, the largest; in several groups for large specs, see
+/// [`crate::types::groups`]), service code and `asyncapi()` — are generated and printed on their
+/// own threads (syntax trees cannot cross threads; their texts can, see [`crate::printing`]);
 /// the texts are joined in a fixed order, so the output is the same bytes as printing the whole
 /// module at once.
 pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnostic>> {
+    generate_module_with(doc, role, &TypeSettings::default())
+}
+
+/// [`generate_module`] with explicit type settings (tests force several typify groups on
+/// small specs with them).
+fn generate_module_with(
+    doc: &Document,
+    role: Role,
+    settings: &TypeSettings,
+) -> Result<Module, Vec<Diagnostic>> {
     let (types_part, service_part, asyncapi_source) = std::thread::scope(|scope| {
         let asyncapi_thread = scope.spawn(|| asyncapi_part(doc));
         // Bundling the schemas overlaps with the `asyncapi()` thread; both others need it.
         let plan = std::sync::Arc::new(plan_types(doc));
         let types_thread = scope.spawn({
             let plan = std::sync::Arc::clone(&plan);
-            move || types_part(doc, &plan)
+            move || types_part(doc, &plan, settings)
         });
         let service_part = service_part(doc, &plan, role);
         let types_part = join(types_thread);
@@ -93,22 +103,73 @@ fn invalid_rust(error: syn::Error) -> Vec<Diagnostic> {
     )]
 }
 
-/// `pub mod types { ... }`, printed, and the optional crates it uses.
-fn types_part(doc: &Document, plan: &TypePlan) -> Result<(Part, CrateUses), Vec<Diagnostic>> {
-    let types = plan.generate(doc, &TypeSettings::default());
-    let title = format!(
-        " Payload and header types of {}.",
-        doc.info.title.replace('\n', " ")
+/// `pub mod types { ... }`, printed, and the optional crates it uses. typify runs once per group
+/// of definitions (see [`crate::types::groups`]), each group on its own thread, printed there; the
+/// shared modules and the example tests follow, printed here.
+fn types_part(
+    doc: &Document,
+    plan: &TypePlan,
+    settings: &TypeSettings,
+) -> Result<(Part, CrateUses), Vec<Diagnostic>> {
+    let groups = plan.groups(settings);
+    let printed: Vec<PrintedGroup> = std::thread::scope(|scope| {
+        let (first, rest) = groups.split_first().expect("at least one group");
+        let threads: Vec<_> = rest
+            .iter()
+            .map(|group| scope.spawn(move || print_group(plan, group)))
+            .collect();
+        let mut printed = vec![print_group(plan, first)];
+        printed.extend(threads.into_iter().map(join));
+        printed
+    });
+    let mut diagnostics = plan.diagnostics().to_vec();
+    let mut uses = CrateUses::default();
+    let mut source = printing::module_head(
+        &format!(
+            " Payload and header types of {}.",
+            doc.info.title.replace('\n', " ")
+        ),
+        "types",
+        crate::types::module_attributes(),
     );
-    let examples = syn::parse2::<syn::File>(types.example_tests).map_err(invalid_rust)?;
-    let mut body = types.file;
-    body.items.extend(examples.items);
-    // Printed from the postprocessed syntax tree: the types are never re-parsed.
-    let part = Part {
-        source: format_file(&file_of(vec![module(&title, "types", body)])),
+    let mut shared = Vec::new();
+    for group in printed {
+        source.push_str(&group.source);
+        diagnostics.extend(group.diagnostics);
+        uses = uses.union(group.uses);
+        shared.push(group.shared);
+    }
+    let examples =
+        syn::parse2::<syn::File>(plan.example_tests(doc, settings, uses)).map_err(invalid_rust)?;
+    let mut tail = plan.shared_items(&shared);
+    tail.extend(examples.items);
+    source.push_str(&printing::module_items(tail));
+    source.push_str(printing::MODULE_END);
+    Ok((
+        Part {
+            source,
+            diagnostics,
+        },
+        uses,
+    ))
+}
+
+/// One group's types, printed as items of the types module, and what it adds to the rest.
+struct PrintedGroup {
+    source: String,
+    shared: SharedParts,
+    uses: CrateUses,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn print_group(plan: &TypePlan, group: &[usize]) -> PrintedGroup {
+    let types = plan.generate_group(group);
+    PrintedGroup {
+        source: printing::module_items(types.items),
+        shared: types.shared,
+        uses: types.uses,
         diagnostics: types.diagnostics,
-    };
-    Ok((part, types.dependencies))
+    }
 }
 
 /// `pub fn asyncapi()`, printed.
@@ -148,14 +209,11 @@ fn file_of(items: Vec<syn::Item>) -> syn::File {
 
 /// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
 fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {
-    let ident = format_ident!("{}", name);
-    let mut item: syn::ItemMod = syn::parse_quote! {
-        #[doc = #doc]
-        pub mod #ident {}
-    };
-    item.attrs.extend(body.attrs);
-    item.content = Some((Default::default(), body.items));
-    syn::Item::Mod(item)
+    let mut item = printing::module(doc, name, body.items);
+    if let syn::Item::Mod(module) = &mut item {
+        module.attrs.extend(body.attrs);
+    }
+    item
 }
 
 #[cfg(test)]
@@ -163,9 +221,9 @@ mod tests {
     use super::*;
 
     /// The module printed at once, as one syntax tree.
-    fn printed_at_once(doc: &Document, role: Role) -> String {
+    fn printed_at_once(doc: &Document, role: Role, settings: &TypeSettings) -> String {
         let plan = plan_types(doc);
-        let types = plan.generate(doc, &TypeSettings::default());
+        let types = plan.generate(doc, settings);
         let mut body = types.file;
         body.items
             .extend(syn::parse2::<syn::File>(types.example_tests).unwrap().items);
@@ -186,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn the_parts_printed_on_two_threads_join_into_the_same_bytes() {
+    fn the_parts_printed_on_several_threads_join_into_the_same_bytes() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for spec in [
             "specs/streetlights.yaml",
@@ -195,9 +253,19 @@ mod tests {
         ] {
             let loaded = crate::spec::load_file(&root.join(spec));
             let doc = loaded.document.expect("our specs load");
-            for role in [Role::App, Role::Client] {
-                let module = generate_module(&doc, role).expect("generates");
-                let at_once = printed_at_once(&doc, role);
+            // The default settings (one typify group for these small specs), and two groups on
+            // two more threads.
+            let in_groups = TypeSettings {
+                group_size: 1,
+                ..TypeSettings::default()
+            };
+            for (role, settings) in [
+                (Role::App, TypeSettings::default()),
+                (Role::Client, TypeSettings::default()),
+                (Role::App, in_groups),
+            ] {
+                let module = generate_module_with(&doc, role, &settings).expect("generates");
+                let at_once = printed_at_once(&doc, role, &settings);
                 if module.source != at_once {
                     let first = module
                         .source

@@ -62,6 +62,7 @@ fn every_loadable_corpus_document_generates_valid_rust_for_both_roles() {
             doc,
             &TypeSettings {
                 example_tests: false,
+                ..TypeSettings::default()
             },
         );
         for role in [Role::App, Role::Client] {

@@ -57,6 +57,7 @@ fn render(spec: &Path) -> Vec<(String, String)> {
         doc,
         &TypeSettings {
             example_tests: false,
+            ..TypeSettings::default()
         },
     );
     let mut files = vec![(

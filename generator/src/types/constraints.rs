@@ -9,7 +9,7 @@
 //! so building a value in Rust is not checked. Only fields whose type is a number, a `NonZero`
 //! integer, a `Vec`, or an `Option` of those are checked (anything else is left alone).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -154,9 +154,39 @@ fn remove_deserialize_with(attrs: &mut Vec<syn::Attribute>) -> bool {
     attrs.len() != before
 }
 
-/// Adds the checks to `file` (see the module docs); a no-op when nothing is constrained.
-pub fn apply(file: &mut syn::File, constraints: &Constraints) {
-    let mut checks: Vec<Limits> = Vec::new();
+/// Every distinct set of limits in a bundle, numbered: `constraints::check_<n>` checks the
+/// `n`-th. Numbered once for the whole bundle (in [`Constraints`] order), so types generated in
+/// separate groups name the same checks; only the checks some field uses are emitted.
+#[derive(Clone, Debug, Default)]
+pub struct ConstraintTable {
+    distinct: Vec<Limits>,
+}
+
+impl ConstraintTable {
+    /// Numbers the distinct limits of `constraints`.
+    pub fn new(constraints: &Constraints) -> ConstraintTable {
+        let mut distinct: Vec<Limits> = Vec::new();
+        for limits in constraints.values().flat_map(BTreeMap::values) {
+            if !distinct.contains(limits) {
+                distinct.push(limits.clone());
+            }
+        }
+        ConstraintTable { distinct }
+    }
+
+    fn index(&self, limits: &Limits) -> Option<usize> {
+        self.distinct.iter().position(|l| l == limits)
+    }
+}
+
+/// Adds `#[serde(deserialize_with = "constraints::check_<n>")]` to the constrained fields of
+/// `file` (see the module docs) and returns the numbers of the checks used; [`module`] emits them.
+pub fn apply(
+    file: &mut syn::File,
+    constraints: &Constraints,
+    table: &ConstraintTable,
+) -> BTreeSet<usize> {
+    let mut used = BTreeSet::new();
     let mut attach = |field: &mut syn::Field, wire: &str, owner: &BTreeMap<String, Limits>| {
         let Some(limits) = owner.get(wire) else {
             return;
@@ -177,13 +207,10 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
             }
             Some(_) => return,
         };
-        let index = match checks.iter().position(|l| l == limits) {
-            Some(i) => i,
-            None => {
-                checks.push(limits.clone());
-                checks.len() - 1
-            }
+        let Some(index) = table.index(limits) else {
+            return;
         };
+        used.insert(index);
         let path = format!("constraints::check_{index}");
         field
             .attrs
@@ -220,10 +247,17 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
             _ => {}
         }
     }
-    if checks.is_empty() {
-        return;
+    used
+}
+
+/// The `constraints` helper module with the checks numbered in `used`; `None` when there are
+/// none.
+pub fn module(table: &ConstraintTable, used: &BTreeSet<usize>) -> Option<syn::Item> {
+    if used.is_empty() {
+        return None;
     }
-    let functions = checks.iter().enumerate().map(|(index, limits)| {
+    let functions = used.iter().map(|&index| {
+        let limits = &table.distinct[index];
         let name = format_ident!("check_{index}");
         let minimum = option_tokens(limits.minimum);
         let maximum = option_tokens(limits.maximum);
@@ -366,5 +400,5 @@ pub fn apply(file: &mut syn::File, constraints: &Constraints) {
             #(#functions)*
         }
     };
-    file.items.push(module);
+    Some(module)
 }

@@ -6,7 +6,9 @@
 //!    one list of uniquely named definitions (names from [`names`]);
 //! 2. [`preprocess`] rewrites each schema into what typify handles (its table lists every rule);
 //! 3. [`typify_engine`] runs typify (pinned `=0.8.0`), turning panics and errors into warnings and
-//!    falling back to `serde_json::Value` per schema;
+//!    falling back to `serde_json::Value` per schema; large bundles run as several independent
+//!    [`groups`] (on threads in the pipeline), whose shared modules (`defaults`, `error`,
+//!    `constraints`) are emitted once after all types;
 //! 4. [`postprocess`] gives variants and fields readable, distinct names, keeps timestamp
 //!    offsets, names integer-enum values, and adds the decoding checks of [`constraints`];
 //! 5. [`examples`] turns message examples into round-trip tests.
@@ -69,6 +71,7 @@
 
 pub mod constraints;
 pub mod examples;
+pub mod groups;
 pub mod names;
 pub mod payload;
 pub mod postprocess;
@@ -89,12 +92,20 @@ use payload::PayloadKind;
 pub struct TypeSettings {
     /// Generate [`GeneratedTypes::example_tests`] from message examples (default `true`).
     pub example_tests: bool,
+    /// Definitions per typify run: a bundle with fewer than twice this many is generated in
+    /// one run, so its types come out in one name-sorted list (default 512).
+    pub group_size: usize,
+    /// At most this many typify runs, each on its own thread in the pipeline (default 2, the
+    /// cores of a small CI machine). Each run's types are name-sorted.
+    pub max_groups: usize,
 }
 
 impl Default for TypeSettings {
     fn default() -> Self {
         TypeSettings {
             example_tests: true,
+            group_size: 512,
+            max_groups: 2,
         }
     }
 }
@@ -178,6 +189,15 @@ impl CrateDependency {
 }
 
 impl CrateUses {
+    /// The crates either uses.
+    pub fn union(self, other: CrateUses) -> CrateUses {
+        CrateUses {
+            chrono: self.chrono || other.chrono,
+            uuid: self.uuid || other.uuid,
+            regress: self.regress || other.regress,
+        }
+    }
+
     /// The dependencies, `serde` and `serde_json` first, then only the optional crates used.
     pub fn dependencies(&self) -> Vec<CrateDependency> {
         let mut out = vec![
@@ -233,7 +253,7 @@ impl GeneratedTypes {
 /// - `clippy::approx_constant`, `clippy::excessive_precision`: limits and defaults are the
 ///   document's numbers (a `maximum: 6.28` is not an approximation of τ to fix);
 /// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed.
-fn module_attributes() -> Vec<syn::Attribute> {
+pub(crate) fn module_attributes() -> Vec<syn::Attribute> {
     let tokens = quote! {
         #![allow(
             clippy::derivable_impls,
@@ -257,22 +277,87 @@ fn module_attributes() -> Vec<syn::Attribute> {
 
 /// The first, cheap stage of [`generate_types`]: every schema bundled and named, so the Rust
 /// names of each message's types ([`TypePlan::messages`]) are known before any type is generated.
-/// It holds no syntax trees, so another thread can generate the types from it while this one
-/// generates the service code.
+/// It holds no syntax trees, so other threads can generate the types from it (a group each, see
+/// [`groups`]) while this one generates the service code.
 pub struct TypePlan {
     bundle: resolver::Bundle,
+    checks: constraints::ConstraintTable,
 }
 
 /// Bundles and names the schemas of `doc` (stage 1 of the module docs).
 pub fn plan_types(doc: &Document) -> TypePlan {
-    TypePlan {
-        bundle: resolver::bundle(doc),
-    }
+    let bundle = resolver::bundle(doc);
+    let checks = constraints::ConstraintTable::new(&bundle.constraints);
+    TypePlan { bundle, checks }
 }
 
 /// Generates the payload and headers types of `doc` (see the module docs).
 pub fn generate_types(doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
     plan_types(doc).generate(doc, settings)
+}
+
+/// The types of one group of definitions (see [`groups`]): typify's output, post-processed,
+/// with the modules all groups share taken out.
+pub struct GroupTypes {
+    /// The group's types, their impls and integer-enum constants.
+    pub items: Vec<syn::Item>,
+    /// What the group adds to the shared modules.
+    pub shared: SharedParts,
+    /// Which optional crates the items use.
+    pub uses: CrateUses,
+    /// Fallbacks and other warnings of the group.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A group's part of the modules every group shares (`defaults`, `error`, `constraints`), as
+/// plain data so that it can leave the group's thread; [`TypePlan::shared_items`] builds the
+/// modules from the parts of all groups.
+#[derive(Clone, Debug, Default)]
+pub struct SharedParts {
+    /// typify's `error` module (the same in every group), as tokens.
+    error_module: Option<String>,
+    /// typify's default-value helpers: (name, tokens), in typify's order.
+    defaults: Vec<(String, String)>,
+    /// The numbers of the decoding checks the group's fields use.
+    checks: std::collections::BTreeSet<usize>,
+}
+
+impl SharedParts {
+    /// Moves typify's `error` and `defaults` modules out of `file`.
+    fn take_from(file: &mut syn::File, checks: std::collections::BTreeSet<usize>) -> SharedParts {
+        let mut shared = SharedParts {
+            checks,
+            ..SharedParts::default()
+        };
+        file.items.retain_mut(|item| {
+            let syn::Item::Mod(module) = item else {
+                return true;
+            };
+            if module.ident == "error" {
+                shared.error_module = Some(module.to_token_stream().to_string());
+                false
+            } else if module.ident == "defaults" {
+                for inner in module
+                    .content
+                    .take()
+                    .map(|(_, items)| items)
+                    .unwrap_or_default()
+                {
+                    let name = match &inner {
+                        syn::Item::Fn(function) => function.sig.ident.to_string(),
+                        other => other.to_token_stream().to_string(),
+                    };
+                    shared
+                        .defaults
+                        .push((name, inner.to_token_stream().to_string()));
+                }
+                false
+            } else {
+                true
+            }
+        });
+        shared
+    }
 }
 
 impl TypePlan {
@@ -293,54 +378,138 @@ impl TypePlan {
             .collect()
     }
 
-    /// Generates the types (stages 2-5 of the module docs) of the `doc` this plan was made from.
-    pub fn generate(&self, doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
+    /// The groups (indices of definitions) typify runs on separately: one per
+    /// [`TypeSettings::group_size`] definitions, at most [`TypeSettings::max_groups`].
+    pub fn groups(&self, settings: &TypeSettings) -> Vec<Vec<usize>> {
+        let definitions = &self.bundle.definitions;
+        let wanted =
+            (definitions.len() / settings.group_size.max(1)).clamp(1, settings.max_groups.max(1));
+        groups::partition(definitions, wanted)
+    }
+
+    /// Runs typify on one group of definitions (indices from [`TypePlan::groups`]) and
+    /// post-processes its output (stages 3 and 4 of the module docs).
+    pub fn generate_group(&self, group: &[usize]) -> GroupTypes {
         let bundle = &self.bundle;
-        let mut diagnostics = bundle.diagnostics.clone();
-        let engine = typify_engine::generate(&bundle.definitions);
-        diagnostics.extend(engine.diagnostics);
-        let (mut file, dependencies) =
-            match postprocess::postprocess(engine.tokens, &bundle.constraints) {
-                Ok(done) => (done.file, done.uses),
-                Err(error) => {
-                    diagnostics.push(Diagnostic::error(
-                        "codegen-invalid-rust",
-                        None,
-                        format!(
-                            "the payload types do not parse as Rust ({error}); please report \
-                             this with the spec"
-                        ),
-                    ));
-                    (empty_file(), CrateUses::default())
+        let definitions: Vec<&typify_engine::Definition> =
+            group.iter().map(|&i| &bundle.definitions[i]).collect();
+        let engine = typify_engine::generate(&definitions);
+        let mut diagnostics = engine.diagnostics;
+        match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
+            Ok(mut done) => {
+                let shared = SharedParts::take_from(&mut done.file, done.checks);
+                GroupTypes {
+                    items: done.file.items,
+                    shared,
+                    uses: done.uses,
+                    diagnostics,
                 }
-            };
-        file.attrs.splice(0..0, module_attributes());
+            }
+            Err(error) => {
+                diagnostics.push(Diagnostic::error(
+                    "codegen-invalid-rust",
+                    None,
+                    format!(
+                        "the payload types do not parse as Rust ({error}); please report this \
+                         with the spec"
+                    ),
+                ));
+                GroupTypes {
+                    items: Vec::new(),
+                    shared: SharedParts::default(),
+                    uses: CrateUses::default(),
+                    diagnostics,
+                }
+            }
+        }
+    }
 
-        let example_tests = if settings.example_tests {
-            let targets: Vec<examples::MessageExampleTarget<'_>> = bundle
-                .messages
-                .iter()
-                .enumerate()
-                .map(|(index, slots)| examples::MessageExampleTarget {
-                    message: index,
-                    payload_type: match &slots.payload {
-                        PayloadKind::Json(name) => Some(name.as_str()),
-                        _ => None,
-                    },
-                    payload_is_text: slots.payload == PayloadKind::Text,
-                    headers_type: slots.headers.as_deref(),
-                })
-                .collect();
-            examples::example_tests(doc, &targets, dependencies.chrono)
-        } else {
-            TokenStream::new()
-        };
+    /// The modules all groups share, built from the parts of every group: `defaults` (each
+    /// helper once, first group first), typify's `error` module and the decoding checks.
+    pub fn shared_items(&self, parts: &[SharedParts]) -> Vec<syn::Item> {
+        let mut items = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let defaults: Vec<syn::Item> = parts
+            .iter()
+            .flat_map(|part| &part.defaults)
+            .filter(|(name, _)| seen.insert(name.as_str()))
+            .map(|(_, tokens)| syn::parse_str(tokens).expect("typify's default helpers re-parse"))
+            .collect();
+        if !defaults.is_empty() {
+            items.push(syn::parse_quote! {
+                #[doc = " Generation of default values for serde."]
+                #[allow(dead_code)]
+                pub mod defaults {
+                    #(#defaults)*
+                }
+            });
+        }
+        if let Some(error) = parts.iter().find_map(|part| part.error_module.as_deref()) {
+            items.push(syn::parse_str(error).expect("typify's error module re-parses"));
+        }
+        let used: std::collections::BTreeSet<usize> = parts
+            .iter()
+            .flat_map(|part| part.checks.iter().copied())
+            .collect();
+        items.extend(constraints::module(&self.checks, &used));
+        items
+    }
 
+    /// The plan-level warnings (bundling), which come before every group's.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.bundle.diagnostics
+    }
+
+    /// `#[cfg(test)] mod message_examples` (stage 5 of the module docs; empty when disabled or
+    /// when no message has examples). `uses` says whether the types use `chrono`.
+    pub fn example_tests(
+        &self,
+        doc: &Document,
+        settings: &TypeSettings,
+        uses: CrateUses,
+    ) -> TokenStream {
+        if !settings.example_tests {
+            return TokenStream::new();
+        }
+        let targets: Vec<examples::MessageExampleTarget<'_>> = self
+            .bundle
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(index, slots)| examples::MessageExampleTarget {
+                message: index,
+                payload_type: match &slots.payload {
+                    PayloadKind::Json(name) => Some(name.as_str()),
+                    _ => None,
+                },
+                payload_is_text: slots.payload == PayloadKind::Text,
+                headers_type: slots.headers.as_deref(),
+            })
+            .collect();
+        examples::example_tests(doc, &targets, uses.chrono)
+    }
+
+    /// Generates the types (stages 2-5 of the module docs) of the `doc` this plan was made from,
+    /// the groups one after the other (the pipeline runs them on threads; same result).
+    pub fn generate(&self, doc: &Document, settings: &TypeSettings) -> GeneratedTypes {
+        let mut diagnostics = self.bundle.diagnostics.clone();
+        let mut file = empty_file();
+        file.attrs = module_attributes();
+        let mut uses = CrateUses::default();
+        let mut shared = Vec::new();
+        for group in self.groups(settings) {
+            let group = self.generate_group(&group);
+            file.items.extend(group.items);
+            uses = uses.union(group.uses);
+            diagnostics.extend(group.diagnostics);
+            shared.push(group.shared);
+        }
+        file.items.extend(self.shared_items(&shared));
         GeneratedTypes {
             file,
             messages: self.messages(),
-            dependencies,
-            example_tests,
+            dependencies: uses,
+            example_tests: self.example_tests(doc, settings, uses),
             diagnostics,
         }
     }
@@ -514,5 +683,63 @@ mod tests {
         let out = generate_types(&doc, &TypeSettings::default());
         assert_eq!(out.messages.len(), odd.len());
         format_tokens(out.tokens()).expect("always valid Rust");
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+
+    /// Every item as text, modules flattened into their items, sorted: what the module holds
+    /// whatever the order.
+    fn item_texts(items: &[syn::Item], prefix: &str, out: &mut Vec<String>) {
+        for item in items {
+            match item {
+                syn::Item::Mod(module) if module.content.is_some() => {
+                    let name = format!("{prefix}{}::", module.ident);
+                    item_texts(&module.content.as_ref().unwrap().1, &name, out);
+                }
+                other => out.push(format!("{prefix}{}", other.to_token_stream())),
+            }
+        }
+    }
+
+    fn contents(types: &GeneratedTypes) -> (Vec<String>, Vec<String>) {
+        let mut items = Vec::new();
+        item_texts(&types.file.items, "", &mut items);
+        items.sort();
+        let mut diagnostics: Vec<String> =
+            types.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+        diagnostics.sort();
+        (items, diagnostics)
+    }
+
+    #[test]
+    fn types_generated_in_groups_are_the_types_generated_at_once() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let at_once = TypeSettings {
+            max_groups: 1,
+            ..TypeSettings::default()
+        };
+        let in_groups = TypeSettings {
+            group_size: 1,
+            max_groups: 2,
+            ..TypeSettings::default()
+        };
+        for spec in [
+            "specs/payload-types.yaml",
+            "specs/streetlights.yaml",
+            "specs/device-config.yaml",
+        ] {
+            let doc = crate::spec::load_file(&root.join(spec))
+                .document
+                .expect("our specs load");
+            let plan = plan_types(&doc);
+            assert_eq!(plan.groups(&in_groups).len(), 2, "{spec} splits");
+            let whole = plan.generate(&doc, &at_once);
+            let split = plan.generate(&doc, &in_groups);
+            assert_eq!(contents(&whole), contents(&split), "{spec}");
+            assert_eq!(whole.dependencies, split.dependencies, "{spec}");
+        }
     }
 }

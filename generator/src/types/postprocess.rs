@@ -17,13 +17,13 @@
 //! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
 //!   (`default_i64`, ...) even when no field uses them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use syn::visit_mut::{self, VisitMut};
 
-use super::constraints::{self, Constraints};
+use super::constraints::{self, ConstraintTable, Constraints};
 use super::names::{field_name, variant_name, NameSet};
 use super::CrateUses;
 
@@ -33,11 +33,18 @@ pub struct Postprocessed {
     pub file: syn::File,
     /// Which optional crates its paths name.
     pub uses: CrateUses,
+    /// The numbers of the [`constraints`] checks its fields use.
+    pub checks: BTreeSet<usize>,
 }
 
-/// Parses typify's output, applies the edits and the decoding checks of [`constraints`].
+/// Parses typify's output, applies the edits and attaches the decoding checks of
+/// [`constraints`] (numbered by `table`; the helper module itself is emitted by the caller).
 /// Fails only when typify's output does not parse (it always should).
-pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> syn::Result<Postprocessed> {
+pub fn postprocess(
+    tokens: TokenStream,
+    limits: &Constraints,
+    table: &ConstraintTable,
+) -> syn::Result<Postprocessed> {
     let mut file = syn::parse2::<syn::File>(tokens)?;
     let renames = collect_variant_renames(&file);
     let mut editor = Editor {
@@ -47,10 +54,11 @@ pub fn postprocess(tokens: TokenStream, limits: &Constraints) -> syn::Result<Pos
         uses: CrateUses::default(),
     };
     editor.visit_file_mut(&mut file);
-    constraints::apply(&mut file, limits);
+    let checks = constraints::apply(&mut file, limits, table);
     Ok(Postprocessed {
         file,
         uses: editor.uses,
+        checks,
     })
 }
 
@@ -392,6 +400,7 @@ mod tests {
             pub struct T(::chrono::DateTime<::chrono::offset::Utc>);
             },
             &Constraints::new(),
+            &ConstraintTable::default(),
         )
         .expect("parses")
         .file

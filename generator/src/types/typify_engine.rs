@@ -209,7 +209,7 @@ fn isolated(defs: &[(String, Value)], name: &str, schema: Value) -> Vec<(String,
 }
 
 /// Generates all definitions, falling back per definition as described in the module docs.
-pub fn generate(definitions: &[Definition]) -> EngineOutput {
+pub fn generate(definitions: &[&Definition]) -> EngineOutput {
     let mut diagnostics = Vec::new();
     let mut defs: Vec<(String, Value)> = Vec::with_capacity(definitions.len());
     let mut converted = Vec::with_capacity(definitions.len());
@@ -328,13 +328,12 @@ mod tests {
     #[test]
     fn a_panicking_schema_falls_back_alone() {
         // typify panics on external references.
-        let out = generate(&[
-            def(
-                "Good",
-                json!({"type": "object", "properties": {"a": {"type": "string"}}}),
-            ),
-            def("Bad", json!({"$ref": "other.json#/x"})),
-        ]);
+        let good = def(
+            "Good",
+            json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+        );
+        let bad = def("Bad", json!({"$ref": "other.json#/x"}));
+        let out = generate(&[&good, &bad]);
         let text = out.tokens.to_string();
         assert!(text.contains("pub struct Good"), "{text}");
         assert!(
@@ -347,7 +346,7 @@ mod tests {
 
     #[test]
     fn an_invalid_default_is_dropped_not_the_type() {
-        let out = generate(&[def(
+        let out = generate(&[&def(
             "Small",
             json!({"type": "integer", "format": "uint8", "default": 1000}),
         )]);
@@ -357,7 +356,7 @@ mod tests {
 
     #[test]
     fn an_invalid_pattern_is_dropped_not_the_type() {
-        let out = generate(&[def(
+        let out = generate(&[&def(
             "Code",
             json!({"type": "object", "properties": {"pattern": {"type": "string", "pattern": "(unclosed"}}}),
         )]);

@@ -1014,6 +1014,12 @@ pub struct Writedatabyidentifier2DataItem {
     ///did value.
     pub value: ::std::string::String,
 }
+impl MqttQoSHeader {
+    /// The value `0`.
+    pub const V0: Self = Self(0_i32);
+    /// The value `2`.
+    pub const V2: Self = Self(2_i32);
+}
 /// Error types.
 pub mod error {
     /// Error from a `TryFrom` or `FromStr` implementation.
@@ -1045,10 +1051,4 @@ pub mod error {
             Self(value.into())
         }
     }
-}
-impl MqttQoSHeader {
-    /// The value `0`.
-    pub const V0: Self = Self(0_i32);
-    /// The value `2`.
-    pub const V2: Self = Self(2_i32);
 }

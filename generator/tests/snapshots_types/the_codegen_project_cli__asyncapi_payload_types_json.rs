@@ -1838,6 +1838,22 @@ impl ::std::convert::From<(::std::string::String, i64, bool)> for TupleArray {
         Self(value)
     }
 }
+impl IntegerEnum {
+    /// The value `1`.
+    pub const V1: Self = Self(1_i64);
+    /// The value `2`.
+    pub const V2: Self = Self(2_i64);
+    /// The value `3`.
+    pub const V3: Self = Self(3_i64);
+    /// The value `4`.
+    pub const V4: Self = Self(4_i64);
+    /// The value `5`.
+    pub const V5: Self = Self(5_i64);
+}
+impl MixedTypeEnumVariant1 {
+    /// The value `123`.
+    pub const V123: Self = Self(123_i64);
+}
 /// Generation of default values for serde.
 #[allow(dead_code)]
 pub mod defaults {
@@ -1879,22 +1895,6 @@ pub mod error {
             Self(value.into())
         }
     }
-}
-impl IntegerEnum {
-    /// The value `1`.
-    pub const V1: Self = Self(1_i64);
-    /// The value `2`.
-    pub const V2: Self = Self(2_i64);
-    /// The value `3`.
-    pub const V3: Self = Self(3_i64);
-    /// The value `4`.
-    pub const V4: Self = Self(4_i64);
-    /// The value `5`.
-    pub const V5: Self = Self(5_i64);
-}
-impl MixedTypeEnumVariant1 {
-    /// The value `123`.
-    pub const V123: Self = Self(123_i64);
 }
 /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
 /// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
