@@ -115,9 +115,7 @@ fn generation_table(channels: usize, runs: usize) {
     let (asyncapi_time, _) = time(runs, || {
         mqttgen_codegen::asyncapi_doc::generate_asyncapi_fn(&doc)
     });
-    let (service_print, _) = time(runs, || {
-        format_tokens(service.tokens.clone()).expect("parses")
-    });
+    let (service_print, _) = time(runs, || format_tokens(service.tokens()).expect("parses"));
     let cpu_before = process_cpu();
     let (total, module) = time(runs, || {
         let loaded = load_file(&spec);

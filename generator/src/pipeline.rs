@@ -179,22 +179,32 @@ fn asyncapi_part(doc: &Document) -> Result<String, Vec<Diagnostic>> {
     Ok(format_file(&file_of(vec![asyncapi_fn])))
 }
 
-/// `pub mod service { ... }` and `pub use service::*;`, printed.
+/// `pub mod service { ... }` and `pub use service::*;`, printed. The service code comes in pieces
+/// of whole items; they are parsed and printed a few at a time, so the syntax trees of a large
+/// module never exist all at once (their memory is most of what generating costs).
 fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec<Diagnostic>> {
+    /// Items printed together: few enough to keep memory small, enough to amortise each print.
+    const ITEMS_PER_PRINT: usize = 64;
     let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
-    let body = syn::parse2::<syn::File>(service.tokens).map_err(invalid_rust)?;
-    let file = file_of(vec![
-        module(
-            " Topic parameters, messages, the handler trait, the publisher and server presets.",
-            "service",
-            body,
-        ),
-        syn::parse_quote!(
-            pub use service::*;
-        ),
-    ]);
+    let mut source = printing::module_head(
+        " Topic parameters, messages, the handler trait, the publisher and server presets.",
+        "service",
+        Vec::new(),
+    );
+    let mut items = Vec::new();
+    for piece in service.pieces {
+        items.extend(syn::parse2::<syn::File>(piece).map_err(invalid_rust)?.items);
+        if items.len() >= ITEMS_PER_PRINT {
+            source.push_str(&printing::module_items(std::mem::take(&mut items)));
+        }
+    }
+    source.push_str(&printing::module_items(items));
+    source.push_str(printing::MODULE_END);
+    source.push_str(&printing::print(vec![syn::parse_quote!(
+        pub use service::*;
+    )]));
     Ok(Part {
-        source: format_file(&file),
+        source,
         diagnostics: service.diagnostics,
     })
 }
@@ -207,18 +217,18 @@ fn file_of(items: Vec<syn::Item>) -> syn::File {
     }
 }
 
-/// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
-fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {
-    let mut item = printing::module(doc, name, body.items);
-    if let syn::Item::Mod(module) = &mut item {
-        module.attrs.extend(body.attrs);
-    }
-    item
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
+    fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {
+        let mut item = printing::module(doc, name, body.items);
+        if let syn::Item::Mod(module) = &mut item {
+            module.attrs.extend(body.attrs);
+        }
+        item
+    }
 
     /// The module printed at once, as one syntax tree.
     fn printed_at_once(doc: &Document, role: Role, settings: &TypeSettings) -> String {
@@ -235,7 +245,7 @@ mod tests {
             module(
                 " Topic parameters, messages, the handler trait, the publisher and server presets.",
                 "service",
-                syn::parse2(service.tokens).unwrap(),
+                syn::parse2(service.tokens()).unwrap(),
             ),
             syn::parse_quote!(pub use service::*;),
             syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).unwrap(),

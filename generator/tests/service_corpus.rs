@@ -70,13 +70,13 @@ fn every_loadable_corpus_document_generates_valid_rust_for_both_roles() {
             let code = generate_service(doc, &types.messages, &settings);
             let again = generate_service(doc, &types.messages, &settings);
             let name = format!("{} ({role:?})", spec.display());
-            if code.tokens.to_string() != again.tokens.to_string() {
+            if code.tokens().to_string() != again.tokens().to_string() {
                 failures.push(format!("{name}: output differs between runs"));
             }
             if let Some(error) = code.diagnostics.iter().find(|d| d.is_error()) {
                 failures.push(format!("{name}: {}", error.message));
             }
-            if let Err(error) = syn::parse2::<syn::File>(code.tokens) {
+            if let Err(error) = syn::parse2::<syn::File>(code.tokens()) {
                 failures.push(format!("{name}: does not parse: {error}"));
             }
             generated += 1;

@@ -71,7 +71,7 @@ fn render(spec: &Path) -> Vec<(String, String)> {
         let code = generate_service(doc, &types.messages, &ServiceSettings::for_role(role));
         let errors: Vec<_> = code.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{errors:?}");
-        let text = format_tokens(code.tokens).unwrap_or_else(|error| panic!("{file}: {error}"));
+        let text = format_tokens(code.tokens()).unwrap_or_else(|error| panic!("{file}: {error}"));
         files.push((file.to_string(), format!("{HEADER}{text}")));
     }
     files.push((

@@ -62,7 +62,6 @@ mod servers;
 mod topics;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::Document;
@@ -109,8 +108,10 @@ impl ServiceSettings {
 /// Generated service code.
 #[derive(Clone, Debug)]
 pub struct ServiceCode {
-    /// The items of the service module (a module body; no inner attributes).
-    pub tokens: TokenStream,
+    /// The items of the service module (a module body; no inner attributes), in pieces of whole
+    /// items (a channel's parameters, the handler trait, ...), so that a large module can be
+    /// parsed and printed a piece at a time; [`ServiceCode::tokens`] joins them.
+    pub pieces: Vec<TokenStream>,
     /// Problems found while generating (errors mean the tokens should not be written).
     pub diagnostics: Vec<Diagnostic>,
     /// Crates the service code names besides `mqttgen`: always `serde` and `serde_json` (headers,
@@ -197,15 +198,19 @@ pub fn generate_service(
         types: &type_names,
     });
     let server_code = servers::generate(doc, &mut scope, &mut diagnostics);
+    let mut pieces = topic_code;
+    pieces.extend([message_code, handler_code, publisher_code, server_code]);
+    pieces.retain(|piece| !piece.is_empty());
     ServiceCode {
-        tokens: quote! {
-            #topic_code
-            #message_code
-            #handler_code
-            #publisher_code
-            #server_code
-        },
+        pieces,
         diagnostics,
         uses: &["serde", "serde_json"],
+    }
+}
+
+impl ServiceCode {
+    /// All items of the service module as one token stream.
+    pub fn tokens(&self) -> TokenStream {
+        self.pieces.iter().cloned().collect()
     }
 }

@@ -25,17 +25,14 @@ pub fn field_type(kind: &FieldKind, enums: &[ParamEnum]) -> TokenStream {
 }
 
 /// All topic code: enums first, then one parameters struct or constant per channel, in document order.
-pub fn generate(plans: &TopicPlans, channels: &[Channel]) -> TokenStream {
+pub fn generate(plans: &TopicPlans, channels: &[Channel]) -> Vec<TokenStream> {
     let enums = plans.enums.iter().map(param_enum);
     let topics = plans
         .topics
         .iter()
         .zip(channels)
         .filter_map(|(plan, channel)| plan.as_ref().map(|plan| topic(plan, channel, &plans.enums)));
-    quote! {
-        #(#enums)*
-        #(#topics)*
-    }
+    enums.chain(topics).collect()
 }
 
 fn param_enum(item: &ParamEnum) -> TokenStream {
