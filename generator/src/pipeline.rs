@@ -112,16 +112,7 @@ fn types_part(
     settings: &TypeSettings,
 ) -> Result<(Part, CrateUses), Vec<Diagnostic>> {
     let groups = plan.groups(settings);
-    let printed: Vec<PrintedGroup> = std::thread::scope(|scope| {
-        let (first, rest) = groups.split_first().expect("at least one group");
-        let threads: Vec<_> = rest
-            .iter()
-            .map(|group| scope.spawn(move || print_group(plan, group)))
-            .collect();
-        let mut printed = vec![print_group(plan, first)];
-        printed.extend(threads.into_iter().map(join));
-        printed
-    });
+    let printed = print_groups(plan, &groups);
     let mut diagnostics = plan.diagnostics().to_vec();
     let mut uses = CrateUses::default();
     let mut source = printing::module_head(
@@ -160,6 +151,37 @@ struct PrintedGroup {
     shared: SharedParts,
     uses: CrateUses,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// Threads that generate type groups: each takes the next group until none is left, so at most
+/// this many groups' syntax trees exist at once.
+const TYPE_THREADS: usize = 2;
+
+/// Every group generated and printed, in group order, on up to [`TYPE_THREADS`] threads.
+fn print_groups(plan: &TypePlan, groups: &[Vec<usize>]) -> Vec<PrintedGroup> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(group) = groups.get(index) else {
+                return done;
+            };
+            done.push((index, print_group(plan, group)));
+        }
+    };
+    let mut printed: Vec<(usize, PrintedGroup)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..TYPE_THREADS.min(groups.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut printed = work();
+        for helper in helpers {
+            printed.extend(join(helper));
+        }
+        printed
+    });
+    printed.sort_by_key(|(index, _)| *index);
+    printed.into_iter().map(|(_, group)| group).collect()
 }
 
 fn print_group(plan: &TypePlan, group: &[usize]) -> PrintedGroup {

@@ -93,10 +93,10 @@ pub struct TypeSettings {
     /// Generate [`GeneratedTypes::example_tests`] from message examples (default `true`).
     pub example_tests: bool,
     /// Definitions per typify run: a bundle with fewer than twice this many is generated in
-    /// one run, so its types come out in one name-sorted list (default 512).
+    /// one run, so its types come out in one name-sorted list (default 512). Smaller runs need
+    /// less memory at once, and the pipeline runs them on two threads.
     pub group_size: usize,
-    /// At most this many typify runs, each on its own thread in the pipeline (default 2, the
-    /// cores of a small CI machine). Each run's types are name-sorted.
+    /// At most this many typify runs (default 8). Each run's types are name-sorted.
     pub max_groups: usize,
 }
 
@@ -105,7 +105,7 @@ impl Default for TypeSettings {
         TypeSettings {
             example_tests: true,
             group_size: 512,
-            max_groups: 2,
+            max_groups: 8,
         }
     }
 }
