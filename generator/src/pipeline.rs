@@ -6,7 +6,9 @@ use crate::output::Dependency;
 use crate::printing;
 use crate::service::{generate_service, ServiceSettings};
 use crate::spec::model::Document;
-use crate::types::{format_file, plan_types, CrateUses, SharedParts, TypePlan, TypeSettings};
+use crate::types::{
+    format_file, name_types, CrateUses, MessageTypes, SharedParts, TypePlan, TypeSettings,
+};
 
 pub use crate::service::Role;
 
@@ -43,13 +45,12 @@ fn generate_module_with(
 ) -> Result<Module, Vec<Diagnostic>> {
     let (types_part, service_part, asyncapi_source) = std::thread::scope(|scope| {
         let asyncapi_thread = scope.spawn(|| asyncapi_part(doc));
-        // Bundling the schemas overlaps with the `asyncapi()` thread; both others need it.
-        let plan = std::sync::Arc::new(plan_types(doc));
-        let types_thread = scope.spawn({
-            let plan = std::sync::Arc::clone(&plan);
-            move || types_part(doc, &plan, settings)
-        });
-        let service_part = service_part(doc, &plan, role);
+        // The service code needs only the types' names; the types thread pre-processes the
+        // schemas while this one generates the service code.
+        let names = name_types(doc);
+        let messages = names.messages();
+        let types_thread = scope.spawn(move || types_part(doc, &names.plan(doc), settings));
+        let service_part = service_part(doc, &messages, role);
         let types_part = join(types_thread);
         (types_part, service_part, join(asyncapi_thread))
     });
@@ -204,10 +205,14 @@ fn asyncapi_part(doc: &Document) -> Result<String, Vec<Diagnostic>> {
 /// `pub mod service { ... }` and `pub use service::*;`, printed. The service code comes in pieces
 /// of whole items; they are parsed and printed a few at a time, so the syntax trees of a large
 /// module never exist all at once (their memory is most of what generating costs).
-fn service_part(doc: &Document, plan: &TypePlan, role: Role) -> Result<Part, Vec<Diagnostic>> {
+fn service_part(
+    doc: &Document,
+    messages: &[MessageTypes],
+    role: Role,
+) -> Result<Part, Vec<Diagnostic>> {
     /// Items printed together: few enough to keep memory small, enough to amortise each print.
     const ITEMS_PER_PRINT: usize = 64;
-    let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
+    let service = generate_service(doc, messages, &ServiceSettings::for_role(role));
     let mut source = printing::module_head(
         " Topic parameters, messages, the handler trait, the publisher and server presets.",
         "service",
@@ -254,7 +259,7 @@ mod tests {
 
     /// The module printed at once, as one syntax tree.
     fn printed_at_once(doc: &Document, role: Role, settings: &TypeSettings) -> String {
-        let plan = plan_types(doc);
+        let plan = crate::types::plan_types(doc);
         let types = plan.generate(doc, settings);
         let mut body = types.file;
         body.items

@@ -286,9 +286,49 @@ pub struct TypePlan {
 
 /// Bundles and names the schemas of `doc` (stage 1 of the module docs).
 pub fn plan_types(doc: &Document) -> TypePlan {
-    let bundle = resolver::bundle(doc);
-    let checks = constraints::ConstraintTable::new(&bundle.constraints);
-    TypePlan { bundle, checks }
+    name_types(doc).plan(doc)
+}
+
+/// The names of every type, before any schema is pre-processed: enough for the service code
+/// ([`TypeNames::messages`]); [`TypeNames::plan`] finishes stage 1.
+pub struct TypeNames<'a> {
+    naming: resolver::Naming<'a>,
+}
+
+/// Names the types of `doc` (the cheap first half of stage 1).
+pub fn name_types(doc: &Document) -> TypeNames<'_> {
+    TypeNames {
+        naming: resolver::name(doc),
+    }
+}
+
+impl TypeNames<'_> {
+    /// Per message (same index as [`Document::messages`]), how its payload and headers are typed.
+    pub fn messages(&self) -> Vec<MessageTypes> {
+        message_types(self.naming.messages())
+    }
+
+    /// Pre-processes the schemas: the [`TypePlan`] the types are generated from.
+    pub fn plan(self, doc: &Document) -> TypePlan {
+        let bundle = self.naming.bundle(doc);
+        let checks = constraints::ConstraintTable::new(&bundle.constraints);
+        TypePlan { bundle, checks }
+    }
+}
+
+fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
+    slots
+        .iter()
+        .map(|slots| MessageTypes {
+            payload: match &slots.payload {
+                PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
+                PayloadKind::Text => PayloadType::Text,
+                PayloadKind::Bytes => PayloadType::Bytes,
+                PayloadKind::Empty => PayloadType::Empty,
+            },
+            headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
+        })
+        .collect()
 }
 
 /// Generates the payload and headers types of `doc` (see the module docs).
@@ -363,19 +403,7 @@ impl SharedParts {
 impl TypePlan {
     /// Per message (same index as [`Document::messages`]), how its payload and headers are typed.
     pub fn messages(&self) -> Vec<MessageTypes> {
-        self.bundle
-            .messages
-            .iter()
-            .map(|slots| MessageTypes {
-                payload: match &slots.payload {
-                    PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
-                    PayloadKind::Text => PayloadType::Text,
-                    PayloadKind::Bytes => PayloadType::Bytes,
-                    PayloadKind::Empty => PayloadType::Empty,
-                },
-                headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
-            })
-            .collect()
+        message_types(&self.bundle.messages)
     }
 
     /// The groups (indices of definitions) typify runs on separately: one per

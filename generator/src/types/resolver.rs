@@ -91,9 +91,26 @@ struct PendingSlot {
     origin: String,
 }
 
-/// Bundles `doc` (see the module docs for naming). All definition names are claimed before any
-/// schema is pre-processed, so inline type names never take a definition's name.
+/// The first half of [`bundle`]: every definition and message slot named, nothing
+/// pre-processed yet. Cheap; the service code needs only these names, so it can start while
+/// [`Naming::bundle`] pre-processes the schemas on another thread.
+pub struct Naming<'a> {
+    names: BTreeMap<SchemaId, String>,
+    taken: NameSet,
+    order: Vec<&'a SchemaId>,
+    pending: Vec<PendingSlot>,
+    messages: Vec<MessageSlots>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Bundles `doc` (see the module docs for naming).
 pub fn bundle(doc: &Document) -> Bundle {
+    name(doc).bundle(doc)
+}
+
+/// Names every definition of `doc` (see the module docs). All definition names are claimed before
+/// any schema is pre-processed, so inline type names never take a definition's name.
+pub fn name(doc: &Document) -> Naming<'_> {
     let mut taken = NameSet::new();
     let mut names: BTreeMap<SchemaId, String> = BTreeMap::new();
     let mut order: Vec<&SchemaId> = doc.schemas.keys().filter(|id| is_component(id)).collect();
@@ -104,7 +121,8 @@ pub fn bundle(doc: &Document) -> Bundle {
         names.insert((*id).clone(), name);
     }
 
-    let mut out = Bundle::default();
+    let mut messages = Vec::with_capacity(doc.messages.len());
+    let mut diagnostics = Vec::new();
     let mut pending: Vec<PendingSlot> = Vec::new();
     {
         let lookup = Lookup { names: &names, doc };
@@ -124,7 +142,7 @@ pub fn bundle(doc: &Document) -> Bundle {
         };
         for message in &doc.messages {
             let (payload, diagnostic) = classify(message);
-            out.diagnostics.extend(diagnostic);
+            diagnostics.extend(diagnostic);
             let payload = match payload {
                 PayloadKind::Json(_) => PayloadKind::Json(slot_name(
                     message.payload.as_ref(),
@@ -140,7 +158,7 @@ pub fn bundle(doc: &Document) -> Bundle {
                     format!("headers of message `{}`", message.name),
                 )),
                 Some(slot) => {
-                    out.diagnostics.push(Diagnostic::warning(
+                    diagnostics.push(Diagnostic::warning(
                         "headers-not-json-schema",
                         Some(slot.node.clone()),
                         format!(
@@ -152,51 +170,82 @@ pub fn bundle(doc: &Document) -> Bundle {
                 }
                 None => None,
             };
-            out.messages.push(MessageSlots { payload, headers });
+            messages.push(MessageSlots { payload, headers });
         }
     }
+    Naming {
+        names,
+        taken,
+        order,
+        pending,
+        messages,
+        diagnostics,
+    }
+}
 
-    let lookup = Lookup { names: &names, doc };
-    for id in &order {
-        let schema = &doc.schemas[*id];
-        let name = names[*id].clone();
-        let mut notes = Vec::new();
-        let value = preprocess(
-            &schema.value,
-            &name,
-            &lookup,
-            &mut taken,
-            &mut out.constraints,
-            &mut notes,
-        );
-        let origin = format!("schema `{}` ({})", schema.name_hint, id);
-        push_notes(&mut out.diagnostics, &origin, id, notes);
-        out.definitions.push(Definition {
-            name,
-            schema: value,
-            node: Some((*id).clone()),
-            origin,
-        });
+impl Naming<'_> {
+    /// Per message (same index as [`Document::messages`]), where its types are.
+    pub fn messages(&self) -> &[MessageSlots] {
+        &self.messages
     }
-    for slot in pending {
-        let mut notes = Vec::new();
-        let value = preprocess(
-            &slot.schema,
-            &slot.name,
-            &lookup,
-            &mut taken,
-            &mut out.constraints,
-            &mut notes,
-        );
-        push_notes(&mut out.diagnostics, &slot.origin, &slot.node, notes);
-        out.definitions.push(Definition {
-            name: slot.name,
-            schema: value,
-            node: Some(slot.node),
-            origin: slot.origin,
-        });
+
+    /// Pre-processes every named schema: the second half of [`bundle`].
+    pub fn bundle(self, doc: &Document) -> Bundle {
+        let Naming {
+            names,
+            mut taken,
+            order,
+            pending,
+            messages,
+            diagnostics,
+        } = self;
+        let mut out = Bundle {
+            messages,
+            diagnostics,
+            ..Bundle::default()
+        };
+        let lookup = Lookup { names: &names, doc };
+        for id in &order {
+            let schema = &doc.schemas[*id];
+            let name = names[*id].clone();
+            let mut notes = Vec::new();
+            let value = preprocess(
+                &schema.value,
+                &name,
+                &lookup,
+                &mut taken,
+                &mut out.constraints,
+                &mut notes,
+            );
+            let origin = format!("schema `{}` ({})", schema.name_hint, id);
+            push_notes(&mut out.diagnostics, &origin, id, notes);
+            out.definitions.push(Definition {
+                name,
+                schema: value,
+                node: Some((*id).clone()),
+                origin,
+            });
+        }
+        for slot in pending {
+            let mut notes = Vec::new();
+            let value = preprocess(
+                &slot.schema,
+                &slot.name,
+                &lookup,
+                &mut taken,
+                &mut out.constraints,
+                &mut notes,
+            );
+            push_notes(&mut out.diagnostics, &slot.origin, &slot.node, notes);
+            out.definitions.push(Definition {
+                name: slot.name,
+                schema: value,
+                node: Some(slot.node),
+                origin: slot.origin,
+            });
+        }
+        out
     }
-    out
 }
 
 fn push_notes(diagnostics: &mut Vec<Diagnostic>, origin: &str, node: &NodeId, notes: Vec<String>) {
