@@ -48,11 +48,12 @@ use schemas::SchemaNames;
 /// Emits `pub fn asyncapi() -> ::mqttgen::asyncapi::Document` for `doc`.
 ///
 /// The body reads the document from one string literal holding the runtime's export model as
-/// JSON (`Document::from_model_json`, field names as in the runtime's structs; see
-/// [`layout`](self) for how it is laid out): data is much less work for syn, prettyplease and
-/// rustc than a chain of builder calls. The generator cannot depend on the runtime, so the two
-/// shapes are kept in agreement by tests (the round trip of every spec, and a generated crate's
-/// document compared with the same document built with the builder API).
+/// JSON (`Document::from_model_json`, field names as in the runtime's structs), one list item
+/// or message per line: data is much less work for syn, prettyplease and rustc than a chain of
+/// builder calls. The generator cannot depend on the runtime, so the two shapes are kept in
+/// agreement by tests (`tests/tests/asyncapi_model.rs`: a spec using every field of the model
+/// gives the same document as the builder API; `round_trip.rs`: exports keep their spec's
+/// contract).
 ///
 /// Pure and deterministic: the same model gives the same tokens. The generated code needs
 /// only `mqttgen`.
