@@ -34,59 +34,60 @@
 
 mod document;
 mod formats;
+mod layout;
 mod operations;
 mod schemas;
-mod values;
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use serde_json::{Map, Value};
 
 use crate::spec::model::{Document, Qos};
 use schemas::SchemaNames;
-use values::ValueTable;
 
 /// Emits `pub fn asyncapi() -> ::mqttgen::asyncapi::Document` for `doc`.
 ///
+/// The body reads the document from one string literal holding the runtime's export model as
+/// JSON (`Document::from_model_json`, field names as in the runtime's structs), one list item
+/// or message per line: data is much less work for syn, prettyplease and rustc than a chain of
+/// builder calls. The generator cannot depend on the runtime, so the two shapes are kept in
+/// agreement by tests (`tests/tests/asyncapi_model.rs`: a spec using every field of the model
+/// gives the same document as the builder API; `round_trip.rs`: exports keep their spec's
+/// contract).
+///
 /// Pure and deterministic: the same model gives the same tokens. The generated code needs
-/// `mqttgen` and `serde_json` (JSON values are stored as one string literal parsed on first
-/// use, which keeps the generated code small).
+/// only `mqttgen`.
 pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
     let mut ex = Export {
         doc,
         schemas: SchemaNames::new(doc),
-        values: ValueTable::default(),
         left_out: Vec::new(),
     };
     let (schemes, exported_schemes) = document::security_schemes(&mut ex);
     let servers = document::servers(&mut ex, &exported_schemes);
-    let schemas = document::schemas(&mut ex);
-    let body = operations::channels_and_operations(&mut ex);
-    let changed_later = [&schemes, &servers, &schemas, &body]
-        .iter()
-        .any(|tokens| !tokens.is_empty());
-    let head = document::head(&ex, changed_later);
-    let values = ex.values.definitions();
+    let schemas = document::schemas(&ex);
+    let (channels, operations) = operations::channels_and_operations(&mut ex);
+    let model = document::head(doc)
+        .list("security_schemes", schemes)
+        .list("servers", servers)
+        .list("schemas", schemas)
+        .list("channels", channels)
+        .list("operations", operations);
+    let model = layout::raw_string(&layout::model_text(&model.0));
     let docs = function_docs(doc, &ex.left_out);
     quote! {
         #(#[doc = #docs])*
         pub fn asyncapi() -> ::mqttgen::asyncapi::Document {
-            use ::mqttgen::asyncapi as api;
-            #values
-            #head
-            #schemes
-            #servers
-            #schemas
-            #body
-            document
+            ::mqttgen::asyncapi::Document::from_model_json(#model)
+                .expect("mqttgen-codegen wrote an export model the runtime cannot read: a bug in mqttgen-codegen")
         }
     }
 }
 
-/// The state of one export: the model, schema names, the JSON values used, what was left out.
+/// The state of one export: the model, schema names, what was left out.
 struct Export<'d> {
     doc: &'d Document,
     schemas: SchemaNames,
-    values: ValueTable,
     left_out: Vec<String>,
 }
 
@@ -117,32 +118,45 @@ fn function_docs(doc: &Document, left_out: &[String]) -> Vec<String> {
     lines
 }
 
-/// `.name("value")` for every `Some` option, in order.
-fn optional_calls(calls: &[(&str, &Option<String>)]) -> TokenStream {
-    let mut tokens = TokenStream::new();
-    for (method, value) in calls {
-        if let Some(value) = value {
-            let method = proc_macro2::Ident::new(method, proc_macro2::Span::call_site());
-            tokens.extend(quote! { .#method(#value) });
+/// One JSON object of the export model, built key by key. Absent values (`None`, empty lists)
+/// are left out: the runtime fills in its defaults, which are what leaving them out means.
+#[derive(Debug, Default)]
+struct Object(Map<String, Value>);
+
+impl Object {
+    /// Sets `key`.
+    fn set(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Sets `key` when `value` is `Some`.
+    fn opt(self, key: &str, value: Option<impl Into<Value>>) -> Self {
+        match value {
+            Some(value) => self.set(key, value),
+            None => self,
         }
     }
-    tokens
-}
 
-/// `Some(String::from("value"))` or `None`.
-fn string_option(value: Option<&str>) -> TokenStream {
-    match value {
-        Some(value) => quote! { ::std::option::Option::Some(::std::string::String::from(#value)) },
-        None => quote! { ::std::option::Option::None },
+    /// Sets `key` when `items` is not empty.
+    fn list(self, key: &str, items: Vec<Value>) -> Self {
+        if items.is_empty() {
+            self
+        } else {
+            self.set(key, items)
+        }
     }
 }
 
-fn qos_tokens(qos: Qos) -> TokenStream {
-    match qos {
-        Qos::AtMostOnce => quote! { ::mqttgen::QoS::AtMostOnce },
-        Qos::AtLeastOnce => quote! { ::mqttgen::QoS::AtLeastOnce },
-        Qos::ExactlyOnce => quote! { ::mqttgen::QoS::ExactlyOnce },
+impl From<Object> for Value {
+    fn from(object: Object) -> Value {
+        Value::Object(object.0)
     }
+}
+
+/// A QoS as the model writes it: its level.
+fn qos_level(qos: Qos) -> u8 {
+    qos as u8
 }
 
 #[cfg(test)]
@@ -176,8 +190,27 @@ mod tests {
             .join("\n")
     }
 
+    /// The export model in the body of a generated `asyncapi()`.
+    fn model_of(function: &syn::ItemFn) -> Value {
+        let [syn::Stmt::Expr(syn::Expr::MethodCall(expect), None)] = &function.block.stmts[..]
+        else {
+            panic!("one expression: {}", quote!(#function));
+        };
+        let syn::Expr::Call(call) = &*expect.receiver else {
+            panic!("a call of from_model_json");
+        };
+        let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(json),
+            ..
+        })) = call.args.first()
+        else {
+            panic!("one string literal argument");
+        };
+        serde_json::from_str(&json.value()).expect("the literal is JSON")
+    }
+
     #[test]
-    fn emits_one_deterministic_public_function() {
+    fn emits_one_deterministic_public_function_reading_the_model() {
         let doc = streetlights();
         let tokens = generate_asyncapi_fn(&doc);
         assert_eq!(tokens.to_string(), generate_asyncapi_fn(&doc).to_string());
@@ -186,33 +219,59 @@ mod tests {
         assert!(matches!(function.vis, syn::Visibility::Public(_)));
         assert!(function.sig.inputs.is_empty());
         let body = quote!(#function).to_string();
-        for expected in [
-            r#"document . schema ("lightMeasuredPayload""#,
-            r#"ChannelDoc :: new ("city/{district}/lights/{lightId}/measured") . id ("lightMeasured")"#,
-            r#"OperationDoc :: send ("sendLightCommand" , "city/{district}/lights/{lightId}/command")"#,
-            r#"enum_values (["north" , "south" , "east" , "west"])"#,
-            r#"Server :: new ("local" , "localhost:1883" , "mqtt")"#,
-            "QoS :: AtLeastOnce",
-        ] {
-            assert!(body.contains(expected), "missing `{expected}` in\n{body}");
-        }
-        // JSON values live in one string literal, not in `json!` trees.
-        assert!(!body.contains("json !"), "{body}");
+        assert!(
+            body.contains(":: mqttgen :: asyncapi :: Document :: from_model_json (r##\""),
+            "{body}"
+        );
+        let model = model_of(&function);
+        assert_eq!(model["info"]["title"], "Streetlights");
+        assert_eq!(model["default_content_type"], "application/json");
+        assert!(model["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pair| pair[0] == "lightMeasuredPayload"));
+        assert!(model["channels"].as_array().unwrap().iter().any(|channel| {
+            channel["address"] == "city/{district}/lights/{lightId}/measured"
+                && channel["id"] == "lightMeasured"
+        }));
+        let send = model["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|op| op["id"] == "sendLightCommand")
+            .expect("sendLightCommand");
+        assert_eq!(send["action"], "send");
+        assert_eq!(send["address"], "city/{district}/lights/{lightId}/command");
+        assert_eq!(
+            send["parameters"][0]["enum_values"],
+            serde_json::json!(["north", "south", "east", "west"])
+        );
+        assert_eq!(send["qos"], 1);
+        assert_eq!(
+            model["servers"][0],
+            serde_json::json!({
+                "name": "local",
+                "host": "localhost:1883",
+                "protocol": "mqtt",
+                "protocol_version": "5.0",
+                "description": "A broker on this machine.",
+                "binding": {"client_id": "streetlights", "clean_session": true, "keep_alive": 30}
+            })
+        );
         assert!(docs_of(&function).contains("the variables of server `local`"));
     }
 
     #[test]
-    fn a_document_with_nothing_to_add_has_no_mutable_binding() {
+    fn a_document_with_nothing_to_add_is_its_info() {
         let mut doc = Document::default();
         doc.info.title = "Empty".into();
         doc.info.version = "1".into();
-        doc.default_content_type = Some("application/json".into());
-        let body = generate_asyncapi_fn(&doc).to_string();
-        assert!(body.contains("let document ="), "{body}");
-        assert!(!body.contains("VALUES"), "{body}");
-        doc.default_content_type = Some("text/plain".into());
-        let body = generate_asyncapi_fn(&doc).to_string();
-        assert!(body.contains("let mut document ="), "{body}");
+        let function: syn::ItemFn = syn::parse2(generate_asyncapi_fn(&doc)).unwrap();
+        assert_eq!(
+            model_of(&function),
+            serde_json::json!({"info": {"title": "Empty", "version": "1"}})
+        );
     }
 
     #[test]
@@ -239,11 +298,16 @@ mod tests {
         ] {
             assert!(docs.contains(expected), "missing `{expected}` in\n{docs}");
         }
-        let body = quote!(#function).to_string();
-        assert!(!body.contains("receiveLightMeasured\" ,"), "{body}");
+        let model = model_of(&function);
+        let operations = model["operations"].as_array().unwrap();
+        assert!(operations
+            .iter()
+            .all(|op| op["id"] != "receiveLightMeasured"));
         assert!(
-            body.contains("message_expiry_interval (60u32)"),
-            "the expiry is exported: {body}"
+            operations
+                .iter()
+                .any(|op| op["message_expiry_interval"] == 60),
+            "the expiry is exported: {model}"
         );
     }
 }

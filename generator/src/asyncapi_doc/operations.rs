@@ -3,15 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use serde_json::Value;
 
-use super::{formats, optional_calls, qos_tokens, Export};
+use super::{formats, qos_level, Export, Object};
 use crate::spec::model::{Action, Address, Channel, Level, Message, Operation, Reply};
 
-/// Everything from the channels and operations: message variables, channel metadata and
-/// `document = document.operation(..);` per exportable operation.
-pub(super) fn channels_and_operations(ex: &mut Export<'_>) -> TokenStream {
+/// The channels and operations of the model: channel metadata for every used address, and
+/// every exportable operation with its messages (each used message is built once).
+pub(super) fn channels_and_operations(ex: &mut Export<'_>) -> (Vec<Value>, Vec<Value>) {
     let doc = ex.doc;
     let mut used_messages = BTreeSet::new();
     let mut used_channels = BTreeSet::new();
@@ -52,18 +51,16 @@ pub(super) fn channels_and_operations(ex: &mut Export<'_>) -> TokenStream {
         operations.push((op, address, reply));
     }
 
-    let mut tokens = TokenStream::new();
-    for &index in &used_messages {
-        let var = message_var(index);
-        let message = message_doc(ex, &doc.messages[index]);
-        tokens.extend(quote! { let #var = #message; });
-    }
-    tokens.extend(channel_docs(ex, &used_channels));
-    for (op, address, reply) in operations {
-        let op_tokens = operation(ex, op, address, reply);
-        tokens.extend(quote! { document = document.operation(#op_tokens); });
-    }
-    tokens
+    let messages: BTreeMap<usize, Object> = used_messages
+        .into_iter()
+        .map(|index| (index, message_doc(ex, &doc.messages[index])))
+        .collect();
+    let channels = channel_docs(ex, &used_channels);
+    let operations = operations
+        .into_iter()
+        .map(|(op, address, reply)| operation(ex, &messages, op, address, reply).into())
+        .collect();
+    (channels, operations)
 }
 
 /// Where a reply goes, as far as the export model can say.
@@ -108,12 +105,8 @@ fn exportable(address: Option<&Address>) -> Result<&str, String> {
     }
 }
 
-fn message_var(index: usize) -> Ident {
-    Ident::new(&format!("message_{index}"), Span::call_site())
-}
-
-/// `MessageDoc::new(name, payload)` with everything the export model holds.
-fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
+/// A message with everything the export model holds.
+fn message_doc(ex: &mut Export<'_>, message: &Message) -> Object {
     let name = &message.name;
     let payload = match &message.payload {
         Some(slot) => {
@@ -124,8 +117,7 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
                     slot.schema_format
                 ));
             }
-            let value = ex.schemas.export_value(&schema);
-            ex.values.get(&value)
+            ex.schemas.export_value(&schema)
         }
         None => {
             // The export model always writes `payload` and the official parser rejects `null`:
@@ -133,41 +125,35 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> TokenStream {
             ex.left_out.push(format!(
                 "that message `{name}` has no payload (exported as an open schema `{{}}`)"
             ));
-            ex.values.get(&serde_json::json!({}))
+            serde_json::json!({})
         }
     };
-    let content_type = message.content_type.as_deref().unwrap_or_default();
-    let calls = optional_calls(&[
-        ("title", &message.title),
-        ("summary", &message.summary),
-        ("description", &message.description),
-        ("correlation_id", &message.correlation_id),
-    ]);
-    let headers = message.headers.as_ref().map(|slot| {
-        let value = ex.schemas.export_value(&formats::exportable_schema(slot).0);
-        let value = ex.values.get(&value);
-        quote! { .headers_schema(#value, ::std::option::Option::None) }
-    });
-    let examples: Vec<TokenStream> = message
+    let headers = message
+        .headers
+        .as_ref()
+        .map(|slot| ex.schemas.export_value(&formats::exportable_schema(slot).0));
+    let examples = message
         .examples
         .iter()
-        .filter_map(|e| e.payload.as_ref())
-        .map(|payload| ex.values.get(payload))
+        .filter_map(|e| e.payload.clone())
         .collect();
-    quote! {
-        api::MessageDoc::new(#name, #payload)
-            .content_type(#content_type)
-            #calls
-            #headers
-            #( .example(#examples) )*
-    }
+    Object::default()
+        .set("name", name.as_str())
+        .opt("content_type", message.content_type.as_deref())
+        .opt("title", message.title.as_deref())
+        .opt("summary", message.summary.as_deref())
+        .opt("description", message.description.as_deref())
+        .opt("correlation_id", message.correlation_id.as_deref())
+        .set("payload_schema", payload)
+        .opt("headers_schema", headers)
+        .list("examples", examples)
 }
 
-/// `document = document.channel(..);` for the first channel of every used address (the
-/// exporter keys channels by address), keeping the spec's channel id when it is a valid key.
-fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> TokenStream {
+/// Metadata for the first channel of every used address (the exporter keys channels by
+/// address), keeping the spec's channel id when it is a valid key.
+fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> Vec<Value> {
     let mut by_address: BTreeMap<&str, &Channel> = BTreeMap::new();
-    let mut tokens = TokenStream::new();
+    let mut channels = Vec::new();
     for &index in used {
         let channel = &ex.doc.channels[index];
         let Some(address) = channel.address.as_ref().map(|a| a.raw.as_str()) else {
@@ -181,57 +167,46 @@ fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> TokenStream {
             continue;
         }
         by_address.insert(address, channel);
-        let id = (super::schemas::sanitize(&channel.id) == channel.id).then(|| {
-            let id = &channel.id;
-            quote! { .id(#id) }
-        });
-        let calls = optional_calls(&[
-            ("title", &channel.title),
-            ("summary", &channel.summary),
-            ("description", &channel.description),
-        ]);
-        tokens.extend(quote! {
-            document = document.channel(
-                api::ChannelDoc::new(#address) #id #calls
-            );
-        });
+        let id = (super::schemas::sanitize(&channel.id) == channel.id).then_some(&channel.id);
+        channels.push(
+            Object::default()
+                .set("address", address)
+                .opt("id", id.map(String::as_str))
+                .opt("title", channel.title.as_deref())
+                .opt("summary", channel.summary.as_deref())
+                .opt("description", channel.description.as_deref())
+                .into(),
+        );
     }
-    tokens
+    channels
 }
 
 fn operation(
     ex: &mut Export<'_>,
+    messages: &BTreeMap<usize, Object>,
     op: &Operation,
     address: &str,
     reply: Option<(&Reply, ReplyTarget)>,
-) -> TokenStream {
+) -> Object {
     let doc = ex.doc;
     let id = &op.id;
-    let constructor = match op.action {
-        Some(Action::Send) => quote! { send },
-        _ => quote! { receive },
+    let action = match op.action {
+        Some(Action::Send) => "send",
+        _ => "receive",
     };
     let channel = &doc.channels[op.channel];
-    let calls = optional_calls(&[("summary", &op.summary), ("description", &op.description)]);
-    let mut bindings = TokenStream::new();
-    if let Some(mqtt) = &op.mqtt {
-        if let Some(qos) = mqtt.qos {
-            let qos = qos_tokens(qos);
-            bindings.extend(quote! { .qos(#qos) });
+    let mqtt = op.mqtt.as_ref();
+    let expiry = mqtt.and_then(|mqtt| mqtt.message_expiry_interval);
+    let expiry = expiry.and_then(|seconds| match u32::try_from(seconds) {
+        Ok(seconds) => Some(seconds),
+        Err(_) => {
+            ex.left_out.push(format!(
+                "the messageExpiryInterval of operation `{id}` (above u32::MAX seconds)"
+            ));
+            None
         }
-        if let Some(retain) = mqtt.retain {
-            bindings.extend(quote! { .retain(#retain) });
-        }
-        if let Some(seconds) = mqtt.message_expiry_interval {
-            match u32::try_from(seconds) {
-                Ok(seconds) => bindings.extend(quote! { .message_expiry_interval(#seconds) }),
-                Err(_) => ex.left_out.push(format!(
-                    "the messageExpiryInterval of operation `{id}` (above u32::MAX seconds)"
-                )),
-            }
-        }
-    }
-    let tags = op.tags.iter().map(|t| &t.name);
+    });
+    let tags = op.tags.iter().map(|t| t.name.as_str().into()).collect();
     let parameters = channel
         .parameters
         .iter()
@@ -243,71 +218,67 @@ fn operation(
                     p.name, channel.id
                 ));
             }
-            let name = &p.name;
-            let description = optional_calls(&[("description", &p.description)]);
-            let allowed = p.allowed.iter().map(text);
-            let enum_values =
-                (!p.allowed.is_empty()).then(|| quote! { .enum_values([#(#allowed),*]) });
-            let examples = p.examples.iter().map(text);
-            quote! {
-                api::ParameterDoc::new(#name)
-                    #description #enum_values #( .example(#examples) )*
-            }
+            Object::default()
+                .set("name", p.name.as_str())
+                .opt("description", p.description.as_deref())
+                .list("enum_values", p.allowed.iter().map(text).collect())
+                .list("examples", p.examples.iter().map(text).collect())
+                .into()
         })
-        .collect::<Vec<_>>();
-    let messages = op
-        .messages
-        .iter()
-        .map(|&m| message_use(doc.messages.as_slice(), Some(channel), m));
-    let reply = reply.map(|(reply, target)| {
-        let reply_channel = reply.channel.map(|c| &doc.channels[c]);
-        let address = match target {
-            ReplyTarget::Location(location) => quote! {
-                api::ReplyAddress::Location(::std::string::String::from(#location))
-            },
-            ReplyTarget::Topic(topic) => quote! {
-                api::ReplyAddress::Topic(::std::string::String::from(#topic))
-            },
-            ReplyTarget::ResponseTopic => {
-                quote! { api::ReplyAddress::ResponseTopic }
-            }
-        };
-        let messages = reply
-            .messages
+        .collect();
+    let uses = |channel: Option<&Channel>, indexes: &[usize]| -> Vec<Value> {
+        indexes
             .iter()
-            .map(|&m| message_use(doc.messages.as_slice(), reply_channel, m));
-        quote! {
-            .reply(api::ReplyDoc {
-                address: #address,
-                messages: ::std::vec![#(#messages),*],
-            })
-        }
+            .map(|&m| message_use(messages, doc.messages.as_slice(), channel, m))
+            .collect()
+    };
+    let reply = reply.map(|(reply, target)| {
+        let address = match target {
+            ReplyTarget::Location(location) => serde_json::json!({ "location": location }),
+            ReplyTarget::Topic(topic) => serde_json::json!({ "topic": topic }),
+            ReplyTarget::ResponseTopic => "response_topic".into(),
+        };
+        let reply_channel = reply.channel.map(|c| &doc.channels[c]);
+        Object::default()
+            .set("address", address)
+            .list("messages", uses(reply_channel, &reply.messages))
     });
-    quote! {
-        api::OperationDoc::#constructor(#id, #address)
-            #calls #bindings #( .tag(#tags) )*
-            #( .parameter(#parameters) )*
-            #( .message(#messages) )*
-            #reply
-    }
+    Object::default()
+        .set("id", id.as_str())
+        .set("action", action)
+        .set("address", address)
+        .opt("summary", op.summary.as_deref())
+        .opt("description", op.description.as_deref())
+        .opt("qos", mqtt.and_then(|mqtt| mqtt.qos).map(qos_level))
+        .opt("retain", mqtt.and_then(|mqtt| mqtt.retain))
+        .opt("message_expiry_interval", expiry)
+        .list("tags", tags)
+        .list("parameters", parameters)
+        .list("messages", uses(Some(channel), &op.messages))
+        .opt("reply", reply)
 }
 
-/// The message variable, renamed to its key in `channel`'s `messages` when that differs.
-fn message_use(messages: &[Message], channel: Option<&Channel>, index: usize) -> TokenStream {
-    let var = message_var(index);
+/// The message at `index`, renamed to its key in `channel`'s `messages` when that differs.
+fn message_use(
+    built: &BTreeMap<usize, Object>,
+    messages: &[Message],
+    channel: Option<&Channel>,
+    index: usize,
+) -> Value {
+    let mut message = built[&index].0.clone();
     let key = channel
         .and_then(|c| c.messages.iter().find(|m| m.message == index))
         .map(|m| m.key.as_str());
-    match key {
-        Some(key) if key != messages[index].name => quote! { #var.named(#key) },
-        _ => quote! { #var.clone() },
+    if let Some(key) = key.filter(|key| *key != messages[index].name) {
+        message.insert("name".to_owned(), key.into());
     }
+    Value::Object(message)
 }
 
 /// A parameter value as the text it stands for in a topic.
-fn text(value: &serde_json::Value) -> String {
+fn text(value: &serde_json::Value) -> Value {
     match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        serde_json::Value::String(s) => s.as_str().into(),
+        other => other.to_string().into(),
     }
 }

@@ -73,6 +73,7 @@ mod error;
 #[doc(hidden)]
 pub mod glue;
 pub mod model;
+mod model_json;
 pub mod names;
 pub mod refs;
 pub mod schema;

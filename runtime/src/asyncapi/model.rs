@@ -15,15 +15,18 @@
 //! ```
 
 use crate::QoS;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The AsyncAPI version written into the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum AsyncApiVersion {
     /// `3.0.0` (default).
     #[default]
+    #[serde(rename = "3.0.0")]
     V3_0_0,
     /// `3.1.0`.
+    #[serde(rename = "3.1.0")]
     V3_1_0,
 }
 
@@ -48,7 +51,8 @@ impl AsyncApiVersion {
 
 /// A whole service description: info, servers, operations (which imply channels and messages)
 /// and security schemes. Serialise with [`Document::to_yaml`] / [`Document::to_json`].
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Document {
     /// AsyncAPI version to emit.
     pub version: AsyncApiVersion,
@@ -121,7 +125,8 @@ impl Document {
 }
 
 /// The `info` object.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Info {
     /// Title of the application.
     pub title: String,
@@ -149,7 +154,8 @@ impl Info {
 }
 
 /// A broker the application connects to.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Server {
     /// Key in `servers` (sanitised to `[A-Za-z0-9._-]`).
     pub name: String,
@@ -210,7 +216,8 @@ impl Server {
 }
 
 /// MQTT server bindings (`bindingVersion` 0.2.0).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MqttServerBinding {
     /// `clientId`.
     pub client_id: Option<String>,
@@ -227,11 +234,13 @@ pub struct MqttServerBinding {
 }
 
 /// The last will in [`MqttServerBinding`].
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LastWillDoc {
     /// Topic of the will message.
     pub topic: String,
-    /// QoS of the will message.
+    /// QoS of the will message (in the model's JSON: 0, 1 or 2).
+    #[serde(deserialize_with = "super::model_json::qos")]
     pub qos: QoS,
     /// Will payload as text, if it is UTF-8.
     pub message: Option<String>,
@@ -240,11 +249,13 @@ pub struct LastWillDoc {
 }
 
 /// How a server authenticates clients; emitted under `components/securitySchemes`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecuritySchemeDoc {
     /// Key in `components/securitySchemes`.
     pub name: String,
-    /// The kind of scheme.
+    /// The kind of scheme (in the model's JSON: the AsyncAPI `type`, e.g. `"userPassword"`).
+    #[serde(deserialize_with = "super::model_json::security_kind")]
     pub kind: SecurityKind,
     /// Description.
     pub description: Option<String>,
@@ -299,7 +310,8 @@ impl SecurityKind {
 }
 
 /// Optional metadata for the channel at `address`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ChannelDoc {
     /// The topic template this entry describes (matched exactly against operation addresses).
     pub address: String,
@@ -348,7 +360,8 @@ impl ChannelDoc {
 }
 
 /// Whether the application receives or sends on an operation's channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Action {
     /// The application subscribes (a handler).
     #[default]
@@ -368,7 +381,8 @@ impl Action {
 }
 
 /// One operation: a handler (receive) or a publisher (send) on a topic template.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OperationDoc {
     /// Operation id (key in `operations`; `[A-Za-z0-9._-]`).
     pub id: String,
@@ -381,7 +395,8 @@ pub struct OperationDoc {
     pub parameters: Vec<ParameterDoc>,
     /// The messages this operation carries (at least one).
     pub messages: Vec<MessageDoc>,
-    /// MQTT QoS (operation binding `qos`).
+    /// MQTT QoS (operation binding `qos`; in the model's JSON: 0, 1 or 2).
+    #[serde(deserialize_with = "super::model_json::qos")]
     pub qos: QoS,
     /// MQTT retain flag (operation binding `retain`).
     pub retain: bool,
@@ -480,7 +495,8 @@ impl OperationDoc {
 }
 
 /// A `{param}` of a topic template.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ParameterDoc {
     /// Name as written between the braces.
     pub name: String,
@@ -525,7 +541,8 @@ impl ParameterDoc {
 /// Schemas are JSON Schema draft-07 values. Named sub-schemas go under `definitions` with local
 /// refs `#/definitions/Name`; the builder moves them to `components/schemas` and rewrites the refs.
 /// When `payload_name` is set the payload itself is also moved there under that name.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MessageDoc {
     /// Message name (key in the channel's `messages`; `[A-Za-z0-9._-]` after sanitising).
     pub name: String,
@@ -623,7 +640,8 @@ impl MessageDoc {
 }
 
 /// Where a reply goes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReplyAddress {
     /// To the request's MQTT 5 Response Topic property (dynamic; `address: null`); reply
     /// messages get a `correlationId` at the request's Correlation Data.
@@ -637,7 +655,8 @@ pub enum ReplyAddress {
 }
 
 /// The reply of a request/reply operation.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReplyDoc {
     /// Where the reply is published.
     pub address: ReplyAddress,
