@@ -133,7 +133,7 @@ fn types_part(
     }
     let examples =
         syn::parse2::<syn::File>(plan.example_tests(doc, settings, uses)).map_err(invalid_rust)?;
-    let mut tail = plan.shared_items(&shared);
+    let mut tail = plan.shared_items(&shared).map_err(invalid_rust)?;
     tail.extend(examples.items);
     source.push_str(&printing::module_items(tail));
     source.push_str(printing::MODULE_END);

@@ -316,6 +316,17 @@ impl TypeNames<'_> {
     }
 }
 
+/// The error reported when generated types do not parse (a bug of ours or typify's).
+fn invalid_types(error: &syn::Error) -> Diagnostic {
+    Diagnostic::error(
+        "codegen-invalid-rust",
+        None,
+        format!(
+            "the payload types do not parse as Rust ({error}); please report this with the spec"
+        ),
+    )
+}
+
 fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
     slots
         .iter()
@@ -434,14 +445,7 @@ impl TypePlan {
                 }
             }
             Err(error) => {
-                diagnostics.push(Diagnostic::error(
-                    "codegen-invalid-rust",
-                    None,
-                    format!(
-                        "the payload types do not parse as Rust ({error}); please report this \
-                         with the spec"
-                    ),
-                ));
+                diagnostics.push(invalid_types(&error));
                 GroupTypes {
                     items: Vec::new(),
                     shared: SharedParts::default(),
@@ -454,15 +458,17 @@ impl TypePlan {
 
     /// The modules all groups share, built from the parts of every group: `defaults` (each
     /// helper once, first group first), typify's `error` module and the decoding checks.
-    pub fn shared_items(&self, parts: &[SharedParts]) -> Vec<syn::Item> {
+    /// Fails only when a part does not parse back (it always should: it was printed from a
+    /// syntax tree).
+    pub fn shared_items(&self, parts: &[SharedParts]) -> syn::Result<Vec<syn::Item>> {
         let mut items = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let defaults: Vec<syn::Item> = parts
+        let defaults = parts
             .iter()
             .flat_map(|part| &part.defaults)
             .filter(|(name, _)| seen.insert(name.as_str()))
-            .map(|(_, tokens)| syn::parse_str(tokens).expect("typify's default helpers re-parse"))
-            .collect();
+            .map(|(_, tokens)| syn::parse_str::<syn::Item>(tokens))
+            .collect::<syn::Result<Vec<_>>>()?;
         if !defaults.is_empty() {
             items.push(syn::parse_quote! {
                 #[doc = " Generation of default values for serde."]
@@ -473,14 +479,14 @@ impl TypePlan {
             });
         }
         if let Some(error) = parts.iter().find_map(|part| part.error_module.as_deref()) {
-            items.push(syn::parse_str(error).expect("typify's error module re-parses"));
+            items.push(syn::parse_str(error)?);
         }
         let used: std::collections::BTreeSet<usize> = parts
             .iter()
             .flat_map(|part| part.checks.iter().copied())
             .collect();
         items.extend(constraints::module(&self.checks, &used));
-        items
+        Ok(items)
     }
 
     /// The plan-level warnings (bundling), which come before every group's.
@@ -532,7 +538,10 @@ impl TypePlan {
             diagnostics.extend(group.diagnostics);
             shared.push(group.shared);
         }
-        file.items.extend(self.shared_items(&shared));
+        match self.shared_items(&shared) {
+            Ok(items) => file.items.extend(items),
+            Err(error) => diagnostics.push(invalid_types(&error)),
+        }
         GeneratedTypes {
             file,
             messages: self.messages(),
