@@ -151,6 +151,19 @@ pub fn shared_filter(group: &str, filter: &str) -> Result<String, Error> {
     Ok(crate::topic::shared_filter(group, filter))
 }
 
+/// The part of `topic` below the prefixes in front of an address: `route_address` is the
+/// address with its prefixes (as routed), `levels` the number of levels of the address as
+/// written. `plant/{site}` routed under `eu/` as `eu/plant/{site}` gives `plant/north` for
+/// `eu/plant/north`.
+pub fn below_prefixes<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
+    let extra = route_address.split('/').count().saturating_sub(levels);
+    let mut rest = topic;
+    for _ in 0..extra {
+        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
+    }
+    rest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +188,24 @@ mod tests {
         Text("/"),
         Tail("#"),
     ];
+
+    #[test]
+    fn prefixes_are_cut_off_by_level_count() {
+        assert_eq!(
+            below_prefixes("eu/plant/north", "eu/plant/{site}", 2),
+            "plant/north"
+        );
+        assert_eq!(
+            below_prefixes("a/b/plant/north", "{region}/b/plant/{site}", 2),
+            "plant/north"
+        );
+        assert_eq!(
+            below_prefixes("plant/north", "plant/{site}", 2),
+            "plant/north"
+        );
+        // A topic with fewer levels than the prefixes claim leaves nothing to parse.
+        assert_eq!(below_prefixes("eu", "eu/x/plant/{site}", 2), "");
+    }
 
     #[test]
     fn builds_and_captures_round_trip() {

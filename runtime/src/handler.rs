@@ -129,6 +129,13 @@ impl Context {
     pub fn route_filter(&self) -> &str {
         &self.route.filter
     }
+
+    /// The part of `topic` below the prefixes a router put in front of this route's address,
+    /// when that address as written (before prefixing) has `levels` levels: what generated code
+    /// parses topic parameters from.
+    pub fn topic_below_prefixes<'t>(&self, topic: &'t str, levels: usize) -> &'t str {
+        crate::address::below_prefixes(topic, &self.route.address, levels)
+    }
 }
 
 /// Wraps a function of a typed payload as a [`Handler`]: the JSON payload is decoded into `T`

@@ -131,3 +131,44 @@ fn received_topics_parse_back_into_typed_parameters() {
         "too long"
     );
 }
+
+#[tokio::test]
+async fn a_generated_handler_mounted_under_prefixes_parses_the_parameters_below_them() {
+    let broker = MemoryBroker::new();
+    // `tenant-a/{site}/` in front of every address of the generated routes.
+    let service = App::in_memory(&broker)
+        .mount(mqttgen::Router::new().nest("tenant-a/{site}", app::mount(LightControl)))
+        .start()
+        .await
+        .unwrap();
+    service.ready(WAIT).await.unwrap();
+    let sender = App::in_memory(&broker).start().await.unwrap();
+    sender.ready(WAIT).await.unwrap();
+    let reading = streetlights::lamp::types::LightMeasuredPayload {
+        lumens: 550,
+        sent_at: chrono::Utc::now().fixed_offset(),
+    };
+    sender
+        .publisher()
+        .publish_json(
+            "tenant-a/depot-7/city/west/lights/l2/measured",
+            &reading,
+            mqttgen::QoS::AtLeastOnce,
+        )
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while broker.published_to("city/+/lights/+/command").is_empty()
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let commands = broker.published_to("city/+/lights/+/command");
+    assert_eq!(commands.len(), 1, "the handler ran once");
+    assert_eq!(
+        commands[0].topic, "city/west/lights/l2/command",
+        "district and light id were read below the two prefix levels"
+    );
+    sender.shutdown(WAIT).await.unwrap();
+    service.shutdown(WAIT).await.unwrap();
+}

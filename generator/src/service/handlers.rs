@@ -84,14 +84,8 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
     let any_headers = handled
         .iter()
         .any(|operation| set_headers(input.types, &input.messages.sets[operation.set]).is_some());
-    let any_params = handled.iter().any(|operation| {
-        input.topics.topics[operation.channel]
-            .as_ref()
-            .is_some_and(|topic| !topic.is_fixed())
-    });
     let context = message_context();
     let headers_helper = any_headers.then(headers_helper);
-    let relative_helper = any_params.then(relative_topic_helper);
     let methods = handled
         .iter()
         .map(|operation| trait_method(input, operation));
@@ -147,7 +141,6 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
         #(#dispatchers)*
 
         #headers_helper
-        #relative_helper
     }
 }
 
@@ -242,21 +235,6 @@ fn headers_helper() -> TokenStream {
     }
 }
 
-fn relative_topic_helper() -> TokenStream {
-    quote! {
-        /// The part of `topic` below the prefixes a router added in front of an address of `levels`
-        /// levels (the route address has the prefixes).
-        fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-            let extra = route_address.split('/').count().saturating_sub(levels);
-            let mut rest = topic;
-            for _ in 0..extra {
-                rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-            }
-            rest
-        }
-    }
-}
-
 fn headers_type(input: &HandlerInput<'_>, set: &MessageSet) -> TokenStream {
     set_headers(input.types, set).unwrap_or_else(|| quote!(()))
 }
@@ -339,7 +317,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
             let levels = topic.slots.len();
             (
                 quote! {
-                    let params = #params::parse(relative_topic(&message.topic, context.route_address(), #levels))?;
+                    let params = #params::parse(context.topic_below_prefixes(&message.topic, #levels))?;
                 },
                 quote!(params,),
             )

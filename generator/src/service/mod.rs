@@ -157,13 +157,8 @@ pub fn generate_service(
 ) -> ServiceCode {
     let mut diagnostics = Vec::new();
     let mut scope = names::Scope::with_reserved(RESERVED_TYPES);
-    let mut functions = names::Scope::with_reserved(&[
-        "routes",
-        "mount",
-        "route",
-        "decode_headers",
-        "relative_topic",
-    ]);
+    let mut functions =
+        names::Scope::with_reserved(&["routes", "mount", "route", "decode_headers"]);
     let topic_plans = topics::plan_topics(doc, &mut scope, &mut diagnostics);
     let mut message_plans = messages::MessagePlans {
         sets: Vec::new(),

@@ -467,7 +467,7 @@ async fn handle_report_prelude<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = PreludeParams::parse(
-        relative_topic(&message.topic, context.route_address(), 4usize),
+        context.topic_below_prefixes(&message.topic, 4usize),
     )?;
     let payload = decode_note(&message)?;
     let headers = ();
@@ -483,7 +483,7 @@ async fn handle_turn_on<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = TypeParams::parse(
-        relative_topic(&message.topic, context.route_address(), 3usize),
+        context.topic_below_prefixes(&message.topic, 3usize),
     )?;
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
@@ -499,7 +499,7 @@ async fn handle_mount<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = HandlerParams::parse(
-        relative_topic(&message.topic, context.route_address(), 3usize),
+        context.topic_below_prefixes(&message.topic, 3usize),
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
@@ -507,16 +507,6 @@ async fn handle_mount<H: Handler>(
         .mount(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

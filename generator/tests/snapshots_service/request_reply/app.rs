@@ -365,7 +365,7 @@ async fn handle_change_setpoint<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = SetpointRequestsParams::parse(
-        relative_topic(&message.topic, context.route_address(), 5usize),
+        context.topic_below_prefixes(&message.topic, 5usize),
     )?;
     let payload = ChangeSetpointMessage::decode(&message)?;
     let headers = decode_headers(&message.properties, &["priority"])?;
@@ -426,16 +426,6 @@ fn decode_headers<H: ::serde::de::DeserializeOwned>(
             "headers",
             ToString::to_string(&error),
         ))
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

@@ -355,7 +355,7 @@ async fn handle_publish_reading<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = ReadingsParams::parse(
-        relative_topic(&message.topic, context.route_address(), 6usize),
+        context.topic_below_prefixes(&message.topic, 6usize),
     )?;
     let payload = decode_reading(&message)?;
     let headers = ();
@@ -380,16 +380,6 @@ async fn handle_send_heartbeat<H: Handler>(
         .send_heartbeat(payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

@@ -304,7 +304,7 @@ async fn handle_receive_light_measurement<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = LightingMeasuredParams::parse(
-        relative_topic(&message.topic, context.route_address(), 8usize),
+        context.topic_below_prefixes(&message.topic, 8usize),
     )?;
     let payload = decode_light_measured(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
@@ -341,16 +341,6 @@ fn decode_headers<H: ::serde::de::DeserializeOwned>(
             "headers",
             ToString::to_string(&error),
         ))
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

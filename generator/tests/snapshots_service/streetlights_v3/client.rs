@@ -333,7 +333,7 @@ async fn handle_turn_on<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = LightTurnOnParams::parse(
-        relative_topic(&message.topic, context.route_address(), 8usize),
+        context.topic_below_prefixes(&message.topic, 8usize),
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
@@ -349,7 +349,7 @@ async fn handle_turn_off<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = LightTurnOffParams::parse(
-        relative_topic(&message.topic, context.route_address(), 8usize),
+        context.topic_below_prefixes(&message.topic, 8usize),
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
@@ -365,7 +365,7 @@ async fn handle_dim_light<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = LightsDimParams::parse(
-        relative_topic(&message.topic, context.route_address(), 7usize),
+        context.topic_below_prefixes(&message.topic, 7usize),
     )?;
     let payload = decode_dim_light(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
@@ -398,16 +398,6 @@ fn decode_headers<H: ::serde::de::DeserializeOwned>(
             "headers",
             ToString::to_string(&error),
         ))
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

@@ -418,7 +418,7 @@ async fn handle_receive_speed<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = FleetSpeedParams::parse(
-        relative_topic(&message.topic, context.route_address(), 5usize),
+        context.topic_below_prefixes(&message.topic, 5usize),
     )?;
     let payload = decode_speed(&message)?;
     let headers = ();
@@ -434,7 +434,7 @@ async fn handle_receive_logs<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = FleetLogsParams::parse(
-        relative_topic(&message.topic, context.route_address(), 3usize),
+        context.topic_below_prefixes(&message.topic, 3usize),
     )?;
     let payload = decode_log_line(&message)?;
     let headers = ();
@@ -442,16 +442,6 @@ async fn handle_receive_logs<H: Handler>(
         .receive_logs(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).

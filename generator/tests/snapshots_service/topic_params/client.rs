@@ -431,7 +431,7 @@ async fn handle_report_door_locked<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = DoorsLockedParams::parse(
-        relative_topic(&message.topic, context.route_address(), 5usize),
+        context.topic_below_prefixes(&message.topic, 5usize),
     )?;
     let payload = decode_door_locked(&message)?;
     let headers = ();
@@ -451,7 +451,7 @@ async fn handle_report_online<H: Handler>(
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let params = FleetOnlineParams::parse(
-        relative_topic(&message.topic, context.route_address(), 4usize),
+        context.topic_below_prefixes(&message.topic, 4usize),
     )?;
     let payload = decode_online(&message)?;
     let headers = ();
@@ -459,16 +459,6 @@ async fn handle_report_online<H: Handler>(
         .report_online(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
-}
-/// The part of `topic` below the prefixes a router added in front of an address of `levels`
-/// levels (the route address has the prefixes).
-fn relative_topic<'t>(topic: &'t str, route_address: &str, levels: usize) -> &'t str {
-    let extra = route_address.split('/').count().saturating_sub(levels);
-    let mut rest = topic;
-    for _ in 0..extra {
-        rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-    }
-    rest
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the
 /// spec (MQTT binding QoS/retain/message expiry).
