@@ -6,9 +6,7 @@ use crate::output::Dependency;
 use crate::printing;
 use crate::service::{generate_service, ServiceSettings};
 use crate::spec::model::Document;
-use crate::types::{
-    format_file, name_types, CrateUses, MessageTypes, SharedParts, TypePlan, TypeSettings,
-};
+use crate::types::{name_types, CrateUses, MessageTypes, SharedParts, TypePlan, TypeSettings};
 
 pub use crate::service::Role;
 
@@ -199,7 +197,7 @@ fn print_group(plan: &TypePlan, group: &[usize]) -> PrintedGroup {
 fn asyncapi_part(doc: &Document) -> Result<String, Vec<Diagnostic>> {
     let asyncapi_fn: syn::Item =
         syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).map_err(invalid_rust)?;
-    Ok(format_file(&file_of(vec![asyncapi_fn])))
+    Ok(printing::print(vec![asyncapi_fn]))
 }
 
 /// `pub mod service { ... }` and `pub use service::*;`, printed. The service code comes in pieces
@@ -236,14 +234,6 @@ fn service_part(
     })
 }
 
-fn file_of(items: Vec<syn::Item>) -> syn::File {
-    syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,18 +256,18 @@ mod tests {
             .extend(syn::parse2::<syn::File>(types.example_tests).unwrap().items);
         let title = format!(" Payload and header types of {}.", doc.info.title);
         let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
-        let file =
-            file_of(vec![
+        printing::print(vec![
             module(&title, "types", body),
             module(
                 " Topic parameters, messages, the handler trait, the publisher and server presets.",
                 "service",
                 syn::parse2(service.tokens()).unwrap(),
             ),
-            syn::parse_quote!(pub use service::*;),
+            syn::parse_quote!(
+                pub use service::*;
+            ),
             syn::parse2(crate::asyncapi_doc::generate_asyncapi_fn(doc)).unwrap(),
-        ]);
-        format_file(&file)
+        ])
     }
 
     #[test]
@@ -290,8 +280,8 @@ mod tests {
         ] {
             let loaded = crate::spec::load_file(&root.join(spec));
             let doc = loaded.document.expect("our specs load");
-            // The default settings (one typify group for these small specs), and two groups on
-            // two more threads.
+            // The default settings (one typify group for these small specs), and one group per
+            // definition (up to the maximum), generated on two threads.
             let in_groups = TypeSettings {
                 group_size: 1,
                 ..TypeSettings::default()

@@ -9,7 +9,8 @@
 //! so building a value in Rust is not checked. Only fields whose type is a number, a `NonZero`
 //! integer, a `Vec`, or an `Option` of those are checked (anything else is left alone).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -160,22 +161,45 @@ fn remove_deserialize_with(attrs: &mut Vec<syn::Attribute>) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct ConstraintTable {
     distinct: Vec<Limits>,
+    numbers: HashMap<LimitsKey, usize>,
+}
+
+/// [`Limits`] as a hashable value (numbers by their bits), so that numbering a bundle's fields
+/// is not quadratic in its number of constrained fields.
+type LimitsKey = [Option<u64>; 8];
+
+impl Limits {
+    fn key(&self) -> LimitsKey {
+        let bits = |n: Option<f64>| n.map(f64::to_bits);
+        [
+            bits(self.minimum),
+            bits(self.maximum),
+            bits(self.exclusive_minimum),
+            bits(self.exclusive_maximum),
+            bits(self.multiple_of),
+            self.min_items,
+            self.max_items,
+            Some(u64::from(self.unique_items)),
+        ]
+    }
 }
 
 impl ConstraintTable {
     /// Numbers the distinct limits of `constraints`.
     pub fn new(constraints: &Constraints) -> ConstraintTable {
-        let mut distinct: Vec<Limits> = Vec::new();
+        let mut table = ConstraintTable::default();
         for limits in constraints.values().flat_map(BTreeMap::values) {
-            if !distinct.contains(limits) {
-                distinct.push(limits.clone());
+            let next = table.distinct.len();
+            if let Entry::Vacant(slot) = table.numbers.entry(limits.key()) {
+                slot.insert(next);
+                table.distinct.push(limits.clone());
             }
         }
-        ConstraintTable { distinct }
+        table
     }
 
     fn index(&self, limits: &Limits) -> Option<usize> {
-        self.distinct.iter().position(|l| l == limits)
+        self.numbers.get(&limits.key()).copied()
     }
 }
 

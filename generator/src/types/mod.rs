@@ -394,13 +394,12 @@ impl SharedParts {
                     .map(|(_, items)| items)
                     .unwrap_or_default()
                 {
+                    let tokens = inner.to_token_stream().to_string();
                     let name = match &inner {
                         syn::Item::Fn(function) => function.sig.ident.to_string(),
-                        other => other.to_token_stream().to_string(),
+                        _ => tokens.clone(),
                     };
-                    shared
-                        .defaults
-                        .push((name, inner.to_token_stream().to_string()));
+                    shared.defaults.push((name, tokens));
                 }
                 false
             } else {
