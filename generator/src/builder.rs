@@ -28,6 +28,7 @@ pub struct Builder {
     role: Role,
     module_name: Option<String>,
     out_dir: Option<PathBuf>,
+    load: spec::LoadOptions,
 }
 
 /// What [`Builder::generate_to`] produced.
@@ -84,6 +85,7 @@ impl Builder {
             role: Role::App,
             module_name: None,
             out_dir: None,
+            load: spec::LoadOptions::default(),
         }
     }
 
@@ -106,6 +108,29 @@ impl Builder {
         self
     }
 
+    /// Lets external `$ref`s reach files under `dir` (relative paths are relative to the package
+    /// root), not only under the spec's folder: for a monorepo that keeps shared schemas higher
+    /// up. `dir` must hold the spec. A `$ref` that leads outside the root (also through a
+    /// symlink) is an error `ref-outside-root`, and the file is not read.
+    pub fn ref_root(mut self, dir: impl AsRef<Path>) -> Self {
+        self.load.ref_root = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The largest spec file read, in bytes (default
+    /// [`DEFAULT_MAX_FILE_BYTES`](spec::DEFAULT_MAX_FILE_BYTES), 16 MiB).
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.load.max_file_bytes = bytes;
+        self
+    }
+
+    /// The most bytes read for the spec and all files it refers to together (default
+    /// [`DEFAULT_MAX_TOTAL_BYTES`](spec::DEFAULT_MAX_TOTAL_BYTES), 64 MiB).
+    pub fn max_total_size(mut self, bytes: u64) -> Self {
+        self.load.max_total_bytes = bytes;
+        self
+    }
+
     /// Generates, printing Cargo directives to stdout. Call from build.rs.
     pub fn generate(self) -> Result<BuildOutput, BuildError> {
         let stdout = io::stdout();
@@ -123,7 +148,7 @@ impl Builder {
             Some(dir) => dir,
             None => return Err(BuildError::NoOutDir),
         };
-        let loaded = spec::load_file(&self.spec);
+        let loaded = spec::load_file_with(&self.spec, &self.load);
         let inputs: Vec<PathBuf> = match &loaded.document {
             Some(doc) if !doc.files.is_empty() => doc.files.clone(),
             _ => vec![self.spec.clone()],

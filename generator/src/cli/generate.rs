@@ -10,6 +10,7 @@ use mqttgen_codegen::output::{
 use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec;
 
+use super::reading::ReadArgs;
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 
 /// Which side of the spec to generate.
@@ -43,6 +44,9 @@ pub struct Args {
     /// Write nothing; exit 1 and list the files that differ when the crate on disk is stale.
     #[arg(long)]
     pub check: bool,
+    /// Where `$ref`s may reach and how much may be read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// Generates the crate; exit 0 on success (or up to date), 1 on spec errors (or stale files with
@@ -50,7 +54,7 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let loaded = spec::load_file(&args.spec);
+    let loaded = spec::load_file_with(&args.spec, &args.read.options());
     if loaded.sources.files.is_empty() {
         let _ = write!(out, "{}", loaded.render());
         return ExitCode::from(EXIT_USAGE);
