@@ -30,9 +30,7 @@ use std::path::Path;
 
 pub use address::parse as parse_address;
 pub use loaded::{diagnostic_json, render_one, Counts, Loaded};
-pub use reading::{
-    LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES,
-};
+pub use reading::{LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES};
 pub use source::SourceMap;
 
 use crate::diagnostics::Diagnostic;

@@ -132,9 +132,8 @@ impl FsReader {
     /// Fails when an explicit ref root cannot be opened or does not hold the entry document.
     pub fn new(entry: &Path, options: &LoadOptions) -> Result<FsReader, String> {
         let root = match &options.ref_root {
-            Some(root) => fs::canonicalize(root).map_err(|e| {
-                format!("cannot use `{}` as the ref root: {e}", root.display())
-            })?,
+            Some(root) => fs::canonicalize(root)
+                .map_err(|e| format!("cannot use `{}` as the ref root: {e}", root.display()))?,
             None => {
                 let folder = absolute(entry.parent().unwrap_or(Path::new("")));
                 // A name that is no real path (`load_str`) still gets a root: nothing outside it
@@ -220,9 +219,7 @@ pub fn read_bounded(path: &Path, max_file: u64, budget: u64) -> Result<String, R
     }
     // The size on disk can lie (`/proc` files, a file still growing): read at most one byte past
     // the cap to tell.
-    let cap = max_file.min(budget);
-    let mut bytes = Vec::with_capacity(metadata.len().min(cap) as usize);
-    file.take(cap + 1).read_to_end(&mut bytes)?;
+    let bytes = read_capped(file, max_file.min(budget), metadata.len())?;
     if let Some(e) = over(bytes.len() as u64) {
         return Err(e);
     }
@@ -232,6 +229,14 @@ pub fn read_bounded(path: &Path, max_file: u64, budget: u64) -> Result<String, R
             "stream did not contain valid UTF-8",
         ))
     })
+}
+
+/// Reads at most `cap + 1` bytes (one past the cap tells that there was more); `expected` sizes
+/// the buffer.
+fn read_capped(source: impl Read, cap: u64, expected: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(expected.min(cap) as usize);
+    source.take(cap + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(unix)]
@@ -327,6 +332,37 @@ mod tests {
         assert!(matches!(
             read_bounded(&file, 1000, 99),
             Err(ReadError::TotalTooLarge { limit: 99 })
+        ));
+    }
+
+    /// An endless source that counts what it hands out.
+    struct Endless<'c>(&'c std::cell::Cell<u64>);
+
+    impl Read for Endless<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            buf.fill(b'a');
+            self.0.set(self.0.get() + buf.len() as u64);
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn an_endless_source_is_read_only_one_byte_past_the_cap() {
+        let handed_out = std::cell::Cell::new(0);
+        let bytes = read_capped(Endless(&handed_out), 1000, 0).unwrap();
+        assert_eq!(bytes.len(), 1001);
+        assert_eq!(handed_out.get(), 1001, "nothing is read beyond the cap");
+    }
+
+    /// `/proc` files say they are empty; the cap still holds.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_understates_its_size_still_stops_at_the_cap() {
+        let path = Path::new("/proc/self/status");
+        assert_eq!(fs::metadata(path).unwrap().len(), 0);
+        assert!(matches!(
+            read_bounded(path, 64, u64::MAX),
+            Err(ReadError::TooLarge { limit: 64 })
         ));
     }
 
