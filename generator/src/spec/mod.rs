@@ -17,7 +17,7 @@ mod loaded;
 pub mod model;
 mod objects;
 pub mod pointer;
-mod reading;
+pub(crate) mod reading;
 mod refs;
 pub mod source;
 mod traits;

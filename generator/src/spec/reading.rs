@@ -142,7 +142,7 @@ impl FsReader {
             }
         };
         if options.ref_root.is_some() {
-            let entry_at = resolve(entry);
+            let entry_at = real_path(entry);
             if !entry_at.starts_with(&root) {
                 return Err(format!(
                     "the spec `{}` is not inside the ref root `{}`; the ref root can only widen the spec's folder",
@@ -167,7 +167,7 @@ impl FsReader {
 
     /// Reads a file a `$ref` names, refusing files outside the root.
     pub fn read(&self, path: &Path) -> Result<String, ReadError> {
-        let resolved = resolve(path);
+        let resolved = real_path(path);
         if !resolved.starts_with(&self.root) {
             return Err(ReadError::OutsideRoot {
                 resolved,
@@ -288,7 +288,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Where `path` really leads: its canonical form, or for a path that does not exist, the
 /// canonical form of its nearest existing ancestor followed by the rest.
-fn resolve(path: &Path) -> PathBuf {
+pub(crate) fn real_path(path: &Path) -> PathBuf {
     let path = absolute(path);
     let mut existing = path.as_path();
     let mut rest = Vec::new();
@@ -370,9 +370,12 @@ mod tests {
     fn missing_paths_resolve_through_their_existing_ancestor() {
         let dir = tempfile::tempdir().unwrap();
         let root = fs::canonicalize(dir.path()).unwrap();
-        assert_eq!(resolve(&dir.path().join("a/b.yaml")), root.join("a/b.yaml"));
         assert_eq!(
-            resolve(&dir.path().join("a/../../b.yaml")),
+            real_path(&dir.path().join("a/b.yaml")),
+            root.join("a/b.yaml")
+        );
+        assert_eq!(
+            real_path(&dir.path().join("a/../../b.yaml")),
             root.parent().unwrap().join("b.yaml")
         );
     }
