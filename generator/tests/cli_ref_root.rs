@@ -304,6 +304,20 @@ fn files_over_the_caps_are_not_read() {
     assert!(rendered.contains("cap on all files"), "{rendered}");
     read_only_the_entry(&loaded);
 
+    // So do build.rs's.
+    let build_out = tempfile::tempdir().unwrap();
+    let capped = |builder: Builder| {
+        builder
+            .out_dir(build_out.path())
+            .generate_to(&mut Vec::new())
+            .expect_err("over the cap")
+            .to_string()
+    };
+    let report = capped(Builder::new(&layout.entry).max_file_size(1024));
+    assert!(report.contains("error[ref-too-large]"), "{report}");
+    let report = capped(Builder::new(&layout.entry).max_total_size(entry_len + 1000));
+    assert!(report.contains("error[ref-too-large]"), "{report}");
+
     // The CLI flags set the same caps.
     let entry = layout.entry.to_str().unwrap();
     let (code, text) = mqttgen(&["check", "--max-file-size", "1KiB", entry]);

@@ -54,7 +54,25 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, ReadArgs};
+    use clap::Parser;
+    use mqttgen_codegen::spec::LoadOptions;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        read: ReadArgs,
+    }
+
+    #[test]
+    fn the_cli_defaults_are_the_library_defaults() {
+        let probe = Probe::try_parse_from(["probe"]).unwrap();
+        assert_eq!(probe.read.options(), LoadOptions::default());
+        let probe = Probe::try_parse_from(["probe", "--ref-root", "..", "--max-file-size", "1KiB"])
+            .unwrap();
+        assert_eq!(probe.read.options().ref_root, Some("..".into()));
+        assert_eq!(probe.read.options().max_file_bytes, 1024);
+    }
 
     #[test]
     fn sizes_parse_with_and_without_units() {
