@@ -141,9 +141,12 @@ fn read_only_the_entry(loaded: &Loaded) {
     );
 }
 
+/// How a case writes the `$ref` to the secret, given the folder above the tree.
+type RefTo = fn(&Path) -> String;
+
 #[test]
 fn relative_absolute_and_file_url_escapes_are_refused_and_nothing_leaks() {
-    let cases: [(&str, fn(&Path) -> String); 3] = [
+    let cases: [(&str, RefTo); 3] = [
         ("relative", |_| "../secret.yaml#/Secret".to_string()),
         ("absolute", |outer| {
             format!("{}#/Secret", outer.join("secret.yaml").display())
