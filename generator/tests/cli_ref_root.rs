@@ -229,6 +229,16 @@ fn a_symlink_inside_the_tree_that_points_outside_is_refused() {
     fs::write(&layout.entry, spec_with_ref("alias.yaml#/S")).unwrap();
     let (loaded, _) = load_guarded(&layout.entry, LoadOptions::default());
     assert!(!loaded.has_errors(), "{}", loaded.render());
+    // So are an absolute path and a `file://` URL inside the tree.
+    for reference in [
+        format!("{}#/S", layout.tree.join("real.yaml").display()),
+        format!("file://{}#/S", layout.tree.join("real.yaml").display()),
+    ] {
+        fs::write(&layout.entry, spec_with_ref(&reference)).unwrap();
+        let (loaded, _) = load_guarded(&layout.entry, LoadOptions::default());
+        assert!(!loaded.has_errors(), "{reference}: {}", loaded.render());
+        assert_eq!(loaded.sources.files.len(), 2, "{reference}");
+    }
 }
 
 #[test]
