@@ -16,7 +16,7 @@ use std::path::Path;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
-use mqttgen_codegen::spec::{load_with, yaml};
+use mqttgen_codegen::spec::{load_with, yaml, ReadError};
 
 fn synthetic(channels: usize) -> String {
     let mut text = String::with_capacity(channels * 600);
@@ -89,11 +89,8 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (channels, runs) = if full { (2_000, 21) } else { (100, 1) };
     let text = synthetic(channels);
-    let no_files = |_: &Path| -> std::io::Result<String> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "in memory",
-        ))
+    let no_files = |_: &Path| -> Result<String, ReadError> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
     };
 
     let loaded = load_with(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::spec::{load_file, load_file_with, LoadOptions, Loaded};
 
 /// The corpus folder, or `None` (with a message) when it is absent outside CI.
 fn corpus() -> Option<PathBuf> {
@@ -50,6 +50,12 @@ fn table(dir: &Path) -> Vec<(PathBuf, bool)> {
     rows
 }
 
+/// Loads a corpus document with the corpus folder as its ref root: the multi-file documents share
+/// a `common/` folder next to their own (`../common/messages.yaml`).
+fn load(dir: &Path, path: &Path) -> Loaded {
+    load_file_with(path, &LoadOptions::with_ref_root(dir))
+}
+
 #[test]
 fn corpus_documents_load_as_sources_md_says() {
     let Some(dir) = corpus() else { return };
@@ -57,7 +63,7 @@ fn corpus_documents_load_as_sources_md_says() {
     assert!(rows.len() >= 40, "only {} rows in SOURCES.md", rows.len());
     let mut failures = Vec::new();
     for (path, valid) in &rows {
-        let loaded = load_file(path);
+        let loaded = load(&dir, path);
         let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
         if *valid && !errors.is_empty() {
             failures.push(format!(
@@ -112,7 +118,10 @@ fn every_corpus_file_loads_without_panicking() {
 #[test]
 fn multi_file_documents_resolve_their_external_refs() {
     let Some(dir) = corpus() else { return };
-    let backend = load_file(&dir.join("asyncapi-spec__social-media/backend/asyncapi.yaml"));
+    let backend = load(
+        &dir,
+        &dir.join("asyncapi-spec__social-media/backend/asyncapi.yaml"),
+    );
     assert!(!backend.has_errors(), "{}", backend.render());
     let doc = backend.document.unwrap();
     // Entry first, then common/servers, messages, parameters, schemas — each once.
@@ -127,7 +136,7 @@ fn multi_file_documents_resolve_their_external_refs() {
 
     // RuterNo: payloads are external JSON Schema files that must all resolve, even though the
     // document has other (expected) errors.
-    let ruter = load_file(&dir.join("RuterNo-adt-doc__asyncapi/asyncapi.yml"));
+    let ruter = load(&dir, &dir.join("RuterNo-adt-doc__asyncapi/asyncapi.yml"));
     let broken_payloads: Vec<_> = ruter
         .diagnostics
         .iter()

@@ -1,7 +1,7 @@
 //! Behaviour of the spec front end through its public API (`load_str` / `load_file`).
 
 use mqttgen_codegen::spec::model::{Action, Level, NodeId, Qos};
-use mqttgen_codegen::spec::{load_file, load_str, Loaded};
+use mqttgen_codegen::spec::{load_file, load_file_with, load_str, LoadOptions, Loaded};
 
 fn codes(loaded: &Loaded) -> Vec<&'static str> {
     loaded.diagnostics.iter().map(|d| d.code).collect()
@@ -370,7 +370,16 @@ channels:
         r##"{"Greeting": {"type": "object", "properties": {"next": {"$ref": "#/Greeting"}}}}"##,
     )
     .unwrap();
-    let loaded = load_file(&api.join("asyncapi.yaml"));
+    // `../common` is outside the spec's folder: the default ref root refuses it, a root widened
+    // to the parent folder reads it.
+    let entry = api.join("asyncapi.yaml");
+    let narrow = load_file(&entry);
+    assert!(
+        codes(&narrow).contains(&"ref-outside-root"),
+        "{}",
+        narrow.render()
+    );
+    let loaded = load_file_with(&entry, &LoadOptions::with_ref_root(dir.path()));
     assert!(!loaded.has_errors(), "{}", loaded.render());
     let doc = loaded.document.unwrap();
     assert_eq!(doc.files.len(), 3, "{:?}", doc.files);

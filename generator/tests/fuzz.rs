@@ -189,10 +189,7 @@ fn load_bytes(bytes: &[u8]) -> Result<(), String> {
         for name in ["input.yaml", "input.json"] {
             let path = Path::new("fuzz").join(name);
             let loaded = load_with(&path, name, text.clone(), &|_| {
-                Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    "no files while fuzzing",
-                ))
+                Err(io::Error::new(io::ErrorKind::NotFound, "no files while fuzzing").into())
             });
             let _ = loaded.render();
             let _ = loaded.to_json();

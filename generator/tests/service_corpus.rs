@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use mqttgen_codegen::service::{generate_service, Role, ServiceSettings};
-use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::spec::{load_file_with, LoadOptions};
 use mqttgen_codegen::types::{generate_types, TypeSettings};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -55,7 +55,8 @@ fn every_loadable_corpus_document_generates_valid_rust_for_both_roles() {
     let mut generated = 0;
     let mut failures = Vec::new();
     for spec in specs(&dir) {
-        let loaded = load_file(&spec);
+        // The corpus folder is the ref root: multi-file documents share `../common/`.
+        let loaded = load_file_with(&spec, &LoadOptions::with_ref_root(&dir));
         let Some(doc) = loaded.document.as_ref().filter(|_| !loaded.has_errors()) else {
             continue;
         };
@@ -122,7 +123,8 @@ fn types_generated_in_groups_equal_the_types_generated_at_once_on_the_corpus() {
     let mut split = 0;
     let mut failures = Vec::new();
     for spec in specs(&dir) {
-        let loaded = load_file(&spec);
+        // The corpus folder is the ref root: multi-file documents share `../common/`.
+        let loaded = load_file_with(&spec, &LoadOptions::with_ref_root(&dir));
         let Some(doc) = loaded.document.as_ref().filter(|_| !loaded.has_errors()) else {
             continue;
         };

@@ -53,12 +53,23 @@ pub struct CorpusDocument {
     pub label: String,
     /// The entry file.
     pub path: PathBuf,
+    /// The corpus folder: the ref root of every corpus document (the multi-file documents share
+    /// a `common/` folder next to their own).
+    pub ref_root: PathBuf,
 }
 
 impl CorpusDocument {
     /// A cargo package name for this document (`corpus-<label, sanitised>`), unique per label.
     pub fn crate_name(&self) -> String {
         crate_name("corpus", &self.label)
+    }
+
+    /// Loads the document with the corpus folder as its ref root.
+    pub fn load(&self) -> mqttgen_codegen::spec::Loaded {
+        mqttgen_codegen::spec::load_file_with(
+            &self.path,
+            &mqttgen_codegen::spec::LoadOptions::with_ref_root(&self.ref_root),
+        )
     }
 }
 
@@ -98,16 +109,20 @@ pub fn corpus_documents(dir: &Path) -> Vec<CorpusDocument> {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         if path.is_dir() {
-            collect_entry_files(&path, &name, &mut out);
+            collect_entry_files(dir, &path, &name, &mut out);
         } else if is_document_file(&path) {
-            out.push(CorpusDocument { label: name, path });
+            out.push(CorpusDocument {
+                label: name,
+                path,
+                ref_root: dir.to_path_buf(),
+            });
         }
     }
     out.sort_by(|a, b| a.label.cmp(&b.label));
     out
 }
 
-fn collect_entry_files(dir: &Path, label: &str, out: &mut Vec<CorpusDocument>) {
+fn collect_entry_files(corpus: &Path, dir: &Path, label: &str, out: &mut Vec<CorpusDocument>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -118,7 +133,7 @@ fn collect_entry_files(dir: &Path, label: &str, out: &mut Vec<CorpusDocument>) {
         let name = entry.file_name().to_string_lossy().to_string();
         if path.is_dir() {
             if name != "common" {
-                collect_entry_files(&path, &format!("{label}/{name}"), out);
+                collect_entry_files(corpus, &path, &format!("{label}/{name}"), out);
             }
         } else if matches!(
             name.as_str(),
@@ -127,6 +142,7 @@ fn collect_entry_files(dir: &Path, label: &str, out: &mut Vec<CorpusDocument>) {
             out.push(CorpusDocument {
                 label: format!("{label}/{name}"),
                 path,
+                ref_root: corpus.to_path_buf(),
             });
         }
     }

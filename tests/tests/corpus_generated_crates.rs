@@ -61,7 +61,7 @@ fn generated_types_compile_and_keep_the_wire_form() {
                 workspace.add_crate(snapshot_crate(&format!("{name}-types-snapshot"), &snapshot));
                 included.push(format!("{} (payload-type snapshot)", document.label));
             }
-            let loaded = load_file(&document.path);
+            let loaded = document.load();
             let first_error = loaded.diagnostics.iter().find(|d| d.is_error());
             match (loaded.document, first_error) {
                 (Some(doc), None) => {

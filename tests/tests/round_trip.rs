@@ -311,7 +311,7 @@ fn every_corpus_document_exports_a_valid_document() {
     let specs: Vec<Spec> = corpus_documents(&dir)
         .into_iter()
         .filter_map(|document| {
-            let loaded = load_file(&document.path);
+            let loaded = document.load();
             let doc = loaded
                 .document
                 .filter(|_| !loaded.diagnostics.iter().any(|d| d.is_error()))?;

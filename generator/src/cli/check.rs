@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use mqttgen_codegen::spec::{self, Loaded};
 
+use super::reading::ReadArgs;
 use super::{Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `mqttgen check`.
@@ -17,6 +18,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Where `$ref`s may reach and how much may be read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// Checks every document; exit 0 without errors, 1 with errors, 2 when a file cannot be read.
@@ -28,8 +32,9 @@ pub fn run(args: &Args) -> ExitCode {
     // Colours only for a terminal, and never when NO_COLOR is set.
     let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = stdout.lock();
+    let options = args.read.options();
     for path in &args.specs {
-        let loaded = spec::load_file(path);
+        let loaded = spec::load_file_with(path, &options);
         if loaded.sources.files.is_empty() {
             io_error = true;
         }

@@ -1,15 +1,17 @@
 //! `mqttgen generate SPEC -o DIR`: write a whole crate (or, with `--check`, report stale files).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mqttgen_codegen::output::{
-    crate_files, stale_files, write_files, CrateOptions, RuntimeDependency,
+    crate_files, spec_label, write_crate, CrateOptions, CrateWrite, GeneratedFile,
+    RuntimeDependency, Staleness, MANIFEST,
 };
 use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec;
 
+use super::reading::ReadArgs;
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 
 /// Which side of the spec to generate.
@@ -43,14 +45,22 @@ pub struct Args {
     /// Write nothing; exit 1 and list the files that differ when the crate on disk is stale.
     #[arg(long)]
     pub check: bool,
+    /// Overwrite files in the output folder that mqttgen did not write (without it, `generate`
+    /// refuses and writes nothing when such a file is in the way).
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+    /// Where `$ref`s may reach and how much may be read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
-/// Generates the crate; exit 0 on success (or up to date), 1 on spec errors (or stale files with
-/// `--check`), 2 on I/O errors.
+/// Generates the crate; exit 0 on success (or up to date), 1 on spec errors, on files in the way
+/// that mqttgen did not write (nothing is written then) or on stale files with `--check`, 2 on
+/// I/O errors.
 pub fn run(args: &Args) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let loaded = spec::load_file(&args.spec);
+    let loaded = spec::load_file_with(&args.spec, &args.read.options());
     if loaded.sources.files.is_empty() {
         let _ = write!(out, "{}", loaded.render());
         return ExitCode::from(EXIT_USAGE);
@@ -93,7 +103,7 @@ pub fn run(args: &Args) -> ExitCode {
             None => RuntimeDependency::default(),
         },
         output_dir: output_dir.clone(),
-        spec_label: args.spec.to_string_lossy().replace('\\', "/"),
+        spec_label: spec_label(&args.spec, &output_dir),
         role_name: match role {
             Role::App => "app".to_string(),
             Role::Client => "client".to_string(),
@@ -107,24 +117,14 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     if args.check {
-        let stale = stale_files(&args.output, &files);
-        if stale.is_empty() {
-            let _ = writeln!(out, "{}: up to date", args.output.display());
-            return ExitCode::from(EXIT_OK);
-        }
-        let _ = writeln!(
-            out,
-            "{}: {} generated file(s) are stale; run `mqttgen generate` again:",
-            args.output.display(),
-            stale.len()
-        );
-        for file in stale {
-            let _ = writeln!(out, "  {}", file.display());
-        }
-        return ExitCode::from(EXIT_ERRORS);
+        return check(&args.output, &files, &mut out);
     }
-    match write_files(&args.output, &files) {
-        Ok(report) => {
+    match write_crate(&args.output, &files, args.force) {
+        Ok(CrateWrite::Done {
+            report,
+            removed,
+            kept,
+        }) => {
             let _ = writeln!(
                 out,
                 "{}: wrote {} file(s), {} unchanged",
@@ -132,12 +132,89 @@ pub fn run(args: &Args) -> ExitCode {
                 report.written.len(),
                 report.unchanged.len()
             );
+            if !removed.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "removed {} file(s) mqttgen generated before and no longer generates:",
+                    removed.len()
+                );
+                list(&mut out, &removed);
+            }
+            if !kept.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "kept {} file(s) no longer generated: they lost mqttgen's @generated header, so they are yours now:",
+                    kept.len()
+                );
+                list(&mut out, &kept);
+            }
             ExitCode::from(EXIT_OK)
+        }
+        Ok(CrateWrite::Refused(foreign)) => {
+            let _ = writeln!(
+                out,
+                "mqttgen: {} holds {} file(s) that mqttgen did not write; nothing was written:",
+                args.output.display(),
+                foreign.len()
+            );
+            list(&mut out, &foreign);
+            let _ = writeln!(
+                out,
+                "choose an empty folder or one mqttgen generated (`-o DIR`), or pass `--force` to overwrite them"
+            );
+            ExitCode::from(EXIT_ERRORS)
         }
         Err(e) => {
             let _ = writeln!(out, "mqttgen: {e}");
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// `--check`: exit 0 when the folder holds exactly what would be generated, else 1 and the list.
+fn check(dir: &Path, files: &[GeneratedFile], out: &mut impl Write) -> ExitCode {
+    let staleness = match Staleness::new(dir, files) {
+        Ok(staleness) => staleness,
+        Err(e) => {
+            let _ = writeln!(out, "mqttgen: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if staleness.is_fresh() {
+        let _ = writeln!(out, "{}: up to date", dir.display());
+        return ExitCode::from(EXIT_OK);
+    }
+    if !staleness.differ.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} generated file(s) are stale; run `mqttgen generate` again:",
+            dir.display(),
+            staleness.differ.len()
+        );
+        for file in &staleness.differ {
+            let note = if staleness.foreign.contains(file) {
+                " (not written by mqttgen: `generate` refuses to overwrite it without `--force`)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  {}{note}", file.display());
+        }
+    }
+    if !staleness.obsolete.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} file(s) are no longer generated (listed in {MANIFEST}); `mqttgen generate` removes them:",
+            dir.display(),
+            staleness.obsolete.len()
+        );
+        list(out, &staleness.obsolete);
+    }
+    ExitCode::from(EXIT_ERRORS)
+}
+
+fn list(out: &mut impl Write, paths: &[PathBuf]) {
+    for path in paths {
+        let _ = writeln!(out, "  {}", path.display());
     }
 }
 

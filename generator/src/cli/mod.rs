@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod check;
 pub mod export;
 pub mod generate;
+pub mod reading;
 
 /// Exit code when there were no errors.
 pub const EXIT_OK: u8 = 0;

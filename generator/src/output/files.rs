@@ -67,6 +67,18 @@ pub struct CrateOptions {
     pub role_name: String,
 }
 
+/// How generated files name their spec: its path relative to `output_dir` (both with symlinks
+/// resolved), so the bytes are the same in every checkout and from every working directory. The
+/// path is written with `/`.
+pub fn spec_label(spec: &Path, output_dir: &Path) -> String {
+    let spec = crate::spec::reading::real_path(spec);
+    let output_dir = crate::spec::reading::real_path(output_dir);
+    relative_path(&spec, &output_dir)
+        .unwrap_or(spec)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// The file build.rs writes to `OUT_DIR`: the header and the module body.
 pub fn module_file(module_source: &str, spec_label: &str) -> String {
     format!("{}\n{module_source}", generated_header(spec_label))

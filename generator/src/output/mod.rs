@@ -3,11 +3,17 @@
 //! what a crate contains and what build.rs includes are the same bytes.
 
 mod files;
+mod ownership;
 mod templates;
 mod write;
 
 pub use files::{
-    crate_files, module_file, CrateOptions, Dependency, GeneratedFile, RuntimeDependency,
+    crate_files, module_file, spec_label, CrateOptions, Dependency, GeneratedFile,
+    RuntimeDependency,
+};
+pub use ownership::{
+    carries_marker, generated_by_mqttgen, write_crate, CrateWrite, Plan, Staleness,
+    GENERATED_MARKER, MANIFEST,
 };
 pub use write::{stale_files, write_files, WriteReport};
 

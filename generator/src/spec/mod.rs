@@ -17,6 +17,7 @@ mod loaded;
 pub mod model;
 mod objects;
 pub mod pointer;
+pub(crate) mod reading;
 mod refs;
 pub mod source;
 mod traits;
@@ -29,39 +30,57 @@ use std::path::Path;
 
 pub use address::parse as parse_address;
 pub use loaded::{diagnostic_json, render_one, Counts, Loaded};
+pub use reading::{LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES};
 pub use source::SourceMap;
 
 use crate::diagnostics::Diagnostic;
 use context::Ctx;
+use reading::FsReader;
 use refs::Files;
 pub use refs::Reader;
 
-/// Loads the document at `path` and every file it refers to.
+/// Loads the document at `path` and every file it refers to, with the default [`LoadOptions`]:
+/// `$ref`s may only reach files inside the entry document's folder.
 ///
 /// I/O errors on the entry file are a single `io` diagnostic (no document).
 pub fn load_file(path: &Path) -> Loaded {
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_with(path, &path.display().to_string(), text, &|p| {
-            std::fs::read_to_string(p)
-        }),
-        Err(e) => Loaded {
-            document: None,
-            diagnostics: vec![Diagnostic::error(
-                "io",
-                None,
-                format!("cannot read `{}`: {e}", path.display()),
-            )],
-            sources: SourceMap::default(),
-        },
+    load_file_with(path, &LoadOptions::default())
+}
+
+/// Loads the document at `path` and every file it refers to, within `options`: external `$ref`s
+/// must resolve inside the ref root (after following symlinks), only regular files are read and
+/// every read is capped.
+///
+/// I/O errors on the entry file (or an unusable ref root) are a single `io` diagnostic (no
+/// document).
+pub fn load_file_with(path: &Path, options: &LoadOptions) -> Loaded {
+    let reader = match FsReader::new(path, options) {
+        Ok(reader) => reader,
+        Err(why) => return not_loaded(why),
+    };
+    match reader.read_entry(path) {
+        Ok(text) => load_with(path, &path.display().to_string(), text, &|p| reader.read(p)),
+        Err(e) => not_loaded(format!("cannot read `{}`: {e}", path.display())),
     }
 }
 
 /// Loads a document from memory; `name` is shown in diagnostics and relative `$ref`s are read
-/// from disk relative to it (as if it were a path).
+/// from disk relative to it (as if it were a path), inside its folder, with the default caps.
 pub fn load_str(text: &str, name: &str) -> Loaded {
-    load_with(Path::new(name), name, text.to_string(), &|p| {
-        std::fs::read_to_string(p)
-    })
+    let path = Path::new(name);
+    match FsReader::new(path, &LoadOptions::default()) {
+        Ok(reader) => load_with(path, name, text.to_string(), &|p| reader.read(p)),
+        Err(why) => not_loaded(why),
+    }
+}
+
+/// No document: one `io` error.
+fn not_loaded(message: String) -> Loaded {
+    Loaded {
+        document: None,
+        diagnostics: vec![Diagnostic::error("io", None, message)],
+        sources: SourceMap::default(),
+    }
 }
 
 /// Loads `text` (read from `path`, shown as `name`), reading referenced files through `read`.

@@ -3,11 +3,12 @@
 //!
 //! Loading happens in two phases: [`Files::load_all`] reads the entry document and every file any
 //! `$ref` reaches (so that later stages can borrow trees freely), then [`Files::resolve`] and
-//! [`Files::deref`] resolve references without further I/O.
+//! [`Files::deref`] resolve references without further I/O. What may be read (the ref root, file
+//! kinds, size caps) is the reader's decision ([`super::reading::FsReader`] on disk); a refusal
+//! becomes a diagnostic at the `$ref` that asked for the file.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
@@ -16,21 +17,23 @@ use crate::diagnostics::Diagnostic;
 use crate::spec::json;
 use crate::spec::model::{FileId, NodeId};
 use crate::spec::pointer;
+use crate::spec::reading::{self, ReadError};
 use crate::spec::source::{child, SourceFile, SourceMap};
 use crate::spec::yaml::{Node, Value};
 
 /// Most `$ref` hops followed in one chain before reporting a cycle.
 const MAX_REF_HOPS: usize = 64;
 
-/// Reads a file's text; `std::fs::read_to_string` in production, a map in tests.
-pub type Reader<'r> = &'r dyn Fn(&Path) -> io::Result<String>;
+/// Reads a referenced file's text, or says why it may not or cannot be read:
+/// [`super::reading::FsReader::read`] in production, a map in tests.
+pub type Reader<'r> = &'r dyn Fn(&Path) -> Result<String, ReadError>;
 
 /// The files of one load and the outcome of each external file.
 pub struct Files {
     /// Every file read, entry first.
     pub sources: SourceMap,
     /// Normalised path → file id, or why the file could not be used.
-    by_path: HashMap<PathBuf, Result<FileId, String>>,
+    by_path: HashMap<PathBuf, Result<FileId, ReadError>>,
     /// Parse diagnostics per file, reported for the entry file and for external files when a
     /// reference into them is used.
     pub parse_diagnostics: Vec<Vec<Diagnostic>>,
@@ -58,7 +61,7 @@ impl Files {
             };
             let base = files.sources.files[next].path.clone();
             for reference in refs {
-                let Some(target) = external_path(&base, &reference) else {
+                let Some(Target::File(target)) = target_of(&base, &reference) else {
                     continue;
                 };
                 if files.by_path.contains_key(&target) {
@@ -69,7 +72,7 @@ impl Files {
                         let name = target.display().to_string();
                         Ok(files.push(target.clone(), name, text))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e),
                 };
                 files.by_path.insert(target, outcome);
             }
@@ -106,31 +109,27 @@ impl Files {
         let file = if file_part.is_empty() {
             from.file
         } else {
-            if is_remote(file_part) {
-                return Err(Diagnostic::error(
-                    "ref-remote",
-                    None,
-                    format!("remote reference `{reference}` is not fetched"),
-                )
-                .with_help(
-                    "mqttgen never downloads files: save the file next to the spec and refer to it by a relative path",
-                ));
-            }
             let base = self
                 .sources
                 .file(from.file)
                 .map(|f| f.path.clone())
                 .unwrap_or_default();
-            let path = external_path(&base, file_part).unwrap_or_default();
-            match self.by_path.get(&path) {
-                Some(Ok(id)) => *id,
-                Some(Err(why)) => {
+            let path = match target_of(&base, file_part) {
+                Some(Target::File(path)) => path,
+                _ => {
                     return Err(Diagnostic::error(
-                        "ref-file",
+                        "ref-remote",
                         None,
-                        format!("cannot read `{}` for `{reference}`: {why}", path.display()),
+                        format!("remote reference `{reference}` is not fetched"),
+                    )
+                    .with_help(
+                        "mqttgen never downloads files: save the file next to the spec and refer to it by a relative path",
                     ))
                 }
+            };
+            match self.by_path.get(&path) {
+                Some(Ok(id)) => *id,
+                Some(Err(why)) => return Err(read_diagnostic(&path, reference, why)),
                 None => {
                     return Err(Diagnostic::error(
                         "ref-file",
@@ -246,7 +245,8 @@ pub fn ref_of(node: &Node) -> Option<&str> {
     node.get("$ref")?.as_str()
 }
 
-/// True for `http:`, `https:` and other URL-scheme references.
+/// True for `http:`, `https:` and other URL-scheme references (`file:` URLs of this machine are
+/// local files).
 pub fn is_remote(file_part: &str) -> bool {
     match file_part.split_once(':') {
         // A Windows drive letter (`C:\x`) is not a scheme.
@@ -255,21 +255,105 @@ pub fn is_remote(file_part: &str) -> bool {
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && file_url_path(file_part).is_none()
         }
         None => false,
     }
 }
 
-/// The normalised path of the external file in `reference`, relative to `base` (the referencing
-/// file); `None` for local or remote references.
-fn external_path(base: &Path, reference: &str) -> Option<PathBuf> {
-    let file_part = reference.split('#').next().unwrap_or("");
-    if file_part.is_empty() || is_remote(file_part) {
+/// The path of a local `file:` URL (`file:///x`, `file://localhost/x`, `file:x`), still
+/// percent-encoded; `None` for other references, including `file://host/...` (another host).
+fn file_url_path(file_part: &str) -> Option<&str> {
+    let scheme = file_part.get(..5)?;
+    if !scheme.eq_ignore_ascii_case("file:") {
         return None;
     }
-    let decoded = percent_decode_str(file_part).decode_utf8_lossy();
+    let rest = &file_part[5..];
+    match rest.strip_prefix("//") {
+        Some(authority_and_path) => {
+            let path_at = authority_and_path.find('/')?;
+            let host = &authority_and_path[..path_at];
+            (host.is_empty() || host.eq_ignore_ascii_case("localhost"))
+                .then(|| &authority_and_path[path_at..])
+        }
+        None => Some(rest),
+    }
+}
+
+/// What the file part of a reference names.
+enum Target {
+    /// A file: the normalised path (relative like the entry's path as given, or absolute).
+    File(PathBuf),
+    /// A URL of another scheme (never fetched).
+    Remote,
+}
+
+/// The target of the file part of `reference`, relative to `base` (the referencing file); `None`
+/// for a reference into the same file.
+fn target_of(base: &Path, reference: &str) -> Option<Target> {
+    let file_part = reference.split('#').next().unwrap_or("");
+    if file_part.is_empty() {
+        return None;
+    }
+    let path = match file_url_path(file_part) {
+        Some(path) => path,
+        None if is_remote(file_part) => return Some(Target::Remote),
+        None => file_part,
+    };
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
     let dir = base.parent().unwrap_or(Path::new(""));
-    Some(normalise(&dir.join(decoded.as_ref())))
+    Some(Target::File(normalise(&dir.join(decoded.as_ref()))))
+}
+
+/// The diagnostic for a file `reference` needs that was not read (placed at the `$ref` later).
+fn read_diagnostic(path: &Path, reference: &str, why: &ReadError) -> Diagnostic {
+    const WIDEN: &str = "keep the files a spec refers to under its folder, or widen the root explicitly: `--ref-root DIR` on the command line, `Builder::ref_root(DIR)` in build.rs";
+    match why {
+        ReadError::OutsideRoot { resolved, root } => Diagnostic::error(
+            "ref-outside-root",
+            None,
+            format!(
+                "`{reference}` leads to `{}`, outside the ref root `{}`; it was not read",
+                resolved.display(),
+                root.display()
+            ),
+        )
+        .with_help(WIDEN),
+        ReadError::NotAFile { kind } => Diagnostic::error(
+            "ref-not-a-file",
+            None,
+            format!(
+                "`{reference}` names `{}`, which is {kind}; only regular files are read",
+                path.display()
+            ),
+        )
+        .with_help("refer to a YAML or JSON file"),
+        ReadError::TooLarge { limit } => Diagnostic::error(
+            "ref-too-large",
+            None,
+            format!(
+                "`{}` (for `{reference}`) is larger than the {} cap per file; it was not read",
+                path.display(),
+                reading::size(*limit)
+            ),
+        )
+        .with_help("split the file, or raise the cap: `--max-file-size` on the command line, `Builder::max_file_size` in build.rs"),
+        ReadError::TotalTooLarge { limit } => Diagnostic::error(
+            "ref-too-large",
+            None,
+            format!(
+                "reading `{}` (for `{reference}`) would go over the {} cap on all files of the document; it was not read",
+                path.display(),
+                reading::size(*limit)
+            ),
+        )
+        .with_help("raise the cap: `--max-total-size` on the command line, `Builder::max_total_size` in build.rs"),
+        ReadError::Io(e) => Diagnostic::error(
+            "ref-file",
+            None,
+            format!("cannot read `{}` for `{reference}`: {e}", path.display()),
+        ),
+    }
 }
 
 /// Lexical normalisation (`a/./b/../c` → `a/c`), so that each file is read once.
@@ -342,12 +426,14 @@ pub(crate) mod tests {
             }
         }
 
-        pub fn read(&self, path: &Path) -> io::Result<String> {
+        pub fn read(&self, path: &Path) -> Result<String, ReadError> {
             self.reads.borrow_mut().push(path.to_path_buf());
-            self.files
-                .get(path)
-                .cloned()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+            self.files.get(path).cloned().ok_or_else(|| {
+                ReadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file",
+                ))
+            })
         }
     }
 
