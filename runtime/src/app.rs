@@ -76,6 +76,17 @@ pub enum Failure<'a> {
         /// The error.
         error: &'a Error,
     },
+    /// A handler's reply to a peer's address was not published: the route's
+    /// [`ReplyTo`](crate::ReplyTo) policy refuses the topic the request named
+    /// ([`Error::ReplyRefused`]). The request itself was handled and is acknowledged.
+    ReplyRefused {
+        /// Route name.
+        route: &'a str,
+        /// The request.
+        request: &'a Message,
+        /// [`Error::ReplyRefused`], naming the topic and the rule.
+        error: &'a Error,
+    },
     /// The connection failed or was lost.
     Connection {
         /// The error.
@@ -126,6 +137,7 @@ pub(crate) struct Metrics {
     pub dropped_overflow: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub reconnects: AtomicU64,
+    pub replies_refused: AtomicU64,
     publish_seq: AtomicU64,
 }
 
@@ -160,6 +172,9 @@ pub struct Stats {
     pub published: u64,
     /// Successful reconnects.
     pub reconnects: u64,
+    /// Replies not published because their route's [`ReplyTo`](crate::ReplyTo) policy refused
+    /// the topic the request named.
+    pub replies_refused: u64,
 }
 
 impl Metrics {
@@ -176,6 +191,7 @@ impl Metrics {
             dead_lettered: get(&self.dead_lettered),
             published: get(&self.published),
             reconnects: get(&self.reconnects),
+            replies_refused: get(&self.replies_refused),
         }
     }
 }
@@ -262,8 +278,8 @@ impl App {
         self
     }
 
-    /// Called for every handler error, dropped message, refused subscription, rejected publish
-    /// and connection error. Keep it fast: it runs on the runtime's tasks.
+    /// Called for every handler error, dropped message, refused subscription, rejected publish,
+    /// refused reply and connection error. Keep it fast: it runs on the runtime's tasks.
     pub fn on_error(mut self, hook: impl Fn(&Failure<'_>) + Send + Sync + 'static) -> Self {
         self.hooks.on_error = Some(Arc::new(hook));
         self

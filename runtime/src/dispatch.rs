@@ -403,7 +403,7 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     let ok = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
-            if let Some(out) = reply {
+            if let Some(out) = reply.and_then(|out| accept_reply(route, &copy, out, env)) {
                 if let Err(e) = env.publisher.publish(out).await {
                     tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
                     env.hooks.report(Failure::Publish { error: &e });
@@ -437,6 +437,35 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     };
     if let Some(t) = ticket {
         env.acks.complete(t, ok);
+    }
+}
+
+/// Applies the route's [`ReplyTo`](crate::ReplyTo) policy to a reply for a peer's address:
+/// `None` (reported, counted, never queued) when it refuses the topic.
+fn accept_reply(
+    route: &RouteWorker,
+    request: &Message,
+    out: Outgoing,
+    env: &WorkerEnv,
+) -> Option<Outgoing> {
+    if !out.peer_addressed {
+        return Some(out);
+    }
+    match route.info.reply_to.check(&out.topic) {
+        Ok(()) => Some(Outgoing {
+            peer_addressed: false,
+            ..out
+        }),
+        Err(error) => {
+            env.metrics.replies_refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(route = %route.info.name, topic = ?out.topic, %error, "reply refused");
+            env.hooks.report(Failure::ReplyRefused {
+                route: &route.info.name,
+                request,
+                error: &error,
+            });
+            None
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::handler::{Handler, RouteInfo};
 use crate::middleware::{Middleware, Pipeline};
+use crate::reply::ReplyTo;
 use crate::topic::{self, FilterTemplate};
 use crate::{Error, QoS};
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub struct Route {
     pub(crate) max_workers: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) ack_policy: AckPolicy,
+    pub(crate) reply_to: ReplyTo,
     pub(crate) handler: Arc<dyn Handler>,
 }
 
@@ -64,6 +66,7 @@ impl std::fmt::Debug for Route {
             .field("share", &self.share)
             .field("max_workers", &self.max_workers)
             .field("ack_policy", &self.ack_policy)
+            .field("reply_to", &self.reply_to)
             .finish_non_exhaustive()
     }
 }
@@ -71,7 +74,7 @@ impl std::fmt::Debug for Route {
 impl Route {
     /// A route for `address` (e.g. `devices/{device_id}/temperature`) handled by `handler`.
     /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), queue of 1024,
-    /// [`AckPolicy::AfterHandler`].
+    /// [`AckPolicy::AfterHandler`], [`ReplyTo::AnyApplicationTopic`].
     pub fn new(address: impl Into<String>, handler: impl Handler) -> Route {
         Route::from_arc(address, Arc::new(handler))
     }
@@ -86,6 +89,7 @@ impl Route {
             max_workers: 1,
             queue_capacity: 1024,
             ack_policy: AckPolicy::AfterHandler,
+            reply_to: ReplyTo::default(),
             handler,
         }
     }
@@ -132,6 +136,16 @@ impl Route {
     /// Acknowledgement policy.
     pub fn ack_policy(mut self, policy: AckPolicy) -> Self {
         self.ack_policy = policy;
+        self
+    }
+
+    /// Which topics a reply the handler returns for a peer's address
+    /// ([`Outgoing::peer_addressed`](crate::Outgoing::peer_addressed), e.g.
+    /// [`Outgoing::reply_to`](crate::Outgoing::reply_to)) may go to. Default:
+    /// [`ReplyTo::AnyApplicationTopic`]; generated routes restrict it to the spec's reply
+    /// channel where the spec gives one.
+    pub fn reply_to(mut self, policy: ReplyTo) -> Self {
+        self.reply_to = policy;
         self
     }
 }
@@ -287,12 +301,14 @@ impl Router {
                 None => template.filter().to_owned(),
             };
             topic::validate_filter(&filter)?;
+            route.reply_to.validate()?;
             out.push(ResolvedRoute {
                 info: Arc::new(RouteInfo {
                     name: route.name.clone().unwrap_or_else(|| address.clone()),
                     address,
                     filter,
                     template,
+                    reply_to: route.reply_to.clone(),
                 }),
                 qos: route.qos,
                 max_workers: route.max_workers,
