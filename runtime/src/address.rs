@@ -251,8 +251,18 @@ mod tests {
     #[test]
     fn rejects_injection_naming_the_parameter() {
         for bad in [
-            "", "a/b", "+", "#", "x\0", "$SYS", "a\u{1}b", "a\u{7f}", "a\u{9f}", "a\u{FFFF}b",
-            "\u{FDD0}", "\u{1FFFE}",
+            "",
+            "a/b",
+            "+",
+            "#",
+            "x\0",
+            "$SYS",
+            "a\u{1}b",
+            "a\u{7f}",
+            "a\u{9f}",
+            "a\u{FFFF}b",
+            "\u{FDD0}",
+            "\u{1FFFE}",
         ] {
             let error = build(PLANT, &[bad, "m"]).unwrap_err().to_string();
             assert!(error.contains("site"), "{bad:?}: {error}");
@@ -268,7 +278,10 @@ mod tests {
         let whole: &[Piece] = &[Tail("#")];
         assert!(build(whole, &["$SYS/broker/load"]).is_err());
         assert_eq!(build(whole, &["a/$b"]).unwrap(), "a/$b");
-        assert_eq!(build(PLANT, &["n\u{e9}e-\u{1F600}", "m"]).unwrap(), "plant/n\u{e9}e-\u{1F600}/line/m/state");
+        assert_eq!(
+            build(PLANT, &["n\u{e9}e-\u{1F600}", "m"]).unwrap(),
+            "plant/n\u{e9}e-\u{1F600}/line/m/state"
+        );
     }
 
     #[test]
