@@ -15,6 +15,11 @@
 use crate::topic;
 use crate::Error;
 
+/// The topics of the private reply inboxes that requesters built on this crate announce under
+/// MQTT 5 (`mqttgen/replies/{client id}/{n}`, see
+/// [`Publisher::request_with`](crate::Publisher::request_with)).
+pub const PRIVATE_INBOXES: &str = "mqttgen/replies/+/+";
+
 /// Which reply topics a route's responder publishes to when a peer names them
 /// ([`Route::reply_to`](crate::Route::reply_to)).
 ///
@@ -87,6 +92,13 @@ impl ReplyTo {
         }
     }
 
+    /// Only the topics of a reply channel (an MQTT topic filter) or a requester's private inbox
+    /// ([`PRIVATE_INBOXES`]): what generated routes use when the spec's reply channel has an
+    /// address. Requesters generated from the same spec announce either.
+    pub fn channel(filter: impl Into<String>) -> ReplyTo {
+        ReplyTo::Matching(vec![filter.into(), PRIVATE_INBOXES.to_owned()])
+    }
+
     /// Checks the filters of [`ReplyTo::Matching`].
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if let ReplyTo::Matching(filters) = self {
@@ -142,6 +154,12 @@ mod tests {
         assert!(policy.check("tenants/b/thermostats/t1/replies").is_err());
         assert!(ReplyTo::matching(["#"]).check("$SYS/x").is_err());
         assert!(ReplyTo::matching(["a/#/b"]).validate().is_err());
+        let channel = ReplyTo::channel("devices/+/reply");
+        channel.validate().unwrap();
+        channel.check("devices/d1/reply").unwrap();
+        channel.check("mqttgen/replies/client-7/42").unwrap();
+        assert!(channel.check("devices/d1/commands").is_err());
+        assert!(channel.check("mqttgen/replies/client-7").is_err());
     }
 
     #[test]

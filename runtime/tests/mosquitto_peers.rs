@@ -244,7 +244,10 @@ async fn two_requesters_sharing_a_static_reply_channel_each_get_only_their_own_r
     // Each also received (most of) the other's replies on the shared topic: an unknown
     // correlation id there is counted and dropped, never handed to a waiting request.
     assert!(a.publisher().unmatched_replies() <= REQUESTS as u64);
-    assert_eq!(a.publisher().pending_requests() + b.publisher().pending_requests(), 0);
+    assert_eq!(
+        a.publisher().pending_requests() + b.publisher().pending_requests(),
+        0
+    );
     for app in [a, b, responder] {
         app.shutdown(T).await.unwrap();
     }

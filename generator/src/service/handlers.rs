@@ -272,7 +272,10 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
             " The returned value is published as the reply: to the request's MQTT 5 response topic \
              (else the spec's reply address header or payload field, else the reply channel, its \
              parameters taken from the request's), echoing its correlation id (Correlation Data, \
-             and where the spec's `correlationId` says).",
+             and where the spec's `correlationId` says). A reply topic the request names is \
+             published only if the route's `ReplyTo` policy accepts it (never a `$` topic; only \
+             the reply channel's topics and private inboxes when the channel has an address): else it is reported to the error \
+             hook, counted and dropped.",
         );
     }
     let docs = doc_attrs(Some(&text));
@@ -387,6 +390,8 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                     }
                 }
             });
+            // A reply topic the request named is the peer's choice: the runtime publishes it
+            // only where the route's `ReplyTo` policy allows.
             quote! {
                 let response_topic = Clone::clone(&message.properties.response_topic);
                 #from_address
@@ -395,11 +400,15 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 let qos = message.qos;
                 #keep_reply_params
                 let reply = #call;
+                let peer_addressed = response_topic.is_some();
                 let topic = match response_topic {
                     Some(topic) => topic,
                     None => #fallback,
                 };
                 let mut outgoing = #encode;
+                if peer_addressed {
+                    outgoing = outgoing.peer_addressed();
+                }
                 outgoing.qos = qos;
                 outgoing.properties.correlation_data = correlation_data;
                 #apply_echo
@@ -411,6 +420,16 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         let qos = rt::qos_value(qos);
         quote!(.qos(#qos))
     });
+    // Replies to a peer's address go only to the spec's reply channel, when it has an address.
+    let reply_to = operation
+        .reply
+        .as_ref()
+        .and_then(|reply| reply.channel)
+        .and_then(|channel| input.topics.topics[channel].as_ref())
+        .map(|reply_topic| {
+            let filter = &reply_topic.filter;
+            quote!(.reply_to(::mqttgen::ReplyTo::channel(#filter)))
+        });
     let id = &operation.id;
     let dispatch = ident(&operation.dispatch);
     let dispatch_doc = format!(
@@ -424,7 +443,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         }
     );
     let init = quote! {
-        #name: route(#route_address, #id, &handler, #dispatch) #qos
+        #name: route(#route_address, #id, &handler, #dispatch) #qos #reply_to
     };
     let function = quote! {
         #[doc = #dispatch_doc]

@@ -317,7 +317,7 @@ where
 pub trait Handler: Send + Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says).
+    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says). A reply topic the request names is published only if the route's `ReplyTo` policy accepts it (never a `$` topic; only the reply channel's topics and private inboxes when the channel has an address): else it is reported to the error hook, counted and dropped.
     fn change_setpoint(
         &self,
         params: SetpointRequestsParams,
@@ -383,6 +383,7 @@ async fn handle_change_setpoint<H: Handler>(
             MessageContext::new(&message, headers, context),
         )
         .await?;
+    let peer_addressed = response_topic.is_some();
     let topic = match response_topic {
         Some(topic) => topic,
         None => {
@@ -394,6 +395,9 @@ async fn handle_change_setpoint<H: Handler>(
         }
     };
     let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
+    if peer_addressed {
+        outgoing = outgoing.peer_addressed();
+    }
     outgoing.qos = qos;
     outgoing.properties.correlation_data = correlation_data;
     if let Some(correlation) = &correlation {
