@@ -2,7 +2,7 @@
 //! tasks, [`RunningApp`] observes and stops them.
 
 use crate::acks::AckHub;
-use crate::dispatch::{distinct_filters, Dispatcher, WorkerEnv};
+use crate::dispatch::{distinct_filters, no_local_filters, Dispatcher, WorkerEnv};
 use crate::driver::{run_subscriber, Driver, DriverShared, SubStatus};
 use crate::publish::run_outbox;
 use crate::request::Replies;
@@ -316,6 +316,7 @@ impl App {
             routes.extend(router.resolve()?);
         }
         let filters = distinct_filters(&routes);
+        let no_local = no_local_filters(&routes);
         // Acknowledge by hand only if some route acknowledges after its handler; otherwise
         // rumqttc acknowledges on receipt, which saves a socket write per message.
         let manual_acks = routes
@@ -383,6 +384,7 @@ impl App {
             hooks: hooks.clone(),
             stopping: AtomicBool::new(false),
             filters: std::sync::Mutex::new(filters),
+            no_local,
             with_ids: AtomicBool::new(with_ids),
             subacked: tokio::sync::Notify::new(),
             subscribe_tx,

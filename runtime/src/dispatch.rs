@@ -92,6 +92,22 @@ pub(crate) struct Dispatcher {
     replies: Option<Arc<crate::request::Replies>>,
 }
 
+/// The filters to subscribe with MQTT 5 No Local: those every route on them asks for it
+/// ([`Route::no_local`](crate::Route::no_local)). Never a shared subscription, where MQTT 5
+/// forbids the option.
+pub(crate) fn no_local_filters(routes: &[ResolvedRoute]) -> std::collections::HashSet<String> {
+    let mut wanted: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+    for r in routes {
+        let shared = crate::topic::split_shared(&r.info.filter).0.is_some();
+        *wanted.entry(&r.info.filter).or_insert(true) &= r.no_local && !shared;
+    }
+    wanted
+        .into_iter()
+        .filter(|(_, no_local)| *no_local)
+        .map(|(filter, _)| filter.to_owned())
+        .collect()
+}
+
 /// Distinct subscription filters with the highest QoS any route asks for.
 pub(crate) fn distinct_filters(routes: &[ResolvedRoute]) -> Vec<(String, QoS)> {
     let mut out: Vec<(String, QoS)> = Vec::new();

@@ -15,9 +15,10 @@
 //! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
 //! waiting on its topic.
 
-use crate::driver::{batches_from, DriverShared};
+use crate::driver::DriverShared;
 pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
+use crate::transport::SubscribeRequest;
 use crate::{Error, Location, Message, Outgoing, QoS};
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -336,9 +337,17 @@ impl Replies {
             if filters.iter().any(|(f, _)| f == filter) {
                 None
             } else {
+                // Only the new filter: subscribing again to the routes' filters would make the
+                // broker send their retained messages once more (MQTT 3.1.1 has no
+                // "retain handling" option to prevent it).
                 filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                let all = batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
-                all.last().cloned()
+                let with_ids = self.shared.with_ids.load(Ordering::SeqCst);
+                Some(vec![SubscribeRequest {
+                    filter: filter.to_owned(),
+                    qos: QoS::AtLeastOnce,
+                    id: with_ids.then_some(filters.len()),
+                    no_local: false,
+                }])
             }
         };
         if let Some(batch) = added {

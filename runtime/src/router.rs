@@ -55,6 +55,7 @@ pub struct Route {
     pub(crate) queue_capacity: usize,
     pub(crate) ack_policy: AckPolicy,
     pub(crate) reply_to: ReplyTo,
+    pub(crate) no_local: bool,
     pub(crate) handler: Arc<dyn Handler>,
 }
 
@@ -67,6 +68,7 @@ impl std::fmt::Debug for Route {
             .field("max_workers", &self.max_workers)
             .field("ack_policy", &self.ack_policy)
             .field("reply_to", &self.reply_to)
+            .field("no_local", &self.no_local)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +92,7 @@ impl Route {
             queue_capacity: 1024,
             ack_policy: AckPolicy::AfterHandler,
             reply_to: ReplyTo::default(),
+            no_local: false,
             handler,
         }
     }
@@ -136,6 +139,18 @@ impl Route {
     /// Acknowledgement policy.
     pub fn ack_policy(mut self, policy: AckPolicy) -> Self {
         self.ack_policy = policy;
+        self
+    }
+
+    /// MQTT 5 No Local: the broker does not deliver the service's own publishes to this route
+    /// (default `false`). Generated code sets it on routes of a channel the service also
+    /// publishes to, so that a service does not handle (and answer) its own messages; set it
+    /// back to `false` to receive them. It takes effect when every route on the same filter asks
+    /// for it, never on a shared subscription (MQTT 5 forbids it there), and not at all under
+    /// MQTT 3.1.1, which has no such option: there a handler sees its own publishes, and only
+    /// a marker in the message (e.g. a sender id in a header or the payload) tells them apart.
+    pub fn no_local(mut self, no_local: bool) -> Self {
+        self.no_local = no_local;
         self
     }
 
@@ -188,6 +203,7 @@ pub(crate) struct ResolvedRoute {
     pub max_workers: usize,
     pub queue_capacity: usize,
     pub ack_policy: AckPolicy,
+    pub no_local: bool,
     pub pipeline: Pipeline,
 }
 
@@ -314,6 +330,7 @@ impl Router {
                 max_workers: route.max_workers,
                 queue_capacity: route.queue_capacity,
                 ack_policy: route.ack_policy,
+                no_local: route.no_local,
                 pipeline: Pipeline {
                     layers: shared_layers.clone(),
                     handler: route.handler.clone(),

@@ -214,6 +214,10 @@ impl MemoryBroker {
                 if !topic::matches(&sub.filter, &message.topic) {
                     continue;
                 }
+                // MQTT 5 No Local: not back to the client that published it.
+                if sub.no_local && sender == Some(id.as_str()) {
+                    continue;
+                }
                 match topic::split_shared(&sub.filter) {
                     (Some(group), inner) => groups
                         .entry((group.to_owned(), inner.to_owned()))

@@ -252,3 +252,159 @@ async fn two_requesters_sharing_a_static_reply_channel_each_get_only_their_own_r
         app.shutdown(T).await.unwrap();
     }
 }
+
+/// A service that publishes to the channel it also handles, plus an outside publisher.
+async fn own_publishes(protocol: Protocol) -> (Vec<String>, Vec<String>) {
+    let broker = Mosquitto::start();
+    let (room, echo) = (Inbox::default(), Inbox::default());
+    let service = started(
+        App::new(config(&broker, protocol)).mount(
+            Router::new()
+                .route(Route::new("chat/room", recorder(&room)).no_local(true))
+                // The per-route opt-out: this one wants its own messages.
+                .route(Route::new("chat/echo", recorder(&echo)).no_local(false)),
+        ),
+    )
+    .await;
+    let outsider = started(App::new(config(&broker, protocol))).await;
+    for (app, who) in [(&service, "own"), (&outsider, "other")] {
+        for topic in ["chat/room", "chat/echo"] {
+            app.publisher()
+                .publish_confirmed(Outgoing::new(topic, who).qos(QoS::AtLeastOnce))
+                .await
+                .unwrap();
+        }
+    }
+    wait_until("the outsider's messages", || {
+        let seen = |inbox: &Inbox| {
+            inbox
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|m| &m.payload[..] == b"other")
+        };
+        seen(&room) && seen(&echo)
+    })
+    .await;
+    // Publish a marker last, so that anything still on its way has arrived.
+    outsider
+        .publisher()
+        .publish_confirmed(Outgoing::new("chat/room", "marker").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("the marker", || {
+        room.lock()
+            .unwrap()
+            .iter()
+            .any(|m| &m.payload[..] == b"marker")
+    })
+    .await;
+    let payloads = |inbox: &Inbox| {
+        let mut all: Vec<String> = inbox
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
+            .collect();
+        all.sort();
+        all
+    };
+    let result = (payloads(&room), payloads(&echo));
+    outsider.shutdown(T).await.unwrap();
+    service.shutdown(T).await.unwrap();
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_publishes_are_not_handled_on_no_local_routes_under_mqtt_5() {
+    let (room, echo) = own_publishes(Protocol::V5).await;
+    assert_eq!(
+        room,
+        ["marker", "other"],
+        "the service handled its own publish"
+    );
+    assert_eq!(
+        echo,
+        ["other", "own"],
+        "the opt-out route gets its own publish"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_3_1_1_cannot_keep_a_service_from_its_own_publishes() {
+    // The documented limit: 3.1.1 has no No Local option.
+    let (room, echo) = own_publishes(Protocol::V311).await;
+    assert_eq!(room, ["marker", "other", "own"]);
+    assert_eq!(echo, ["other", "own"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retained_messages_are_delivered_once_under_3_1_1_after_a_first_request() {
+    let broker = Mosquitto::start();
+    let setup = started(App::new(config(&broker, Protocol::V311))).await;
+    setup
+        .publisher()
+        .publish_confirmed(
+            Outgoing::new("config/lamp", "on")
+                .retain(true)
+                .qos(QoS::AtLeastOnce),
+        )
+        .await
+        .unwrap();
+    // A 3.1.1 responder answers on a fixed reply topic.
+    let responder = started(
+        App::new(config(&broker, Protocol::V311)).mount(Router::new().route(Route::new(
+            "svc/ask",
+            |_m: Message, _c: Context| async {
+                Ok(Some(
+                    Outgoing::new("svc/replies", "ok").qos(QoS::AtLeastOnce),
+                ))
+            },
+        ))),
+    )
+    .await;
+    let configs = Inbox::default();
+    let app = started(
+        App::new(config(&broker, Protocol::V311))
+            .mount(Router::new().route(Route::new("config/+", recorder(&configs)))),
+    )
+    .await;
+    wait_until("the retained message", || {
+        configs.lock().unwrap().len() == 1
+    })
+    .await;
+    // The first request subscribes its reply topic, and only that.
+    for _ in 0..2 {
+        let reply = app
+            .publisher()
+            .request(
+                Outgoing::new("svc/ask", "?")
+                    .qos(QoS::AtLeastOnce)
+                    .response_topic("svc/replies"),
+                T,
+            )
+            .await
+            .unwrap();
+        assert_eq!(&reply.payload[..], b"ok");
+    }
+    setup
+        .publisher()
+        .publish_confirmed(Outgoing::new("config/marker", "last").qos(QoS::AtLeastOnce))
+        .await
+        .unwrap();
+    wait_until("the marker", || configs.lock().unwrap().len() >= 2).await;
+    let topics: Vec<String> = configs
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.topic.clone())
+        .collect();
+    assert_eq!(
+        topics,
+        ["config/lamp", "config/marker"],
+        "retained message delivered again"
+    );
+    for app in [app, responder, setup] {
+        app.shutdown(T).await.unwrap();
+    }
+}

@@ -126,6 +126,10 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
         /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+        /// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+        /// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+        /// request's reply address go only to the spec's reply channel when it has an address
+        /// (`.reply_to(..)` changes that).
         pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
             Routes {
                 #(#route_inits,)*
@@ -430,6 +434,15 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
             let filter = &reply_topic.filter;
             quote!(.reply_to(::mqttgen::ReplyTo::channel(#filter)))
         });
+    // A service that also publishes to this channel must not handle (and answer) its own
+    // messages: MQTT 5 No Local, which users can turn off per route.
+    let publishes_here = input.operations.iter().any(|other| {
+        other.side == super::operations::Side::Publish
+            && input.topics.topics[other.channel]
+                .as_ref()
+                .is_some_and(|other| other.filter == topic.filter)
+    });
+    let no_local = publishes_here.then(|| quote!(.no_local(true)));
     let id = &operation.id;
     let dispatch = ident(&operation.dispatch);
     let dispatch_doc = format!(
@@ -443,7 +456,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         }
     );
     let init = quote! {
-        #name: route(#route_address, #id, &handler, #dispatch) #qos #reply_to
+        #name: route(#route_address, #id, &handler, #dispatch) #qos #reply_to #no_local
     };
     let function = quote! {
         #[doc = #dispatch_doc]

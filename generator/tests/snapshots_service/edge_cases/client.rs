@@ -443,17 +443,24 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         publish_prelude: route(
-            "prelude/{result}/{option}/{string}",
-            "publishPrelude",
-            &handler,
-            handle_publish_prelude,
-        ),
-        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on),
+                "prelude/{result}/{option}/{string}",
+                "publishPrelude",
+                &handler,
+                handle_publish_prelude,
+            )
+            .no_local(true),
+        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on)
+            .no_local(true),
         new_2: route("$SYS/broker/+", "new", &handler, handle_new_2)
-            .qos(::mqttgen::QoS::ExactlyOnce),
+            .qos(::mqttgen::QoS::ExactlyOnce)
+            .no_local(true),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
