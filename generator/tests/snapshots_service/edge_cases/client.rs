@@ -752,18 +752,14 @@ impl EdgeServer {
         String::from("wss://{host}:8883/mqtt").replace("{host}", &self.host)
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
-    /// binding (client id, clean session, keep-alive, session expiry, last will).
+    /// binding (clean session, keep-alive, session expiry). The binding's client id and
+    /// last will are the application's: this client role gets a generated client id and no
+    /// last will, so that it never takes over the application's session.
     pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V311;
-        config.client_id = Some(String::from("edge-1"));
         config.clean_start = true;
         config.keep_alive = ::std::time::Duration::from_secs(10u64);
-        config.last_will = Some(
-            ::mqttgen::Outgoing::new("edge/status", "gone")
-                .qos(::mqttgen::QoS::ExactlyOnce)
-                .retain(false),
-        );
         Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative

@@ -623,7 +623,9 @@ impl ProductionServer {
             .replace("{port}", self.port.as_str())
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
-    /// binding (client id, clean session, keep-alive, session expiry, last will).
+    /// binding (clean session, keep-alive, session expiry). The binding's client id and
+    /// last will are the application's: this client role gets a generated client id and no
+    /// last will, so that it never takes over the application's session.
     pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let config = ::mqttgen::Config::from_url(&self.url())?;
         Ok(config)
