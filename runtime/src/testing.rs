@@ -25,6 +25,8 @@
 //! ```
 
 #[cfg(feature = "test-support")]
+pub mod amqtt;
+#[cfg(feature = "test-support")]
 pub mod mosquitto;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
