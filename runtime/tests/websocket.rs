@@ -1,5 +1,5 @@
-//! The WebSocket transport (`ws://`) carries real messages: a service and a client connected over
-//! WebSockets to an amqtt broker (MQTT 3.1.1; Debian's mosquitto has no WebSocket listener)
+//! The WebSocket transports (`ws://` and `wss://`) carry real messages: a service and a client
+//! connected over WebSockets to an amqtt broker (MQTT 3.1.1; Debian's mosquitto has no WebSocket listener)
 //! exchange publishes at QoS 0, 1 and 2, and the service's answers come back the same way.
 //!
 //! amqtt comes from PyPI (`.ci/run` installs it into `.tools/amqtt`; see
@@ -8,16 +8,14 @@
 
 use mqttgen::config::Transport;
 use mqttgen::testing::amqtt::{self, Amqtt};
-use mqttgen::{
-    App, Config, Context, HandlerResult, Message, Outgoing, Protocol, QoS, Route, Router,
-};
+use mqttgen::{App, Context, HandlerResult, Message, Outgoing, Protocol, QoS, Route, Router};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
 
-fn broker() -> Option<Amqtt> {
-    let broker = Amqtt::start_ws();
+fn broker(start: fn() -> Option<Amqtt>) -> Option<Amqtt> {
+    let broker = start();
     if broker.is_none() {
         let how = format!(
             "python3 -m venv .tools/amqtt && .tools/amqtt/bin/pip install amqtt=={}",
@@ -48,13 +46,27 @@ async fn answer(msg: Message, ctx: Context) -> HandlerResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publish_and_subscribe_round_trip_over_websockets() {
-    let Some(broker) = broker() else { return };
+async fn publish_and_subscribe_round_trip_over_ws() {
+    let Some(broker) = broker(Amqtt::start_ws) else {
+        return;
+    };
+    assert_eq!(broker.config().transport, Transport::Ws);
+    round_trip(&broker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_and_subscribe_round_trip_over_wss() {
+    let Some(broker) = broker(Amqtt::start_wss) else {
+        return;
+    };
+    assert_eq!(broker.config().transport, Transport::Wss);
+    round_trip(&broker).await;
+}
+
+async fn round_trip(broker: &Amqtt) {
     let config = || {
-        let config = Config::from_url(&broker.ws_url())
-            .unwrap()
-            .protocol(Protocol::V311);
-        assert_eq!(config.transport, Transport::Ws);
+        let config = broker.config();
+        assert_eq!(config.protocol, Protocol::V311);
         assert_eq!(config.ws_path, "/mqtt");
         config
     };

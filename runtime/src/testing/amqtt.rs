@@ -2,8 +2,9 @@
 //! for tests of the `ws://` transport (feature `test-support`). Debian's mosquitto opens no
 //! WebSocket listener, so this is the broker the WebSocket tests talk to.
 //!
-//! [`Amqtt::start_ws`] picks a free loopback port (never 1883), writes a config into a temp dir
-//! and spawns the `amqtt` command, then waits until the port accepts connections; the process is
+//! [`Amqtt::start_ws`] (plain `ws://`) and [`Amqtt::start_wss`] (`wss://`, with a certificate for
+//! 127.0.0.1 signed by a throwaway CA; needs the `openssl` command) pick a free loopback port
+//! (never 1883), write a config into a temp dir and spawn the `amqtt` command, then waits until the port accepts connections; the process is
 //! killed (by PID) on drop. The command is found at `$MQTTGEN_AMQTT`, else in the repository's
 //! `.tools/amqtt` virtualenv (where `.ci/run` installs it with
 //! `python3 -m venv .tools/amqtt && .tools/amqtt/bin/pip install amqtt==0.12.1`), else on `PATH`.
@@ -22,6 +23,7 @@ pub struct Amqtt {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
+    tls: bool,
 }
 
 /// Where the `amqtt` command is, if it is installed.
@@ -58,17 +60,31 @@ impl Amqtt {
     /// When amqtt is installed but does not accept connections within 30 s (its log is in the
     /// message).
     pub fn start_ws() -> Option<Amqtt> {
+        Amqtt::start(false)
+    }
+
+    /// Like [`Amqtt::start_ws`], serving `wss://` with a certificate for 127.0.0.1 signed by
+    /// a throwaway CA ([`Amqtt::ca_file`]).
+    pub fn start_wss() -> Option<Amqtt> {
+        Amqtt::start(true)
+    }
+
+    fn start(tls: bool) -> Option<Amqtt> {
         let binary = binary()?;
         let dir = tempfile::tempdir().expect("temp dir for amqtt");
         let port = free_port();
         let config = dir.path().join("broker.yaml");
-        std::fs::write(
-            &config,
-            format!(
-                "listeners:\n  default:\n    type: ws\n    bind: 127.0.0.1:{port}\nplugins:\n  amqtt.plugins.authentication.AnonymousAuthPlugin:\n    allow_anonymous: true\n"
-            ),
-        )
-        .expect("write the amqtt config");
+        let mut text =
+            format!("listeners:\n  default:\n    type: ws\n    bind: 127.0.0.1:{port}\n");
+        if tls {
+            super::mosquitto::make_certificates(dir.path());
+            text.push_str(&format!(
+                "    ssl: true\n    certfile: {0}/server.crt\n    keyfile: {0}/server.key\n",
+                dir.path().display()
+            ));
+        }
+        text.push_str("plugins:\n  amqtt.plugins.authentication.AnonymousAuthPlugin:\n    allow_anonymous: true\n");
+        std::fs::write(&config, text).expect("write the amqtt config");
         let log = std::fs::File::create(dir.path().join("amqtt.log")).expect("amqtt log file");
         let child = Command::new(&binary)
             .arg("-c")
@@ -78,7 +94,12 @@ impl Amqtt {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let mut broker = Amqtt { child, port, dir };
+        let mut broker = Amqtt {
+            child,
+            port,
+            dir,
+            tls,
+        };
         broker.wait_until_listening();
         Some(broker)
     }
@@ -108,9 +129,31 @@ impl Amqtt {
         self.port
     }
 
-    /// `ws://127.0.0.1:PORT/mqtt`.
-    pub fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/mqtt", self.port)
+    /// `ws://127.0.0.1:PORT/mqtt`, or `wss://...` when started with [`Amqtt::start_wss`].
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://127.0.0.1:{}/mqtt", self.port)
+    }
+
+    /// A [`Config`](crate::Config) for this broker: MQTT 3.1.1 (all amqtt speaks) over
+    /// WebSockets, trusting the test CA for `wss://`.
+    pub fn config(&self) -> crate::Config {
+        let config = crate::Config::from_url(&self.url())
+            .expect("a valid URL")
+            .protocol(crate::Protocol::V311);
+        if self.tls {
+            config.tls(crate::config::TlsConfig {
+                roots: crate::config::TlsRoots::CaFile(self.ca_file()),
+                ..Default::default()
+            })
+        } else {
+            config
+        }
+    }
+
+    /// The CA certificate (PEM) that signed the broker's certificate under `wss://`.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
     }
 
     /// The broker's log so far (useful in assertion messages).
