@@ -28,7 +28,7 @@ pub struct Amqtt {
 
 /// Where the `amqtt` command is, if it is installed.
 pub fn binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("MQTTGEN_AMQTT") {
+    if let Some(path) = std::env::var_os("MQTTGEN_AMQTT").filter(|path| !path.is_empty()) {
         return Some(PathBuf::from(path));
     }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/amqtt/bin/amqtt");
