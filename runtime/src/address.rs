@@ -29,7 +29,8 @@ pub enum Piece {
 
 /// Builds the topic from `pieces`, taking one value per [`Piece::Param`]/[`Piece::Tail`] from
 /// `values`, in order. Fails, naming the parameter, when a value is empty or contains `/`, `+`,
-/// `#` or NUL or starts with `$` (a tail may contain `/` and be empty); nothing is published then.
+/// `#`, NUL, a control character or a Unicode non-character, or starts with `$` (a tail may
+/// contain `/` and be empty); nothing is published then.
 ///
 /// # Panics
 /// When `values` has fewer entries than the pieces have parameters (generated code passes exactly
@@ -47,10 +48,10 @@ pub fn build(pieces: &[Piece], values: &[&str]) -> Result<String, Error> {
             }
             Piece::Tail(name) => {
                 let value = values.next().expect("one value for the tail");
-                if value.contains(['+', '#', '\0']) {
+                if let Some(reason) = tail_error(value) {
                     return Err(Error::InvalidTopic {
                         topic: format!("{name} = `{value}`"),
-                        reason: "topic levels after `#` must not contain wildcards or NUL",
+                        reason,
                     });
                 }
                 if value.is_empty() {
@@ -65,6 +66,20 @@ pub fn build(pieces: &[Piece], values: &[&str]) -> Result<String, Error> {
         }
     }
     Ok(topic)
+}
+
+/// Why the levels for a trailing `#` cannot be published: the rules of a parameter value, except
+/// that `/` and emptiness are allowed.
+fn tail_error(value: &str) -> Option<&'static str> {
+    if value.contains(['+', '#']) {
+        Some("topic levels after `#` must not contain wildcards `+` or `#`")
+    } else if value.contains('\0') {
+        Some("topic levels after `#` must not contain NUL")
+    } else if value.starts_with('$') {
+        Some("topic levels after `#` must not start with `$`")
+    } else {
+        crate::topic::unsafe_chars(value)
+    }
 }
 
 /// Reads the `N` parameter values (and tail) of `topic`, in address order. Fails when `topic`
@@ -235,14 +250,38 @@ mod tests {
 
     #[test]
     fn rejects_injection_naming_the_parameter() {
-        for bad in ["", "a/b", "+", "#", "x\0", "$SYS"] {
+        for bad in [
+            "",
+            "a/b",
+            "+",
+            "#",
+            "x\0",
+            "$SYS",
+            "a\u{1}b",
+            "a\u{7f}",
+            "a\u{9f}",
+            "a\u{FFFF}b",
+            "\u{FDD0}",
+            "\u{1FFFE}",
+        ] {
             let error = build(PLANT, &[bad, "m"]).unwrap_err().to_string();
-            assert!(error.contains("site"), "{error}");
+            assert!(error.contains("site"), "{bad:?}: {error}");
         }
-        let error = build(MIXED, &["t", "1", "2", "x", "a/+"])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains('#'), "{error}");
+        // The trailing `#` takes several levels, but the same characters are refused there,
+        // and it must not start a `$` topic either.
+        for bad in ["a/+", "#", "x\0", "$SYS/broker", "a/\u{1}", "a/b\u{FFFF}"] {
+            let error = build(MIXED, &["t", "1", "2", "x", bad])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains('#'), "{bad:?}: {error}");
+        }
+        let whole: &[Piece] = &[Tail("#")];
+        assert!(build(whole, &["$SYS/broker/load"]).is_err());
+        assert_eq!(build(whole, &["a/$b"]).unwrap(), "a/$b");
+        assert_eq!(
+            build(PLANT, &["n\u{e9}e-\u{1F600}", "m"]).unwrap(),
+            "plant/n\u{e9}e-\u{1F600}/line/m/state"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! tasks, [`RunningApp`] observes and stops them.
 
 use crate::acks::AckHub;
-use crate::dispatch::{distinct_filters, Dispatcher, WorkerEnv};
+use crate::dispatch::{distinct_filters, no_local_filters, Dispatcher, WorkerEnv};
 use crate::driver::{run_subscriber, Driver, DriverShared, SubStatus};
 use crate::publish::run_outbox;
 use crate::request::Replies;
@@ -76,6 +76,17 @@ pub enum Failure<'a> {
         /// The error.
         error: &'a Error,
     },
+    /// A handler's reply to a peer's address was not published: the route's
+    /// [`ReplyTo`](crate::ReplyTo) policy refuses the topic the request named
+    /// ([`Error::ReplyRefused`]). The request itself was handled and is acknowledged.
+    ReplyRefused {
+        /// Route name.
+        route: &'a str,
+        /// The request.
+        request: &'a Message,
+        /// [`Error::ReplyRefused`], naming the topic and the rule.
+        error: &'a Error,
+    },
     /// The connection failed or was lost.
     Connection {
         /// The error.
@@ -126,6 +137,7 @@ pub(crate) struct Metrics {
     pub dropped_overflow: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub reconnects: AtomicU64,
+    pub replies_refused: AtomicU64,
     publish_seq: AtomicU64,
 }
 
@@ -160,6 +172,9 @@ pub struct Stats {
     pub published: u64,
     /// Successful reconnects.
     pub reconnects: u64,
+    /// Replies not published because their route's [`ReplyTo`](crate::ReplyTo) policy refused
+    /// the topic the request named.
+    pub replies_refused: u64,
 }
 
 impl Metrics {
@@ -176,6 +191,7 @@ impl Metrics {
             dead_lettered: get(&self.dead_lettered),
             published: get(&self.published),
             reconnects: get(&self.reconnects),
+            replies_refused: get(&self.replies_refused),
         }
     }
 }
@@ -262,8 +278,8 @@ impl App {
         self
     }
 
-    /// Called for every handler error, dropped message, refused subscription, rejected publish
-    /// and connection error. Keep it fast: it runs on the runtime's tasks.
+    /// Called for every handler error, dropped message, refused subscription, rejected publish,
+    /// refused reply and connection error. Keep it fast: it runs on the runtime's tasks.
     pub fn on_error(mut self, hook: impl Fn(&Failure<'_>) + Send + Sync + 'static) -> Self {
         self.hooks.on_error = Some(Arc::new(hook));
         self
@@ -300,6 +316,7 @@ impl App {
             routes.extend(router.resolve()?);
         }
         let filters = distinct_filters(&routes);
+        let no_local = no_local_filters(&routes);
         // Acknowledge by hand only if some route acknowledges after its handler; otherwise
         // rumqttc acknowledges on receipt, which saves a socket write per message.
         let manual_acks = routes
@@ -367,6 +384,7 @@ impl App {
             hooks: hooks.clone(),
             stopping: AtomicBool::new(false),
             filters: std::sync::Mutex::new(filters),
+            no_local,
             with_ids: AtomicBool::new(with_ids),
             subacked: tokio::sync::Notify::new(),
             subscribe_tx,

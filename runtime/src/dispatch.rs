@@ -92,6 +92,22 @@ pub(crate) struct Dispatcher {
     replies: Option<Arc<crate::request::Replies>>,
 }
 
+/// The filters to subscribe with MQTT 5 No Local: those every route on them asks for it
+/// ([`Route::no_local`](crate::Route::no_local)). Never a shared subscription, where MQTT 5
+/// forbids the option.
+pub(crate) fn no_local_filters(routes: &[ResolvedRoute]) -> std::collections::HashSet<String> {
+    let mut wanted: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+    for r in routes {
+        let shared = crate::topic::split_shared(&r.info.filter).0.is_some();
+        *wanted.entry(&r.info.filter).or_insert(true) &= r.no_local && !shared;
+    }
+    wanted
+        .into_iter()
+        .filter(|(_, no_local)| *no_local)
+        .map(|(filter, _)| filter.to_owned())
+        .collect()
+}
+
 /// Distinct subscription filters with the highest QoS any route asks for.
 pub(crate) fn distinct_filters(routes: &[ResolvedRoute]) -> Vec<(String, QoS)> {
     let mut out: Vec<(String, QoS)> = Vec::new();
@@ -403,7 +419,7 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     let ok = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
-            if let Some(out) = reply {
+            if let Some(out) = reply.and_then(|out| accept_reply(route, &copy, out, env)) {
                 if let Err(e) = env.publisher.publish(out).await {
                     tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
                     env.hooks.report(Failure::Publish { error: &e });
@@ -437,6 +453,35 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     };
     if let Some(t) = ticket {
         env.acks.complete(t, ok);
+    }
+}
+
+/// Applies the route's [`ReplyTo`](crate::ReplyTo) policy to a reply for a peer's address:
+/// `None` (reported, counted, never queued) when it refuses the topic.
+fn accept_reply(
+    route: &RouteWorker,
+    request: &Message,
+    out: Outgoing,
+    env: &WorkerEnv,
+) -> Option<Outgoing> {
+    if !out.peer_addressed {
+        return Some(out);
+    }
+    match route.info.reply_to.check(&out.topic) {
+        Ok(()) => Some(Outgoing {
+            peer_addressed: false,
+            ..out
+        }),
+        Err(error) => {
+            env.metrics.replies_refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(route = %route.info.name, topic = ?out.topic, %error, "reply refused");
+            env.hooks.report(Failure::ReplyRefused {
+                route: &route.info.name,
+                request,
+                error: &error,
+            });
+            None
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::dispatch::Dispatcher;
 use crate::publish::OutboxCmd;
 use crate::transport::{Client, Event, EventSource, SubscribeRequest};
 use crate::{Error, Publisher, QoS};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
@@ -56,6 +56,8 @@ pub(crate) struct DriverShared {
     pub stopping: AtomicBool,
     /// Every distinct filter to (re)subscribe, in subscription-identifier order.
     pub filters: Mutex<Vec<(String, QoS)>>,
+    /// Filters subscribed with MQTT 5 No Local (every route on them asks for it).
+    pub no_local: HashSet<String>,
     /// Send MQTT 5 subscription identifiers (cleared if the broker does not support them).
     pub with_ids: AtomicBool,
     /// Signalled on every SUBACK (the subscriber task waits for room).
@@ -76,9 +78,11 @@ impl DriverShared {
 
 /// Splits subscriptions into SUBSCRIBE packets: one filter per packet when subscription
 /// identifiers are used (MQTT 5 allows one identifier per packet), else batches of 64.
+/// Filters in `no_local` are subscribed with MQTT 5 No Local.
 pub(crate) fn batches_from(
     filters: &[(String, QoS)],
     with_ids: bool,
+    no_local: &HashSet<String>,
 ) -> Vec<Vec<SubscribeRequest>> {
     let requests: Vec<SubscribeRequest> = filters
         .iter()
@@ -87,6 +91,7 @@ pub(crate) fn batches_from(
             filter: filter.clone(),
             qos: *qos,
             id: with_ids.then_some(i + 1),
+            no_local: no_local.contains(filter),
         })
         .collect();
     let size = if with_ids { 1 } else { 64 };
@@ -217,8 +222,11 @@ impl Driver {
                     let resubscribe =
                         (first_connect || !session_present || unfinished) && !filters.is_empty();
                     if resubscribe {
-                        let batches =
-                            batches_from(&filters, shared.with_ids.load(Ordering::SeqCst));
+                        let batches = batches_from(
+                            &filters,
+                            shared.with_ids.load(Ordering::SeqCst),
+                            &shared.no_local,
+                        );
                         {
                             let mut tracker = shared.tracker();
                             tracker.sent.clear();

@@ -60,6 +60,15 @@ pub enum Error {
         /// Why it is invalid.
         reason: &'static str,
     },
+    /// A reply was not published because its route's [`ReplyTo`](crate::ReplyTo) policy refuses
+    /// the topic the request named (see [`crate::reply`]).
+    #[error("reply to `{}` refused: {reason}", .topic.escape_debug())]
+    ReplyRefused {
+        /// The reply topic the request named.
+        topic: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// The runtime is shut down or the connection is gone for good.
     #[error("disconnected: {0}")]
     Disconnected(String),

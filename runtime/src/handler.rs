@@ -43,6 +43,8 @@ pub(crate) struct RouteInfo {
     pub address: String,
     pub filter: String,
     pub template: crate::topic::FilterTemplate,
+    /// Where replies to peers' addresses may go.
+    pub reply_to: crate::ReplyTo,
 }
 
 /// Per-message context: a publisher, the matched route and the topic parameters.
@@ -80,6 +82,7 @@ impl Context {
                 address: address.to_owned(),
                 filter: template.filter().to_owned(),
                 template,
+                reply_to: crate::ReplyTo::default(),
             }),
             topic,
         })

@@ -107,6 +107,7 @@ pub mod middleware;
 mod pending;
 mod publish;
 mod reconnect;
+pub mod reply;
 mod request;
 mod router;
 pub mod testing;
@@ -124,6 +125,7 @@ pub use middleware::{Middleware, Next};
 /// Attribute macros describing handlers and publishers (AsyncAPI export, see [`asyncapi`]).
 pub use mqttgen_macros::{publisher, subscriber};
 pub use publish::Publisher;
+pub use reply::ReplyTo;
 pub use request::RequestOptions;
 pub use router::{AckPolicy, Route, Router, Share};
 

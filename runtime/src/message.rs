@@ -123,6 +123,8 @@ pub struct Outgoing {
     pub retain: bool,
     /// MQTT 5 properties (dropped under 3.1.1).
     pub properties: Properties,
+    /// The topic is a reply address a peer named ([`Outgoing::peer_addressed`]).
+    pub(crate) peer_addressed: bool,
 }
 
 impl Outgoing {
@@ -134,16 +136,38 @@ impl Outgoing {
             qos: QoS::AtMostOnce,
             retain: false,
             properties: Properties::default(),
+            peer_addressed: false,
         }
     }
 
     /// A response to `request`: published to its response topic with its correlation data.
     /// Returns `None` when the request carries no response topic.
+    ///
+    /// The topic was chosen by the requester, so the reply is
+    /// [`peer_addressed`](Outgoing::peer_addressed): returned from a handler, it is published
+    /// only if the route's [`ReplyTo`](crate::ReplyTo) policy accepts the topic (by default any
+    /// topic but `$` topics); otherwise it is reported, counted and dropped.
     pub fn reply_to(request: &Message, payload: impl Into<Bytes>) -> Option<Outgoing> {
         let topic = request.properties.response_topic.clone()?;
-        let mut out = Outgoing::new(topic, payload).qos(request.qos);
+        let mut out = Outgoing::new(topic, payload)
+            .qos(request.qos)
+            .peer_addressed();
         out.properties.correlation_data = request.properties.correlation_data.clone();
         Some(out)
+    }
+
+    /// Marks the topic as a reply address a peer named (a request's Response Topic, `replyTo`
+    /// header or payload field). Returned from a handler, such a message is published only if
+    /// the route's [`ReplyTo`](crate::ReplyTo) policy accepts its topic; published with
+    /// [`Publisher::publish`](crate::Publisher::publish), only if the default policy does.
+    pub fn peer_addressed(mut self) -> Self {
+        self.peer_addressed = true;
+        self
+    }
+
+    /// True when the topic is a reply address a peer named ([`Outgoing::peer_addressed`]).
+    pub fn is_peer_addressed(&self) -> bool {
+        self.peer_addressed
     }
 
     /// Sets the QoS.

@@ -181,7 +181,10 @@ impl Publisher {
     /// Validates `msg` and queues it for sending. Returns once the message is queued (it is sent
     /// as soon as the connection allows; QoS 1/2 messages survive reconnects). Errors:
     /// [`Error::InvalidTopic`], [`Error::PayloadTooLarge`], [`Error::OutboxFull`],
-    /// [`Error::Disconnected`] after shutdown.
+    /// [`Error::Disconnected`] after shutdown, [`Error::ReplyRefused`] for a
+    /// [peer-addressed](Outgoing::peer_addressed) message whose topic the default
+    /// [`ReplyTo`](crate::ReplyTo) refuses (a handler's returned reply is checked against its
+    /// route's policy instead).
     pub async fn publish(&self, msg: Outgoing) -> Result<(), Error> {
         self.enqueue(msg, None)
     }
@@ -255,7 +258,11 @@ impl Publisher {
         if inner.closed.load(Ordering::SeqCst) {
             return Err(Error::Disconnected("the runtime is shut down".into()));
         }
-        topic::validate_topic_name(&msg.topic)?;
+        if msg.peer_addressed {
+            crate::ReplyTo::default().check(&msg.topic)?;
+        } else {
+            topic::validate_topic_name(&msg.topic)?;
+        }
         if !inner.v5 {
             msg.properties = Default::default();
         }

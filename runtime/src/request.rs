@@ -7,16 +7,18 @@
 //! names one the responder knows (`Outgoing::response_topic`, or the reply address location);
 //! it is subscribed before the request is sent.
 //!
-//! Pending requests are keyed by (reply topic, correlation id), so any number of requests can
-//! wait on one fixed reply topic: a reply goes only to the request whose correlation it carries,
+//! Pending requests are keyed by (reply topic, correlation id), and generated correlation ids are
+//! 128 random bits, so any number of requests — from any number of processes — can wait on one
+//! fixed reply topic: a reply goes only to the request whose correlation it carries,
 //! and a reply on a watched topic with an unknown or missing correlation is counted
 //! ([`Publisher::unmatched_replies`](crate::Publisher::unmatched_replies)) and dropped. A request
 //! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
 //! waiting on its topic.
 
-use crate::driver::{batches_from, DriverShared};
+use crate::driver::DriverShared;
 pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
+use crate::transport::SubscribeRequest;
 use crate::{Error, Location, Message, Outgoing, QoS};
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -115,15 +117,15 @@ pub(crate) fn prepare(
         .response_topic
         .clone()
         .or_else(|| address.and_then(|a| a.read_reply_address_outgoing(&request)));
-    let (reply_topic, filter, n) = match given {
+    let (reply_topic, filter) = match given {
         Some(topic) => {
             crate::topic::validate_topic_name(&topic)?;
             let filter = topic.clone();
-            (topic, filter, None)
+            (topic, filter)
         }
         None if v5 => {
-            let (topic, n) = replies.next_topic();
-            (topic, replies.inbox_filter().to_owned(), Some(n))
+            let topic = replies.next_topic();
+            (topic, replies.inbox_filter().to_owned())
         }
         None => {
             return Err(Error::Config(
@@ -149,10 +151,7 @@ pub(crate) fn prepare(
         let value = at
             .read_correlation_outgoing(&request)
             .or_else(|| request.properties.correlation_data.clone().filter(|_| v5))
-            .unwrap_or_else(|| {
-                let n = n.unwrap_or_else(|| replies.next_id());
-                Bytes::from(n.to_string())
-            });
+            .unwrap_or_else(new_correlation_id);
         if at.read_correlation_outgoing(&request).is_none() {
             at.write_correlation(&mut request, &value)?;
         }
@@ -170,6 +169,14 @@ pub(crate) fn prepare(
         correlation,
         reply_location,
     })
+}
+
+/// A fresh correlation id: 128 random bits as 32 hex digits (text, so that it also fits a header
+/// or a JSON payload field). Unique across processes and restarts, so requesters in several
+/// processes (or a restarted one that reuses its client id) can wait on one reply topic without
+/// taking each other's replies.
+fn new_correlation_id() -> Bytes {
+    Bytes::from(format!("{:032x}", rand::random::<u128>()))
 }
 
 /// Pending requests, keyed by reply topic and correlation id.
@@ -228,10 +235,10 @@ impl Replies {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// A fresh reply topic in the inbox, with its number (the default correlation id).
-    pub fn next_topic(&self) -> (String, u64) {
+    /// A fresh reply topic in the inbox.
+    pub fn next_topic(&self) -> String {
         let n = self.next_id();
-        (format!("{}/{n}", self.inbox), n)
+        format!("{}/{n}", self.inbox)
     }
 
     /// The filter covering every inbox topic.
@@ -330,9 +337,17 @@ impl Replies {
             if filters.iter().any(|(f, _)| f == filter) {
                 None
             } else {
+                // Only the new filter: subscribing again to the routes' filters would make the
+                // broker send their retained messages once more (MQTT 3.1.1 has no
+                // "retain handling" option to prevent it).
                 filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                let all = batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
-                all.last().cloned()
+                let with_ids = self.shared.with_ids.load(Ordering::SeqCst);
+                Some(vec![SubscribeRequest {
+                    filter: filter.to_owned(),
+                    qos: QoS::AtLeastOnce,
+                    id: with_ids.then_some(filters.len()),
+                    no_local: false,
+                }])
             }
         };
         if let Some(batch) = added {

@@ -3,6 +3,7 @@
 
 use crate::handler::{Handler, RouteInfo};
 use crate::middleware::{Middleware, Pipeline};
+use crate::reply::ReplyTo;
 use crate::topic::{self, FilterTemplate};
 use crate::{Error, QoS};
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct Route {
     pub(crate) max_workers: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) ack_policy: AckPolicy,
+    pub(crate) reply_to: ReplyTo,
+    pub(crate) no_local: bool,
     pub(crate) handler: Arc<dyn Handler>,
 }
 
@@ -64,6 +67,8 @@ impl std::fmt::Debug for Route {
             .field("share", &self.share)
             .field("max_workers", &self.max_workers)
             .field("ack_policy", &self.ack_policy)
+            .field("reply_to", &self.reply_to)
+            .field("no_local", &self.no_local)
             .finish_non_exhaustive()
     }
 }
@@ -71,7 +76,7 @@ impl std::fmt::Debug for Route {
 impl Route {
     /// A route for `address` (e.g. `devices/{device_id}/temperature`) handled by `handler`.
     /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), queue of 1024,
-    /// [`AckPolicy::AfterHandler`].
+    /// [`AckPolicy::AfterHandler`], [`ReplyTo::AnyApplicationTopic`].
     pub fn new(address: impl Into<String>, handler: impl Handler) -> Route {
         Route::from_arc(address, Arc::new(handler))
     }
@@ -86,6 +91,8 @@ impl Route {
             max_workers: 1,
             queue_capacity: 1024,
             ack_policy: AckPolicy::AfterHandler,
+            reply_to: ReplyTo::default(),
+            no_local: false,
             handler,
         }
     }
@@ -134,6 +141,28 @@ impl Route {
         self.ack_policy = policy;
         self
     }
+
+    /// MQTT 5 No Local: the broker does not deliver the service's own publishes to this route
+    /// (default `false`). Generated code sets it on routes of a channel the service also
+    /// publishes to, so that a service does not handle (and answer) its own messages; set it
+    /// back to `false` to receive them. It takes effect when every route on the same filter asks
+    /// for it, never on a shared subscription (MQTT 5 forbids it there), and not at all under
+    /// MQTT 3.1.1, which has no such option: there a handler sees its own publishes, and only
+    /// a marker in the message (e.g. a sender id in a header or the payload) tells them apart.
+    pub fn no_local(mut self, no_local: bool) -> Self {
+        self.no_local = no_local;
+        self
+    }
+
+    /// Which topics a reply the handler returns for a peer's address
+    /// ([`Outgoing::peer_addressed`](crate::Outgoing::peer_addressed), e.g.
+    /// [`Outgoing::reply_to`](crate::Outgoing::reply_to)) may go to. Default:
+    /// [`ReplyTo::AnyApplicationTopic`]; generated routes restrict it to the spec's reply
+    /// channel where the spec gives one.
+    pub fn reply_to(mut self, policy: ReplyTo) -> Self {
+        self.reply_to = policy;
+        self
+    }
 }
 
 /// A group of routes with an optional topic prefix, default shared group and middleware.
@@ -174,6 +203,7 @@ pub(crate) struct ResolvedRoute {
     pub max_workers: usize,
     pub queue_capacity: usize,
     pub ack_policy: AckPolicy,
+    pub no_local: bool,
     pub pipeline: Pipeline,
 }
 
@@ -287,17 +317,20 @@ impl Router {
                 None => template.filter().to_owned(),
             };
             topic::validate_filter(&filter)?;
+            route.reply_to.validate()?;
             out.push(ResolvedRoute {
                 info: Arc::new(RouteInfo {
                     name: route.name.clone().unwrap_or_else(|| address.clone()),
                     address,
                     filter,
                     template,
+                    reply_to: route.reply_to.clone(),
                 }),
                 qos: route.qos,
                 max_workers: route.max_workers,
                 queue_capacity: route.queue_capacity,
                 ack_policy: route.ack_policy,
+                no_local: route.no_local,
                 pipeline: Pipeline {
                     layers: shared_layers.clone(),
                     handler: route.handler.clone(),

@@ -25,6 +25,8 @@
 //! ```
 
 #[cfg(feature = "test-support")]
+pub mod amqtt;
+#[cfg(feature = "test-support")]
 pub mod mosquitto;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
@@ -212,6 +214,10 @@ impl MemoryBroker {
         for (id, session) in &s.clients {
             for sub in &session.subs {
                 if !topic::matches(&sub.filter, &message.topic) {
+                    continue;
+                }
+                // MQTT 5 No Local: not back to the client that published it.
+                if sub.no_local && sender == Some(id.as_str()) {
                     continue;
                 }
                 match topic::split_shared(&sub.filter) {

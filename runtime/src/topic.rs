@@ -34,10 +34,34 @@ fn check_common(text: &str) -> Result<(), Error> {
     if text.contains('\0') {
         return Err(invalid(text, "must not contain NUL"));
     }
+    if let Some(reason) = unsafe_chars(text) {
+        return Err(invalid(text, reason));
+    }
     Ok(())
 }
 
-/// Checks a topic name for publishing: non-empty, at most 65535 bytes, no NUL, no wildcards.
+/// Why `text` breaks the MQTT rules for UTF-8 strings (§1.5.4) beyond NUL: it contains a
+/// control character (U+0001–U+001F, U+007F–U+009F) or a Unicode non-character (U+FDD0–U+FDEF,
+/// or a code point ending in FFFE/FFFF). The specification says such strings "SHOULD NOT" be
+/// sent and a receiver may close the connection; mosquitto does, so one such topic would cost
+/// the service its connection. `None` when `text` has none of them.
+pub fn unsafe_chars(text: &str) -> Option<&'static str> {
+    for c in text.chars() {
+        let code = u32::from(c);
+        if matches!(code, 0x01..=0x1F | 0x7F..=0x9F) {
+            return Some("must not contain control characters (U+0001–U+001F, U+007F–U+009F)");
+        }
+        if matches!(code, 0xFDD0..=0xFDEF) || code & 0xFFFE == 0xFFFE {
+            return Some(
+                "must not contain Unicode non-characters (U+FDD0–U+FDEF, U+FFFE, U+FFFF and the like)",
+            );
+        }
+    }
+    None
+}
+
+/// Checks a topic name for publishing: non-empty, at most 65535 bytes, no NUL, no wildcards, no
+/// control characters or Unicode non-characters ([`unsafe_chars`]).
 pub fn validate_topic_name(topic: &str) -> Result<(), Error> {
     check_common(topic)?;
     if topic.contains(['+', '#']) {
@@ -85,9 +109,12 @@ pub fn validate_filter(filter: &str) -> Result<(), Error> {
 }
 
 /// Checks a value substituted for a `{param}` in a topic: it must be a single, non-empty level
-/// that cannot change the topic's meaning (no `/`, `+`, `#`, NUL, no leading `$`).
+/// that cannot change the topic's meaning (no `/`, `+`, `#`, NUL, no leading `$`, no control
+/// characters or Unicode non-characters).
 pub fn validate_param_value(name: &str, value: &str) -> Result<(), Error> {
-    let reason = if value.is_empty() {
+    let reason = if let Some(reason) = unsafe_chars(value) {
+        reason
+    } else if value.is_empty() {
         "topic parameter must not be empty"
     } else if value.contains('/') {
         "topic parameter must not contain `/`"

@@ -144,8 +144,9 @@ async fn a_timed_out_request_leaves_nothing_behind() {
     let (requester, configs) = start_requester(App::in_memory(&broker)).await;
 
     // Nobody answers for an unknown device. The fixed response topic lets us see the pending
-    // entry: the runtime refuses a second request waiting on the same topic.
-    let inbox = "test/replies/ghost";
+    // entry: the runtime refuses a second request waiting on the same topic. (The service
+    // replies only on its reply channel or a private inbox: see tests/reply_policy.rs.)
+    let inbox = "devices/ghost/config/reply";
     let short = || within(Duration::from_millis(300)).response_topic(inbox);
     for _ in 0..2 {
         let error = configs

@@ -31,7 +31,13 @@ async fn mosquitto_rr_gets_the_generated_services_reply() {
     let output = tokio::task::spawn_blocking(move || {
         Command::new("mosquitto_rr")
             .args(["-h", "127.0.0.1", "-p", &port, "-V", "mqttv5", "-W", "30"])
-            .args(["-t", "devices/d2/config/get", "-e", "rr/replies/d2"])
+            // The spec's reply channel: the service replies nowhere else (tests/reply_policy.rs).
+            .args([
+                "-t",
+                "devices/d2/config/get",
+                "-e",
+                "devices/d2/config/reply",
+            ])
             .args(["-m", r#"{"keys": ["device"]}"#])
             .output()
     })

@@ -126,6 +126,10 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
         /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+        /// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+        /// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+        /// request's reply address go only to the spec's reply channel when it has an address
+        /// (`.reply_to(..)` changes that).
         pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
             Routes {
                 #(#route_inits,)*
@@ -272,7 +276,10 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
             " The returned value is published as the reply: to the request's MQTT 5 response topic \
              (else the spec's reply address header or payload field, else the reply channel, its \
              parameters taken from the request's), echoing its correlation id (Correlation Data, \
-             and where the spec's `correlationId` says).",
+             and where the spec's `correlationId` says). A reply topic the request names is \
+             published only if the route's `ReplyTo` policy accepts it (never a `$` topic; only \
+             the reply channel's topics and private inboxes when the channel has an address): else it is reported to the error \
+             hook, counted and dropped.",
         );
     }
     let docs = doc_attrs(Some(&text));
@@ -387,6 +394,8 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                     }
                 }
             });
+            // A reply topic the request named is the peer's choice: the runtime publishes it
+            // only where the route's `ReplyTo` policy allows.
             quote! {
                 let response_topic = Clone::clone(&message.properties.response_topic);
                 #from_address
@@ -395,11 +404,15 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 let qos = message.qos;
                 #keep_reply_params
                 let reply = #call;
+                let peer_addressed = response_topic.is_some();
                 let topic = match response_topic {
                     Some(topic) => topic,
                     None => #fallback,
                 };
                 let mut outgoing = #encode;
+                if peer_addressed {
+                    outgoing = outgoing.peer_addressed();
+                }
                 outgoing.qos = qos;
                 outgoing.properties.correlation_data = correlation_data;
                 #apply_echo
@@ -411,6 +424,25 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         let qos = rt::qos_value(qos);
         quote!(.qos(#qos))
     });
+    // Replies to a peer's address go only to the spec's reply channel, when it has an address.
+    let reply_to = operation
+        .reply
+        .as_ref()
+        .and_then(|reply| reply.channel)
+        .and_then(|channel| input.topics.topics[channel].as_ref())
+        .map(|reply_topic| {
+            let filter = &reply_topic.filter;
+            quote!(.reply_to(::mqttgen::ReplyTo::channel(#filter)))
+        });
+    // A service that also publishes to this channel must not handle (and answer) its own
+    // messages: MQTT 5 No Local, which users can turn off per route.
+    let publishes_here = input.operations.iter().any(|other| {
+        other.side == super::operations::Side::Publish
+            && input.topics.topics[other.channel]
+                .as_ref()
+                .is_some_and(|other| other.filter == topic.filter)
+    });
+    let no_local = publishes_here.then(|| quote!(.no_local(true)));
     let id = &operation.id;
     let dispatch = ident(&operation.dispatch);
     let dispatch_doc = format!(
@@ -424,7 +456,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         }
     );
     let init = quote! {
-        #name: route(#route_address, #id, &handler, #dispatch) #qos
+        #name: route(#route_address, #id, &handler, #dispatch) #qos #reply_to #no_local
     };
     let function = quote! {
         #[doc = #dispatch_doc]

@@ -192,7 +192,7 @@ pub fn generate_service(
         operations: &operation_plans,
         types: &type_names,
     });
-    let server_code = servers::generate(doc, &mut scope, &mut diagnostics);
+    let server_code = servers::generate(doc, settings.role, &mut scope, &mut diagnostics);
     let mut pieces = topic_code;
     pieces.extend([message_code, handler_code, publisher_code, server_code]);
     pieces.retain(|piece| !piece.is_empty());

@@ -12,16 +12,20 @@ use super::rt;
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::{Document, SecurityScheme, Server};
 
-/// Server presets for every server of `doc`.
+/// Server presets for every server of `doc`, for `role`. The MQTT binding's client id and last
+/// will describe the application the spec is about: the client role's presets set neither (the
+/// runtime generates a client id), so that an app and a client started from the presets on one
+/// broker never take over each other's session or publish each other's will.
 pub fn generate(
     doc: &Document,
+    role: super::Role,
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TokenStream {
     let servers = doc
         .servers
         .iter()
-        .map(|server| server_preset(doc, server, scope, diagnostics));
+        .map(|server| server_preset(doc, server, role, scope, diagnostics));
     quote!(#(#servers)*)
 }
 
@@ -52,6 +56,7 @@ fn scheme(server: &Server, diagnostics: &mut Vec<Diagnostic>) -> &'static str {
 fn server_preset(
     doc: &Document,
     server: &Server,
+    role: super::Role,
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TokenStream {
@@ -154,7 +159,8 @@ fn server_preset(
         None => {}
     }
     if let Some(binding) = &server.mqtt {
-        if let Some(client_id) = &binding.client_id {
+        let app = role == super::Role::App;
+        if let Some(client_id) = binding.client_id.as_ref().filter(|_| app) {
             settings.push(quote!(config.client_id = Some(String::from(#client_id));));
         }
         if let Some(clean) = binding.clean_session {
@@ -174,7 +180,7 @@ fn server_preset(
         {
             settings.push(quote!(config.max_packet_size = #bytes;));
         }
-        if let Some(will) = &binding.last_will {
+        if let Some(will) = binding.last_will.as_ref().filter(|_| app) {
             if let Some(topic) = &will.topic {
                 let message = will.message.clone().unwrap_or_default();
                 let qos = rt::qos_value(will.qos.unwrap_or_default());
@@ -232,6 +238,18 @@ fn server_preset(
         quote!(#[derive(Clone, Debug, PartialEq, Eq)])
     };
     let config_mut = (!settings.is_empty()).then(|| quote!(mut));
+    let config_doc = match role {
+        super::Role::App => quote! {
+            /// The runtime configuration for this server: URL, protocol version and the MQTT server
+            /// binding (client id, clean session, keep-alive, session expiry, last will).
+        },
+        super::Role::Client => quote! {
+            /// The runtime configuration for this server: URL, protocol version and the MQTT server
+            /// binding (clean session, keep-alive, session expiry). The binding's client id and
+            /// last will are the application's: this client role gets a generated client id and no
+            /// last will, so that it never takes over the application's session.
+        },
+    };
     quote! {
         #(#items)*
 
@@ -249,8 +267,7 @@ fn server_preset(
                 String::from(#url_template) #(#substitutions)*
             }
 
-            /// The runtime configuration for this server: URL, protocol version and the MQTT server
-            /// binding (client id, clean session, keep-alive, session expiry, last will).
+            #config_doc
             pub fn config(&self) -> Result<::mqttgen::Config, #error> {
                 let #config_mut config = ::mqttgen::Config::from_url(&self.url())?;
                 #(#settings)*

@@ -65,6 +65,10 @@ impl ReplyTarget {
             .qos(self.request_qos.unwrap_or(qos))
             .retain(retain)
             .content_type(super::JSON);
+        if self.request_qos.is_some() {
+            // The requester named this topic: the route's `ReplyTo` policy decides.
+            out = out.peer_addressed();
+        }
         if let Some(data) = self.correlation {
             out = out.correlation_data(data);
         }

@@ -85,6 +85,9 @@ pub(crate) struct SubscribeRequest {
     /// MQTT 5 subscription identifier (1-based), used to dispatch overlapping filters exactly
     /// once; `None` when identifiers are not used.
     pub id: Option<usize>,
+    /// MQTT 5 No Local: the broker does not send the client its own publishes on this filter.
+    /// Ignored under MQTT 3.1.1, which has no such option.
+    pub no_local: bool,
 }
 
 /// The side of a connection every other task uses.

@@ -344,9 +344,11 @@ impl Client for V5Client {
                 id,
                 user_properties: Vec::new(),
             };
-            let filters = filters
-                .into_iter()
-                .map(|f| Filter::new(f.filter, qos_to_v5(f.qos)));
+            let filters = filters.into_iter().map(|f| {
+                let mut filter = Filter::new(f.filter, qos_to_v5(f.qos));
+                filter.nolocal = f.no_local;
+                filter
+            });
             self.client
                 .subscribe_many_with_properties(filters, props)
                 .await

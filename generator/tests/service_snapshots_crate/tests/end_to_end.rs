@@ -452,13 +452,42 @@ mod edge_cases {
         }
     }
 
+    /// The app both publishes and handles `turnOn`: by default (MQTT 5 No Local) it does not
+    /// handle its own publishes, while another client's message is handled.
+    #[tokio::test]
+    async fn own_publishes_are_not_handled_by_default() {
+        let broker = MemoryBroker::new();
+        let recorder = Arc::new(Recorder::default());
+        let running = start(&broker, "edge", app::routes(recorder.clone()).into_router()).await;
+        let publisher = app::Publisher::new(running.publisher());
+        let params = app::TypeParams {
+            self_: "me".into(),
+            type_: "a".into(),
+        };
+        publisher
+            .turn_on(&params, &app::TurnOnMessage::Ping(()))
+            .await
+            .unwrap();
+        broker
+            .publish(Outgoing::new("type/other/a", Vec::<u8>::new()))
+            .await;
+        broker.settle().await.unwrap();
+        assert_eq!(broker.published_to("type/me/a").len(), 1);
+        assert_eq!(*recorder.seen.lock().unwrap(), ["other/ping"]);
+        running.shutdown(WAIT).await.unwrap();
+    }
+
     /// Text, bytes and no payload on one channel: the content type picks the variant; without
     /// one, an empty payload is the payload-less message.
     #[tokio::test]
     async fn content_type_and_empty_payload_pick_variants() {
         let broker = MemoryBroker::new();
         let recorder = Arc::new(Recorder::default());
-        let running = start(&broker, "edge", app::routes(recorder.clone()).into_router()).await;
+        // The app publishes to the channel it handles: its route uses MQTT 5 No Local by
+        // default, so this test, which wants its own messages back, opts out.
+        let mut routes = app::routes(recorder.clone());
+        routes.turn_on = routes.turn_on.no_local(false);
+        let running = start(&broker, "edge", routes.into_router()).await;
         let publisher = app::Publisher::new(running.publisher());
         let params = app::TypeParams {
             self_: "me".into(),

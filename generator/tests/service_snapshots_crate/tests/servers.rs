@@ -80,3 +80,82 @@ fn credentials_come_from_the_environment_and_say_what_is_missing() {
     std::env::remove_var("MQTT_USERNAME");
     std::env::remove_var("MQTT_PASSWORD");
 }
+
+/// The client role's preset of a server whose binding names a client id and a last will: its
+/// own (generated) client id and no will, so that an app and a client started from the presets
+/// on one broker both stay connected and no will is published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_and_client_from_the_presets_both_stay_connected_on_one_broker() {
+    use mqttgen::testing::mosquitto::Mosquitto;
+    use mqttgen::{App, Config, Message, Outgoing, Route, Router};
+    use mqttgen_service_snapshots::request_reply::client;
+    use std::sync::{Arc, Mutex};
+
+    const WAIT: Duration = Duration::from_secs(20);
+    let broker = Mosquitto::start();
+    let on_test_broker = |mut config: Config| {
+        config.host = "127.0.0.1".into();
+        config.port = broker.port();
+        config
+    };
+    let app_config = on_test_broker(LocalServer::default().config().unwrap());
+    let client_config = on_test_broker(client::LocalServer::default().config().unwrap());
+    assert_eq!(app_config.client_id.as_deref(), Some("thermostat-1"));
+    assert!(app_config.last_will.is_some());
+    assert_eq!(client_config.client_id, None, "the runtime generates one");
+    assert!(client_config.last_will.is_none());
+
+    let seen = Arc::new(Mutex::new(Vec::<Message>::new()));
+    let record = seen.clone();
+    let watcher = App::new(broker.config())
+        .mount(Router::new().route(Route::new(
+            "thermostats/#",
+            move |message: Message, _: mqttgen::Context| {
+                record.lock().unwrap().push(message);
+                async { Ok(None) }
+            },
+        )))
+        .start()
+        .await
+        .unwrap();
+    watcher.ready(WAIT).await.unwrap();
+    let app = App::new(app_config).start().await.unwrap();
+    app.ready(WAIT).await.unwrap();
+    let client = App::new(client_config).start().await.unwrap();
+    client.ready(WAIT).await.unwrap();
+    // After the client connected, each side gets a publish through: a taken-over session
+    // would have dropped the app by now.
+    for (side, running) in [("app", &app), ("client", &client)] {
+        running
+            .publisher()
+            .publish_confirmed(
+                Outgoing::new(format!("thermostats/marker/{side}"), side)
+                    .qos(mqttgen::QoS::AtLeastOnce),
+            )
+            .await
+            .unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while seen.lock().unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "markers not seen");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for running in [&app, &client] {
+        assert_eq!(running.stats().reconnects, 0);
+        assert!(running.state().borrow().is_connected());
+    }
+    let topics: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.topic.clone())
+        .collect();
+    assert_eq!(
+        topics,
+        ["thermostats/marker/app", "thermostats/marker/client"],
+        "no last will was published"
+    );
+    for running in [client, app, watcher] {
+        running.shutdown(WAIT).await.unwrap();
+    }
+}

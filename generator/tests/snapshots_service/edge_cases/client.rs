@@ -443,17 +443,24 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         publish_prelude: route(
-            "prelude/{result}/{option}/{string}",
-            "publishPrelude",
-            &handler,
-            handle_publish_prelude,
-        ),
-        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on),
+                "prelude/{result}/{option}/{string}",
+                "publishPrelude",
+                &handler,
+                handle_publish_prelude,
+            )
+            .no_local(true),
+        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on)
+            .no_local(true),
         new_2: route("$SYS/broker/+", "new", &handler, handle_new_2)
-            .qos(::mqttgen::QoS::ExactlyOnce),
+            .qos(::mqttgen::QoS::ExactlyOnce)
+            .no_local(true),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -745,18 +752,14 @@ impl EdgeServer {
         String::from("wss://{host}:8883/mqtt").replace("{host}", &self.host)
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
-    /// binding (client id, clean session, keep-alive, session expiry, last will).
+    /// binding (clean session, keep-alive, session expiry). The binding's client id and
+    /// last will are the application's: this client role gets a generated client id and no
+    /// last will, so that it never takes over the application's session.
     pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V311;
-        config.client_id = Some(String::from("edge-1"));
         config.clean_start = true;
         config.keep_alive = ::std::time::Duration::from_secs(10u64);
-        config.last_will = Some(
-            ::mqttgen::Outgoing::new("edge/status", "gone")
-                .qos(::mqttgen::QoS::ExactlyOnce)
-                .retain(false),
-        );
         Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative

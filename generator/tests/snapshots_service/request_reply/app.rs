@@ -317,7 +317,7 @@ where
 pub trait Handler: Send + Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
-    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says).
+    /// Operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`. The returned value is published as the reply: to the request's MQTT 5 response topic (else the spec's reply address header or payload field, else the reply channel, its parameters taken from the request's), echoing its correlation id (Correlation Data, and where the spec's `correlationId` says). A reply topic the request names is published only if the route's `ReplyTo` policy accepts it (never a `$` topic; only the reply channel's topics and private inboxes when the channel has an address): else it is reported to the error hook, counted and dropped.
     fn change_setpoint(
         &self,
         params: SetpointRequestsParams,
@@ -342,6 +342,10 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         change_setpoint: route(
@@ -383,6 +387,7 @@ async fn handle_change_setpoint<H: Handler>(
             MessageContext::new(&message, headers, context),
         )
         .await?;
+    let peer_addressed = response_topic.is_some();
     let topic = match response_topic {
         Some(topic) => topic,
         None => {
@@ -394,6 +399,9 @@ async fn handle_change_setpoint<H: Handler>(
         }
     };
     let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
+    if peer_addressed {
+        outgoing = outgoing.peer_addressed();
+    }
     outgoing.qos = qos;
     outgoing.properties.correlation_data = correlation_data;
     if let Some(correlation) = &correlation {

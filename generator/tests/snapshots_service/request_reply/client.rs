@@ -326,6 +326,10 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         publish_reading: route(
@@ -635,19 +639,15 @@ impl LocalServer {
         String::from("mqtt://localhost:{port}").replace("{port}", self.port.as_str())
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
-    /// binding (client id, clean session, keep-alive, session expiry, last will).
+    /// binding (clean session, keep-alive, session expiry). The binding's client id and
+    /// last will are the application's: this client role gets a generated client id and no
+    /// last will, so that it never takes over the application's session.
     pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V5;
-        config.client_id = Some(String::from("thermostat-1"));
         config.clean_start = false;
         config.keep_alive = ::std::time::Duration::from_secs(60u64);
         config.session_expiry = Some(::std::time::Duration::from_secs(3600u64));
-        config.last_will = Some(
-            ::mqttgen::Outgoing::new("thermostats/status", "offline")
-                .qos(::mqttgen::QoS::AtLeastOnce)
-                .retain(true),
-        );
         Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative

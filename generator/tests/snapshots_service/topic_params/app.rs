@@ -395,6 +395,10 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         receive_speed: route(
