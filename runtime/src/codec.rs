@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// A payload (or topic parameter) that could not be decoded or validated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {format} payload{}: {reason}", location(.line, .column))]
+#[error("invalid {format} payload{}: {}", location(.line, .column), crate::error::printable(.reason))]
 pub struct DecodeError {
     /// The expected format, e.g. `json`, `utf-8 text`, `topic parameter`.
     pub format: &'static str,
@@ -80,6 +80,37 @@ pub fn encode_text(text: impl Into<String>) -> Bytes {
     Bytes::from(text.into())
 }
 
+/// Decodes a typed scalar sent as UTF-8 text (a `text/*` payload whose schema is an enum, an
+/// integer, a number or a boolean): the text is tried as a JSON string first (enum values),
+/// then as a JSON number or boolean (`42`, `true`).
+pub fn decode_text_value<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    let text = decode_text(payload)?;
+    let first = match serde_json::from_value::<T>(serde_json::Value::String(text.clone())) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(scalar @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+            serde_json::from_value(scalar).map_err(|e| DecodeError::new("text", e.to_string()))
+        }
+        _ => Err(DecodeError::new("text", first.to_string())),
+    }
+}
+
+/// Encodes a typed scalar as UTF-8 text: a string as itself, a number or boolean as its JSON
+/// text. Fails with [`Error::Encode`](crate::Error::Encode) for anything else.
+pub fn encode_text_value<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, crate::Error> {
+    match serde_json::to_value(value).map_err(|e| crate::Error::Encode(e.to_string()))? {
+        serde_json::Value::String(text) => Ok(Bytes::from(text)),
+        scalar @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)) => {
+            Ok(Bytes::from(scalar.to_string()))
+        }
+        other => Err(crate::Error::Encode(format!(
+            "a text payload must be a string, number or boolean, not `{other}`"
+        ))),
+    }
+}
+
 /// Returns the payload as bytes (cheap: reference counted).
 pub fn decode_bytes(payload: &Bytes) -> Bytes {
     payload.clone()
@@ -122,6 +153,28 @@ mod tests {
         let err = decode_json::<Reading>(b"{\n  \"temperature\": }").unwrap_err();
         assert_eq!(err.line, Some(2));
         assert!(err.to_string().contains("at line 2"), "{err}");
+    }
+
+    #[derive(Debug, serde::Deserialize, serde::Serialize, PartialEq)]
+    enum Switch {
+        #[serde(rename = "ON")]
+        On,
+        #[serde(rename = "1")]
+        One,
+    }
+
+    #[test]
+    fn typed_text_values_round_trip() {
+        assert_eq!(&encode_text_value(&Switch::On).unwrap()[..], b"ON");
+        assert_eq!(decode_text_value::<Switch>(b"ON").unwrap(), Switch::On);
+        assert_eq!(decode_text_value::<Switch>(b"1").unwrap(), Switch::One);
+        assert!(decode_text_value::<Switch>(b"OFF").is_err());
+        assert_eq!(&encode_text_value(&42u8).unwrap()[..], b"42");
+        assert_eq!(decode_text_value::<u8>(b"42").unwrap(), 42);
+        assert!(decode_text_value::<u8>(b"300").is_err());
+        assert_eq!(decode_text_value::<bool>(b"true").unwrap(), true);
+        assert!(decode_text_value::<bool>(b"yes").is_err());
+        assert!(encode_text_value(&[1, 2]).is_err());
     }
 
     #[test]

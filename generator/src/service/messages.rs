@@ -206,7 +206,7 @@ impl TypeNames<'_> {
     /// The payload type of message `index`.
     pub fn payload(&self, index: usize) -> TokenStream {
         match &self.messages[index].payload {
-            PayloadType::Json(tokens) => self.qualify(tokens),
+            PayloadType::Json(tokens) | PayloadType::TextValue(tokens) => self.qualify(tokens),
             PayloadType::Text => quote!(String),
             PayloadType::Bytes => quote!(Vec<u8>),
             PayloadType::Empty => quote!(()),
@@ -280,6 +280,9 @@ fn decoder(
     let body = match &types.messages[index].payload {
         PayloadType::Json(_) => quote!(::mqttgen::codec::decode_json(&message.payload)),
         PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
+        PayloadType::TextValue(_) => {
+            quote!(::mqttgen::codec::decode_text_value(&message.payload))
+        }
         PayloadType::Bytes => quote!(Ok(message.payload.to_vec())),
         PayloadType::Empty => quote! {
             let _ = message;
@@ -312,6 +315,7 @@ fn encoder(
     let payload = match &types.messages[index].payload {
         PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json(value)?),
         PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
+        PayloadType::TextValue(_) => quote!(::mqttgen::codec::encode_text_value(value)?),
         PayloadType::Bytes => quote!(Clone::clone(value)),
         PayloadType::Empty => quote! {{
             let () = *value;
@@ -322,8 +326,11 @@ fn encoder(
         .content_type
         .as_ref()
         .map(|content_type| quote!(.content_type(#content_type)));
-    let utf8 =
-        matches!(types.messages[index].payload, PayloadType::Text).then(|| quote!(.utf8_payload()));
+    let utf8 = matches!(
+        types.messages[index].payload,
+        PayloadType::Text | PayloadType::TextValue(_)
+    )
+    .then(|| quote!(.utf8_payload()));
     let doc_line = format!(
         " Encodes message `{}` for publishing to `topic`.",
         message.name

@@ -18,6 +18,7 @@ pub mod model;
 mod objects;
 pub mod pointer;
 mod refs;
+mod shared_levels;
 pub mod source;
 mod traits;
 mod v2;

@@ -66,7 +66,8 @@
 //!
 //! # Payloads that are not JSON
 //! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
-//! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`], a message without
+//! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`] (or
+//! [`PayloadType::TextValue`] for an enum, integer, number or boolean schema), a message without
 //! payload is [`PayloadType::Empty`].
 
 pub mod constraints;
@@ -143,6 +144,9 @@ pub enum PayloadType {
     Json(syn::Ident),
     /// UTF-8 text (`text/*` content types): `::std::string::String`.
     Text,
+    /// A typed scalar (an enum, integer, number or boolean of the types module) carried as
+    /// UTF-8 text (`text/*` content types with such a schema): `rebooting`, `42`, `true`.
+    TextValue(syn::Ident),
     /// Raw bytes: non-JSON-Schema formats (Avro, Protobuf, ...) and binary content types.
     Bytes,
     /// No payload declared.
@@ -334,6 +338,7 @@ fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
             payload: match &slots.payload {
                 PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
                 PayloadKind::Text => PayloadType::Text,
+                PayloadKind::TextValue(name) => PayloadType::TextValue(format_ident!("{}", name)),
                 PayloadKind::Bytes => PayloadType::Bytes,
                 PayloadKind::Empty => PayloadType::Empty,
             },
@@ -512,7 +517,7 @@ impl TypePlan {
             .map(|(index, slots)| examples::MessageExampleTarget {
                 message: index,
                 payload_type: match &slots.payload {
-                    PayloadKind::Json(name) => Some(name.as_str()),
+                    PayloadKind::Json(name) | PayloadKind::TextValue(name) => Some(name.as_str()),
                     _ => None,
                 },
                 payload_is_text: slots.payload == PayloadKind::Text,
