@@ -6,7 +6,12 @@
 //!    single-value `enum`), read from the JSON payload;
 //! 2. the MQTT 5 content type, when every variant has a distinct one and the message carries one;
 //! 3. otherwise each variant is tried in spec order and the first that decodes wins (so list the
-//!    most specific message first); a message without payload matches only an empty payload.
+//!    most specific message first), except that variants accepting any payload (an open schema,
+//!    plain text, raw bytes) are tried last, so they never shadow a typed one; a message without
+//!    payload matches only an empty payload.
+//!
+//! The rule lives in [`crate::spec::message_sets`], which also warns (in `check` and
+//! `generate`) when messages of one set cannot be told apart.
 
 use std::collections::BTreeSet;
 
@@ -17,24 +22,11 @@ use serde_json::Value;
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
 use super::rt;
-use crate::spec::model::{Document, NodeId};
+use crate::spec::message_sets;
+use crate::spec::model::Document;
 use crate::types::{MessageTypes, PayloadType};
 
-/// How a received message picks its enum variant.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Selection {
-    /// By the value of a payload property; values in variant order.
-    Discriminator {
-        /// The property name.
-        property: String,
-        /// Its constant value per variant.
-        values: Vec<Value>,
-    },
-    /// By the MQTT 5 content type; one per variant.
-    ContentType(Vec<String>),
-    /// Try variants in order.
-    TryInOrder,
-}
+pub use crate::spec::message_sets::Selection;
 
 /// A set of messages used by one or more operations (or replies).
 #[derive(Clone, Debug)]
@@ -47,6 +39,9 @@ pub struct MessageSet {
     pub variants: Vec<String>,
     /// Variant selection when there is an enum.
     pub selection: Selection,
+    /// Positions in `messages` in the order a try-in-order selection attempts them
+    /// (catch-alls last).
+    pub try_order: Vec<usize>,
     /// True when generated code decodes it (it is handled, or is the reply to a request).
     pub decoded: bool,
     /// True when generated code encodes it (it is published, or is a reply returned by a handler).
@@ -77,6 +72,7 @@ impl MessagePlans {
         if let Some(index) = self.sets.iter().position(|set| set.messages == messages) {
             return index;
         }
+        let try_order = message_sets::try_order(doc, messages);
         let (enum_name, variants, selection) = if messages.len() > 1 {
             let mut variant_scope = Scope::default();
             let variants = messages
@@ -86,7 +82,7 @@ impl MessagePlans {
             (
                 Some(scope.claim(&format!("{name}Message"))),
                 variants,
-                selection(doc, messages),
+                message_sets::selection(doc, messages),
             )
         } else {
             (None, Vec::new(), Selection::TryInOrder)
@@ -96,6 +92,7 @@ impl MessagePlans {
             enum_name,
             variants,
             selection,
+            try_order,
             decoded: false,
             encoded: false,
             first_use: name.to_string(),
@@ -116,76 +113,6 @@ pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String
             )
         })
         .collect()
-}
-
-fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(NodeId::parse)
-        .and_then(|id| doc.schemas.get(&id))
-    {
-        Some(target) => resolve(doc, &target.value),
-        None => schema,
-    }
-}
-
-/// The constant value a payload schema gives `property`, if any.
-fn constant(doc: &Document, payload: &Value, property: &str) -> Option<Value> {
-    let schema = resolve(doc, payload.get("properties")?.get(property)?);
-    if let Some(value) = schema.get("const") {
-        return Some(value.clone());
-    }
-    match schema.get("enum")?.as_array()?.as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
-    }
-}
-
-fn selection(doc: &Document, messages: &[usize]) -> Selection {
-    let payloads: Vec<Option<&Value>> = messages
-        .iter()
-        .map(|&index| {
-            doc.messages[index]
-                .payload
-                .as_ref()
-                .filter(|slot| slot.is_json_schema)
-                .map(|slot| resolve(doc, &slot.schema))
-        })
-        .collect();
-    if let Some(Some(first)) = payloads.first() {
-        let candidates: Vec<&String> = first
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|properties| properties.keys().collect())
-            .unwrap_or_default();
-        for property in candidates {
-            let values: Option<Vec<Value>> = payloads
-                .iter()
-                .map(|payload| payload.and_then(|payload| constant(doc, payload, property)))
-                .collect();
-            if let Some(values) = values {
-                let distinct: BTreeSet<String> = values.iter().map(Value::to_string).collect();
-                if distinct.len() == values.len() {
-                    return Selection::Discriminator {
-                        property: property.clone(),
-                        values,
-                    };
-                }
-            }
-        }
-    }
-    let content_types: Option<Vec<String>> = messages
-        .iter()
-        .map(|&index| doc.messages[index].content_type.clone())
-        .collect();
-    if let Some(content_types) = content_types {
-        let distinct: BTreeSet<&String> = content_types.iter().collect();
-        if distinct.len() == content_types.len() {
-            return Selection::ContentType(content_types);
-        }
-    }
-    Selection::TryInOrder
 }
 
 /// Resolves the Rust types of messages against the types module path.
@@ -357,6 +284,11 @@ fn message_enum(
         Selection::ContentType(_) => {
             "by the MQTT 5 content type, else by trying each variant in order".to_string()
         }
+        Selection::TryInOrder if set.try_order.windows(2).any(|w| w[0] > w[1]) => {
+            "by trying each variant in order, those accepting any payload last; the first that \
+             decodes wins"
+                .to_string()
+        }
         Selection::TryInOrder => {
             "by trying each variant in order; the first that decodes wins".to_string()
         }
@@ -391,8 +323,9 @@ fn message_enum(
         #docs
         // Payload types differ in size by nature; boxing them would make every match and
         // construction in user code clumsier for a copy that happens once per message.
+        // Every payload type is `PartialEq` (typify derives it; text, bytes and `()` have it).
         #[allow(clippy::large_enum_variant)]
-        #[derive(Clone, Debug)]
+        #[derive(Clone, Debug, PartialEq)]
         pub enum #name {
             #(#variants,)*
         }
@@ -408,10 +341,10 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
     let decode_error = rt::decode_error();
     let message_type = rt::message();
     let attempts: Vec<TokenStream> = set
-        .messages
+        .try_order
         .iter()
-        .zip(&set.variants)
-        .map(|(&index, variant)| {
+        .map(|&position| (set.messages[position], &set.variants[position]))
+        .map(|(index, variant)| {
             let decode = ident(&plans.codec_names[index].0);
             let label = variant.as_str();
             let variant = ident(variant);
@@ -543,57 +476,5 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
                 #(#arms,)*
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn selection_of(messages: &str) -> Selection {
-        let yaml = format!(
-            "asyncapi: 3.0.0\ninfo: {{title: t, version: '1'}}\nchannels:\n  c:\n    address: c\n    \
-             messages:\n{messages}"
-        );
-        let loaded = crate::spec::load_str(&yaml, "test.yaml");
-        let doc = loaded.document.expect("loads");
-        let indexes: Vec<usize> = (0..doc.messages.len()).collect();
-        selection(&doc, &indexes)
-    }
-
-    #[test]
-    fn picks_a_discriminator_property_first() {
-        let selection = selection_of(
-            "      a: {payload: {type: object, properties: {kind: {const: a}, x: {type: string}}}}\n      \
-             b: {payload: {type: object, properties: {kind: {enum: [b]}}}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::Discriminator {
-                property: "kind".into(),
-                values: vec![Value::from("a"), Value::from("b")]
-            }
-        );
-    }
-
-    #[test]
-    fn then_distinct_content_types_then_order() {
-        let selection = selection_of(
-            "      a: {contentType: text/plain, payload: {type: string}}\n      \
-             b: {contentType: application/json, payload: {type: object}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::ContentType(vec!["text/plain".into(), "application/json".into()])
-        );
-        let selection = selection_of(
-            "      a: {payload: {type: object, properties: {kind: {const: a}}}}\n      \
-             b: {payload: {type: object, properties: {kind: {const: a}}}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::TryInOrder,
-            "equal constants do not discriminate"
-        );
     }
 }

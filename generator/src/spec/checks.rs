@@ -9,6 +9,7 @@ use crate::spec::model::Document;
 pub fn run(doc: &Document) -> Vec<Diagnostic> {
     let mut out = duplicate_operation_ids(doc);
     out.extend(super::shared_levels::check(doc));
+    out.extend(super::message_sets::check(doc));
     out
 }
 

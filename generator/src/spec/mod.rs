@@ -14,6 +14,7 @@ mod checks;
 mod context;
 mod json;
 mod loaded;
+pub mod message_sets;
 pub mod model;
 mod objects;
 pub mod pointer;

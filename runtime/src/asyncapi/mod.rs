@@ -80,6 +80,7 @@ pub mod schema;
 mod server;
 pub mod service;
 pub mod yaml;
+mod yaml_emit;
 
 pub use cli::{cli_main, IntoDocument};
 pub use compare::{assert_matches_file, check_file};
