@@ -240,7 +240,7 @@ fn encoder(
     let error = rt::error();
     let outgoing = rt::outgoing();
     let payload = match &types.messages[index].payload {
-        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json(value)?),
+        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json_checked(value, checked)?),
         PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
         PayloadType::TextValue(_) => quote!(::mqttgen::codec::encode_text_value(value)?),
         PayloadType::Bytes => quote!(Clone::clone(value)),
@@ -259,12 +259,16 @@ fn encoder(
     )
     .then(|| quote!(.utf8_payload()));
     let doc_line = format!(
-        " Encodes message `{}` for publishing to `topic`.",
+        " Encodes message `{}` for publishing to `topic`; with `checked`, a JSON payload its \
+         receivers would reject (schema limits, patterns, required members) is an error.",
         message.name
     );
+    let unused = (!matches!(types.messages[index].payload, PayloadType::Json(_)))
+        .then(|| quote!(let _ = checked;));
     quote! {
         #[doc = #doc_line]
-        fn #name(topic: String, value: &#ty) -> Result<#outgoing, #error> {
+        fn #name(topic: String, value: &#ty, checked: bool) -> Result<#outgoing, #error> {
+            #unused
             Ok(#outgoing::new(topic, #payload) #content_type #utf8)
         }
     }
@@ -467,11 +471,18 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
         .map(|(&index, variant)| {
             let encode = ident(&plans.codec_names[index].1);
             let variant = ident(variant);
-            quote!(Self::#variant(value) => #encode(topic, value))
+            quote!(Self::#variant(value) => #encode(topic, value, checked))
         });
     quote! {
-        /// Encodes the message for publishing to `topic`.
+        /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+        /// schema (what its receivers would reject).
         pub fn encode(&self, topic: String) -> Result<#outgoing, #error> {
+            self.encode_checked(topic, true)
+        }
+
+        /// Encodes the message for publishing to `topic`, checking the payload against its
+        /// schema only when `checked`.
+        pub fn encode_checked(&self, topic: String, checked: bool) -> Result<#outgoing, #error> {
             match self {
                 #(#arms,)*
             }

@@ -326,12 +326,11 @@ fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream
         FieldKind::Text | FieldKind::Tail => quote!(ToString::to_string(#raw)),
         FieldKind::Integer(integer) => {
             let expected = integer.expected();
-            let rust = format_ident!("{}", integer.rust);
             if integer.min.is_none() && integer.max.is_none() {
-                quote!(::mqttgen::address::parse_value::<#rust>(#wire, #raw, #expected)?)
+                quote!(::mqttgen::address::parse_value(#wire, #raw, #expected)?)
             } else {
                 let (min, max) = (bound(integer.min), bound(integer.max));
-                quote!(::mqttgen::address::parse_in_range::<#rust>(#wire, #raw, #min, #max, #expected)?)
+                quote!(::mqttgen::address::parse_in_range(#wire, #raw, #min, #max, #expected)?)
             }
         }
         FieldKind::Number => parse_as("a number"),

@@ -66,8 +66,12 @@ impl IntegerKind {
         IntegerKind { rust, min, max }
     }
 
-    /// What a valid value is, for error messages: `an integer from 1 to 200`.
+    /// What a valid value is, for error messages: `an integer from 1 to 200` (`an integer` for
+    /// an unbounded `i64`).
     pub fn expected(&self) -> String {
+        if self.rust == "i64" && self.min.is_none() && self.max.is_none() {
+            return "an integer".to_string();
+        }
         let (type_min, type_max) = integer_range(self.rust);
         let min = self.min.unwrap_or(type_min);
         let max = self.max.unwrap_or(type_max);
