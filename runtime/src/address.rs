@@ -318,10 +318,16 @@ mod tests {
         const SHARED: &[Piece] = &[Text("cfg/"), Param("a"), Text("."), Param("b")];
         let error = build(SHARED, &["x.y", "z"]).unwrap_err().to_string();
         assert!(error.contains("{a} = `x.y`"), "{error}");
-        assert!(error.contains("separates it from the next parameter"), "{error}");
+        assert!(
+            error.contains("separates it from the next parameter"),
+            "{error}"
+        );
         // The last parameter of the level may hold the separator: it runs to the level's end.
         let topic = build(SHARED, &["x", "y.z"]).unwrap();
-        assert_eq!(capture::<2>(SHARED, "cfg/{a}.{b}", &topic).unwrap(), ["x", "y.z"]);
+        assert_eq!(
+            capture::<2>(SHARED, "cfg/{a}.{b}", &topic).unwrap(),
+            ["x", "y.z"]
+        );
         // A value ending in the start of a longer separator would be cut short too.
         const DOUBLE: &[Piece] = &[Param("a"), Text("aa"), Param("b")];
         assert!(build(DOUBLE, &["xa", "b"]).is_err());
@@ -332,7 +338,9 @@ mod tests {
 
     #[test]
     fn error_texts_escape_control_characters() {
-        let error = build(PLANT, &["x\0\u{1b}[2J", "m"]).unwrap_err().to_string();
+        let error = build(PLANT, &["x\0\u{1b}[2J", "m"])
+            .unwrap_err()
+            .to_string();
         assert!(!error.chars().any(char::is_control), "{error:?}");
         assert!(error.contains("x\\0\\u{1b}[2J"), "{error}");
         let error = capture::<2>(PLANT, "a", "plant/\0/line/m/x\n")
@@ -371,17 +379,25 @@ mod tests {
     #[test]
     fn integers_are_range_checked_both_ways() {
         assert!(check_range("unit", 5, Some(1), Some(200)).is_ok());
-        let error = check_range("unit", 0, Some(1), Some(200)).unwrap_err().to_string();
+        let error = check_range("unit", 0, Some(1), Some(200))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("{unit} = `0`"), "{error}");
         assert!(check_range("unit", 201, Some(1), None).is_ok());
         assert!(check_range("unit", 201, None, Some(200)).is_err());
         let expected = "an integer from 1 to 200";
-        assert_eq!(parse_in_range::<u8>("unit", "7", Some(1), Some(200), expected).unwrap(), 7);
+        assert_eq!(
+            parse_in_range::<u8>("unit", "7", Some(1), Some(200), expected).unwrap(),
+            7
+        );
         for raw in ["0", "201", "-1", "x"] {
             let error = parse_in_range::<u8>("unit", raw, Some(1), Some(200), expected)
                 .unwrap_err()
                 .to_string();
-            assert!(error.contains(&format!("`unit` = `{raw}`: expected {expected}")), "{error}");
+            assert!(
+                error.contains(&format!("`unit` = `{raw}`: expected {expected}")),
+                "{error}"
+            );
         }
     }
 

@@ -89,8 +89,10 @@ where
 /// Why the peers of a generated publisher would reject `value`: the member the decoding `error`
 /// points at (found by decoding a pretty-printed copy, one member per line) and the rule.
 fn rejected<T: Serialize + DeserializeOwned>(value: &T, error: &serde_json::Error) -> String {
-    let reason = DecodeError::from(serde_json::Error::io(std::io::Error::other(error.to_string())))
-        .reason;
+    let reason = DecodeError::from(serde_json::Error::io(std::io::Error::other(
+        error.to_string(),
+    )))
+    .reason;
     let reason = reason
         .rfind(" at line ")
         .map_or(reason.as_str(), |at| &reason[..at])
@@ -309,7 +311,9 @@ mod tests {
     fn percent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
         let value = <u8 as serde::Deserialize>::deserialize(d)?;
         if value > 100 {
-            return Err(serde::de::Error::custom(format!("{value} is above the maximum 100")));
+            return Err(serde::de::Error::custom(format!(
+                "{value} is above the maximum 100"
+            )));
         }
         Ok(value)
     }
@@ -323,7 +327,11 @@ mod tests {
                 steps: Vec<Step>,
             }
             let raw = Raw::deserialize(d)?;
-            Ok(Settings { name: raw.name, limits: raw.limits, steps: raw.steps })
+            Ok(Settings {
+                name: raw.name,
+                limits: raw.limits,
+                steps: raw.steps,
+            })
         }
     }
 
@@ -335,8 +343,13 @@ mod tests {
             steps: vec![Step { at: 1 }, Step { at: 2 }],
         };
         assert!(encode_json_checked(&good, true).is_ok());
-        let bad_limit = Settings { limits: Limits { percent: 150 }, ..good };
-        let error = encode_json_checked(&bad_limit, true).unwrap_err().to_string();
+        let bad_limit = Settings {
+            limits: Limits { percent: 150 },
+            ..good
+        };
+        let error = encode_json_checked(&bad_limit, true)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`$.limits.percent`"), "{error}");
         assert!(error.contains("150 is above the maximum 100"), "{error}");
         assert!(matches!(
@@ -350,7 +363,9 @@ mod tests {
             steps: vec![Step { at: 1 }, Step { at: 1 }, Step { at: 101 }],
             name: "b".into(),
         };
-        let error = encode_json_checked(&bad_step, true).unwrap_err().to_string();
+        let error = encode_json_checked(&bad_step, true)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`$.steps[2].at`"), "{error}");
     }
 

@@ -33,8 +33,23 @@ const OWN_SPECS: &[&str] = &[
 /// Scalars of `specs/home-bridge.yaml` that YAML 1.1 reads as booleans, numbers, dates or null
 /// unless they are quoted; its export must write each of them quoted.
 const YAML_1_1_LOOKALIKES: &[&str] = &[
-    "ON", "OFF", "yes", "no", "y", "n", "on", "off", "true", "null", "1e3", "0x1F", "12:30",
-    "2024-01-01", ".inf", "1883", "8883",
+    "ON",
+    "OFF",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "on",
+    "off",
+    "true",
+    "null",
+    "1e3",
+    "0x1F",
+    "12:30",
+    "2024-01-01",
+    ".inf",
+    "1883",
+    "8883",
 ];
 
 /// The public streetlights 3.0 document, in the corpus.
@@ -173,7 +188,11 @@ fn yaml_1_1_differences(files: &[PathBuf]) -> Option<Vec<String>> {
         for path in sys.argv[1:]:\n    \
         with open(path) as f:\n        \
         print(json.dumps(yaml.safe_load(f), default=lambda o: '<%s %s>' % (type(o).__name__, o)))\n";
-    let output = Command::new("python3").arg("-c").arg(SCRIPT).args(files).output();
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(files)
+        .output();
     let output = match output {
         Ok(output) if output.status.success() => output,
         other => {
@@ -350,7 +369,8 @@ fn exported_documents_keep_the_contract_of_their_specs() {
             "`{scalar}` is not quoted in the home bridge's export:\n{bridge}"
         );
         // `true` and `null` also stand for themselves (`retain: true`); the rest never do.
-        let plain_value = !["true", "null"].contains(scalar) && bridge.contains(&format!(": {scalar}\n"));
+        let plain_value =
+            !["true", "null"].contains(scalar) && bridge.contains(&format!(": {scalar}\n"));
         assert!(
             !bridge.contains(&format!("- {scalar}\n")) && !plain_value,
             "`{scalar}` is written plain in the home bridge's export:\n{bridge}"

@@ -84,8 +84,14 @@ pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> Vec<Va
                     .set("name", v.name.as_str())
                     .opt("description", v.description.as_deref())
                     .opt("default", v.default.as_deref())
-                    .list("enum_values", v.allowed.iter().map(|a| a.as_str().into()).collect())
-                    .list("examples", v.examples.iter().map(|e| e.as_str().into()).collect())
+                    .list(
+                        "enum_values",
+                        v.allowed.iter().map(|a| a.as_str().into()).collect(),
+                    )
+                    .list(
+                        "examples",
+                        v.examples.iter().map(|e| e.as_str().into()).collect(),
+                    )
                     .into()
             })
             .collect();

@@ -283,7 +283,9 @@ mod tests {
             .filter(|op| op.action == Some(crate::spec::model::Action::Receive))
             .map(|op| {
                 let call = format!(", \"{}\" , & handler ,", op.id);
-                let at = text.find(&call).unwrap_or_else(|| panic!("no route for {}", op.id));
+                let at = text
+                    .find(&call)
+                    .unwrap_or_else(|| panic!("no route for {}", op.id));
                 let rest = &text[at..];
                 let end = rest.find(')').unwrap() + 1;
                 let after = rest[end..].trim_start();
@@ -331,11 +333,14 @@ mod tests {
         // Publishers use the binding's QoS, else 0 (`Qos::default()`), and so does the export.
         assert_eq!(exported("publish"), 0);
         assert_eq!(exported("publishOnce"), 1);
-        assert!(model["operations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|op| op.get("retain").is_none()), "no retain flag is invented: {model}");
+        assert!(
+            model["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|op| op.get("retain").is_none()),
+            "no retain flag is invented: {model}"
+        );
     }
 
     #[test]

@@ -101,6 +101,55 @@ impl MessagePlans {
     }
 }
 
+impl MessagePlans {
+    /// Orders every set's attempts once the payload types are known: a message whose type fell
+    /// back to `serde_json::Value` ([`MessageTypes::untyped`]) goes with the catch-alls. Returns a
+    /// `messages-indistinguishable` warning for every set where that leaves two messages that
+    /// accept any JSON (the later one is never received).
+    pub fn order_untyped_last(
+        &mut self,
+        doc: &Document,
+        types: &[MessageTypes],
+    ) -> Vec<crate::diagnostics::Diagnostic> {
+        let untyped = |index: usize| types.get(index).is_some_and(|t| t.untyped);
+        let mut warnings = Vec::new();
+        for set in &mut self.sets {
+            if !set.messages.iter().any(|&index| untyped(index)) {
+                continue;
+            }
+            set.try_order = message_sets::try_order_with(doc, &set.messages, &untyped);
+            if set.enum_name.is_none() || set.selection != Selection::TryInOrder {
+                continue;
+            }
+            let any_json: Vec<&str> = set
+                .try_order
+                .iter()
+                .map(|&position| set.messages[position])
+                .filter(|&index| {
+                    message_sets::effective(doc, index, &untyped) == message_sets::CatchAll::AnyJson
+                })
+                .map(|index| doc.messages[index].name.as_str())
+                .collect();
+            if let [first, second, ..] = any_json.as_slice() {
+                warnings.push(
+                    crate::diagnostics::Diagnostic::warning(
+                        "messages-indistinguishable",
+                        Some(doc.messages[set.messages[0]].node.clone()),
+                        format!(
+                            "messages `{first}` and `{second}` of `{}` both accept any JSON (a \
+                             payload type fell back to `serde_json::Value`), so `{second}` is \
+                             never received",
+                            set.first_use
+                        ),
+                    )
+                    .with_help("simplify the payload schemas so that they get Rust types, or add a discriminator"),
+                );
+            }
+        }
+        warnings
+    }
+}
+
 /// Per-message codec function names, unique in the module's function scope.
 pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String)> {
     doc.messages
@@ -487,5 +536,56 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
                 #(#arms,)*
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::service::{generate_service, Role, ServiceSettings};
+
+    const SPEC: &str = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  c:\n    \
+        address: c\n    messages:\n      \
+        first: {payload: {type: object, required: [a], properties: {a: {type: string}}}}\n      \
+        second: {payload: {type: object, required: [b], properties: {b: {type: number}}}}\n      \
+        third: {payload: {type: object, required: [c], properties: {c: {type: boolean}}}}\n\
+        operations:\n  r:\n    action: receive\n    channel: {$ref: '#/channels/c'}\n";
+
+    /// The generated service code with the messages at `untyped` marked as fallen back.
+    fn code(untyped: &[usize]) -> (String, Vec<String>) {
+        let doc = crate::spec::load_str(SPEC, "t.yaml").document.unwrap();
+        let mut messages = crate::types::name_types(&doc).messages();
+        for &index in untyped {
+            messages[index].untyped = true;
+        }
+        let code = generate_service(&doc, &messages, &ServiceSettings::for_role(Role::App));
+        let warnings = code
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "messages-indistinguishable")
+            .map(|d| d.message.clone())
+            .collect();
+        (code.tokens().to_string(), warnings)
+    }
+
+    fn attempt(text: &str, message: &str) -> usize {
+        text.find(&format!("match decode_c_{message} (message)"))
+            .unwrap_or_else(|| panic!("no attempt for {message}: {text}"))
+    }
+
+    #[test]
+    fn a_payload_type_that_fell_back_is_tried_after_the_typed_ones() {
+        let (text, warnings) = code(&[]);
+        assert!(attempt(&text, "first") < attempt(&text, "second"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (text, warnings) = code(&[0]);
+        assert!(attempt(&text, "second") < attempt(&text, "third"));
+        assert!(attempt(&text, "third") < attempt(&text, "first"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (_, warnings) = code(&[0, 2]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("`c.third` is never received"),
+            "{warnings:?}"
+        );
     }
 }

@@ -50,8 +50,12 @@ impl IntegerKind {
         let bound = |inclusive: &str, exclusive: &str, up: bool| -> Option<i128> {
             let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
             let exclusive = match schema.get(exclusive) {
-                Some(Value::Bool(true)) => bound(inclusive).map(|b| if up { b + 1.0 } else { b - 1.0 }),
-                Some(Value::Number(_)) => bound(exclusive).map(|b| if up { b.floor() + 1.0 } else { b.ceil() - 1.0 }),
+                Some(Value::Bool(true)) => {
+                    bound(inclusive).map(|b| if up { b + 1.0 } else { b - 1.0 })
+                }
+                Some(Value::Number(_)) => {
+                    bound(exclusive).map(|b| if up { b.floor() + 1.0 } else { b.ceil() - 1.0 })
+                }
                 _ => None,
             };
             let inclusive = bound(inclusive).map(|b| if up { b.ceil() } else { b.floor() });
@@ -498,12 +502,23 @@ mod tests {
     fn integer_parameters_are_sized_and_bounded_like_payload_integers() {
         let kind = |schema: Value| IntegerKind::of(&schema);
         let unsigned = kind(serde_json::json!({"type": "integer", "minimum": 0}));
-        assert_eq!((unsigned.rust, unsigned.min, unsigned.max), ("u64", None, None));
+        assert_eq!(
+            (unsigned.rust, unsigned.min, unsigned.max),
+            ("u64", None, None)
+        );
         let bounded = kind(serde_json::json!({"type": "integer", "minimum": 1, "maximum": 200}));
-        assert_eq!((bounded.rust, bounded.min, bounded.max), ("u8", Some(1), Some(200)));
+        assert_eq!(
+            (bounded.rust, bounded.min, bounded.max),
+            ("u8", Some(1), Some(200))
+        );
         assert_eq!(bounded.expected(), "an integer from 1 to 200");
-        let exclusive = kind(serde_json::json!({"type": "integer", "exclusiveMinimum": -3, "exclusiveMaximum": 100}));
-        assert_eq!((exclusive.rust, exclusive.min, exclusive.max), ("i8", Some(-2), Some(99)));
+        let exclusive = kind(
+            serde_json::json!({"type": "integer", "exclusiveMinimum": -3, "exclusiveMaximum": 100}),
+        );
+        assert_eq!(
+            (exclusive.rust, exclusive.min, exclusive.max),
+            ("i8", Some(-2), Some(99))
+        );
         let plain = kind(serde_json::json!({"type": "integer"}));
         assert_eq!((plain.rust, plain.min, plain.max), ("i64", None, None));
         let format = kind(serde_json::json!({"type": "integer", "format": "int32"}));

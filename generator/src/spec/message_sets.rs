@@ -175,9 +175,29 @@ pub fn selection(doc: &Document, messages: &[usize]) -> Selection {
 /// Positions in `messages` in the order they are tried: spec order, catch-alls last (the
 /// narrower catch-all first).
 pub fn try_order(doc: &Document, messages: &[usize]) -> Vec<usize> {
+    try_order_with(doc, messages, &|_| false)
+}
+
+/// [`try_order`] where `untyped(index)` marks messages whose payload type fell back to
+/// `serde_json::Value` when the types were generated: they accept any JSON, like an open schema.
+pub fn try_order_with(
+    doc: &Document,
+    messages: &[usize],
+    untyped: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
     let mut order: Vec<usize> = (0..messages.len()).collect();
-    order.sort_by_key(|&position| catch_all(doc, &doc.messages[messages[position]]));
+    order.sort_by_key(|&position| effective(doc, messages[position], untyped));
     order
+}
+
+/// [`catch_all`], raised to [`CatchAll::AnyJson`] for an untyped message.
+pub fn effective(doc: &Document, index: usize, untyped: &dyn Fn(usize) -> bool) -> CatchAll {
+    let static_kind = catch_all(doc, &doc.messages[index]);
+    if untyped(index) {
+        static_kind.max(CatchAll::AnyJson)
+    } else {
+        static_kind
+    }
 }
 
 /// Pairs of `messages` (as message names) that the rule above cannot tell apart: the later one
@@ -206,7 +226,11 @@ pub fn indistinguishable(doc: &Document, messages: &[usize]) -> Vec<(String, Str
 }
 
 fn same_payload(doc: &Document, a: &Message, b: &Message) -> bool {
-    let payload = |m: &Message| m.payload.as_ref().map(|slot| resolve(doc, &slot.schema).clone());
+    let payload = |m: &Message| {
+        m.payload
+            .as_ref()
+            .map(|slot| resolve(doc, &slot.schema).clone())
+    };
     classify(a).0 == classify(b).0 && payload(a) == payload(b)
 }
 
@@ -216,7 +240,11 @@ pub fn check(doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for op in &doc.operations {
-        let mut sets = vec![(&op.messages, op.node.clone(), format!("operation `{}`", op.id))];
+        let mut sets = vec![(
+            &op.messages,
+            op.node.clone(),
+            format!("operation `{}`", op.id),
+        )];
         if let Some(reply) = &op.reply {
             sets.push((
                 &reply.messages,

@@ -201,8 +201,7 @@ impl Alphabet {
         match escaped {
             'd' => self.ranges.push(('0', '9')),
             'w' => {
-                self.ranges
-                    .extend([('0', '9'), ('a', 'z'), ('A', 'Z')]);
+                self.ranges.extend([('0', '9'), ('a', 'z'), ('A', 'Z')]);
                 self.chars.push('_');
             }
             _ => return false,
@@ -233,7 +232,8 @@ mod tests {
 
     #[test]
     fn warns_when_a_value_could_hold_the_separator() {
-        let found = warnings("      a: {schema: {type: string}}\n      b: {schema: {type: string}}\n");
+        let found =
+            warnings("      a: {schema: {type: string}}\n      b: {schema: {type: string}}\n");
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("parameter `a`"), "{found:?}");
         assert!(found[0].contains("`.`"), "{found:?}");

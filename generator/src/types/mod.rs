@@ -134,6 +134,10 @@ pub struct MessageTypes {
     pub payload: PayloadType,
     /// The headers type (an item of the types module), if the message declares headers.
     pub headers: Option<syn::Ident>,
+    /// True when typify could not type the payload schema and it fell back to
+    /// `serde_json::Value` (known only once the types are generated): such a payload accepts
+    /// any JSON, so message selection tries it after the typed ones.
+    pub untyped: bool,
 }
 
 /// How a payload is typed on the wire.
@@ -343,6 +347,7 @@ fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
                 PayloadKind::Empty => PayloadType::Empty,
             },
             headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
+            untyped: false,
         })
         .collect()
 }
@@ -363,6 +368,8 @@ pub struct GroupTypes {
     pub uses: CrateUses,
     /// Fallbacks and other warnings of the group.
     pub diagnostics: Vec<Diagnostic>,
+    /// Definitions of the group that fell back to `serde_json::Value`.
+    pub fallbacks: Vec<String>,
 }
 
 /// A group's part of the modules every group shares (`defaults`, `error`, `constraints`), as
@@ -421,6 +428,21 @@ impl TypePlan {
         message_types(&self.bundle.messages)
     }
 
+    /// [`TypePlan::messages`] once the types are generated: payloads whose definition is one of
+    /// `fallbacks` (typify could not type it) are marked [`MessageTypes::untyped`].
+    pub fn messages_after(
+        &self,
+        fallbacks: &std::collections::BTreeSet<String>,
+    ) -> Vec<MessageTypes> {
+        let mut messages = self.messages();
+        for (types, slots) in messages.iter_mut().zip(&self.bundle.messages) {
+            if let PayloadKind::Json(name) | PayloadKind::TextValue(name) = &slots.payload {
+                types.untyped = fallbacks.contains(name);
+            }
+        }
+        messages
+    }
+
     /// The groups (indices of definitions) typify runs on separately: one per
     /// [`TypeSettings::group_size`] definitions, at most [`TypeSettings::max_groups`].
     pub fn groups(&self, settings: &TypeSettings) -> Vec<Vec<usize>> {
@@ -438,6 +460,7 @@ impl TypePlan {
             group.iter().map(|&i| &bundle.definitions[i]).collect();
         let engine = typify_engine::generate(&definitions);
         let mut diagnostics = engine.diagnostics;
+        let fallbacks = engine.fallbacks;
         match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
                 let shared = SharedParts::take_from(&mut done.file, done.checks);
@@ -446,6 +469,7 @@ impl TypePlan {
                     shared,
                     uses: done.uses,
                     diagnostics,
+                    fallbacks,
                 }
             }
             Err(error) => {
@@ -455,6 +479,7 @@ impl TypePlan {
                     shared: SharedParts::default(),
                     uses: CrateUses::default(),
                     diagnostics,
+                    fallbacks,
                 }
             }
         }
@@ -535,8 +560,10 @@ impl TypePlan {
         file.attrs = module_attributes();
         let mut uses = CrateUses::default();
         let mut shared = Vec::new();
+        let mut fallbacks = std::collections::BTreeSet::new();
         for group in self.groups(settings) {
             let group = self.generate_group(&group);
+            fallbacks.extend(group.fallbacks);
             file.items.extend(group.items);
             uses = uses.union(group.uses);
             diagnostics.extend(group.diagnostics);
@@ -548,7 +575,7 @@ impl TypePlan {
         }
         GeneratedTypes {
             file,
-            messages: self.messages(),
+            messages: self.messages_after(&fallbacks),
             dependencies: uses,
             example_tests: self.example_tests(doc, settings, uses),
             diagnostics,

@@ -124,9 +124,10 @@ pub(crate) fn is_plain_safe(text: &str) -> bool {
     if text.contains(": ") || text.contains(" #") || text.contains('\t') {
         return false;
     }
-    if text.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-    }) {
+    if text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+    {
         return false;
     }
     !is_reserved_word(text)
@@ -146,14 +147,18 @@ fn is_reserved_word(text: &str) -> bool {
 fn literal_block(text: &str, level: usize) -> Option<String> {
     if !text.contains('\n')
         || text.starts_with([' ', '\n'])
-        || text
-            .chars()
-            .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+        || text.chars().any(|c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+        })
     {
         return None;
     }
     let body = text.trim_end_matches('\n');
-    if body.lines().any(|line| !line.is_empty() && line.trim().is_empty()) {
+    if body
+        .lines()
+        .any(|line| !line.is_empty() && line.trim().is_empty())
+    {
         return None;
     }
     let trailing = text.len() - body.len();
@@ -203,11 +208,58 @@ mod tests {
     #[test]
     fn yaml_1_1_lookalikes_are_quoted_and_read_back() {
         let ambiguous = [
-            "ON", "OFF", "On", "yes", "No", "y", "N", "true", "False", "null", "~", "", "1e3",
-            "0x1F", "0o17", "017", "1_000", "12:30", "2024-01-01", "<<", "=", ".inf", "-.Inf",
-            ".NaN", "+1", "-1", "1.5", "3", "- item", "key: value", "a #comment", "#x", "@x",
-            "`x", "!tag", "&anchor", "*alias", "|", ">", "'q'", "\"q\"", "%x", " lead", "trail ",
-            "tab\there", "nul\0", "bell\u{7}", "line\u{2028}sep", "a:", "?", "[1]", "{a}",
+            "ON",
+            "OFF",
+            "On",
+            "yes",
+            "No",
+            "y",
+            "N",
+            "true",
+            "False",
+            "null",
+            "~",
+            "",
+            "1e3",
+            "0x1F",
+            "0o17",
+            "017",
+            "1_000",
+            "12:30",
+            "2024-01-01",
+            "<<",
+            "=",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            "+1",
+            "-1",
+            "1.5",
+            "3",
+            "- item",
+            "key: value",
+            "a #comment",
+            "#x",
+            "@x",
+            "`x",
+            "!tag",
+            "&anchor",
+            "*alias",
+            "|",
+            ">",
+            "'q'",
+            "\"q\"",
+            "%x",
+            " lead",
+            "trail ",
+            "tab\there",
+            "nul\0",
+            "bell\u{7}",
+            "line\u{2028}sep",
+            "a:",
+            "?",
+            "[1]",
+            "{a}",
         ];
         for text in ambiguous {
             let value = json!({ text: [text] });
@@ -219,7 +271,9 @@ mod tests {
             let read: Value = serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
             assert_eq!(read, value, "{yaml}");
         }
-        for plain in ["TOGGLE", "online", "a b", "ümlaut", "v1.0", "x-y", "a:b", "path/to"] {
+        for plain in [
+            "TOGGLE", "online", "a b", "ümlaut", "v1.0", "x-y", "a:b", "path/to",
+        ] {
             assert!(is_plain_safe(plain), "{plain}");
         }
     }
@@ -238,7 +292,10 @@ mod tests {
         let yaml = to_string(&value);
         let read: Value = serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
         assert_eq!(read, value, "{yaml}");
-        assert!(yaml.contains("description: |\n    line one\n    line two\n"), "{yaml}");
+        assert!(
+            yaml.contains("description: |\n    line one\n    line two\n"),
+            "{yaml}"
+        );
         assert!(yaml.contains("- \"ON\""), "{yaml}");
     }
 }

@@ -151,7 +151,10 @@ fn integer_parameters_are_sized_and_range_checked_both_ways() {
         "dev/300/v2.1",
     ] {
         let error = app::DevParams::parse(topic).unwrap_err().to_string();
-        assert!(error.contains("expected an integer from"), "{topic}: {error}");
+        assert!(
+            error.contains("expected an integer from"),
+            "{topic}: {error}"
+        );
     }
     for (unit, minor) in [(0, 1), (201, 1), (7, 100)] {
         let params = client::DevParams {
@@ -191,7 +194,10 @@ async fn a_message_taking_any_json_never_shadows_the_typed_ones() {
             serde_json::json!({"free": ["form", 1]}),
         )),
     ];
-    assert_eq!(received, expected, "each message arrives as its own variant");
+    assert_eq!(
+        received, expected,
+        "each message arrives as its own variant"
+    );
     device.shutdown(WAIT).await.unwrap();
     service.shutdown(WAIT).await.unwrap();
 }
@@ -271,10 +277,18 @@ async fn payload_limits_are_checked_before_sending_unless_opted_out() {
         percent: 1,
         ratio: Some(2.0),
     };
-    let text = publisher.receive_limits(&ratio).await.unwrap_err().to_string();
+    let text = publisher
+        .receive_limits(&ratio)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(text.contains("`$.ratio`"), "{text}");
     broker.settle().await.unwrap();
-    assert_eq!(broker.published_to("limits").len(), 1, "nothing rejected is sent");
+    assert_eq!(
+        broker.published_to("limits").len(),
+        1,
+        "nothing rejected is sent"
+    );
 
     // The per-call opt-out sends it anyway; the receiver rejects it as before.
     publisher
