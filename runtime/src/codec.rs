@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(&encode_text_value(&42u8).unwrap()[..], b"42");
         assert_eq!(decode_text_value::<u8>(b"42").unwrap(), 42);
         assert!(decode_text_value::<u8>(b"300").is_err());
-        assert_eq!(decode_text_value::<bool>(b"true").unwrap(), true);
+        assert!(decode_text_value::<bool>(b"true").unwrap());
         assert!(decode_text_value::<bool>(b"yes").is_err());
         assert!(encode_text_value(&[1, 2]).is_err());
     }

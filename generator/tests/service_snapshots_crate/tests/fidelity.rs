@@ -211,7 +211,7 @@ async fn typed_text_payloads_travel_as_text() {
         .await
         .unwrap();
     publisher
-        .receive_level(&types::LevelPayload::try_from(42u8).unwrap())
+        .receive_level(&types::LevelPayload::from(42u8))
         .await
         .unwrap();
     publisher
