@@ -89,13 +89,11 @@ where
 /// Why the peers of a generated publisher would reject `value`: the member the decoding `error`
 /// points at (found by decoding a pretty-printed copy, one member per line) and the rule.
 fn rejected<T: Serialize + DeserializeOwned>(value: &T, error: &serde_json::Error) -> String {
-    let reason = DecodeError::from(serde_json::Error::io(std::io::Error::other(
-        error.to_string(),
-    )))
-    .reason;
-    let reason = reason
+    let text = error.to_string();
+    // serde_json appends " at line L column C" (of the compact bytes): the path replaces it.
+    let reason = text
         .rfind(" at line ")
-        .map_or(reason.as_str(), |at| &reason[..at])
+        .map_or(text.as_str(), |at| &text[..at])
         .to_owned();
     let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
     let path = match serde_json::from_str::<T>(&pretty) {
