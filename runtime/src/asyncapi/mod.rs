@@ -16,7 +16,7 @@
 //!         .message(MessageDoc::json::<bool>("Online")),
 //! );
 //! let yaml = service.document().unwrap().to_yaml().unwrap();
-//! assert!(yaml.contains("$ref: '#/channels/devices.device_id.status/messages/Online'"));
+//! assert!(yaml.contains("$ref: \"#/channels/devices.device_id.status/messages/Online\""));
 //! ```
 
 //! # For generated services
