@@ -41,19 +41,42 @@ fn generate_module_with(
     role: Role,
     settings: &TypeSettings,
 ) -> Result<Module, Vec<Diagnostic>> {
-    let (types_part, service_part, asyncapi_source) = std::thread::scope(|scope| {
+    // The service code needs only the types' names; the types thread pre-processes the
+    // schemas while this one generates the service code.
+    let names = name_types(doc);
+    let messages = names.messages();
+    let (types_part, service, asyncapi_source) = std::thread::scope(|scope| {
         let asyncapi_thread = scope.spawn(|| asyncapi_part(doc));
-        // The service code needs only the types' names; the types thread pre-processes the
-        // schemas while this one generates the service code.
-        let names = name_types(doc);
-        let messages = names.messages();
         let types_thread = scope.spawn(move || types_part(doc, &names.plan(doc), settings));
-        let service_part = service_part(doc, &messages, role);
+        let service = service_part(doc, &messages, role);
         let types_part = join(types_thread);
-        (types_part, service_part, join(asyncapi_thread))
+        (types_part, service, join(asyncapi_thread))
     });
-    let (types_part, uses) = types_part?;
-    let service_part = service_part?;
+    let (types_part, uses, untyped) = types_part?;
+    // A payload type that fell back to `serde_json::Value` accepts any JSON: message selection
+    // must try it after the typed ones, which only the finished types can tell (rare: the
+    // service code is generated again then).
+    let shares_a_set = |index: usize| {
+        doc.operations.iter().any(|op| {
+            let reply = op
+                .reply
+                .as_ref()
+                .map_or(&[][..], |reply| &reply.messages[..]);
+            [&op.messages[..], reply]
+                .iter()
+                .any(|set| set.len() > 1 && set.contains(&index))
+        })
+    };
+    let redo = (0..untyped.len()).any(|index| untyped[index] && shares_a_set(index));
+    let service_part = if redo {
+        let mut typed = messages.clone();
+        for (message, untyped) in typed.iter_mut().zip(untyped) {
+            message.untyped = untyped;
+        }
+        service_part(doc, &typed, role)
+    } else {
+        service
+    }?;
     let asyncapi_source = asyncapi_source?;
     let mut diagnostics = types_part.diagnostics;
     diagnostics.extend(service_part.diagnostics);
@@ -109,7 +132,7 @@ fn types_part(
     doc: &Document,
     plan: &TypePlan,
     settings: &TypeSettings,
-) -> Result<(Part, CrateUses), Vec<Diagnostic>> {
+) -> Result<(Part, CrateUses, Vec<bool>), Vec<Diagnostic>> {
     let groups = plan.groups(settings);
     let printed = print_groups(plan, &groups);
     let mut diagnostics = plan.diagnostics().to_vec();
@@ -123,7 +146,9 @@ fn types_part(
         crate::types::module_attributes(),
     );
     let mut shared = Vec::new();
+    let mut fallbacks = std::collections::BTreeSet::new();
     for group in printed {
+        fallbacks.extend(group.fallbacks);
         source.push_str(&group.source);
         diagnostics.extend(group.diagnostics);
         uses = uses.union(group.uses);
@@ -141,6 +166,10 @@ fn types_part(
             diagnostics,
         },
         uses,
+        plan.messages_after(&fallbacks)
+            .iter()
+            .map(|message| message.untyped)
+            .collect(),
     ))
 }
 
@@ -150,6 +179,7 @@ struct PrintedGroup {
     shared: SharedParts,
     uses: CrateUses,
     diagnostics: Vec<Diagnostic>,
+    fallbacks: Vec<String>,
 }
 
 /// Threads that generate type groups: each takes the next group until none is left, so at most
@@ -190,6 +220,7 @@ fn print_group(plan: &TypePlan, group: &[usize]) -> PrintedGroup {
         shared: types.shared,
         uses: types.uses,
         diagnostics: types.diagnostics,
+        fallbacks: types.fallbacks,
     }
 }
 

@@ -82,3 +82,40 @@ fn usage_and_io_errors_exit_2() {
     assert!(stdout.contains("cannot read"), "{stdout}");
     assert_eq!(mqttgen(&["--help"]).0, 0);
 }
+
+#[test]
+fn ambiguous_shared_levels_and_indistinguishable_messages_are_warned_about() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/service-fidelity-2.6.yaml")
+        .display()
+        .to_string();
+    let (code, stdout, _) = mqttgen(&["check", &fixture]);
+    assert_eq!(code, 0, "warnings only: {stdout}");
+    assert!(stdout.contains("warning[address-shared-level]"), "{stdout}");
+    assert!(
+        stdout.contains("parameter `a` shares a level of address `cfg/{a}.{b}`"),
+        "{stdout}"
+    );
+    // `b` ends the level; `major` and `minor` are non-negative integers, which hold no `.`.
+    assert!(!stdout.contains("parameter `b`"), "{stdout}");
+    assert!(!stdout.contains("parameter `major`"), "{stdout}");
+    // Typed messages ahead of a single catch-all can all be received.
+    assert!(!stdout.contains("messages-indistinguishable"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-open.yaml");
+    std::fs::write(
+        &path,
+        "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  c:\n    address: c\n    \
+         messages:\n      a: {payload: {description: anything}}\n      b: {payload: {type: object}}\n\
+         operations:\n  r: {action: receive, channel: {$ref: '#/channels/c'}}\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = mqttgen(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("warning[messages-indistinguishable]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`c.b` is never received"), "{stdout}");
+}

@@ -166,6 +166,14 @@ fn edge_cases() {
 }
 
 #[test]
+fn fidelity() {
+    check(
+        "fidelity",
+        &manifest_dir().join("tests/fixtures/service-fidelity-2.6.yaml"),
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = manifest_dir().join("tests/fixtures/request-reply.yaml");
     assert_eq!(render(&spec), render(&spec));

@@ -38,12 +38,21 @@ pub enum Piece {
 pub fn build(pieces: &[Piece], values: &[&str]) -> Result<String, Error> {
     let mut topic = String::with_capacity(64);
     let mut values = values.iter();
-    for piece in pieces {
+    for (index, piece) in pieces.iter().enumerate() {
         match piece {
             Piece::Text(text) => topic.push_str(text),
             Piece::Param(name) => {
                 let value = values.next().expect("one value per parameter");
                 crate::topic::validate_param_value(name, value)?;
+                if let Some(separator) = separator_after(pieces, index) {
+                    if !ends_at_separator(value, separator) {
+                        return Err(Error::InvalidTopic {
+                            topic: format!("{{{name}}} = `{value}`"),
+                            reason: "the value contains the text that separates it from the next \
+                                     parameter in its level, so a receiver would split it differently",
+                        });
+                    }
+                }
                 topic.push_str(value);
             }
             Piece::Tail(name) => {
@@ -82,6 +91,24 @@ fn tail_error(value: &str) -> Option<&'static str> {
     }
 }
 
+/// The text that ends the value of the parameter at `index` within its level: the literal after it
+/// up to the next `/`, when the level goes on after the parameter (`{a}.{b}` → `.`).
+fn separator_after(pieces: &[Piece], index: usize) -> Option<&'static str> {
+    match pieces.get(index + 1) {
+        Some(Piece::Text(next)) if !next.starts_with('/') => next.split('/').next(),
+        _ => None,
+    }
+}
+
+/// True when [`capture`] reads `value` back whole: the first occurrence of `separator` in
+/// `value` followed by `separator` is the one after `value`.
+fn ends_at_separator(value: &str, separator: &str) -> bool {
+    let mut joined = String::with_capacity(value.len() + separator.len());
+    joined.push_str(value);
+    joined.push_str(separator);
+    joined.find(separator) == Some(value.len())
+}
+
 /// Reads the `N` parameter values (and tail) of `topic`, in address order. Fails when `topic`
 /// does not match the address (`address` is only used in the error message).
 pub fn capture<'t, const N: usize>(
@@ -118,8 +145,8 @@ pub fn capture<'t, const N: usize>(
                 let end = match pieces.peek() {
                     Some(Piece::Text(next)) if !next.starts_with('/') => {
                         let within = &rest[..level_end];
-                        let first_char = next.split('/').next().unwrap_or_default();
-                        within.find(first_char).ok_or_else(mismatch)?
+                        let separator = next.split('/').next().unwrap_or_default();
+                        within.find(separator).ok_or_else(mismatch)?
                     }
                     _ => level_end,
                 };
@@ -148,6 +175,47 @@ pub fn parse_value<T: std::str::FromStr>(
     expected: &str,
 ) -> Result<T, DecodeError> {
     raw.parse().map_err(|_| invalid_value(name, raw, expected))
+}
+
+/// Checks that the integer `value` of parameter `name` lies in `min..=max` (either end open);
+/// generated `topic()` functions call it for parameters with a `minimum`/`maximum` their Rust
+/// type does not already enforce.
+pub fn check_range(
+    name: &str,
+    value: i128,
+    min: Option<i128>,
+    max: Option<i128>,
+) -> Result<(), Error> {
+    if min.is_some_and(|min| value < min) || max.is_some_and(|max| value > max) {
+        return Err(Error::InvalidTopic {
+            topic: format!("{{{name}}} = `{value}`"),
+            reason: match (min, max) {
+                (Some(_), Some(_)) => "the value is outside the parameter's `minimum`..`maximum`",
+                (Some(_), None) => "the value is below the parameter's `minimum`",
+                _ => "the value is above the parameter's `maximum`",
+            },
+        });
+    }
+    Ok(())
+}
+
+/// [`parse_value`] for an integer parameter that must also lie in `min..=max`.
+pub fn parse_in_range<T>(
+    name: &str,
+    raw: &str,
+    min: Option<i128>,
+    max: Option<i128>,
+    expected: &str,
+) -> Result<T, DecodeError>
+where
+    T: std::str::FromStr + Copy + Into<i128>,
+{
+    let value: T = parse_value(name, raw, expected)?;
+    let wide: i128 = value.into();
+    if min.is_some_and(|min| wide < min) || max.is_some_and(|max| wide > max) {
+        return Err(invalid_value(name, raw, expected));
+    }
+    Ok(value)
 }
 
 /// The error for a value `raw` of parameter `name` that is not what was `expected` (e.g. `one of
@@ -285,6 +353,43 @@ mod tests {
     }
 
     #[test]
+    fn rejects_values_holding_the_separator_of_a_shared_level() {
+        const SHARED: &[Piece] = &[Text("cfg/"), Param("a"), Text("."), Param("b")];
+        let error = build(SHARED, &["x.y", "z"]).unwrap_err().to_string();
+        assert!(error.contains("{a} = `x.y`"), "{error}");
+        assert!(
+            error.contains("separates it from the next parameter"),
+            "{error}"
+        );
+        // The last parameter of the level may hold the separator: it runs to the level's end.
+        let topic = build(SHARED, &["x", "y.z"]).unwrap();
+        assert_eq!(
+            capture::<2>(SHARED, "cfg/{a}.{b}", &topic).unwrap(),
+            ["x", "y.z"]
+        );
+        // A value ending in the start of a longer separator would be cut short too.
+        const DOUBLE: &[Piece] = &[Param("a"), Text("aa"), Param("b")];
+        assert!(build(DOUBLE, &["xa", "b"]).is_err());
+        assert!(build(DOUBLE, &["ax", "b"]).is_ok());
+        // Without text between parameter and level end nothing is checked.
+        assert!(build(PLANT, &["a.b", "c.d"]).is_ok());
+    }
+
+    #[test]
+    fn error_texts_escape_control_characters() {
+        let error = build(PLANT, &["x\0\u{1b}[2J", "m"])
+            .unwrap_err()
+            .to_string();
+        assert!(!error.chars().any(char::is_control), "{error:?}");
+        assert!(error.contains("x\\0\\u{1b}[2J"), "{error}");
+        let error = capture::<2>(PLANT, "a", "plant/\0/line/m/x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.chars().any(char::is_control), "{error:?}");
+        assert!(error.contains("plant/\\0/line/m/x\\n"), "{error}");
+    }
+
+    #[test]
     fn mismatches_name_the_topic_and_address() {
         for topic in [
             "plant/north/line/m/state/extra",
@@ -308,6 +413,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("`n` = `4x`: expected an integer"), "{error}");
+    }
+
+    #[test]
+    fn integers_are_range_checked_both_ways() {
+        assert!(check_range("unit", 5, Some(1), Some(200)).is_ok());
+        let error = check_range("unit", 0, Some(1), Some(200))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("{unit} = `0`"), "{error}");
+        assert!(check_range("unit", 201, Some(1), None).is_ok());
+        assert!(check_range("unit", 201, None, Some(200)).is_err());
+        let expected = "an integer from 1 to 200";
+        assert_eq!(
+            parse_in_range::<u8>("unit", "7", Some(1), Some(200), expected).unwrap(),
+            7
+        );
+        for raw in ["0", "201", "-1", "x"] {
+            let error = parse_in_range::<u8>("unit", raw, Some(1), Some(200), expected)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(&format!("`unit` = `{raw}`: expected {expected}")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

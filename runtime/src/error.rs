@@ -9,7 +9,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The configuration cannot work (bad URL, unreadable CA file, ...).
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration: {}", printable(.0))]
     Config(String),
     /// The broker refused the connection with this CONNACK reason code.
     #[error("broker refused the connection (CONNACK reason code {code:#04x}: {reason})")]
@@ -29,7 +29,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The broker refused a subscription (SUBACK failure code; 0x80 under MQTT 3.1.1).
-    #[error("subscription to `{filter}` refused by the broker (SUBACK reason code {code:#04x})")]
+    #[error("subscription to `{}` refused by the broker (SUBACK reason code {code:#04x})", printable(.filter))]
     SubscribeFailed {
         /// The filter as sent (including any `$share/group/` prefix).
         filter: String,
@@ -37,7 +37,7 @@ pub enum Error {
         code: u8,
     },
     /// The broker rejected a publish (PUBACK/PUBREC reason code ≥ 0x80, MQTT 5 only).
-    #[error("publish to `{topic}` rejected by the broker (reason code {code:#04x})")]
+    #[error("publish to `{}` rejected by the broker (reason code {code:#04x})", printable(.topic))]
     PublishRejected {
         /// Topic of the rejected publish.
         topic: String,
@@ -53,7 +53,7 @@ pub enum Error {
         max: usize,
     },
     /// A topic name, filter or topic parameter is not valid.
-    #[error("invalid topic `{topic}`: {reason}")]
+    #[error("invalid topic `{}`: {reason}", printable(.topic))]
     InvalidTopic {
         /// The offending text.
         topic: String,
@@ -70,10 +70,10 @@ pub enum Error {
         reason: &'static str,
     },
     /// The runtime is shut down or the connection is gone for good.
-    #[error("disconnected: {0}")]
+    #[error("disconnected: {}", printable(.0))]
     Disconnected(String),
     /// A transient connection problem (I/O, TLS handshake, protocol); the runtime retries.
-    #[error("connection error: {0}")]
+    #[error("connection error: {}", printable(.0))]
     Connection(String),
     /// An operation did not finish in time.
     #[error("timed out after {0:?}")]
@@ -82,7 +82,7 @@ pub enum Error {
     #[error("outbox full: {0} publishes are waiting for the broker")]
     OutboxFull(usize),
     /// Encoding a payload failed.
-    #[error("could not encode payload: {0}")]
+    #[error("could not encode payload: {}", printable(.0))]
     Encode(String),
 }
 
@@ -130,6 +130,24 @@ impl HandlerError {
     pub fn is_decode(&self) -> bool {
         matches!(self, HandlerError::Decode(_))
     }
+}
+
+/// `text` with NUL and every other control character written as an escape (`\0`, `\u{1b}`,
+/// `\n`), so an error message built from a received topic or payload prints on one line and
+/// cannot drive a terminal. Borrowed when there is nothing to escape.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Maps a CONNACK reason code (MQTT 5 numbering) to its meaning.

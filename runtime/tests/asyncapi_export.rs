@@ -305,9 +305,9 @@ fn output_is_byte_stable() {
 #[test]
 fn version_310_on_request() {
     let d = asyncapi_fixtures::hand_built();
-    assert!(d.to_yaml().unwrap().starts_with("asyncapi: 3.0.0\n"));
+    assert!(d.to_yaml().unwrap().starts_with("asyncapi: \"3.0.0\"\n"));
     let d = d.asyncapi_version(AsyncApiVersion::V3_1_0);
-    assert!(d.to_yaml().unwrap().starts_with("asyncapi: 3.1.0\n"));
+    assert!(d.to_yaml().unwrap().starts_with("asyncapi: \"3.1.0\"\n"));
     assert!(d
         .to_json()
         .unwrap()
@@ -319,8 +319,8 @@ fn yaml_quotes_strings_that_look_like_other_types() {
     let d = Document::new(Info::new("true", "1.0"))
         .operation(OperationDoc::receive("op", "null/true/1.5").message(number()));
     let yaml = d.to_yaml().unwrap();
-    assert!(yaml.contains("title: 'true'"), "{yaml}");
-    assert!(yaml.contains("version: '1.0'"), "{yaml}");
+    assert!(yaml.contains("title: \"true\""), "{yaml}");
+    assert!(yaml.contains("version: \"1.0\""), "{yaml}");
     let back: serde_json::Value = serde_yaml::from_str(&yaml).unwrap();
     assert_eq!(back, d.to_value().unwrap());
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{qos_level, Export, Object};
-use crate::spec::model::{MqttServerBinding, SecurityScheme, Server};
+use crate::spec::model::{MqttServerBinding, SecurityScheme};
 
 /// The document object with `info`, `id` and `default_content_type` (exactly the spec's: the
 /// model's default is none).
@@ -64,52 +64,52 @@ fn is_exportable(scheme: &SecurityScheme) -> bool {
     )
 }
 
-/// Every server; server variables are replaced by their default (the export model has no
-/// variables), security limited to exported schemes.
+/// Every server with its variables (host and pathname as written), security limited to
+/// exported schemes.
 pub(super) fn servers(ex: &mut Export<'_>, schemes: &BTreeSet<String>) -> Vec<Value> {
     let mut servers = Vec::new();
     for server in &ex.doc.servers {
         let name = &server.name;
-        if !server.variables.is_empty() {
-            ex.left_out.push(format!(
-                "the variables of server `{name}` (replaced by their defaults)"
-            ));
-        }
-        let pathname = server
-            .pathname
-            .as_ref()
-            .map(|p| substitute_variables(server, p));
         let security: Vec<Value> = server
             .security
             .iter()
             .filter(|s| schemes.contains(*s))
             .map(|s| s.as_str().into())
             .collect();
+        let variables = server
+            .variables
+            .iter()
+            .map(|v| {
+                Object::default()
+                    .set("name", v.name.as_str())
+                    .opt("description", v.description.as_deref())
+                    .opt("default", v.default.as_deref())
+                    .list(
+                        "enum_values",
+                        v.allowed.iter().map(|a| a.as_str().into()).collect(),
+                    )
+                    .list(
+                        "examples",
+                        v.examples.iter().map(|e| e.as_str().into()).collect(),
+                    )
+                    .into()
+            })
+            .collect();
         servers.push(
             Object::default()
                 .set("name", name.as_str())
-                .set("host", substitute_variables(server, &server.host))
+                .set("host", server.host.as_str())
                 .set("protocol", server.protocol.as_str())
                 .opt("protocol_version", server.protocol_version.as_deref())
-                .opt("pathname", pathname)
+                .opt("pathname", server.pathname.as_deref())
                 .opt("description", server.description.as_deref())
                 .list("security", security)
                 .opt("binding", server.mqtt.as_ref().map(server_binding))
+                .list("variables", variables)
                 .into(),
         );
     }
     servers
-}
-
-/// `text` with every `{variable}` of `server` replaced by its default (else its first allowed
-/// value); unknown variables stay as written.
-fn substitute_variables(server: &Server, text: &str) -> String {
-    server.variables.iter().fold(text.to_owned(), |text, v| {
-        match v.default.as_ref().or(v.allowed.first()) {
-            Some(value) => text.replace(&format!("{{{}}}", v.name), value),
-            None => text,
-        }
-    })
 }
 
 /// The MQTT server binding; a last will without a topic is left out.

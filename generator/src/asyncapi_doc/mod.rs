@@ -2,16 +2,22 @@
 //! runtime's export model ([`mqttgen::asyncapi`](https://docs.rs/mqttgen)), so a generated
 //! service can publish the AsyncAPI document it implements (`mqttgen export`, docs, CI checks).
 //!
-//! What is kept: info, `id`, `defaultContentType`, servers (variables replaced by their
-//! defaults) with MQTT server bindings, security schemes, channels (ids, addresses,
-//! descriptions), operations (ids, actions as seen by the application, summaries, QoS/retain,
-//! tags, parameters with description/enum/examples, messages, replies) and messages (names,
-//! content types, payload and headers schemas, correlation ids, example payloads). Every
-//! schema that the spec refers to becomes a named component schema, so `$ref`s stay `$ref`s.
+//! What is kept: info, `id`, `defaultContentType`, servers (host and pathname as written, with
+//! their variables: defaults, enums, descriptions, examples) with MQTT server bindings, security
+//! schemes, channels (ids, addresses, descriptions), operations (ids, actions as seen by the
+//! application, summaries, QoS/retain, tags, parameters with description/enum/default/examples,
+//! messages, replies) and messages (names, content types, payload and headers schemas,
+//! correlation ids, examples with their names and summaries). Every schema that the spec refers
+//! to becomes a named component schema, so `$ref`s stay `$ref`s.
+//!
+//! Bindings say what the generated code does, nothing more: an operation's `qos` is its
+//! binding's, else the QoS the code uses without one (1 for the subscription of a receive
+//! operation, 0 for a publish); `retain` is the binding's, else `false` (publishers do not
+//! retain by default).
 //!
 //! What the export model cannot hold is listed in the generated function's documentation
-//! ("Not exported"): e.g. OAuth/OpenID security schemes, parameter
-//! defaults, operations on addresses the exporter rejects (`#`, mixed levels, `address: null`).
+//! ("Not exported"): e.g. OAuth/OpenID security schemes, parameter locations, operations on
+//! addresses the exporter rejects (`#`, mixed levels, `address: null`).
 //! Channels no operation uses are not exported either (the export model is operation-driven).
 //!
 //! The document describes the spec's application (its actions), in both roles: a client crate
@@ -252,14 +258,89 @@ mod tests {
             model["servers"][0],
             serde_json::json!({
                 "name": "local",
-                "host": "localhost:1883",
+                "host": "localhost:{port}",
                 "protocol": "mqtt",
                 "protocol_version": "5.0",
                 "description": "A broker on this machine.",
-                "binding": {"client_id": "streetlights", "clean_session": true, "keep_alive": 30}
+                "binding": {"client_id": "streetlights", "clean_session": true, "keep_alive": 30},
+                "variables": [
+                    {"name": "port", "default": "1883", "enum_values": ["1883", "8883"]}
+                ]
             })
         );
-        assert!(docs_of(&function).contains("the variables of server `local`"));
+        assert!(!docs_of(&function).contains("the variables of server"));
+    }
+
+    /// The QoS the generated routes subscribe with, per receive operation id: the `.qos(..)`
+    /// after the operation's `route(..)` call, else the runtime's route default (QoS 1).
+    fn route_qos(doc: &Document) -> Vec<(String, u8)> {
+        let messages = crate::types::name_types(doc).messages();
+        let settings = crate::service::ServiceSettings::for_role(crate::service::Role::App);
+        let code = crate::service::generate_service(doc, &messages, &settings);
+        let text = code.tokens().to_string();
+        doc.operations
+            .iter()
+            .filter(|op| op.action == Some(crate::spec::model::Action::Receive))
+            .map(|op| {
+                let call = format!(", \"{}\" , & handler ,", op.id);
+                let at = text
+                    .find(&call)
+                    .unwrap_or_else(|| panic!("no route for {}", op.id));
+                let rest = &text[at..];
+                let end = rest.find(')').unwrap() + 1;
+                let after = rest[end..].trim_start();
+                let qos = if let Some(level) = after.strip_prefix(". qos (:: mqttgen :: QoS :: ") {
+                    match level.split_whitespace().next().unwrap() {
+                        "AtMostOnce" => 0,
+                        "AtLeastOnce" => 1,
+                        _ => 2,
+                    }
+                } else {
+                    1
+                };
+                (op.id.clone(), qos)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exported_bindings_are_the_qos_the_generated_code_uses() {
+        let yaml = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  \
+                    a: {address: a, messages: {m: {payload: {type: string}}}}\n  \
+                    b: {address: b, messages: {m: {payload: {type: string}}}}\n\
+                    operations:\n  \
+                    plain: {action: receive, channel: {$ref: '#/channels/a'}}\n  \
+                    exact: {action: receive, channel: {$ref: '#/channels/b'}, bindings: {mqtt: {qos: 2}}}\n  \
+                    publish: {action: send, channel: {$ref: '#/channels/a'}}\n  \
+                    publishOnce: {action: send, channel: {$ref: '#/channels/b'}, bindings: {mqtt: {qos: 1}}}\n";
+        let doc = crate::spec::load_str(yaml, "t.yaml").document.unwrap();
+        let function: syn::ItemFn = syn::parse2(generate_asyncapi_fn(&doc)).unwrap();
+        let model = model_of(&function);
+        let exported = |id: &str| -> u8 {
+            let op = model["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|op| op["id"] == id)
+                .unwrap_or_else(|| panic!("{id} exported"));
+            op["qos"].as_u64().unwrap_or(0) as u8
+        };
+        let routes = route_qos(&doc);
+        assert_eq!(routes, [("plain".to_string(), 1), ("exact".to_string(), 2)]);
+        for (id, qos) in routes {
+            assert_eq!(exported(&id), qos, "operation `{id}`");
+        }
+        // Publishers use the binding's QoS, else 0 (`Qos::default()`), and so does the export.
+        assert_eq!(exported("publish"), 0);
+        assert_eq!(exported("publishOnce"), 1);
+        assert!(
+            model["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|op| op.get("retain").is_none()),
+            "no retain flag is invented: {model}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{formats, qos_level, Export, Object};
-use crate::spec::model::{Action, Address, Channel, Level, Message, Operation, Reply};
+use crate::spec::model::{Action, Address, Channel, Level, Message, Operation, Qos, Reply};
 
 /// The channels and operations of the model: channel metadata for every used address, and
 /// every exportable operation with its messages (each used message is built once).
@@ -135,7 +135,15 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> Object {
     let examples = message
         .examples
         .iter()
-        .filter_map(|e| e.payload.clone())
+        .filter(|e| e.payload.is_some() || e.headers.is_some())
+        .map(|e| {
+            Object::default()
+                .opt("name", e.name.as_deref())
+                .opt("summary", e.summary.as_deref())
+                .opt("headers", e.headers.clone())
+                .opt("payload", e.payload.clone())
+                .into()
+        })
         .collect();
     Object::default()
         .set("name", name.as_str())
@@ -212,15 +220,16 @@ fn operation(
         .iter()
         .filter(|p| p.declared)
         .map(|p| {
-            if p.default.is_some() || p.location.is_some() {
+            if p.location.is_some() {
                 ex.left_out.push(format!(
-                    "the default/location of parameter `{}` of channel `{}`",
+                    "the location of parameter `{}` of channel `{}`",
                     p.name, channel.id
                 ));
             }
             Object::default()
                 .set("name", p.name.as_str())
                 .opt("description", p.description.as_deref())
+                .opt("default", p.default.as_ref().map(text))
                 .list("enum_values", p.allowed.iter().map(text).collect())
                 .list("examples", p.examples.iter().map(text).collect())
                 .into()
@@ -249,13 +258,23 @@ fn operation(
         .set("address", address)
         .opt("summary", op.summary.as_deref())
         .opt("description", op.description.as_deref())
-        .opt("qos", mqtt.and_then(|mqtt| mqtt.qos).map(qos_level))
+        .set("qos", qos_level(effective_qos(op)))
         .opt("retain", mqtt.and_then(|mqtt| mqtt.retain))
         .opt("message_expiry_interval", expiry)
         .list("tags", tags)
         .list("parameters", parameters)
         .list("messages", uses(Some(channel), &op.messages))
         .opt("reply", reply)
+}
+
+/// The QoS the generated code uses for `op`: the binding's, else QoS 1 for the subscription
+/// of a receive operation (the runtime's route default) and QoS 0 for a publish.
+pub(crate) fn effective_qos(op: &Operation) -> Qos {
+    match op.mqtt.as_ref().and_then(|mqtt| mqtt.qos) {
+        Some(qos) => qos,
+        None if op.action == Some(Action::Receive) => Qos::AtLeastOnce,
+        None => Qos::AtMostOnce,
+    }
 }
 
 /// The message at `index`, renamed to its key in `channel`'s `messages` when that differs.

@@ -346,7 +346,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 Some(_) => quote!(reply.encode(topic)?),
                 None => {
                     let encoder = ident(&input.messages.codec_names[reply_set.messages[0]].1);
-                    quote!(#encoder(topic, &reply)?)
+                    quote!(#encoder(topic, &reply, true)?)
                 }
             };
             let reply_topic = reply

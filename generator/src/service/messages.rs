@@ -6,7 +6,12 @@
 //!    single-value `enum`), read from the JSON payload;
 //! 2. the MQTT 5 content type, when every variant has a distinct one and the message carries one;
 //! 3. otherwise each variant is tried in spec order and the first that decodes wins (so list the
-//!    most specific message first); a message without payload matches only an empty payload.
+//!    most specific message first), except that variants accepting any payload (an open schema,
+//!    plain text, raw bytes) are tried last, so they never shadow a typed one; a message without
+//!    payload matches only an empty payload.
+//!
+//! The rule lives in [`crate::spec::message_sets`], which also warns (in `check` and
+//! `generate`) when messages of one set cannot be told apart.
 
 use std::collections::BTreeSet;
 
@@ -17,24 +22,11 @@ use serde_json::Value;
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
 use super::rt;
-use crate::spec::model::{Document, NodeId};
+use crate::spec::message_sets;
+use crate::spec::model::Document;
 use crate::types::{MessageTypes, PayloadType};
 
-/// How a received message picks its enum variant.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Selection {
-    /// By the value of a payload property; values in variant order.
-    Discriminator {
-        /// The property name.
-        property: String,
-        /// Its constant value per variant.
-        values: Vec<Value>,
-    },
-    /// By the MQTT 5 content type; one per variant.
-    ContentType(Vec<String>),
-    /// Try variants in order.
-    TryInOrder,
-}
+pub use crate::spec::message_sets::Selection;
 
 /// A set of messages used by one or more operations (or replies).
 #[derive(Clone, Debug)]
@@ -47,6 +39,9 @@ pub struct MessageSet {
     pub variants: Vec<String>,
     /// Variant selection when there is an enum.
     pub selection: Selection,
+    /// Positions in `messages` in the order a try-in-order selection attempts them
+    /// (catch-alls last).
+    pub try_order: Vec<usize>,
     /// True when generated code decodes it (it is handled, or is the reply to a request).
     pub decoded: bool,
     /// True when generated code encodes it (it is published, or is a reply returned by a handler).
@@ -77,6 +72,7 @@ impl MessagePlans {
         if let Some(index) = self.sets.iter().position(|set| set.messages == messages) {
             return index;
         }
+        let try_order = message_sets::try_order(doc, messages);
         let (enum_name, variants, selection) = if messages.len() > 1 {
             let mut variant_scope = Scope::default();
             let variants = messages
@@ -86,7 +82,7 @@ impl MessagePlans {
             (
                 Some(scope.claim(&format!("{name}Message"))),
                 variants,
-                selection(doc, messages),
+                message_sets::selection(doc, messages),
             )
         } else {
             (None, Vec::new(), Selection::TryInOrder)
@@ -96,11 +92,61 @@ impl MessagePlans {
             enum_name,
             variants,
             selection,
+            try_order,
             decoded: false,
             encoded: false,
             first_use: name.to_string(),
         });
         self.sets.len() - 1
+    }
+}
+
+impl MessagePlans {
+    /// Orders every set's attempts once the payload types are known: a message whose type fell
+    /// back to `serde_json::Value` ([`MessageTypes::untyped`]) goes with the catch-alls. Returns a
+    /// `messages-indistinguishable` warning for every set where that leaves two messages that
+    /// accept any JSON (the later one is never received).
+    pub fn order_untyped_last(
+        &mut self,
+        doc: &Document,
+        types: &[MessageTypes],
+    ) -> Vec<crate::diagnostics::Diagnostic> {
+        let untyped = |index: usize| types.get(index).is_some_and(|t| t.untyped);
+        let mut warnings = Vec::new();
+        for set in &mut self.sets {
+            if !set.messages.iter().any(|&index| untyped(index)) {
+                continue;
+            }
+            set.try_order = message_sets::try_order_with(doc, &set.messages, &untyped);
+            if set.enum_name.is_none() || set.selection != Selection::TryInOrder {
+                continue;
+            }
+            let any_json: Vec<&str> = set
+                .try_order
+                .iter()
+                .map(|&position| set.messages[position])
+                .filter(|&index| {
+                    message_sets::effective(doc, index, &untyped) == message_sets::CatchAll::AnyJson
+                })
+                .map(|index| doc.messages[index].name.as_str())
+                .collect();
+            if let [first, second, ..] = any_json.as_slice() {
+                warnings.push(
+                    crate::diagnostics::Diagnostic::warning(
+                        "messages-indistinguishable",
+                        Some(doc.messages[set.messages[0]].node.clone()),
+                        format!(
+                            "messages `{first}` and `{second}` of `{}` both accept any JSON (a \
+                             payload type fell back to `serde_json::Value`), so `{second}` is \
+                             never received",
+                            set.first_use
+                        ),
+                    )
+                    .with_help("simplify the payload schemas so that they get Rust types, or add a discriminator"),
+                );
+            }
+        }
+        warnings
     }
 }
 
@@ -116,76 +162,6 @@ pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String
             )
         })
         .collect()
-}
-
-fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(NodeId::parse)
-        .and_then(|id| doc.schemas.get(&id))
-    {
-        Some(target) => resolve(doc, &target.value),
-        None => schema,
-    }
-}
-
-/// The constant value a payload schema gives `property`, if any.
-fn constant(doc: &Document, payload: &Value, property: &str) -> Option<Value> {
-    let schema = resolve(doc, payload.get("properties")?.get(property)?);
-    if let Some(value) = schema.get("const") {
-        return Some(value.clone());
-    }
-    match schema.get("enum")?.as_array()?.as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
-    }
-}
-
-fn selection(doc: &Document, messages: &[usize]) -> Selection {
-    let payloads: Vec<Option<&Value>> = messages
-        .iter()
-        .map(|&index| {
-            doc.messages[index]
-                .payload
-                .as_ref()
-                .filter(|slot| slot.is_json_schema)
-                .map(|slot| resolve(doc, &slot.schema))
-        })
-        .collect();
-    if let Some(Some(first)) = payloads.first() {
-        let candidates: Vec<&String> = first
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|properties| properties.keys().collect())
-            .unwrap_or_default();
-        for property in candidates {
-            let values: Option<Vec<Value>> = payloads
-                .iter()
-                .map(|payload| payload.and_then(|payload| constant(doc, payload, property)))
-                .collect();
-            if let Some(values) = values {
-                let distinct: BTreeSet<String> = values.iter().map(Value::to_string).collect();
-                if distinct.len() == values.len() {
-                    return Selection::Discriminator {
-                        property: property.clone(),
-                        values,
-                    };
-                }
-            }
-        }
-    }
-    let content_types: Option<Vec<String>> = messages
-        .iter()
-        .map(|&index| doc.messages[index].content_type.clone())
-        .collect();
-    if let Some(content_types) = content_types {
-        let distinct: BTreeSet<&String> = content_types.iter().collect();
-        if distinct.len() == content_types.len() {
-            return Selection::ContentType(content_types);
-        }
-    }
-    Selection::TryInOrder
 }
 
 /// Resolves the Rust types of messages against the types module path.
@@ -206,7 +182,7 @@ impl TypeNames<'_> {
     /// The payload type of message `index`.
     pub fn payload(&self, index: usize) -> TokenStream {
         match &self.messages[index].payload {
-            PayloadType::Json(tokens) => self.qualify(tokens),
+            PayloadType::Json(tokens) | PayloadType::TextValue(tokens) => self.qualify(tokens),
             PayloadType::Text => quote!(String),
             PayloadType::Bytes => quote!(Vec<u8>),
             PayloadType::Empty => quote!(()),
@@ -280,6 +256,9 @@ fn decoder(
     let body = match &types.messages[index].payload {
         PayloadType::Json(_) => quote!(::mqttgen::codec::decode_json(&message.payload)),
         PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
+        PayloadType::TextValue(_) => {
+            quote!(::mqttgen::codec::decode_text_value(&message.payload))
+        }
         PayloadType::Bytes => quote!(Ok(message.payload.to_vec())),
         PayloadType::Empty => quote! {
             let _ = message;
@@ -310,8 +289,9 @@ fn encoder(
     let error = rt::error();
     let outgoing = rt::outgoing();
     let payload = match &types.messages[index].payload {
-        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json(value)?),
+        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json_checked(value, checked)?),
         PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
+        PayloadType::TextValue(_) => quote!(::mqttgen::codec::encode_text_value(value)?),
         PayloadType::Bytes => quote!(Clone::clone(value)),
         PayloadType::Empty => quote! {{
             let () = *value;
@@ -322,15 +302,22 @@ fn encoder(
         .content_type
         .as_ref()
         .map(|content_type| quote!(.content_type(#content_type)));
-    let utf8 =
-        matches!(types.messages[index].payload, PayloadType::Text).then(|| quote!(.utf8_payload()));
+    let utf8 = matches!(
+        types.messages[index].payload,
+        PayloadType::Text | PayloadType::TextValue(_)
+    )
+    .then(|| quote!(.utf8_payload()));
     let doc_line = format!(
-        " Encodes message `{}` for publishing to `topic`.",
+        " Encodes message `{}` for publishing to `topic`; with `checked`, a JSON payload its \
+         receivers would reject (schema limits, patterns, required members) is an error.",
         message.name
     );
+    let unused = (!matches!(types.messages[index].payload, PayloadType::Json(_)))
+        .then(|| quote!(let _ = checked;));
     quote! {
         #[doc = #doc_line]
-        fn #name(topic: String, value: &#ty) -> Result<#outgoing, #error> {
+        fn #name(topic: String, value: &#ty, checked: bool) -> Result<#outgoing, #error> {
+            #unused
             Ok(#outgoing::new(topic, #payload) #content_type #utf8)
         }
     }
@@ -349,6 +336,11 @@ fn message_enum(
         }
         Selection::ContentType(_) => {
             "by the MQTT 5 content type, else by trying each variant in order".to_string()
+        }
+        Selection::TryInOrder if set.try_order.windows(2).any(|w| w[0] > w[1]) => {
+            "by trying each variant in order, those accepting any payload last; the first that \
+             decodes wins"
+                .to_string()
         }
         Selection::TryInOrder => {
             "by trying each variant in order; the first that decodes wins".to_string()
@@ -384,8 +376,9 @@ fn message_enum(
         #docs
         // Payload types differ in size by nature; boxing them would make every match and
         // construction in user code clumsier for a copy that happens once per message.
+        // Every payload type is `PartialEq` (typify derives it; text, bytes and `()` have it).
         #[allow(clippy::large_enum_variant)]
-        #[derive(Clone, Debug)]
+        #[derive(Clone, Debug, PartialEq)]
         pub enum #name {
             #(#variants,)*
         }
@@ -401,10 +394,10 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
     let decode_error = rt::decode_error();
     let message_type = rt::message();
     let attempts: Vec<TokenStream> = set
-        .messages
+        .try_order
         .iter()
-        .zip(&set.variants)
-        .map(|(&index, variant)| {
+        .map(|&position| (set.messages[position], &set.variants[position]))
+        .map(|(index, variant)| {
             let decode = ident(&plans.codec_names[index].0);
             let label = variant.as_str();
             let variant = ident(variant);
@@ -527,11 +520,18 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
         .map(|(&index, variant)| {
             let encode = ident(&plans.codec_names[index].1);
             let variant = ident(variant);
-            quote!(Self::#variant(value) => #encode(topic, value))
+            quote!(Self::#variant(value) => #encode(topic, value, checked))
         });
     quote! {
-        /// Encodes the message for publishing to `topic`.
+        /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+        /// schema (what its receivers would reject).
         pub fn encode(&self, topic: String) -> Result<#outgoing, #error> {
+            self.encode_checked(topic, true)
+        }
+
+        /// Encodes the message for publishing to `topic`, checking the payload against its
+        /// schema only when `checked`.
+        pub fn encode_checked(&self, topic: String, checked: bool) -> Result<#outgoing, #error> {
             match self {
                 #(#arms,)*
             }
@@ -541,52 +541,51 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::service::{generate_service, Role, ServiceSettings};
 
-    fn selection_of(messages: &str) -> Selection {
-        let yaml = format!(
-            "asyncapi: 3.0.0\ninfo: {{title: t, version: '1'}}\nchannels:\n  c:\n    address: c\n    \
-             messages:\n{messages}"
-        );
-        let loaded = crate::spec::load_str(&yaml, "test.yaml");
-        let doc = loaded.document.expect("loads");
-        let indexes: Vec<usize> = (0..doc.messages.len()).collect();
-        selection(&doc, &indexes)
+    const SPEC: &str = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  c:\n    \
+        address: c\n    messages:\n      \
+        first: {payload: {type: object, required: [a], properties: {a: {type: string}}}}\n      \
+        second: {payload: {type: object, required: [b], properties: {b: {type: number}}}}\n      \
+        third: {payload: {type: object, required: [c], properties: {c: {type: boolean}}}}\n\
+        operations:\n  r:\n    action: receive\n    channel: {$ref: '#/channels/c'}\n";
+
+    /// The generated service code with the messages at `untyped` marked as fallen back.
+    fn code(untyped: &[usize]) -> (String, Vec<String>) {
+        let doc = crate::spec::load_str(SPEC, "t.yaml").document.unwrap();
+        let mut messages = crate::types::name_types(&doc).messages();
+        for &index in untyped {
+            messages[index].untyped = true;
+        }
+        let code = generate_service(&doc, &messages, &ServiceSettings::for_role(Role::App));
+        let warnings = code
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "messages-indistinguishable")
+            .map(|d| d.message.clone())
+            .collect();
+        (code.tokens().to_string(), warnings)
+    }
+
+    fn attempt(text: &str, message: &str) -> usize {
+        text.find(&format!("match decode_c_{message} (message)"))
+            .unwrap_or_else(|| panic!("no attempt for {message}: {text}"))
     }
 
     #[test]
-    fn picks_a_discriminator_property_first() {
-        let selection = selection_of(
-            "      a: {payload: {type: object, properties: {kind: {const: a}, x: {type: string}}}}\n      \
-             b: {payload: {type: object, properties: {kind: {enum: [b]}}}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::Discriminator {
-                property: "kind".into(),
-                values: vec![Value::from("a"), Value::from("b")]
-            }
-        );
-    }
-
-    #[test]
-    fn then_distinct_content_types_then_order() {
-        let selection = selection_of(
-            "      a: {contentType: text/plain, payload: {type: string}}\n      \
-             b: {contentType: application/json, payload: {type: object}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::ContentType(vec!["text/plain".into(), "application/json".into()])
-        );
-        let selection = selection_of(
-            "      a: {payload: {type: object, properties: {kind: {const: a}}}}\n      \
-             b: {payload: {type: object, properties: {kind: {const: a}}}}\n",
-        );
-        assert_eq!(
-            selection,
-            Selection::TryInOrder,
-            "equal constants do not discriminate"
+    fn a_payload_type_that_fell_back_is_tried_after_the_typed_ones() {
+        let (text, warnings) = code(&[]);
+        assert!(attempt(&text, "first") < attempt(&text, "second"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (text, warnings) = code(&[0]);
+        assert!(attempt(&text, "second") < attempt(&text, "third"));
+        assert!(attempt(&text, "third") < attempt(&text, "first"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (_, warnings) = code(&[0, 2]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("`c.third` is never received"),
+            "{warnings:?}"
         );
     }
 }

@@ -173,6 +173,7 @@ pub fn generate_service(
         &mut functions,
         &mut diagnostics,
     );
+    diagnostics.extend(message_plans.order_untyped_last(doc, messages));
     let type_names = messages::TypeNames {
         messages,
         types_path: &settings.types_path,

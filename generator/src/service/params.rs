@@ -14,7 +14,10 @@ use crate::spec::model::Channel;
 pub fn field_type(kind: &FieldKind, enums: &[ParamEnum]) -> TokenStream {
     match kind {
         FieldKind::Text | FieldKind::Tail => quote!(String),
-        FieldKind::Integer => quote!(i64),
+        FieldKind::Integer(integer) => {
+            let rust = format_ident!("{}", integer.rust);
+            quote!(#rust)
+        }
         FieldKind::Number => quote!(f64),
         FieldKind::Boolean => quote!(bool),
         FieldKind::Enum(index) => {
@@ -284,15 +287,31 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
         match field.kind {
             FieldKind::Text | FieldKind::Tail => quote!(&self.#name),
             FieldKind::Enum(_) => quote!(self.#name.as_str()),
-            FieldKind::Integer | FieldKind::Number | FieldKind::Boolean => {
+            FieldKind::Integer(_) | FieldKind::Number | FieldKind::Boolean => {
                 quote!(&ToString::to_string(&self.#name))
             }
         }
     });
+    let range_checks = plan.fields.iter().filter_map(|field| {
+        let FieldKind::Integer(integer) = &field.kind else {
+            return None;
+        };
+        if integer.min.is_none() && integer.max.is_none() {
+            return None;
+        }
+        let name = ident(&field.rust);
+        let wire = &field.wire;
+        let (min, max) = (bound(integer.min), bound(integer.max));
+        Some(quote! {
+            ::mqttgen::address::check_range(#wire, i128::from(self.#name), #min, #max)?;
+        })
+    });
     quote! {
         /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-        /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+        /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+        /// parameter of its level, or is outside the parameter's range (nothing is published then).
         pub fn topic(&self) -> Result<String, #error> {
+            #(#range_checks)*
             ::mqttgen::address::build(Self::PIECES, &[#(#values),*])
         }
     }
@@ -303,12 +322,31 @@ fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream
     let field = &plan.fields[index];
     let wire = &field.wire;
     let parse_as = |what: &str| quote!(::mqttgen::address::parse_value(#wire, #raw, #what)?);
-    match field.kind {
+    match &field.kind {
         FieldKind::Text | FieldKind::Tail => quote!(ToString::to_string(#raw)),
-        FieldKind::Integer => parse_as("an integer"),
+        FieldKind::Integer(integer) => {
+            let expected = integer.expected();
+            if integer.min.is_none() && integer.max.is_none() {
+                quote!(::mqttgen::address::parse_value(#wire, #raw, #expected)?)
+            } else {
+                let (min, max) = (bound(integer.min), bound(integer.max));
+                quote!(::mqttgen::address::parse_in_range(#wire, #raw, #min, #max, #expected)?)
+            }
+        }
         FieldKind::Number => parse_as("a number"),
         FieldKind::Boolean => parse_as("`true` or `false`"),
         FieldKind::Enum(_) => quote!(#raw.parse()?),
+    }
+}
+
+/// `Some(n)` / `None` as an `Option<i128>` expression.
+fn bound(value: Option<i128>) -> TokenStream {
+    match value {
+        Some(value) => {
+            let literal = proc_macro2::Literal::i128_unsuffixed(value);
+            quote!(Some(#literal))
+        }
+        None => quote!(None),
     }
 }
 

@@ -232,6 +232,9 @@ fn publish_options() -> TokenStream {
             pub confirmed: bool,
             /// How long a request waits for its reply (default 30 s).
             pub timeout: Option<::std::time::Duration>,
+            /// Skip checking the payload against its schema before sending (by default a value
+            /// its receivers would reject fails with `Error::Encode` naming the member).
+            pub unchecked: bool,
         }
 
         impl PublishOptions {
@@ -255,6 +258,12 @@ fn publish_options() -> TokenStream {
             /// Waits for the broker's acknowledgement.
             pub fn confirmed(mut self) -> Self {
                 self.confirmed = true;
+                self
+            }
+
+            /// Sends the payload without checking it against its schema first.
+            pub fn unchecked(mut self) -> Self {
+                self.unchecked = true;
                 self
             }
 
@@ -344,10 +353,10 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         }
     };
     let encode = match &set.enum_name {
-        Some(_) => quote!(message.encode(#topic_expr)?),
+        Some(_) => quote!(message.encode_checked(#topic_expr, !options.unchecked)?),
         None => {
             let encoder = ident(&input.messages.codec_names[set.messages[0]].1);
-            quote!(#encoder(#topic_expr, message)?)
+            quote!(#encoder(#topic_expr, message, !options.unchecked)?)
         }
     };
     let topic_and_message = quote!(let outgoing = #encode;);

@@ -17,8 +17,8 @@ use crate::spec::model::{Address, Channel, Document, Level, LevelPart, Parameter
 pub enum FieldKind {
     /// `String` (schemaless, `type: string` without enum, anonymous `+`).
     Text,
-    /// `i64` (`type: integer`).
-    Integer,
+    /// An integer (`type: integer`), sized as payload integers are.
+    Integer(IntegerKind),
     /// `f64` (`type: number`).
     Number,
     /// `bool` (`type: boolean`).
@@ -27,6 +27,74 @@ pub enum FieldKind {
     Enum(usize),
     /// The rest of the topic after a trailing `#` (may contain `/`).
     Tail,
+}
+
+/// The Rust type and the checked range of an integer topic parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegerKind {
+    /// The Rust integer type (`u8`, `i64`, ...), chosen as for payloads (see
+    /// [`crate::types::preprocess::integer_type`]).
+    pub rust: &'static str,
+    /// The smallest allowed value, when it is above the type's minimum.
+    pub min: Option<i128>,
+    /// The largest allowed value, when it is below the type's maximum.
+    pub max: Option<i128>,
+}
+
+impl IntegerKind {
+    /// The kind for an integer parameter with `schema`: sized from `format`/`minimum`/`maximum`,
+    /// checked against the bounds the type does not already enforce.
+    pub fn of(schema: &Value) -> IntegerKind {
+        let rust = crate::types::preprocess::integer_type(schema);
+        let (type_min, type_max) = integer_range(rust);
+        let bound = |inclusive: &str, exclusive: &str, up: bool| -> Option<i128> {
+            let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+            let exclusive = match schema.get(exclusive) {
+                Some(Value::Bool(true)) => {
+                    bound(inclusive).map(|b| if up { b + 1.0 } else { b - 1.0 })
+                }
+                Some(Value::Number(_)) => {
+                    bound(exclusive).map(|b| if up { b.floor() + 1.0 } else { b.ceil() - 1.0 })
+                }
+                _ => None,
+            };
+            let inclusive = bound(inclusive).map(|b| if up { b.ceil() } else { b.floor() });
+            let value = match (inclusive, exclusive) {
+                (Some(a), Some(b)) => Some(if up { a.max(b) } else { a.min(b) }),
+                (a, b) => a.or(b),
+            }?;
+            Some(value.clamp(-1e30, 1e30) as i128)
+        };
+        let min = bound("minimum", "exclusiveMinimum", true).filter(|&min| min > type_min);
+        let max = bound("maximum", "exclusiveMaximum", false).filter(|&max| max < type_max);
+        IntegerKind { rust, min, max }
+    }
+
+    /// What a valid value is, for error messages: `an integer from 1 to 200` (`an integer` for
+    /// an unbounded `i64`).
+    pub fn expected(&self) -> String {
+        if self.rust == "i64" && self.min.is_none() && self.max.is_none() {
+            return "an integer".to_string();
+        }
+        let (type_min, type_max) = integer_range(self.rust);
+        let min = self.min.unwrap_or(type_min);
+        let max = self.max.unwrap_or(type_max);
+        format!("an integer from {min} to {max}")
+    }
+}
+
+/// The range of a Rust integer type named by [`crate::types::preprocess::integer_type`].
+fn integer_range(rust: &str) -> (i128, i128) {
+    match rust {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "u8" => (0, u8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" => (0, u64::MAX.into()),
+        _ => (i64::MIN.into(), i64::MAX.into()),
+    }
 }
 
 /// One field of a parameters struct.
@@ -303,7 +371,7 @@ fn param_kind(
         ));
     }
     match kind {
-        "integer" => FieldKind::Integer,
+        "integer" => FieldKind::Integer(IntegerKind::of(schema.unwrap_or(&Value::Null))),
         "number" => FieldKind::Number,
         "boolean" => FieldKind::Boolean,
         _ => FieldKind::Text,
@@ -428,6 +496,33 @@ mod tests {
         assert!(diagnostics
             .iter()
             .any(|d| d.code == "param-enum-unpublishable"));
+    }
+
+    #[test]
+    fn integer_parameters_are_sized_and_bounded_like_payload_integers() {
+        let kind = |schema: Value| IntegerKind::of(&schema);
+        let unsigned = kind(serde_json::json!({"type": "integer", "minimum": 0}));
+        assert_eq!(
+            (unsigned.rust, unsigned.min, unsigned.max),
+            ("u64", None, None)
+        );
+        let bounded = kind(serde_json::json!({"type": "integer", "minimum": 1, "maximum": 200}));
+        assert_eq!(
+            (bounded.rust, bounded.min, bounded.max),
+            ("u8", Some(1), Some(200))
+        );
+        assert_eq!(bounded.expected(), "an integer from 1 to 200");
+        let exclusive = kind(
+            serde_json::json!({"type": "integer", "exclusiveMinimum": -3, "exclusiveMaximum": 100}),
+        );
+        assert_eq!(
+            (exclusive.rust, exclusive.min, exclusive.max),
+            ("i8", Some(-2), Some(99))
+        );
+        let plain = kind(serde_json::json!({"type": "integer"}));
+        assert_eq!((plain.rust, plain.min, plain.max), ("i64", None, None));
+        let format = kind(serde_json::json!({"type": "integer", "format": "int32"}));
+        assert_eq!(format.rust, "i32");
     }
 
     #[test]

@@ -7,7 +7,10 @@ use crate::spec::model::Document;
 
 /// Runs every whole-document check.
 pub fn run(doc: &Document) -> Vec<Diagnostic> {
-    duplicate_operation_ids(doc)
+    let mut out = duplicate_operation_ids(doc);
+    out.extend(super::shared_levels::check(doc));
+    out.extend(super::message_sets::check(doc));
+    out
 }
 
 /// Two operations with the same id (2.x `operationId`s, or derived ids that collide).

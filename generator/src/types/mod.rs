@@ -66,7 +66,8 @@
 //!
 //! # Payloads that are not JSON
 //! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
-//! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`], a message without
+//! [`PayloadType::Bytes`] (with a warning), `text/*` is [`PayloadType::Text`] (or
+//! [`PayloadType::TextValue`] for an enum, integer, number or boolean schema), a message without
 //! payload is [`PayloadType::Empty`].
 
 pub mod constraints;
@@ -133,6 +134,10 @@ pub struct MessageTypes {
     pub payload: PayloadType,
     /// The headers type (an item of the types module), if the message declares headers.
     pub headers: Option<syn::Ident>,
+    /// True when typify could not type the payload schema and it fell back to
+    /// `serde_json::Value` (known only once the types are generated): such a payload accepts
+    /// any JSON, so message selection tries it after the typed ones.
+    pub untyped: bool,
 }
 
 /// How a payload is typed on the wire.
@@ -143,6 +148,9 @@ pub enum PayloadType {
     Json(syn::Ident),
     /// UTF-8 text (`text/*` content types): `::std::string::String`.
     Text,
+    /// A typed scalar (an enum, integer, number or boolean of the types module) carried as
+    /// UTF-8 text (`text/*` content types with such a schema): `rebooting`, `42`, `true`.
+    TextValue(syn::Ident),
     /// Raw bytes: non-JSON-Schema formats (Avro, Protobuf, ...) and binary content types.
     Bytes,
     /// No payload declared.
@@ -334,10 +342,12 @@ fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
             payload: match &slots.payload {
                 PayloadKind::Json(name) => PayloadType::Json(format_ident!("{}", name)),
                 PayloadKind::Text => PayloadType::Text,
+                PayloadKind::TextValue(name) => PayloadType::TextValue(format_ident!("{}", name)),
                 PayloadKind::Bytes => PayloadType::Bytes,
                 PayloadKind::Empty => PayloadType::Empty,
             },
             headers: slots.headers.as_ref().map(|h| format_ident!("{}", h)),
+            untyped: false,
         })
         .collect()
 }
@@ -358,6 +368,8 @@ pub struct GroupTypes {
     pub uses: CrateUses,
     /// Fallbacks and other warnings of the group.
     pub diagnostics: Vec<Diagnostic>,
+    /// Definitions of the group that fell back to `serde_json::Value`.
+    pub fallbacks: Vec<String>,
 }
 
 /// A group's part of the modules every group shares (`defaults`, `error`, `constraints`), as
@@ -416,6 +428,21 @@ impl TypePlan {
         message_types(&self.bundle.messages)
     }
 
+    /// [`TypePlan::messages`] once the types are generated: payloads whose definition is one of
+    /// `fallbacks` (typify could not type it) are marked [`MessageTypes::untyped`].
+    pub fn messages_after(
+        &self,
+        fallbacks: &std::collections::BTreeSet<String>,
+    ) -> Vec<MessageTypes> {
+        let mut messages = self.messages();
+        for (types, slots) in messages.iter_mut().zip(&self.bundle.messages) {
+            if let PayloadKind::Json(name) | PayloadKind::TextValue(name) = &slots.payload {
+                types.untyped = fallbacks.contains(name);
+            }
+        }
+        messages
+    }
+
     /// The groups (indices of definitions) typify runs on separately: one per
     /// [`TypeSettings::group_size`] definitions, at most [`TypeSettings::max_groups`].
     pub fn groups(&self, settings: &TypeSettings) -> Vec<Vec<usize>> {
@@ -433,6 +460,7 @@ impl TypePlan {
             group.iter().map(|&i| &bundle.definitions[i]).collect();
         let engine = typify_engine::generate(&definitions);
         let mut diagnostics = engine.diagnostics;
+        let fallbacks = engine.fallbacks;
         match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
                 let shared = SharedParts::take_from(&mut done.file, done.checks);
@@ -441,6 +469,7 @@ impl TypePlan {
                     shared,
                     uses: done.uses,
                     diagnostics,
+                    fallbacks,
                 }
             }
             Err(error) => {
@@ -450,6 +479,7 @@ impl TypePlan {
                     shared: SharedParts::default(),
                     uses: CrateUses::default(),
                     diagnostics,
+                    fallbacks,
                 }
             }
         }
@@ -512,7 +542,7 @@ impl TypePlan {
             .map(|(index, slots)| examples::MessageExampleTarget {
                 message: index,
                 payload_type: match &slots.payload {
-                    PayloadKind::Json(name) => Some(name.as_str()),
+                    PayloadKind::Json(name) | PayloadKind::TextValue(name) => Some(name.as_str()),
                     _ => None,
                 },
                 payload_is_text: slots.payload == PayloadKind::Text,
@@ -530,8 +560,10 @@ impl TypePlan {
         file.attrs = module_attributes();
         let mut uses = CrateUses::default();
         let mut shared = Vec::new();
+        let mut fallbacks = std::collections::BTreeSet::new();
         for group in self.groups(settings) {
             let group = self.generate_group(&group);
+            fallbacks.extend(group.fallbacks);
             file.items.extend(group.items);
             uses = uses.union(group.uses);
             diagnostics.extend(group.diagnostics);
@@ -543,7 +575,7 @@ impl TypePlan {
         }
         GeneratedTypes {
             file,
-            messages: self.messages(),
+            messages: self.messages_after(&fallbacks),
             dependencies: uses,
             example_tests: self.example_tests(doc, settings, uses),
             diagnostics,

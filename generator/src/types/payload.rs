@@ -5,8 +5,11 @@
 //! 2. a `schemaFormat` that is not JSON Schema-like (Avro, Protobuf, RAML, unknown) →
 //!    [`PayloadKind::Bytes`] with a `payload-raw-bytes` warning;
 //! 3. content type `application/json`, `*/*+json`, `text/json` or none → [`PayloadKind::Json`];
-//! 4. content type `text/*` → [`PayloadKind::Text`] (a UTF-8 `String`);
-//! 5. any other content type (`application/octet-stream`, `image/png`, `application/xml`, ...)
+//! 4. content type `text/*` with a schema that is an `enum` of scalars or of `type` `integer`,
+//!    `number` or `boolean` → [`PayloadKind::TextValue`] (the typed value, written as text:
+//!    `rebooting`, `42`, `true`);
+//! 5. any other content type `text/*` → [`PayloadKind::Text`] (a UTF-8 `String`);
+//! 6. any other content type (`application/octet-stream`, `image/png`, `application/xml`, ...)
 //!    → [`PayloadKind::Bytes`], with a warning when the schema describes more than a string.
 //!
 //! A comma-separated content type (`application/json, text/csv`, seen in the wild) is judged by
@@ -24,6 +27,9 @@ pub enum PayloadKind {
     Json(String),
     /// UTF-8 text.
     Text,
+    /// A typed scalar (enum, integer, number, boolean) written as UTF-8 text; the definition
+    /// name as for [`PayloadKind::Json`].
+    TextValue(String),
     /// Raw bytes.
     Bytes,
     /// No payload declared.
@@ -72,6 +78,9 @@ pub fn classify(message: &Message) -> (PayloadKind, Option<Diagnostic>) {
         return (PayloadKind::Json(String::new()), None);
     }
     if media.starts_with("text/") {
+        if is_text_value(&slot.schema) {
+            return (PayloadKind::TextValue(String::new()), None);
+        }
         return (PayloadKind::Text, None);
     }
     let plain_string = matches!(slot.schema.get("type"), None | Some(Value::String(_)))
@@ -88,6 +97,21 @@ pub fn classify(message: &Message) -> (PayloadKind, Option<Diagnostic>) {
         )
     });
     (PayloadKind::Bytes, warning)
+}
+
+/// True for a schema whose values are scalars a text payload can carry typed: an `enum` of
+/// strings, numbers and booleans, or `type` `integer`, `number` or `boolean`.
+fn is_text_value(schema: &Value) -> bool {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return !values.is_empty()
+            && values
+                .iter()
+                .all(|v| v.is_string() || v.is_number() || v.is_boolean());
+    }
+    matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("integer" | "number" | "boolean")
+    )
 }
 
 #[cfg(test)]
@@ -144,6 +168,17 @@ mod tests {
             .0,
             PayloadKind::Text
         );
+        for schema in [
+            json!({"type": "string", "enum": ["online", "ON"]}),
+            json!({"type": "integer", "minimum": 0}),
+            json!({"type": "boolean"}),
+        ] {
+            assert_eq!(
+                classify(&message(Some("text/plain"), true, schema.clone())).0,
+                PayloadKind::TextValue(String::new()),
+                "{schema}"
+            );
+        }
         let (kind, warning) = classify(&message(
             Some("application/octet-stream"),
             true,

@@ -149,6 +149,11 @@ pub fn name(doc: &Document) -> Naming<'_> {
                     &format!("{} payload", message.name),
                     format!("payload of message `{}`", message.name),
                 )),
+                PayloadKind::TextValue(_) => PayloadKind::TextValue(slot_name(
+                    message.payload.as_ref(),
+                    &format!("{} payload", message.name),
+                    format!("payload of message `{}`", message.name),
+                )),
                 other => other,
             };
             let headers = match &message.headers {

@@ -40,6 +40,8 @@ pub struct EngineOutput {
     pub tokens: TokenStream,
     /// Definitions that fell back to `serde_json::Value` (or lost their defaults).
     pub diagnostics: Vec<Diagnostic>,
+    /// Names of the definitions that fell back to `serde_json::Value`.
+    pub fallbacks: Vec<String>,
 }
 
 thread_local! {
@@ -211,6 +213,7 @@ fn isolated(defs: &[(String, Value)], name: &str, schema: Value) -> Vec<(String,
 /// Generates all definitions, falling back per definition as described in the module docs.
 pub fn generate(definitions: &[&Definition]) -> EngineOutput {
     let mut diagnostics = Vec::new();
+    let mut fallbacks = Vec::new();
     let mut defs: Vec<(String, Value)> = Vec::with_capacity(definitions.len());
     let mut converted = Vec::with_capacity(definitions.len());
     for def in definitions {
@@ -220,6 +223,7 @@ pub fn generate(definitions: &[&Definition]) -> EngineOutput {
                 converted.push((def.name.clone(), schema));
             }
             Err(e) => {
+                fallbacks.push(def.name.clone());
                 diagnostics.push(fallback_diagnostic(
                     def,
                     &format!("not a valid schema: {e}"),
@@ -271,6 +275,7 @@ pub fn generate(definitions: &[&Definition]) -> EngineOutput {
                         defs[index].1 = relaxed;
                     }
                     None => {
+                        fallbacks.push(def.name.clone());
                         diagnostics.push(fallback_diagnostic(def, &last_error));
                         defs[index].1 = json!({});
                     }
@@ -284,6 +289,7 @@ pub fn generate(definitions: &[&Definition]) -> EngineOutput {
                     // precision and keep the document usable.
                     let message = if changed.is_empty() { whole_error } else { e };
                     for def in definitions {
+                        fallbacks.push(def.name.clone());
                         diagnostics.push(fallback_diagnostic(def, &message));
                     }
                     let all_any: Vec<(String, Value)> =
@@ -293,9 +299,12 @@ pub fn generate(definitions: &[&Definition]) -> EngineOutput {
             }
         }
     };
+    fallbacks.sort();
+    fallbacks.dedup();
     EngineOutput {
         tokens,
         diagnostics,
+        fallbacks,
     }
 }
 
@@ -342,6 +351,7 @@ mod tests {
         );
         assert_eq!(out.diagnostics.len(), 1);
         assert!(out.diagnostics[0].message.contains("schema Bad"));
+        assert_eq!(out.fallbacks, ["Bad"]);
     }
 
     #[test]

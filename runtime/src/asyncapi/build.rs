@@ -205,6 +205,14 @@ impl<'d> Builder<'d> {
                 }
                 value.insert("security".into(), Value::Array(security));
             }
+            if !server.variables.is_empty() {
+                let variables: Map<String, Value> = server
+                    .variables
+                    .iter()
+                    .map(|v| (v.name.clone(), server_variable(v)))
+                    .collect();
+                value.insert("variables".into(), Value::Object(variables));
+            }
             if let Some(binding) = &server.binding {
                 value.insert(
                     "bindings".into(),
@@ -449,7 +457,7 @@ impl<'d> Builder<'d> {
         let payload = self.schema(&m.payload_schema, m.payload_name.as_deref(), &origin)?;
         value.insert("payload".into(), payload);
         if !m.examples.is_empty() {
-            let examples = m.examples.iter().map(|e| json!({ "payload": e })).collect();
+            let examples = m.examples.iter().map(example).collect();
             value.insert("examples".into(), Value::Array(examples));
         }
         Ok(Value::Object(value))
@@ -548,11 +556,38 @@ fn info(info: &Info) -> Value {
     Value::Object(value)
 }
 
+fn example(e: &ExampleDoc) -> Value {
+    let mut value = Map::new();
+    insert_opt(&mut value, "name", &e.name);
+    insert_opt(&mut value, "summary", &e.summary);
+    if let Some(headers) = &e.headers {
+        value.insert("headers".into(), headers.clone());
+    }
+    if let Some(payload) = &e.payload {
+        value.insert("payload".into(), payload.clone());
+    }
+    Value::Object(value)
+}
+
+fn server_variable(v: &ServerVariableDoc) -> Value {
+    let mut value = Map::new();
+    if !v.enum_values.is_empty() {
+        value.insert("enum".into(), json!(v.enum_values));
+    }
+    insert_opt(&mut value, "default", &v.default);
+    insert_opt(&mut value, "description", &v.description);
+    if !v.examples.is_empty() {
+        value.insert("examples".into(), json!(v.examples));
+    }
+    Value::Object(value)
+}
+
 fn parameter(p: &ParameterDoc) -> Value {
     let mut value = Map::new();
     if !p.enum_values.is_empty() {
         value.insert("enum".into(), json!(p.enum_values));
     }
+    insert_opt(&mut value, "default", &p.default);
     insert_opt(&mut value, "description", &p.description);
     if !p.examples.is_empty() {
         value.insert("examples".into(), json!(p.examples));

@@ -16,7 +16,7 @@
 //!         .message(MessageDoc::json::<bool>("Online")),
 //! );
 //! let yaml = service.document().unwrap().to_yaml().unwrap();
-//! assert!(yaml.contains("$ref: '#/channels/devices.device_id.status/messages/Online'"));
+//! assert!(yaml.contains("$ref: \"#/channels/devices.device_id.status/messages/Online\""));
 //! ```
 
 //! # For generated services
@@ -80,6 +80,7 @@ pub mod schema;
 mod server;
 pub mod service;
 pub mod yaml;
+mod yaml_emit;
 
 pub use cli::{cli_main, IntoDocument};
 pub use compare::{assert_matches_file, check_file};

@@ -173,6 +173,34 @@ pub struct Server {
     pub security: Vec<String>,
     /// MQTT server bindings.
     pub binding: Option<MqttServerBinding>,
+    /// Server variables: the `{name}`s of `host` and `pathname`.
+    pub variables: Vec<ServerVariableDoc>,
+}
+
+/// A server variable (`{name}` in a server's host or pathname).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerVariableDoc {
+    /// Name as written between the braces.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The value used when none is given.
+    pub default: Option<String>,
+    /// Allowed values (`enum`), empty for any.
+    pub enum_values: Vec<String>,
+    /// Example values.
+    pub examples: Vec<String>,
+}
+
+impl ServerVariableDoc {
+    /// A variable called `name`.
+    pub fn new(name: impl Into<String>) -> ServerVariableDoc {
+        ServerVariableDoc {
+            name: name.into(),
+            ..ServerVariableDoc::default()
+        }
+    }
 }
 
 impl Server {
@@ -211,6 +239,12 @@ impl Server {
     /// Sets the MQTT server bindings.
     pub fn binding(mut self, binding: MqttServerBinding) -> Self {
         self.binding = Some(binding);
+        self
+    }
+
+    /// Adds a server variable.
+    pub fn variable(mut self, variable: ServerVariableDoc) -> Self {
+        self.variables.push(variable);
         self
     }
 }
@@ -506,6 +540,8 @@ pub struct ParameterDoc {
     pub enum_values: Vec<String>,
     /// Example values.
     pub examples: Vec<String>,
+    /// The value used when none is given (`default`).
+    pub default: Option<String>,
 }
 
 impl ParameterDoc {
@@ -532,6 +568,12 @@ impl ParameterDoc {
     /// Adds an example value.
     pub fn example(mut self, example: impl Into<String>) -> Self {
         self.examples.push(example.into());
+        self
+    }
+
+    /// Sets the default value.
+    pub fn default_value(mut self, value: impl Into<String>) -> Self {
+        self.default = Some(value.into());
         self
     }
 }
@@ -562,8 +604,8 @@ pub struct MessageDoc {
     pub headers_schema: Option<Value>,
     /// Name of the headers schema in `components/schemas`; `None` keeps it inline.
     pub headers_name: Option<String>,
-    /// Example payloads.
-    pub examples: Vec<Value>,
+    /// Examples (payload, headers, name, summary).
+    pub examples: Vec<ExampleDoc>,
     /// Runtime expression locating the correlation id (`correlationId.location`), e.g.
     /// `$message.header#/correlationData`.
     pub correlation_id: Option<String>,
@@ -634,7 +676,43 @@ impl MessageDoc {
 
     /// Adds an example payload.
     pub fn example(mut self, example: Value) -> Self {
+        self.examples.push(ExampleDoc::payload(example));
+        self
+    }
+
+    /// Adds an example with its name, summary or headers.
+    pub fn example_doc(mut self, example: ExampleDoc) -> Self {
         self.examples.push(example);
+        self
+    }
+}
+
+/// An example of a message (`examples` of a message object).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExampleDoc {
+    /// Name of the example.
+    pub name: Option<String>,
+    /// Summary of the example.
+    pub summary: Option<String>,
+    /// Example headers (MQTT 5 user properties).
+    pub headers: Option<Value>,
+    /// Example payload.
+    pub payload: Option<Value>,
+}
+
+impl ExampleDoc {
+    /// An unnamed example with `payload`.
+    pub fn payload(payload: Value) -> ExampleDoc {
+        ExampleDoc {
+            payload: Some(payload),
+            ..ExampleDoc::default()
+        }
+    }
+
+    /// Sets the name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 }

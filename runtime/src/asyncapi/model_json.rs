@@ -22,7 +22,8 @@ impl Document {
     ///   [`SecurityKind`] is the AsyncAPI `type` (`"userPassword"`, `"X509"`, `"apiKey"`...),
     ///   [`ReplyAddress`](super::ReplyAddress) is `"response_topic"`, `{"topic": "..."}` or
     ///   `{"location": "..."}`, the version is `"3.0.0"` or `"3.1.0"`;
-    /// * `schemas` is a list of `[name, schema]` pairs; schemas and examples are JSON values.
+    /// * `schemas` is a list of `[name, schema]` pairs; schemas are JSON values; message examples
+    ///   are objects with `name`, `summary`, `headers` and `payload`.
     ///
     /// ```
     /// use mqttgen::asyncapi::{Document, Info, MessageDoc, OperationDoc};
@@ -109,7 +110,7 @@ mod tests {
 ],
 "operations": [
 {"id": "onState", "action": "receive", "address": "plant/{line}/state", "qos": 1, "retain": true, "message_expiry_interval": 5, "shared_group": "g", "summary": "s", "description": "d", "tags": ["a"], "parameters": [{"name": "line", "description": "the line", "enum_values": ["1", "2"], "examples": ["1"]}], "messages": [
-{"name": "state", "title": "t", "summary": "s", "description": "d", "content_type": "application/json", "payload_schema": {"$ref": "#/components/schemas/State"}, "payload_name": "P", "headers_schema": {"type": "object"}, "headers_name": "H", "examples": [{"a": 1}], "correlation_id": "$message.header#/correlationData"}
+{"name": "state", "title": "t", "summary": "s", "description": "d", "content_type": "application/json", "payload_schema": {"$ref": "#/components/schemas/State"}, "payload_name": "P", "headers_schema": {"type": "object"}, "headers_name": "H", "examples": [{"name": "one", "payload": {"a": 1}}], "correlation_id": "$message.header#/correlationData"}
 ], "reply": {"address": {"topic": "plant/replies"}, "messages": []}},
 {"id": "ask", "action": "send", "address": "plant/ask", "reply": {"address": "response_topic"}},
 {"id": "askThere", "action": "send", "address": "plant/ask2", "reply": {"address": {"location": "$message.header#/replyTo"}}}
@@ -121,7 +122,7 @@ mod tests {
             .description("d")
             .payload_name("P")
             .headers_schema(json!({"type": "object"}), Some("H".into()))
-            .example(json!({"a": 1}))
+            .example_doc(crate::asyncapi::ExampleDoc::payload(json!({"a": 1})).name("one"))
             .correlation_id("$message.header#/correlationData");
         let mut expected = Document::new(Info::new("Plant", "2.1.0").description("Lines"))
             .security_scheme(

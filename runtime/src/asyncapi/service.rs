@@ -22,7 +22,7 @@ pub trait Endpoint {
 ///     .description("Reads temperatures")
 ///     .operation(OperationDoc::send("publish_status", "devices/{device_id}/status"));
 /// let yaml = service.document().unwrap().to_yaml().unwrap();
-/// assert!(yaml.starts_with("asyncapi: 3.0.0\n"));
+/// assert!(yaml.starts_with("asyncapi: \"3.0.0\"\n"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Service {

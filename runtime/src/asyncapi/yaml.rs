@@ -32,8 +32,9 @@ impl Document {
         build::to_value(self)
     }
 
-    /// The AsyncAPI document as YAML (strings that would read as numbers, booleans or null
-    /// are quoted).
+    /// The AsyncAPI document as YAML. Strings that a YAML 1.1 or 1.2 reader could take for
+    /// numbers, booleans, null or dates (`ON`, `no`, `1e3`, `2024-01-01`) are quoted, so PyYAML
+    /// and the official parser read back exactly this document.
     pub fn to_yaml(&self) -> Result<String, ExportError> {
         value_to_string(&self.to_value()?, Format::Yaml)
     }
@@ -52,9 +53,7 @@ impl Document {
 /// Serialises an already built value.
 pub fn value_to_string(value: &Value, format: Format) -> Result<String, ExportError> {
     match format {
-        Format::Yaml => {
-            serde_yaml::to_string(value).map_err(|e| ExportError::Serialize(e.to_string()))
-        }
+        Format::Yaml => Ok(super::yaml_emit::to_string(value)),
         Format::Json => serde_json::to_string_pretty(value)
             .map(|s| s + "\n")
             .map_err(|e| ExportError::Serialize(e.to_string())),

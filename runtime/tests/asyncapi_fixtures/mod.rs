@@ -131,6 +131,7 @@ pub fn hand_built() -> Document {
                     description: Some("Street name".into()),
                     enum_values: vec!["main".into(), "high".into()],
                     examples: vec!["main".into()],
+                    default: Some("main".into()),
                 })
                 .message(lamp.clone())
                 .tag("lights"),

@@ -3,8 +3,9 @@
 //!
 //! The projection is operation-centred (the export model is): every operation with its id
 //! (sanitised the way the exporter writes keys), action, channel address and (3.x) id, MQTT binding
-//! (`qos` 0 and `retain` false when absent, `messageExpiryInterval`), channel parameters (names
-//! and `enum`s), messages (by their key in the channel: content type, payload and headers with
+//! (when absent, `qos` is what generated code uses: 1 for receiving, 0 for sending; `retain`
+//! false; `messageExpiryInterval`), channel parameters (names, `enum`s and defaults), messages
+//! (by their key in the channel: content type, example names, payload and headers with
 //! every `$ref` inlined) and reply (location, else channel address, else the response topic);
 //! servers (host, protocol, version, required schemes, MQTT binding) and security schemes.
 
@@ -34,8 +35,8 @@ pub fn project(doc: &Document, channel_ids: bool) -> Value {
     json!({ "operations": operations, "servers": servers, "securitySchemes": schemes })
 }
 
-/// Host and pathname with variables replaced by their defaults (the export has no variables),
-/// protocol, version, required schemes and the MQTT server binding.
+/// Host and pathname with variables replaced by their defaults, the variables themselves
+/// (defaults and enums), protocol, version, required schemes and the MQTT server binding.
 fn server(server: &Server) -> Value {
     let substitute = |text: &str| {
         server.variables.iter().fold(text.to_owned(), |text, v| {
@@ -68,7 +69,18 @@ fn server(server: &Server) -> Value {
             "lastWill": will,
         })
     });
+    let variables: Map<String, Value> = server
+        .variables
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                json!({ "default": v.default, "enum": v.allowed }),
+            )
+        })
+        .collect();
     json!({
+        "variables": variables,
         "host": substitute(&server.host),
         "pathname": server.pathname.as_deref().map(substitute),
         "protocol": server.protocol,
@@ -87,7 +99,10 @@ fn operation(doc: &Document, op: &Operation, channel_ids: bool) -> Value {
         "channel": address(channel),
         "channelId": channel_id,
         "parameters": parameters(channel),
-        "qos": mqtt.qos.unwrap_or_default() as u8,
+        "qos": mqtt.qos.map_or_else(
+            || u8::from(op.action == Some(mqttgen_codegen::spec::model::Action::Receive)),
+            |qos| qos as u8,
+        ),
         "retain": mqtt.retain.unwrap_or(false),
         "messageExpiryInterval": mqtt.message_expiry_interval,
         "messages": messages(doc, Some(channel), &op.messages),
@@ -127,7 +142,10 @@ fn parameters(channel: &Channel) -> Value {
                     .into()
             })
             .collect();
-        out.insert(p.name.clone(), json!({ "enum": allowed }));
+        out.insert(
+            p.name.clone(),
+            json!({ "enum": allowed, "default": p.default }),
+        );
     }
     Value::Object(out)
 }
@@ -147,6 +165,7 @@ fn messages(doc: &Document, channel: Option<&Channel>, indexes: &[usize]) -> Val
             sanitize(key),
             json!({
                 "contentType": message.content_type,
+                "examples": message.examples.iter().map(|e| &e.name).collect::<Vec<_>>(),
                 "payload": slot(&message.payload),
                 "headers": slot(&message.headers),
                 "correlationId": message.correlation_id,

@@ -29,6 +29,27 @@ use keywords::{
     normalise_type, size_integer,
 };
 
+/// The Rust integer type a payload gets for the integer schema `schema`: its `format`, else the
+/// narrowest type holding `minimum..=maximum` (`minimum: 0` → `u64`), else `i64`. Topic
+/// parameters use it so that they are sized as payload integers are.
+pub(crate) fn integer_type(schema: &Value) -> &'static str {
+    let mut map = schema.as_object().cloned().unwrap_or_default();
+    normalise_exclusive_bounds(&mut map);
+    map.insert("type".into(), json!("integer"));
+    normalise_format(&mut map);
+    size_integer(&mut map);
+    match map.get("format").and_then(Value::as_str) {
+        Some("int8") => "i8",
+        Some("uint8") => "u8",
+        Some("int16") => "i16",
+        Some("uint16") => "u16",
+        Some("int" | "int32") => "i32",
+        Some("uint" | "uint32") => "u32",
+        Some("uint64") => "u64",
+        _ => "i64",
+    }
+}
+
 /// How the pre-processor sees the rest of the bundle.
 pub trait RefLookup {
     /// The definition name for a canonical ref (`"0#/components/schemas/X"`), if known.

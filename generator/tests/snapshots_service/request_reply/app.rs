@@ -71,7 +71,8 @@ impl SetpointRequestsParams {
         ::mqttgen::address::Piece::Text("/setpoint"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -133,7 +134,8 @@ impl ReadingsParams {
         ::mqttgen::address::Piece::Tail("#"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -181,31 +183,41 @@ fn decode_boost(
 ) -> Result<super::types::BoostPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
-/// Encodes message `setpointAccepted` for publishing to `topic`.
+/// Encodes message `setpointAccepted` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_setpoint_accepted(
     topic: String,
     value: &super::types::SetpointAcceptedPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::codec::encode_json_checked(value, checked)?,
+            )
             .content_type("application/json"),
     )
 }
-/// Encodes message `reading` for publishing to `topic`.
+/// Encodes message `reading` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_reading(
     topic: String,
     value: &super::types::ReadingPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::codec::encode_json_checked(value, checked)?,
+            )
             .content_type("application/json"),
     )
 }
-/// Encodes message `heartbeat` for publishing to `topic`.
+/// Encodes message `heartbeat` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_heartbeat(
     topic: String,
     value: &String,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -217,7 +229,7 @@ fn encode_heartbeat(
 }
 /// The messages of `ChangeSetpoint`. A received message picks its variant by the value of the payload property `kind`.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ChangeSetpointMessage {
     /// Set setpoint
     SetSetpoint(super::types::SetSetpointPayload),
@@ -398,7 +410,7 @@ async fn handle_change_setpoint<H: Handler>(
             );
         }
     };
-    let mut outgoing = encode_setpoint_accepted(topic, &reply)?;
+    let mut outgoing = encode_setpoint_accepted(topic, &reply, true)?;
     if peer_addressed {
         outgoing = outgoing.peer_addressed();
     }
@@ -449,6 +461,9 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
+    /// Skip checking the payload against its schema before sending (by default a value
+    /// its receivers would reject fails with `Error::Encode` naming the member).
+    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -468,6 +483,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// Sends the payload without checking it against its schema first.
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -562,7 +582,7 @@ impl Publisher {
         message: &super::types::ReadingPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_reading(params.topic()?, message)?;
+        let outgoing = encode_reading(params.topic()?, message, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, true, None).await
     }
     /// Publishes operation `sendHeartbeat` to `thermostats/heartbeat` (QoS 0, retain false).
@@ -578,7 +598,11 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_heartbeat(String::from(HEARTBEAT_TOPIC), message)?;
+        let outgoing = encode_heartbeat(
+            String::from(HEARTBEAT_TOPIC),
+            message,
+            !options.unchecked,
+        )?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.

@@ -71,7 +71,8 @@ impl SetpointRequestsParams {
         ::mqttgen::address::Piece::Text("/setpoint"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -133,7 +134,8 @@ impl ReadingsParams {
         ::mqttgen::address::Piece::Tail("#"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -187,29 +189,37 @@ fn decode_heartbeat(
 ) -> Result<String, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_text(&message.payload)
 }
-/// Encodes message `setSetpoint` for publishing to `topic`.
+/// Encodes message `setSetpoint` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_set_setpoint(
     topic: String,
     value: &super::types::SetSetpointPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::codec::encode_json_checked(value, checked)?,
+            )
             .content_type("application/json"),
     )
 }
-/// Encodes message `boost` for publishing to `topic`.
+/// Encodes message `boost` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_boost(
     topic: String,
     value: &super::types::BoostPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::codec::encode_json_checked(value, checked)?,
+            )
             .content_type("application/json"),
     )
 }
 /// The messages of `ChangeSetpoint`. A received message picks its variant by the value of the payload property `kind`.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ChangeSetpointMessage {
     /// Set setpoint
     SetSetpoint(super::types::SetSetpointPayload),
@@ -217,14 +227,24 @@ pub enum ChangeSetpointMessage {
     Boost(super::types::BoostPayload),
 }
 impl ChangeSetpointMessage {
-    /// Encodes the message for publishing to `topic`.
+    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+    /// schema (what its receivers would reject).
     pub fn encode(
         &self,
         topic: String,
     ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+        self.encode_checked(topic, true)
+    }
+    /// Encodes the message for publishing to `topic`, checking the payload against its
+    /// schema only when `checked`.
+    pub fn encode_checked(
+        &self,
+        topic: String,
+        checked: bool,
+    ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
         match self {
-            Self::SetSetpoint(value) => encode_set_setpoint(topic, value),
-            Self::Boost(value) => encode_boost(topic, value),
+            Self::SetSetpoint(value) => encode_set_setpoint(topic, value, checked),
+            Self::Boost(value) => encode_boost(topic, value, checked),
         }
     }
 }
@@ -399,6 +419,9 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
+    /// Skip checking the payload against its schema before sending (by default a value
+    /// its receivers would reject fails with `Error::Encode` naming the member).
+    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -418,6 +441,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// Sends the payload without checking it against its schema first.
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -512,7 +540,7 @@ impl Publisher {
         message: &ChangeSetpointMessage,
         options: PublishOptions,
     ) -> Result<super::types::SetpointAcceptedPayload, RequestError> {
-        let outgoing = message.encode(params.topic()?)?;
+        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
         let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
         let request = Self::prepare(
             outgoing,

@@ -18,7 +18,8 @@ impl LightingMeasuredParams {
         ::mqttgen::address::Piece::Text("/lighting/measured"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
@@ -59,7 +60,8 @@ impl LightTurnOnParams {
         ::mqttgen::address::Piece::Text("/turn/on"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
@@ -100,7 +102,8 @@ impl LightTurnOffParams {
         ::mqttgen::address::Piece::Text("/turn/off"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
@@ -141,7 +144,8 @@ impl LightsDimParams {
         ::mqttgen::address::Piece::Text("/dim"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.streetlight_id])
     }
@@ -177,13 +181,17 @@ fn decode_dim_light(
 ) -> Result<super::types::DimLightPayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
-/// Encodes message `lightMeasured` for publishing to `topic`.
+/// Encodes message `lightMeasured` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_light_measured(
     topic: String,
     value: &super::types::LightMeasuredPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::codec::encode_json_checked(value, checked)?,
+            )
             .content_type("application/json"),
     )
 }
@@ -417,6 +425,9 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
+    /// Skip checking the payload against its schema before sending (by default a value
+    /// its receivers would reject fails with `Error::Encode` naming the member).
+    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -436,6 +447,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// Sends the payload without checking it against its schema first.
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -531,7 +547,11 @@ impl Publisher {
         message: &super::types::LightMeasuredPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_light_measured(params.topic()?, message)?;
+        let outgoing = encode_light_measured(
+            params.topic()?,
+            message,
+            !options.unchecked,
+        )?;
         self.send(outgoing, options, ::mqttgen::QoS::AtLeastOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.

@@ -76,7 +76,8 @@ impl FleetSpeedParams {
         ::mqttgen::address::Piece::Text("/speed"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -140,7 +141,8 @@ impl DoorsLockedParams {
         ::mqttgen::address::Piece::Text("/locked"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -196,7 +198,8 @@ impl FleetOnlineParams {
         ::mqttgen::address::Piece::Param("flag"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -248,7 +251,8 @@ impl FleetLogsParams {
         ::mqttgen::address::Piece::Tail("#"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.tail])
     }
@@ -284,18 +288,26 @@ fn decode_online(
 ) -> Result<super::types::OnlinePayload, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_json(&message.payload)
 }
-/// Encodes message `speed` for publishing to `topic`.
+/// Encodes message `speed` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_speed(
     topic: String,
     value: &super::types::SpeedPayload,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    Ok(::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?))
+    Ok(
+        ::mqttgen::Outgoing::new(
+            topic,
+            ::mqttgen::codec::encode_json_checked(value, checked)?,
+        ),
+    )
 }
-/// Encodes message `logLine` for publishing to `topic`.
+/// Encodes message `logLine` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_log_line(
     topic: String,
     value: &String,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -478,6 +490,9 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
+    /// Skip checking the payload against its schema before sending (by default a value
+    /// its receivers would reject fails with `Error::Encode` naming the member).
+    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -497,6 +512,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// Sends the payload without checking it against its schema first.
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -589,7 +609,7 @@ impl Publisher {
         message: &super::types::SpeedPayload,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_speed(params.topic()?, message)?;
+        let outgoing = encode_speed(params.topic()?, message, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false).
@@ -607,7 +627,7 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_log_line(params.topic()?, message)?;
+        let outgoing = encode_log_line(params.topic()?, message, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
