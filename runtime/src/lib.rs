@@ -106,6 +106,7 @@ mod message;
 pub mod middleware;
 mod pending;
 mod publish;
+mod queue;
 mod reconnect;
 mod request;
 mod router;
@@ -125,7 +126,9 @@ pub use middleware::{Middleware, Next};
 pub use mqttgen_macros::{publisher, subscriber};
 pub use publish::Publisher;
 pub use request::RequestOptions;
-pub use router::{AckPolicy, Route, Router, Share};
+pub use router::{
+    AckPolicy, Overflow, Route, Router, Share, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,
+};
 
 /// Re-exported for generated code.
 pub use bytes::Bytes;
