@@ -154,7 +154,6 @@ impl AckHub {
         self.limit_reached.notified().await
     }
 
-
     pub fn epoch(&self) -> u64 {
         self.lock().epoch()
     }

@@ -63,7 +63,7 @@ pub(crate) struct DriverShared {
     /// Signalled on every SUBACK (the subscriber task waits for room).
     pub subacked: tokio::sync::Notify,
     /// To the subscriber task.
-    pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
+    pub subscribe_tx: mpsc::UnboundedSender<SubCmd>,
 }
 
 impl DriverShared {
@@ -95,13 +95,30 @@ pub(crate) fn batches_from(
     requests.chunks(size).map(<[_]>::to_vec).collect()
 }
 
-/// The subscriber task: sends SUBSCRIBE packets on the driver's behalf.
+/// Work for the subscriber task, done in the order it was asked for.
+pub(crate) enum SubCmd {
+    /// SUBSCRIBE packets to send.
+    Subscribe(Vec<Vec<SubscribeRequest>>),
+    /// A filter to UNSUBSCRIBE from (already removed from `DriverShared::filters`).
+    Unsubscribe(String),
+}
+
+/// The subscriber task: sends SUBSCRIBE and UNSUBSCRIBE packets on the driver's behalf.
 pub(crate) async fn run_subscriber(
     client: Arc<dyn Client>,
     shared: Arc<DriverShared>,
-    mut rx: mpsc::UnboundedReceiver<Vec<Vec<SubscribeRequest>>>,
+    mut rx: mpsc::UnboundedReceiver<SubCmd>,
 ) {
-    while let Some(batches) = rx.recv().await {
+    while let Some(cmd) = rx.recv().await {
+        let batches = match cmd {
+            SubCmd::Subscribe(batches) => batches,
+            SubCmd::Unsubscribe(filter) => {
+                if let Err(e) = client.unsubscribe(filter).await {
+                    tracing::debug!(error = %e, "unsubscribe request not accepted");
+                }
+                continue;
+            }
+        };
         for batch in batches {
             loop {
                 let notified = shared.subacked.notified();
@@ -290,7 +307,7 @@ impl Driver {
                             s.waiting = n;
                             s.failures.clear();
                         });
-                        let _ = shared.subscribe_tx.send(batches);
+                        let _ = shared.subscribe_tx.send(SubCmd::Subscribe(batches));
                     }
                     first_connect = false;
                     // Counters and state before `connected`: whoever sees `ready` (or a

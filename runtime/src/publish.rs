@@ -152,7 +152,8 @@ impl Publisher {
             &prepared.reply_location,
         )?;
         // Forgets the pending entry however this future ends (reply, error, timeout, or the
-        // caller dropping it).
+        // caller dropping it), then lets go of the reply filter (unsubscribed after the last).
+        let _filter_use = replies.acquire(&prepared.filter)?;
         let _pending = PendingReply { replies, ticket };
         let request = prepared.request;
         let filter = prepared.filter;
@@ -239,6 +240,12 @@ impl Publisher {
     /// timeout, or an unknown or missing correlation id): counted and dropped.
     pub fn unmatched_replies(&self) -> u64 {
         self.inner.replies.get().map_or(0, |r| r.unmatched())
+    }
+
+    /// Reply topics (besides the private MQTT 5 inbox) subscribed for requests waiting right
+    /// now; each is unsubscribed when its last request ends.
+    pub fn reply_topics_in_use(&self) -> usize {
+        self.inner.replies.get().map_or(0, |r| r.filters_in_use())
     }
 
     /// Publishes waiting for the connection or the broker's acknowledgement.

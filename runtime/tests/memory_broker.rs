@@ -470,6 +470,82 @@ async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_topic_is_unsubscribed_after_its_last_request() {
+    let broker = MemoryBroker::new();
+    // The responder sees the requester's subscriptions while the requests wait.
+    let during = Arc::new(Mutex::new(Vec::new()));
+    let (b, d) = (broker.clone(), during.clone());
+    let responder = App::in_memory(&broker)
+        .mount(
+            Router::new().route(
+                Route::new("svc/double", move |msg: Message, _c: Context| {
+                    let (b, d) = (b.clone(), d.clone());
+                    async move {
+                        let subs = b
+                            .subscriptions()
+                            .get("requester")
+                            .cloned()
+                            .unwrap_or_default();
+                        d.lock()
+                            .unwrap()
+                            .push(subs.contains(&"replies/mine".to_string()));
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        let n: i64 = codec::decode_json(&msg.payload)?;
+                        Ok(Outgoing::reply_to(&msg, (n * 2).to_string()))
+                    }
+                })
+                .max_workers(4),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    responder.ready(T).await.unwrap();
+    let client = App::in_memory(&broker)
+        .memory_client_id("requester")
+        .start()
+        .await
+        .unwrap();
+    client.ready(T).await.unwrap();
+    let p = client.publisher();
+    let ask = |n: i64| {
+        p.request(
+            Outgoing::new("svc/double", n.to_string()).response_topic("replies/mine"),
+            T,
+        )
+    };
+    // Two requests share the reply topic: one subscription, kept until both are answered.
+    let (a, b) = tokio::join!(ask(21), ask(5));
+    assert_eq!(a.unwrap().payload, "42");
+    assert_eq!(b.unwrap().payload, "10");
+    assert_eq!(
+        *during.lock().unwrap(),
+        [true, true],
+        "subscribed while they waited"
+    );
+    assert_eq!(p.reply_topics_in_use(), 0);
+    broker.settle().await.unwrap();
+    let subs = broker
+        .subscriptions()
+        .get("requester")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !subs.contains(&"replies/mine".to_string()),
+        "unsubscribed: {subs:?}"
+    );
+    // A late message on it no longer reaches the requester.
+    broker.publish(Outgoing::new("replies/mine", "late")).await;
+    broker.settle().await.unwrap();
+    assert_eq!(client.stats().received, 2, "only the two replies");
+    assert_eq!(p.unmatched_replies(), 0);
+    // The next request subscribes it again.
+    assert_eq!(ask(1).await.unwrap().payload, "2");
+    client.shutdown(T).await.unwrap();
+    responder.shutdown(T).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_reply_through_the_private_inbox() {
     let broker = MemoryBroker::new();
     let responder = App::in_memory(&broker)

@@ -96,6 +96,7 @@ pub(crate) trait Client: Send + Sync + 'static {
         false
     }
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>>;
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>>;
     /// Reports a finished message: `ok == true` acknowledges it.
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>>;
     /// Acknowledges without waiting; `false` if that is not possible right now (full request

@@ -354,6 +354,10 @@ impl Client for V5Client {
         })
     }
 
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move { self.client.unsubscribe(filter).await.map_err(client_error) })
+    }
+
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
