@@ -132,6 +132,7 @@ pub(crate) struct Metrics {
     pub published: Counter,
     pub unrouted: AtomicU64,
     pub dropped_overflow: AtomicU64,
+    pub spilled: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub reconnects: AtomicU64,
     pub nack_renewals: AtomicU64,
@@ -163,6 +164,10 @@ pub struct Stats {
     /// Messages dropped by a route's [`Overflow`](crate::Overflow) drop policy because its
     /// queue was full. Always 0 with the default policy, which waits for room instead.
     pub dropped_overflow: u64,
+    /// Messages read from the connection while a route queue was full (to serve keep-alive) and
+    /// not yet queued, right now; at most [`SPILL_MESSAGES`](crate::SPILL_MESSAGES). Not
+    /// counted in `received` until they are queued.
+    pub spilled: u64,
     /// Messages republished to the dead-letter topic.
     pub dead_lettered: u64,
     /// Messages handed to the connection.
@@ -185,6 +190,7 @@ impl Metrics {
             invalid_topic: get(&self.invalid_topic),
             unrouted: get(&self.unrouted),
             dropped_overflow: get(&self.dropped_overflow),
+            spilled: get(&self.spilled),
             dead_lettered: get(&self.dead_lettered),
             published: get(&self.published),
             reconnects: get(&self.reconnects),

@@ -118,7 +118,7 @@ impl Default for Backoff {
 /// [`Config::from_env`].
 ///
 /// Defaults: MQTT 5, generated client id, keep-alive 30 s, clean start, max packet size 1 MiB,
-/// 100 outgoing in-flight messages, backoff 250 ms → 30 s.
+/// 100 outgoing in-flight messages, receive maximum 256, backoff 250 ms → 30 s.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -153,8 +153,11 @@ pub struct Config {
     /// Maximum outgoing QoS 1/2 messages awaiting acknowledgement (default 100).
     pub inflight: u16,
     /// MQTT 5 receive maximum: QoS 1/2 messages the broker may send before we acknowledge
-    /// (default 1000; mosquitto 2.0.11 honours it). MQTT 3.1.1 brokers use their own setting,
-    /// e.g. mosquitto's `max_inflight_messages`. Route queues are bounded on their own as well.
+    /// (default 256; mosquitto 2.0.11 honours it). MQTT 3.1.1 brokers use their own setting,
+    /// e.g. mosquitto's `max_inflight_messages`. Keep it well below the route queues'
+    /// capacity ([`Route::queue_capacity`](crate::Route::queue_capacity), 1024 by default): then
+    /// QoS 1/2 messages are held back by the broker and never fill a queue, and the connection
+    /// never has more than this many messages in the socket ahead of a ping response.
     pub receive_maximum: u16,
     /// Reconnect backoff.
     pub backoff: Backoff,
@@ -196,7 +199,7 @@ impl Config {
             last_will: None,
             max_packet_size: 1024 * 1024,
             inflight: 100,
-            receive_maximum: 1000,
+            receive_maximum: 256,
             backoff: Backoff::default(),
             connect_timeout: Duration::from_secs(10),
             request_channel_capacity: 1024,

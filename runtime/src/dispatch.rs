@@ -8,8 +8,9 @@
 //! A full queue whose route waits for room ([`Overflow::Wait`], the default) *holds* the
 //! message here, and the driver stops reading from the connection until the route takes one
 //! (TCP backpressure towards the broker). To keep the connection alive it still polls now and
-//! then (see `driver.rs`); messages read meanwhile wait in a small *spill* buffer, bounded by
-//! [`SPILL_MESSAGES`] and [`SPILL_BYTES`], and are dispatched in order once the route has room.
+//! then, and reads ahead while a ping response is due (see `driver.rs`); messages read meanwhile
+//! wait in a *spill* buffer, bounded by [`SPILL_MESSAGES`] and [`SPILL_BYTES`], and are
+//! dispatched in order once the route has room.
 
 use crate::acks::{AckHub, Ticket};
 use crate::app::{Failure, Hooks, Metrics};
@@ -29,12 +30,14 @@ use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-/// Messages read from the connection while a route queue is full, at most (the driver stops
-/// polling when the spill is full).
-pub(crate) const SPILL_MESSAGES: usize = 256;
-/// Payload, topic and property bytes of the spilled messages, at most (one message is always
-/// taken, however large).
-pub(crate) const SPILL_BYTES: usize = 1024 * 1024;
+/// Messages the runtime reads from the connection while a route queue is full, at most. It
+/// reads them only to serve keep-alive: every quarter keep-alive, and while a ping response is
+/// due (it is in the stream behind whatever the broker sent before it). With the spill full it
+/// stops polling until the route makes room; if that takes longer than the keep-alive the
+/// connection is lost and renewed (reported like any connection loss).
+pub const SPILL_MESSAGES: usize = 16 * 1024;
+/// Payload and topic bytes of the spilled messages, at most (like [`SPILL_MESSAGES`]).
+pub const SPILL_BYTES: usize = 16 * 1024 * 1024;
 
 struct RouteSlot {
     policy: AckPolicy,
@@ -186,6 +189,9 @@ impl Dispatcher {
     /// Forgets the held and spilled messages (shutting down): they stay unacknowledged.
     pub fn discard(&mut self) {
         self.held = None;
+        self.metrics
+            .spilled
+            .fetch_sub(self.spill.len() as u64, Ordering::Relaxed);
         self.spill.clear();
         self.spill_bytes = 0;
     }
@@ -201,6 +207,7 @@ impl Dispatcher {
         if self.held.is_some() || !self.spill.is_empty() {
             self.spill_bytes += inc.payload.len() + inc.topic.len();
             self.spill.push_back((inc, epoch));
+            self.metrics.spilled.fetch_add(1, Ordering::Relaxed);
             return;
         }
         self.dispatch_now(inc, epoch);
@@ -216,6 +223,7 @@ impl Dispatcher {
                 break;
             };
             self.spill_bytes -= inc.payload.len() + inc.topic.len();
+            self.metrics.spilled.fetch_sub(1, Ordering::Relaxed);
             self.dispatch_now(inc, epoch);
         }
     }

@@ -173,10 +173,21 @@ impl Driver {
         let mut warned_full = false;
         // Polls in a row that must not read more than the spill takes (serving keep-alive).
         let mut serving_keep_alive = false;
+        // A PINGREQ left and its PINGRESP has not been read yet.
+        let mut ping_outstanding = false;
         loop {
             if shared.stopping.load(Ordering::SeqCst) && self.dispatcher.waiting() > 0 {
                 // Messages not yet queued stay unacknowledged (redelivered with the session).
                 self.dispatcher.discard();
+            }
+            if self.dispatcher.is_blocked()
+                && !serving_keep_alive
+                && ping_outstanding
+                && !self.dispatcher.spill_is_full()
+            {
+                // The ping response is somewhere behind the messages the broker already sent:
+                // read ahead into the spill until it arrives, or the connection is lost.
+                serving_keep_alive = true;
             }
             if self.dispatcher.is_blocked() && !serving_keep_alive {
                 // Backpressure: stop reading until the route takes a message, but poll again
@@ -224,6 +235,7 @@ impl Driver {
                 Ok(event) => event,
                 Err(error) => {
                     serving_keep_alive = false;
+                    ping_outstanding = false;
                     shared.publisher.notify(OutboxCmd::Disconnected);
                     shared
                         .subs
@@ -344,6 +356,8 @@ impl Driver {
                         break;
                     }
                 }
+                Event::PingSent => ping_outstanding = true,
+                Event::PingAnswered => ping_outstanding = false,
                 Event::Other => {}
             }
             // Anything but a message ends a keep-alive poll while paused.

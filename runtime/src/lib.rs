@@ -117,6 +117,7 @@ mod transport;
 pub use app::{App, ConnectionState, Failure, RunningApp, Stats};
 pub use codec::DecodeError;
 pub use config::{Config, Protocol};
+pub use dispatch::{SPILL_BYTES, SPILL_MESSAGES};
 pub use error::{Error, HandlerError};
 pub use handler::{json_handler, Context, Handler, HandlerResult};
 pub use location::Location;

@@ -66,6 +66,10 @@ pub(crate) enum Event {
     SubAck { pkid: u16, codes: Vec<u8> },
     /// Our DISCONNECT left (graceful shutdown).
     DisconnectSent,
+    /// A PINGREQ left: its PINGRESP must be read before the next one is due.
+    PingSent,
+    /// The broker answered the last PINGREQ.
+    PingAnswered,
     /// Anything else (pings, our own acks, ...).
     Other,
 }

@@ -134,12 +134,14 @@ impl EventSource for V3Source {
                             })
                             .collect(),
                     },
+                    Packet::PingResp => Event::PingAnswered,
                     _ => Event::Other,
                 },
                 rumqttc::Event::Outgoing(out) => match out {
                     Out::Publish(pkid) => Event::PublishSent { pkid },
                     Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
                     Out::Disconnect => Event::DisconnectSent,
+                    Out::PingReq => Event::PingSent,
                     _ => Event::Other,
                 },
             })

@@ -265,12 +265,14 @@ impl EventSource for V5Source {
                             d.reason_code
                         )));
                     }
+                    Packet::PingResp(_) => Event::PingAnswered,
                     _ => Event::Other,
                 },
                 rumqttc::v5::Event::Outgoing(out) => match out {
                     Out::Publish(pkid) => Event::PublishSent { pkid },
                     Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
                     Out::Disconnect => Event::DisconnectSent,
+                    Out::PingReq => Event::PingSent,
                     _ => Event::Other,
                 },
             })
