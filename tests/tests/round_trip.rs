@@ -10,15 +10,14 @@
 mod projection;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::spec::model::Document;
 use mqttgen_e2e::{
-    corpus_dir, corpus_documents, crate_name, path_dependency, under_ci, workspace_root, CrateSpec,
-    GeneratedWorkspace,
+    corpus_dir, crate_name, official_parser_errors, path_dependency, under_ci, workspace_root,
+    CrateSpec, GeneratedWorkspace,
 };
 
 /// Our own specs, relative to the workspace root.
@@ -157,60 +156,6 @@ fn exporter_crate(specs: &[Spec]) -> CrateSpec {
     krate
 }
 
-fn tool_available(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
-fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
-    let tool_dir = workspace_root().join("tools/asyncapi-validate");
-    assert!(
-        tool_available("node"),
-        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
-    );
-    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tool_dir)
-            .status()
-            .expect("run npm install (is npm installed?)");
-        assert!(
-            status.success(),
-            "npm install --prefix {} failed",
-            tool_dir.display()
-        );
-    }
-    let output = Command::new("node")
-        .arg(tool_dir.join("validate.mjs"))
-        .args(files)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let reports: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("the validator prints JSON lines"))
-        .collect();
-    assert_eq!(
-        reports.len(),
-        files.len(),
-        "one report per file; stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    for report in &reports {
-        if report["warnings"] != 0 {
-            eprintln!("official parser warnings: {report}");
-        }
-    }
-    reports
-        .iter()
-        .filter(|r| r["errors"] != 0)
-        .map(|r| serde_json::to_string_pretty(r).unwrap())
-        .collect()
-}
-
 /// Generates every spec into one workspace named `name`, builds and runs the exporter once, and
 /// returns each spec's exported file, or why its document could not be serialised.
 fn export_all(name: &str, specs: &[Spec]) -> Vec<Result<PathBuf, String>> {
@@ -300,63 +245,8 @@ fn exported_documents_keep_the_contract_of_their_specs() {
     );
 }
 
-/// Every corpus document that loads and generates without errors: its `asyncapi()` compiles,
-/// serialises and passes the official parser; contract differences are printed, not asserted
-/// (2.x documents, odd addresses and OAuth schemes lose what the export model cannot hold).
-/// Slow (one crate per document): `cargo test -p mqttgen-e2e --test round_trip -- --ignored`.
-#[test]
-#[ignore = "builds one crate per corpus document; run with --ignored"]
-fn every_corpus_document_exports_a_valid_document() {
-    let Some(dir) = corpus_dir() else { return };
-    let specs: Vec<Spec> = corpus_documents(&dir)
-        .into_iter()
-        .filter_map(|document| {
-            let loaded = load_file(&document.path);
-            let doc = loaded
-                .document
-                .filter(|_| !loaded.diagnostics.iter().any(|d| d.is_error()))?;
-            generate_module(&doc, Role::App).ok()?;
-            Some(Spec {
-                crate_name: crate_name("round-trip", &document.label),
-                label: document.label,
-                path: document.path,
-                document: doc,
-            })
-        })
-        .collect();
-    let exported = export_all("round-trip-corpus", &specs);
-    let mut failures = Vec::new();
-    let mut files = Vec::new();
-    for (spec, file) in specs.iter().zip(exported) {
-        match file {
-            Ok(file) => {
-                let loaded = load_file(&file);
-                match loaded
-                    .document
-                    .filter(|_| !loaded.diagnostics.iter().any(|d| d.is_error()))
-                {
-                    Some(document) => {
-                        for difference in contract_differences(spec, &document) {
-                            eprintln!("difference: {difference}");
-                        }
-                    }
-                    None => failures.push(format!(
-                        "{}: the export does not load: {:?}",
-                        spec.label, loaded.diagnostics
-                    )),
-                }
-                files.push(file);
-            }
-            Err(e) => failures.push(format!(
-                "{}: asyncapi() cannot be serialised: {e}",
-                spec.label
-            )),
-        }
-    }
-    failures.extend(official_parser_errors(&files));
-    eprintln!("{} corpus documents exported", specs.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
+// Every corpus document's `asyncapi()` is exported and checked by the official parser in
+// `corpus_generated_crates.rs`, in the workspace that already builds those crates.
 
 #[test]
 fn the_projection_sees_changes_to_the_contract() {
