@@ -138,10 +138,6 @@ async fn slow_handler_under_backlog_stays_bounded_and_connected() {
     );
     assert!(most_spilled <= SPILL_MESSAGES as u64);
     assert!(
-        at_broker > 0,
-        "the rest of the backlog waited at the broker"
-    );
-    assert!(
         peak_rss < rss_bound,
         "peak RSS {peak_rss:.1} MiB under {rss_bound:.1} MiB"
     );
