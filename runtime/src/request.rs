@@ -368,25 +368,7 @@ impl Replies {
                 }
                 // Queued under the `uses` lock, so SUBSCRIBE and UNSUBSCRIBE of one filter
                 // leave in the order the requests came and went.
-                let added = {
-                    let mut filters = self.shared.filters();
-                    if filters.iter().any(|(f, _)| f == filter) {
-                        None
-                    } else {
-                        filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                        let all =
-                            batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
-                        all.last().cloned()
-                    }
-                };
-                let owned = added.is_some();
-                if let Some(batch) = added {
-                    self.shared.subs.send_modify(|s| s.waiting += 1);
-                    let _ = self
-                        .shared
-                        .subscribe_tx
-                        .send(SubCmd::Subscribe(vec![batch]));
-                }
+                let owned = self.subscribe_once(filter);
                 uses.insert(filter.to_owned(), FilterUses { requests: 1, owned });
             }
         }
@@ -394,6 +376,28 @@ impl Replies {
             replies: self,
             filter: Some(filter.to_owned()),
         })
+    }
+
+    /// Adds `filter` to the service's filters and queues its SUBSCRIBE, unless it is there
+    /// already; true when it was added.
+    fn subscribe_once(&self, filter: &str) -> bool {
+        let batch = {
+            let mut filters = self.shared.filters();
+            if filters.iter().any(|(f, _)| f == filter) {
+                return false;
+            }
+            filters.push((filter.to_owned(), QoS::AtLeastOnce));
+            let all = batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
+            all.last().cloned()
+        };
+        if let Some(batch) = batch {
+            self.shared.subs.send_modify(|s| s.waiting += 1);
+            let _ = self
+                .shared
+                .subscribe_tx
+                .send(SubCmd::Subscribe(vec![batch]));
+        }
+        true
     }
 
     fn release(&self, filter: &str) {
@@ -438,23 +442,7 @@ impl Replies {
             }
         }
         let _one_at_a_time = self.subscribing.lock().await;
-        let added = {
-            let mut filters = self.shared.filters();
-            if filters.iter().any(|(f, _)| f == filter) {
-                None
-            } else {
-                filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                let all = batches_from(&filters, self.shared.with_ids.load(Ordering::SeqCst));
-                all.last().cloned()
-            }
-        };
-        if let Some(batch) = added {
-            self.shared.subs.send_modify(|s| s.waiting += 1);
-            let _ = self
-                .shared
-                .subscribe_tx
-                .send(SubCmd::Subscribe(vec![batch]));
-        }
+        self.subscribe_once(filter);
         let mut subs = self.shared.subs.subscribe();
         let status = subs
             .wait_for(|s| s.fatal.is_some() || (s.connected && s.waiting == 0))

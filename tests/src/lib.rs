@@ -340,6 +340,43 @@ pub fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
     fs::write(path, text)
 }
 
+/// A binary crate `name` that writes each `(file stem, path of an asyncapi() function)` of
+/// `documents` as `<stem>.yaml` (or why it cannot be serialised as `<stem>.error`) into the
+/// folder given as its argument; `dependencies` are the crates those paths live in.
+pub fn exporter_crate(
+    name: &str,
+    dependencies: &[String],
+    documents: &[(String, String)],
+) -> CrateSpec {
+    let mut krate = CrateSpec::new(name);
+    for dependency in dependencies {
+        krate.dependency(format!("{dependency} = {{ path = \"../{dependency}\" }}"));
+    }
+    let list: String = documents
+        .iter()
+        .map(|(stem, function)| format!("        (\"{stem}\", {function}()),\n"))
+        .collect();
+    krate.file("src/lib.rs", "//! See src/main.rs.\n");
+    krate.file(
+        "src/main.rs",
+        format!(
+            "//! Writes every listed `asyncapi()` document as `<name>.yaml`, or why it cannot be \
+             serialised as `<name>.error`.\n\
+             fn main() {{\n    \
+             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
+             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
+             for (name, document) in [\n{list}    ] {{\n        \
+             let (ext, text) = match document.to_yaml() {{\n            \
+             Ok(yaml) => (\"yaml\", yaml),\n            \
+             Err(e) => (\"error\", e.to_string()),\n        \
+             }};\n        \
+             std::fs::write(dir.join(format!(\"{{name}}.{{ext}}\")), text).expect(\"write\");\n    \
+             }}\n}}\n"
+        ),
+    );
+    krate
+}
+
 /// True when `tool --version` runs.
 pub fn tool_available(tool: &str) -> bool {
     Command::new(tool)

@@ -26,43 +26,25 @@ use mqttgen_e2e::types_harness::{
     generate_module, odd_schemas_document, service_crate, snapshot_crate, snapshot_for, types_crate,
 };
 use mqttgen_e2e::{
-    corpus_dir, corpus_documents, official_parser_errors, workspace_root, CrateSpec,
-    GeneratedWorkspace,
+    corpus_dir, corpus_documents, exporter_crate, official_parser_errors, workspace_root,
+    CrateSpec, GeneratedWorkspace,
 };
 
 const EXPORTER_CRATE: &str = "corpus-exporter";
 
 /// A binary writing `<crate>.yaml` with `app::asyncapi()` of every crate in `crates` into the
 /// folder given as its argument.
-fn exporter_crate(crates: &[String]) -> CrateSpec {
-    let mut krate = CrateSpec::new(EXPORTER_CRATE);
-    let mut documents = String::new();
-    for name in crates {
-        krate.dependency(format!("{name} = {{ path = \"../{name}\" }}"));
-        documents.push_str(&format!(
-            "        (\"{name}\", {}::app::asyncapi()),\n",
-            name.replace('-', "_")
-        ));
-    }
-    krate.file("src/lib.rs", "//! See src/main.rs.\n");
-    krate.file(
-        "src/main.rs",
-        format!(
-            "//! Writes every corpus crate's `asyncapi()` as `<crate>.yaml` (or the error as \
-             `<crate>.error`).\n\
-             fn main() {{\n    \
-             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
-             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
-             for (name, document) in [\n{documents}    ] {{\n        \
-             let (ext, text) = match document.to_yaml() {{\n            \
-             Ok(yaml) => (\"yaml\", yaml),\n            \
-             Err(e) => (\"error\", e.to_string()),\n        \
-             }};\n        \
-             std::fs::write(dir.join(format!(\"{{name}}.{{ext}}\")), text).expect(\"write\");\n    \
-             }}\n}}\n"
-        ),
-    );
-    krate
+fn corpus_exporter(crates: &[String]) -> CrateSpec {
+    let documents: Vec<(String, String)> = crates
+        .iter()
+        .map(|name| {
+            (
+                name.clone(),
+                format!("{}::app::asyncapi", name.replace('-', "_")),
+            )
+        })
+        .collect();
+    exporter_crate(EXPORTER_CRATE, crates, &documents)
 }
 
 /// Runs the exporter and checks every exported document: it loads without errors in our front
@@ -186,7 +168,7 @@ fn generated_types_compile_and_keep_the_wire_form() {
     }
 
     if !exported.is_empty() {
-        workspace.add_crate(exporter_crate(&exported));
+        workspace.add_crate(corpus_exporter(&exported));
     }
     workspace.write().expect("write the generated workspace");
     println!(

@@ -16,8 +16,8 @@ use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::spec::model::Document;
 use mqttgen_e2e::{
-    corpus_dir, crate_name, official_parser_errors, path_dependency, under_ci, workspace_root,
-    CrateSpec, GeneratedWorkspace,
+    corpus_dir, crate_name, exporter_crate, official_parser_errors, path_dependency, under_ci,
+    workspace_root, CrateSpec, GeneratedWorkspace,
 };
 
 /// Our own specs, relative to the workspace root.
@@ -121,39 +121,18 @@ fn generated_crate(spec: &Spec) -> CrateSpec {
 }
 
 /// A binary writing `<crate>.yaml` for every generated crate into the folder given as argument.
-fn exporter_crate(specs: &[Spec]) -> CrateSpec {
-    let mut krate = CrateSpec::new("round-trip-exporter");
-    let mut documents = String::new();
-    for spec in specs {
-        krate.dependency(format!(
-            "{} = {{ path = \"../{}\" }}",
-            spec.crate_name, spec.crate_name
-        ));
-        documents.push_str(&format!(
-            "        (\"{}\", {}::asyncapi()),\n",
-            spec.crate_name,
-            spec.crate_name.replace('-', "_")
-        ));
-    }
-    krate.file("src/lib.rs", "//! See src/main.rs.\n");
-    krate.file(
-        "src/main.rs",
-        format!(
-            "//! Writes the `asyncapi()` document of every generated crate as `<crate>.yaml`, or why \
-             it cannot be serialised as `<crate>.error`.\n\
-             fn main() {{\n    \
-             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
-             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
-             for (name, document) in [\n{documents}    ] {{\n        \
-             let (ext, text) = match document.to_yaml() {{\n            \
-             Ok(yaml) => (\"yaml\", yaml),\n            \
-             Err(e) => (\"error\", e.to_string()),\n        \
-             }};\n        \
-             std::fs::write(dir.join(format!(\"{{name}}.{{ext}}\")), text).expect(\"write\");\n    \
-             }}\n}}\n"
-        ),
-    );
-    krate
+fn round_trip_exporter(specs: &[Spec]) -> CrateSpec {
+    let crates: Vec<String> = specs.iter().map(|s| s.crate_name.clone()).collect();
+    let documents: Vec<(String, String)> = crates
+        .iter()
+        .map(|name| {
+            (
+                name.clone(),
+                format!("{}::asyncapi", name.replace('-', "_")),
+            )
+        })
+        .collect();
+    exporter_crate("round-trip-exporter", &crates, &documents)
 }
 
 /// Generates every spec into one workspace named `name`, builds and runs the exporter once, and
@@ -163,7 +142,7 @@ fn export_all(name: &str, specs: &[Spec]) -> Vec<Result<PathBuf, String>> {
     for spec in specs {
         workspace.add_crate(generated_crate(spec));
     }
-    workspace.add_crate(exporter_crate(specs));
+    workspace.add_crate(round_trip_exporter(specs));
     workspace.write().expect("write the generated workspace");
 
     let out_dir = workspace.root.join("exported");
