@@ -521,6 +521,46 @@ async fn nack_on_error_reaches_its_bound_and_recovers() {
     assert_eq!(stats.handler_errors, 30, "each first attempt failed once");
 }
 
+/// What the runtime's flow control is designed around: mosquitto 2.0.11 honours the MQTT 5
+/// receive maximum a client announces while it acknowledges nothing (a plain rumqttc client
+/// announcing 10 gets exactly 10 of 50 QoS 1 messages).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_honours_the_receive_maximum_while_nothing_is_acknowledged() {
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::mqttbytes::QoS as RQoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let broker = Mosquitto::start();
+    let mut options = MqttOptions::new("window-probe", "127.0.0.1", broker.port());
+    options.set_manual_acks(true);
+    options.set_receive_maximum(Some(10));
+    let (client, mut events) = AsyncClient::new(options, 100);
+    client
+        .subscribe("window/t", RQoS::AtLeastOnce)
+        .await
+        .unwrap();
+    loop {
+        if let Event::Incoming(Packet::SubAck(_)) = events.poll().await.unwrap() {
+            break;
+        }
+    }
+    let p = publisher(&broker, Protocol::V5).await;
+    for n in 0..50 {
+        p.publisher()
+            .publish_confirmed(Outgoing::new("window/t", n.to_string()).qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    let mut received = 0;
+    let until = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(event) = tokio::time::timeout_at(until, events.poll()).await {
+        if let Ok(Event::Incoming(Packet::Publish(_))) = event {
+            received += 1;
+        }
+    }
+    assert_eq!(received, 10, "exactly the announced window");
+    p.shutdown(T).await.unwrap();
+}
+
 #[derive(serde::Deserialize)]
 struct Reading {
     celsius: f64,
