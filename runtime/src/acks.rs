@@ -91,6 +91,13 @@ impl AckSequencer {
 /// acknowledgements go, in order, to the ack task.
 pub(crate) struct AckHub {
     seq: Mutex<AckSequencer>,
+    /// QoS 1/2 messages of this connection released without an acknowledgement
+    /// ([`AckPolicy::NackOnError`](crate::AckPolicy)); reset on reconnect.
+    withheld: AtomicUsize,
+    /// At this many withheld messages the connection is renewed ([`AckHub::limit_reached`]).
+    nack_limit: usize,
+    /// Signalled when `withheld` reaches `nack_limit`.
+    limit_reached: tokio::sync::Notify,
     tx: mpsc::UnboundedSender<(AckToken, bool)>,
     /// Released acknowledgements queued for (or being sent by) the ack task.
     sending: AtomicUsize,
@@ -99,12 +106,25 @@ pub(crate) struct AckHub {
 }
 
 impl AckHub {
-    pub fn new(client: Arc<dyn Client>) -> (AckHub, mpsc::UnboundedReceiver<(AckToken, bool)>) {
+    /// A hub that asks for a new connection once `nack_limit` messages of one connection went
+    /// unacknowledged (the broker holds a receive-maximum slot for each of them).
+    pub fn new(
+        client: Arc<dyn Client>,
+        nack_limit: usize,
+    ) -> (AckHub, mpsc::UnboundedReceiver<(AckToken, bool)>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let all_completions = client.wants_all_completions();
         (
             AckHub {
                 seq: Mutex::new(AckSequencer::default()),
+                withheld: AtomicUsize::new(0),
+                // The in-memory broker redelivers by itself: no slots to free.
+                nack_limit: if all_completions {
+                    usize::MAX
+                } else {
+                    nack_limit.max(1)
+                },
+                limit_reached: tokio::sync::Notify::new(),
                 tx,
                 sending: AtomicUsize::new(0),
                 client,
@@ -124,7 +144,14 @@ impl AckHub {
     }
 
     pub fn reset(&self) -> u64 {
-        self.lock().reset()
+        let mut seq = self.lock();
+        self.withheld.store(0, Ordering::SeqCst);
+        seq.reset()
+    }
+
+    /// Completes when the withheld messages of this connection reach the limit.
+    pub async fn limit_reached(&self) {
+        self.limit_reached.notified().await
     }
 
     pub fn epoch(&self) -> u64 {
@@ -148,6 +175,12 @@ impl AckHub {
         // Under the lock, so acknowledgements leave in release order: straight to the client
         // while nothing is queued and its request channel has room, else through the ack task.
         for (token, ok) in out {
+            if !ok && token.qos != crate::QoS::AtMostOnce && token.epoch == epoch {
+                let withheld = self.withheld.fetch_add(1, Ordering::SeqCst) + 1;
+                if withheld == self.nack_limit {
+                    self.limit_reached.notify_one();
+                }
+            }
             if !self.needs_sending(&token, ok, epoch) {
                 continue;
             }

@@ -61,6 +61,14 @@ pub enum Failure<'a> {
         /// The error.
         error: &'a HandlerError,
     },
+    /// A route's queue was full and its [`Overflow`](crate::Overflow) policy dropped this
+    /// message (acknowledged, counted in [`Stats::dropped_overflow`]).
+    Dropped {
+        /// Route name.
+        route: &'a str,
+        /// The dropped message.
+        message: &'a Message,
+    },
     /// A message arrived on a topic that is not valid UTF-8 (or contains wildcards); dropped.
     InvalidTopic {
         /// The raw topic bytes.
@@ -135,9 +143,11 @@ pub(crate) struct Metrics {
     pub published: Counter,
     pub unrouted: AtomicU64,
     pub dropped_overflow: AtomicU64,
+    pub spilled: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub reconnects: AtomicU64,
     pub replies_refused: AtomicU64,
+    pub nack_renewals: AtomicU64,
     publish_seq: AtomicU64,
 }
 
@@ -163,9 +173,13 @@ pub struct Stats {
     pub invalid_topic: u64,
     /// Messages no route matched.
     pub unrouted: u64,
-    /// QoS 0 (or acknowledged-before-handler) messages dropped because their route's queue was
-    /// full.
+    /// Messages dropped by a route's [`Overflow`](crate::Overflow) drop policy because its
+    /// queue was full. Always 0 with the default policy, which waits for room instead.
     pub dropped_overflow: u64,
+    /// Messages read from the connection while a route queue was full (to serve keep-alive) and
+    /// not yet queued, right now; at most [`SPILL_MESSAGES`](crate::SPILL_MESSAGES). Not
+    /// counted in `received` until they are queued.
+    pub spilled: u64,
     /// Messages republished to the dead-letter topic.
     pub dead_lettered: u64,
     /// Messages handed to the connection.
@@ -175,6 +189,9 @@ pub struct Stats {
     /// Replies not published because their route's [`ReplyTo`](crate::ReplyTo) policy refused
     /// the topic the request named.
     pub replies_refused: u64,
+    /// Connections renewed because [`AckPolicy::NackOnError`](crate::AckPolicy::NackOnError)
+    /// left [`Config::nack_limit`] messages unacknowledged.
+    pub nack_renewals: u64,
 }
 
 impl Metrics {
@@ -188,10 +205,12 @@ impl Metrics {
             invalid_topic: get(&self.invalid_topic),
             unrouted: get(&self.unrouted),
             dropped_overflow: get(&self.dropped_overflow),
+            spilled: get(&self.spilled),
             dead_lettered: get(&self.dead_lettered),
             published: get(&self.published),
             reconnects: get(&self.reconnects),
             replies_refused: get(&self.replies_refused),
+            nack_renewals: get(&self.nack_renewals),
         }
     }
 }
@@ -323,7 +342,7 @@ impl App {
             .iter()
             .any(|r| r.ack_policy != crate::AckPolicy::BeforeHandler);
         let metrics = Arc::new(Metrics::default());
-        let (client_id, max_packet, max_outbox, v5, backoff, transport) = match self.target {
+        let (client_id, limits, v5, backoff, read_pause, transport) = match self.target {
             Target::Broker(config) => {
                 config.tls_check()?;
                 let client_id = config.client_id_or_generated();
@@ -336,10 +355,15 @@ impl App {
                 tracing::info!(broker = %config.broker_display(), %client_id, protocol = ?config.protocol, "starting MQTT service");
                 (
                     client_id,
-                    config.max_packet_size,
-                    config.max_outbox,
+                    Limits {
+                        max_packet: config.max_packet_size,
+                        max_outbox: config.max_outbox,
+                        max_outbox_bytes: config.max_outbox_bytes,
+                        nack_limit: config.nack_limit,
+                    },
                     v5,
                     config.backoff,
+                    crate::driver::read_pause(config.keep_alive),
                     t,
                 )
             }
@@ -349,20 +373,37 @@ impl App {
                 let t = crate::transport::memory::connect(&broker, &client_id);
                 (
                     client_id,
-                    16 * 1024 * 1024,
-                    100_000,
+                    Limits {
+                        max_packet: 16 * 1024 * 1024,
+                        max_outbox: 100_000,
+                        max_outbox_bytes: 64 * 1024 * 1024,
+                        nack_limit: usize::MAX,
+                    },
                     true,
                     crate::config::Backoff::default(),
+                    crate::driver::read_pause(Duration::from_secs(30)),
                     t,
                 )
             }
         };
         let (source, client): (Box<dyn EventSource>, Arc<dyn Client>) = transport;
-        let (publisher, outbox_rx) = Publisher::new(max_outbox, max_packet, v5, metrics.clone());
+        let max_packet = limits.max_packet;
+        let (publisher, outbox_rx) = Publisher::new(
+            (limits.max_outbox, limits.max_outbox_bytes),
+            max_packet,
+            v5,
+            metrics.clone(),
+        );
         client.attach_pending(publisher.shared().pending.clone());
         let hooks = Arc::new(self.hooks);
-        let (acks, acks_rx) = AckHub::new(client.clone());
+        let (acks, acks_rx) = AckHub::new(client.clone(), limits.nack_limit);
         let acks = Arc::new(acks);
+        let renewer = tokio::spawn(renew_on_nack_limit(
+            acks.clone(),
+            client.clone(),
+            metrics.clone(),
+            limits.nack_limit,
+        ));
         let (stop_tx, stop_rx) = watch::channel(false);
         let (abort_tx, abort_rx) = watch::channel(false);
         let env = WorkerEnv {
@@ -417,6 +458,7 @@ impl App {
             dispatcher,
             backoff,
             max_packet,
+            read_pause,
             abort: abort_rx,
         };
         let driver = tokio::spawn(driver.run());
@@ -430,7 +472,7 @@ impl App {
             abort_tx,
             workers,
             driver: Some(driver),
-            background: vec![subscriber, outbox, ack_task],
+            background: vec![subscriber, outbox, ack_task, renewer],
         })
     }
 
@@ -448,6 +490,37 @@ impl App {
                 tracing::info!("shutdown requested");
                 app.shutdown(timeout).await
             }
+        }
+    }
+}
+
+/// Connection limits taken from the [`Config`].
+struct Limits {
+    max_packet: usize,
+    max_outbox: usize,
+    max_outbox_bytes: usize,
+    nack_limit: usize,
+}
+
+/// [`AckPolicy::NackOnError`](crate::AckPolicy::NackOnError) left `limit` messages of this
+/// connection unacknowledged: the broker's in-flight window is filling up and it would soon
+/// stop delivering. Disconnecting (cleanly, so no last will) frees the window; the driver
+/// reconnects and the broker redelivers them to the persistent session.
+async fn renew_on_nack_limit(
+    acks: Arc<AckHub>,
+    client: Arc<dyn Client>,
+    metrics: Arc<Metrics>,
+    limit: usize,
+) {
+    loop {
+        acks.limit_reached().await;
+        metrics.nack_renewals.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            limit,
+            "{limit} messages left unacknowledged (NackOnError) on this connection: reconnecting so that the broker redelivers them"
+        );
+        if let Err(e) = client.disconnect().await {
+            tracing::debug!(error = %e, "could not disconnect to renew the connection");
         }
     }
 }

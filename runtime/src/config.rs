@@ -118,7 +118,7 @@ impl Default for Backoff {
 /// [`Config::from_env`].
 ///
 /// Defaults: MQTT 5, generated client id, keep-alive 30 s, clean start, max packet size 1 MiB,
-/// 100 outgoing in-flight messages, backoff 250 ms → 30 s.
+/// 100 outgoing in-flight messages, receive maximum 256, backoff 250 ms → 30 s.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -153,8 +153,11 @@ pub struct Config {
     /// Maximum outgoing QoS 1/2 messages awaiting acknowledgement (default 100).
     pub inflight: u16,
     /// MQTT 5 receive maximum: QoS 1/2 messages the broker may send before we acknowledge
-    /// (default 1000). This bounds the messages queued for handlers. (MQTT 3.1.1 brokers use
-    /// their own setting, e.g. mosquitto's `max_inflight_messages`.)
+    /// (default 256; mosquitto 2.0.11 honours it). MQTT 3.1.1 brokers use their own setting,
+    /// e.g. mosquitto's `max_inflight_messages`. Keep it well below the route queues'
+    /// capacity ([`Route::queue_capacity`](crate::Route::queue_capacity), 1024 by default): then
+    /// QoS 1/2 messages are held back by the broker and never fill a queue, and the connection
+    /// never has more than this many messages in the socket ahead of a ping response.
     pub receive_maximum: u16,
     /// Reconnect backoff.
     pub backoff: Backoff,
@@ -165,6 +168,17 @@ pub struct Config {
     /// Maximum publishes waiting for the connection before `publish` returns
     /// [`Error::OutboxFull`] (default 100 000).
     pub max_outbox: usize,
+    /// Maximum payload, topic and property bytes of the publishes waiting for the connection
+    /// before `publish` returns [`Error::OutboxFull`] (default 64 MiB).
+    pub max_outbox_bytes: usize,
+    /// Messages of one connection left unacknowledged by
+    /// [`AckPolicy::NackOnError`](crate::AckPolicy::NackOnError) before the runtime renews the
+    /// connection (default 16). The broker keeps a slot of its in-flight window (MQTT 5 receive
+    /// maximum, mosquitto's `max_inflight_messages`, 20 by default) for each such message and
+    /// stops delivering when the window is used up; renewing the connection frees the window
+    /// and makes the broker redeliver them (with a persistent session). Keep it below the
+    /// broker's window.
+    pub nack_limit: usize,
 }
 
 impl Config {
@@ -185,11 +199,13 @@ impl Config {
             last_will: None,
             max_packet_size: 1024 * 1024,
             inflight: 100,
-            receive_maximum: 1000,
+            receive_maximum: 256,
             backoff: Backoff::default(),
             connect_timeout: Duration::from_secs(10),
             request_channel_capacity: 1024,
             max_outbox: 100_000,
+            max_outbox_bytes: 64 * 1024 * 1024,
+            nack_limit: 16,
         }
     }
 
@@ -414,6 +430,26 @@ impl Config {
     /// Sets the reconnect backoff.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
+        self
+    }
+
+    /// Sets how many messages [`AckPolicy::NackOnError`](crate::AckPolicy::NackOnError) may leave
+    /// unacknowledged on one connection before it is renewed (see [`Config::nack_limit`]).
+    pub fn nack_limit(mut self, limit: usize) -> Self {
+        self.nack_limit = limit.max(1);
+        self
+    }
+
+    /// Sets the MQTT 5 receive maximum (see [`Config::receive_maximum`]).
+    pub fn receive_maximum(mut self, max: u16) -> Self {
+        self.receive_maximum = max.max(1);
+        self
+    }
+
+    /// Sets the outbox bounds: publishes and their bytes waiting for the connection.
+    pub fn max_outbox(mut self, messages: usize, bytes: usize) -> Self {
+        self.max_outbox = messages.max(1);
+        self.max_outbox_bytes = bytes.max(1);
         self
     }
 

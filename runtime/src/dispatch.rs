@@ -2,66 +2,56 @@
 //!
 //! The driver decodes each message once, finds its routes with the topic trie (or, under MQTT 5,
 //! with the subscription identifiers the broker attached), registers it with the ack sequencer
-//! and puts it into each route's bounded queue. A full queue makes the driver wait — that is the
-//! backpressure towards the broker — but handlers never wait on the driver: publishing goes
-//! through the outbox and acknowledgements through the ack task.
+//! and puts it into each route's bounded queue ([`RouteQueue`]). Handlers never wait on the
+//! driver: publishing goes through the outbox and acknowledgements through the ack hub.
+//!
+//! A full queue whose route waits for room ([`Overflow::Wait`], the default) *holds* the
+//! message here, and the driver stops reading from the connection until the route takes one
+//! (TCP backpressure towards the broker). To keep the connection alive it still polls now and
+//! then, and reads ahead while a ping response is due (see `driver.rs`); messages read meanwhile
+//! wait in a *spill* buffer, bounded by [`SPILL_MESSAGES`] and [`SPILL_BYTES`], and are
+//! dispatched in order once the route has room.
 
 use crate::acks::{AckHub, Ticket};
 use crate::app::{Failure, Hooks, Metrics};
 use crate::handler::{Context, RouteInfo};
 use crate::middleware::Pipeline;
+use crate::queue::{message_bytes, Job, Pushed, RouteQueue};
 use crate::router::{AckPolicy, ResolvedRoute};
 use crate::topic::TopicMatcher;
 use crate::transport::{AckToken, Incoming};
 use crate::{HandlerError, Message, Outgoing, Publisher, QoS};
 use futures::FutureExt;
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-/// A message on its way to one route.
-struct Job {
-    msg: Message,
-    ticket: Option<Ticket>,
-}
+/// Messages the runtime reads from the connection while a route queue is full, at most. It
+/// reads them only to serve keep-alive: every quarter keep-alive, and while a ping response is
+/// due (it is in the stream behind whatever the broker sent before it). With the spill full it
+/// stops polling until the route makes room; if that takes longer than the keep-alive the
+/// connection is lost and renewed (reported like any connection loss).
+pub const SPILL_MESSAGES: usize = 16 * 1024;
+/// Payload and topic bytes of the spilled messages, at most (like [`SPILL_MESSAGES`]).
+pub const SPILL_BYTES: usize = 16 * 1024 * 1024;
 
 struct RouteSlot {
     policy: AckPolicy,
-    tx: mpsc::UnboundedSender<Job>,
-    /// Jobs queued and not yet taken by a worker.
-    queued: Arc<AtomicUsize>,
-    capacity: usize,
+    queue: Arc<RouteQueue>,
+    info: Arc<RouteInfo>,
 }
 
-/// The worker side of a route queue.
-struct RouteRx {
-    rx: mpsc::UnboundedReceiver<Job>,
-    queued: Arc<AtomicUsize>,
-}
-
-impl RouteRx {
-    fn taken(&self, job: Option<Job>) -> Option<Job> {
-        if job.is_some() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-        }
-        job
-    }
-
-    fn try_recv(&mut self) -> Result<Job, mpsc::error::TryRecvError> {
-        let job = self.rx.try_recv();
-        if job.is_ok() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-        }
-        job
-    }
-
-    async fn recv(&mut self) -> Option<Job> {
-        let job = self.rx.recv().await;
-        self.taken(job)
-    }
+/// A message that did not fit into a route queue that waits for room.
+struct Held {
+    msg: Message,
+    ticket: Option<Ticket>,
+    /// The routes it goes to; those before `next` have it already.
+    targets: Vec<usize>,
+    next: usize,
 }
 
 /// Everything a worker needs besides its route.
@@ -88,8 +78,14 @@ pub(crate) struct Dispatcher {
     all_completions: bool,
     /// The client acknowledges QoS 1/2 itself on receipt: nothing to sequence.
     manual_acks: bool,
-    scratch: Vec<usize>,
     replies: Option<Arc<crate::request::Replies>>,
+    /// A message waiting for room in a route queue.
+    held: Option<Held>,
+    /// Messages received while one is held, in order, with their connection epoch.
+    spill: VecDeque<(Incoming, u64)>,
+    spill_bytes: usize,
+    /// Signalled when a full route queue gets room.
+    room: Arc<Notify>,
 }
 
 /// The filters to subscribe with MQTT 5 No Local: those every route on them asks for it
@@ -134,6 +130,7 @@ impl Dispatcher {
         let mut slots = Vec::with_capacity(routes.len());
         let mut by_id = vec![Vec::new(); filters.len()];
         let mut workers = Vec::with_capacity(routes.len());
+        let room = Arc::new(Notify::new());
         for (i, route) in routes.into_iter().enumerate() {
             matcher.insert(&route.info.filter, i)?;
             let id = filters
@@ -141,15 +138,17 @@ impl Dispatcher {
                 .position(|(f, _)| *f == route.info.filter)
                 .expect("filter is listed");
             by_id[id].push(i);
-            let (tx, rx) = mpsc::unbounded_channel();
-            let queued = Arc::new(AtomicUsize::new(0));
+            let queue = Arc::new(RouteQueue::new(
+                route.queue_capacity,
+                route.queue_bytes,
+                route.overflow,
+                room.clone(),
+            ));
             slots.push(RouteSlot {
                 policy: route.ack_policy,
-                tx,
-                queued: queued.clone(),
-                capacity: route.queue_capacity,
+                queue: queue.clone(),
+                info: route.info.clone(),
             });
-            let rx = RouteRx { rx, queued };
             workers.push(tokio::spawn(run_route(
                 RouteWorker {
                     info: route.info,
@@ -157,7 +156,7 @@ impl Dispatcher {
                     policy: route.ack_policy,
                     max_workers: route.max_workers,
                 },
-                rx,
+                queue,
                 env.clone(),
             )));
         }
@@ -171,8 +170,11 @@ impl Dispatcher {
                 hooks: env.hooks,
                 all_completions,
                 manual_acks,
-                scratch: Vec::new(),
                 replies,
+                held: None,
+                spill: VecDeque::new(),
+                spill_bytes: 0,
+                room,
             },
             workers,
         ))
@@ -185,8 +187,64 @@ impl Dispatcher {
         }
     }
 
-    /// Dispatches one received message without ever waiting for a worker.
-    pub async fn dispatch(&mut self, inc: Incoming, epoch: u64) {
+    /// True while a message waits for room in a route queue: the driver should not read more.
+    pub fn is_blocked(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// True when the spill buffer is full: the driver must not poll at all.
+    pub fn spill_is_full(&self) -> bool {
+        self.spill.len() >= SPILL_MESSAGES || self.spill_bytes >= SPILL_BYTES
+    }
+
+    /// Messages received but not yet in a route queue (held and spilled).
+    pub fn waiting(&self) -> usize {
+        self.spill.len() + usize::from(self.held.is_some())
+    }
+
+    /// Forgets the held and spilled messages (shutting down): they stay unacknowledged.
+    pub fn discard(&mut self) {
+        self.held = None;
+        self.metrics
+            .spilled
+            .fetch_sub(self.spill.len() as u64, Ordering::Relaxed);
+        self.spill.clear();
+        self.spill_bytes = 0;
+    }
+
+    /// Signalled whenever a full route queue gets room.
+    pub fn room(&self) -> Arc<Notify> {
+        self.room.clone()
+    }
+
+    /// Dispatches one received message without ever waiting for a worker. While a message is
+    /// held, later ones are kept in order in the spill buffer.
+    pub fn dispatch(&mut self, inc: Incoming, epoch: u64) {
+        if self.held.is_some() || !self.spill.is_empty() {
+            self.spill_bytes += inc.payload.len() + inc.topic.len();
+            self.spill.push_back((inc, epoch));
+            self.metrics.spilled.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.dispatch_now(inc, epoch);
+    }
+
+    /// Retries the held message, then the spilled ones, until one does not fit again.
+    pub fn resume(&mut self) {
+        if let Some(held) = self.held.take() {
+            self.deliver(held);
+        }
+        while self.held.is_none() {
+            let Some((inc, epoch)) = self.spill.pop_front() else {
+                break;
+            };
+            self.spill_bytes -= inc.payload.len() + inc.topic.len();
+            self.metrics.spilled.fetch_sub(1, Ordering::Relaxed);
+            self.dispatch_now(inc, epoch);
+        }
+    }
+
+    fn dispatch_now(&mut self, inc: Incoming, epoch: u64) {
         self.metrics.received.fetch_add(1, Ordering::Relaxed);
         let needs_ack = self.all_completions || (self.manual_acks && inc.qos != QoS::AtMostOnce);
         let token = AckToken {
@@ -228,10 +286,9 @@ impl Dispatcher {
             },
             None => msg,
         };
-        let topic = &msg.topic;
-        let mut targets = std::mem::take(&mut self.scratch);
-        targets.clear();
-        self.matcher.for_each_match(topic, |&i| targets.push(i));
+        let mut targets = Vec::new();
+        self.matcher
+            .for_each_match(&msg.topic, |&i| targets.push(i));
         if !inc.subscription_ids.is_empty() && targets.len() > 1 {
             // MQTT 5: the broker says which subscriptions matched; with overlapping filters it
             // may send one copy per subscription, each of which must reach only its own routes.
@@ -249,15 +306,14 @@ impl Dispatcher {
                 .collect();
             // Unknown identifiers (e.g. from an older session) fall back to topic matching.
             if !tagged.is_empty() {
-                targets.clear();
-                targets.extend(tagged);
+                targets = tagged;
             }
         }
         if targets.is_empty() {
             match &self.replies {
                 // A late reply on a reply topic of ours that no request waits for any more.
-                Some(replies) if replies.is_watched(topic) => {
-                    replies.count_unmatched(topic, "no request waits for it (timed out?)")
+                Some(replies) if replies.is_watched(&msg.topic) => {
+                    replies.count_unmatched(&msg.topic, "no request waits for it (timed out?)")
                 }
                 _ => {
                     self.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
@@ -265,62 +321,81 @@ impl Dispatcher {
                 }
             }
             self.ack_now(token, needs_ack);
-            self.scratch = targets;
             return;
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
-        let mut msg = Some(msg);
-        let last = targets.len() - 1;
-        for (k, &i) in targets.iter().enumerate() {
+        self.deliver(Held {
+            msg,
+            ticket,
+            targets,
+            next: 0,
+        });
+    }
+
+    /// Puts the message into the queues of its remaining routes; holds it at the first full
+    /// queue that waits for room.
+    fn deliver(&mut self, mut held: Held) {
+        while held.next < held.targets.len() {
+            let i = held.targets[held.next];
             let slot = &self.routes[i];
-            let m = if k == last {
-                msg.take().expect("message present")
-            } else {
-                msg.clone().expect("message present")
+            let before = slot.policy == AckPolicy::BeforeHandler;
+            let job = Job {
+                bytes: message_bytes(&held.msg),
+                msg: held.msg.clone(),
+                ticket: if before { None } else { held.ticket },
             };
-            let mut job_ticket = ticket;
-            if slot.policy == AckPolicy::BeforeHandler {
+            let done = |acks: &AckHub, ticket: Option<Ticket>, ok: bool| {
                 if let Some(t) = ticket {
-                    self.acks.complete(t, true);
+                    acks.complete(t, ok);
                 }
-                job_ticket = None;
-            }
-            // The driver never waits for a worker: it must keep polling (keep-alive, acks,
-            // publishes). QoS 1/2 messages are bounded by the broker's flow control (receive
-            // maximum / in-flight window), since they stay unacknowledged until handled. Messages
-            // nothing holds back (QoS 0, or acknowledged before the handler) are dropped when the
-            // route is `queue_capacity` behind — at-most-once, as a broker does for slow clients.
-            let unbounded = m.qos == QoS::AtMostOnce || slot.policy == AckPolicy::BeforeHandler;
-            if unbounded && slot.queued.load(Ordering::Relaxed) >= slot.capacity {
-                let dropped = self
-                    .metrics
-                    .dropped_overflow
-                    .fetch_add(1, Ordering::Relaxed);
-                if dropped.is_power_of_two() || dropped == 0 {
-                    tracing::warn!(topic = %m.topic, capacity = slot.capacity, dropped = dropped + 1, "route queue full: dropping at-most-once message");
+            };
+            match slot.queue.push(job) {
+                Pushed::Queued => {}
+                Pushed::QueuedDropping(old) => {
+                    for job in old {
+                        self.count_dropped(i, &job.msg);
+                        done(&self.acks, job.ticket, true);
+                    }
                 }
-                if let Some(t) = job_ticket {
-                    self.acks.complete(t, true);
+                Pushed::Full => {
+                    self.held = Some(held);
+                    return;
                 }
-                continue;
-            }
-            slot.queued.fetch_add(1, Ordering::Relaxed);
-            if slot
-                .tx
-                .send(Job {
-                    msg: m,
-                    ticket: job_ticket,
-                })
-                .is_err()
-            {
-                slot.queued.fetch_sub(1, Ordering::Relaxed);
-                // The worker is gone (shutting down): leave the message unacknowledged.
-                if let Some(t) = job_ticket {
-                    self.acks.complete(t, false);
+                Pushed::Dropped(job) => {
+                    self.count_dropped(i, &job.msg);
+                    done(&self.acks, job.ticket, true);
+                }
+                Pushed::Closed(job) => {
+                    // The worker is gone (shutting down): leave the message unacknowledged.
+                    done(&self.acks, job.ticket, false);
+                    if before {
+                        done(&self.acks, held.ticket, false);
+                    }
+                    held.next += 1;
+                    continue;
                 }
             }
+            if before {
+                // Acknowledged once it is queued (or dropped by the route's policy).
+                done(&self.acks, held.ticket, true);
+            }
+            held.next += 1;
         }
-        self.scratch = targets;
+    }
+
+    fn count_dropped(&self, route: usize, msg: &Message) {
+        let dropped = self
+            .metrics
+            .dropped_overflow
+            .fetch_add(1, Ordering::Relaxed);
+        let name = &self.routes[route].info.name;
+        if dropped.is_power_of_two() || dropped == 0 {
+            tracing::warn!(route = %name, topic = %msg.topic, dropped = dropped + 1, "route queue full: dropping a message (overflow policy)");
+        }
+        self.hooks.report(Failure::Dropped {
+            route: name,
+            message: msg,
+        });
     }
 }
 
@@ -331,27 +406,30 @@ struct RouteWorker {
     max_workers: usize,
 }
 
-async fn run_route(route: RouteWorker, mut rx: RouteRx, env: WorkerEnv) {
+async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let route = Arc::new(route);
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
     loop {
-        let job = match next_job(&mut rx, &mut stop).await {
+        // A worker first, then a job: a job taken from the queue is always being handled, so
+        // the route holds at most `queue_capacity + max_workers` messages.
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let job = match next_job(&queue, &mut stop).await {
             Some(job) => Some(job),
             None if *stop.borrow() => {
                 // Finish what was already queued, then stop.
-                rx.rx.close();
-                rx.recv().await
+                queue.close();
+                queue.try_pop()
             }
             None => None,
         };
         let Some(job) = job else { break };
         if route.max_workers == 1 {
             process(&route, job, &env).await;
+            drop(permit);
         } else {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
             let route = route.clone();
             let env = env.clone();
             tokio::spawn(async move {
@@ -368,28 +446,35 @@ async fn run_route(route: RouteWorker, mut rx: RouteRx, env: WorkerEnv) {
 /// an idle route parks after the spin.
 const SPIN_BEFORE_PARK: u32 = 64;
 
-async fn next_job(rx: &mut RouteRx, stop: &mut watch::Receiver<bool>) -> Option<Job> {
+async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Option<Job> {
     for _ in 0..SPIN_BEFORE_PARK {
-        match rx.try_recv() {
-            Ok(job) => return Some(job),
-            Err(mpsc::error::TryRecvError::Disconnected) => return None,
-            Err(mpsc::error::TryRecvError::Empty) => {
-                if *stop.borrow() {
-                    return None;
-                }
-                tokio::task::yield_now().await;
-            }
+        if let Some(job) = queue.try_pop() {
+            return Some(job);
         }
+        if *stop.borrow() || queue.is_finished() {
+            return None;
+        }
+        tokio::task::yield_now().await;
     }
-    tokio::select! {
-        biased;
-        job = rx.recv() => job,
-        _ = stop.wait_for(|s| *s) => None,
+    loop {
+        // `notify_one` keeps a permit when nobody waits, so a push between the check and the
+        // wait is not missed.
+        if let Some(job) = queue.try_pop() {
+            return Some(job);
+        }
+        if queue.is_finished() {
+            return None;
+        }
+        tokio::select! {
+            biased;
+            _ = queue.ready.notified() => {}
+            _ = stop.wait_for(|s| *s) => return None,
+        }
     }
 }
 
 async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
-    let Job { msg, ticket } = job;
+    let Job { msg, ticket, .. } = job;
     let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
         publisher: env.publisher.clone(),
@@ -523,8 +608,8 @@ mod tests {
         let broker = crate::testing::MemoryBroker::new();
         let (_source, client) = crate::transport::memory::connect(&broker, "t");
         let metrics = Arc::new(Metrics::default());
-        let (publisher, _outbox) = Publisher::new(10, 1 << 20, true, metrics.clone());
-        let (acks, _acks_rx) = AckHub::new(client);
+        let (publisher, _outbox) = Publisher::new((10, 1 << 20), 1 << 20, true, metrics.clone());
+        let (acks, _acks_rx) = AckHub::new(client, 16);
         let acks = Arc::new(acks);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = seen.clone();
@@ -560,8 +645,8 @@ mod tests {
             delivery: 0,
             subscription_ids: Vec::new(),
         };
-        dispatcher.dispatch(incoming(&[b'a', 0xff, b'b']), 0).await;
-        dispatcher.dispatch(incoming(b"a/+/wild"), 0).await;
+        dispatcher.dispatch(incoming(&[b'a', 0xff, b'b']), 0);
+        dispatcher.dispatch(incoming(b"a/+/wild"), 0);
         assert_eq!(metrics.invalid_topic.load(Ordering::Relaxed), 2);
         assert_eq!(
             *seen.lock().unwrap(),

@@ -13,7 +13,9 @@ use crate::{Error, Publisher, QoS};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 /// Subscription progress, observable through [`RunningApp::ready`](crate::RunningApp::ready).
 #[derive(Debug, Clone, Default)]
@@ -63,7 +65,7 @@ pub(crate) struct DriverShared {
     /// Signalled on every SUBACK (the subscriber task waits for room).
     pub subacked: tokio::sync::Notify,
     /// To the subscriber task.
-    pub subscribe_tx: mpsc::UnboundedSender<Vec<Vec<SubscribeRequest>>>,
+    pub subscribe_tx: mpsc::UnboundedSender<SubCmd>,
 }
 
 impl DriverShared {
@@ -98,13 +100,30 @@ pub(crate) fn batches_from(
     requests.chunks(size).map(<[_]>::to_vec).collect()
 }
 
-/// The subscriber task: sends SUBSCRIBE packets on the driver's behalf.
+/// Work for the subscriber task, done in the order it was asked for.
+pub(crate) enum SubCmd {
+    /// SUBSCRIBE packets to send.
+    Subscribe(Vec<Vec<SubscribeRequest>>),
+    /// A filter to UNSUBSCRIBE from (already removed from `DriverShared::filters`).
+    Unsubscribe(String),
+}
+
+/// The subscriber task: sends SUBSCRIBE and UNSUBSCRIBE packets on the driver's behalf.
 pub(crate) async fn run_subscriber(
     client: Arc<dyn Client>,
     shared: Arc<DriverShared>,
-    mut rx: mpsc::UnboundedReceiver<Vec<Vec<SubscribeRequest>>>,
+    mut rx: mpsc::UnboundedReceiver<SubCmd>,
 ) {
-    while let Some(batches) = rx.recv().await {
+    while let Some(cmd) = rx.recv().await {
+        let batches = match cmd {
+            SubCmd::Subscribe(batches) => batches,
+            SubCmd::Unsubscribe(filter) => {
+                if let Err(e) = client.unsubscribe(filter).await {
+                    tracing::debug!(error = %e, "unsubscribe request not accepted");
+                }
+                continue;
+            }
+        };
         for batch in batches {
             loop {
                 let notified = shared.subacked.notified();
@@ -132,8 +151,17 @@ pub(crate) struct Driver {
     pub dispatcher: Dispatcher,
     pub backoff: Backoff,
     pub max_packet: usize,
+    /// Longest time the driver stops polling while a route queue is full, before it polls
+    /// again to serve keep-alive (see [`read_pause`]).
+    pub read_pause: Duration,
     /// Flips to `true` to stop polling at once (end of shutdown).
     pub abort: watch::Receiver<bool>,
+}
+
+/// How long reading may pause for a full route queue before the driver polls again: a quarter
+/// of the keep-alive (between 50 ms and 5 s), so that pings and their responses still flow.
+pub(crate) fn read_pause(keep_alive: Duration) -> Duration {
+    (keep_alive / 4).clamp(Duration::from_millis(50), Duration::from_secs(5))
 }
 
 impl Driver {
@@ -143,7 +171,66 @@ impl Driver {
         let mut first_connect = true;
         let mut epoch = 0;
         let shared = self.shared.clone();
+        let room = self.dispatcher.room();
+        // While a route queue is full: when reading paused, and whether the spill buffer's
+        // warning was logged for this pause.
+        let mut paused_at: Option<Instant> = None;
+        let mut warned_full = false;
+        // Polls in a row that must not read more than the spill takes (serving keep-alive).
+        let mut serving_keep_alive = false;
+        // A PINGREQ left and its PINGRESP has not been read yet.
+        let mut ping_outstanding = false;
         loop {
+            if shared.stopping.load(Ordering::SeqCst) && self.dispatcher.waiting() > 0 {
+                // Messages not yet queued stay unacknowledged (redelivered with the session).
+                self.dispatcher.discard();
+            }
+            if self.dispatcher.is_blocked()
+                && !serving_keep_alive
+                && ping_outstanding
+                && !self.dispatcher.spill_is_full()
+            {
+                // The ping response is somewhere behind the messages the broker already sent:
+                // read ahead into the spill until it arrives, or the connection is lost.
+                serving_keep_alive = true;
+            }
+            if self.dispatcher.is_blocked() && !serving_keep_alive {
+                // Backpressure: stop reading until the route takes a message, but poll again
+                // after `read_pause` so that keep-alive and acknowledgements still flow.
+                let since = *paused_at.get_or_insert_with(Instant::now);
+                let spill_full = self.dispatcher.spill_is_full();
+                if spill_full && !warned_full {
+                    warned_full = true;
+                    tracing::warn!(
+                        waiting = self.dispatcher.waiting(),
+                        "a route has not taken a message for a while and the spill buffer is full: reading stopped (keep-alive is not served until the route makes room)"
+                    );
+                }
+                let pause_over = tokio::select! {
+                    biased;
+                    _ = self.abort.wait_for(|a| *a) => break,
+                    _ = room.notified() => {
+                        self.dispatcher.resume();
+                        false
+                    }
+                    _ = tokio::time::sleep_until(since + self.read_pause), if !spill_full => true,
+                };
+                if !pause_over {
+                    if !self.dispatcher.is_blocked() {
+                        paused_at = None;
+                        warned_full = false;
+                    }
+                    continue;
+                }
+                paused_at = Some(Instant::now());
+                serving_keep_alive = true;
+            }
+            if serving_keep_alive
+                && (!self.dispatcher.is_blocked() || self.dispatcher.spill_is_full())
+            {
+                serving_keep_alive = false;
+                continue;
+            }
             let polled = tokio::select! {
                 biased;
                 _ = self.abort.wait_for(|a| *a) => break,
@@ -152,6 +239,8 @@ impl Driver {
             let event = match polled {
                 Ok(event) => event,
                 Err(error) => {
+                    serving_keep_alive = false;
+                    ping_outstanding = false;
                     shared.publisher.notify(OutboxCmd::Disconnected);
                     shared
                         .subs
@@ -238,7 +327,7 @@ impl Driver {
                             s.waiting = n;
                             s.failures.clear();
                         });
-                        let _ = shared.subscribe_tx.send(batches);
+                        let _ = shared.subscribe_tx.send(SubCmd::Subscribe(batches));
                     }
                     first_connect = false;
                     // Counters and state before `connected`: whoever sees `ready` (or a
@@ -253,8 +342,11 @@ impl Driver {
                 }
                 Event::Message(incoming) => {
                     if !shared.stopping.load(Ordering::SeqCst) {
-                        self.dispatcher.dispatch(incoming, epoch).await;
+                        self.dispatcher.dispatch(incoming, epoch);
                     }
+                    // Serving keep-alive while paused: keep polling while polls only yield
+                    // messages (into the bounded spill); stop at the first other event.
+                    continue;
                 }
                 Event::PublishSent { pkid } => shared.publisher.notify(OutboxCmd::Sent(pkid)),
                 Event::PublishDone { pkid, code } => {
@@ -272,8 +364,12 @@ impl Driver {
                         break;
                     }
                 }
+                Event::PingSent => ping_outstanding = true,
+                Event::PingAnswered => ping_outstanding = false,
                 Event::Other => {}
             }
+            // Anything but a message ends a keep-alive poll while paused.
+            serving_keep_alive = false;
         }
         shared.state.send_replace(ConnectionState::Stopped);
         Ok(())

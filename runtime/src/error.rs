@@ -78,7 +78,8 @@ pub enum Error {
     /// An operation did not finish in time.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
-    /// Too many publishes are waiting for the connection; the caller should slow down.
+    /// Too many publishes (or bytes, [`Config::max_outbox_bytes`](crate::Config)) are waiting
+    /// for the connection; the caller should slow down.
     #[error("outbox full: {0} publishes are waiting for the broker")]
     OutboxFull(usize),
     /// Encoding a payload failed.

@@ -50,12 +50,14 @@
 //!
 //! # Guarantees and choices
 //!
-//! * **Handlers never block the event loop.** Each route has a queue and `max_workers` worker
-//!   slots (default 1: in order). QoS 1/2 messages are acknowledged only after their handler,
-//!   so the broker's flow control (receive maximum / in-flight window) bounds what is queued;
-//!   QoS 0 messages beyond [`Route::queue_capacity`] are dropped and counted. The event loop
-//!   keeps polling (keep-alives, acknowledgements) however slow a handler is.
-//!   [`Publisher::publish`] only enqueues, so handlers may publish freely.
+//! * **Nothing is dropped by default, and memory is bounded.** Each route has a queue bounded
+//!   by messages and bytes ([`Route::queue_capacity`], [`Route::queue_bytes`]) and
+//!   `max_workers` worker slots (default 1: in order). A full queue stops reading from the
+//!   connection (TCP backpressure towards the broker) at every QoS; keep-alive is still served
+//!   by polling now and then and reading ahead into a bounded spill buffer ([`SPILL_MESSAGES`],
+//!   [`SPILL_BYTES`]). Dropping is an explicit per-route [`Overflow`] policy, counted and
+//!   reported. [`Publisher::publish`] only enqueues (into an outbox bounded by count and bytes),
+//!   so handlers may publish freely.
 //! * **Acknowledgements** follow the route's [`AckPolicy`] and leave in receive order. A message
 //!   matched by several routes is acknowledged when all of them are done. Payloads that fail to
 //!   decode are always acknowledged (and reported, counted, optionally dead-lettered).
@@ -106,6 +108,7 @@ mod message;
 pub mod middleware;
 mod pending;
 mod publish;
+mod queue;
 mod reconnect;
 pub mod reply;
 mod request;
@@ -117,6 +120,7 @@ mod transport;
 pub use app::{App, ConnectionState, Failure, RunningApp, Stats};
 pub use codec::DecodeError;
 pub use config::{Config, Protocol};
+pub use dispatch::{SPILL_BYTES, SPILL_MESSAGES};
 pub use error::{Error, HandlerError};
 pub use handler::{json_handler, Context, Handler, HandlerResult};
 pub use location::Location;
@@ -127,7 +131,9 @@ pub use mqttgen_macros::{publisher, subscriber};
 pub use publish::Publisher;
 pub use reply::ReplyTo;
 pub use request::RequestOptions;
-pub use router::{AckPolicy, Route, Router, Share};
+pub use router::{
+    AckPolicy, Overflow, Route, Router, Share, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,
+};
 
 /// Re-exported for generated code.
 pub use bytes::Bytes;

@@ -38,7 +38,10 @@ pub(crate) struct PublisherShared {
     tx: mpsc::UnboundedSender<OutboxCmd>,
     /// Publishes accepted but not yet finished (QoS 0: handed to the client; QoS 1/2: acknowledged).
     pub(crate) pending: Arc<AtomicUsize>,
+    /// Payload, topic and property bytes of the pending publishes.
+    pending_bytes: AtomicUsize,
     max_outbox: usize,
+    max_outbox_bytes: usize,
     /// Largest packet we may send: the configured limit, lowered by the broker's CONNACK.
     pub(crate) max_packet: AtomicUsize,
     /// MQTT 5 properties are sent.
@@ -64,14 +67,17 @@ pub(crate) struct Entry {
     msg: Outgoing,
     confirm: Option<oneshot::Sender<Result<(), Error>>>,
     seq: u64,
+    /// What the entry counts against the outbox's byte bound.
+    bytes: usize,
 }
 
 /// Fixed header, topic length prefix, packet id and property length, generously rounded.
 const PACKET_OVERHEAD: usize = 16;
 
 impl Publisher {
+    /// A publisher whose outbox holds at most `max_outbox.0` publishes and `max_outbox.1` bytes.
     pub(crate) fn new(
-        max_outbox: usize,
+        max_outbox: (usize, usize),
         max_packet: usize,
         v5: bool,
         metrics: Arc<Metrics>,
@@ -80,7 +86,9 @@ impl Publisher {
         let inner = Arc::new(PublisherShared {
             tx,
             pending: Arc::new(AtomicUsize::new(0)),
-            max_outbox,
+            pending_bytes: AtomicUsize::new(0),
+            max_outbox: max_outbox.0,
+            max_outbox_bytes: max_outbox.1,
             max_packet: AtomicUsize::new(max_packet),
             v5,
             closed: AtomicBool::new(false),
@@ -144,7 +152,8 @@ impl Publisher {
             &prepared.reply_location,
         )?;
         // Forgets the pending entry however this future ends (reply, error, timeout, or the
-        // caller dropping it).
+        // caller dropping it), then lets go of the reply filter (unsubscribed after the last).
+        let _filter_use = replies.acquire(&prepared.filter)?;
         let _pending = PendingReply { replies, ticket };
         let request = prepared.request;
         let filter = prepared.filter;
@@ -236,6 +245,12 @@ impl Publisher {
         self.inner.replies.get().map_or(0, |r| r.unmatched())
     }
 
+    /// Reply topics (besides the private MQTT 5 inbox) subscribed for requests waiting right
+    /// now; each is unsubscribed when its last request ends.
+    pub fn reply_topics_in_use(&self) -> usize {
+        self.inner.replies.get().map_or(0, |r| r.filters_in_use())
+    }
+
     /// Publishes waiting for the connection or the broker's acknowledgement.
     pub fn pending(&self) -> usize {
         self.inner.pending.load(Ordering::SeqCst)
@@ -286,23 +301,41 @@ impl Publisher {
             inner.metrics.published.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
+        let bytes = msg.payload.len() + msg.topic.len() + props;
         let pending = inner.pending.fetch_add(1, Ordering::SeqCst);
-        if pending >= inner.max_outbox {
-            inner.pending.fetch_sub(1, Ordering::SeqCst);
+        let pending_bytes = inner.pending_bytes.fetch_add(bytes, Ordering::SeqCst);
+        // An empty outbox takes one publish, however large (the packet limit still applies).
+        if pending >= inner.max_outbox
+            || (pending > 0 && pending_bytes + bytes > inner.max_outbox_bytes)
+        {
+            inner.release(bytes);
             return Err(Error::OutboxFull(pending));
         }
         let seq = inner.metrics.next_publish_seq();
         inner
             .tx
-            .send(OutboxCmd::Publish(Box::new(Entry { msg, confirm, seq })))
+            .send(OutboxCmd::Publish(Box::new(Entry {
+                msg,
+                confirm,
+                seq,
+                bytes,
+            })))
             .map_err(|_| {
-                inner.pending.fetch_sub(1, Ordering::SeqCst);
+                inner.release(bytes);
                 Error::Disconnected("the runtime is shut down".into())
             })
     }
 
     pub(crate) fn notify(&self, cmd: OutboxCmd) {
         let _ = self.inner.tx.send(cmd);
+    }
+}
+
+impl PublisherShared {
+    /// One publish of `bytes` left the outbox (finished or refused).
+    fn release(&self, bytes: usize) {
+        self.pending_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        self.pending.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -343,7 +376,7 @@ pub(crate) async fn run_outbox(
     let mut handed: VecDeque<Entry> = VecDeque::new();
     let mut inflight: HashMap<u16, Entry> = HashMap::new();
     let finish = |entry: Entry, result: Result<(), Error>| {
-        shared.pending.fetch_sub(1, Ordering::SeqCst);
+        shared.release(entry.bytes);
         if let Some(tx) = entry.confirm {
             let _ = tx.send(result);
         }

@@ -15,13 +15,13 @@
 //! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
 //! waiting on its topic.
 
-use crate::driver::DriverShared;
+use crate::driver::{DriverShared, SubCmd};
 pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
 use crate::transport::SubscribeRequest;
 use crate::{Error, Location, Message, Outgoing, QoS};
 use bytes::Bytes;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -197,7 +197,37 @@ pub(crate) struct Replies {
     /// with every other filter.
     subscribed: Mutex<HashSet<String>>,
     subscribing: tokio::sync::Mutex<()>,
+    /// Reply filters outside the private inbox, with the requests using each (see
+    /// [`Replies::acquire`]).
+    uses: Mutex<HashMap<String, FilterUses>>,
     shared: Arc<DriverShared>,
+}
+
+/// Reply filters (besides the private inbox) subscribed at once, at most: a request that needs
+/// one more fails with [`Error::Config`].
+pub(crate) const MAX_REPLY_FILTERS: usize = 1024;
+
+struct FilterUses {
+    /// Requests waiting on the filter.
+    requests: usize,
+    /// The filter was subscribed for replies (not also a route's filter), so it is
+    /// unsubscribed when the last request ends.
+    owned: bool,
+}
+
+/// Keeps a reply filter subscribed while a request waits on it; the last one to go
+/// unsubscribes it.
+pub(crate) struct FilterUse<'a> {
+    replies: &'a Replies,
+    filter: Option<String>,
+}
+
+impl Drop for FilterUse<'_> {
+    fn drop(&mut self) {
+        if let Some(filter) = self.filter.take() {
+            self.replies.release(&filter);
+        }
+    }
 }
 
 impl Replies {
@@ -223,6 +253,7 @@ impl Replies {
             inbox_subscribed: AtomicBool::new(false),
             subscribed: Mutex::new(HashSet::new()),
             subscribing: tokio::sync::Mutex::new(()),
+            uses: Mutex::new(HashMap::new()),
             shared,
         }
     }
@@ -316,6 +347,98 @@ impl Replies {
         None
     }
 
+    fn uses(&self) -> std::sync::MutexGuard<'_, HashMap<String, FilterUses>> {
+        self.uses.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a request using reply `filter`: the first one subscribes it (the SUBSCRIBE is
+    /// queued here; [`Replies::ensure_subscribed`] waits for the SUBACK), and when the returned
+    /// guard of the last one is dropped, the filter is unsubscribed. The private inbox stays
+    /// subscribed (one filter for every request). Fails when [`MAX_REPLY_FILTERS`] filters are
+    /// in use already.
+    pub fn acquire(&self, filter: &str) -> Result<FilterUse<'_>, Error> {
+        if filter == self.inbox_filter {
+            return Ok(FilterUse {
+                replies: self,
+                filter: None,
+            });
+        }
+        let mut uses = self.uses();
+        let in_use = uses.len();
+        match uses.get_mut(filter) {
+            Some(u) => u.requests += 1,
+            None => {
+                if in_use >= MAX_REPLY_FILTERS {
+                    return Err(Error::Config(format!(
+                        "reply topic `{filter}`: {MAX_REPLY_FILTERS} reply topics are in use already; reuse reply topics (requests are told apart by correlation id)"
+                    )));
+                }
+                // Queued under the `uses` lock, so SUBSCRIBE and UNSUBSCRIBE of one filter
+                // leave in the order the requests came and went.
+                let owned = self.subscribe_once(filter);
+                uses.insert(filter.to_owned(), FilterUses { requests: 1, owned });
+            }
+        }
+        Ok(FilterUse {
+            replies: self,
+            filter: Some(filter.to_owned()),
+        })
+    }
+
+    /// Adds `filter` to the service's filters and queues its SUBSCRIBE, unless it is there
+    /// already; true when it was added.
+    fn subscribe_once(&self, filter: &str) -> bool {
+        let batch = {
+            let mut filters = self.shared.filters();
+            if filters.iter().any(|(f, _)| f == filter) {
+                return false;
+            }
+            // Only the new filter: subscribing again to the routes' filters would make the
+            // broker send their retained messages once more (MQTT 3.1.1 has no "retain
+            // handling" option to prevent it).
+            filters.push((filter.to_owned(), QoS::AtLeastOnce));
+            let with_ids = self.shared.with_ids.load(Ordering::SeqCst);
+            vec![SubscribeRequest {
+                filter: filter.to_owned(),
+                qos: QoS::AtLeastOnce,
+                id: with_ids.then_some(filters.len()),
+                no_local: false,
+            }]
+        };
+        self.shared.subs.send_modify(|s| s.waiting += 1);
+        let _ = self
+            .shared
+            .subscribe_tx
+            .send(SubCmd::Subscribe(vec![batch]));
+        true
+    }
+
+    fn release(&self, filter: &str) {
+        let mut uses = self.uses();
+        let Some(u) = uses.get_mut(filter) else {
+            return;
+        };
+        u.requests -= 1;
+        if u.requests > 0 {
+            return;
+        }
+        let owned = u.owned;
+        uses.remove(filter);
+        self.subscribed().remove(filter);
+        if owned {
+            self.shared.filters().retain(|(f, _)| f != filter);
+            let _ = self
+                .shared
+                .subscribe_tx
+                .send(SubCmd::Unsubscribe(filter.to_owned()));
+        }
+    }
+
+    /// Reply filters in use by waiting requests (besides the private inbox).
+    pub fn filters_in_use(&self) -> usize {
+        self.uses().len()
+    }
+
     /// Subscribes to `filter` (once; it is restored after reconnects like every route's filter)
     /// and waits for the broker's SUBACK. Cheap when it is already subscribed and connected.
     pub async fn ensure_subscribed(&self, filter: &str) -> Result<(), Error> {
@@ -332,28 +455,7 @@ impl Replies {
             }
         }
         let _one_at_a_time = self.subscribing.lock().await;
-        let added = {
-            let mut filters = self.shared.filters();
-            if filters.iter().any(|(f, _)| f == filter) {
-                None
-            } else {
-                // Only the new filter: subscribing again to the routes' filters would make the
-                // broker send their retained messages once more (MQTT 3.1.1 has no
-                // "retain handling" option to prevent it).
-                filters.push((filter.to_owned(), QoS::AtLeastOnce));
-                let with_ids = self.shared.with_ids.load(Ordering::SeqCst);
-                Some(vec![SubscribeRequest {
-                    filter: filter.to_owned(),
-                    qos: QoS::AtLeastOnce,
-                    id: with_ids.then_some(filters.len()),
-                    no_local: false,
-                }])
-            }
-        };
-        if let Some(batch) = added {
-            self.shared.subs.send_modify(|s| s.waiting += 1);
-            let _ = self.shared.subscribe_tx.send(vec![batch]);
-        }
+        self.subscribe_once(filter);
         let mut subs = self.shared.subs.subscribe();
         let status = subs
             .wait_for(|s| s.fatal.is_some() || (s.connected && s.waiting == 0))

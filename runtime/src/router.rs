@@ -3,10 +3,16 @@
 
 use crate::handler::{Handler, RouteInfo};
 use crate::middleware::{Middleware, Pipeline};
+pub use crate::queue::Overflow;
 use crate::reply::ReplyTo;
 use crate::topic::{self, FilterTemplate};
 use crate::{Error, QoS};
 use std::sync::Arc;
+
+/// Messages a route queue holds by default ([`Route::queue_capacity`]).
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+/// Payload, topic and property bytes a route queue holds by default ([`Route::queue_bytes`]).
+pub const DEFAULT_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Whether a route subscribes through an MQTT 5 shared subscription (`$share/{group}/...`),
 /// so that each message goes to only one instance of the service.
@@ -53,6 +59,8 @@ pub struct Route {
     pub(crate) share: Share,
     pub(crate) max_workers: usize,
     pub(crate) queue_capacity: usize,
+    pub(crate) queue_bytes: usize,
+    pub(crate) overflow: Overflow,
     pub(crate) ack_policy: AckPolicy,
     pub(crate) reply_to: ReplyTo,
     pub(crate) no_local: bool,
@@ -66,6 +74,9 @@ impl std::fmt::Debug for Route {
             .field("qos", &self.qos)
             .field("share", &self.share)
             .field("max_workers", &self.max_workers)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("queue_bytes", &self.queue_bytes)
+            .field("overflow", &self.overflow)
             .field("ack_policy", &self.ack_policy)
             .field("reply_to", &self.reply_to)
             .field("no_local", &self.no_local)
@@ -75,8 +86,10 @@ impl std::fmt::Debug for Route {
 
 impl Route {
     /// A route for `address` (e.g. `devices/{device_id}/temperature`) handled by `handler`.
-    /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), queue of 1024,
-    /// [`AckPolicy::AfterHandler`], [`ReplyTo::AnyApplicationTopic`].
+    /// Defaults: QoS 1, [`Share::ServiceDefault`], one worker (in-order), a queue of 1024
+    /// messages and 4 MiB ([`DEFAULT_QUEUE_CAPACITY`], [`DEFAULT_QUEUE_BYTES`]) that waits for
+    /// room when full ([`Overflow::Wait`]), [`AckPolicy::AfterHandler`],
+    /// [`ReplyTo::AnyApplicationTopic`].
     pub fn new(address: impl Into<String>, handler: impl Handler) -> Route {
         Route::from_arc(address, Arc::new(handler))
     }
@@ -89,7 +102,9 @@ impl Route {
             qos: QoS::AtLeastOnce,
             share: Share::ServiceDefault,
             max_workers: 1,
-            queue_capacity: 1024,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            overflow: Overflow::Wait,
             ack_policy: AckPolicy::AfterHandler,
             reply_to: ReplyTo::default(),
             no_local: false,
@@ -121,18 +136,28 @@ impl Route {
         self
     }
 
-    /// Messages waiting for a worker (default 1024). The runtime never stops reading from the
-    /// broker (that would stall keep-alives and acknowledgements): QoS 1/2 messages are held
-    /// back by the broker's flow control, since they are acknowledged only after the handler;
-    /// QoS 0 messages (and messages acknowledged before the handler) beyond this many are
-    /// dropped and counted in [`Stats::dropped_overflow`](crate::Stats).
-    ///
-    /// Caveat: mosquitto 2.0.11 does not enforce the client's receive maximum (nor its own
-    /// `max_inflight_messages`) for outgoing QoS 1 messages; against it, a slow route holds
-    /// whatever the broker sends (bounded by the broker's per-client queue,
-    /// `max_queued_messages`, 1000 by default) rather than only the in-flight window.
+    /// Messages waiting for a worker, at most (default [`DEFAULT_QUEUE_CAPACITY`]). What
+    /// happens when the queue is full is the route's [`Overflow`] policy: by default the
+    /// runtime stops reading from the connection until the route takes a message (nothing is
+    /// dropped, at any QoS).
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// Payload, topic and property bytes waiting for a worker, at most (default
+    /// [`DEFAULT_QUEUE_BYTES`]). A message larger than this still goes into an empty queue.
+    pub fn queue_bytes(mut self, bytes: usize) -> Self {
+        self.queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// What to do with a message when the queue is full: wait for room (default, nothing is
+    /// lost) or drop the newest/oldest message ([`Overflow`]). Dropped messages are
+    /// acknowledged, counted in [`Stats::dropped_overflow`](crate::Stats) and reported to
+    /// [`App::on_error`](crate::App::on_error) as [`Failure::Dropped`](crate::Failure::Dropped).
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
         self
     }
 
@@ -202,6 +227,8 @@ pub(crate) struct ResolvedRoute {
     pub qos: QoS,
     pub max_workers: usize,
     pub queue_capacity: usize,
+    pub queue_bytes: usize,
+    pub overflow: Overflow,
     pub ack_policy: AckPolicy,
     pub no_local: bool,
     pub pipeline: Pipeline,
@@ -329,6 +356,8 @@ impl Router {
                 qos: route.qos,
                 max_workers: route.max_workers,
                 queue_capacity: route.queue_capacity,
+                queue_bytes: route.queue_bytes,
+                overflow: route.overflow,
                 ack_policy: route.ack_policy,
                 no_local: route.no_local,
                 pipeline: Pipeline {

@@ -172,6 +172,12 @@ impl MemoryBroker {
         let _ = session.tx.send(Event::SubAck { pkid, codes });
     }
 
+    pub(crate) fn unsubscribe(&self, client_id: &str, filter: &str) {
+        if let Some(session) = self.lock().clients.get_mut(client_id) {
+            session.subs.retain(|s| s.filter != filter);
+        }
+    }
+
     /// Publishes `msg` as an external client would.
     pub async fn publish(&self, msg: Outgoing) {
         self.publish_from(None, msg);

@@ -470,6 +470,82 @@ async fn invalid_topic_from_handler_result_is_reported_not_fatal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_topic_is_unsubscribed_after_its_last_request() {
+    let broker = MemoryBroker::new();
+    // The responder sees the requester's subscriptions while the requests wait.
+    let during = Arc::new(Mutex::new(Vec::new()));
+    let (b, d) = (broker.clone(), during.clone());
+    let responder = App::in_memory(&broker)
+        .mount(
+            Router::new().route(
+                Route::new("svc/double", move |msg: Message, _c: Context| {
+                    let (b, d) = (b.clone(), d.clone());
+                    async move {
+                        let subs = b
+                            .subscriptions()
+                            .get("requester")
+                            .cloned()
+                            .unwrap_or_default();
+                        d.lock()
+                            .unwrap()
+                            .push(subs.contains(&"replies/mine".to_string()));
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        let n: i64 = codec::decode_json(&msg.payload)?;
+                        Ok(Outgoing::reply_to(&msg, (n * 2).to_string()))
+                    }
+                })
+                .max_workers(4),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    responder.ready(T).await.unwrap();
+    let client = App::in_memory(&broker)
+        .memory_client_id("requester")
+        .start()
+        .await
+        .unwrap();
+    client.ready(T).await.unwrap();
+    let p = client.publisher();
+    let ask = |n: i64| {
+        p.request(
+            Outgoing::new("svc/double", n.to_string()).response_topic("replies/mine"),
+            T,
+        )
+    };
+    // Two requests share the reply topic: one subscription, kept until both are answered.
+    let (a, b) = tokio::join!(ask(21), ask(5));
+    assert_eq!(a.unwrap().payload, "42");
+    assert_eq!(b.unwrap().payload, "10");
+    assert_eq!(
+        *during.lock().unwrap(),
+        [true, true],
+        "subscribed while they waited"
+    );
+    assert_eq!(p.reply_topics_in_use(), 0);
+    broker.settle().await.unwrap();
+    let subs = broker
+        .subscriptions()
+        .get("requester")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !subs.contains(&"replies/mine".to_string()),
+        "unsubscribed: {subs:?}"
+    );
+    // A late message on it no longer reaches the requester.
+    broker.publish(Outgoing::new("replies/mine", "late")).await;
+    broker.settle().await.unwrap();
+    assert_eq!(client.stats().received, 2, "only the two replies");
+    assert_eq!(p.unmatched_replies(), 0);
+    // The next request subscribes it again.
+    assert_eq!(ask(1).await.unwrap().payload, "2");
+    client.shutdown(T).await.unwrap();
+    responder.shutdown(T).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_reply_through_the_private_inbox() {
     let broker = MemoryBroker::new();
     let responder = App::in_memory(&broker)
@@ -506,47 +582,105 @@ async fn request_reply_through_the_private_inbox() {
     responder.shutdown(T).await.unwrap();
 }
 
+/// A route whose handler waits for `gate`, recording the payloads it handled.
+fn gated_route(gate: Arc<tokio::sync::Semaphore>, seen: Arc<Mutex<Vec<String>>>) -> Route {
+    Route::new("stuck", move |m: Message, _c: Context| {
+        let (gate, seen) = (gate.clone(), seen.clone());
+        async move {
+            gate.acquire().await.unwrap().forget();
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&m.payload).into_owned());
+            Ok(None)
+        }
+    })
+    .qos(QoS::AtMostOnce)
+    .queue_capacity(4)
+}
+
+fn counting_route(count: Arc<AtomicUsize>) -> Route {
+    Route::new("fast", move |_m: Message, _c: Context| {
+        let count = count.clone();
+        async move {
+            count.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        }
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stuck_route_does_not_stall_others_and_sheds_qos0() {
+async fn a_full_queue_pauses_reading_and_loses_nothing_by_default() {
     let broker = MemoryBroker::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let g = gate.clone();
-    let stuck = move |_m: Message, _c: Context| {
-        let g = g.clone();
-        async move {
-            g.acquire().await.unwrap().forget();
-            Ok(None)
-        }
-    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
     let fast_count = Arc::new(AtomicUsize::new(0));
-    let f = fast_count.clone();
-    let fast = move |_m: Message, _c: Context| {
-        let f = f.clone();
-        async move {
-            f.fetch_add(1, Ordering::SeqCst);
-            Ok(None)
-        }
-    };
     let app = App::in_memory(&broker)
         .mount(
             Router::new()
-                .route(
-                    Route::new("stuck", stuck)
-                        .qos(QoS::AtMostOnce)
-                        .queue_capacity(4),
-                )
-                .route(Route::new("fast", fast)),
+                .route(gated_route(gate.clone(), seen.clone()))
+                .route(counting_route(fast_count.clone())),
         )
         .start()
         .await
         .unwrap();
     app.ready(T).await.unwrap();
-    for _ in 0..10 {
-        broker.publish(Outgoing::new("stuck", "x")).await;
+    for n in 0..10 {
+        broker.publish(Outgoing::new("stuck", n.to_string())).await;
     }
     broker
         .publish(Outgoing::new("fast", "y").qos(QoS::AtLeastOnce))
         .await;
+    // The stuck route holds 1 + 4 messages; the driver holds the next and stops reading, so
+    // the message for the fast route waits behind them (backpressure, not loss).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(fast_count.load(Ordering::SeqCst), 0, "reading paused");
+    assert_eq!(app.stats().dropped_overflow, 0);
+    assert!(
+        app.stats().received <= 6,
+        "received {}",
+        app.stats().received
+    );
+    gate.add_permits(100);
+    broker.settle().await.unwrap();
+    assert_eq!(fast_count.load(Ordering::SeqCst), 1);
+    let expected: Vec<String> = (0..10).map(|n| n.to_string()).collect();
+    assert_eq!(*seen.lock().unwrap(), expected, "all, in order");
+    assert_eq!(app.stats().dropped_overflow, 0);
+    app.shutdown(T).await.unwrap();
+}
+
+async fn drop_policy_counts_exactly(overflow: mqttgen::Overflow) -> (Vec<String>, Vec<String>) {
+    let broker = MemoryBroker::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let dropped = Arc::new(Mutex::new(Vec::new()));
+    let fast_count = Arc::new(AtomicUsize::new(0));
+    let d = dropped.clone();
+    let app = App::in_memory(&broker)
+        .mount(
+            Router::new()
+                .route(gated_route(gate.clone(), seen.clone()).overflow(overflow))
+                .route(counting_route(fast_count.clone())),
+        )
+        .on_error(move |f| {
+            if let mqttgen::Failure::Dropped { route, message } = f {
+                assert_eq!(*route, "stuck");
+                d.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&message.payload).into_owned());
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    for n in 0..20 {
+        broker.publish(Outgoing::new("stuck", n.to_string())).await;
+    }
+    broker
+        .publish(Outgoing::new("fast", "y").qos(QoS::AtLeastOnce))
+        .await;
+    // Dropping keeps the connection moving: the fast route is not held up.
     let deadline = tokio::time::Instant::now() + T;
     while fast_count.load(Ordering::SeqCst) == 0 {
         assert!(
@@ -555,11 +689,56 @@ async fn a_stuck_route_does_not_stall_others_and_sheds_qos0() {
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let dropped = app.stats().dropped_overflow;
-    assert!((5..=6).contains(&dropped), "dropped {dropped}");
     gate.add_permits(100);
     broker.settle().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let dropped = dropped.lock().unwrap().clone();
+    assert_eq!(
+        app.stats().dropped_overflow,
+        dropped.len() as u64,
+        "every drop counted once"
+    );
+    assert!(
+        dropped.len() >= 15,
+        "1 handling + 4 queued at most: dropped {dropped:?}"
+    );
+    let mut all: Vec<u32> = seen
+        .iter()
+        .chain(&dropped)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (0..20).collect::<Vec<_>>(),
+        "each message handled or dropped, never both"
+    );
     app.shutdown(T).await.unwrap();
+    (seen, dropped)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_newest_keeps_the_oldest_and_counts_exactly() {
+    let (seen, dropped) = drop_policy_counts_exactly(mqttgen::Overflow::DropNewest).await;
+    assert_eq!(
+        dropped.last().map(String::as_str),
+        Some("19"),
+        "the newest went"
+    );
+    assert!(
+        seen.contains(&"1".to_string()),
+        "an early one was kept: {seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_oldest_keeps_the_newest_and_counts_exactly() {
+    let (seen, dropped) = drop_policy_counts_exactly(mqttgen::Overflow::DropOldest).await;
+    assert!(
+        seen.ends_with(&["16", "17", "18", "19"].map(String::from)),
+        "the newest 4 kept: {seen:?}"
+    );
+    assert!(dropped.contains(&"1".to_string()) || dropped.contains(&"2".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -461,6 +461,106 @@ async fn nack_on_error_is_redelivered_after_reconnect_v311() {
     nack_redelivery(Protocol::V311).await;
 }
 
+/// `NackOnError` with every first attempt failing: the broker's window (receive maximum 10)
+/// fills with unacknowledged messages. At `nack_limit` (5) the runtime renews the connection,
+/// the broker redelivers them to the persistent session and the second attempts succeed: all
+/// 30 messages get handled instead of the subscription stalling after 10.
+async fn nack_limit_renews_the_connection(nack_limit: usize) -> (usize, mqttgen::Stats) {
+    let broker = Mosquitto::start();
+    let cfg = config(&broker, Protocol::V5)
+        .client_id("nack-limit-svc")
+        .persistent_session(Duration::from_secs(3600))
+        .receive_maximum(10)
+        .nack_limit(nack_limit);
+    let tried = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    let done = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    let (t, d) = (tried.clone(), done.clone());
+    let route = Route::new("jobs/run", move |msg: Message, _ctx: Context| {
+        let (tried, done) = (t.clone(), d.clone());
+        async move {
+            let id = String::from_utf8_lossy(&msg.payload).into_owned();
+            if tried.lock().unwrap().insert(id.clone()) {
+                return Err(HandlerError::failed("first attempt fails"));
+            }
+            done.lock().unwrap().insert(id);
+            Ok(None)
+        }
+    })
+    .ack_policy(AckPolicy::NackOnError);
+    let app = App::new(cfg)
+        .mount(Router::new().route(route))
+        .start()
+        .await
+        .unwrap();
+    app.ready(T).await.unwrap();
+    let p = publisher(&broker, Protocol::V5).await;
+    for n in 0..30 {
+        p.publisher()
+            .publish(Outgoing::new("jobs/run", n.to_string()).qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while done.lock().unwrap().len() < 30 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let handled = done.lock().unwrap().len();
+    let stats = app.stats();
+    p.shutdown(T).await.unwrap();
+    app.shutdown(T).await.unwrap();
+    (handled, stats)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nack_on_error_reaches_its_bound_and_recovers() {
+    let (handled, stats) = nack_limit_renews_the_connection(5).await;
+    println!("nack limit 5, receive maximum 10: handled {handled}/30, {stats:?}");
+    assert_eq!(handled, 30, "every message handled on its second attempt");
+    assert!(stats.nack_renewals >= 1, "{stats:?}");
+    assert!(stats.reconnects >= stats.nack_renewals, "{stats:?}");
+    assert_eq!(stats.handler_errors, 30, "each first attempt failed once");
+}
+
+/// What the runtime's flow control is designed around: mosquitto 2.0.11 honours the MQTT 5
+/// receive maximum a client announces while it acknowledges nothing (a plain rumqttc client
+/// announcing 10 gets exactly 10 of 50 QoS 1 messages).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_honours_the_receive_maximum_while_nothing_is_acknowledged() {
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::mqttbytes::QoS as RQoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let broker = Mosquitto::start();
+    let mut options = MqttOptions::new("window-probe", "127.0.0.1", broker.port());
+    options.set_manual_acks(true);
+    options.set_receive_maximum(Some(10));
+    let (client, mut events) = AsyncClient::new(options, 100);
+    client
+        .subscribe("window/t", RQoS::AtLeastOnce)
+        .await
+        .unwrap();
+    loop {
+        if let Event::Incoming(Packet::SubAck(_)) = events.poll().await.unwrap() {
+            break;
+        }
+    }
+    let p = publisher(&broker, Protocol::V5).await;
+    for n in 0..50 {
+        p.publisher()
+            .publish_confirmed(Outgoing::new("window/t", n.to_string()).qos(QoS::AtLeastOnce))
+            .await
+            .unwrap();
+    }
+    let mut received = 0;
+    let until = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(event) = tokio::time::timeout_at(until, events.poll()).await {
+        if let Ok(Event::Incoming(Packet::Publish(_))) = event {
+            received += 1;
+        }
+    }
+    assert_eq!(received, 10, "exactly the announced window");
+    p.shutdown(T).await.unwrap();
+}
+
 #[derive(serde::Deserialize)]
 struct Reading {
     celsius: f64,

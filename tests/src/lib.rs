@@ -356,6 +356,98 @@ pub fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
     fs::write(path, text)
 }
 
+/// A binary crate `name` that writes each `(file stem, path of an asyncapi() function)` of
+/// `documents` as `<stem>.yaml` (or why it cannot be serialised as `<stem>.error`) into the
+/// folder given as its argument; `dependencies` are the crates those paths live in.
+pub fn exporter_crate(
+    name: &str,
+    dependencies: &[String],
+    documents: &[(String, String)],
+) -> CrateSpec {
+    let mut krate = CrateSpec::new(name);
+    for dependency in dependencies {
+        krate.dependency(format!("{dependency} = {{ path = \"../{dependency}\" }}"));
+    }
+    let list: String = documents
+        .iter()
+        .map(|(stem, function)| format!("        (\"{stem}\", {function}()),\n"))
+        .collect();
+    krate.file("src/lib.rs", "//! See src/main.rs.\n");
+    krate.file(
+        "src/main.rs",
+        format!(
+            "//! Writes every listed `asyncapi()` document as `<name>.yaml`, or why it cannot be \
+             serialised as `<name>.error`.\n\
+             fn main() {{\n    \
+             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
+             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
+             for (name, document) in [\n{list}    ] {{\n        \
+             let (ext, text) = match document.to_yaml() {{\n            \
+             Ok(yaml) => (\"yaml\", yaml),\n            \
+             Err(e) => (\"error\", e.to_string()),\n        \
+             }};\n        \
+             std::fs::write(dir.join(format!(\"{{name}}.{{ext}}\")), text).expect(\"write\");\n    \
+             }}\n}}\n"
+        ),
+    );
+    krate
+}
+
+/// True when `tool --version` runs.
+pub fn tool_available(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
+pub fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
+    let tool_dir = workspace_root().join("tools/asyncapi-validate");
+    assert!(
+        tool_available("node"),
+        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
+    );
+    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&tool_dir)
+            .status()
+            .expect("run npm install (is npm installed?)");
+        assert!(
+            status.success(),
+            "npm install --prefix {} failed",
+            tool_dir.display()
+        );
+    }
+    let output = Command::new("node")
+        .arg(tool_dir.join("validate.mjs"))
+        .args(files)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let reports: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("the validator prints JSON lines"))
+        .collect();
+    assert_eq!(
+        reports.len(),
+        files.len(),
+        "one report per file; stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for report in &reports {
+        if report["warnings"] != 0 {
+            eprintln!("official parser warnings: {report}");
+        }
+    }
+    reports
+        .iter()
+        .filter(|r| r["errors"] != 0)
+        .map(|r| serde_json::to_string_pretty(r).unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,10 @@
 //! linted with `cargo clippy -- -D warnings`, and the unit tests (message examples, wire tests)
 //! run with `cargo test --lib`.
 //!
+//! Then a binary of the same workspace writes every corpus crate's `app::asyncapi()` as YAML:
+//! each exported document must load in our front end without errors and pass the official
+//! AsyncAPI parser (`tools/asyncapi-validate`, one `node` call).
+//!
 //! The corpus part is skipped with a message when the corpus is absent (a failure under CI).
 
 use std::time::Instant;
@@ -21,7 +25,66 @@ use mqttgen_codegen::spec::load_file;
 use mqttgen_e2e::types_harness::{
     generate_module, odd_schemas_document, service_crate, snapshot_crate, snapshot_for, types_crate,
 };
-use mqttgen_e2e::{corpus_dir, corpus_documents, workspace_root, GeneratedWorkspace};
+use mqttgen_e2e::{
+    corpus_dir, corpus_documents, exporter_crate, official_parser_errors, workspace_root,
+    CrateSpec, GeneratedWorkspace,
+};
+
+const EXPORTER_CRATE: &str = "corpus-exporter";
+
+/// A binary writing `<crate>.yaml` with `app::asyncapi()` of every crate in `crates` into the
+/// folder given as its argument.
+fn corpus_exporter(crates: &[String]) -> CrateSpec {
+    let documents: Vec<(String, String)> = crates
+        .iter()
+        .map(|name| {
+            (
+                name.clone(),
+                format!("{}::app::asyncapi", name.replace('-', "_")),
+            )
+        })
+        .collect();
+    exporter_crate(EXPORTER_CRATE, crates, &documents)
+}
+
+/// Runs the exporter and checks every exported document: it loads without errors in our front
+/// end and the official parser finds no error.
+fn check_exported_documents(workspace: &GeneratedWorkspace, crates: &[String]) {
+    let out_dir = workspace.root.join("exported");
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).expect("clear the previous export");
+    }
+    workspace.cargo_ok(&[
+        "run",
+        "--quiet",
+        "-p",
+        EXPORTER_CRATE,
+        "--",
+        out_dir.to_str().expect("UTF-8 path"),
+    ]);
+    let mut failures = Vec::new();
+    let mut files = Vec::new();
+    for name in crates {
+        if let Ok(reason) = std::fs::read_to_string(out_dir.join(format!("{name}.error"))) {
+            failures.push(format!("{name}: asyncapi() cannot be serialised: {reason}"));
+            continue;
+        }
+        let file = out_dir.join(format!("{name}.yaml"));
+        let loaded = load_file(&file);
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        if loaded.document.is_none() || !errors.is_empty() {
+            failures.push(format!("{name}: the export does not load: {errors:?}"));
+        }
+        files.push(file);
+    }
+    failures.extend(official_parser_errors(&files));
+    println!(
+        "{} corpus documents exported; {} checked by the official parser",
+        crates.len(),
+        files.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
 
 const PAYLOAD_TYPES_CRATE: &str = "payload-types";
 
@@ -52,6 +115,7 @@ fn generated_types_compile_and_keep_the_wire_form() {
     let (odd, odd_text) = generate_module(&odd_schemas_document(), "odd schemas");
     workspace.add_crate(types_crate("odd-schemas", &odd_text, odd.dependencies));
 
+    let mut exported = Vec::new();
     if let Some(dir) = corpus_dir() {
         let mut included = Vec::new();
         let mut excluded = Vec::new();
@@ -67,6 +131,7 @@ fn generated_types_compile_and_keep_the_wire_form() {
                 (Some(doc), None) => {
                     let (generated, _) = generate_module(&doc, &document.label);
                     workspace.add_crate(service_crate(&name, &doc, &document.label));
+                    exported.push(name.clone());
                     let fallbacks = generated
                         .diagnostics
                         .iter()
@@ -102,6 +167,9 @@ fn generated_types_compile_and_keep_the_wire_form() {
         }
     }
 
+    if !exported.is_empty() {
+        workspace.add_crate(corpus_exporter(&exported));
+    }
     workspace.write().expect("write the generated workspace");
     println!(
         "generated {} crates in {:.1?}; building {}",
@@ -137,7 +205,11 @@ fn generated_types_compile_and_keep_the_wire_form() {
         .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
         .sum();
     println!(
-        "{passed} tests passed (message examples and payload-types wire tests) in {:.1?} total",
+        "{passed} tests passed (message examples and payload-types wire tests) in {:.1?}",
         started.elapsed()
     );
+    if !exported.is_empty() {
+        check_exported_documents(&workspace, &exported);
+        println!("exports checked in {:.1?} total", started.elapsed());
+    }
 }

@@ -17,8 +17,8 @@ use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::spec::model::Document;
 use mqttgen_e2e::{
-    corpus_dir, corpus_documents, crate_name, path_dependency, under_ci, workspace_root, CrateSpec,
-    GeneratedWorkspace,
+    corpus_dir, crate_name, exporter_crate, official_parser_errors, path_dependency, under_ci,
+    workspace_root, CrateSpec, GeneratedWorkspace,
 };
 
 /// Our own specs, relative to the workspace root.
@@ -145,39 +145,18 @@ fn generated_crate(spec: &Spec) -> CrateSpec {
 }
 
 /// A binary writing `<crate>.yaml` for every generated crate into the folder given as argument.
-fn exporter_crate(specs: &[Spec]) -> CrateSpec {
-    let mut krate = CrateSpec::new("round-trip-exporter");
-    let mut documents = String::new();
-    for spec in specs {
-        krate.dependency(format!(
-            "{} = {{ path = \"../{}\" }}",
-            spec.crate_name, spec.crate_name
-        ));
-        documents.push_str(&format!(
-            "        (\"{}\", {}::asyncapi()),\n",
-            spec.crate_name,
-            spec.crate_name.replace('-', "_")
-        ));
-    }
-    krate.file("src/lib.rs", "//! See src/main.rs.\n");
-    krate.file(
-        "src/main.rs",
-        format!(
-            "//! Writes the `asyncapi()` document of every generated crate as `<crate>.yaml`, or why \
-             it cannot be serialised as `<crate>.error`.\n\
-             fn main() {{\n    \
-             let dir = std::path::PathBuf::from(std::env::args().nth(1).expect(\"output folder\"));\n    \
-             std::fs::create_dir_all(&dir).expect(\"create the output folder\");\n    \
-             for (name, document) in [\n{documents}    ] {{\n        \
-             let (ext, text) = match document.to_yaml() {{\n            \
-             Ok(yaml) => (\"yaml\", yaml),\n            \
-             Err(e) => (\"error\", e.to_string()),\n        \
-             }};\n        \
-             std::fs::write(dir.join(format!(\"{{name}}.{{ext}}\")), text).expect(\"write\");\n    \
-             }}\n}}\n"
-        ),
-    );
-    krate
+fn round_trip_exporter(specs: &[Spec]) -> CrateSpec {
+    let crates: Vec<String> = specs.iter().map(|s| s.crate_name.clone()).collect();
+    let documents: Vec<(String, String)> = crates
+        .iter()
+        .map(|name| {
+            (
+                name.clone(),
+                format!("{}::asyncapi", name.replace('-', "_")),
+            )
+        })
+        .collect();
+    exporter_crate("round-trip-exporter", &crates, &documents)
 }
 
 /// Every file read with YAML 1.1 rules (PyYAML's `safe_load`, as many Python tools read
@@ -222,60 +201,6 @@ fn yaml_1_1_differences(files: &[PathBuf]) -> Option<Vec<String>> {
     Some(differences)
 }
 
-fn tool_available(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
-fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
-    let tool_dir = workspace_root().join("tools/asyncapi-validate");
-    assert!(
-        tool_available("node"),
-        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
-    );
-    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tool_dir)
-            .status()
-            .expect("run npm install (is npm installed?)");
-        assert!(
-            status.success(),
-            "npm install --prefix {} failed",
-            tool_dir.display()
-        );
-    }
-    let output = Command::new("node")
-        .arg(tool_dir.join("validate.mjs"))
-        .args(files)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let reports: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("the validator prints JSON lines"))
-        .collect();
-    assert_eq!(
-        reports.len(),
-        files.len(),
-        "one report per file; stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    for report in &reports {
-        if report["warnings"] != 0 {
-            eprintln!("official parser warnings: {report}");
-        }
-    }
-    reports
-        .iter()
-        .filter(|r| r["errors"] != 0)
-        .map(|r| serde_json::to_string_pretty(r).unwrap())
-        .collect()
-}
-
 /// Generates every spec into one workspace named `name`, builds and runs the exporter once, and
 /// returns each spec's exported file, or why its document could not be serialised.
 fn export_all(name: &str, specs: &[Spec]) -> Vec<Result<PathBuf, String>> {
@@ -283,7 +208,7 @@ fn export_all(name: &str, specs: &[Spec]) -> Vec<Result<PathBuf, String>> {
     for spec in specs {
         workspace.add_crate(generated_crate(spec));
     }
-    workspace.add_crate(exporter_crate(specs));
+    workspace.add_crate(round_trip_exporter(specs));
     workspace.write().expect("write the generated workspace");
 
     let out_dir = workspace.root.join("exported");
@@ -392,63 +317,8 @@ fn exported_documents_keep_the_contract_of_their_specs() {
     );
 }
 
-/// Every corpus document that loads and generates without errors: its `asyncapi()` compiles,
-/// serialises and passes the official parser; contract differences are printed, not asserted
-/// (2.x documents, odd addresses and OAuth schemes lose what the export model cannot hold).
-/// Slow (one crate per document): `cargo test -p mqttgen-e2e --test round_trip -- --ignored`.
-#[test]
-#[ignore = "builds one crate per corpus document; run with --ignored"]
-fn every_corpus_document_exports_a_valid_document() {
-    let Some(dir) = corpus_dir() else { return };
-    let specs: Vec<Spec> = corpus_documents(&dir)
-        .into_iter()
-        .filter_map(|document| {
-            let loaded = document.load();
-            let doc = loaded
-                .document
-                .filter(|_| !loaded.diagnostics.iter().any(|d| d.is_error()))?;
-            generate_module(&doc, Role::App).ok()?;
-            Some(Spec {
-                crate_name: crate_name("round-trip", &document.label),
-                label: document.label,
-                path: document.path,
-                document: doc,
-            })
-        })
-        .collect();
-    let exported = export_all("round-trip-corpus", &specs);
-    let mut failures = Vec::new();
-    let mut files = Vec::new();
-    for (spec, file) in specs.iter().zip(exported) {
-        match file {
-            Ok(file) => {
-                let loaded = load_file(&file);
-                match loaded
-                    .document
-                    .filter(|_| !loaded.diagnostics.iter().any(|d| d.is_error()))
-                {
-                    Some(document) => {
-                        for difference in contract_differences(spec, &document) {
-                            eprintln!("difference: {difference}");
-                        }
-                    }
-                    None => failures.push(format!(
-                        "{}: the export does not load: {:?}",
-                        spec.label, loaded.diagnostics
-                    )),
-                }
-                files.push(file);
-            }
-            Err(e) => failures.push(format!(
-                "{}: asyncapi() cannot be serialised: {e}",
-                spec.label
-            )),
-        }
-    }
-    failures.extend(official_parser_errors(&files));
-    eprintln!("{} corpus documents exported", specs.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
+// Every corpus document's `asyncapi()` is exported and checked by the official parser in
+// `corpus_generated_crates.rs`, in the workspace that already builds those crates.
 
 #[test]
 fn the_projection_sees_changes_to_the_contract() {

@@ -106,7 +106,32 @@ async fn two_hundred_concurrent_requests_share_the_static_reply_channel() {
     assert_eq!(result.request_id.as_deref(), Some("caller-42"));
     assert!(!result.passed);
 
-    // A result nobody asked for is counted and dropped.
+    // A result nobody asked for is counted and dropped. The reply channel is subscribed only
+    // while a request waits on it: keep one waiting (the service is gone, nobody answers it).
+    service.shutdown(WAIT).await.unwrap();
+    let published = requester.stats().published;
+    let waiting = {
+        let diagnostics = diagnostics.clone();
+        tokio::spawn(async move {
+            let message = RunDiagnosticsPayload {
+                checks: Vec::new(),
+                request_id: None,
+            };
+            let options = PublishOptions::new().timeout(Duration::from_secs(60));
+            diagnostics
+                .run_diagnostics_with(&device(9), &message, options)
+                .await
+        })
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    // The request is published only once its reply channel is subscribed.
+    while requester.stats().published == published {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the request is sent"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stranger = App::new(v311("diag-stranger-311")).start().await.unwrap();
     stranger.ready(WAIT).await.unwrap();
     stranger
@@ -131,7 +156,12 @@ async fn two_hundred_concurrent_requests_share_the_static_reply_channel() {
     assert_eq!(runtime.unmatched_replies(), 1);
     assert_eq!(requester.stats().unrouted, 0);
 
+    // The last request gone, the reply channel is unsubscribed.
+    waiting.abort();
+    let _ = waiting.await;
+    assert_eq!(runtime.pending_requests(), 0);
+    assert_eq!(runtime.reply_topics_in_use(), 0);
+
     stranger.shutdown(WAIT).await.unwrap();
     requester.shutdown(WAIT).await.unwrap();
-    service.shutdown(WAIT).await.unwrap();
 }

@@ -56,6 +56,13 @@ impl Client for MemoryClient {
         })
     }
 
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.broker.unsubscribe(&self.client_id, &filter);
+            Ok(())
+        })
+    }
+
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             self.broker.complete(token.delivery, ok);

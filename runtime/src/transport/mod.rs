@@ -66,6 +66,10 @@ pub(crate) enum Event {
     SubAck { pkid: u16, codes: Vec<u8> },
     /// Our DISCONNECT left (graceful shutdown).
     DisconnectSent,
+    /// A PINGREQ left: its PINGRESP must be read before the next one is due.
+    PingSent,
+    /// The broker answered the last PINGREQ.
+    PingAnswered,
     /// Anything else (pings, our own acks, ...).
     Other,
 }
@@ -99,6 +103,7 @@ pub(crate) trait Client: Send + Sync + 'static {
         false
     }
     fn subscribe(&self, filters: Vec<SubscribeRequest>) -> BoxFuture<'_, Result<(), Error>>;
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>>;
     /// Reports a finished message: `ok == true` acknowledges it.
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>>;
     /// Acknowledges without waiting; `false` if that is not possible right now (full request

@@ -134,12 +134,14 @@ impl EventSource for V3Source {
                             })
                             .collect(),
                     },
+                    Packet::PingResp => Event::PingAnswered,
                     _ => Event::Other,
                 },
                 rumqttc::Event::Outgoing(out) => match out {
                     Out::Publish(pkid) => Event::PublishSent { pkid },
                     Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
                     Out::Disconnect => Event::DisconnectSent,
+                    Out::PingReq => Event::PingSent,
                     _ => Event::Other,
                 },
             })
@@ -182,6 +184,10 @@ impl Client for V3Client {
                 .await
                 .map_err(client_error)
         })
+    }
+
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move { self.client.unsubscribe(filter).await.map_err(client_error) })
     }
 
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {

@@ -265,12 +265,14 @@ impl EventSource for V5Source {
                             d.reason_code
                         )));
                     }
+                    Packet::PingResp(_) => Event::PingAnswered,
                     _ => Event::Other,
                 },
                 rumqttc::v5::Event::Outgoing(out) => match out {
                     Out::Publish(pkid) => Event::PublishSent { pkid },
                     Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
                     Out::Disconnect => Event::DisconnectSent,
+                    Out::PingReq => Event::PingSent,
                     _ => Event::Other,
                 },
             })
@@ -354,6 +356,10 @@ impl Client for V5Client {
                 .await
                 .map_err(client_error)
         })
+    }
+
+    fn unsubscribe(&self, filter: String) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move { self.client.unsubscribe(filter).await.map_err(client_error) })
     }
 
     fn ack(&self, token: AckToken, ok: bool) -> BoxFuture<'_, Result<(), Error>> {

@@ -42,3 +42,28 @@ pub fn connect_attempts(broker: &Mosquitto) -> usize {
         .filter(|line| line.contains("Sending CONNACK"))
         .count()
 }
+
+/// Publishes every line of `lines` as one message to `topic` with `mosquitto_pub -l` (a
+/// separate process, so the test process's memory is the service's alone). Returns once
+/// mosquitto_pub has handed every message to the broker (QoS 1: acknowledged).
+pub fn mosquitto_pub_lines(broker: &Mosquitto, topic: &str, qos: u8, lines: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
+        .args(["-t", topic, "-q", &qos.to_string(), "-l"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect(
+            "mosquitto_pub is not installed; install it with `apt-get install mosquitto-clients`",
+        );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("feed mosquitto_pub");
+    let status = child.wait().expect("mosquitto_pub finished");
+    assert!(status.success(), "mosquitto_pub failed: {status}");
+}

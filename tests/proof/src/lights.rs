@@ -94,3 +94,14 @@ fn lamp_reading(n: u32) -> lamp::types::LightMeasuredPayload {
         sent_at: r.sent_at,
     }
 }
+
+/// The JSON text of message `n` padded to `size` bytes with an extra `pad` field (ignored by
+/// the generated payload type).
+pub fn padded_reading_json(n: u32, size: usize) -> String {
+    let bare = reading_json(n);
+    let pad = size.saturating_sub(bare.len() + r#","pad":"""#.len());
+    format!(
+        r#"{{"lumens":{n},"sentAt":"2026-11-22T00:00:00Z","pad":"{}"}}"#,
+        "x".repeat(pad)
+    )
+}
