@@ -8,6 +8,7 @@ pub mod builder;
 pub mod diagnostics;
 pub mod output;
 pub mod pipeline;
+pub mod markdown;
 pub mod printing;
 pub mod service;
 pub mod spec;

@@ -56,13 +56,54 @@ pub fn module(doc: &str, name: &str, items: Vec<syn::Item>) -> syn::Item {
     syn::Item::Mod(item)
 }
 
-/// `items` as a file, printed by prettyplease.
+/// `items` as a file, printed by prettyplease, with every doc attribute made inert first (see
+/// [`inert_docs`]).
 pub fn print(items: Vec<syn::Item>) -> String {
-    prettyplease::unparse(&syn::File {
+    let mut file = syn::File {
         shebang: None,
         attrs: Vec::new(),
         items,
-    })
+    };
+    inert_docs(&mut file);
+    prettyplease::unparse(&file)
+}
+
+/// Makes every `#[doc = "..."]` of `file` safe to print as a doc comment and inert under
+/// `cargo test`: a multi-line one (typify's descriptions, a spec name with a line break) goes
+/// through [`crate::markdown::inert`]; a single line gets its control and bidirectional
+/// characters spelled out. The generator's own docs hold no code blocks, so they are unchanged;
+/// spec text reaching a doc line by line is made inert before it is split
+/// ([`crate::service`]'s `doc_attrs`).
+pub fn inert_docs(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Docs;
+    impl VisitMut for Docs {
+        fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+            if !attr.path().is_ident("doc") {
+                return;
+            }
+            let syn::Meta::NameValue(meta) = &mut attr.meta else {
+                return;
+            };
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = &meta.value
+            else {
+                return;
+            };
+            let value = text.value();
+            let fixed = if value.contains(['\n', '\r']) {
+                crate::markdown::inert(&value)
+            } else {
+                crate::markdown::normalise(&value)
+            };
+            if fixed != value {
+                meta.value = syn::parse_quote!(#fixed);
+            }
+        }
+    }
+    Docs.visit_file_mut(file);
 }
 
 #[cfg(test)]

@@ -78,11 +78,14 @@ impl MessagePlans {
             return index;
         }
         let (enum_name, variants, selection) = if messages.len() > 1 {
-            let mut variant_scope = Scope::default();
-            let variants = messages
+            let pairs: Vec<(&str, String)> = messages
                 .iter()
-                .map(|&index| variant_scope.claim(&names::camel(&doc.messages[index].name)))
+                .map(|&index| {
+                    let raw = doc.messages[index].name.as_str();
+                    (raw, names::camel(raw))
+                })
                 .collect();
+            let variants = Scope::default().claim_exact_first(&pairs, false);
             (
                 Some(scope.claim(&format!("{name}Message"))),
                 variants,

@@ -74,6 +74,11 @@ impl Scope {
         }
     }
 
+    /// True when `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
     /// Claims `wanted`, or `wanted2`, `wanted3`, ... when it is taken.
     pub fn claim(&mut self, wanted: &str) -> String {
         let mut candidate = wanted.to_string();
@@ -84,6 +89,26 @@ impl Scope {
         }
         self.taken.insert(candidate.clone());
         candidate
+    }
+
+    /// Claims one name per `(raw, wanted)` pair: first, in order, every pair whose `raw` spelling
+    /// already is `wanted` (so JSON `"error"` gets `error` and `"Error"` the suffix, whatever their
+    /// order), then the others in order. `snake` picks the `_2` style of [`Scope::claim_snake`]
+    /// over the `2` style of [`Scope::claim`].
+    pub fn claim_exact_first(&mut self, pairs: &[(&str, String)], snake: bool) -> Vec<String> {
+        let mut names = vec![String::new(); pairs.len()];
+        for exact in [true, false] {
+            for (index, (raw, wanted)) in pairs.iter().enumerate() {
+                if (*raw == wanted.as_str()) == exact {
+                    names[index] = if snake {
+                        self.claim_snake(wanted)
+                    } else {
+                        self.claim(wanted)
+                    };
+                }
+            }
+        }
+        names
     }
 
     /// Claims `wanted` with a `_`-separated counter (for snake-case names: `on_x`, `on_x_2`).
@@ -139,5 +164,15 @@ mod tests {
         assert_eq!(scope.claim("Light"), "Light2");
         assert_eq!(scope.claim_snake("on_x"), "on_x");
         assert_eq!(scope.claim_snake("on_x"), "on_x_2");
+    }
+
+    #[test]
+    fn exact_spellings_win_over_earlier_claimants() {
+        let mut scope = Scope::default();
+        let pairs = [("Error", snake("Error")), ("error", snake("error"))];
+        assert_eq!(scope.claim_exact_first(&pairs, true), ["error_2", "error"]);
+        let mut scope = Scope::default();
+        let pairs = [("a", camel("a")), ("A", camel("A")), ("", camel(""))];
+        assert_eq!(scope.claim_exact_first(&pairs, false), ["A2", "A", "Unnamed"]);
     }
 }
