@@ -361,7 +361,7 @@ fn name_methods(plans: &mut [OperationPlan], role: Role, functions: &mut Scope) 
 /// Leading words of operation ids that say the operation sends, with their mirror.
 const SENDING_VERBS: &[(&str, &str)] = &[
     ("send", "receive"),
-    ("publish", "subscribe"),
+    ("publish", "receive"),
     ("produce", "consume"),
     ("emit", "receive"),
 ];
@@ -381,7 +381,8 @@ const RECEIVING_VERBS: &[(&str, &str)] = &[
 /// The client role plays the other side of the same operations, so a leading verb that says the
 /// opposite of what the client does is replaced by its mirror: a client *publishes*
 /// `receiveState` as `send_state` and *handles* `sendOrder` as `receive_order` (pairs: send ↔
-/// receive, publish ↔ subscribe, produce ↔ consume, `emit` → receive, `on`/`handle` → send). Ids
+/// receive, produce ↔ consume, `publish` → receive, `subscribe` → publish, `emit` → receive,
+/// `on`/`handle` → send: a handler's name says what arrives, a publisher's what goes out). Ids
 /// without such a verb, or whose verb already fits, keep their name; the operation id is always
 /// in the method's rustdoc.
 pub fn method_base(id: &str, role: Role, side: Side) -> String {

@@ -414,7 +414,7 @@ pub trait Handler: Send + Sync + 'static {
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `mount` on `$SYS/broker/+`.
-    fn mount(
+    fn mount_2(
         &self,
         params: HandlerParams,
         message: Vec<u8>,
@@ -430,7 +430,7 @@ pub struct Routes {
     /// The route of operation `turn-on`.
     pub turn_on: ::mqttgen::Route,
     /// The route of operation `mount`.
-    pub mount: ::mqttgen::Route,
+    pub mount_2: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
@@ -438,7 +438,7 @@ impl Routes {
         ::mqttgen::Router::new()
             .route(self.report_prelude)
             .route(self.turn_on)
-            .route(self.mount)
+            .route(self.mount_2)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
@@ -452,7 +452,7 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
             handle_report_prelude,
         ),
         turn_on: route("type/{self}/{type}", "turn-on", &handler, handle_turn_on),
-        mount: route("$SYS/broker/+", "mount", &handler, handle_mount),
+        mount_2: route("$SYS/broker/+", "mount", &handler, handle_mount_2),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -492,8 +492,8 @@ async fn handle_turn_on<H: Handler>(
         .await?;
     Ok(None)
 }
-/// Operation `mount`: decodes the topic parameters, payload and headers, calls [`Handler::mount`].
-async fn handle_mount<H: Handler>(
+/// Operation `mount`: decodes the topic parameters, payload and headers, calls [`Handler::mount_2`].
+async fn handle_mount_2<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -504,7 +504,7 @@ async fn handle_mount<H: Handler>(
     let payload = decode_blob(&message)?;
     let headers = ();
     handler
-        .mount(params, payload, MessageContext::new(&message, headers, context))
+        .mount_2(params, payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
 }

@@ -400,7 +400,7 @@ where
 /// compile error there, not a silently ignored message.
 pub trait Handler: Send + Sync + 'static {
     /// Operation `publishPrelude` on `prelude/{result}/{option}/{string}`.
-    fn publish_prelude(
+    fn receive_prelude(
         &self,
         params: PreludeParams,
         message: String,
@@ -414,7 +414,7 @@ pub trait Handler: Send + Sync + 'static {
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `new` on `$SYS/broker/+`.
-    fn new_2(
+    fn new(
         &self,
         params: HandlerParams,
         message: Vec<u8>,
@@ -426,33 +426,33 @@ pub trait Handler: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct Routes {
     /// The route of operation `publishPrelude`.
-    pub publish_prelude: ::mqttgen::Route,
+    pub receive_prelude: ::mqttgen::Route,
     /// The route of operation `turnOn`.
     pub turn_on: ::mqttgen::Route,
     /// The route of operation `new`.
-    pub new_2: ::mqttgen::Route,
+    pub new: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
     pub fn into_router(self) -> ::mqttgen::Router {
         ::mqttgen::Router::new()
-            .route(self.publish_prelude)
+            .route(self.receive_prelude)
             .route(self.turn_on)
-            .route(self.new_2)
+            .route(self.new)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        publish_prelude: route(
+        receive_prelude: route(
             "prelude/{result}/{option}/{string}",
             "publishPrelude",
             &handler,
-            handle_publish_prelude,
+            handle_receive_prelude,
         ),
         turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on),
-        new_2: route("$SYS/broker/+", "new", &handler, handle_new_2)
+        new: route("$SYS/broker/+", "new", &handler, handle_new)
             .qos(::mqttgen::QoS::ExactlyOnce),
     }
 }
@@ -461,8 +461,8 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
 }
-/// Operation `publishPrelude`: decodes the topic parameters, payload and headers, calls [`Handler::publish_prelude`].
-async fn handle_publish_prelude<H: Handler>(
+/// Operation `publishPrelude`: decodes the topic parameters, payload and headers, calls [`Handler::receive_prelude`].
+async fn handle_receive_prelude<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -473,7 +473,7 @@ async fn handle_publish_prelude<H: Handler>(
     let payload = decode_note(&message)?;
     let headers = ();
     handler
-        .publish_prelude(
+        .receive_prelude(
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -497,8 +497,8 @@ async fn handle_turn_on<H: Handler>(
         .await?;
     Ok(None)
 }
-/// Operation `new`: decodes the topic parameters, payload and headers, calls [`Handler::new_2`].
-async fn handle_new_2<H: Handler>(
+/// Operation `new`: decodes the topic parameters, payload and headers, calls [`Handler::new`].
+async fn handle_new<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -508,9 +508,7 @@ async fn handle_new_2<H: Handler>(
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
-    handler
-        .new_2(params, payload, MessageContext::new(&message, headers, context))
-        .await?;
+    handler.new(params, payload, MessageContext::new(&message, headers, context)).await?;
     Ok(None)
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the

@@ -296,14 +296,14 @@ pub trait Handler: Send + Sync + 'static {
     /// Reports a temperature reading.
     ///
     /// Operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#`.
-    fn publish_reading(
+    fn receive_reading(
         &self,
         params: ReadingsParams,
         message: super::types::ReadingPayload,
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `sendHeartbeat` on `thermostats/heartbeat`.
-    fn send_heartbeat(
+    fn receive_heartbeat(
         &self,
         message: String,
         context: MessageContext<()>,
@@ -314,32 +314,34 @@ pub trait Handler: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct Routes {
     /// The route of operation `publishReading`.
-    pub publish_reading: ::mqttgen::Route,
+    pub receive_reading: ::mqttgen::Route,
     /// The route of operation `sendHeartbeat`.
-    pub send_heartbeat: ::mqttgen::Route,
+    pub receive_heartbeat: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
     pub fn into_router(self) -> ::mqttgen::Router {
-        ::mqttgen::Router::new().route(self.publish_reading).route(self.send_heartbeat)
+        ::mqttgen::Router::new()
+            .route(self.receive_reading)
+            .route(self.receive_heartbeat)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        publish_reading: route(
+        receive_reading: route(
                 "thermostats/{thermostatId}/readings/{sequence}/+/#",
                 "publishReading",
                 &handler,
-                handle_publish_reading,
+                handle_receive_reading,
             )
             .qos(::mqttgen::QoS::AtMostOnce),
-        send_heartbeat: route(
+        receive_heartbeat: route(
             "thermostats/heartbeat",
             "sendHeartbeat",
             &handler,
-            handle_send_heartbeat,
+            handle_receive_heartbeat,
         ),
     }
 }
@@ -348,8 +350,8 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
 }
-/// Operation `publishReading`: decodes the topic parameters, payload and headers, calls [`Handler::publish_reading`].
-async fn handle_publish_reading<H: Handler>(
+/// Operation `publishReading`: decodes the topic parameters, payload and headers, calls [`Handler::receive_reading`].
+async fn handle_receive_reading<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -360,7 +362,7 @@ async fn handle_publish_reading<H: Handler>(
     let payload = decode_reading(&message)?;
     let headers = ();
     handler
-        .publish_reading(
+        .receive_reading(
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -368,8 +370,8 @@ async fn handle_publish_reading<H: Handler>(
         .await?;
     Ok(None)
 }
-/// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::send_heartbeat`].
-async fn handle_send_heartbeat<H: Handler>(
+/// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::receive_heartbeat`].
+async fn handle_receive_heartbeat<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -377,7 +379,7 @@ async fn handle_send_heartbeat<H: Handler>(
     let payload = decode_heartbeat(&message)?;
     let headers = ();
     handler
-        .send_heartbeat(payload, MessageContext::new(&message, headers, context))
+        .receive_heartbeat(payload, MessageContext::new(&message, headers, context))
         .await?;
     Ok(None)
 }

@@ -512,16 +512,16 @@ impl Publisher {
     /// Inform about environmental lighting conditions of a particular streetlight.
     ///
     /// Publishes operation `receiveLightMeasurement` to `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` (QoS 1, retain false).
-    pub async fn receive_light_measurement(
+    pub async fn send_light_measurement(
         &self,
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_light_measurement_with(params, message, PublishOptions::default())
+        self.send_light_measurement_with(params, message, PublishOptions::default())
             .await
     }
-    /// Like [`Publisher::receive_light_measurement`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_light_measurement_with(
+    /// Like [`Publisher::send_light_measurement`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_light_measurement_with(
         &self,
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,

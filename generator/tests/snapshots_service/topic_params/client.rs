@@ -571,15 +571,15 @@ impl Publisher {
         &self.inner
     }
     /// Publishes operation `receiveSpeed` to `fleet/{vehicleId}/v{major}.{minor}/+/speed` (QoS 0, retain false).
-    pub async fn receive_speed(
+    pub async fn send_speed(
         &self,
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_speed_with(params, message, PublishOptions::default()).await
+        self.send_speed_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_speed`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_speed_with(
+    /// Like [`Publisher::send_speed`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_speed_with(
         &self,
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
@@ -589,15 +589,15 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false).
-    pub async fn receive_logs(
+    pub async fn send_logs(
         &self,
         params: &FleetLogsParams,
         message: &String,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_logs_with(params, message, PublishOptions::default()).await
+        self.send_logs_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_logs`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_logs_with(
+    /// Like [`Publisher::send_logs`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_logs_with(
         &self,
         params: &FleetLogsParams,
         message: &String,
