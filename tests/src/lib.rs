@@ -357,3 +357,4 @@ mod tests {
 }
 
 pub mod types_harness;
+pub mod spec_fuzz;

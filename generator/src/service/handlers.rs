@@ -326,7 +326,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
     };
     let method = ident(&operation.method);
     let call = quote! {
-        handler.#method(#params_arg payload, MessageContext::new(&message, headers, context)).await?
+        <H as Handler>::#method(&handler, #params_arg payload, MessageContext::new(&message, headers, context)).await?
     };
     let finish = match &operation.reply {
         None => quote! {

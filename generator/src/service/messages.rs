@@ -113,6 +113,7 @@ pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String
         .iter()
         .map(|message| {
             let base = names::snake(&message.name);
+            let base = names::stem(&base);
             (
                 functions.claim_snake(&format!("decode_{base}")),
                 functions.claim_snake(&format!("encode_{base}")),

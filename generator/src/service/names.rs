@@ -34,6 +34,11 @@ fn finish(mut name: String, fallback: &str, digit_prefix: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, digit_prefix);
     }
+    if name == "Self" {
+        // The one keyword in UpperCamelCase; `SelfValue` (as typify names it) composes into
+        // `SelfValueParams`, where `Self_` would give `Self_Params`.
+        return "SelfValue".to_string();
+    }
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
@@ -53,6 +58,12 @@ pub fn camel(raw: &str) -> String {
 /// `SHOUTY_SNAKE_CASE` for constants: `lightTurnOn` → `LIGHT_TURN_ON`.
 pub fn shouty(raw: &str) -> String {
     finish(words(raw).to_shouty_snake_case(), "UNNAMED", "N")
+}
+
+/// `name` without the `_` that [`snake`] and [`shouty`] append to keywords, for composing it
+/// into a longer name (`type_` + `_with` → `type_with`, not `type__with`).
+pub fn stem(name: &str) -> &str {
+    name.trim_end_matches('_')
 }
 
 /// An identifier token for an already sanitised name.
@@ -146,7 +157,7 @@ mod tests {
     fn never_yields_invalid_identifiers() {
         assert_eq!(snake("type"), "type_");
         assert_eq!(snake("self"), "self_");
-        assert_eq!(camel("self"), "Self_");
+        assert_eq!(camel("self"), "SelfValue");
         assert_eq!(snake("3rd-party"), "n3rd_party");
         assert_eq!(camel("3rd-party"), "N3rdParty");
         assert_eq!(snake("$$$"), "unnamed");

@@ -345,13 +345,14 @@ fn name_methods(plans: &mut [OperationPlan], role: Role, functions: &mut Scope) 
             let plan = &mut plans[index];
             match side {
                 Side::Handle => {
-                    plan.dispatch = functions.claim_snake(&format!("handle_{}", plan.method));
+                    plan.dispatch =
+                        functions.claim_snake(&format!("handle_{}", names::stem(&plan.method)));
                 }
                 // Publisher methods come in pairs: `{method}` with the spec's defaults,
                 // `{method}_with` with per-call options.
                 Side::Publish => {
                     plan.method_with =
-                        publisher_methods.claim_snake(&format!("{}_with", plan.method));
+                        publisher_methods.claim_snake(&format!("{}_with", names::stem(&plan.method)));
                 }
             }
         }

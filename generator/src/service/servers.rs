@@ -55,7 +55,7 @@ fn server_preset(
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TokenStream {
-    let type_name = scope.claim(&format!("{}Server", names::camel(&server.name)));
+    let type_name = scope.claim(&names::camel(&format!("{} server", server.name)));
     let type_ident = ident(&type_name);
     let mut field_names = Scope::default();
     let mut items = Vec::new();

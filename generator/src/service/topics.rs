@@ -279,13 +279,13 @@ fn plan_channel(
         }
     }
     let params_type =
-        (!fields.is_empty()).then(|| scope.claim(&format!("{}Params", names::camel(&base))));
+        (!fields.is_empty()).then(|| scope.claim(&names::camel(&format!("{base} params"))));
     TopicPlan {
         address: address.raw.clone(),
         slots,
         fields,
         params_type,
-        const_name: consts.claim_snake(&format!("{}_TOPIC", names::shouty(&base))),
+        const_name: consts.claim_snake(&names::shouty(&format!("{base} topic"))),
         filter: filter_levels.join("/"),
         route_address: route_levels.join("/"),
     }

@@ -471,8 +471,12 @@ async fn handle_report_prelude<H: Handler>(
     )?;
     let payload = decode_note(&message)?;
     let headers = ();
-    handler
-        .report_prelude(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::report_prelude(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -487,8 +491,12 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -503,8 +511,12 @@ async fn handle_mount_2<H: Handler>(
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
-    handler
-        .mount_2(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::mount_2(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }

@@ -472,8 +472,8 @@ async fn handle_receive_prelude<H: Handler>(
     )?;
     let payload = decode_note(&message)?;
     let headers = ();
-    handler
-        .receive_prelude(
+    <H as Handler>::receive_prelude(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -492,8 +492,12 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -508,7 +512,13 @@ async fn handle_new<H: Handler>(
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
-    handler.new(params, payload, MessageContext::new(&message, headers, context)).await?;
+    <H as Handler>::new(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
+        .await?;
     Ok(None)
 }
 /// Per-call publish options; whatever is left unset uses the operation's defaults from the

@@ -376,8 +376,8 @@ async fn handle_change_setpoint<H: Handler>(
         .read_correlation(&message);
     let correlation_data = Clone::clone(&message.properties.correlation_data);
     let qos = message.qos;
-    let reply = handler
-        .change_setpoint(
+    let reply = <H as Handler>::change_setpoint(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),

@@ -361,8 +361,8 @@ async fn handle_receive_reading<H: Handler>(
     )?;
     let payload = decode_reading(&message)?;
     let headers = ();
-    handler
-        .receive_reading(
+    <H as Handler>::receive_reading(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -378,8 +378,11 @@ async fn handle_receive_heartbeat<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_heartbeat(&message)?;
     let headers = ();
-    handler
-        .receive_heartbeat(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_heartbeat(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }

@@ -337,8 +337,12 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -353,8 +357,12 @@ async fn handle_turn_off<H: Handler>(
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .turn_off(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_off(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -369,8 +377,12 @@ async fn handle_dim_light<H: Handler>(
     )?;
     let payload = decode_dim_light(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .dim_light(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::dim_light(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }

@@ -308,8 +308,8 @@ async fn handle_receive_light_measurement<H: Handler>(
     )?;
     let payload = decode_light_measured(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .receive_light_measurement(
+    <H as Handler>::receive_light_measurement(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),

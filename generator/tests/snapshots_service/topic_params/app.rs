@@ -422,8 +422,12 @@ async fn handle_receive_speed<H: Handler>(
     )?;
     let payload = decode_speed(&message)?;
     let headers = ();
-    handler
-        .receive_speed(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_speed(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -438,8 +442,12 @@ async fn handle_receive_logs<H: Handler>(
     )?;
     let payload = decode_log_line(&message)?;
     let headers = ();
-    handler
-        .receive_logs(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_logs(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }

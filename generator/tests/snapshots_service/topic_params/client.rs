@@ -435,8 +435,8 @@ async fn handle_report_door_locked<H: Handler>(
     )?;
     let payload = decode_door_locked(&message)?;
     let headers = ();
-    handler
-        .report_door_locked(
+    <H as Handler>::report_door_locked(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -455,8 +455,12 @@ async fn handle_report_online<H: Handler>(
     )?;
     let payload = decode_online(&message)?;
     let headers = ();
-    handler
-        .report_online(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::report_online(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
