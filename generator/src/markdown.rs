@@ -58,45 +58,44 @@ pub fn single_line(text: &str) -> String {
     escape_chars(&joined)
 }
 
-/// Expands tabs in the leading whitespace of `line` to spaces (tab stops of 4, as CommonMark).
+/// Expands the tabs of `line` to spaces (tab stops of 4, as CommonMark does for block structure;
+/// tabs after a list or quote marker count too).
 fn expand_leading_tabs(line: &str) -> String {
-    let mut out = String::new();
-    let mut column = 0;
-    let mut rest = line;
-    while let Some(c) = rest.chars().next() {
-        match c {
-            ' ' => {
-                out.push(' ');
-                column += 1;
-            }
-            '\t' => {
-                let next = (column / 4 + 1) * 4;
-                out.push_str(&" ".repeat(next - column));
-                column = next;
-            }
-            _ => break,
-        }
-        rest = &rest[c.len_utf8()..];
+    if !line.contains('\t') {
+        return line.to_string();
     }
-    out.push_str(rest);
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut column = 0;
+    for c in line.chars() {
+        if c == '\t' {
+            let next = (column / 4 + 1) * 4;
+            out.push_str(&" ".repeat(next - column));
+            column = next;
+        } else {
+            out.push(c);
+            column += 1;
+        }
+    }
     out
 }
 
-/// Splits `line` into its block-quote prefix (`>` markers and the spaces around them) and the rest.
+/// Splits `line` into its block-quote prefix (everything up to its last `>` marker, list markers
+/// before a `>` included, and one space after it) and the rest.
 fn split_quote(line: &str) -> (&str, &str) {
     let mut end = 0;
-    let bytes = line.as_bytes();
     let mut i = 0;
     loop {
-        while i < bytes.len() && bytes[i] == b' ' {
-            i += 1;
-        }
-        if i < bytes.len() && bytes[i] == b'>' && i - end <= 3 {
-            i += 1;
-            if i < bytes.len() && bytes[i] == b' ' {
+        let rest = &line[i..];
+        let spaces = leading_spaces(rest);
+        let after = &rest[spaces..];
+        if after.starts_with('>') {
+            i += spaces + 1;
+            if line[i..].starts_with(' ') {
                 i += 1;
             }
             end = i;
+        } else if let Some(marker) = list_marker(after).filter(|&m| after[m..].starts_with(' ')) {
+            i += spaces + marker;
         } else {
             break;
         }
@@ -144,11 +143,20 @@ impl Fence {
     fn close_line(&self) -> String {
         format!(
             "{}{}{}",
-            self.quote,
+            continuation(&self.quote),
             " ".repeat(self.container),
             self.ch.to_string().repeat(self.len)
         )
     }
+}
+
+/// A block-quote prefix for the lines that continue its block: list markers before a `>` become
+/// spaces (`- > ` → `  > `), so the line stays in the same list item instead of opening one.
+fn continuation(quote: &str) -> String {
+    quote
+        .chars()
+        .map(|c| if c == '>' { '>' } else { ' ' })
+        .collect()
 }
 
 fn quote_depth(quote: &str) -> usize {
@@ -166,27 +174,50 @@ fn is_rule_or_heading(rest: &str) -> bool {
                 || compact.chars().all(|c| c == '=')))
 }
 
+/// The content column of the innermost open list item at block-quote `depth` (0 outside lists).
+fn container_column(lists: &[(usize, usize)], depth: usize) -> usize {
+    lists
+        .iter()
+        .rev()
+        .find(|&&(list_depth, _)| list_depth == depth)
+        .map_or(0, |&(_, column)| column)
+}
+
 /// Spec Markdown with every code block turned into an inert `text` block (see the module docs).
 pub fn inert(text: &str) -> String {
     let text = normalise(text);
     let mut out: Vec<String> = Vec::new();
     let mut fence: Option<Fence> = None;
-    // Content columns of the open list items, innermost last.
-    let mut lists: Vec<usize> = Vec::new();
+    // Open list items as (block-quote depth, content column), innermost last.
+    let mut lists: Vec<(usize, usize)> = Vec::new();
     // Inside an indented code block we wrapped: its quote prefix, depth and container column.
     let mut wrapped: Option<(String, usize, usize)> = None;
     // The previous line can be followed by an indented code block (blank, heading, fence end...).
     let mut may_start_code = true;
+    let mut previous_depth = 0;
     for raw in text.split('\n') {
         let line = expand_leading_tabs(raw);
         let (quote, body) = split_quote(&line);
+        // A list marker before a `>` starts a new list item: it ends any open block.
+        let new_item = {
+            let (_, after) = quote.split_at(quote.find('>').unwrap_or(0));
+            let before = &quote[..quote.len() - after.len()];
+            list_marker(before.trim_start()).is_some()
+        };
         let quote = quote.to_string();
+        let cont = continuation(&quote);
+
         let depth = quote_depth(&quote);
+        // A new block quote or list item is a new container: its first line may be code.
+        if depth > previous_depth || new_item {
+            may_start_code = true;
+        }
+        previous_depth = depth;
         let indent = leading_spaces(body);
         let blank = body.trim().is_empty();
         if let Some(open) = &fence {
             // Leaving the fence's block quote or list item closes it (fences are never lazy).
-            let left = depth < open.depth || (!blank && indent < open.container);
+            let left = depth < open.depth || new_item || (!blank && indent < open.container);
             if !left {
                 let rest = &body[indent..];
                 let closes = indent <= open.container + 3
@@ -205,11 +236,11 @@ pub fn inert(text: &str) -> String {
             may_start_code = true;
         }
         if let Some((code_quote, code_depth, container)) = &wrapped {
-            if depth == *code_depth && (blank || indent >= container + 4) {
+            if depth == *code_depth && !new_item && (blank || indent >= container + 4) {
                 out.push(line.clone());
                 continue;
             }
-            let close = format!("{code_quote}{}```", " ".repeat(*container));
+            let close = format!("{}{}```", continuation(code_quote), " ".repeat(*container));
             // Trailing blank lines belong after the fence.
             let mut trailing = Vec::new();
             while out.last().is_some_and(|l| split_quote(l).1.trim().is_empty()) {
@@ -227,17 +258,27 @@ pub fn inert(text: &str) -> String {
         }
         let rest = &body[indent..];
         let fence_line = fence_run(rest).is_some();
-        // Leave the list items this line is not inside of (a paragraph line may continue lazily).
+        // Leave the list items this line is not inside of (a paragraph line may continue lazily;
+        // leaving a block quote leaves the lists inside it).
+        if depth > 0 {
+            // A quote marker left of a list item's content column is outside that item.
+            let outer = leading_spaces(&line);
+            lists.retain(|&(list_depth, column)| list_depth >= depth || column <= outer);
+        }
         if may_start_code || fence_line || list_marker(rest).is_some() {
-            while lists.last().is_some_and(|&column| indent < column) {
+            lists.retain(|&(list_depth, _)| list_depth <= depth);
+            while lists
+                .last()
+                .is_some_and(|&(list_depth, column)| list_depth == depth && indent < column)
+            {
                 lists.pop();
             }
         }
-        let container = lists.last().copied().unwrap_or(0);
+        let container = container_column(&lists, depth);
         if indent >= container + 4 {
             if may_start_code {
                 out.push(format!("{quote}{}```text", " ".repeat(container)));
-                out.push(line.clone());
+                out.push(format!("{cont}{body}"));
                 wrapped = Some((quote, depth, container));
                 continue;
             }
@@ -264,10 +305,13 @@ pub fn inert(text: &str) -> String {
             };
             rebuilt.push_str(&" ".repeat(kept));
             column += kept;
-            while lists.last().is_some_and(|&c| c >= column) {
+            while lists
+                .last()
+                .is_some_and(|&(list_depth, c)| list_depth == depth && c >= column)
+            {
                 lists.pop();
             }
-            lists.push(column);
+            lists.push((depth, column));
             rest = after[spaces..].trim_start_matches(' ');
         }
         if let Some((ch, len)) = fence_run(rest) {
@@ -279,7 +323,7 @@ pub fn inert(text: &str) -> String {
                 fence = Some(Fence {
                     quote,
                     depth,
-                    container: lists.last().copied().unwrap_or(0).max(column.min(indent)),
+                    container: container_column(&lists, depth),
                     ch,
                     len,
                 });
@@ -294,7 +338,7 @@ pub fn inert(text: &str) -> String {
         out.push(open.close_line());
     }
     if let Some((quote, _, container)) = wrapped {
-        out.push(format!("{quote}{}```", " ".repeat(container)));
+        out.push(format!("{}{}```", continuation(&quote), " ".repeat(container)));
     }
     out.join("\n")
 }
@@ -417,5 +461,54 @@ mod tests {
         assert_eq!(plain_inline("# [x](y)"), "\\# \\[x\\]\\(y\\)");
         assert_eq!(toml_basic("a\"\\\n\u{1}"), "a\\\"\\\\\\n\\u0001");
         assert_eq!(comment("a\n-->"), "a -\\->");
+    }
+
+    /// The code blocks pulldown-cmark (rustdoc's parser) finds that rustdoc would compile.
+    fn runnable(markdown: &str) -> Vec<String> {
+        use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+        Parser::new(markdown)
+            .filter_map(|event| match event {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => Some("indented".into()),
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                    if info.trim() != "text" =>
+                {
+                    Some(info.to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_combination_of_containers_and_code_stays_runnable() {
+        let containers = [
+            "", "- ", "1. ", "> ", "> - ", "- > ", "  ", "-     ", "* 1) ", ">> ", "\t", "- - ",
+        ];
+        let openers = ["```", "```rust", "~~~", "````no_run", "    ", "\t", "``` ignore", "~~~~~ x"];
+        let befores = ["", "text\n", "text\n\n", "# h\n", "- a\n\n", "> q\n>\n", "***\n"];
+        let mut checked = 0;
+        for before in befores {
+            for container in containers {
+                for opener in openers {
+                    for closing in [true, false] {
+                        let code = if opener.trim().is_empty() {
+                            format!("{container}{opener}std::process::abort();\n")
+                        } else {
+                            let fence = opener.split(|c: char| c != '`' && c != '~').next().unwrap_or("```");
+                            let close = if closing { format!("{container}{fence}\n") } else { String::new() };
+                            format!("{container}{opener}\n{container}std::process::abort();\n{close}")
+                        };
+                        for after in ["", "after\n", "\n    indented after\n", "```\nx\n```\n"] {
+                            let text = format!("{before}{code}{after}");
+                            let out = inert(&text);
+                            assert!(runnable(&out).is_empty(), "{text:?} became {out:?}: {:?}", runnable(&out));
+                            assert_eq!(inert(&out), out, "not idempotent on {text:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
     }
 }

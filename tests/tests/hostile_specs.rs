@@ -19,10 +19,16 @@ use std::path::{Path, PathBuf};
 use mqttgen_codegen::output::{crate_files, CrateOptions, RuntimeDependency};
 use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::spec::model::Document;
+use mqttgen_e2e::spec_fuzz;
 use mqttgen_e2e::{path_dependency, workspace_root, CrateSpec, GeneratedWorkspace};
 
 /// The file every spec code block would create if it ran.
 const MARKER: &str = "mqttgen-hostile-marker";
+
+/// The generator fuzzer's seed for the compiled samples, and how many.
+const FUZZ_SEED: u64 = 0x5A3F_1E5;
+const FUZZ_SAMPLES: usize = 3;
 
 /// The hostile spec whose build.rs module is also tested (its doctests run in the user's crate).
 const BUILD_RS_SPEC: &str = "doc-code-blocks.yaml";
@@ -47,6 +53,20 @@ fn stem(spec: &Path) -> String {
 fn generated_crate(workspace: &GeneratedWorkspace, spec: &Path, role: Role) -> CrateSpec {
     let loaded = load_file(spec);
     let doc = loaded.document.as_ref().expect("the spec loads");
+    let label = format!("specs/hostile/{}", spec.file_name().unwrap().to_string_lossy());
+    crate_for(workspace, doc, &stem(spec), &label, role)
+}
+
+/// The crate `mqttgen generate` writes for `doc` (named `hostile-{name}-{role}`), with
+/// `#![deny(warnings)]` on top.
+fn crate_for(
+    workspace: &GeneratedWorkspace,
+    doc: &Document,
+    name: &str,
+    label: &str,
+    role: Role,
+) -> CrateSpec {
+    let spec = Path::new(label);
     let module = generate_module(doc, role)
         .unwrap_or_else(|errors| panic!("{} ({role:?}): {errors:#?}", spec.display()));
     let fallbacks: Vec<_> = module
@@ -63,12 +83,12 @@ fn generated_crate(workspace: &GeneratedWorkspace, spec: &Path, role: Role) -> C
         Role::App => "app",
         Role::Client => "client",
     };
-    let name = format!("hostile-{}-{role_name}", stem(spec));
+    let name = format!("hostile-{name}-{role_name}");
     let options = CrateOptions {
         crate_name: Some(name.clone()),
         runtime: RuntimeDependency::Path(workspace_root().join("runtime")),
         output_dir: workspace.root.join(&name),
-        spec_label: format!("specs/hostile/{}", spec.file_name().unwrap().to_string_lossy()),
+        spec_label: label.to_string(),
         role_name: role_name.to_string(),
     };
     let files = crate_files(doc, &module.source, &module.dependencies, &options)
@@ -186,6 +206,22 @@ fn hostile_specs_build_lint_and_test_without_running_spec_text() {
             workspace.add_crate(build_rs_crate(spec));
         }
     }
+    // A sample of the generator fuzzer's clean mutants (see `generator_fuzz.rs`), both roles.
+    let fuzz = spec_fuzz::run(
+        &workspace_root(),
+        FUZZ_SEED,
+        200,
+        std::time::Duration::from_secs(20),
+        FUZZ_SAMPLES,
+    );
+    assert_eq!(fuzz.samples.len(), FUZZ_SAMPLES, "too few clean fuzz mutants");
+    for (index, (label, value)) in fuzz.samples.iter().enumerate() {
+        let doc = spec_fuzz::load(value).expect("a sample loads");
+        for role in [Role::App, Role::Client] {
+            let name = format!("fuzz-sample-{index}");
+            workspace.add_crate(crate_for(&workspace, &doc, &name, label, role));
+        }
+    }
     workspace.write().expect("write the hostile workspace");
     for marker in markers(&workspace.root) {
         std::fs::remove_file(marker).unwrap();
@@ -218,7 +254,7 @@ fn hostile_specs_build_lint_and_test_without_running_spec_text() {
     let ran = doctests_run(&doc_stdout);
     let left = markers(&workspace.root);
     println!(
-        "hostile specs: {} specs, {} crates; {passed} generated tests passed; {ran} doctests ran; \
+        "hostile specs: {} specs + {FUZZ_SAMPLES} fuzz samples, {} crates; {passed} generated tests passed; {ran} doctests ran; \
          {} markers",
         specs.len(),
         workspace.crates().len(),

@@ -14,6 +14,8 @@
 //! - Integer enums (typify: a newtype whose `TryFrom` rejects other values, so the wire form is a
 //!   JSON number) get one associated constant per allowed value (`Level::V2`, `Offset::MINUS1`),
 //!   so code can name the values without `try_from(..).unwrap()`.
+//! - Doc attributes (schema titles and descriptions) are made inert ([`crate::markdown::inert`]):
+//!   no spec text becomes a doctest.
 //! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
 //!   (`default_i64`, ...) even when no field uses them.
 
@@ -340,6 +342,29 @@ impl VisitMut for Editor {
             }
         }
         visit_mut::visit_expr_struct_mut(self, expr);
+    }
+
+    /// typify writes a schema's title and description as one doc attribute per item: made inert
+    /// whole (a description that is only an indented line is a doctest too).
+    fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+        if !attr.path().is_ident("doc") {
+            return;
+        }
+        let syn::Meta::NameValue(meta) = &mut attr.meta else {
+            return;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            return;
+        };
+        let value = text.value();
+        let fixed = crate::markdown::inert(&value);
+        if fixed != value {
+            meta.value = syn::parse_quote!(#fixed);
+        }
     }
 
     fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
