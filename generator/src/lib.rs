@@ -6,9 +6,9 @@
 pub mod asyncapi_doc;
 pub mod builder;
 pub mod diagnostics;
+pub mod markdown;
 pub mod output;
 pub mod pipeline;
-pub mod markdown;
 pub mod printing;
 pub mod service;
 pub mod spec;

@@ -243,7 +243,10 @@ pub fn inert(text: &str) -> String {
             let close = format!("{}{}```", continuation(code_quote), " ".repeat(*container));
             // Trailing blank lines belong after the fence.
             let mut trailing = Vec::new();
-            while out.last().is_some_and(|l| split_quote(l).1.trim().is_empty()) {
+            while out
+                .last()
+                .is_some_and(|l| split_quote(l).1.trim().is_empty())
+            {
                 trailing.push(out.pop().unwrap_or_default());
             }
             out.push(close);
@@ -338,7 +341,11 @@ pub fn inert(text: &str) -> String {
         out.push(open.close_line());
     }
     if let Some((quote, _, container)) = wrapped {
-        out.push(format!("{}{}```", continuation(&quote), " ".repeat(container)));
+        out.push(format!(
+            "{}{}```",
+            continuation(&quote),
+            " ".repeat(container)
+        ));
     }
     out.join("\n")
 }
@@ -348,11 +355,7 @@ pub fn inert(text: &str) -> String {
 /// can sit in a table cell.
 pub fn code_span(text: &str) -> String {
     let text = single_line(text).replace('|', "\\|");
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let ticks = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
@@ -369,8 +372,26 @@ pub fn plain_inline(text: &str) -> String {
     for c in single_line(text).chars() {
         if matches!(
             c,
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-                | '!' | '|' | '<' | '>' | '~' | '&' | '='
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '-'
+                | '.'
+                | '!'
+                | '|'
+                | '<'
+                | '>'
+                | '~'
+                | '&'
+                | '='
         ) {
             out.push('\\');
         }
@@ -416,7 +437,10 @@ mod tests {
             "Intro\n\n```text\nstd::fs::write(\"x\", \"\").unwrap();\n```\n\nAfter"
         );
         assert_eq!(inert("~~~~\nx\n~~~~"), "~~~~text\nx\n~~~~");
-        assert_eq!(inert("- item\n  ```\n  x\n  ```"), "- item\n  ```text\n  x\n  ```");
+        assert_eq!(
+            inert("- item\n  ```\n  x\n  ```"),
+            "- item\n  ```text\n  x\n  ```"
+        );
         assert_eq!(inert("> ```\n> x\n> ```"), "> ```text\n> x\n> ```");
         // Unclosed: closed at the end.
         assert_eq!(inert("```\nx"), "```text\nx\n```");
@@ -426,7 +450,10 @@ mod tests {
 
     #[test]
     fn indented_code_is_wrapped() {
-        assert_eq!(inert("a\n\n    code\n\nb"), "a\n\n```text\n    code\n```\n\nb");
+        assert_eq!(
+            inert("a\n\n    code\n\nb"),
+            "a\n\n```text\n    code\n```\n\nb"
+        );
         assert_eq!(inert("    code"), "```text\n    code\n```");
         // A paragraph continuation is not code.
         assert_eq!(inert("a\n    b"), "a\n    b");
@@ -484,8 +511,19 @@ mod tests {
         let containers = [
             "", "- ", "1. ", "> ", "> - ", "- > ", "  ", "-     ", "* 1) ", ">> ", "\t", "- - ",
         ];
-        let openers = ["```", "```rust", "~~~", "````no_run", "    ", "\t", "``` ignore", "~~~~~ x"];
-        let befores = ["", "text\n", "text\n\n", "# h\n", "- a\n\n", "> q\n>\n", "***\n"];
+        let openers = [
+            "```",
+            "```rust",
+            "~~~",
+            "````no_run",
+            "    ",
+            "\t",
+            "``` ignore",
+            "~~~~~ x",
+        ];
+        let befores = [
+            "", "text\n", "text\n\n", "# h\n", "- a\n\n", "> q\n>\n", "***\n",
+        ];
         let mut checked = 0;
         for before in befores {
             for container in containers {
@@ -494,14 +532,27 @@ mod tests {
                         let code = if opener.trim().is_empty() {
                             format!("{container}{opener}std::process::abort();\n")
                         } else {
-                            let fence = opener.split(|c: char| c != '`' && c != '~').next().unwrap_or("```");
-                            let close = if closing { format!("{container}{fence}\n") } else { String::new() };
-                            format!("{container}{opener}\n{container}std::process::abort();\n{close}")
+                            let fence = opener
+                                .split(|c: char| c != '`' && c != '~')
+                                .next()
+                                .unwrap_or("```");
+                            let close = if closing {
+                                format!("{container}{fence}\n")
+                            } else {
+                                String::new()
+                            };
+                            format!(
+                                "{container}{opener}\n{container}std::process::abort();\n{close}"
+                            )
                         };
                         for after in ["", "after\n", "\n    indented after\n", "```\nx\n```\n"] {
                             let text = format!("{before}{code}{after}");
                             let out = inert(&text);
-                            assert!(runnable(&out).is_empty(), "{text:?} became {out:?}: {:?}", runnable(&out));
+                            assert!(
+                                runnable(&out).is_empty(),
+                                "{text:?} became {out:?}: {:?}",
+                                runnable(&out)
+                            );
                             assert_eq!(inert(&out), out, "not idempotent on {text:?}");
                             checked += 1;
                         }

@@ -356,5 +356,5 @@ mod tests {
     }
 }
 
-pub mod types_harness;
 pub mod spec_fuzz;
+pub mod types_harness;

@@ -53,7 +53,10 @@ fn stem(spec: &Path) -> String {
 fn generated_crate(workspace: &GeneratedWorkspace, spec: &Path, role: Role) -> CrateSpec {
     let loaded = load_file(spec);
     let doc = loaded.document.as_ref().expect("the spec loads");
-    let label = format!("specs/hostile/{}", spec.file_name().unwrap().to_string_lossy());
+    let label = format!(
+        "specs/hostile/{}",
+        spec.file_name().unwrap().to_string_lossy()
+    );
     crate_for(workspace, doc, &stem(spec), &label, role)
 }
 
@@ -192,7 +195,11 @@ fn doctests_run(stdout: &str) -> usize {
 #[test]
 fn hostile_specs_build_lint_and_test_without_running_spec_text() {
     let specs = hostile_specs();
-    assert!(specs.len() >= 3, "specs/hostile holds {} specs", specs.len());
+    assert!(
+        specs.len() >= 3,
+        "specs/hostile holds {} specs",
+        specs.len()
+    );
     let mut workspace = GeneratedWorkspace::new("hostile");
     for spec in &specs {
         let loaded = load_file(spec);
@@ -214,7 +221,11 @@ fn hostile_specs_build_lint_and_test_without_running_spec_text() {
         std::time::Duration::from_secs(20),
         FUZZ_SAMPLES,
     );
-    assert_eq!(fuzz.samples.len(), FUZZ_SAMPLES, "too few clean fuzz mutants");
+    assert_eq!(
+        fuzz.samples.len(),
+        FUZZ_SAMPLES,
+        "too few clean fuzz mutants"
+    );
     for (index, (label, value)) in fuzz.samples.iter().enumerate() {
         let doc = spec_fuzz::load(value).expect("a sample loads");
         for role in [Role::App, Role::Client] {

@@ -184,6 +184,9 @@ mod tests {
         assert_eq!(scope.claim_exact_first(&pairs, true), ["error_2", "error"]);
         let mut scope = Scope::default();
         let pairs = [("a", camel("a")), ("A", camel("A")), ("", camel(""))];
-        assert_eq!(scope.claim_exact_first(&pairs, false), ["A2", "A", "Unnamed"]);
+        assert_eq!(
+            scope.claim_exact_first(&pairs, false),
+            ["A2", "A", "Unnamed"]
+        );
     }
 }

@@ -351,8 +351,8 @@ fn name_methods(plans: &mut [OperationPlan], role: Role, functions: &mut Scope) 
                 // Publisher methods come in pairs: `{method}` with the spec's defaults,
                 // `{method}_with` with per-call options.
                 Side::Publish => {
-                    plan.method_with =
-                        publisher_methods.claim_snake(&format!("{}_with", names::stem(&plan.method)));
+                    plan.method_with = publisher_methods
+                        .claim_snake(&format!("{}_with", names::stem(&plan.method)));
                 }
             }
         }

@@ -189,10 +189,12 @@ fn plan_channel(
             Level::Parameter(name) => Some(name.as_str()),
             _ => None,
         };
-        let names_here = single.into_iter().chain(parts.iter().filter_map(|part| match part {
-            LevelPart::Parameter(name) => Some(name.as_str()),
-            LevelPart::Literal(_) => None,
-        }));
+        let names_here = single
+            .into_iter()
+            .chain(parts.iter().filter_map(|part| match part {
+                LevelPart::Parameter(name) => Some(name.as_str()),
+                LevelPart::Literal(_) => None,
+            }));
         for name in names_here {
             if names::snake(name) == name && !field_names.contains(name) {
                 field_names.claim_snake(name);

@@ -21,8 +21,8 @@
 mod keywords;
 mod placeholders;
 
-pub use placeholders::restore_placeholders;
 use placeholders::placeholder_colliding_values;
+pub use placeholders::restore_placeholders;
 
 use serde_json::{json, Map, Value};
 

@@ -134,10 +134,11 @@ mod tests {
 
     #[test]
     fn colliding_values_round_trip_through_placeholders() {
-        let mut map = json!({"type": "string", "enum": ["", " ", "A", "a", "é\u{0}"], "default": " "})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut map =
+            json!({"type": "string", "enum": ["", " ", "A", "a", "é\u{0}"], "default": " "})
+                .as_object()
+                .cloned()
+                .unwrap();
         placeholder_colliding_values(&mut map);
         let values: Vec<String> = map["enum"]
             .as_array()
@@ -149,7 +150,9 @@ mod tests {
         let joined = format!("x {} y {}", values[1], values[4]);
         assert_eq!(restore_text(&joined), "x   y é\u{0}");
         assert_eq!(map["default"], json!(values[1]));
-        let tokens: TokenStream = format!("#[serde(rename = {:?})] A", values[3]).parse().unwrap();
+        let tokens: TokenStream = format!("#[serde(rename = {:?})] A", values[3])
+            .parse()
+            .unwrap();
         assert_eq!(
             restore_placeholders(tokens).to_string(),
             "# [serde (rename = \"a\")] A"
@@ -158,7 +161,10 @@ mod tests {
 
     #[test]
     fn distinct_values_are_left_alone() {
-        let mut map = json!({"enum": ["on", "off", null]}).as_object().cloned().unwrap();
+        let mut map = json!({"enum": ["on", "off", null]})
+            .as_object()
+            .cloned()
+            .unwrap();
         let before = map.clone();
         placeholder_colliding_values(&mut map);
         assert_eq!(map, before);
