@@ -197,8 +197,11 @@ fn documented_id(attrs: &[syn::Attribute]) -> Option<String> {
     Some(rest[..rest.find('`')?].to_string())
 }
 
+/// `(operation id, method name)` pairs.
+type Names = Vec<(String, String)>;
+
 /// `(operation id, method)` of the handler trait and of the publisher in `code`.
-fn method_names(code: &syn::File) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn method_names(code: &syn::File) -> (Names, Names) {
     let mut handled = Vec::new();
     let mut published = Vec::new();
     for item in &code.items {

@@ -27,7 +27,7 @@ use mqttgen_e2e::{path_dependency, workspace_root, CrateSpec, GeneratedWorkspace
 const MARKER: &str = "mqttgen-hostile-marker";
 
 /// The generator fuzzer's seed for the compiled samples, and how many.
-const FUZZ_SEED: u64 = 0x5A3F_1E5;
+const FUZZ_SEED: u64 = 0x05A3_F1E5;
 const FUZZ_SAMPLES: usize = 3;
 
 /// The hostile spec whose build.rs module is also tested (its doctests run in the user's crate).

@@ -26,7 +26,7 @@ fn encode(value: &str) -> String {
 /// of the placeholder's tail.
 fn decode_tail(text: &str) -> Option<(String, usize)> {
     let end = text.find(END)?;
-    let letters = text[..end].as_bytes();
+    let letters = &text.as_bytes()[..end];
     if letters.len() % 2 != 0 || !letters.iter().all(|b| (b'a'..=b'p').contains(b)) {
         return None;
     }
