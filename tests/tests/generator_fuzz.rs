@@ -89,9 +89,13 @@ fn mutated_names_and_strings_never_break_the_generator() {
         report.runnable_docs.len()
     );
     // Keep the failing mutants as regressions.
-    for (index, (_, doc)) in report.failures.iter().enumerate() {
-        let path = regressions_dir().join(format!("crash-{seed:x}-{index}.json"));
-        std::fs::write(&path, serde_json::to_string_pretty(doc).unwrap()).unwrap();
+    for (_, doc) in &report.failures {
+        use std::hash::{Hash, Hasher};
+        let text = serde_json::to_string_pretty(doc).unwrap();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let path = regressions_dir().join(format!("crash-{:016x}.json", hasher.finish()));
+        std::fs::write(&path, text).unwrap();
         println!("saved {}", path.display());
     }
     assert!(
