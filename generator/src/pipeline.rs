@@ -140,7 +140,7 @@ fn types_part(
     let mut source = printing::module_head(
         &format!(
             " Payload and header types of {}.",
-            doc.info.title.replace('\n', " ")
+            crate::markdown::single_line(&doc.info.title)
         ),
         "types",
         crate::types::module_attributes(),
@@ -285,7 +285,10 @@ mod tests {
         let mut body = types.file;
         body.items
             .extend(syn::parse2::<syn::File>(types.example_tests).unwrap().items);
-        let title = format!(" Payload and header types of {}.", doc.info.title);
+        let title = format!(
+            " Payload and header types of {}.",
+            crate::markdown::single_line(&doc.info.title)
+        );
         let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
         printing::print(vec![
             module(&title, "types", body),

@@ -56,13 +56,146 @@ pub fn module(doc: &str, name: &str, items: Vec<syn::Item>) -> syn::Item {
     syn::Item::Mod(item)
 }
 
-/// `items` as a file, printed by prettyplease.
+/// `items` as a file, printed by prettyplease, with every doc attribute made inert first (see
+/// [`inert_docs`]).
 pub fn print(items: Vec<syn::Item>) -> String {
-    prettyplease::unparse(&syn::File {
+    let mut file = syn::File {
         shebang: None,
         attrs: Vec::new(),
         items,
+    };
+    inert_docs(&mut file);
+    prettyplease::unparse(&file)
+}
+
+/// Makes the doc comments of `file` safe to print and inert under `cargo test`: the doc
+/// attributes of each documented node are read together, as rustdoc joins them, and when
+/// [`crate::markdown::inert`] changes that text (a code block, a bare CR, a control character),
+/// they are replaced by the inert text, one attribute per line. Text that is already inert (all of
+/// the generator's own docs, and spec text that `doc_attrs` made inert before splitting it into
+/// lines) is left exactly as it is.
+pub fn inert_docs(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Docs;
+    impl VisitMut for Docs {
+        fn visit_file_mut(&mut self, node: &mut syn::File) {
+            fix_docs(&mut node.attrs);
+            syn::visit_mut::visit_file_mut(self, node);
+        }
+        fn visit_item_mut(&mut self, node: &mut syn::Item) {
+            if let Some(attrs) = item_attrs(node) {
+                fix_docs(attrs);
+            }
+            syn::visit_mut::visit_item_mut(self, node);
+        }
+        fn visit_field_mut(&mut self, node: &mut syn::Field) {
+            fix_docs(&mut node.attrs);
+            syn::visit_mut::visit_field_mut(self, node);
+        }
+        fn visit_variant_mut(&mut self, node: &mut syn::Variant) {
+            fix_docs(&mut node.attrs);
+            syn::visit_mut::visit_variant_mut(self, node);
+        }
+        fn visit_impl_item_mut(&mut self, node: &mut syn::ImplItem) {
+            let attrs = match node {
+                syn::ImplItem::Const(item) => Some(&mut item.attrs),
+                syn::ImplItem::Fn(item) => Some(&mut item.attrs),
+                syn::ImplItem::Type(item) => Some(&mut item.attrs),
+                syn::ImplItem::Macro(item) => Some(&mut item.attrs),
+                _ => None,
+            };
+            if let Some(attrs) = attrs {
+                fix_docs(attrs);
+            }
+            syn::visit_mut::visit_impl_item_mut(self, node);
+        }
+        fn visit_trait_item_mut(&mut self, node: &mut syn::TraitItem) {
+            let attrs = match node {
+                syn::TraitItem::Const(item) => Some(&mut item.attrs),
+                syn::TraitItem::Fn(item) => Some(&mut item.attrs),
+                syn::TraitItem::Type(item) => Some(&mut item.attrs),
+                syn::TraitItem::Macro(item) => Some(&mut item.attrs),
+                _ => None,
+            };
+            if let Some(attrs) = attrs {
+                fix_docs(attrs);
+            }
+            syn::visit_mut::visit_trait_item_mut(self, node);
+        }
+    }
+    Docs.visit_file_mut(file);
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match item {
+        syn::Item::Const(item) => &mut item.attrs,
+        syn::Item::Enum(item) => &mut item.attrs,
+        syn::Item::Fn(item) => &mut item.attrs,
+        syn::Item::Impl(item) => &mut item.attrs,
+        syn::Item::Macro(item) => &mut item.attrs,
+        syn::Item::Mod(item) => &mut item.attrs,
+        syn::Item::Static(item) => &mut item.attrs,
+        syn::Item::Struct(item) => &mut item.attrs,
+        syn::Item::Trait(item) => &mut item.attrs,
+        syn::Item::Type(item) => &mut item.attrs,
+        syn::Item::Union(item) => &mut item.attrs,
+        syn::Item::Use(item) => &mut item.attrs,
+        _ => return None,
     })
+}
+
+/// The text of a `#[doc = "..."]` attribute.
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    if !attr.path().is_ident("doc") {
+        return None;
+    }
+    match &attr.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }),
+            ..
+        }) => Some(text.value()),
+        _ => None,
+    }
+}
+
+/// Rewrites the doc attributes of one node when their joined text is not inert.
+fn fix_docs(attrs: &mut Vec<syn::Attribute>) {
+    let docs: Vec<(usize, String)> = attrs
+        .iter()
+        .enumerate()
+        .filter_map(|(index, attr)| Some((index, doc_text(attr)?)))
+        .collect();
+    if docs.is_empty() {
+        return;
+    }
+    let joined = docs
+        .iter()
+        .map(|(_, text)| text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let fixed = crate::markdown::inert(&joined);
+    if fixed == joined {
+        return;
+    }
+    let first = docs[0].0;
+    let lines: Vec<syn::Attribute> = fixed
+        .split('\n')
+        .map(|line| syn::parse_quote!(#[doc = #line]))
+        .collect();
+    let mut kept = Vec::with_capacity(attrs.len() + lines.len());
+    for (index, attr) in attrs.drain(..).enumerate() {
+        if index == first {
+            kept.extend(lines.iter().cloned());
+        }
+        if doc_text(&attr).is_none() {
+            kept.push(attr);
+        }
+    }
+    *attrs = kept;
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@
 //! duplication, deep nesting, aliases, odd `$ref`s) and loads it; a panic saves the input to
 //! `tests/fuzz_regressions/` and fails. `MQTTGEN_FUZZ_ITERS` and `MQTTGEN_FUZZ_SEED` override the
 //! defaults.
+//!
+//! The generator has its own fuzzer, which mutates names and strings of valid specs instead of
+//! bytes and runs both roles through generate: `tests/tests/generator_fuzz.rs` (regressions in
+//! `tests/tests/fixtures/generator_fuzz/`).
 
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};

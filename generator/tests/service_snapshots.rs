@@ -178,3 +178,138 @@ fn generation_is_deterministic() {
     let spec = manifest_dir().join("tests/fixtures/request-reply.yaml");
     assert_eq!(render(&spec), render(&spec));
 }
+
+/// The operation id named by a method's rustdoc (`Operation `id` on ...` for handlers,
+/// `Publishes operation `id` to ...` for publishers).
+fn documented_id(attrs: &[syn::Attribute]) -> Option<String> {
+    let text: String = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(meta) => match &meta.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let start = text
+        .rfind("Publishes operation `")
+        .map(|at| at + "Publishes operation `".len())
+        .or_else(|| text.rfind("Operation `").map(|at| at + "Operation `".len()))?;
+    let rest = &text[start..];
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// `(operation id, method name)` pairs.
+type Names = Vec<(String, String)>;
+
+/// `(operation id, method)` of the handler trait and of the publisher in `code`.
+fn method_names(code: &syn::File) -> (Names, Names) {
+    let mut handled = Vec::new();
+    let mut published = Vec::new();
+    for item in &code.items {
+        match item {
+            syn::Item::Trait(item) if item.ident == "Handler" => {
+                for inner in &item.items {
+                    if let syn::TraitItem::Fn(method) = inner {
+                        if let Some(id) = documented_id(&method.attrs) {
+                            handled.push((id, method.sig.ident.to_string()));
+                        }
+                    }
+                }
+            }
+            syn::Item::Impl(item)
+                if item.trait_.is_none()
+                    && matches!(&*item.self_ty, syn::Type::Path(p) if p.path.is_ident("Publisher")) =>
+            {
+                for inner in &item.items {
+                    if let syn::ImplItem::Fn(method) = inner {
+                        let name = method.sig.ident.to_string();
+                        if method.sig.asyncness.is_some() && !name.ends_with("_with") {
+                            if let Some(id) = documented_id(&method.attrs) {
+                                published.push((id, name));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (handled, published)
+}
+
+/// Issue #16: the method names of both roles, per spec, in one reviewed file
+/// (`tests/snapshots_service/method_names.txt`): client-role names say what the client does, `new`
+/// stays `new` where nothing clashed, no `Handler::mount` beside `mount()`, exact spellings win.
+#[test]
+fn method_names_of_both_roles() {
+    let root = manifest_dir().join("..");
+    let specs = [
+        "generator/tests/fixtures/request-reply.yaml",
+        "generator/tests/fixtures/service-edge-cases.yaml",
+        "generator/tests/fixtures/topic-params-2.6.yaml",
+        "specs/streetlights.yaml",
+        "specs/device-config.yaml",
+        "specs/device-diagnostics.yaml",
+        "specs/hostile/generator-names.yaml",
+    ];
+    let mut out = String::from(
+        "# Method names per role: `app` and `client` handle (trait `Handler`) or publish (`Publisher`)\n\
+         # each operation. Rewrite with UPDATE_SNAPSHOTS=1.\n",
+    );
+    for spec in specs {
+        let loaded = load_file(&root.join(spec));
+        let doc = loaded.document.as_ref().expect("loads");
+        let types = generate_types(doc, &TypeSettings::default());
+        out.push_str(&format!("\n{spec}\n"));
+        for role in [Role::App, Role::Client] {
+            let code = generate_service(doc, &types.messages, &ServiceSettings::for_role(role));
+            let file: syn::File = syn::parse2(code.tokens()).expect("parses");
+            let (handled, published) = method_names(&file);
+            for (id, method) in handled {
+                out.push_str(&format!("  {role:?}: handles `{id}` in `{method}`\n"));
+            }
+            for (id, method) in published {
+                out.push_str(&format!("  {role:?}: publishes `{id}` with `{method}`\n"));
+            }
+        }
+    }
+    let path = manifest_dir().join("tests/snapshots_service/method_names.txt");
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&path, &out).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        committed, out,
+        "method names changed (rerun with UPDATE_SNAPSHOTS=1 and review the diff)"
+    );
+    // The rules, spelled out.
+    assert!(out.contains("App: handles `new` in `new`\n"), "{out}");
+    assert!(
+        out.contains("Client: publishes `new` with `new_2`\n"),
+        "{out}"
+    );
+    assert!(out.contains("App: handles `mount` in `mount_2`\n"), "{out}");
+    assert!(
+        out.contains("App: publishes `error` with `error`\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("App: publishes `Error` with `error_2`\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Client: publishes `receiveLightMeasured` with `send_light_measured`\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Client: handles `sendLightCommand` in `receive_light_command`\n"),
+        "{out}"
+    );
+}

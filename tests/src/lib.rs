@@ -464,4 +464,5 @@ mod tests {
     }
 }
 
+pub mod spec_fuzz;
 pub mod types_harness;

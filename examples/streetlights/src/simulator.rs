@@ -28,7 +28,7 @@ pub struct Lamp {
 }
 
 impl Handler for Lamp {
-    async fn send_light_command(
+    async fn receive_light_command(
         &self,
         params: LightCommandParams,
         message: SendLightCommandMessage,
@@ -65,5 +65,5 @@ pub async fn report(
         lumens,
         sent_at: chrono::Utc::now().fixed_offset(),
     };
-    publisher.receive_light_measured(&params, &reading).await
+    publisher.send_light_measured(&params, &reading).await
 }

@@ -29,12 +29,31 @@ pub(super) fn model_text(model: &Map<String, Value>) -> String {
 /// `text` as a raw string literal (`r##"…"##`).
 ///
 /// The text is JSON, where `#` only occurs inside strings: escaping the first `#` of every `"##`
-/// as `\u0023` keeps its meaning and leaves no `"##` to end the literal early.
+/// as `\u0023` keeps its meaning and leaves no `"##` to end the literal early. Unicode
+/// bidirectional controls (which rustc's deny-by-default `text_direction_codepoint_in_literal`
+/// lint rejects in a literal) are written as JSON `\uXXXX` escapes, with the same meaning.
 pub(super) fn raw_string(text: &str) -> TokenStream {
-    let text = text.replace("\"##", "\"\\u0023#");
+    let mut text = text.replace("\"##", "\"\\u0023#");
+    if text.contains(is_bidi) {
+        text = text
+            .chars()
+            .map(|c| {
+                if is_bidi(c) {
+                    format!("\\u{:04x}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+    }
     format!("r##\"{text}\"##")
         .parse()
         .expect("a raw string literal is one valid token")
+}
+
+/// The characters rustc's `text_direction_codepoint_in_literal` lint rejects.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// An operation (or a reply): compact, except that its messages go one per line.

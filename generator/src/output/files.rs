@@ -6,6 +6,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::{generated_header, templates};
+use crate::markdown::{code_span, plain_inline};
 use crate::spec::model::{Action, Document, Qos};
 
 /// A file to write, relative to the output folder.
@@ -108,7 +109,7 @@ pub fn crate_files(
         "Cargo.toml",
         context! {
             mqttgen_version => env!("CARGO_PKG_VERSION"),
-            spec_file => options.spec_label,
+            spec_file => crate::markdown::comment(&options.spec_label),
             crate_name => crate_name,
             crate_version => crate_version(&doc.info.version),
             description => toml_escape(&format!("Typed MQTT {} for {}", options.role_name, doc.info.title)),
@@ -119,8 +120,8 @@ pub fn crate_files(
     let lib = format!(
         "{}//! {} {} — generated MQTT {} (see README.md).\n\n{module_source}",
         generated_header(&options.spec_label),
-        doc.info.title.replace('\n', " "),
-        doc.info.version.replace('\n', " "),
+        crate::markdown::single_line(&doc.info.title),
+        crate::markdown::single_line(&doc.info.version),
         options.role_name,
     );
     Ok(vec![
@@ -217,10 +218,9 @@ fn relative_path(target: &Path, from: &Path) -> Option<PathBuf> {
     Some(rel)
 }
 
+/// The inside of a TOML basic string, on one line (line breaks become spaces).
 fn toml_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', " ")
+    crate::markdown::toml_basic(&crate::markdown::single_line(s))
 }
 
 #[derive(Serialize)]
@@ -252,16 +252,16 @@ fn readme_context(doc: &Document, crate_name: &str, options: &CrateOptions) -> m
         let Some(action) = op.action else { continue };
         let channel = doc.channels.get(op.channel);
         let row = OperationRow {
-            method: op.id.clone(),
+            method: code_span(&op.id),
             address: channel
                 .and_then(|c| c.address.as_ref())
-                .map(|a| a.raw.replace('|', "\\|"))
+                .map(|a| code_span(&a.raw))
                 .unwrap_or_else(|| "(dynamic)".to_string()),
             messages: op
                 .messages
                 .iter()
                 .filter_map(|&m| doc.messages.get(m))
-                .map(|m| format!("`{}`", m.name))
+                .map(|m| code_span(&m.name))
                 .collect::<Vec<_>>()
                 .join(", "),
             qos: op
@@ -281,19 +281,20 @@ fn readme_context(doc: &Document, crate_name: &str, options: &CrateOptions) -> m
         .servers
         .iter()
         .map(|s| ServerRow {
-            name: s.name.clone(),
-            host: s.host.clone(),
-            protocol: s.protocol.clone(),
-            protocol_version: s.protocol_version.clone().unwrap_or_default(),
+            name: code_span(&s.name),
+            host: code_span(&s.host),
+            protocol: plain_inline(&s.protocol),
+            protocol_version: plain_inline(&s.protocol_version.clone().unwrap_or_default()),
         })
         .collect();
     context! {
         mqttgen_version => env!("CARGO_PKG_VERSION"),
-        spec_file => options.spec_label,
+        spec_file => crate::markdown::comment(&options.spec_label),
+        spec_code => code_span(&options.spec_label),
         crate_name => crate_name,
-        title => doc.info.title,
-        api_version => doc.info.version,
-        description => doc.info.description,
+        title => plain_inline(&doc.info.title),
+        api_version => plain_inline(&doc.info.version),
+        description => doc.info.description.as_deref().map(crate::markdown::inert),
         role => options.role_name,
         role_name => if options.role_name == "client" { "client" } else { "service" },
         handlers => handlers,

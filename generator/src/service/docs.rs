@@ -5,12 +5,15 @@ use quote::quote;
 
 /// `#[doc = "..."]` attributes, one per line, for `text` (nothing for `None` or blank text).
 ///
-/// Each line gets a leading space so that rendered Markdown keeps the author's formatting.
+/// The text is made inert first ([`crate::markdown::inert`]: code blocks become `text` blocks,
+/// so no spec text becomes a doctest). Each line gets a leading space so that rendered Markdown
+/// keeps the author's formatting.
 pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
         return TokenStream::new();
     };
-    let lines = indent_list_continuations(text).into_iter().map(|line| {
+    let text = crate::markdown::inert(text);
+    let lines = indent_list_continuations(&text).into_iter().map(|line| {
         let line = if line.is_empty() {
             String::new()
         } else {

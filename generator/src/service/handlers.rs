@@ -105,6 +105,8 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
         /// The operations this side handles, one required method each. Implement it in your own
         /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
         /// compile error there, not a silently ignored message.
+        // Method names are operation ids: `new_order` or `into_storage` is not a constructor.
+        #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
         pub trait Handler: Send + Sync + 'static {
             #(#methods)*
         }
@@ -333,7 +335,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
     };
     let method = ident(&operation.method);
     let call = quote! {
-        handler.#method(#params_arg payload, MessageContext::new(&message, headers, context)).await?
+        <H as Handler>::#method(&handler, #params_arg payload, MessageContext::new(&message, headers, context)).await?
     };
     let finish = match &operation.reply {
         None => quote! {

@@ -74,11 +74,14 @@ impl MessagePlans {
         }
         let try_order = message_sets::try_order(doc, messages);
         let (enum_name, variants, selection) = if messages.len() > 1 {
-            let mut variant_scope = Scope::default();
-            let variants = messages
+            let pairs: Vec<(&str, String)> = messages
                 .iter()
-                .map(|&index| variant_scope.claim(&names::camel(&doc.messages[index].name)))
+                .map(|&index| {
+                    let raw = doc.messages[index].name.as_str();
+                    (raw, names::camel(raw))
+                })
                 .collect();
+            let variants = Scope::default().claim_exact_first(&pairs, false);
             (
                 Some(scope.claim(&format!("{name}Message"))),
                 variants,
@@ -156,6 +159,7 @@ pub fn codec_names(doc: &Document, functions: &mut Scope) -> Vec<(String, String
         .iter()
         .map(|message| {
             let base = names::snake(&message.name);
+            let base = names::stem(&base);
             (
                 functions.claim_snake(&format!("decode_{base}")),
                 functions.claim_snake(&format!("encode_{base}")),

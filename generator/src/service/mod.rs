@@ -145,6 +145,9 @@ const RESERVED_TYPES: &[&str] = &[
     "Into",
     "Send",
     "Sync",
+    // Generic parameters of the generated functions and types.
+    "H",
+    "F",
 ];
 
 /// Generates the service module of `doc` for `settings.role`, with the payload types named by

@@ -34,6 +34,11 @@ fn finish(mut name: String, fallback: &str, digit_prefix: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, digit_prefix);
     }
+    if name == "Self" {
+        // The one keyword in UpperCamelCase; `SelfValue` (as typify names it) composes into
+        // `SelfValueParams`, where `Self_` would give `Self_Params`.
+        return "SelfValue".to_string();
+    }
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
@@ -55,6 +60,12 @@ pub fn shouty(raw: &str) -> String {
     finish(words(raw).to_shouty_snake_case(), "UNNAMED", "N")
 }
 
+/// `name` without the `_` that [`snake`] and [`shouty`] append to keywords, for composing it
+/// into a longer name (`type_` + `_with` → `type_with`, not `type__with`).
+pub fn stem(name: &str) -> &str {
+    name.trim_end_matches('_')
+}
+
 /// An identifier token for an already sanitised name.
 pub fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -74,6 +85,11 @@ impl Scope {
         }
     }
 
+    /// True when `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
     /// Claims `wanted`, or `wanted2`, `wanted3`, ... when it is taken.
     pub fn claim(&mut self, wanted: &str) -> String {
         let mut candidate = wanted.to_string();
@@ -84,6 +100,26 @@ impl Scope {
         }
         self.taken.insert(candidate.clone());
         candidate
+    }
+
+    /// Claims one name per `(raw, wanted)` pair: first, in order, every pair whose `raw` spelling
+    /// already is `wanted` (so JSON `"error"` gets `error` and `"Error"` the suffix, whatever their
+    /// order), then the others in order. `snake` picks the `_2` style of [`Scope::claim_snake`]
+    /// over the `2` style of [`Scope::claim`].
+    pub fn claim_exact_first(&mut self, pairs: &[(&str, String)], snake: bool) -> Vec<String> {
+        let mut names = vec![String::new(); pairs.len()];
+        for exact in [true, false] {
+            for (index, (raw, wanted)) in pairs.iter().enumerate() {
+                if (*raw == wanted.as_str()) == exact {
+                    names[index] = if snake {
+                        self.claim_snake(wanted)
+                    } else {
+                        self.claim(wanted)
+                    };
+                }
+            }
+        }
+        names
     }
 
     /// Claims `wanted` with a `_`-separated counter (for snake-case names: `on_x`, `on_x_2`).
@@ -121,7 +157,7 @@ mod tests {
     fn never_yields_invalid_identifiers() {
         assert_eq!(snake("type"), "type_");
         assert_eq!(snake("self"), "self_");
-        assert_eq!(camel("self"), "Self_");
+        assert_eq!(camel("self"), "SelfValue");
         assert_eq!(snake("3rd-party"), "n3rd_party");
         assert_eq!(camel("3rd-party"), "N3rdParty");
         assert_eq!(snake("$$$"), "unnamed");
@@ -139,5 +175,18 @@ mod tests {
         assert_eq!(scope.claim("Light"), "Light2");
         assert_eq!(scope.claim_snake("on_x"), "on_x");
         assert_eq!(scope.claim_snake("on_x"), "on_x_2");
+    }
+
+    #[test]
+    fn exact_spellings_win_over_earlier_claimants() {
+        let mut scope = Scope::default();
+        let pairs = [("Error", snake("Error")), ("error", snake("error"))];
+        assert_eq!(scope.claim_exact_first(&pairs, true), ["error_2", "error"]);
+        let mut scope = Scope::default();
+        let pairs = [("a", camel("a")), ("A", camel("A")), ("", camel(""))];
+        assert_eq!(
+            scope.claim_exact_first(&pairs, false),
+            ["A2", "A", "Unnamed"]
+        );
     }
 }

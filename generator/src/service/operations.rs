@@ -141,8 +141,6 @@ pub fn plan_operations(
     functions: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OperationPlan> {
-    let mut handler_methods = Scope::with_reserved(&["new", "inner"]);
-    let mut publisher_methods = Scope::with_reserved(&["new", "inner", "runtime"]);
     let mut plans = Vec::new();
     for operation in &doc.operations {
         let Some(action) = operation.action else {
@@ -275,26 +273,12 @@ pub fn plan_operations(
                 }
             }
         }
-        let method = match side {
-            Side::Handle => handler_methods.claim_snake(&names::snake(&operation.id)),
-            Side::Publish => publisher_methods.claim_snake(&names::snake(&operation.id)),
-        };
-        // Publisher methods come in pairs: `{method}` with the spec's defaults, `{method}_with` with
-        // per-call options.
-        let method_with = match side {
-            Side::Handle => String::new(),
-            Side::Publish => publisher_methods.claim_snake(&format!("{method}_with")),
-        };
-        let dispatch = match side {
-            Side::Handle => functions.claim_snake(&format!("handle_{method}")),
-            Side::Publish => String::new(),
-        };
         let binding = operation.mqtt.as_ref();
         plans.push(OperationPlan {
             id: operation.id.clone(),
-            method,
-            method_with,
-            dispatch,
+            method: String::new(),
+            method_with: String::new(),
+            dispatch: String::new(),
             side,
             channel: operation.channel,
             set,
@@ -310,7 +294,118 @@ pub fn plan_operations(
             ]),
         });
     }
+    name_methods(&mut plans, role, functions);
     plans
+}
+
+/// Methods of the `Handler` trait that would read like the module's free functions (`mount`,
+/// `routes`, `route`): an operation with such an id gets a suffix instead.
+const HANDLER_RESERVED: &[&str] = &["mount", "routes", "route"];
+
+/// Methods the generated `Publisher` has itself, and the methods of its derives (`clone`, `fmt`)
+/// that an inherent method would shadow for users.
+const PUBLISHER_RESERVED: &[&str] = &[
+    "new",
+    "inner",
+    "runtime",
+    "spec_reply_channels",
+    "prepare",
+    "send",
+    "clone",
+    "clone_from",
+    "fmt",
+];
+
+/// Names the methods of `plans`: handled operations in the `Handler` trait (and their dispatch
+/// functions in the module's `functions`), published ones in `Publisher` with a `_with` twin. An
+/// id that is already its method name wins over ids that only sanitise to it.
+fn name_methods(plans: &mut [OperationPlan], role: Role, functions: &mut Scope) {
+    let mut handler_methods = Scope::with_reserved(HANDLER_RESERVED);
+    let mut publisher_methods = Scope::with_reserved(PUBLISHER_RESERVED);
+    for side in [Side::Handle, Side::Publish] {
+        let indices: Vec<usize> = (0..plans.len())
+            .filter(|&index| plans[index].side == side)
+            .collect();
+        let pairs: Vec<(&str, String)> = indices
+            .iter()
+            .map(|&index| {
+                let id = plans[index].id.as_str();
+                (id, method_base(id, role, side))
+            })
+            .collect();
+        let scope = match side {
+            Side::Handle => &mut handler_methods,
+            Side::Publish => &mut publisher_methods,
+        };
+        let names = scope.claim_exact_first(&pairs, true);
+        for (&index, name) in indices.iter().zip(names) {
+            plans[index].method = name;
+        }
+        for &index in &indices {
+            let plan = &mut plans[index];
+            match side {
+                Side::Handle => {
+                    plan.dispatch =
+                        functions.claim_snake(&format!("handle_{}", names::stem(&plan.method)));
+                }
+                // Publisher methods come in pairs: `{method}` with the spec's defaults,
+                // `{method}_with` with per-call options.
+                Side::Publish => {
+                    plan.method_with = publisher_methods
+                        .claim_snake(&format!("{}_with", names::stem(&plan.method)));
+                }
+            }
+        }
+    }
+}
+
+/// Leading words of operation ids that say the operation sends, with their mirror.
+const SENDING_VERBS: &[(&str, &str)] = &[
+    ("send", "receive"),
+    ("publish", "receive"),
+    ("produce", "consume"),
+    ("emit", "receive"),
+];
+
+/// Leading words of operation ids that say the operation receives, with their mirror.
+const RECEIVING_VERBS: &[(&str, &str)] = &[
+    ("receive", "send"),
+    ("subscribe", "publish"),
+    ("consume", "produce"),
+    ("on", "send"),
+    ("handle", "send"),
+];
+
+/// The snake-case method name for operation `id` before de-duplication.
+///
+/// The app role uses the id as written (`receiveLightMeasurement` → `receive_light_measurement`).
+/// The client role plays the other side of the same operations, so a leading verb that says the
+/// opposite of what the client does is replaced by its mirror: a client *publishes*
+/// `receiveState` as `send_state` and *handles* `sendOrder` as `receive_order` (pairs: send ↔
+/// receive, produce ↔ consume, `publish` → receive, `subscribe` → publish, `emit` → receive,
+/// `on`/`handle` → send: a handler's name says what arrives, a publisher's what goes out). Ids
+/// without such a verb, or whose verb already fits, keep their name; the operation id is always
+/// in the method's rustdoc.
+pub fn method_base(id: &str, role: Role, side: Side) -> String {
+    let name = names::snake(id);
+    if role == Role::App {
+        return name;
+    }
+    let (first, rest) = match name.split_once('_') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (name.as_str(), None),
+    };
+    let table = match side {
+        Side::Handle => SENDING_VERBS,
+        Side::Publish => RECEIVING_VERBS,
+    };
+    match table.iter().find(|(verb, _)| *verb == first) {
+        Some((_, mirror)) => match rest {
+            Some(rest) => names::snake(&format!("{mirror}_{rest}")),
+            None => mirror.to_string(),
+        },
+        None => name,
+    }
 }
 
 impl OperationPlan {

@@ -133,6 +133,8 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
             #flag_field
         }
 
+        // Method names are operation ids: `new_order` or `into_storage` is not a constructor.
+        #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
         impl Publisher {
             /// Wraps the runtime publisher (from the running app or a handler's context).
             pub fn new(inner: ::mqttgen::Publisher) -> Self {

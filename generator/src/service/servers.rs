@@ -60,7 +60,7 @@ fn server_preset(
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TokenStream {
-    let type_name = scope.claim(&format!("{}Server", names::camel(&server.name)));
+    let type_name = scope.claim(&names::camel(&format!("{} server", server.name)));
     let type_ident = ident(&type_name);
     let mut field_names = Scope::default();
     let mut items = Vec::new();
@@ -88,11 +88,16 @@ fn server_preset(
         } else {
             let enum_name =
                 ident(&scope.claim(&format!("{type_name}{}", names::camel(&variable.name))));
-            let mut variant_names = Scope::default();
-            let variants: Vec<(syn::Ident, &String)> = variable
+            let pairs: Vec<(&str, String)> = variable
                 .allowed
                 .iter()
-                .map(|value| (ident(&variant_names.claim(&names::camel(value))), value))
+                .map(|value| (value.as_str(), names::camel(value)))
+                .collect();
+            let variants: Vec<(syn::Ident, &String)> = Scope::default()
+                .claim_exact_first(&pairs, false)
+                .iter()
+                .map(|name| ident(name))
+                .zip(&variable.allowed)
                 .collect();
             let default_variant = variable
                 .default

@@ -246,6 +246,30 @@ fn plan_channel(
     let base = channel_base_name(channel);
     let mut fields: Vec<Field> = Vec::new();
     let mut field_names = Scope::default();
+    let mut preclaimed = std::collections::BTreeSet::new();
+    // Parameter names that already are their field name claim it first (`{a}` wins `a` over `{A}`).
+    for level in &address.levels {
+        let parts: &[LevelPart] = match level {
+            Level::Mixed(parts) => parts,
+            _ => &[],
+        };
+        let single = match level {
+            Level::Parameter(name) => Some(name.as_str()),
+            _ => None,
+        };
+        let names_here = single
+            .into_iter()
+            .chain(parts.iter().filter_map(|part| match part {
+                LevelPart::Parameter(name) => Some(name.as_str()),
+                LevelPart::Literal(_) => None,
+            }));
+        for name in names_here {
+            if names::snake(name) == name && !field_names.contains(name) {
+                field_names.claim_snake(name);
+                preclaimed.insert(name.to_string());
+            }
+        }
+    }
     let mut filter_levels = Vec::new();
     let mut route_levels = Vec::new();
     let mut slots = Vec::new();
@@ -255,7 +279,11 @@ fn plan_channel(
             .map(|p| param_kind(doc, p, scope, enums, diagnostics, channel))
             .unwrap_or(FieldKind::Text);
         fields.push(Field {
-            rust: field_names.claim_snake(&names::snake(name)),
+            rust: if preclaimed.remove(name) {
+                name.to_string()
+            } else {
+                field_names.claim_snake(&names::snake(name))
+            },
             wire: name.to_string(),
             kind,
             doc: parameter.and_then(|p| p.description.clone()),
@@ -321,13 +349,13 @@ fn plan_channel(
         }
     }
     let params_type =
-        (!fields.is_empty()).then(|| scope.claim(&format!("{}Params", names::camel(&base))));
+        (!fields.is_empty()).then(|| scope.claim(&names::camel(&format!("{base} params"))));
     TopicPlan {
         address: address.raw.clone(),
         slots,
         fields,
         params_type,
-        const_name: consts.claim_snake(&format!("{}_TOPIC", names::shouty(&base))),
+        const_name: consts.claim_snake(&names::shouty(&format!("{base} topic"))),
         filter: filter_levels.join("/"),
         route_address: route_levels.join("/"),
     }
@@ -413,10 +441,14 @@ fn param_enum(
             );
         }
     }
-    let mut variant_names = Scope::default();
-    let variants: Vec<(String, String)> = allowed
+    let pairs: Vec<(&str, String)> = allowed
         .iter()
-        .map(|value| (variant_names.claim(&names::camel(value)), value.to_string()))
+        .map(|value| (*value, names::camel(value)))
+        .collect();
+    let variants: Vec<(String, String)> = Scope::default()
+        .claim_exact_first(&pairs, false)
+        .into_iter()
+        .zip(allowed.iter().map(|value| value.to_string()))
         .collect();
     let default = parameter
         .default

@@ -605,7 +605,9 @@ pub fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
 
 /// Formats a parsed file with prettyplease.
 pub fn format_file(file: &syn::File) -> String {
-    prettyplease::unparse(file)
+    let mut file = file.clone();
+    crate::printing::inert_docs(&mut file);
+    prettyplease::unparse(&file)
 }
 
 /// A file with no attributes and no items.

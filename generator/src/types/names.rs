@@ -144,11 +144,14 @@ pub fn type_name(raw: &str) -> String {
     }
 }
 
-/// A variant name for an enum value (`""` → `Empty`, `"true"` → `True`, `V1.0` → `V1_0`,
+/// A variant name for an enum value (`""` → `Empty`, `" "` → `Blank`, `"true"` → `True`, `V1.0` → `V1_0`,
 /// `°C` → `DegreeC`, `-1` → `Minus1`, `3` → `V3`).
 pub fn variant_name(raw: &str) -> String {
-    if raw.trim().is_empty() {
+    if raw.is_empty() {
         return "Empty".to_string();
+    }
+    if raw.trim().is_empty() {
+        return "Blank".to_string();
     }
     let name = upper_camel(raw, "V");
     // `V1_0`-style names: keep the underscore heck removed between digits for readability.

@@ -14,6 +14,8 @@
 //! - Integer enums (typify: a newtype whose `TryFrom` rejects other values, so the wire form is a
 //!   JSON number) get one associated constant per allowed value (`Level::V2`, `Offset::MINUS1`),
 //!   so code can name the values without `try_from(..).unwrap()`.
+//! - Doc attributes (schema titles and descriptions) are made inert ([`crate::markdown::inert`]):
+//!   no spec text becomes a doctest.
 //! - typify's `defaults` helper module gets `#[allow(dead_code)]`: it emits generic helpers
 //!   (`default_i64`, ...) even when no field uses them.
 
@@ -45,6 +47,7 @@ pub fn postprocess(
     limits: &Constraints,
     table: &ConstraintTable,
 ) -> syn::Result<Postprocessed> {
+    let tokens = super::preprocess::restore_placeholders(tokens);
     let mut file = syn::parse2::<syn::File>(tokens)?;
     let renames = collect_variant_renames(&file);
     let mut editor = Editor {
@@ -91,19 +94,30 @@ fn collect_variant_renames(file: &syn::File) -> HashMap<String, BTreeMap<String,
         for variant in &item.variants {
             let current = variant.ident.to_string();
             match serde_rename(&variant.attrs) {
-                Some(wire) => wanted.push((current, Some(variant_name(&wire)))),
+                Some(wire) => {
+                    let readable = variant_name(&wire);
+                    wanted.push((current, Some((wire, readable))));
+                }
                 None => {
                     taken.reserve(&current);
                     wanted.push((current, None));
                 }
             }
         }
+        // A value that already is its variant name keeps it (`Error` over `error`), whatever the
+        // order; the others are named in order.
         let mut map = BTreeMap::new();
-        for (current, readable) in wanted {
-            if let Some(readable) = readable {
-                let name = taken.claim(&readable);
-                if name != current {
-                    map.insert(current, name);
+        for exact in [true, false] {
+            for (current, readable) in &wanted {
+                let Some((wire, readable)) = readable else {
+                    continue;
+                };
+                if (wire == readable) != exact {
+                    continue;
+                }
+                let name = taken.claim(readable);
+                if name != *current {
+                    map.insert(current.clone(), name);
                 }
             }
         }
@@ -223,12 +237,31 @@ fn normalise_fields(fields: &mut syn::FieldsNamed) -> Option<Vec<(String, String
     }
     let mut taken: std::collections::HashSet<String> =
         idents.iter().filter(|n| n.is_ascii()).cloned().collect();
-    let mut kept = std::collections::HashSet::new();
+    // Which field keeps a duplicated name: the one whose wire name is exactly it (JSON `"error"`
+    // keeps `error`, `"Error"` gets `error_2`), else the first.
+    let mut keepers: HashMap<String, usize> = HashMap::new();
+    for (index, field) in fields.named.iter().enumerate() {
+        let name = idents[index].clone();
+        let exact = serde_rename(&field.attrs).is_none_or(|wire| wire == name);
+        match keepers.get(&name) {
+            None => {
+                keepers.insert(name, index);
+            }
+            Some(&first) if exact => {
+                let first_exact =
+                    serde_rename(&fields.named[first].attrs).is_none_or(|wire| wire == name);
+                if !first_exact {
+                    keepers.insert(name, index);
+                }
+            }
+            Some(_) => {}
+        }
+    }
     let mut order = Vec::new();
-    for field in fields.named.iter_mut() {
+    for (index, field) in fields.named.iter_mut().enumerate() {
         let ident = field.ident.clone()?;
         let name = ident.to_string();
-        if name.is_ascii() && kept.insert(name.clone()) {
+        if name.is_ascii() && keepers.get(&name) == Some(&index) {
             order.push((name.clone(), name));
             continue;
         }
@@ -309,6 +342,29 @@ impl VisitMut for Editor {
             }
         }
         visit_mut::visit_expr_struct_mut(self, expr);
+    }
+
+    /// typify writes a schema's title and description as one doc attribute per item: made inert
+    /// whole (a description that is only an indented line is a doctest too).
+    fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+        if !attr.path().is_ident("doc") {
+            return;
+        }
+        let syn::Meta::NameValue(meta) = &mut attr.meta else {
+            return;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            return;
+        };
+        let value = text.value();
+        let fixed = crate::markdown::inert(&value);
+        if fixed != value {
+            meta.value = syn::parse_quote!(#fixed);
+        }
     }
 
     fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {

@@ -80,7 +80,7 @@ pub async fn publish_readings(
 ) -> Result<(), Error> {
     for n in range {
         publisher
-            .receive_light_measured(&params(n), &lamp_reading(n))
+            .send_light_measured(&params(n), &lamp_reading(n))
             .await?;
     }
     Ok(())

@@ -56,7 +56,7 @@ async fn hostile_topic_parameters_are_rejected_and_nothing_is_published() {
             sent_at: reading(1).sent_at,
         };
         let error = lamp_publisher
-            .receive_light_measured(&measured, &payload)
+            .send_light_measured(&measured, &payload)
             .await
             .expect_err("a hostile lamp id is rejected");
         assert_names_parameter(&error, value);
@@ -101,7 +101,7 @@ async fn hostile_topic_parameters_are_rejected_and_nothing_is_published() {
         sent_at: reading(1).sent_at,
     };
     lamp_publisher
-        .receive_light_measured(&valid, &payload)
+        .send_light_measured(&valid, &payload)
         .await
         .expect("a valid measurement");
     let target = app::LightCommandParams {

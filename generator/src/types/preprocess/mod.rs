@@ -19,6 +19,10 @@
 //! | `$id`, `$schema`, `$comment`, `example(s)`, `x-*`, `definitions`/`$defs`, `if`/`then`/`else`, `not`, `contains`, `dependencies`, `propertyNames`, unknown keywords | dropped | annotations, or constraints typify panics on (these are not enforced) |
 
 mod keywords;
+mod placeholders;
+
+use placeholders::placeholder_colliding_values;
+pub use placeholders::restore_placeholders;
 
 use serde_json::{json, Map, Value};
 
@@ -238,6 +242,7 @@ impl Pass<'_> {
             }
         }
         infer_enum_type(&mut map);
+        placeholder_colliding_values(&mut map);
         normalise_exclusive_bounds(&mut map);
         normalise_format(&mut map);
         normalise_tuple(&mut map);

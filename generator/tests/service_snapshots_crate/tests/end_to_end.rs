@@ -132,7 +132,7 @@ mod streetlights {
             my_app_header: Some(7),
         };
         publisher
-            .receive_light_measurement_with(
+            .send_light_measurement_with(
                 &params,
                 &reading,
                 client::PublishOptions::new().headers(&headers).unwrap(),
@@ -170,7 +170,7 @@ mod streetlights {
             streetlight_id: "a/#".into(),
         };
         assert!(publisher
-            .receive_light_measurement(&bad, &reading)
+            .send_light_measurement(&bad, &reading)
             .await
             .is_err());
         assert_eq!(broker.published().len(), 2);
@@ -222,7 +222,7 @@ mod request_reply {
     struct Panel;
 
     impl client::Handler for Panel {
-        async fn publish_reading(
+        async fn receive_reading(
             &self,
             _params: client::ReadingsParams,
             _message: types::ReadingPayload,
@@ -231,7 +231,7 @@ mod request_reply {
             Ok(())
         }
 
-        async fn send_heartbeat(
+        async fn receive_heartbeat(
             &self,
             _message: String,
             _context: client::MessageContext,
@@ -429,7 +429,7 @@ mod edge_cases {
             Ok(())
         }
 
-        async fn mount(
+        async fn mount_2(
             &self,
             _params: app::HandlerParams,
             _message: Vec<u8>,

@@ -103,8 +103,7 @@ impl TypeParams {
         ::mqttgen::address::Piece::Param("type"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.self_, &self.type_])
     }
@@ -159,8 +158,7 @@ impl PreludeParams {
         ::mqttgen::address::Piece::Param("string"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -209,8 +207,7 @@ impl HandlerParams {
         ::mqttgen::address::Piece::Param("+ (level 2)"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.level_2])
     }
@@ -242,13 +239,11 @@ fn decode_blob(message: &::mqttgen::Message) -> Result<Vec<u8>, ::mqttgen::Decod
 fn decode_note(message: &::mqttgen::Message) -> Result<String, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_text(&message.payload)
 }
-/// Encodes message `ping` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `ping` for publishing to `topic`.
 fn encode_ping(
     topic: String,
     value: &(),
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -260,25 +255,21 @@ fn encode_ping(
             .content_type("application/x-empty"),
     )
 }
-/// Encodes message `blob` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `blob` for publishing to `topic`.
 fn encode_blob(
     topic: String,
     value: &Vec<u8>,
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(topic, Clone::clone(value))
             .content_type("application/octet-stream"),
     )
 }
-/// Encodes message `note` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `note` for publishing to `topic`.
 fn encode_note(
     topic: String,
     value: &String,
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -290,7 +281,7 @@ fn encode_note(
 }
 /// The messages of `TurnOn`. A received message picks its variant by the MQTT 5 content type, else by trying each variant in order.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum TurnOnMessage {
     /// No payload at all.
     Ping(()),
@@ -312,13 +303,13 @@ impl TurnOnMessage {
                     return Ok(Self::Ping(()));
                 }
                 failures.push(::std::format!("{}: payload is not empty", "Ping"));
-                match decode_note(message) {
-                    Ok(value) => return Ok(Self::Note(value)),
-                    Err(error) => failures.push(::std::format!("{}: {}", "Note", error)),
-                }
                 match decode_blob(message) {
                     Ok(value) => return Ok(Self::Blob(value)),
                     Err(error) => failures.push(::std::format!("{}: {}", "Blob", error)),
+                }
+                match decode_note(message) {
+                    Ok(value) => return Ok(Self::Note(value)),
+                    Err(error) => failures.push(::std::format!("{}: {}", "Note", error)),
                 }
                 Err(
                     ::mqttgen::DecodeError::new(
@@ -331,25 +322,15 @@ impl TurnOnMessage {
             }
         }
     }
-    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
-    /// schema (what its receivers would reject).
+    /// Encodes the message for publishing to `topic`.
     pub fn encode(
         &self,
         topic: String,
     ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-        self.encode_checked(topic, true)
-    }
-    /// Encodes the message for publishing to `topic`, checking the payload against its
-    /// schema only when `checked`.
-    pub fn encode_checked(
-        &self,
-        topic: String,
-        checked: bool,
-    ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
         match self {
-            Self::Ping(value) => encode_ping(topic, value, checked),
-            Self::Blob(value) => encode_blob(topic, value, checked),
-            Self::Note(value) => encode_note(topic, value, checked),
+            Self::Ping(value) => encode_ping(topic, value),
+            Self::Blob(value) => encode_blob(topic, value),
+            Self::Note(value) => encode_note(topic, value),
         }
     }
 }
@@ -417,6 +398,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `reportPrelude` on `prelude/{result}/{option}/{string}`.
     fn report_prelude(
@@ -433,7 +415,7 @@ pub trait Handler: Send + Sync + 'static {
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `mount` on `$SYS/broker/+`.
-    fn mount(
+    fn mount_2(
         &self,
         params: HandlerParams,
         message: Vec<u8>,
@@ -449,7 +431,7 @@ pub struct Routes {
     /// The route of operation `turn-on`.
     pub turn_on: ::mqttgen::Route,
     /// The route of operation `mount`.
-    pub mount: ::mqttgen::Route,
+    pub mount_2: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
@@ -457,27 +439,21 @@ impl Routes {
         ::mqttgen::Router::new()
             .route(self.report_prelude)
             .route(self.turn_on)
-            .route(self.mount)
+            .route(self.mount_2)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
-/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
-/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
-/// request's reply address go only to the spec's reply channel when it has an address
-/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         report_prelude: route(
-                "prelude/{result}/{option}/{string}",
-                "reportPrelude",
-                &handler,
-                handle_report_prelude,
-            )
-            .no_local(true),
-        turn_on: route("type/{self}/{type}", "turn-on", &handler, handle_turn_on)
-            .no_local(true),
-        mount: route("$SYS/broker/+", "mount", &handler, handle_mount).no_local(true),
+            "prelude/{result}/{option}/{string}",
+            "reportPrelude",
+            &handler,
+            handle_report_prelude,
+        ),
+        turn_on: route("type/{self}/{type}", "turn-on", &handler, handle_turn_on),
+        mount_2: route("$SYS/broker/+", "mount", &handler, handle_mount_2),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -496,8 +472,12 @@ async fn handle_report_prelude<H: Handler>(
     )?;
     let payload = decode_note(&message)?;
     let headers = ();
-    handler
-        .report_prelude(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::report_prelude(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -512,13 +492,17 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
-/// Operation `mount`: decodes the topic parameters, payload and headers, calls [`Handler::mount`].
-async fn handle_mount<H: Handler>(
+/// Operation `mount`: decodes the topic parameters, payload and headers, calls [`Handler::mount_2`].
+async fn handle_mount_2<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -528,8 +512,12 @@ async fn handle_mount<H: Handler>(
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
-    handler
-        .mount(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::mount_2(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -547,9 +535,6 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
-    /// Skip checking the payload against its schema before sending (by default a value
-    /// its receivers would reject fails with `Error::Encode` naming the member).
-    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -569,11 +554,6 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
-        self
-    }
-    /// Sends the payload without checking it against its schema first.
-    pub fn unchecked(mut self) -> Self {
-        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -642,6 +622,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {
@@ -666,7 +647,7 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
+        let outgoing = encode_note(params.topic()?, message)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false).
@@ -684,7 +665,7 @@ impl Publisher {
         message: &TurnOnMessage,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
+        let outgoing = message.encode(params.topic()?)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true).
@@ -702,7 +683,7 @@ impl Publisher {
         message: &Vec<u8>,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
+        let outgoing = encode_blob(params.topic()?, message)?;
         self.send(outgoing, options, ::mqttgen::QoS::ExactlyOnce, true, Some(60u32))
             .await
     }

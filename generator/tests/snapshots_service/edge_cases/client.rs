@@ -103,8 +103,7 @@ impl TypeParams {
         ::mqttgen::address::Piece::Param("type"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.self_, &self.type_])
     }
@@ -159,8 +158,7 @@ impl PreludeParams {
         ::mqttgen::address::Piece::Param("string"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -209,8 +207,7 @@ impl HandlerParams {
         ::mqttgen::address::Piece::Param("+ (level 2)"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-    /// parameter of its level, or is outside the parameter's range (nothing is published then).
+    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.level_2])
     }
@@ -242,13 +239,11 @@ fn decode_blob(message: &::mqttgen::Message) -> Result<Vec<u8>, ::mqttgen::Decod
 fn decode_note(message: &::mqttgen::Message) -> Result<String, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_text(&message.payload)
 }
-/// Encodes message `ping` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `ping` for publishing to `topic`.
 fn encode_ping(
     topic: String,
     value: &(),
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -260,25 +255,21 @@ fn encode_ping(
             .content_type("application/x-empty"),
     )
 }
-/// Encodes message `blob` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `blob` for publishing to `topic`.
 fn encode_blob(
     topic: String,
     value: &Vec<u8>,
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(topic, Clone::clone(value))
             .content_type("application/octet-stream"),
     )
 }
-/// Encodes message `note` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+/// Encodes message `note` for publishing to `topic`.
 fn encode_note(
     topic: String,
     value: &String,
-    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -290,7 +281,7 @@ fn encode_note(
 }
 /// The messages of `TurnOn`. A received message picks its variant by the MQTT 5 content type, else by trying each variant in order.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum TurnOnMessage {
     /// No payload at all.
     Ping(()),
@@ -312,13 +303,13 @@ impl TurnOnMessage {
                     return Ok(Self::Ping(()));
                 }
                 failures.push(::std::format!("{}: payload is not empty", "Ping"));
-                match decode_note(message) {
-                    Ok(value) => return Ok(Self::Note(value)),
-                    Err(error) => failures.push(::std::format!("{}: {}", "Note", error)),
-                }
                 match decode_blob(message) {
                     Ok(value) => return Ok(Self::Blob(value)),
                     Err(error) => failures.push(::std::format!("{}: {}", "Blob", error)),
+                }
+                match decode_note(message) {
+                    Ok(value) => return Ok(Self::Note(value)),
+                    Err(error) => failures.push(::std::format!("{}: {}", "Note", error)),
                 }
                 Err(
                     ::mqttgen::DecodeError::new(
@@ -331,25 +322,15 @@ impl TurnOnMessage {
             }
         }
     }
-    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
-    /// schema (what its receivers would reject).
+    /// Encodes the message for publishing to `topic`.
     pub fn encode(
         &self,
         topic: String,
     ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-        self.encode_checked(topic, true)
-    }
-    /// Encodes the message for publishing to `topic`, checking the payload against its
-    /// schema only when `checked`.
-    pub fn encode_checked(
-        &self,
-        topic: String,
-        checked: bool,
-    ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
         match self {
-            Self::Ping(value) => encode_ping(topic, value, checked),
-            Self::Blob(value) => encode_blob(topic, value, checked),
-            Self::Note(value) => encode_note(topic, value, checked),
+            Self::Ping(value) => encode_ping(topic, value),
+            Self::Blob(value) => encode_blob(topic, value),
+            Self::Note(value) => encode_note(topic, value),
         }
     }
 }
@@ -417,9 +398,10 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `publishPrelude` on `prelude/{result}/{option}/{string}`.
-    fn publish_prelude(
+    fn receive_prelude(
         &self,
         params: PreludeParams,
         message: String,
@@ -433,7 +415,7 @@ pub trait Handler: Send + Sync + 'static {
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `new` on `$SYS/broker/+`.
-    fn new_2(
+    fn new(
         &self,
         params: HandlerParams,
         message: Vec<u8>,
@@ -445,41 +427,34 @@ pub trait Handler: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct Routes {
     /// The route of operation `publishPrelude`.
-    pub publish_prelude: ::mqttgen::Route,
+    pub receive_prelude: ::mqttgen::Route,
     /// The route of operation `turnOn`.
     pub turn_on: ::mqttgen::Route,
     /// The route of operation `new`.
-    pub new_2: ::mqttgen::Route,
+    pub new: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
     pub fn into_router(self) -> ::mqttgen::Router {
         ::mqttgen::Router::new()
-            .route(self.publish_prelude)
+            .route(self.receive_prelude)
             .route(self.turn_on)
-            .route(self.new_2)
+            .route(self.new)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
-/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
-/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
-/// request's reply address go only to the spec's reply channel when it has an address
-/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        publish_prelude: route(
-                "prelude/{result}/{option}/{string}",
-                "publishPrelude",
-                &handler,
-                handle_publish_prelude,
-            )
-            .no_local(true),
-        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on)
-            .no_local(true),
-        new_2: route("$SYS/broker/+", "new", &handler, handle_new_2)
-            .qos(::mqttgen::QoS::ExactlyOnce)
-            .no_local(true),
+        receive_prelude: route(
+            "prelude/{result}/{option}/{string}",
+            "publishPrelude",
+            &handler,
+            handle_receive_prelude,
+        ),
+        turn_on: route("type/{self}/{type}", "turnOn", &handler, handle_turn_on),
+        new: route("$SYS/broker/+", "new", &handler, handle_new)
+            .qos(::mqttgen::QoS::ExactlyOnce),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -487,8 +462,8 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
 }
-/// Operation `publishPrelude`: decodes the topic parameters, payload and headers, calls [`Handler::publish_prelude`].
-async fn handle_publish_prelude<H: Handler>(
+/// Operation `publishPrelude`: decodes the topic parameters, payload and headers, calls [`Handler::receive_prelude`].
+async fn handle_receive_prelude<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -498,8 +473,8 @@ async fn handle_publish_prelude<H: Handler>(
     )?;
     let payload = decode_note(&message)?;
     let headers = ();
-    handler
-        .publish_prelude(
+    <H as Handler>::receive_prelude(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -518,13 +493,17 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = TurnOnMessage::decode(&message)?;
     let headers = ();
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
-/// Operation `new`: decodes the topic parameters, payload and headers, calls [`Handler::new_2`].
-async fn handle_new_2<H: Handler>(
+/// Operation `new`: decodes the topic parameters, payload and headers, calls [`Handler::new`].
+async fn handle_new<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -534,8 +513,12 @@ async fn handle_new_2<H: Handler>(
     )?;
     let payload = decode_blob(&message)?;
     let headers = ();
-    handler
-        .new_2(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::new(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -553,9 +536,6 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
-    /// Skip checking the payload against its schema before sending (by default a value
-    /// its receivers would reject fails with `Error::Encode` naming the member).
-    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -575,11 +555,6 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
-        self
-    }
-    /// Sends the payload without checking it against its schema first.
-    pub fn unchecked(mut self) -> Self {
-        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -648,6 +623,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {
@@ -672,7 +648,7 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
+        let outgoing = encode_note(params.topic()?, message)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `turn-on` to `type/{self}/{type}` (QoS 0, retain false).
@@ -690,7 +666,7 @@ impl Publisher {
         message: &TurnOnMessage,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
+        let outgoing = message.encode(params.topic()?)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `mount` to `$SYS/broker/+` (QoS 0, retain false).
@@ -708,7 +684,7 @@ impl Publisher {
         message: &Vec<u8>,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
+        let outgoing = encode_blob(params.topic()?, message)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Applies the spec's defaults, then `options`.
@@ -779,14 +755,18 @@ impl EdgeServer {
         String::from("wss://{host}:8883/mqtt").replace("{host}", &self.host)
     }
     /// The runtime configuration for this server: URL, protocol version and the MQTT server
-    /// binding (clean session, keep-alive, session expiry). The binding's client id and
-    /// last will are the application's: this client role gets a generated client id and no
-    /// last will, so that it never takes over the application's session.
+    /// binding (client id, clean session, keep-alive, session expiry, last will).
     pub fn config(&self) -> Result<::mqttgen::Config, ::mqttgen::Error> {
         let mut config = ::mqttgen::Config::from_url(&self.url())?;
         config.protocol = ::mqttgen::Protocol::V311;
+        config.client_id = Some(String::from("edge-1"));
         config.clean_start = true;
         config.keep_alive = ::std::time::Duration::from_secs(10u64);
+        config.last_will = Some(
+            ::mqttgen::Outgoing::new("edge/status", "gone")
+                .qos(::mqttgen::QoS::ExactlyOnce)
+                .retain(false),
+        );
         Ok(config)
     }
     /// [`Self::config`] plus credentials from the environment, for the first security alternative

@@ -326,6 +326,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Change the setpoint of a zone; the thermostat answers with what it accepted.
     ///
@@ -392,8 +393,8 @@ async fn handle_change_setpoint<H: Handler>(
         .read_correlation(&message);
     let correlation_data = Clone::clone(&message.properties.correlation_data);
     let qos = message.qos;
-    let reply = handler
-        .change_setpoint(
+    let reply = <H as Handler>::change_setpoint(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -556,6 +557,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {

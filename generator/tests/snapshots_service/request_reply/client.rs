@@ -312,18 +312,19 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Reports a temperature reading.
     ///
     /// Operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#`.
-    fn publish_reading(
+    fn receive_reading(
         &self,
         params: ReadingsParams,
         message: super::types::ReadingPayload,
         context: MessageContext<()>,
     ) -> impl ::std::future::Future<Output = Result<(), ::mqttgen::HandlerError>> + Send;
     /// Operation `sendHeartbeat` on `thermostats/heartbeat`.
-    fn send_heartbeat(
+    fn receive_heartbeat(
         &self,
         message: String,
         context: MessageContext<()>,
@@ -334,14 +335,16 @@ pub trait Handler: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct Routes {
     /// The route of operation `publishReading`.
-    pub publish_reading: ::mqttgen::Route,
+    pub receive_reading: ::mqttgen::Route,
     /// The route of operation `sendHeartbeat`.
-    pub send_heartbeat: ::mqttgen::Route,
+    pub receive_heartbeat: ::mqttgen::Route,
 }
 impl Routes {
     /// All routes in one router.
     pub fn into_router(self) -> ::mqttgen::Router {
-        ::mqttgen::Router::new().route(self.publish_reading).route(self.send_heartbeat)
+        ::mqttgen::Router::new()
+            .route(self.receive_reading)
+            .route(self.receive_heartbeat)
     }
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
@@ -352,18 +355,18 @@ impl Routes {
 /// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
-        publish_reading: route(
+        receive_reading: route(
                 "thermostats/{thermostatId}/readings/{sequence}/+/#",
                 "publishReading",
                 &handler,
-                handle_publish_reading,
+                handle_receive_reading,
             )
             .qos(::mqttgen::QoS::AtMostOnce),
-        send_heartbeat: route(
+        receive_heartbeat: route(
             "thermostats/heartbeat",
             "sendHeartbeat",
             &handler,
-            handle_send_heartbeat,
+            handle_receive_heartbeat,
         ),
     }
 }
@@ -372,8 +375,8 @@ pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
 pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
     routes(::std::sync::Arc::new(handler)).into_router()
 }
-/// Operation `publishReading`: decodes the topic parameters, payload and headers, calls [`Handler::publish_reading`].
-async fn handle_publish_reading<H: Handler>(
+/// Operation `publishReading`: decodes the topic parameters, payload and headers, calls [`Handler::receive_reading`].
+async fn handle_receive_reading<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
@@ -383,8 +386,8 @@ async fn handle_publish_reading<H: Handler>(
     )?;
     let payload = decode_reading(&message)?;
     let headers = ();
-    handler
-        .publish_reading(
+    <H as Handler>::receive_reading(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -392,16 +395,19 @@ async fn handle_publish_reading<H: Handler>(
         .await?;
     Ok(None)
 }
-/// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::send_heartbeat`].
-async fn handle_send_heartbeat<H: Handler>(
+/// Operation `sendHeartbeat`: decodes the topic parameters, payload and headers, calls [`Handler::receive_heartbeat`].
+async fn handle_receive_heartbeat<H: Handler>(
     handler: ::std::sync::Arc<H>,
     message: ::mqttgen::Message,
     context: ::mqttgen::Context,
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_heartbeat(&message)?;
     let headers = ();
-    handler
-        .send_heartbeat(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_heartbeat(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -514,6 +520,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {

@@ -267,6 +267,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Inform about environmental lighting conditions of a particular streetlight.
     ///
@@ -324,8 +325,8 @@ async fn handle_receive_light_measurement<H: Handler>(
     )?;
     let payload = decode_light_measured(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .receive_light_measurement(
+    <H as Handler>::receive_light_measurement(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -467,6 +468,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {

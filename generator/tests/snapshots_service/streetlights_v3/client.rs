@@ -259,6 +259,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`.
     fn turn_on(
@@ -349,8 +350,12 @@ async fn handle_turn_on<H: Handler>(
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .turn_on(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_on(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -365,8 +370,12 @@ async fn handle_turn_off<H: Handler>(
     )?;
     let payload = decode_turn_on_off(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .turn_off(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::turn_off(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -381,8 +390,12 @@ async fn handle_dim_light<H: Handler>(
     )?;
     let payload = decode_dim_light(&message)?;
     let headers = decode_headers(&message.properties, &["my-app-header"])?;
-    handler
-        .dim_light(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::dim_light(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -520,6 +533,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {
@@ -532,16 +546,16 @@ impl Publisher {
     /// Inform about environmental lighting conditions of a particular streetlight.
     ///
     /// Publishes operation `receiveLightMeasurement` to `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` (QoS 1, retain false).
-    pub async fn receive_light_measurement(
+    pub async fn send_light_measurement(
         &self,
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_light_measurement_with(params, message, PublishOptions::default())
+        self.send_light_measurement_with(params, message, PublishOptions::default())
             .await
     }
-    /// Like [`Publisher::receive_light_measurement`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_light_measurement_with(
+    /// Like [`Publisher::send_light_measurement`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_light_measurement_with(
         &self,
         params: &LightingMeasuredParams,
         message: &super::types::LightMeasuredPayload,

@@ -378,6 +378,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `receiveSpeed` on `fleet/{vehicleId}/v{major}.{minor}/+/speed`.
     fn receive_speed(
@@ -442,8 +443,12 @@ async fn handle_receive_speed<H: Handler>(
     )?;
     let payload = decode_speed(&message)?;
     let headers = ();
-    handler
-        .receive_speed(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_speed(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -458,8 +463,12 @@ async fn handle_receive_logs<H: Handler>(
     )?;
     let payload = decode_log_line(&message)?;
     let headers = ();
-    handler
-        .receive_logs(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_logs(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -572,6 +581,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {

@@ -381,6 +381,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked`.
     fn report_door_locked(
@@ -451,8 +452,8 @@ async fn handle_report_door_locked<H: Handler>(
     )?;
     let payload = decode_door_locked(&message)?;
     let headers = ();
-    handler
-        .report_door_locked(
+    <H as Handler>::report_door_locked(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -471,8 +472,12 @@ async fn handle_report_online<H: Handler>(
     )?;
     let payload = decode_online(&message)?;
     let headers = ();
-    handler
-        .report_online(params, payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::report_online(
+            &handler,
+            params,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -585,6 +590,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {
@@ -595,15 +601,15 @@ impl Publisher {
         &self.inner
     }
     /// Publishes operation `receiveSpeed` to `fleet/{vehicleId}/v{major}.{minor}/+/speed` (QoS 0, retain false).
-    pub async fn receive_speed(
+    pub async fn send_speed(
         &self,
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_speed_with(params, message, PublishOptions::default()).await
+        self.send_speed_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_speed`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_speed_with(
+    /// Like [`Publisher::send_speed`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_speed_with(
         &self,
         params: &FleetSpeedParams,
         message: &super::types::SpeedPayload,
@@ -613,15 +619,15 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false).
-    pub async fn receive_logs(
+    pub async fn send_logs(
         &self,
         params: &FleetLogsParams,
         message: &String,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_logs_with(params, message, PublishOptions::default()).await
+        self.send_logs_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_logs`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_logs_with(
+    /// Like [`Publisher::send_logs`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_logs_with(
         &self,
         params: &FleetLogsParams,
         message: &String,
