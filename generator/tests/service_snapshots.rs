@@ -166,6 +166,14 @@ fn edge_cases() {
 }
 
 #[test]
+fn hostile_patterns() {
+    check(
+        "hostile_patterns",
+        &manifest_dir().join("tests/fixtures/hostile-patterns.yaml"),
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = manifest_dir().join("tests/fixtures/request-reply.yaml");
     assert_eq!(render(&spec), render(&spec));

@@ -226,6 +226,11 @@ impl<'a> Ctx<'a> {
                         entry.value.to_json()
                     } else if DATA_KEYWORDS.contains(&entry.key.as_str()) {
                         entry.value.to_json()
+                    } else if let (true, Some(pattern)) =
+                        (entry.key == "pattern", entry.value.as_str())
+                    {
+                        self.check_pattern(&entry.value, pattern);
+                        entry.value.to_json()
                     } else {
                         self.schema_value(&entry.value)
                     };
@@ -235,6 +240,35 @@ impl<'a> Ctx<'a> {
             }
             Value::Seq(items) => items.iter().map(|i| self.schema_value(i)).collect(),
             _ => node.to_json(),
+        }
+    }
+
+    /// Warns about a `pattern` that only a backtracking engine can run and whose repeated
+    /// groups hold repetitions: its matching time can grow exponentially with the input.
+    fn check_pattern(&mut self, at: &Node, pattern: &str) {
+        use crate::types::patterns::{classify, Engine};
+        if let Engine::Backtracking {
+            why,
+            nested_quantifiers: true,
+        } = classify(pattern)
+        {
+            let id = self.id(at);
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "schema-pattern-backtracking",
+                    Some(id),
+                    format!(
+                        "pattern `{pattern}` uses {why}, so it runs on a backtracking engine, and \
+                         it repeats a group that holds a repetition: checking a hostile string \
+                         can take exponential time (inputs are cut at `maxLength`, else at the \
+                         generated `patterns::input_limit()`)"
+                    ),
+                )
+                .with_help(
+                    "drop the backreference or lookaround so the pattern runs in linear time, \
+                     or remove the nested repetition, and set a small `maxLength`",
+                ),
+            );
         }
     }
 

@@ -73,6 +73,7 @@ pub mod constraints;
 pub mod examples;
 pub mod groups;
 pub mod names;
+pub mod patterns;
 pub mod payload;
 pub mod postprocess;
 pub mod preprocess;
@@ -156,8 +157,10 @@ pub struct CrateUses {
     pub chrono: bool,
     /// `uuid` (`format: uuid`).
     pub uuid: bool,
-    /// `regress` (`pattern`).
+    /// `regress` (`pattern`s that need backtracking).
     pub regress: bool,
+    /// `regex` (`pattern`s, matched in linear time).
+    pub regex: bool,
 }
 
 /// One dependency line of a generated `Cargo.toml`.
@@ -195,6 +198,7 @@ impl CrateUses {
             chrono: self.chrono || other.chrono,
             uuid: self.uuid || other.uuid,
             regress: self.regress || other.regress,
+            regex: self.regex || other.regex,
         }
     }
 
@@ -230,6 +234,13 @@ impl CrateUses {
             out.push(CrateDependency {
                 name: "regress",
                 version: "0.12",
+                features: &[],
+            });
+        }
+        if self.regex {
+            out.push(CrateDependency {
+                name: "regex",
+                version: "1",
                 features: &[],
             });
         }
@@ -371,6 +382,8 @@ pub struct SharedParts {
     defaults: Vec<(String, String)>,
     /// The numbers of the decoding checks the group's fields use.
     checks: std::collections::BTreeSet<usize>,
+    /// Some pattern check reads the shared input limit (the `patterns` module).
+    pattern_limit: bool,
 }
 
 impl SharedParts {
@@ -435,7 +448,8 @@ impl TypePlan {
         let mut diagnostics = engine.diagnostics;
         match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
-                let shared = SharedParts::take_from(&mut done.file, done.checks);
+                let mut shared = SharedParts::take_from(&mut done.file, done.checks);
+                shared.pattern_limit = done.pattern_limit;
                 GroupTypes {
                     items: done.file.items,
                     shared,
@@ -485,6 +499,9 @@ impl TypePlan {
             .flat_map(|part| part.checks.iter().copied())
             .collect();
         items.extend(constraints::module(&self.checks, &used));
+        if parts.iter().any(|part| part.pattern_limit) {
+            items.push(patterns::limit_module());
+        }
         Ok(items)
     }
 

@@ -35,6 +35,8 @@ pub struct Postprocessed {
     pub uses: CrateUses,
     /// The numbers of the [`constraints`] checks its fields use.
     pub checks: BTreeSet<usize>,
+    /// Some pattern check reads the shared input limit ([`super::patterns::limit_module`]).
+    pub pattern_limit: bool,
 }
 
 /// Parses typify's output, applies the edits and attaches the decoding checks of
@@ -46,6 +48,7 @@ pub fn postprocess(
     table: &ConstraintTable,
 ) -> syn::Result<Postprocessed> {
     let mut file = syn::parse2::<syn::File>(tokens)?;
+    let patterns = super::patterns::rewrite(&mut file);
     let renames = collect_variant_renames(&file);
     let mut editor = Editor {
         renames,
@@ -59,6 +62,7 @@ pub fn postprocess(
         file,
         uses: editor.uses,
         checks,
+        pattern_limit: patterns.input_limit,
     })
 }
 
@@ -347,6 +351,8 @@ impl VisitMut for Editor {
                 self.uses.uuid = true;
             } else if first.ident == "regress" {
                 self.uses.regress = true;
+            } else if first.ident == "regex" {
+                self.uses.regex = true;
             }
         }
         let n = path.segments.len();

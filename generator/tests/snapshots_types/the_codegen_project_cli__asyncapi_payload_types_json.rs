@@ -1768,8 +1768,17 @@ impl ::std::str::FromStr for StringWithPattern {
     fn from_str(
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z][a-z]+$").unwrap() });
+        if value.len() > self::patterns::input_limit() {
+            return Err(
+                ::std::format!(
+                    "longer than {} bytes, the limit for checking pattern {:?}",
+                    self::patterns::input_limit(), "^[A-Z][a-z]+$"
+                )
+                    .into(),
+            );
+        }
+        static PATTERN: ::std::sync::LazyLock<::regex::Regex> = ::std::sync::LazyLock::new(||
+        ::regex::Regex::new("^[A-Z][a-z]+$").unwrap());
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z][a-z]+$\"".into());
         }
@@ -2100,7 +2109,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(1f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(10f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -2184,5 +2193,21 @@ pub mod constraints {
             )
             .map_err(<D::Error as ::serde::de::Error>::custom)?;
         ::std::result::Result::Ok(value)
+    }
+}
+/// The input limit of `pattern` checks: a string checked against a `pattern` whose schema
+/// has no `maxLength` is refused when it is longer than this many bytes, before the
+/// pattern runs.
+pub mod patterns {
+    static INPUT_LIMIT: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(
+        65536usize,
+    );
+    /// The current limit in bytes (default 65536).
+    pub fn input_limit() -> usize {
+        INPUT_LIMIT.load(::std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Changes the limit for the whole process.
+    pub fn set_input_limit(bytes: usize) {
+        INPUT_LIMIT.store(bytes, ::std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -26,3 +26,7 @@ pub mod topic_params;
 #[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
 #[path = "../../snapshots_service/edge_cases/mod.rs"]
 pub mod edge_cases;
+
+#[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
+#[path = "../../snapshots_service/hostile_patterns/mod.rs"]
+pub mod hostile_patterns;

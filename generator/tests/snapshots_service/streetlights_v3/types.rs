@@ -51,8 +51,6 @@ pub struct LightMeasuredHeaders {
 pub struct LightMeasuredPayload {
     ///Light intensity measured in lumens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_1")]
-    #[serde(default)]
     pub lumens: ::std::option::Option<u64>,
     #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
@@ -339,32 +337,8 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(100f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
-    }
-    pub(super) fn check_1<'de, D, T>(
-        deserializer: D,
-    ) -> ::std::result::Result<T, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
-    {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
-                    maximum: ::std::option::Option::None,
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
                     multiple_of: ::std::option::Option::None,
