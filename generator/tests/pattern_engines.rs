@@ -455,7 +455,11 @@ fn check_warns_at_backtracking_patterns_with_nested_quantifiers() {
         .filter(|d| d.code == "schema-pattern-backtracking")
         .collect();
     assert_eq!(warnings.len(), 1, "{}", loaded.render());
-    assert!(warnings[0].message.contains(r"^((a+)\2)+$"), "{}", warnings[0].message);
+    assert!(
+        warnings[0].message.contains(r"^((a+)\2)+$"),
+        "{}",
+        warnings[0].message
+    );
     assert!(warnings[0].message.contains("backreference"));
     let location = warnings[0].location.as_ref().expect("located");
     assert_eq!(location.line, 12, "{}", loaded.render());

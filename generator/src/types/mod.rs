@@ -73,6 +73,7 @@ pub mod constraints;
 pub mod examples;
 pub mod groups;
 pub mod names;
+pub mod objects;
 pub mod patterns;
 pub mod payload;
 pub mod postprocess;
@@ -384,6 +385,8 @@ pub struct SharedParts {
     checks: std::collections::BTreeSet<usize>,
     /// Some pattern check reads the shared input limit (the `patterns` module).
     pattern_limit: bool,
+    /// Some struct decodes through the `objects` module.
+    objects: bool,
 }
 
 impl SharedParts {
@@ -450,6 +453,7 @@ impl TypePlan {
             Ok(mut done) => {
                 let mut shared = SharedParts::take_from(&mut done.file, done.checks);
                 shared.pattern_limit = done.pattern_limit;
+                shared.objects = done.objects;
                 GroupTypes {
                     items: done.file.items,
                     shared,
@@ -501,6 +505,9 @@ impl TypePlan {
         items.extend(constraints::module(&self.checks, &used));
         if parts.iter().any(|part| part.pattern_limit) {
             items.push(patterns::limit_module());
+        }
+        if parts.iter().any(|part| part.objects) {
+            items.push(objects::module());
         }
         Ok(items)
     }

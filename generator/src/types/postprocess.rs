@@ -37,6 +37,8 @@ pub struct Postprocessed {
     pub checks: BTreeSet<usize>,
     /// Some pattern check reads the shared input limit ([`super::patterns::limit_module`]).
     pub pattern_limit: bool,
+    /// Some struct decodes through [`super::objects::module`].
+    pub objects: bool,
 }
 
 /// Parses typify's output, applies the edits and attaches the decoding checks of
@@ -58,11 +60,13 @@ pub fn postprocess(
     };
     editor.visit_file_mut(&mut file);
     let checks = constraints::apply(&mut file, limits, table);
+    let objects = super::objects::rewrite(&mut file);
     Ok(Postprocessed {
         file,
         uses: editor.uses,
         checks,
         pattern_limit: patterns.input_limit,
+        objects,
     })
 }
 

@@ -140,3 +140,25 @@ async fn a_hostile_payload_is_a_decode_failure_and_the_next_message_is_handled_a
     assert_eq!(running.stats().decode_errors, 1);
     running.shutdown(WAIT).await.expect("stops");
 }
+
+/// Issue #26: a `type: object` schema never accepts a JSON array, though serde-derived structs
+/// read sequences by default.
+#[test]
+fn structs_refuse_json_arrays() {
+    let error = serde_json::from_str::<types::CodePayload>(r#"["aaa", null, null]"#).unwrap_err();
+    assert!(
+        error.to_string().contains("invalid type: sequence"),
+        "{error}"
+    );
+    let headers = serde_json::from_str::<types::CodeHeaders>("[]").unwrap_err();
+    assert!(
+        headers.to_string().contains("invalid type: sequence"),
+        "{headers}"
+    );
+    // Objects decode and encode as before.
+    let good: types::CodePayload = serde_json::from_str(r#"{"code":"aa","words":"a b"}"#).unwrap();
+    assert_eq!(
+        serde_json::to_value(&good).unwrap(),
+        serde_json::json!({"code": "aa", "words": "a b"})
+    );
+}
