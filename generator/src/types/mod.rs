@@ -60,9 +60,14 @@
 //!   checked): `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf` on
 //!   numbers, and `minItems`, `maxItems`, `uniqueItems` on lists — for struct members and
 //!   newtype definitions (not for members of enum variants).
-//! - Always: required members, `additionalProperties: false`, the JSON type of every member.
-//! - Not enforced: `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`, `contains`,
-//!   `propertyNames`, `dependencies`, and limits inside enum variants or list items.
+//! - Always: required members, `additionalProperties: false`, the JSON type of every member;
+//!   structs read JSON objects only, never arrays ([`objects`]).
+//! - `pattern` runs in linear time on `regex` (translated from ECMA-262), or on `regress` for
+//!   backreferences and lookaround, after the input is bounded ([`patterns`]).
+//! - Not enforced (listed in the type's rustdoc and warned by `mqttgen check`, see
+//!   [`preprocess::NOT_ENFORCED`]): `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`,
+//!   `contains`, `propertyNames`, `dependencies`, `patternProperties`, and limits inside enum
+//!   variants or list items.
 //!
 //! # Payloads that are not JSON
 //! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
