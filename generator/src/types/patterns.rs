@@ -20,7 +20,8 @@
 //! backtracking engine: such patterns stay on `regress` ([`Engine::Backtracking`]), whose time
 //! can grow exponentially with the input when quantifiers nest ([`Engine::Backtracking`]'s
 //! `nested_quantifiers`, warned by `mqttgen check`). Whatever the engine, the generated code
-//! bounds the input before matching (`maxLength`, else [`super::TypeSettings::pattern_input_limit`]).
+//! bounds the input before matching (`maxLength`, else the `patterns::input_limit()` of
+//! [`limit_module`], [`DEFAULT_INPUT_LIMIT`] unless changed at run time).
 
 /// Which engine a pattern runs on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,13 +82,12 @@ fn literal(c: char) -> String {
     }
 }
 
-struct Reader<'a> {
+struct Reader {
     chars: Vec<char>,
     at: usize,
-    _pattern: &'a str,
 }
 
-impl Reader<'_> {
+impl Reader {
     fn peek(&self) -> Option<char> {
         self.chars.get(self.at).copied()
     }
@@ -148,7 +148,7 @@ impl Reader<'_> {
 
 /// A code point from `\u` escapes (a surrogate pair is one code point); `Err` for a lone
 /// surrogate, which no Rust string holds.
-fn unicode_escape(reader: &mut Reader<'_>) -> Result<char, &'static str> {
+fn unicode_escape(reader: &mut Reader) -> Result<char, &'static str> {
     const BAD: &str = "an escape that is not a Unicode scalar value";
     if reader.peek() == Some('{') {
         reader.next();
@@ -181,7 +181,7 @@ fn unicode_escape(reader: &mut Reader<'_>) -> Result<char, &'static str> {
 
 /// One escaped character (after the `\`) that stands for a single character, or `None` when
 /// the escape is something else.
-fn character_escape(reader: &mut Reader<'_>, c: char) -> Result<Option<char>, &'static str> {
+fn character_escape(reader: &mut Reader, c: char) -> Result<Option<char>, &'static str> {
     Ok(Some(match c {
         'f' => '\x0C',
         'n' => '\n',
@@ -209,7 +209,7 @@ fn character_escape(reader: &mut Reader<'_>, c: char) -> Result<Option<char>, &'
 }
 
 /// `\p{..}` / `\P{..}` after the `p`/`P`, copied.
-fn property(reader: &mut Reader<'_>, c: char) -> Result<String, &'static str> {
+fn property(reader: &mut Reader, c: char) -> Result<String, &'static str> {
     if reader.next() != Some('{') {
         return Err("a `\\p` escape without braces");
     }
@@ -230,7 +230,7 @@ enum Atom {
     Items(String),
 }
 
-fn class_atom(reader: &mut Reader<'_>) -> Result<Atom, &'static str> {
+fn class_atom(reader: &mut Reader) -> Result<Atom, &'static str> {
     let c = reader.next().ok_or("an unclosed character class")?;
     if c != '\\' {
         return Ok(Atom::Char(c));
@@ -253,7 +253,7 @@ fn class_atom(reader: &mut Reader<'_>) -> Result<Atom, &'static str> {
 }
 
 /// A class after its `[`, up to and including `]`.
-fn class(reader: &mut Reader<'_>, out: &mut String) -> Result<(), &'static str> {
+fn class(reader: &mut Reader, out: &mut String) -> Result<(), &'static str> {
     let negated = reader.peek() == Some('^');
     if negated {
         reader.next();
@@ -302,7 +302,6 @@ fn translate(pattern: &str) -> Result<String, &'static str> {
     let mut reader = Reader {
         chars: pattern.chars().collect(),
         at: 0,
-        _pattern: pattern,
     };
     let mut out = String::with_capacity(pattern.len() + 8);
     while let Some(c) = reader.next() {
@@ -382,7 +381,6 @@ pub fn has_nested_quantifiers(pattern: &str) -> bool {
     let mut reader = Reader {
         chars: pattern.chars().collect(),
         at: 0,
-        _pattern: pattern,
     };
     // Per open group: does it hold a repetition?
     let mut stack: Vec<bool> = vec![false];
