@@ -16,6 +16,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 
+/// MQTT's largest packet (the largest "remaining length", 256 MiB - 1): no payload is longer,
+/// so no decoded string or list has more characters or items; a larger `maxLength`/`maxItems`
+/// is a dead check and generates none.
+pub const MQTT_MAX_PACKET: u64 = 268_435_455;
+
 /// The checkable constraints of one schema.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Limits {
@@ -55,7 +60,7 @@ impl Limits {
                 .filter(|m| *m > 0.0)
                 .filter(|m| !(integer && (1.0 / m).fract() == 0.0)),
             min_items: min_items.filter(|n| *n > 0),
-            max_items: max_items.filter(|n| *n < isize::MAX as u64),
+            max_items: max_items.filter(|n| *n < MQTT_MAX_PACKET),
             unique_items: map.get("uniqueItems") == Some(&Value::Bool(true)),
         };
         (limits != Limits::default()).then_some(limits)

@@ -535,8 +535,8 @@ impl syn::visit_mut::VisitMut for FindString {
 }
 
 fn rewrite_block(block: &mut syn::Block, done: &mut Rewritten) {
-    // No string holds more than `isize::MAX` bytes, hence more characters.
-    const LONGEST: u128 = isize::MAX as u128;
+    // No payload is longer than MQTT's largest packet, so no decoded string has more characters.
+    const LONGEST: u128 = super::constraints::MQTT_MAX_PACKET as u128;
     block.stmts.retain(|stmt| {
         !matches!(
             length_check(stmt),
