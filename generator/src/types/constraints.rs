@@ -529,6 +529,12 @@ mod tests {
             limits(json!({"type": "array", "minItems": 0, "maxItems": 1e15})),
             None
         );
+        // No MQTT payload holds more items than its largest packet has bytes.
+        assert_eq!(
+            limits(json!({"type": "array", "maxItems": 300_000_000})),
+            None
+        );
+        assert!(limits(json!({"type": "array", "maxItems": 1000})).is_some());
     }
 
     #[test]
