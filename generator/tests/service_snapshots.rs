@@ -174,6 +174,14 @@ fn fidelity() {
 }
 
 #[test]
+fn hostile_patterns() {
+    check(
+        "hostile_patterns",
+        &manifest_dir().join("tests/fixtures/hostile-patterns.yaml"),
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = manifest_dir().join("tests/fixtures/request-reply.yaml");
     assert_eq!(render(&spec), render(&spec));

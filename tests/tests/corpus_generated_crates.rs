@@ -23,7 +23,8 @@ use std::time::Instant;
 
 use mqttgen_codegen::spec::load_file;
 use mqttgen_e2e::types_harness::{
-    generate_module, odd_schemas_document, service_crate, snapshot_crate, snapshot_for, types_crate,
+    boundary_constraints_yaml, generate_module, odd_schemas_document, service_crate,
+    snapshot_crate, snapshot_for, types_crate,
 };
 use mqttgen_e2e::{
     corpus_dir, corpus_documents, exporter_crate, official_parser_errors, workspace_root,
@@ -86,6 +87,31 @@ fn check_exported_documents(workspace: &GeneratedWorkspace, crates: &[String]) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Issue #22: the boundary-constraint matrix, loaded without errors.
+fn boundary_constraints_document() -> mqttgen_codegen::spec::model::Document {
+    let loaded = mqttgen_codegen::spec::load_str(&boundary_constraints_yaml(), "boundaries.json");
+    assert!(!loaded.has_errors(), "{}", loaded.render());
+    loaded.document.expect("a document")
+}
+
+/// Issue #22: no check that a type makes trivially true or false (`< 0usize`, a length no
+/// string reaches, limits an integer type already guarantees). The crate built from the same
+/// matrix in [`generated_types_compile_and_keep_the_wire_form`] proves it warning-free under
+/// `deny(warnings)` and clippy in both roles.
+#[test]
+fn boundary_constraints_generate_no_useless_checks() {
+    let (generated, text) = generate_module(&boundary_constraints_document(), "boundaries");
+    assert!(
+        generated.diagnostics.iter().all(|d| !d.is_error()),
+        "{:#?}",
+        generated.diagnostics
+    );
+    for useless in ["< 0usize", "4294967295usize", "::MIN", "::MAX"] {
+        assert!(!text.contains(useless), "generated code holds `{useless}`");
+    }
+    // Which limits are dead for which type: `constraints::tests` in the generator.
+}
+
 const PAYLOAD_TYPES_CRATE: &str = "payload-types";
 
 fn payload_types_crate() -> mqttgen_e2e::CrateSpec {
@@ -114,6 +140,11 @@ fn generated_types_compile_and_keep_the_wire_form() {
     workspace.add_crate(payload_types_crate());
     let (odd, odd_text) = generate_module(&odd_schemas_document(), "odd schemas");
     workspace.add_crate(types_crate("odd-schemas", &odd_text, odd.dependencies));
+    workspace.add_crate(service_crate(
+        "boundary-constraints",
+        &boundary_constraints_document(),
+        "the boundary-constraint matrix",
+    ));
 
     let mut exported = Vec::new();
     if let Some(dir) = corpus_dir() {

@@ -20,6 +20,17 @@ const DATA_KEYWORDS: &[&str] = &[
     "x-examples",
 ];
 
+/// Keys inside a schema whose values are maps of names to schemas (their keys are names).
+const NAME_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "definitions",
+    "$defs",
+    "dependencies",
+    "dependentSchemas",
+    "dependentRequired",
+];
+
 /// Pointer segments that do not name a schema (skipped when choosing a name hint).
 const GENERIC_SEGMENTS: &[&str] = &[
     "components",
@@ -203,10 +214,21 @@ impl<'a> Ctx<'a> {
     /// A schema value with every `$ref` rewritten to its canonical id (targets are queued for
     /// [`Document::schemas`]).
     pub fn schema_value(&mut self, node: &'a Node) -> serde_json::Value {
+        self.schema_value_in(node, false)
+    }
+
+    /// [`Ctx::schema_value`]; `names` is true for a map whose keys are names, not keywords
+    /// (the value of `properties`, `definitions`, ...).
+    fn schema_value_in(&mut self, node: &'a Node, names: bool) -> serde_json::Value {
         match &node.value {
             Value::Map(entries) => {
                 let mut object = serde_json::Map::with_capacity(entries.len());
                 for entry in entries {
+                    if !names
+                        && crate::types::preprocess::NOT_ENFORCED.contains(&entry.key.as_str())
+                    {
+                        self.warn_unenforced(entry);
+                    }
                     let value = if entry.key == "$ref" {
                         match entry.value.as_str() {
                             Some(reference) => self.schema_ref(node, &entry.value, reference),
@@ -226,15 +248,72 @@ impl<'a> Ctx<'a> {
                         entry.value.to_json()
                     } else if DATA_KEYWORDS.contains(&entry.key.as_str()) {
                         entry.value.to_json()
+                    } else if let (false, true, Some(pattern)) =
+                        (names, entry.key == "pattern", entry.value.as_str())
+                    {
+                        self.check_pattern(&entry.value, pattern);
+                        entry.value.to_json()
                     } else {
-                        self.schema_value(&entry.value)
+                        let holds_names = !names && NAME_MAPS.contains(&entry.key.as_str());
+                        self.schema_value_in(&entry.value, holds_names)
                     };
                     object.insert(entry.key.clone(), value);
                 }
                 serde_json::Value::Object(object)
             }
-            Value::Seq(items) => items.iter().map(|i| self.schema_value(i)).collect(),
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| self.schema_value_in(i, false))
+                .collect(),
             _ => node.to_json(),
+        }
+    }
+
+    /// Warns that a keyword of a schema is not enforced by the generated types (issue #26).
+    fn warn_unenforced(&mut self, entry: &crate::spec::yaml::Entry) {
+        let id = self.id(&entry.value);
+        self.diagnostics.push(
+            Diagnostic::warning(
+                "schema-keyword-not-enforced",
+                Some(id),
+                format!(
+                    "`{}` is not enforced by the generated types: decoding accepts values it \
+                     rules out (the type's documentation says so)",
+                    entry.key
+                ),
+            )
+            .with_help(
+                "check it in the handler, or express the rule with keywords that are enforced",
+            ),
+        );
+    }
+
+    /// Warns about a `pattern` that only a backtracking engine can run and whose repeated
+    /// groups hold repetitions: its matching time can grow exponentially with the input.
+    fn check_pattern(&mut self, at: &Node, pattern: &str) {
+        use crate::types::patterns::{classify, Engine};
+        if let Engine::Backtracking {
+            why,
+            nested_quantifiers: true,
+        } = classify(pattern)
+        {
+            let id = self.id(at);
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "schema-pattern-backtracking",
+                    Some(id),
+                    format!(
+                        "pattern `{pattern}` uses {why}, so it runs on a backtracking engine, and \
+                         it repeats a group that holds a repetition: checking a hostile string \
+                         can take exponential time (inputs are cut at `maxLength`, else at the \
+                         generated `patterns::input_limit()`)"
+                    ),
+                )
+                .with_help(
+                    "drop the backreference or lookaround so the pattern runs in linear time, \
+                     or remove the nested repetition, and set a small `maxLength`",
+                ),
+            );
         }
     }
 

@@ -16,6 +16,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 
+/// MQTT's largest packet (the largest "remaining length", 256 MiB - 1): no payload is longer,
+/// so no decoded string or list has more characters or items; a larger `maxLength`/`maxItems`
+/// is a dead check and generates none.
+pub const MQTT_MAX_PACKET: u64 = 268_435_455;
+
 /// The checkable constraints of one schema.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Limits {
@@ -43,18 +48,74 @@ impl Limits {
             (Some(a), Some(b)) if a == b => (None, None),
             other => other,
         };
+        let (low, high) = integer_range(map).unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        let integer = low.is_finite();
+        // Limits the Rust type already guarantees are dead checks: left out.
         let limits = Limits {
-            minimum: number("minimum"),
-            maximum: number("maximum"),
-            exclusive_minimum: number("exclusiveMinimum"),
-            exclusive_maximum: number("exclusiveMaximum"),
-            multiple_of: number("multipleOf").filter(|m| *m > 0.0),
+            minimum: number("minimum").filter(|m| *m > low),
+            maximum: number("maximum").filter(|m| *m < high),
+            exclusive_minimum: number("exclusiveMinimum").filter(|m| *m >= low),
+            exclusive_maximum: number("exclusiveMaximum").filter(|m| *m <= high),
+            multiple_of: number("multipleOf")
+                .filter(|m| *m > 0.0)
+                .filter(|m| !(integer && (1.0 / m).fract() == 0.0)),
             min_items: min_items.filter(|n| *n > 0),
-            max_items,
+            max_items: max_items.filter(|n| *n < MQTT_MAX_PACKET),
             unique_items: map.get("uniqueItems") == Some(&Value::Bool(true)),
         };
         (limits != Limits::default()).then_some(limits)
     }
+}
+
+/// The values the Rust type of an integer schema holds (typify's mapping of `format`, `i64`
+/// without one; an unsigned type with `minimum: 1` is a `NonZero` type), or `None` for other
+/// schemas.
+fn integer_range(map: &Map<String, Value>) -> Option<(f64, f64)> {
+    let integer = match map.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(types)) => {
+            types.iter().any(|t| t == "integer")
+                && types.iter().all(|t| t == "integer" || t == "null")
+        }
+        _ => false,
+    };
+    if !integer {
+        return None;
+    }
+    let number = |key: &str| map.get(key).and_then(Value::as_f64);
+    // typify's effective bounds: the tighter of the inclusive and exclusive ones.
+    let min = match (number("minimum"), number("exclusiveMinimum")) {
+        (Some(m), Some(e)) => Some(m.max(e + 1.0)),
+        (m, e) => m.or(e.map(|e| e + 1.0)),
+    };
+    let max = match (number("maximum"), number("exclusiveMaximum")) {
+        (Some(m), Some(e)) => Some(m.min(e - 1.0)),
+        (m, e) => m.or(e.map(|e| e - 1.0)),
+    };
+    let format_range = match map.get("format").and_then(Value::as_str) {
+        Some("int8") => Some((i8::MIN as f64, i8::MAX as f64)),
+        Some("uint8") => Some((0.0, u8::MAX as f64)),
+        Some("int16") => Some((i16::MIN as f64, i16::MAX as f64)),
+        Some("uint16") => Some((0.0, u16::MAX as f64)),
+        Some("int" | "int32") => Some((i32::MIN as f64, i32::MAX as f64)),
+        Some("uint" | "uint32") => Some((0.0, u32::MAX as f64)),
+        Some("int64") => Some((i64::MIN as f64, i64::MAX as f64)),
+        Some("uint64") => Some((0.0, u64::MAX as f64)),
+        _ => None,
+    }
+    // typify keeps the format's type only when the bounds fit in it.
+    .filter(|(low, high)| min.is_none_or(|m| m >= *low) && max.is_none_or(|m| m <= *high));
+    if min == Some(1.0) {
+        // typify's `NonZero` types are unsigned, of the format's width.
+        let high = match format_range.map(|(_, high)| high) {
+            Some(high) if high <= u8::MAX as f64 => u8::MAX as f64,
+            Some(high) if high <= u16::MAX as f64 => u16::MAX as f64,
+            Some(high) if high <= u32::MAX as f64 => u32::MAX as f64,
+            _ => u64::MAX as f64,
+        };
+        return Some((1.0, high));
+    }
+    Some(format_range.unwrap_or((i64::MIN as f64, i64::MAX as f64)))
 }
 
 fn option_tokens<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
@@ -425,4 +486,78 @@ pub fn module(table: &ConstraintTable, used: &BTreeSet<usize>) -> Option<syn::It
         }
     };
     Some(module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn limits(schema: Value) -> Option<Limits> {
+        Limits::from_schema(&schema)
+    }
+
+    #[test]
+    fn limits_the_rust_type_guarantees_are_left_out() {
+        // `minimum: 0` on an unsigned type, the bounds of the width, `multipleOf: 1`.
+        assert_eq!(
+            limits(json!({"type": "integer", "format": "uint64", "minimum": 0})),
+            None
+        );
+        assert_eq!(
+            limits(json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255})),
+            None
+        );
+        assert_eq!(
+            limits(
+                json!({"type": "integer", "format": "int8", "exclusiveMinimum": -129, "exclusiveMaximum": 128})
+            ),
+            None
+        );
+        assert_eq!(limits(json!({"type": "integer", "multipleOf": 1})), None);
+        assert_eq!(limits(json!({"type": "integer", "multipleOf": 0.5})), None);
+        assert_eq!(
+            limits(json!({"type": "integer", "minimum": -1e30, "maximum": 1e30})),
+            None
+        );
+        // `minimum: 1` is a NonZero type.
+        assert_eq!(
+            limits(json!({"type": "integer", "format": "uint64", "minimum": 1})),
+            None
+        );
+        assert_eq!(
+            limits(json!({"type": "array", "minItems": 0, "maxItems": 1e15})),
+            None
+        );
+        // No MQTT payload holds more items than its largest packet has bytes.
+        assert_eq!(
+            limits(json!({"type": "array", "maxItems": 300_000_000})),
+            None
+        );
+        assert!(limits(json!({"type": "array", "maxItems": 1000})).is_some());
+    }
+
+    #[test]
+    fn limits_the_type_can_break_are_kept() {
+        let kept =
+            limits(json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 200}))
+                .unwrap();
+        assert_eq!((kept.minimum, kept.maximum), (None, Some(200.0)));
+        // Exclusive bounds at the type's limits exclude a value the type holds.
+        let at = limits(json!({"type": "integer", "format": "uint8", "exclusiveMinimum": 0, "exclusiveMaximum": 255}))
+            .unwrap();
+        assert_eq!(at.exclusive_maximum, Some(255.0));
+        // Numbers: `minimum: 0` and `multipleOf: 1` are real checks on `f64`.
+        let number = limits(json!({"type": "number", "minimum": 0, "multipleOf": 1})).unwrap();
+        assert_eq!((number.minimum, number.multiple_of), (Some(0.0), Some(1.0)));
+        // A format whose range the bounds leave is not the type typify picks (`i64`).
+        let wide = limits(json!({"type": "integer", "format": "uint8", "maximum": 1000})).unwrap();
+        assert_eq!(wide.maximum, Some(1000.0));
+        assert_eq!(
+            limits(json!({"type": "integer", "multipleOf": 3}))
+                .unwrap()
+                .multiple_of,
+            Some(3.0)
+        );
+    }
 }

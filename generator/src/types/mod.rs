@@ -60,9 +60,14 @@
 //!   checked): `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf` on
 //!   numbers, and `minItems`, `maxItems`, `uniqueItems` on lists — for struct members and
 //!   newtype definitions (not for members of enum variants).
-//! - Always: required members, `additionalProperties: false`, the JSON type of every member.
-//! - Not enforced: `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`, `contains`,
-//!   `propertyNames`, `dependencies`, and limits inside enum variants or list items.
+//! - Always: required members, `additionalProperties: false`, the JSON type of every member;
+//!   structs read JSON objects only, never arrays ([`objects`]).
+//! - `pattern` runs in linear time on `regex` (translated from ECMA-262), or on `regress` for
+//!   backreferences and lookaround, after the input is bounded ([`patterns`]).
+//! - Not enforced (listed in the type's rustdoc and warned by `mqttgen check`, see
+//!   [`preprocess::NOT_ENFORCED`]): `minProperties`/`maxProperties`, `not`, `if`/`then`/`else`,
+//!   `contains`, `propertyNames`, `dependencies`, `patternProperties`, and limits inside enum
+//!   variants or list items.
 //!
 //! # Payloads that are not JSON
 //! See [`payload`]: non-JSON-Schema formats (Avro, Protobuf) and binary content types are
@@ -74,6 +79,8 @@ pub mod constraints;
 pub mod examples;
 pub mod groups;
 pub mod names;
+pub mod objects;
+pub mod patterns;
 pub mod payload;
 pub mod postprocess;
 pub mod preprocess;
@@ -164,8 +171,10 @@ pub struct CrateUses {
     pub chrono: bool,
     /// `uuid` (`format: uuid`).
     pub uuid: bool,
-    /// `regress` (`pattern`).
+    /// `regress` (`pattern`s that need backtracking).
     pub regress: bool,
+    /// `regex` (`pattern`s, matched in linear time).
+    pub regex: bool,
 }
 
 /// One dependency line of a generated `Cargo.toml`.
@@ -203,6 +212,7 @@ impl CrateUses {
             chrono: self.chrono || other.chrono,
             uuid: self.uuid || other.uuid,
             regress: self.regress || other.regress,
+            regex: self.regex || other.regex,
         }
     }
 
@@ -238,6 +248,13 @@ impl CrateUses {
             out.push(CrateDependency {
                 name: "regress",
                 version: "0.12",
+                features: &[],
+            });
+        }
+        if self.regex {
+            out.push(CrateDependency {
+                name: "regex",
+                version: "1",
                 features: &[],
             });
         }
@@ -383,6 +400,10 @@ pub struct SharedParts {
     defaults: Vec<(String, String)>,
     /// The numbers of the decoding checks the group's fields use.
     checks: std::collections::BTreeSet<usize>,
+    /// Some pattern check reads the shared input limit (the `patterns` module).
+    pattern_limit: bool,
+    /// Some struct decodes through the `objects` module.
+    objects: bool,
 }
 
 impl SharedParts {
@@ -463,7 +484,9 @@ impl TypePlan {
         let fallbacks = engine.fallbacks;
         match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
-                let shared = SharedParts::take_from(&mut done.file, done.checks);
+                let mut shared = SharedParts::take_from(&mut done.file, done.checks);
+                shared.pattern_limit = done.pattern_limit;
+                shared.objects = done.objects;
                 GroupTypes {
                     items: done.file.items,
                     shared,
@@ -515,6 +538,12 @@ impl TypePlan {
             .flat_map(|part| part.checks.iter().copied())
             .collect();
         items.extend(constraints::module(&self.checks, &used));
+        if parts.iter().any(|part| part.pattern_limit) {
+            items.push(patterns::limit_module());
+        }
+        if parts.iter().any(|part| part.objects) {
+            items.push(objects::module());
+        }
         Ok(items)
     }
 

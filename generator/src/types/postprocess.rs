@@ -37,6 +37,10 @@ pub struct Postprocessed {
     pub uses: CrateUses,
     /// The numbers of the [`constraints`] checks its fields use.
     pub checks: BTreeSet<usize>,
+    /// Some pattern check reads the shared input limit ([`super::patterns::limit_module`]).
+    pub pattern_limit: bool,
+    /// Some struct decodes through [`super::objects::module`].
+    pub objects: bool,
 }
 
 /// Parses typify's output, applies the edits and attaches the decoding checks of
@@ -49,6 +53,7 @@ pub fn postprocess(
 ) -> syn::Result<Postprocessed> {
     let tokens = super::preprocess::restore_placeholders(tokens);
     let mut file = syn::parse2::<syn::File>(tokens)?;
+    let patterns = super::patterns::rewrite(&mut file);
     let renames = collect_variant_renames(&file);
     let mut editor = Editor {
         renames,
@@ -58,10 +63,13 @@ pub fn postprocess(
     };
     editor.visit_file_mut(&mut file);
     let checks = constraints::apply(&mut file, limits, table);
+    let objects = super::objects::rewrite(&mut file);
     Ok(Postprocessed {
         file,
         uses: editor.uses,
         checks,
+        pattern_limit: patterns.input_limit,
+        objects,
     })
 }
 
@@ -403,6 +411,8 @@ impl VisitMut for Editor {
                 self.uses.uuid = true;
             } else if first.ident == "regress" {
                 self.uses.regress = true;
+            } else if first.ident == "regex" {
+                self.uses.regex = true;
             }
         }
         let n = path.segments.len();

@@ -16,6 +16,7 @@
 )]
 ///The topic on which response is sent for DTC request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ClearDtcs {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -41,6 +42,7 @@ pub struct ClearDtcs {
 }
 ///The topic on which request is sent to clear diagnostic information
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Cleardtcs2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -72,6 +74,7 @@ pub struct Cleardtcs2 {
 }
 ///The topic on which response is sent by communication library client
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct CloseCommChannel {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -88,6 +91,7 @@ pub struct CloseCommChannel {
 }
 ///The topic on which request is sent by the client application with required payload
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Closecommchannel2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -101,6 +105,7 @@ pub struct Closecommchannel2 {
 }
 ///Response for communication control request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct CommunicationControl {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -120,6 +125,7 @@ pub struct CommunicationControl {
 }
 ///Ability to control communication to the ECU
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Communicationcontrol2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -145,6 +151,7 @@ pub struct Communicationcontrol2 {
 }
 ///Response for diagnostic seesion control request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DiagnosticSessionControl {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -166,6 +173,7 @@ pub struct DiagnosticSessionControl {
 }
 ///Request to enable different diagnostic seesion
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Diagnosticsessioncontrol2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -182,6 +190,7 @@ pub struct Diagnosticsessioncontrol2 {
 }
 ///Response is sent for executepgnmonitoring service
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ExecutepgnMonitoring {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -198,6 +207,7 @@ pub struct ExecutepgnMonitoring {
 }
 ///executepgnmonitoring service is used to start/stop PGN monitoring
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Executepgnmonitoring2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -216,6 +226,7 @@ pub struct Executepgnmonitoring2 {
 }
 ///This schema represents that Service API  get the claimed address response for the ecu connection
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct GetClaimedAddress {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -232,6 +243,7 @@ pub struct GetClaimedAddress {
 }
 ///This schema represents that Service API  get the claimed address for the ecu connection
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Getclaimedaddress2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -242,6 +254,7 @@ pub struct Getclaimedaddress2 {
 }
 ///The topic on which response is sent for select monitoring PGN
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Getupdatedpgnvalues {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -260,6 +273,7 @@ pub struct Getupdatedpgnvalues {
 }
 ///This will consist of the value of all available SPNs with the given PGNs.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct GetupdatedpgnvaluesDataItem {
     ///boolean value
     pub decoded: bool,
@@ -274,6 +288,7 @@ pub struct GetupdatedpgnvaluesDataItem {
 }
 ///This will consist of the value of all available SPNs    with the given PGNs.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct GetupdatedpgnvaluesDataItemSpnItem {
     ///List of supported PGNs whose SPNs to be read
     #[serde(rename = "spnNo", skip_serializing_if = "::std::option::Option::is_none")]
@@ -372,6 +387,7 @@ impl ::std::convert::TryFrom<String> for MqttRetainHeader {
 }
 ///The topic on which response of opencommchannel is published
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct OpenCommchannel {
     ///This parameter is an echo of the appID from the request topic.
     #[serde(rename = "appID")]
@@ -388,6 +404,7 @@ pub struct OpenCommchannel {
 }
 ///This schema represents that Service API is used to open a connection with a specified ECU.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Opencommchannel2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -410,6 +427,7 @@ pub struct Opencommchannel2 {
 }
 ///Each object in this array consists of an canPhysReqFormat and canRespUSDTFormat.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Opencommchannel2CanFormatItem {
     ///physical address transmit.
     #[serde(rename = "canPhysReqFormat")]
@@ -420,6 +438,7 @@ pub struct Opencommchannel2CanFormatItem {
 }
 ///The topic on which response is sent for DTC request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadDtc {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -459,6 +478,7 @@ pub struct ReadDtc {
 }
 ///Data consists of dtc reportType,dtcStatusAvailabilityMask,dtcFormatIdentifier, dtcCount.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadDtcDataReportType1Item {
     ///status record.
     #[serde(rename = "dtcAndStatusRecord")]
@@ -472,6 +492,7 @@ pub struct ReadDtcDataReportType1Item {
 }
 ///Data consists of dtc reportType,dtcStatusAvailabilityMask,dtcFormatIdentifier, dtcCount.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadDtcDataReportType2Item {
     ///count.
     #[serde(rename = "dtcCount")]
@@ -488,6 +509,7 @@ pub struct ReadDtcDataReportType2Item {
 }
 ///The topic on which response is sent for the stored record frames request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadFreezeFrames {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -509,6 +531,7 @@ pub struct ReadFreezeFrames {
 }
 ///The topic on which response is sent for readPgns
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadPgns {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -527,6 +550,7 @@ pub struct ReadPgns {
 }
 ///This will consist of the value of all available SPNs with the given PGNs.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadPgnsDataItem {
     ///boolean value
     pub decoded: bool,
@@ -544,6 +568,7 @@ pub struct ReadPgnsDataItem {
 }
 ///This will consist of the value of all available SPNs    with the given PGNs.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadPgnsDataItemSpnItem {
     ///List of supported PGNs whose SPNs to be read
     #[serde(rename = "spnNo", skip_serializing_if = "::std::option::Option::is_none")]
@@ -557,6 +582,7 @@ pub struct ReadPgnsDataItemSpnItem {
 }
 ///The topic on which response for readdatabyIdentifier is sent
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReaddatabyIdentifier {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -575,6 +601,7 @@ pub struct ReaddatabyIdentifier {
 }
 ///This parameter used to provide the requested data value. Data received from ECU will be sent as is and no conversion will be done.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReaddatabyIdentifierDataItem {
     ///List of supported DIDs to be read
     pub did: ::std::string::String,
@@ -586,6 +613,7 @@ pub struct ReaddatabyIdentifierDataItem {
 }
 ///The topic on which request is sent by the client application with required payload
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Readdatabyidentifier2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -601,6 +629,7 @@ pub struct Readdatabyidentifier2 {
 }
 ///The topic on which request is sent to read DTC
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Readdtc2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -632,6 +661,7 @@ pub struct Readdtc2 {
 }
 ///The topic on which request is sent by the client application for reading DTC stored record
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Readfreezeframes2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -648,6 +678,7 @@ pub struct Readfreezeframes2 {
 }
 ///To send the request by the client application
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Readpgns2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -664,6 +695,7 @@ pub struct Readpgns2 {
 }
 ///Response for download request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct RequestDownload {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -686,6 +718,7 @@ pub struct RequestDownload {
 }
 ///Response for transfer exit request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct RequestTransferExit {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -707,6 +740,7 @@ pub struct RequestTransferExit {
 }
 ///Ability to request download
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Requestdownload2 {
     ///one byte value defining length of memoryAddress
     #[serde(rename = "addressAndLengthFormatIdentifier")]
@@ -732,6 +766,7 @@ pub struct Requestdownload2 {
 }
 ///Ability to terminate data transfer
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Requesttransferexit2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -750,6 +785,7 @@ pub struct Requesttransferexit2 {
 }
 ///Response for routine control request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct RoutineControl {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -768,6 +804,7 @@ pub struct RoutineControl {
 }
 ///Routine control is used to execute sequence of steps and obtain relevant result
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Routinecontrol2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -790,6 +827,7 @@ pub struct Routinecontrol2 {
 }
 ///Response is sent for executepgnmonitoring service
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SelectMonitoringPgns {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -806,6 +844,7 @@ pub struct SelectMonitoringPgns {
 }
 ///executepgnmonitoring service is used to start/stop PGN monitoring
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Selectmonitoringpgns2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -822,6 +861,7 @@ pub struct Selectmonitoringpgns2 {
 }
 ///Response for send Tester Present request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SendTesterPresent {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -841,6 +881,7 @@ pub struct SendTesterPresent {
 }
 ///Ability to keep diagnostic service active
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Sendtesterpresent2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -857,6 +898,7 @@ pub struct Sendtesterpresent2 {
 }
 ///This schema represents response of setconfigparameters API
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SetConfigParameters {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -874,6 +916,7 @@ pub struct SetConfigParameters {
 }
 ///data array with result of ComParam request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SetConfigParametersDataItem {
     ///Config parameter name.
     #[serde(rename = "configParamName")]
@@ -884,6 +927,7 @@ pub struct SetConfigParametersDataItem {
 }
 ///This schema represents that Service API to set comParams
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Setconfigparameters2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -899,6 +943,7 @@ pub struct Setconfigparameters2 {
 }
 ///Each object in this array consists of an configParamName and configParamData.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Setconfigparameters2ComParamsItem {
     ///Config parameter data.
     #[serde(rename = "configParamData")]
@@ -909,6 +954,7 @@ pub struct Setconfigparameters2ComParamsItem {
 }
 ///Response for transfer data request
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct TransferData {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -931,6 +977,7 @@ pub struct TransferData {
 }
 ///Ability to transfer data to the ECU
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Transferdata2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID")]
@@ -950,6 +997,7 @@ pub struct Transferdata2 {
 }
 ///The topic on which response is sent by communication library client
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct WriteDatabyIdentifier {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -978,6 +1026,7 @@ pub struct WriteDatabyIdentifier {
 }
 ///This will onsist of the did and values to be written.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct WriteDatabyIdentifierDataItem {
     ///string name type did.
     pub did: ::std::string::String,
@@ -986,6 +1035,7 @@ pub struct WriteDatabyIdentifierDataItem {
 }
 ///The topic on which response is sent by communication library client
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Writedatabyidentifier2 {
     ///Unique application identifier from which the topic is published
     #[serde(rename = "appID", skip_serializing_if = "::std::option::Option::is_none")]
@@ -1008,6 +1058,7 @@ pub struct Writedatabyidentifier2 {
 }
 ///This will onsist of the did and values to be written.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct Writedatabyidentifier2DataItem {
     ///string name type did.
     pub did: ::std::string::String,
@@ -1019,6 +1070,826 @@ impl MqttQoSHeader {
     pub const V0: Self = Self(0_i32);
     /// The value `2`.
     pub const V2: Self = Self(2_i32);
+}
+impl<'de> ::serde::Deserialize<'de> for ClearDtcs {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ClearDtcs::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ClearDtcs {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ClearDtcs::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Cleardtcs2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Cleardtcs2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Cleardtcs2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Cleardtcs2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CloseCommChannel {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        CloseCommChannel::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for CloseCommChannel {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        CloseCommChannel::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Closecommchannel2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Closecommchannel2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Closecommchannel2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Closecommchannel2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommunicationControl {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        CommunicationControl::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for CommunicationControl {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        CommunicationControl::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Communicationcontrol2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Communicationcontrol2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Communicationcontrol2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Communicationcontrol2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiagnosticSessionControl {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DiagnosticSessionControl::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DiagnosticSessionControl {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DiagnosticSessionControl::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Diagnosticsessioncontrol2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Diagnosticsessioncontrol2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Diagnosticsessioncontrol2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Diagnosticsessioncontrol2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExecutepgnMonitoring {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ExecutepgnMonitoring::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ExecutepgnMonitoring {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ExecutepgnMonitoring::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Executepgnmonitoring2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Executepgnmonitoring2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Executepgnmonitoring2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Executepgnmonitoring2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetClaimedAddress {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        GetClaimedAddress::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for GetClaimedAddress {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        GetClaimedAddress::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Getclaimedaddress2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Getclaimedaddress2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Getclaimedaddress2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Getclaimedaddress2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Getupdatedpgnvalues {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Getupdatedpgnvalues::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Getupdatedpgnvalues {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Getupdatedpgnvalues::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetupdatedpgnvaluesDataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        GetupdatedpgnvaluesDataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for GetupdatedpgnvaluesDataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        GetupdatedpgnvaluesDataItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetupdatedpgnvaluesDataItemSpnItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        GetupdatedpgnvaluesDataItemSpnItem::deserialize(
+            self::objects::MapOnly(deserializer),
+        )
+    }
+}
+impl ::serde::Serialize for GetupdatedpgnvaluesDataItemSpnItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        GetupdatedpgnvaluesDataItemSpnItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OpenCommchannel {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        OpenCommchannel::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for OpenCommchannel {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        OpenCommchannel::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Opencommchannel2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Opencommchannel2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Opencommchannel2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Opencommchannel2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Opencommchannel2CanFormatItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Opencommchannel2CanFormatItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Opencommchannel2CanFormatItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Opencommchannel2CanFormatItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadDtc {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadDtc::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadDtc {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadDtc::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadDtcDataReportType1Item {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadDtcDataReportType1Item::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadDtcDataReportType1Item {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadDtcDataReportType1Item::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadDtcDataReportType2Item {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadDtcDataReportType2Item::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadDtcDataReportType2Item {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadDtcDataReportType2Item::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadFreezeFrames {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadFreezeFrames::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadFreezeFrames {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadFreezeFrames::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadPgns {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadPgns::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadPgns {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadPgns::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadPgnsDataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadPgnsDataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadPgnsDataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadPgnsDataItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadPgnsDataItemSpnItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadPgnsDataItemSpnItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadPgnsDataItemSpnItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadPgnsDataItemSpnItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReaddatabyIdentifier {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReaddatabyIdentifier::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReaddatabyIdentifier {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReaddatabyIdentifier::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReaddatabyIdentifierDataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReaddatabyIdentifierDataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReaddatabyIdentifierDataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReaddatabyIdentifierDataItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Readdatabyidentifier2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Readdatabyidentifier2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Readdatabyidentifier2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Readdatabyidentifier2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Readdtc2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Readdtc2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Readdtc2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Readdtc2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Readfreezeframes2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Readfreezeframes2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Readfreezeframes2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Readfreezeframes2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Readpgns2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Readpgns2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Readpgns2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Readpgns2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RequestDownload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        RequestDownload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for RequestDownload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        RequestDownload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RequestTransferExit {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        RequestTransferExit::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for RequestTransferExit {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        RequestTransferExit::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Requestdownload2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Requestdownload2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Requestdownload2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Requestdownload2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Requesttransferexit2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Requesttransferexit2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Requesttransferexit2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Requesttransferexit2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RoutineControl {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        RoutineControl::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for RoutineControl {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        RoutineControl::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Routinecontrol2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Routinecontrol2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Routinecontrol2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Routinecontrol2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SelectMonitoringPgns {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SelectMonitoringPgns::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SelectMonitoringPgns {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SelectMonitoringPgns::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Selectmonitoringpgns2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Selectmonitoringpgns2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Selectmonitoringpgns2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Selectmonitoringpgns2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SendTesterPresent {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SendTesterPresent::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SendTesterPresent {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SendTesterPresent::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Sendtesterpresent2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Sendtesterpresent2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Sendtesterpresent2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Sendtesterpresent2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetConfigParameters {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SetConfigParameters::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SetConfigParameters {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SetConfigParameters::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetConfigParametersDataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SetConfigParametersDataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SetConfigParametersDataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SetConfigParametersDataItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Setconfigparameters2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Setconfigparameters2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Setconfigparameters2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Setconfigparameters2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Setconfigparameters2ComParamsItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Setconfigparameters2ComParamsItem::deserialize(
+            self::objects::MapOnly(deserializer),
+        )
+    }
+}
+impl ::serde::Serialize for Setconfigparameters2ComParamsItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Setconfigparameters2ComParamsItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TransferData {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        TransferData::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for TransferData {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        TransferData::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Transferdata2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Transferdata2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Transferdata2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Transferdata2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WriteDatabyIdentifier {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        WriteDatabyIdentifier::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for WriteDatabyIdentifier {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        WriteDatabyIdentifier::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WriteDatabyIdentifierDataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        WriteDatabyIdentifierDataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for WriteDatabyIdentifierDataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        WriteDatabyIdentifierDataItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Writedatabyidentifier2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Writedatabyidentifier2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Writedatabyidentifier2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Writedatabyidentifier2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Writedatabyidentifier2DataItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        Writedatabyidentifier2DataItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for Writedatabyidentifier2DataItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        Writedatabyidentifier2DataItem::serialize(self, serializer)
+    }
 }
 /// Error types.
 pub mod error {
@@ -1049,6 +1920,65 @@ pub mod error {
     impl From<String> for ConversionError {
         fn from(value: String) -> Self {
             Self(value.into())
+        }
+    }
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
         }
     }
 }

@@ -16,6 +16,7 @@
 )]
 ///`PingHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct PingHeaders {
     ///Provide path to which reply must be provided
     #[serde(rename = "replyTo", skip_serializing_if = "::std::option::Option::is_none")]
@@ -29,6 +30,7 @@ pub struct PingHeaders {
 }
 ///`PingPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct PingPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PingPayloadEvent>,
@@ -86,6 +88,7 @@ impl ::std::convert::TryFrom<::std::string::String> for PingPayloadEvent {
 }
 ///`PongHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct PongHeaders {
     ///Reply message must contain id of the request message
     #[serde(
@@ -96,6 +99,7 @@ pub struct PongHeaders {
 }
 ///`PongPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct PongPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PongPayloadEvent>,
@@ -151,6 +155,70 @@ impl ::std::convert::TryFrom<::std::string::String> for PongPayloadEvent {
         value.parse()
     }
 }
+impl<'de> ::serde::Deserialize<'de> for PingHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        PingHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for PingHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        PingHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PingPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        PingPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for PingPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        PingPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PongHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        PongHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for PongHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        PongHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PongPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        PongPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for PongPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        PongPayload::serialize(self, serializer)
+    }
+}
 /// Error types.
 pub mod error {
     /// Error from a `TryFrom` or `FromStr` implementation.
@@ -180,6 +248,65 @@ pub mod error {
     impl From<String> for ConversionError {
         fn from(value: String) -> Self {
             Self(value.into())
+        }
+    }
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
         }
     }
 }

@@ -16,6 +16,7 @@
 )]
 ///AllOf combining three schemas
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AllOfThreeTypes {
     #[serde(
         rename = "createdAt",
@@ -43,6 +44,7 @@ pub struct AllOfThreeTypes {
 }
 ///AllOf combining base entity and timestamp
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AllOfTwoTypes {
     #[serde(
         rename = "createdAt",
@@ -60,6 +62,7 @@ pub struct AllOfTwoTypes {
 }
 ///AnyOf with two object schemas
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AnyOfTwoTypes {
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
     pub subtype_0: ::std::option::Option<AnyOfTwoTypesVariant0>,
@@ -68,12 +71,14 @@ pub struct AnyOfTwoTypes {
 }
 ///`AnyOfTwoTypesVariant0`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AnyOfTwoTypesVariant0 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
 ///`AnyOfTwoTypesVariant1`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AnyOfTwoTypesVariant1 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
@@ -151,6 +156,7 @@ for ArrayWithUniqueItems {
 }
 ///`AuditMixin`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct AuditMixin {
     #[serde(
         rename = "createdBy",
@@ -165,6 +171,7 @@ pub struct AuditMixin {
 }
 ///`BaseEntity`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct BaseEntity {
     pub id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -215,6 +222,7 @@ impl ::std::convert::TryFrom<String> for BooleanPlain {
 }
 ///`CatPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct CatPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub breed: ::std::option::Option<::std::string::String>,
@@ -279,30 +287,35 @@ impl ::std::convert::TryFrom<::std::string::String> for CatPayloadPetType {
 }
 ///Object with 3 levels of nesting
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DeeplyNestedObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level1: ::std::option::Option<DeeplyNestedObjectLevel1>,
 }
 ///`DeeplyNestedObjectLevel1`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level2: ::std::option::Option<DeeplyNestedObjectLevel1Level2>,
 }
 ///`DeeplyNestedObjectLevel1Level2`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1Level2 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level3: ::std::option::Option<DeeplyNestedObjectLevel1Level2Level3>,
 }
 ///`DeeplyNestedObjectLevel1Level2Level3`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1Level2Level3 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
 ///`DogPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DogPayload {
     #[serde(
         rename = "barkVolume",
@@ -1066,12 +1079,14 @@ for NestedArray {
 }
 ///Object with one level of nesting
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct NestedObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outer: ::std::option::Option<NestedObjectOuter>,
 }
 ///`NestedObjectOuter`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct NestedObjectOuter {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::string::String>,
@@ -1352,12 +1367,14 @@ impl ::std::convert::TryFrom<String> for NumberWithRange {
 ///Object that disallows additional properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
 pub struct ObjectAdditionalPropsFalse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub known: ::std::option::Option<::std::string::String>,
 }
 ///Object with typed additional properties (integers)
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectAdditionalPropsSchema {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub known: ::std::option::Option<::std::string::String>,
@@ -1366,6 +1383,7 @@ pub struct ObjectAdditionalPropsSchema {
 }
 ///Object that allows additional properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectAdditionalPropsTrue {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub known: ::std::option::Option<::std::string::String>,
@@ -1392,6 +1410,7 @@ impl ::std::convert::From<::std::vec::Vec<ObjectArrayItem>> for ObjectArray {
 }
 ///`ObjectArrayItem`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectArrayItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
@@ -1400,6 +1419,7 @@ pub struct ObjectArrayItem {
 }
 ///Object with default values
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectWithDefaults {
     #[serde(default)]
     pub count: i64,
@@ -1419,6 +1439,7 @@ impl ::std::default::Default for ObjectWithDefaults {
 }
 ///Object with multiple format-validated properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectWithFormats {
     #[serde(
         rename = "birthDate",
@@ -1441,6 +1462,7 @@ pub struct ObjectWithFormats {
 }
 ///Object with all optional properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectWithOptional {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub field1: ::std::option::Option<::std::string::String>,
@@ -1451,6 +1473,7 @@ pub struct ObjectWithOptional {
 }
 ///Object with required and optional properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ObjectWithRequired {
     pub id: ::std::string::String,
     pub name: ::std::string::String,
@@ -1522,6 +1545,7 @@ pub enum OneOfWithDiscriminator {
 }
 ///Simple object with two properties
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SimpleObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
@@ -1768,8 +1792,17 @@ impl ::std::str::FromStr for StringWithPattern {
     fn from_str(
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z][a-z]+$").unwrap() });
+        if value.len() > self::patterns::input_limit() {
+            return Err(
+                ::std::format!(
+                    "longer than {} bytes, the limit for checking pattern {:?}",
+                    self::patterns::input_limit(), "^[A-Z][a-z]+$"
+                )
+                    .into(),
+            );
+        }
+        static PATTERN: ::std::sync::LazyLock<::regex::Regex> = ::std::sync::LazyLock::new(||
+        ::regex::Regex::new("^[A-Z][a-z]+$").unwrap());
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z][a-z]+$\"".into());
         }
@@ -1806,6 +1839,7 @@ impl<'de> ::serde::Deserialize<'de> for StringWithPattern {
 }
 ///`TimestampMixin`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct TimestampMixin {
     #[serde(
         rename = "createdAt",
@@ -1853,6 +1887,408 @@ impl IntegerEnum {
 impl MixedTypeEnumVariant1 {
     /// The value `123`.
     pub const V123: Self = Self(123_i64);
+}
+impl<'de> ::serde::Deserialize<'de> for AllOfThreeTypes {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AllOfThreeTypes::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AllOfThreeTypes {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AllOfThreeTypes::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AllOfTwoTypes {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AllOfTwoTypes::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AllOfTwoTypes {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AllOfTwoTypes::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypes {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AnyOfTwoTypes::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AnyOfTwoTypes {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AnyOfTwoTypes::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypesVariant0 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AnyOfTwoTypesVariant0::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AnyOfTwoTypesVariant0 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AnyOfTwoTypesVariant0::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypesVariant1 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AnyOfTwoTypesVariant1::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AnyOfTwoTypesVariant1 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AnyOfTwoTypesVariant1::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AuditMixin {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AuditMixin::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AuditMixin {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AuditMixin::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BaseEntity {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        BaseEntity::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for BaseEntity {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        BaseEntity::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CatPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        CatPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for CatPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        CatPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObject {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DeeplyNestedObject::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DeeplyNestedObject {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DeeplyNestedObject::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DeeplyNestedObjectLevel1::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DeeplyNestedObjectLevel1 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DeeplyNestedObjectLevel1::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1Level2 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DeeplyNestedObjectLevel1Level2::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DeeplyNestedObjectLevel1Level2 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DeeplyNestedObjectLevel1Level2::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1Level2Level3 {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DeeplyNestedObjectLevel1Level2Level3::deserialize(
+            self::objects::MapOnly(deserializer),
+        )
+    }
+}
+impl ::serde::Serialize for DeeplyNestedObjectLevel1Level2Level3 {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DeeplyNestedObjectLevel1Level2Level3::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DogPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DogPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DogPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DogPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NestedObject {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        NestedObject::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for NestedObject {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        NestedObject::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NestedObjectOuter {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        NestedObjectOuter::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for NestedObjectOuter {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        NestedObjectOuter::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsFalse {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectAdditionalPropsFalse::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectAdditionalPropsFalse {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectAdditionalPropsFalse::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsSchema {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectAdditionalPropsSchema::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectAdditionalPropsSchema {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectAdditionalPropsSchema::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsTrue {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectAdditionalPropsTrue::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectAdditionalPropsTrue {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectAdditionalPropsTrue::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectArrayItem {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectArrayItem::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectArrayItem {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectArrayItem::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectWithDefaults {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectWithDefaults::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectWithDefaults {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectWithDefaults::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectWithFormats {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectWithFormats::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectWithFormats {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectWithFormats::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectWithOptional {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectWithOptional::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectWithOptional {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectWithOptional::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectWithRequired {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ObjectWithRequired::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ObjectWithRequired {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ObjectWithRequired::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SimpleObject {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SimpleObject::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SimpleObject {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SimpleObject::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TimestampMixin {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        TimestampMixin::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for TimestampMixin {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        TimestampMixin::serialize(self, serializer)
+    }
 }
 /// Generation of default values for serde.
 #[allow(dead_code)]
@@ -2100,7 +2536,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(1f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(10f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -2184,5 +2620,80 @@ pub mod constraints {
             )
             .map_err(<D::Error as ::serde::de::Error>::custom)?;
         ::std::result::Result::Ok(value)
+    }
+}
+/// The input limit of `pattern` checks: a string checked against a `pattern` whose schema
+/// has no `maxLength` is refused when it is longer than this many bytes, before the
+/// pattern runs.
+pub mod patterns {
+    static INPUT_LIMIT: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(
+        65536usize,
+    );
+    /// The current limit in bytes (default 65536).
+    pub fn input_limit() -> usize {
+        INPUT_LIMIT.load(::std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Changes the limit for the whole process.
+    pub fn set_input_limit(bytes: usize) {
+        INPUT_LIMIT.store(bytes, ::std::sync::atomic::Ordering::Relaxed);
+    }
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
+        }
     }
 }

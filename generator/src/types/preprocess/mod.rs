@@ -116,6 +116,57 @@ fn makes_named_type(map: &Map<String, Value>) -> bool {
             .is_some_and(Value::is_object)
 }
 
+/// Keywords the generated types do not enforce (issue #26): listed in the type's rustdoc here
+/// and warned by `mqttgen check` (`schema-keyword-not-enforced`).
+pub const NOT_ENFORCED: &[&str] = &[
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "contains",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "patternProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+];
+
+/// A count keyword's value: a non-negative integer, also when written as a decimal (`2.0`).
+fn count(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
+/// Adds "Not enforced on decoding: ..." to the description of a schema that uses keywords of
+/// [`NOT_ENFORCED`], so the generated rustdoc says so.
+fn note_unenforced(input: &Map<String, Value>, out: &mut Map<String, Value>) {
+    let unenforced: Vec<String> = NOT_ENFORCED
+        .iter()
+        .filter(|k| input.contains_key(**k))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if unenforced.is_empty() {
+        return;
+    }
+    let note = format!(
+        "Not enforced on decoding: {} (values it rules out are accepted).",
+        unenforced.join(", ")
+    );
+    let text = match out.get("description").and_then(Value::as_str) {
+        Some(description) => format!("{description}\n\n{note}"),
+        None => note,
+    };
+    out.insert("description".into(), Value::String(text));
+}
+
 /// Keywords kept as they are (after their subschemas are processed).
 const KEPT: &[&str] = &[
     "type",
@@ -336,7 +387,7 @@ impl Pass<'_> {
                     }
                 }
                 "minItems" | "maxItems" | "minLength" | "maxLength" | "minProperties"
-                | "maxProperties" => match value.as_u64() {
+                | "maxProperties" => match count(&value) {
                     Some(n) => json!(n),
                     None => continue,
                 },
@@ -349,6 +400,7 @@ impl Pass<'_> {
             out.insert(key, processed);
         }
         size_integer(&mut out);
+        note_unenforced(input, &mut out);
         if self.depth == 1 || inline_title.is_some() || merged_member {
             self.record_limits(&out);
         }

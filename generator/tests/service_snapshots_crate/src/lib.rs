@@ -30,3 +30,7 @@ pub mod edge_cases;
 #[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
 #[path = "../../snapshots_service/fidelity/mod.rs"]
 pub mod fidelity;
+
+#[rustfmt::skip] // prettyplease output, compared byte for byte by the snapshot test
+#[path = "../../snapshots_service/hostile_patterns/mod.rs"]
+pub mod hostile_patterns;

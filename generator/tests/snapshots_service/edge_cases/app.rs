@@ -103,7 +103,8 @@ impl TypeParams {
         ::mqttgen::address::Piece::Param("type"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.self_, &self.type_])
     }
@@ -158,7 +159,8 @@ impl PreludeParams {
         ::mqttgen::address::Piece::Param("string"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(
             Self::PIECES,
@@ -207,7 +209,8 @@ impl HandlerParams {
         ::mqttgen::address::Piece::Param("+ (level 2)"),
     ];
     /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-    /// `/`, `+`, `#` or NUL, or starts with `$` (nothing is published then).
+    /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
+    /// parameter of its level, or is outside the parameter's range (nothing is published then).
     pub fn topic(&self) -> Result<String, ::mqttgen::Error> {
         ::mqttgen::address::build(Self::PIECES, &[&self.level_2])
     }
@@ -239,11 +242,13 @@ fn decode_blob(message: &::mqttgen::Message) -> Result<Vec<u8>, ::mqttgen::Decod
 fn decode_note(message: &::mqttgen::Message) -> Result<String, ::mqttgen::DecodeError> {
     ::mqttgen::codec::decode_text(&message.payload)
 }
-/// Encodes message `ping` for publishing to `topic`.
+/// Encodes message `ping` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_ping(
     topic: String,
     value: &(),
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -255,21 +260,25 @@ fn encode_ping(
             .content_type("application/x-empty"),
     )
 }
-/// Encodes message `blob` for publishing to `topic`.
+/// Encodes message `blob` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_blob(
     topic: String,
     value: &Vec<u8>,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(topic, Clone::clone(value))
             .content_type("application/octet-stream"),
     )
 }
-/// Encodes message `note` for publishing to `topic`.
+/// Encodes message `note` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_note(
     topic: String,
     value: &String,
+    checked: bool,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+    let _ = checked;
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
@@ -281,7 +290,7 @@ fn encode_note(
 }
 /// The messages of `TurnOn`. A received message picks its variant by the MQTT 5 content type, else by trying each variant in order.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TurnOnMessage {
     /// No payload at all.
     Ping(()),
@@ -303,13 +312,13 @@ impl TurnOnMessage {
                     return Ok(Self::Ping(()));
                 }
                 failures.push(::std::format!("{}: payload is not empty", "Ping"));
-                match decode_blob(message) {
-                    Ok(value) => return Ok(Self::Blob(value)),
-                    Err(error) => failures.push(::std::format!("{}: {}", "Blob", error)),
-                }
                 match decode_note(message) {
                     Ok(value) => return Ok(Self::Note(value)),
                     Err(error) => failures.push(::std::format!("{}: {}", "Note", error)),
+                }
+                match decode_blob(message) {
+                    Ok(value) => return Ok(Self::Blob(value)),
+                    Err(error) => failures.push(::std::format!("{}: {}", "Blob", error)),
                 }
                 Err(
                     ::mqttgen::DecodeError::new(
@@ -322,15 +331,25 @@ impl TurnOnMessage {
             }
         }
     }
-    /// Encodes the message for publishing to `topic`.
+    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+    /// schema (what its receivers would reject).
     pub fn encode(
         &self,
         topic: String,
     ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
+        self.encode_checked(topic, true)
+    }
+    /// Encodes the message for publishing to `topic`, checking the payload against its
+    /// schema only when `checked`.
+    pub fn encode_checked(
+        &self,
+        topic: String,
+        checked: bool,
+    ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
         match self {
-            Self::Ping(value) => encode_ping(topic, value),
-            Self::Blob(value) => encode_blob(topic, value),
-            Self::Note(value) => encode_note(topic, value),
+            Self::Ping(value) => encode_ping(topic, value, checked),
+            Self::Blob(value) => encode_blob(topic, value, checked),
+            Self::Note(value) => encode_note(topic, value, checked),
         }
     }
 }
@@ -444,16 +463,22 @@ impl Routes {
 }
 /// The routes of `handler`, one per handled operation, subscribing with the QoS of the
 /// operation's MQTT binding (the runtime's default, QoS 1, when the spec gives none).
+/// Routes of a channel this side also publishes to use MQTT 5 No Local (this service's
+/// own publishes are not handled; `.no_local(false)` turns it off), and replies to a
+/// request's reply address go only to the spec's reply channel when it has an address
+/// (`.reply_to(..)` changes that).
 pub fn routes<H: Handler>(handler: ::std::sync::Arc<H>) -> Routes {
     Routes {
         report_prelude: route(
-            "prelude/{result}/{option}/{string}",
-            "reportPrelude",
-            &handler,
-            handle_report_prelude,
-        ),
-        turn_on: route("type/{self}/{type}", "turn-on", &handler, handle_turn_on),
-        mount_2: route("$SYS/broker/+", "mount", &handler, handle_mount_2),
+                "prelude/{result}/{option}/{string}",
+                "reportPrelude",
+                &handler,
+                handle_report_prelude,
+            )
+            .no_local(true),
+        turn_on: route("type/{self}/{type}", "turn-on", &handler, handle_turn_on)
+            .no_local(true),
+        mount_2: route("$SYS/broker/+", "mount", &handler, handle_mount_2).no_local(true),
     }
 }
 /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
@@ -535,6 +560,9 @@ pub struct PublishOptions {
     pub confirmed: bool,
     /// How long a request waits for its reply (default 30 s).
     pub timeout: Option<::std::time::Duration>,
+    /// Skip checking the payload against its schema before sending (by default a value
+    /// its receivers would reject fails with `Error::Encode` naming the member).
+    pub unchecked: bool,
 }
 impl PublishOptions {
     /// No overrides.
@@ -554,6 +582,11 @@ impl PublishOptions {
     /// Waits for the broker's acknowledgement.
     pub fn confirmed(mut self) -> Self {
         self.confirmed = true;
+        self
+    }
+    /// Sends the payload without checking it against its schema first.
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
         self
     }
     /// How long a request waits for its reply.
@@ -647,7 +680,7 @@ impl Publisher {
         message: &String,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_note(params.topic()?, message)?;
+        let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false).
@@ -665,7 +698,7 @@ impl Publisher {
         message: &TurnOnMessage,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = message.encode(params.topic()?)?;
+        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true).
@@ -683,7 +716,7 @@ impl Publisher {
         message: &Vec<u8>,
         options: PublishOptions,
     ) -> Result<(), ::mqttgen::Error> {
-        let outgoing = encode_blob(params.topic()?, message)?;
+        let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
         self.send(outgoing, options, ::mqttgen::QoS::ExactlyOnce, true, Some(60u32))
             .await
     }

@@ -304,6 +304,7 @@ where
 /// The operations this side handles, one required method each. Implement it in your own
 /// file and pass it to [`mount`]; a spec change that adds or changes an operation is a
 /// compile error there, not a silently ignored message.
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 pub trait Handler: Send + Sync + 'static {
     /// Operation `receiveSetting` on `cfg/{a}.{b}`.
     fn receive_setting(
@@ -438,8 +439,8 @@ async fn handle_receive_setting<H: Handler>(
     let params = CfgParams::parse(context.topic_below_prefixes(&message.topic, 2usize))?;
     let payload = decode_setting(&message)?;
     let headers = ();
-    handler
-        .receive_setting(
+    <H as Handler>::receive_setting(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -456,8 +457,8 @@ async fn handle_receive_firmware<H: Handler>(
     let params = DevParams::parse(context.topic_below_prefixes(&message.topic, 3usize))?;
     let payload = decode_firmware(&message)?;
     let headers = ();
-    handler
-        .receive_firmware(
+    <H as Handler>::receive_firmware(
+            &handler,
             params,
             payload,
             MessageContext::new(&message, headers, context),
@@ -473,8 +474,11 @@ async fn handle_receive_bridge_state<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_bridge_state(&message)?;
     let headers = ();
-    handler
-        .receive_bridge_state(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_bridge_state(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -486,8 +490,11 @@ async fn handle_receive_level<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_level(&message)?;
     let headers = ();
-    handler
-        .receive_level(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_level(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -499,8 +506,11 @@ async fn handle_receive_online<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_online(&message)?;
     let headers = ();
-    handler
-        .receive_online(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_online(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -512,8 +522,11 @@ async fn handle_receive_event<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = ReceiveEventMessage::decode(&message)?;
     let headers = ();
-    handler
-        .receive_event(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_event(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -525,8 +538,11 @@ async fn handle_receive_limits<H: Handler>(
 ) -> ::mqttgen::HandlerResult {
     let payload = decode_limits(&message)?;
     let headers = ();
-    handler
-        .receive_limits(payload, MessageContext::new(&message, headers, context))
+    <H as Handler>::receive_limits(
+            &handler,
+            payload,
+            MessageContext::new(&message, headers, context),
+        )
         .await?;
     Ok(None)
 }
@@ -639,6 +655,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {

@@ -411,6 +411,7 @@ impl PublishOptions {
 pub struct Publisher {
     inner: ::mqttgen::Publisher,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Publisher {
     /// Wraps the runtime publisher (from the running app or a handler's context).
     pub fn new(inner: ::mqttgen::Publisher) -> Self {
@@ -421,15 +422,15 @@ impl Publisher {
         &self.inner
     }
     /// Publishes operation `receiveSetting` to `cfg/{a}.{b}` (QoS 0, retain false).
-    pub async fn receive_setting(
+    pub async fn send_setting(
         &self,
         params: &CfgParams,
         message: &super::types::SettingPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_setting_with(params, message, PublishOptions::default()).await
+        self.send_setting_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_setting`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_setting_with(
+    /// Like [`Publisher::send_setting`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_setting_with(
         &self,
         params: &CfgParams,
         message: &super::types::SettingPayload,
@@ -439,15 +440,15 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveFirmware` to `dev/{unit}/v{major}.{minor}` (QoS 0, retain false).
-    pub async fn receive_firmware(
+    pub async fn send_firmware(
         &self,
         params: &DevParams,
         message: &super::types::FirmwarePayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_firmware_with(params, message, PublishOptions::default()).await
+        self.send_firmware_with(params, message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_firmware`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_firmware_with(
+    /// Like [`Publisher::send_firmware`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_firmware_with(
         &self,
         params: &DevParams,
         message: &super::types::FirmwarePayload,
@@ -457,14 +458,14 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveBridgeState` to `bridge/state` (QoS 0, retain false).
-    pub async fn receive_bridge_state(
+    pub async fn send_bridge_state(
         &self,
         message: &super::types::BridgeStatePayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_bridge_state_with(message, PublishOptions::default()).await
+        self.send_bridge_state_with(message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_bridge_state`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_bridge_state_with(
+    /// Like [`Publisher::send_bridge_state`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_bridge_state_with(
         &self,
         message: &super::types::BridgeStatePayload,
         options: PublishOptions,
@@ -477,14 +478,14 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveLevel` to `bridge/level` (QoS 0, retain false).
-    pub async fn receive_level(
+    pub async fn send_level(
         &self,
         message: &super::types::LevelPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_level_with(message, PublishOptions::default()).await
+        self.send_level_with(message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_level`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_level_with(
+    /// Like [`Publisher::send_level`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_level_with(
         &self,
         message: &super::types::LevelPayload,
         options: PublishOptions,
@@ -497,14 +498,14 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveOnline` to `bridge/online` (QoS 0, retain false).
-    pub async fn receive_online(
+    pub async fn send_online(
         &self,
         message: &super::types::OnlinePayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_online_with(message, PublishOptions::default()).await
+        self.send_online_with(message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_online`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_online_with(
+    /// Like [`Publisher::send_online`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_online_with(
         &self,
         message: &super::types::OnlinePayload,
         options: PublishOptions,
@@ -517,14 +518,14 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveEvent` to `events` (QoS 0, retain false).
-    pub async fn receive_event(
+    pub async fn send_event(
         &self,
         message: &ReceiveEventMessage,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_event_with(message, PublishOptions::default()).await
+        self.send_event_with(message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_event`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_event_with(
+    /// Like [`Publisher::send_event`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_event_with(
         &self,
         message: &ReceiveEventMessage,
         options: PublishOptions,
@@ -534,14 +535,14 @@ impl Publisher {
         self.send(outgoing, options, ::mqttgen::QoS::AtMostOnce, false, None).await
     }
     /// Publishes operation `receiveLimits` to `limits` (QoS 0, retain false).
-    pub async fn receive_limits(
+    pub async fn send_limits(
         &self,
         message: &super::types::LimitsPayload,
     ) -> Result<(), ::mqttgen::Error> {
-        self.receive_limits_with(message, PublishOptions::default()).await
+        self.send_limits_with(message, PublishOptions::default()).await
     }
-    /// Like [`Publisher::receive_limits`], with per-call options (QoS, retain, properties, headers).
-    pub async fn receive_limits_with(
+    /// Like [`Publisher::send_limits`], with per-call options (QoS, retain, properties, headers).
+    pub async fn send_limits_with(
         &self,
         message: &super::types::LimitsPayload,
         options: PublishOptions,

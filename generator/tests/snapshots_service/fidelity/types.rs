@@ -16,6 +16,7 @@
 ///`AlarmPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
 pub struct AlarmPayload {
     pub alarm: ::std::string::String,
 }
@@ -184,6 +185,7 @@ impl ::std::convert::TryFrom<String> for LevelPayload {
 }
 ///`LimitsPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct LimitsPayload {
     #[serde(deserialize_with = "constraints::check_0")]
     pub percent: u8,
@@ -238,6 +240,7 @@ impl ::std::convert::TryFrom<String> for OnlinePayload {
 ///`ReadingPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
 pub struct ReadingPayload {
     pub value: f64,
 }
@@ -280,6 +283,54 @@ impl ::std::str::FromStr for SettingPayload {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
         Ok(Self(value.to_string()))
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AlarmPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        AlarmPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for AlarmPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        AlarmPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LimitsPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        LimitsPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for LimitsPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        LimitsPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadingPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadingPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadingPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadingPayload::serialize(self, serializer)
     }
 }
 /// Error types.
@@ -446,7 +497,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(100f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -482,5 +533,64 @@ pub mod constraints {
             )
             .map_err(<D::Error as ::serde::de::Error>::custom)?;
         ::std::result::Result::Ok(value)
+    }
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
+        }
     }
 }

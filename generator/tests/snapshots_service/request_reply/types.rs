@@ -15,6 +15,7 @@
 )]
 ///`BoostPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct BoostPayload {
     pub kind: BoostPayloadKind,
     #[serde(deserialize_with = "constraints::check_0")]
@@ -73,11 +74,13 @@ impl ::std::convert::TryFrom<::std::string::String> for BoostPayloadKind {
 }
 ///`ReadingPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct ReadingPayload {
     pub celsius: f64,
 }
 ///`RequestHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct RequestHeaders {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(deserialize_with = "constraints::check_1")]
@@ -98,6 +101,7 @@ pub struct RequestHeaders {
 }
 ///`SetSetpointPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SetSetpointPayload {
     pub celsius: f64,
     pub kind: SetSetpointPayloadKind,
@@ -155,10 +159,91 @@ impl ::std::convert::TryFrom<::std::string::String> for SetSetpointPayloadKind {
 }
 ///`SetpointAcceptedPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(remote = "Self")]
 pub struct SetpointAcceptedPayload {
     pub celsius: f64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub until: ::std::option::Option<::std::string::String>,
+}
+impl<'de> ::serde::Deserialize<'de> for BoostPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        BoostPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for BoostPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        BoostPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReadingPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ReadingPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for ReadingPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        ReadingPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RequestHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        RequestHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for RequestHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        RequestHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetSetpointPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SetSetpointPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SetSetpointPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SetSetpointPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetpointAcceptedPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        SetpointAcceptedPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for SetpointAcceptedPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        SetpointAcceptedPayload::serialize(self, serializer)
+    }
 }
 /// Error types.
 pub mod error {
@@ -324,7 +409,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(1f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(120f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -348,7 +433,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(9f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -360,5 +445,64 @@ pub mod constraints {
             )
             .map_err(<D::Error as ::serde::de::Error>::custom)?;
         ::std::result::Result::Ok(value)
+    }
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
+        }
     }
 }

@@ -15,6 +15,7 @@
 )]
 ///`DimLightHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DimLightHeaders {
     #[serde(
         rename = "my-app-header",
@@ -26,6 +27,7 @@ pub struct DimLightHeaders {
 }
 ///`DimLightPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct DimLightPayload {
     ///Percentage to which the light should be dimmed to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,6 +39,7 @@ pub struct DimLightPayload {
 }
 ///`LightMeasuredHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct LightMeasuredHeaders {
     #[serde(
         rename = "my-app-header",
@@ -48,11 +51,10 @@ pub struct LightMeasuredHeaders {
 }
 ///`LightMeasuredPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct LightMeasuredPayload {
     ///Light intensity measured in lumens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_1")]
-    #[serde(default)]
     pub lumens: ::std::option::Option<u64>,
     #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
@@ -102,6 +104,7 @@ impl ::std::convert::TryFrom<String> for SentAt {
 }
 ///`TurnOnOffHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct TurnOnOffHeaders {
     #[serde(
         rename = "my-app-header",
@@ -113,6 +116,7 @@ pub struct TurnOnOffHeaders {
 }
 ///`TurnOnOffPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct TurnOnOffPayload {
     ///Whether to turn on or off the light.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -173,6 +177,102 @@ impl ::std::convert::TryFrom<::std::string::String> for TurnOnOffPayloadCommand 
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DimLightHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DimLightHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DimLightHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DimLightHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DimLightPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        DimLightPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for DimLightPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        DimLightPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LightMeasuredHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        LightMeasuredHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for LightMeasuredHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        LightMeasuredHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LightMeasuredPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        LightMeasuredPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for LightMeasuredPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        LightMeasuredPayload::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TurnOnOffHeaders {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        TurnOnOffHeaders::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for TurnOnOffHeaders {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        TurnOnOffHeaders::serialize(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TurnOnOffPayload {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        TurnOnOffPayload::deserialize(self::objects::MapOnly(deserializer))
+    }
+}
+impl ::serde::Serialize for TurnOnOffPayload {
+    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+    where
+        S: ::serde::Serializer,
+    {
+        TurnOnOffPayload::serialize(self, serializer)
     }
 }
 /// Error types.
@@ -339,7 +439,7 @@ pub mod constraints {
         value
             .check(
                 &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
+                    minimum: ::std::option::Option::None,
                     maximum: ::std::option::Option::Some(100f64),
                     exclusive_minimum: ::std::option::Option::None,
                     exclusive_maximum: ::std::option::Option::None,
@@ -352,28 +452,63 @@ pub mod constraints {
             .map_err(<D::Error as ::serde::de::Error>::custom)?;
         ::std::result::Result::Ok(value)
     }
-    pub(super) fn check_1<'de, D, T>(
-        deserializer: D,
-    ) -> ::std::result::Result<T, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
-    {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+}
+/// Decoding of objects: a JSON array is never read as a struct.
+#[doc(hidden)]
+pub mod objects {
+    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
+    pub struct MapOnly<D>(pub D);
+    struct Visitor<V>(V);
+    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.expecting(f)
+        }
+        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            self.0.visit_map(map)
+        }
+    }
+    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
+        type Error = D::Error;
+        fn deserialize_any<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_any(Visitor(visitor))
+        }
+        fn deserialize_map<V>(
+            self,
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_map(Visitor(visitor))
+        }
+        fn deserialize_struct<V>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> ::std::result::Result<V::Value, D::Error>
+        where
+            V: ::serde::de::Visitor<'de>,
+        {
+            self.0.deserialize_struct(name, fields, Visitor(visitor))
+        }
+        fn is_human_readable(&self) -> bool {
+            self.0.is_human_readable()
+        }
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
+            identifier ignored_any
+        }
     }
 }
