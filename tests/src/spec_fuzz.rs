@@ -399,7 +399,7 @@ pub fn load(doc: &Value) -> Option<Document> {
     let text = serde_json::to_string_pretty(doc).ok()?;
     let path = PathBuf::from("fuzz/input.json");
     let loaded = load_with(&path, "input.json", text, &|_| {
-        Err(io::Error::new(io::ErrorKind::NotFound, "no files"))
+        Err(io::Error::new(io::ErrorKind::NotFound, "no files").into())
     });
     if loaded.has_errors() {
         return None;

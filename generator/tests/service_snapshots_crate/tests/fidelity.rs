@@ -181,7 +181,7 @@ async fn a_message_taking_any_json_never_shadows_the_typed_ones() {
         )),
     ];
     for message in &sent {
-        publisher.receive_event(message).await.unwrap();
+        publisher.send_event(message).await.unwrap();
     }
     broker.settle().await.unwrap();
     let received = seen.events.lock().unwrap().clone();
@@ -207,15 +207,15 @@ async fn typed_text_payloads_travel_as_text() {
     let broker = MemoryBroker::new();
     let (seen, service, device, publisher) = pair(&broker).await;
     publisher
-        .receive_bridge_state(&types::BridgeStatePayload::On)
+        .send_bridge_state(&types::BridgeStatePayload::On)
         .await
         .unwrap();
     publisher
-        .receive_level(&types::LevelPayload::from(42u8))
+        .send_level(&types::LevelPayload::from(42u8))
         .await
         .unwrap();
     publisher
-        .receive_online(&types::OnlinePayload(true))
+        .send_online(&types::OnlinePayload(true))
         .await
         .unwrap();
     broker.settle().await.unwrap();
@@ -264,12 +264,12 @@ async fn payload_limits_are_checked_before_sending_unless_opted_out() {
         percent: 100,
         ratio: Some(1.5),
     };
-    publisher.receive_limits(&fine).await.unwrap();
+    publisher.send_limits(&fine).await.unwrap();
     let too_much = types::LimitsPayload {
         percent: 150,
         ratio: None,
     };
-    let error = publisher.receive_limits(&too_much).await.unwrap_err();
+    let error = publisher.send_limits(&too_much).await.unwrap_err();
     assert!(matches!(error, mqttgen::Error::Encode(_)), "{error:?}");
     let text = error.to_string();
     assert!(text.contains("`$.percent`"), "{text}");
@@ -277,11 +277,7 @@ async fn payload_limits_are_checked_before_sending_unless_opted_out() {
         percent: 1,
         ratio: Some(2.0),
     };
-    let text = publisher
-        .receive_limits(&ratio)
-        .await
-        .unwrap_err()
-        .to_string();
+    let text = publisher.send_limits(&ratio).await.unwrap_err().to_string();
     assert!(text.contains("`$.ratio`"), "{text}");
     broker.settle().await.unwrap();
     assert_eq!(
@@ -292,7 +288,7 @@ async fn payload_limits_are_checked_before_sending_unless_opted_out() {
 
     // The per-call opt-out sends it anyway; the receiver rejects it as before.
     publisher
-        .receive_limits_with(&too_much, client::PublishOptions::new().unchecked())
+        .send_limits_with(&too_much, client::PublishOptions::new().unchecked())
         .await
         .unwrap();
     broker.settle().await.unwrap();
