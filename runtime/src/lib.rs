@@ -109,6 +109,7 @@ mod publish;
 mod reconnect;
 mod request;
 mod router;
+pub mod schema;
 pub mod testing;
 pub mod topic;
 mod transport;
