@@ -6,6 +6,10 @@
 //! 2. Routing: the topic trie at 10, 1 000 and 10 000 filters (goal: flat per-message cost).
 //! 3. Idle RSS of a connected service with a few routes, measured in a child process (goal < 10 MB).
 //!
+//! 4. Payload validation: (c) the typed handler of (b) with the message's JSON Schema checked
+//!    (`mqttgen::schema::decode_json_checked`, what generated decoders do) next to (b), and the
+//!    decode cost alone without a broker.
+//!
 //! Set `MQTTGEN_BENCH_N` to change the message count (default 100 000).
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
@@ -24,6 +28,14 @@ struct Reading {
     celsius: f64,
     seq: u64,
 }
+
+/// The JSON Schema of [`Reading`], as a generated crate would carry it.
+static READING_SCHEMA: mqttgen::schema::PayloadSchema = mqttgen::schema::PayloadSchema::new(
+    r#"{"type":"object","required":["device","celsius","seq"],"additionalProperties":false,
+        "properties":{"device":{"type":"string","pattern":"^d[0-9]+$","maxLength":16},
+        "celsius":{"type":"number","minimum":-50,"maximum":150},
+        "seq":{"type":"integer","minimum":0}}}"#,
+);
 
 const FILTER: &str = "bench/+/temp";
 const DEVICES: u64 = 100;
@@ -134,13 +146,25 @@ async fn drain_baseline(port: u16, id: &str, n: u64) -> Duration {
 }
 
 /// (b) A typed mqttgen handler.
-async fn drain_mqttgen(port: u16, id: &str, n: u64, qos: QoS, policy: AckPolicy) -> Duration {
+/// (c) with `validate`: the same handler, the payload checked against its JSON Schema first.
+async fn drain_mqttgen(
+    port: u16,
+    id: &str,
+    n: u64,
+    qos: QoS,
+    policy: AckPolicy,
+    validate: bool,
+) -> Duration {
     let count = Arc::new(AtomicU64::new(0));
     let c = count.clone();
     let handler = move |msg: Message, ctx: Context| {
         let c = c.clone();
         async move {
-            let r: Reading = codec::decode_json(&msg.payload)?;
+            let r: Reading = if validate {
+                mqttgen::schema::decode_json_checked(&msg.payload, &READING_SCHEMA)?
+            } else {
+                codec::decode_json(&msg.payload)?
+            };
             let device = ctx.param("device").unwrap_or_default();
             std::hint::black_box((r.celsius, device.len()));
             c.fetch_add(1, Ordering::Relaxed);
@@ -214,17 +238,55 @@ async fn throughput(
     policy: AckPolicy,
     round: u32,
     flavor: &str,
-) -> (Run, Run) {
+) -> (Run, Run, Run) {
     let port = broker.port();
     let tag = &flavor[..5];
     let base_id = format!("bench-base-{tag}-{qos:?}-{policy:?}-{round}");
     let gen_id = format!("bench-gen-{tag}-{qos:?}-{policy:?}-{round}");
+    let checked_id = format!("bench-checked-{tag}-{qos:?}-{policy:?}-{round}");
     create_session(port, &base_id, qos).await;
     create_session(port, &gen_id, qos).await;
+    create_session(port, &checked_id, qos).await;
     preload(port, n, qos).await;
     let base = measure(n, drain_baseline(port, &base_id, n)).await;
-    let gen = measure(n, drain_mqttgen(port, &gen_id, n, qos, policy)).await;
-    (base, gen)
+    let gen = measure(n, drain_mqttgen(port, &gen_id, n, qos, policy, false)).await;
+    let checked = measure(n, drain_mqttgen(port, &checked_id, n, qos, policy, true)).await;
+    (base, gen, checked)
+}
+
+/// Decoding alone, no broker: serde_json into `Reading` vs schema check + decode.
+fn decode_cost() {
+    let payloads: Vec<Vec<u8>> = (0..1000u64)
+        .map(|seq| {
+            serde_json::to_vec(&Reading {
+                device: format!("d{}", seq % DEVICES),
+                celsius: 20.0 + (seq % 10) as f64,
+                seq,
+            })
+            .unwrap()
+        })
+        .collect();
+    let rounds = 500_000usize;
+    let time = |checked: bool| {
+        let start = Instant::now();
+        let mut sum = 0f64;
+        for k in 0..rounds {
+            let payload = &payloads[k % payloads.len()];
+            let r: Reading = if checked {
+                mqttgen::schema::decode_json_checked(payload, &READING_SCHEMA).unwrap()
+            } else {
+                codec::decode_json(payload).unwrap()
+            };
+            sum += r.celsius;
+        }
+        std::hint::black_box(sum);
+        start.elapsed().as_nanos() as f64 / rounds as f64
+    };
+    let (plain, checked) = (time(false), time(true));
+    println!(
+        "\ndecoding the bench message alone: serde_json {plain:.0} ns | schema-checked {checked:.0} ns | {:.2}x",
+        checked / plain
+    );
 }
 
 fn routing() {
@@ -374,22 +436,30 @@ fn main() {
             (QoS::AtLeastOnce, AckPolicy::AfterHandler),
             (QoS::AtLeastOnce, AckPolicy::BeforeHandler),
         ] {
-            let (mut base_rate, mut gen_rate) = (0f64, 0f64);
-            let (mut base_cpu, mut gen_cpu) = (f64::MAX, f64::MAX);
+            let (mut base_rate, mut gen_rate, mut checked_rate) = (0f64, 0f64, 0f64);
+            let (mut base_cpu, mut gen_cpu, mut checked_cpu) = (f64::MAX, f64::MAX, f64::MAX);
             for round in 0..3 {
-                let (b, g) = rt.block_on(throughput(&broker, n, qos, policy, round, flavor));
+                let (b, g, c) = rt.block_on(throughput(&broker, n, qos, policy, round, flavor));
                 base_rate = base_rate.max(b.rate);
                 gen_rate = gen_rate.max(g.rate);
+                checked_rate = checked_rate.max(c.rate);
                 base_cpu = base_cpu.min(b.cpu_us);
                 gen_cpu = gen_cpu.min(g.cpu_us);
+                checked_cpu = checked_cpu.min(c.cpu_us);
             }
             println!(
                 "  {qos:?} ack {policy:?}: rumqttc+serde_json {base_rate:>8.0} msg/s ({base_cpu:.2} µs CPU/msg) | mqttgen typed handler {gen_rate:>8.0} msg/s ({gen_cpu:.2} µs CPU/msg) | ratio {:.2} msg/s, {:.2} CPU-efficiency (goal >= 0.9)",
                 gen_rate / base_rate,
                 base_cpu / gen_cpu
             );
+            println!(
+                "  {qos:?} ack {policy:?}: mqttgen typed handler + JSON Schema check {checked_rate:>8.0} msg/s ({checked_cpu:.2} µs CPU/msg) | vs typed handler: ratio {:.2} msg/s, {:.2} CPU-efficiency",
+                checked_rate / gen_rate,
+                gen_cpu / checked_cpu
+            );
         }
     }
+    decode_cost();
     routing();
     idle_rss(&broker);
 }
