@@ -19,6 +19,18 @@ use crate::spec::model::{Document, NodeId};
 /// Where the referenced schemas go in the root of a bundled schema.
 pub const REFS_MEMBER: &str = "x-mqttgen-refs";
 
+/// Keywords that never change whether a value is valid: left out of the embedded schema.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "$comment",
+    "examples",
+    "example",
+    "default",
+    "deprecated",
+    "externalDocs",
+];
+
 /// `format` values the runtime checks (draft-07's list as implemented by `jsonschema`).
 const CHECKED_FORMATS: &[&str] = &[
     "date",
@@ -166,6 +178,9 @@ fn rewrite(
     };
     let mut out = Map::new();
     for (key, value) in map {
+        if ANNOTATIONS.contains(&key.as_str()) {
+            continue;
+        }
         let value = match key.as_str() {
             "$ref" => match value.as_str() {
                 Some(target) if NodeId::parse(target).is_some() => {
@@ -179,7 +194,7 @@ fn rewrite(
                 _ => value.clone(),
             },
             // Values, not schemas.
-            "enum" | "const" | "examples" | "default" | "example" | "required" => value.clone(),
+            "enum" | "const" | "required" => value.clone(),
             // Maps of schemas.
             "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
                 match value {

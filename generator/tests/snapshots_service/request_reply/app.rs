@@ -169,17 +169,33 @@ impl ::std::str::FromStr for ReadingsParams {
 }
 /// Topic of channel `heartbeat`.
 pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
+/// The payload schema of message `setSetpoint`, checked on decoding and before sending.
+static SET_SETPOINT_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"celsius\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"set\"},\"celsius\":{\"type\":\"number\"}}}",
+);
+/// The payload schema of message `boost`, checked on decoding and before sending.
+static BOOST_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"minutes\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"boost\"},\"minutes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":120}}}",
+);
+/// The payload schema of message `setpointAccepted`, checked on decoding and before sending.
+static SETPOINT_ACCEPTED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"},\"until\":{\"type\":\"string\"}}}",
+);
+/// The payload schema of message `reading`, checked on decoding and before sending.
+static READING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"}}}",
+);
 /// Decodes the payload of message `setSetpoint`.
 fn decode_set_setpoint(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SetSetpointPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SET_SETPOINT_SCHEMA)
 }
 /// Decodes the payload of message `boost`.
 fn decode_boost(
     message: &::mqttgen::Message,
 ) -> Result<super::types::BoostPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &BOOST_SCHEMA)
 }
 /// Encodes message `setpointAccepted` for publishing to `topic`.
 fn encode_setpoint_accepted(
@@ -187,7 +203,10 @@ fn encode_setpoint_accepted(
     value: &super::types::SetpointAcceptedPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::schema::encode_json_checked(value, &SETPOINT_ACCEPTED_SCHEMA)?,
+            )
             .content_type("application/json"),
     )
 }
@@ -197,7 +216,10 @@ fn encode_reading(
     value: &super::types::ReadingPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::schema::encode_json_checked(value, &READING_SCHEMA)?,
+            )
             .content_type("application/json"),
     )
 }

@@ -165,11 +165,23 @@ impl ::std::str::FromStr for ActionDimParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `lightMeasured`, checked on decoding and before sending.
+static LIGHT_MEASURED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"lumens\":{\"type\":\"integer\",\"minimum\":0},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
+/// The payload schema of message `turnOnOff`, checked on decoding and before sending.
+static TURN_ON_OFF_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\",\"enum\":[\"on\",\"off\"]},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
+/// The payload schema of message `dimLight`, checked on decoding and before sending.
+static DIM_LIGHT_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"percentage\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
 /// Decodes the payload of message `lightMeasured`.
 fn decode_light_measured(
     message: &::mqttgen::Message,
 ) -> Result<super::types::LightMeasuredPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &LIGHT_MEASURED_SCHEMA)
 }
 /// Encodes message `turnOnOff` for publishing to `topic`.
 fn encode_turn_on_off(
@@ -177,7 +189,10 @@ fn encode_turn_on_off(
     value: &super::types::TurnOnOffPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::schema::encode_json_checked(value, &TURN_ON_OFF_SCHEMA)?,
+            )
             .content_type("application/json"),
     )
 }
@@ -187,7 +202,10 @@ fn encode_dim_light(
     value: &super::types::DimLightPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
     Ok(
-        ::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?)
+        ::mqttgen::Outgoing::new(
+                topic,
+                ::mqttgen::schema::encode_json_checked(value, &DIM_LIGHT_SCHEMA)?,
+            )
             .content_type("application/json"),
     )
 }

@@ -272,11 +272,23 @@ impl ::std::str::FromStr for FleetLogsParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `speed`, checked on decoding and before sending.
+static SPEED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"number\"}",
+);
+/// The payload schema of message `doorLocked`, checked on decoding and before sending.
+static DOOR_LOCKED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"boolean\"}",
+);
+/// The payload schema of message `online`, checked on decoding and before sending.
+static ONLINE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
+);
 /// Decodes the payload of message `speed`.
 fn decode_speed(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SpeedPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SPEED_SCHEMA)
 }
 /// Decodes the payload of message `logLine`.
 fn decode_log_line(
@@ -289,14 +301,24 @@ fn encode_door_locked(
     topic: String,
     value: &super::types::DoorLockedPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    Ok(::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?))
+    Ok(
+        ::mqttgen::Outgoing::new(
+            topic,
+            ::mqttgen::schema::encode_json_checked(value, &DOOR_LOCKED_SCHEMA)?,
+        ),
+    )
 }
 /// Encodes message `online` for publishing to `topic`.
 fn encode_online(
     topic: String,
     value: &super::types::OnlinePayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    Ok(::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?))
+    Ok(
+        ::mqttgen::Outgoing::new(
+            topic,
+            ::mqttgen::schema::encode_json_checked(value, &ONLINE_SCHEMA)?,
+        ),
+    )
 }
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
 /// properties, its typed headers and the runtime context (publisher, route).

@@ -272,24 +272,41 @@ impl ::std::str::FromStr for FleetLogsParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `speed`, checked on decoding and before sending.
+static SPEED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"number\"}",
+);
+/// The payload schema of message `doorLocked`, checked on decoding and before sending.
+static DOOR_LOCKED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"boolean\"}",
+);
+/// The payload schema of message `online`, checked on decoding and before sending.
+static ONLINE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
+);
 /// Decodes the payload of message `doorLocked`.
 fn decode_door_locked(
     message: &::mqttgen::Message,
 ) -> Result<super::types::DoorLockedPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &DOOR_LOCKED_SCHEMA)
 }
 /// Decodes the payload of message `online`.
 fn decode_online(
     message: &::mqttgen::Message,
 ) -> Result<super::types::OnlinePayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &ONLINE_SCHEMA)
 }
 /// Encodes message `speed` for publishing to `topic`.
 fn encode_speed(
     topic: String,
     value: &super::types::SpeedPayload,
 ) -> Result<::mqttgen::Outgoing, ::mqttgen::Error> {
-    Ok(::mqttgen::Outgoing::new(topic, ::mqttgen::codec::encode_json(value)?))
+    Ok(
+        ::mqttgen::Outgoing::new(
+            topic,
+            ::mqttgen::schema::encode_json_checked(value, &SPEED_SCHEMA)?,
+        ),
+    )
 }
 /// Encodes message `logLine` for publishing to `topic`.
 fn encode_log_line(
