@@ -326,6 +326,71 @@ mod tests {
         );
     }
 
+    fn document(schemas: Vec<Value>) -> Document {
+        use crate::spec::model::{Message, SchemaSlot};
+        let mut doc = Document::default();
+        for (i, schema) in schemas.into_iter().enumerate() {
+            doc.messages.push(Message {
+                name: format!("m{i}"),
+                payload: Some(SchemaSlot {
+                    schema_format: "application/vnd.aai.asyncapi+json;version=3.0.0".into(),
+                    is_json_schema: true,
+                    schema,
+                    node: Default::default(),
+                }),
+                ..Default::default()
+            });
+        }
+        doc
+    }
+
+    #[test]
+    fn check_warns_at_the_schema_what_is_not_enforced() {
+        let doc = document(vec![
+            json!({"type": "string", "pattern": "^(?=a)b"}),
+            json!({"type": "object", "properties": {"tel": {"type": "string", "format": "phone"}}}),
+            json!({"type": "object", "not": {"required": ["x"]}}),
+        ]);
+        let warnings: Vec<(&str, String)> = diagnostics(&doc)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:#?}");
+        assert_eq!(warnings[0].0, "schema-unchecked");
+        assert!(warnings[0].1.contains("message `m0`"), "{warnings:#?}");
+        assert_eq!(warnings[1].0, "schema-not-enforced");
+        assert!(
+            warnings[1]
+                .1
+                .contains("`format: phone` at `/properties/tel/format`"),
+            "{warnings:#?}"
+        );
+        assert!(payload_check(&doc, 2).is_some_and(|c| c.unchecked.is_none()));
+    }
+
+    #[test]
+    fn refs_are_bundled_under_the_reserved_member() {
+        let mut doc = document(vec![json!({"$ref": "0#/components/schemas/A"})]);
+        doc.schemas.insert(
+            NodeId::parse("0#/components/schemas/A").unwrap(),
+            crate::spec::model::Schema {
+                name_hint: "A".into(),
+                value: json!({"type": "object", "description": "dropped",
+                              "properties": {"next": {"$ref": "0#/components/schemas/A"}}}),
+            },
+        );
+        let check = payload_check(&doc, 0).unwrap();
+        assert_eq!(
+            check.schema,
+            json!({"$ref": "#/x-mqttgen-refs/r0", "x-mqttgen-refs": {"r0": {"type": "object",
+                   "properties": {"next": {"$ref": "#/x-mqttgen-refs/r0"}}}}})
+        );
+        assert!(check.unchecked.is_none());
+        let validator = compile(&check.schema).unwrap();
+        assert!(validator.is_valid(&json!({"next": {"next": {}}})));
+        assert!(!validator.is_valid(&json!({"next": {"next": 3}})));
+    }
+
     #[test]
     fn unknown_formats_and_content_are_listed() {
         let mut out = Vec::new();
