@@ -135,7 +135,7 @@ fn document(groups: &[(usize, &Group, Value)]) -> Value {
     let mut operations = serde_json::Map::new();
     let mut messages = serde_json::Map::new();
     let mut schemas = serde_json::Map::new();
-    for (index, group, schema) in groups {
+    for (index, _, schema) in groups {
         let name = component(*index);
         channels.insert(
             name.clone(),
