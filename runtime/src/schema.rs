@@ -46,7 +46,13 @@ pub struct SchemaViolation {
     pub keyword_path: String,
     /// What is wrong, e.g. `5 is greater than the maximum of 3`.
     pub reason: String,
+    /// Further violations in the same payload (rendered like this one; at most
+    /// [`MAX_REPORTED`] in all).
+    pub also: Vec<String>,
 }
+
+/// How many violations of one payload are reported.
+pub const MAX_REPORTED: usize = 4;
 
 impl fmt::Display for SchemaViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,6 +63,9 @@ impl fmt::Display for SchemaViolation {
         }
         if !self.keyword_path.is_empty() {
             write!(f, " (schema `{}`)", self.keyword_path)?;
+        }
+        for other in &self.also {
+            write!(f, "; {other}")?;
         }
         Ok(())
     }
@@ -98,20 +107,34 @@ impl PayloadSchema {
                 instance_path: String::new(),
                 keyword_path: String::new(),
                 reason: format!("the message schema does not compile: {why}"),
+                also: Vec::new(),
             })
     }
 
-    /// Checks `value` against the schema; the first violation found is returned.
+    /// Checks `value` against the schema; the violations found (up to [`MAX_REPORTED`]) are
+    /// returned.
     pub fn check(&self, value: &Value) -> Result<(), SchemaViolation> {
         let validator = self.validator()?;
-        match validator.validate(value) {
-            Ok(()) => Ok(()),
-            Err(error) => Err(SchemaViolation {
+        if validator.is_valid(value) {
+            return Ok(());
+        }
+        let mut found = validator
+            .iter_errors(value)
+            .take(MAX_REPORTED)
+            .map(|error| SchemaViolation {
                 instance_path: error.instance_path().to_string(),
                 keyword_path: error.schema_path().to_string(),
                 reason: error.to_string(),
-            }),
-        }
+                also: Vec::new(),
+            });
+        let mut first = found.next().unwrap_or_else(|| SchemaViolation {
+            instance_path: String::new(),
+            keyword_path: String::new(),
+            reason: "the payload does not match its schema".into(),
+            also: Vec::new(),
+        });
+        first.also = found.map(|other| other.to_string()).collect();
+        Err(first)
     }
 
     /// True when the schema accepts `value`.
@@ -172,6 +195,12 @@ mod tests {
         let err =
             decode_json_checked::<Level>(br#"{"level": 1, "forbidden": 0}"#, &LEVEL).unwrap_err();
         assert!(err.reason.starts_with("payload: "), "{err}");
+        let err =
+            decode_json_checked::<Level>(br#"{"level": 7, "forbidden": 0}"#, &LEVEL).unwrap_err();
+        assert!(
+            err.reason.contains("`/level`") && err.reason.contains("; payload: "),
+            "every violation is reported: {err}"
+        );
     }
 
     #[test]
