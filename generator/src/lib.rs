@@ -13,6 +13,7 @@ pub mod printing;
 pub mod service;
 pub mod spec;
 pub mod types;
+pub mod validation;
 
 pub use builder::Builder;
 pub use pipeline::Role;

@@ -29,6 +29,14 @@ struct Reading {
     seq: u64,
 }
 
+/// The JSON Schema of [`Reading`], as a generated crate would carry it.
+static READING_SCHEMA: mqttgen::schema::PayloadSchema = mqttgen::schema::PayloadSchema::new(
+    r#"{"type":"object","required":["device","celsius","seq"],"additionalProperties":false,
+        "properties":{"device":{"type":"string","pattern":"^d[0-9]+$","maxLength":16},
+        "celsius":{"type":"number","minimum":-50,"maximum":150},
+        "seq":{"type":"integer","minimum":0}}}"#,
+);
+
 const FILTER: &str = "bench/+/temp";
 const DEVICES: u64 = 100;
 
@@ -305,6 +313,41 @@ async fn throughput(
     (base, gen)
 }
 
+/// Decoding alone, no broker: serde_json into `Reading` vs schema check + decode.
+fn decode_cost() {
+    let payloads: Vec<Vec<u8>> = (0..1000u64)
+        .map(|seq| {
+            serde_json::to_vec(&Reading {
+                device: format!("d{}", seq % DEVICES),
+                celsius: 20.0 + (seq % 10) as f64,
+                seq,
+            })
+            .unwrap()
+        })
+        .collect();
+    let rounds = 500_000usize;
+    let time = |checked: bool| {
+        let start = Instant::now();
+        let mut sum = 0f64;
+        for k in 0..rounds {
+            let payload = &payloads[k % payloads.len()];
+            let r: Reading = if checked {
+                mqttgen::schema::decode_json_checked(payload, &READING_SCHEMA).unwrap()
+            } else {
+                codec::decode_json(payload).unwrap()
+            };
+            sum += r.celsius;
+        }
+        std::hint::black_box(sum);
+        start.elapsed().as_nanos() as f64 / rounds as f64
+    };
+    let (plain, checked) = (time(false), time(true));
+    println!(
+        "\ndecoding the bench message alone: serde_json {plain:.0} ns | schema-checked {checked:.0} ns | {:.2}x",
+        checked / plain
+    );
+}
+
 fn routing() {
     println!("\nrouting (topic trie, 1 match per lookup):");
     let mut per_msg = Vec::new();
@@ -494,6 +537,7 @@ fn main() {
             );
         }
     }
+    decode_cost();
     routing();
     idle_rss(&broker);
 }

@@ -113,6 +113,7 @@ mod reconnect;
 pub mod reply;
 mod request;
 mod router;
+pub mod schema;
 pub mod testing;
 pub mod topic;
 mod transport;

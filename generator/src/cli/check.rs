@@ -34,7 +34,12 @@ pub fn run(args: &Args) -> ExitCode {
     let mut out = stdout.lock();
     let options = args.read.options();
     for path in &args.specs {
-        let loaded = spec::load_file_with(path, &options);
+        let mut loaded = spec::load_file_with(path, &options);
+        // Payload rules the generated code cannot enforce, at the schema that uses them.
+        if let Some(doc) = &loaded.document {
+            let warnings = mqttgen_codegen::validation::diagnostics(doc);
+            loaded.diagnostics.extend(warnings);
+        }
         if loaded.sources.files.is_empty() {
             io_error = true;
         }

@@ -229,21 +229,76 @@ pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> 
             encoded.extend(set.messages.iter().copied());
         }
     }
+    let checks: Checks = decoded
+        .union(&encoded)
+        .copied()
+        .filter(|&index| matches!(types.messages[index].payload, PayloadType::Json(_)))
+        .filter_map(|index| Some((index, crate::validation::payload_check(doc, index)?)))
+        .filter(|(_, check)| check.unchecked.is_none())
+        .collect();
+    let schemas = checks
+        .iter()
+        .map(|(&index, check)| payload_schema(doc, plans, index, check));
     let decoders = decoded
         .iter()
-        .map(|&index| decoder(doc, plans, types, index));
+        .map(|&index| decoder(doc, plans, types, &checks, index));
     let encoders = encoded
         .iter()
-        .map(|&index| encoder(doc, plans, types, index));
+        .map(|&index| encoder(doc, plans, types, &checks, index));
     let enums = plans
         .sets
         .iter()
         .filter(|set| set.enum_name.is_some())
         .map(|set| message_enum(doc, plans, types, set));
     quote! {
+        #(#schemas)*
         #(#decoders)*
         #(#encoders)*
         #(#enums)*
+    }
+}
+
+/// Run-time payload checks by message index (JSON payloads whose schema compiles).
+type Checks = std::collections::BTreeMap<usize, crate::validation::PayloadCheck>;
+
+/// The name of the static holding message `index`'s payload schema, when it is checked.
+fn payload_schema_name(plans: &MessagePlans, checks: &Checks, index: usize) -> Option<syn::Ident> {
+    checks
+        .contains_key(&index)
+        .then(|| schema_static_name(plans, index))
+}
+
+/// `LIGHT_MEASURED_SCHEMA` for the message decoded by `decode_light_measured`.
+fn schema_static_name(plans: &MessagePlans, index: usize) -> syn::Ident {
+    let decode = &plans.codec_names[index].0;
+    let base = decode
+        .strip_prefix("decode_")
+        .unwrap_or(decode)
+        .to_uppercase();
+    ident(&format!("{base}_SCHEMA"))
+}
+
+/// The static holding message `index`'s payload schema, with what it does not enforce.
+fn payload_schema(
+    doc: &Document,
+    plans: &MessagePlans,
+    index: usize,
+    check: &crate::validation::PayloadCheck,
+) -> TokenStream {
+    let name = schema_static_name(plans, index);
+    let source = check.source();
+    let mut lines = vec![format!(
+        " The payload schema of message `{}`, checked on decoding and before sending.",
+        doc.messages[index].name
+    )];
+    if !check.not_enforced.is_empty() {
+        lines.push(String::new());
+        lines.push(" Not enforced:".into());
+        lines.extend(check.not_enforced.iter().map(|rule| format!(" - {rule}")));
+    }
+    quote! {
+        #(#[doc = #lines])*
+        static #name: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(#source);
     }
 }
 
@@ -251,14 +306,21 @@ fn decoder(
     doc: &Document,
     plans: &MessagePlans,
     types: &TypeNames<'_>,
+    checks: &Checks,
     index: usize,
 ) -> TokenStream {
     let name = ident(&plans.codec_names[index].0);
     let ty = types.payload(index);
     let decode_error = rt::decode_error();
     let message_type = rt::message();
+    let schema = payload_schema_name(plans, checks, index);
     let body = match &types.messages[index].payload {
-        PayloadType::Json(_) => quote!(::mqttgen::codec::decode_json(&message.payload)),
+        PayloadType::Json(_) => match schema {
+            Some(schema) => {
+                quote!(::mqttgen::schema::decode_json_checked(&message.payload, &#schema))
+            }
+            None => quote!(::mqttgen::codec::decode_json(&message.payload)),
+        },
         PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
         PayloadType::TextValue(_) => {
             quote!(::mqttgen::codec::decode_text_value(&message.payload))
@@ -285,6 +347,7 @@ fn encoder(
     doc: &Document,
     plans: &MessagePlans,
     types: &TypeNames<'_>,
+    checks: &Checks,
     index: usize,
 ) -> TokenStream {
     let message = &doc.messages[index];
@@ -292,8 +355,18 @@ fn encoder(
     let ty = types.payload(index);
     let error = rt::error();
     let outgoing = rt::outgoing();
+    let schema = payload_schema_name(plans, checks, index);
     let payload = match &types.messages[index].payload {
-        PayloadType::Json(_) => quote!(::mqttgen::codec::encode_json_checked(value, checked)?),
+        PayloadType::Json(_) => match schema {
+            Some(schema) => quote!({
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &#schema)?;
+                }
+                payload
+            }),
+            None => quote!(::mqttgen::codec::encode_json_checked(value, checked)?),
+        },
         PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
         PayloadType::TextValue(_) => quote!(::mqttgen::codec::encode_text_value(value)?),
         PayloadType::Bytes => quote!(Clone::clone(value)),

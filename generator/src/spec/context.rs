@@ -232,7 +232,8 @@ impl<'a> Ctx<'a> {
                     let value = if entry.key == "$ref" {
                         match entry.value.as_str() {
                             Some(reference) => self.schema_ref(node, &entry.value, reference),
-                            None => entry.value.to_json(),
+                            // A property named `$ref` (`properties: {$ref: {...}}`): a schema.
+                            None => self.schema_value(&entry.value),
                         }
                     } else if entry.key == "discriminator" {
                         if self.asyncapi_dialect && entry.value.as_str().is_none() {

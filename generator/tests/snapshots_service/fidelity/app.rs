@@ -151,17 +151,41 @@ pub const BRIDGE_ONLINE_TOPIC: &str = "bridge/online";
 pub const EVENTS_TOPIC: &str = "events";
 /// Topic of channel `limits`.
 pub const LIMITS_TOPIC: &str = "limits";
+/// The payload schema of message `setting`, checked on decoding and before sending.
+static SETTING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"string\"}",
+);
+/// The payload schema of message `firmware`, checked on decoding and before sending.
+static FIRMWARE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"string\"}",
+);
+/// The payload schema of message `anything`, checked on decoding and before sending.
+static ANYTHING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{}",
+);
+/// The payload schema of message `alarm`, checked on decoding and before sending.
+static ALARM_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"alarm\"],\"properties\":{\"alarm\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+);
+/// The payload schema of message `reading`, checked on decoding and before sending.
+static READING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"value\"],\"properties\":{\"value\":{\"type\":\"number\"}},\"additionalProperties\":false}",
+);
+/// The payload schema of message `limits`, checked on decoding and before sending.
+static LIMITS_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"percent\"],\"properties\":{\"percent\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"ratio\":{\"type\":\"number\",\"maximum\":1.5}}}",
+);
 /// Decodes the payload of message `setting`.
 fn decode_setting(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SettingPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SETTING_SCHEMA)
 }
 /// Decodes the payload of message `firmware`.
 fn decode_firmware(
     message: &::mqttgen::Message,
 ) -> Result<super::types::FirmwarePayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &FIRMWARE_SCHEMA)
 }
 /// Decodes the payload of message `bridgeState`.
 fn decode_bridge_state(
@@ -185,25 +209,25 @@ fn decode_online(
 fn decode_anything(
     message: &::mqttgen::Message,
 ) -> Result<super::types::AnythingPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &ANYTHING_SCHEMA)
 }
 /// Decodes the payload of message `alarm`.
 fn decode_alarm(
     message: &::mqttgen::Message,
 ) -> Result<super::types::AlarmPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &ALARM_SCHEMA)
 }
 /// Decodes the payload of message `reading`.
 fn decode_reading(
     message: &::mqttgen::Message,
 ) -> Result<super::types::ReadingPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &READING_SCHEMA)
 }
 /// Decodes the payload of message `limits`.
 fn decode_limits(
     message: &::mqttgen::Message,
 ) -> Result<super::types::LimitsPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &LIMITS_SCHEMA)
 }
 /// The messages of `ReceiveEvent`. A received message picks its variant by trying each variant in order, those accepting any payload last; the first that decodes wins.
 #[allow(clippy::large_enum_variant)]

@@ -151,6 +151,30 @@ pub const BRIDGE_ONLINE_TOPIC: &str = "bridge/online";
 pub const EVENTS_TOPIC: &str = "events";
 /// Topic of channel `limits`.
 pub const LIMITS_TOPIC: &str = "limits";
+/// The payload schema of message `setting`, checked on decoding and before sending.
+static SETTING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"string\"}",
+);
+/// The payload schema of message `firmware`, checked on decoding and before sending.
+static FIRMWARE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"string\"}",
+);
+/// The payload schema of message `anything`, checked on decoding and before sending.
+static ANYTHING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{}",
+);
+/// The payload schema of message `alarm`, checked on decoding and before sending.
+static ALARM_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"alarm\"],\"properties\":{\"alarm\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+);
+/// The payload schema of message `reading`, checked on decoding and before sending.
+static READING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"value\"],\"properties\":{\"value\":{\"type\":\"number\"}},\"additionalProperties\":false}",
+);
+/// The payload schema of message `limits`, checked on decoding and before sending.
+static LIMITS_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"percent\"],\"properties\":{\"percent\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"ratio\":{\"type\":\"number\",\"maximum\":1.5}}}",
+);
 /// Encodes message `setting` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_setting(
     topic: String,
@@ -160,7 +184,13 @@ fn encode_setting(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &SETTING_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -173,7 +203,13 @@ fn encode_firmware(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &FIRMWARE_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -225,7 +261,13 @@ fn encode_anything(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &ANYTHING_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -238,7 +280,13 @@ fn encode_alarm(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &ALARM_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -251,7 +299,13 @@ fn encode_reading(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &READING_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -264,7 +318,13 @@ fn encode_limits(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &LIMITS_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }

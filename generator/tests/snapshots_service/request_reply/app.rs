@@ -171,17 +171,33 @@ impl ::std::str::FromStr for ReadingsParams {
 }
 /// Topic of channel `heartbeat`.
 pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
+/// The payload schema of message `setSetpoint`, checked on decoding and before sending.
+static SET_SETPOINT_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"celsius\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"set\"},\"celsius\":{\"type\":\"number\"}}}",
+);
+/// The payload schema of message `boost`, checked on decoding and before sending.
+static BOOST_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"minutes\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"boost\"},\"minutes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":120}}}",
+);
+/// The payload schema of message `setpointAccepted`, checked on decoding and before sending.
+static SETPOINT_ACCEPTED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"},\"until\":{\"type\":\"string\"}}}",
+);
+/// The payload schema of message `reading`, checked on decoding and before sending.
+static READING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"}}}",
+);
 /// Decodes the payload of message `setSetpoint`.
 fn decode_set_setpoint(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SetSetpointPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SET_SETPOINT_SCHEMA)
 }
 /// Decodes the payload of message `boost`.
 fn decode_boost(
     message: &::mqttgen::Message,
 ) -> Result<super::types::BoostPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &BOOST_SCHEMA)
 }
 /// Encodes message `setpointAccepted` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_setpoint_accepted(
@@ -192,7 +208,16 @@ fn encode_setpoint_accepted(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(
+                            &payload,
+                            &SETPOINT_ACCEPTED_SCHEMA,
+                        )?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )
@@ -206,7 +231,13 @@ fn encode_reading(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(&payload, &READING_SCHEMA)?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )

@@ -171,17 +171,33 @@ impl ::std::str::FromStr for ReadingsParams {
 }
 /// Topic of channel `heartbeat`.
 pub const HEARTBEAT_TOPIC: &str = "thermostats/heartbeat";
+/// The payload schema of message `setSetpoint`, checked on decoding and before sending.
+static SET_SETPOINT_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"celsius\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"set\"},\"celsius\":{\"type\":\"number\"}}}",
+);
+/// The payload schema of message `boost`, checked on decoding and before sending.
+static BOOST_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"kind\",\"minutes\"],\"properties\":{\"kind\":{\"type\":\"string\",\"const\":\"boost\"},\"minutes\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":120}}}",
+);
+/// The payload schema of message `setpointAccepted`, checked on decoding and before sending.
+static SETPOINT_ACCEPTED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"},\"until\":{\"type\":\"string\"}}}",
+);
+/// The payload schema of message `reading`, checked on decoding and before sending.
+static READING_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"}}}",
+);
 /// Decodes the payload of message `setpointAccepted`.
 fn decode_setpoint_accepted(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SetpointAcceptedPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SETPOINT_ACCEPTED_SCHEMA)
 }
 /// Decodes the payload of message `reading`.
 fn decode_reading(
     message: &::mqttgen::Message,
 ) -> Result<super::types::ReadingPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &READING_SCHEMA)
 }
 /// Decodes the payload of message `heartbeat`.
 fn decode_heartbeat(
@@ -198,7 +214,16 @@ fn encode_set_setpoint(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(
+                            &payload,
+                            &SET_SETPOINT_SCHEMA,
+                        )?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )
@@ -212,7 +237,13 @@ fn encode_boost(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(&payload, &BOOST_SCHEMA)?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )

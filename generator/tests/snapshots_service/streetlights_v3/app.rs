@@ -169,11 +169,23 @@ impl ::std::str::FromStr for LightsDimParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `lightMeasured`, checked on decoding and before sending.
+static LIGHT_MEASURED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"lumens\":{\"type\":\"integer\",\"minimum\":0},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
+/// The payload schema of message `turnOnOff`, checked on decoding and before sending.
+static TURN_ON_OFF_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\",\"enum\":[\"on\",\"off\"]},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
+/// The payload schema of message `dimLight`, checked on decoding and before sending.
+static DIM_LIGHT_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"percentage\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+);
 /// Decodes the payload of message `lightMeasured`.
 fn decode_light_measured(
     message: &::mqttgen::Message,
 ) -> Result<super::types::LightMeasuredPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &LIGHT_MEASURED_SCHEMA)
 }
 /// Encodes message `turnOnOff` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_turn_on_off(
@@ -184,7 +196,13 @@ fn encode_turn_on_off(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(&payload, &TURN_ON_OFF_SCHEMA)?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )
@@ -198,7 +216,13 @@ fn encode_dim_light(
     Ok(
         ::mqttgen::Outgoing::new(
                 topic,
-                ::mqttgen::codec::encode_json_checked(value, checked)?,
+                {
+                    let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                    if checked {
+                        ::mqttgen::schema::check_encoded(&payload, &DIM_LIGHT_SCHEMA)?;
+                    }
+                    payload
+                },
             )
             .content_type("application/json"),
     )

@@ -276,11 +276,23 @@ impl ::std::str::FromStr for FleetLogsParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `speed`, checked on decoding and before sending.
+static SPEED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"number\"}",
+);
+/// The payload schema of message `doorLocked`, checked on decoding and before sending.
+static DOOR_LOCKED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"boolean\"}",
+);
+/// The payload schema of message `online`, checked on decoding and before sending.
+static ONLINE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
+);
 /// Decodes the payload of message `speed`.
 fn decode_speed(
     message: &::mqttgen::Message,
 ) -> Result<super::types::SpeedPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &SPEED_SCHEMA)
 }
 /// Decodes the payload of message `logLine`.
 fn decode_log_line(
@@ -297,7 +309,13 @@ fn encode_door_locked(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &DOOR_LOCKED_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }
@@ -310,7 +328,13 @@ fn encode_online(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &ONLINE_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }

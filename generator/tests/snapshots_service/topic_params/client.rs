@@ -276,17 +276,29 @@ impl ::std::str::FromStr for FleetLogsParams {
         Self::parse(topic)
     }
 }
+/// The payload schema of message `speed`, checked on decoding and before sending.
+static SPEED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"number\"}",
+);
+/// The payload schema of message `doorLocked`, checked on decoding and before sending.
+static DOOR_LOCKED_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"boolean\"}",
+);
+/// The payload schema of message `online`, checked on decoding and before sending.
+static ONLINE_SCHEMA: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(
+    "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
+);
 /// Decodes the payload of message `doorLocked`.
 fn decode_door_locked(
     message: &::mqttgen::Message,
 ) -> Result<super::types::DoorLockedPayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &DOOR_LOCKED_SCHEMA)
 }
 /// Decodes the payload of message `online`.
 fn decode_online(
     message: &::mqttgen::Message,
 ) -> Result<super::types::OnlinePayload, ::mqttgen::DecodeError> {
-    ::mqttgen::codec::decode_json(&message.payload)
+    ::mqttgen::schema::decode_json_checked(&message.payload, &ONLINE_SCHEMA)
 }
 /// Encodes message `speed` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_speed(
@@ -297,7 +309,13 @@ fn encode_speed(
     Ok(
         ::mqttgen::Outgoing::new(
             topic,
-            ::mqttgen::codec::encode_json_checked(value, checked)?,
+            {
+                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                if checked {
+                    ::mqttgen::schema::check_encoded(&payload, &SPEED_SCHEMA)?;
+                }
+                payload
+            },
         ),
     )
 }

@@ -1,0 +1,411 @@
+//! Payload schemas checked at run time: each JSON payload's schema as one self-contained JSON
+//! document (draft-07), carried by the generated code and checked by `mqttgen::schema` when a
+//! message is decoded or encoded.
+//!
+//! Canonical `$ref`s (`0#/components/schemas/X`) become local refs into a reserved
+//! `x-mqttgen-refs` member of the root, so the schema needs no resolving at run time. The
+//! schema is compiled here with the runtime's options ([`compile`]); a schema that does not
+//! compile (a lookaround in a `pattern`, an unresolved `$ref`) is reported and only its Rust type
+//! is enforced. Rules that compile but are not checked (unknown `format`s, `content*`
+//! keywords) are reported too, and listed in the generated rustdoc.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Document, NodeId};
+
+/// Where the referenced schemas go in the root of a bundled schema.
+pub const REFS_MEMBER: &str = "x-mqttgen-refs";
+
+/// Keywords that never change whether a value is valid: left out of the embedded schema.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "$comment",
+    "examples",
+    "example",
+    "default",
+    "deprecated",
+    "externalDocs",
+];
+
+/// `format` values the runtime checks (draft-07's list as implemented by `jsonschema`).
+const CHECKED_FORMATS: &[&str] = &[
+    "date",
+    "date-time",
+    "time",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+    "uuid",
+    "duration",
+];
+
+/// A message payload's schema as checked at run time.
+#[derive(Debug, Clone)]
+pub struct PayloadCheck {
+    /// The self-contained schema.
+    pub schema: Value,
+    /// Why the schema cannot be checked at run time (it does not compile), if so.
+    pub unchecked: Option<String>,
+    /// Rules of the schema that are not enforced, e.g. ``format `phone` at `/properties/tel` ``.
+    pub not_enforced: Vec<String>,
+}
+
+impl PayloadCheck {
+    /// The schema as compact JSON text (what the generated code embeds).
+    pub fn source(&self) -> String {
+        self.schema.to_string()
+    }
+}
+
+/// The compile options of `mqttgen::schema::compile`: draft-07, formats checked, the `regex`
+/// engine (linear time), no resolving.
+pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+/// The run-time check of message `index`'s payload, when it is a JSON Schema.
+pub fn payload_check(doc: &Document, index: usize) -> Option<PayloadCheck> {
+    let slot = doc.messages.get(index)?.payload.as_ref()?;
+    if !slot.is_json_schema {
+        return None;
+    }
+    let openapi = slot.schema_format.contains("openapi");
+    let schema = bundle(doc, &slot.schema, openapi);
+    let unchecked = compile(&schema).err();
+    let mut not_enforced = Vec::new();
+    unenforced_rules(&schema, "", &mut not_enforced);
+    Some(PayloadCheck {
+        schema,
+        unchecked,
+        not_enforced,
+    })
+}
+
+/// Warnings for every payload rule the generated code cannot enforce, at the payload schema.
+pub fn diagnostics(doc: &Document) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (index, message) in doc.messages.iter().enumerate() {
+        let Some(check) = payload_check(doc, index) else {
+            continue;
+        };
+        let node = message.payload.as_ref().map(|slot| slot.node.clone());
+        if let Some(why) = &check.unchecked {
+            out.push(Diagnostic::warning(
+                "schema-unchecked",
+                node.clone(),
+                format!(
+                    "the payload schema of message `{}` cannot be checked at run time ({why}); \
+                     only what its Rust type expresses is enforced",
+                    message.name
+                ),
+            ));
+        }
+        for rule in &check.not_enforced {
+            out.push(Diagnostic::warning(
+                "schema-not-enforced",
+                node.clone(),
+                format!(
+                    "message `{}`: {rule} is not enforced when decoding or sending",
+                    message.name
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// `root` with every canonical `$ref` (transitively) copied under [`REFS_MEMBER`].
+fn bundle(doc: &Document, root: &Value, openapi: bool) -> Value {
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    let mut pending: Vec<String> = Vec::new();
+    let mut root = rewrite(root, &mut keys, &mut pending, openapi);
+    let mut refs = Map::new();
+    while let Some(canonical) = pending.pop() {
+        let key = keys[&canonical].clone();
+        let target = NodeId::parse(&canonical)
+            .and_then(|id| doc.schemas.get(&id))
+            .map(|schema| schema.value.clone());
+        // An unresolved target stays a dangling ref: the schema then does not compile and is
+        // reported as unchecked.
+        if let Some(target) = target {
+            let rewritten = rewrite(&target, &mut keys, &mut pending, openapi);
+            refs.insert(key, rewritten);
+        }
+    }
+    if refs.is_empty() {
+        return root;
+    }
+    match &mut root {
+        Value::Object(map) => {
+            map.insert(REFS_MEMBER.into(), Value::Object(refs));
+            root
+        }
+        // A boolean schema has no refs; kept for completeness.
+        other => other.clone(),
+    }
+}
+
+/// A copy of `schema` with canonical refs rewritten to `#/x-mqttgen-refs/<key>` (new targets
+/// queued) and OpenAPI-style `nullable` / draft-04 boolean exclusive limits in draft-07 form.
+fn rewrite(
+    schema: &Value,
+    keys: &mut BTreeMap<String, String>,
+    pending: &mut Vec<String>,
+    openapi: bool,
+) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        if ANNOTATIONS.contains(&key.as_str()) {
+            continue;
+        }
+        let value = match key.as_str() {
+            "$ref" => match value.as_str() {
+                Some(target) if NodeId::parse(target).is_some() => {
+                    let next = keys.len();
+                    let key = keys.entry(target.to_string()).or_insert_with(|| {
+                        pending.push(target.to_string());
+                        format!("r{next}")
+                    });
+                    Value::String(format!("#/{REFS_MEMBER}/{key}"))
+                }
+                _ => value.clone(),
+            },
+            // Values, not schemas.
+            "enum" | "const" | "required" => value.clone(),
+            // Maps of schemas.
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
+                match value {
+                    Value::Object(members) => Value::Object(
+                        members
+                            .iter()
+                            .map(|(k, v)| (k.clone(), rewrite(v, keys, pending, openapi)))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                }
+            }
+            // Lists of schemas (or one schema).
+            "allOf" | "anyOf" | "oneOf" | "items" => match value {
+                Value::Array(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| rewrite(v, keys, pending, openapi))
+                        .collect(),
+                ),
+                other => rewrite(other, keys, pending, openapi),
+            },
+            _ if value.is_object() => rewrite(value, keys, pending, openapi),
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+    normalize_limits(&mut out);
+    if openapi || out.get("nullable") == Some(&Value::Bool(true)) {
+        nullable(&mut out);
+    }
+    Value::Object(out)
+}
+
+/// Draft-04 style `exclusiveMaximum: true` next to `maximum` becomes draft-07's numeric form.
+fn normalize_limits(map: &mut Map<String, Value>) {
+    for (exclusive, inclusive) in [
+        ("exclusiveMaximum", "maximum"),
+        ("exclusiveMinimum", "minimum"),
+    ] {
+        match map.get(exclusive) {
+            Some(Value::Bool(true)) => {
+                if let Some(limit) = map.remove(inclusive) {
+                    map.insert(exclusive.into(), limit);
+                } else {
+                    map.remove(exclusive);
+                }
+            }
+            Some(Value::Bool(false)) => {
+                map.remove(exclusive);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `nullable: true` (OpenAPI 3.0, also seen in AsyncAPI documents) also accepts `null`.
+fn nullable(map: &mut Map<String, Value>) {
+    if map.remove("nullable") != Some(Value::Bool(true)) {
+        return;
+    }
+    match map.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            map.insert("type".into(), Value::Array(vec![t.into(), "null".into()]));
+        }
+        Some(Value::Array(types)) if !types.iter().any(|t| t == "null") => {
+            types.push("null".into());
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    }
+}
+
+/// Rules that compile but are not checked: unknown `format`s and `contentMediaType` /
+/// `contentEncoding` (annotations in draft-07).
+fn unenforced_rules(schema: &Value, pointer: &str, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let here = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match key.as_str() {
+                    "format" => {
+                        if let Some(format) = value.as_str() {
+                            if !CHECKED_FORMATS.contains(&format) {
+                                out.push(format!("`format: {format}` at `{here}`"));
+                            }
+                        }
+                    }
+                    "contentMediaType" | "contentEncoding" => {
+                        out.push(format!("`{key}` at `{here}`"));
+                    }
+                    "enum" | "const" | "examples" | "default" | "example" => {}
+                    _ => unenforced_rules(value, &here, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                unenforced_rules(item, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn limits_and_nullable_take_draft_07_form() {
+        let mut keys = BTreeMap::new();
+        let mut pending = Vec::new();
+        let out = rewrite(
+            &json!({"type": "integer", "maximum": 3, "exclusiveMaximum": true, "nullable": true}),
+            &mut keys,
+            &mut pending,
+            true,
+        );
+        assert_eq!(
+            out,
+            json!({"type": ["integer", "null"], "exclusiveMaximum": 3})
+        );
+    }
+
+    fn document(schemas: Vec<Value>) -> Document {
+        use crate::spec::model::{Message, SchemaSlot};
+        let mut doc = Document::default();
+        for (i, schema) in schemas.into_iter().enumerate() {
+            doc.messages.push(Message {
+                name: format!("m{i}"),
+                payload: Some(SchemaSlot {
+                    schema_format: "application/vnd.aai.asyncapi+json;version=3.0.0".into(),
+                    is_json_schema: true,
+                    schema,
+                    node: Default::default(),
+                }),
+                ..Default::default()
+            });
+        }
+        doc
+    }
+
+    #[test]
+    fn check_warns_at_the_schema_what_is_not_enforced() {
+        let doc = document(vec![
+            json!({"type": "string", "pattern": "^(?=a)b"}),
+            json!({"type": "object", "properties": {"tel": {"type": "string", "format": "phone"}}}),
+            json!({"type": "object", "not": {"required": ["x"]}}),
+        ]);
+        let warnings: Vec<(&str, String)> = diagnostics(&doc)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:#?}");
+        assert_eq!(warnings[0].0, "schema-unchecked");
+        assert!(warnings[0].1.contains("message `m0`"), "{warnings:#?}");
+        assert_eq!(warnings[1].0, "schema-not-enforced");
+        assert!(
+            warnings[1]
+                .1
+                .contains("`format: phone` at `/properties/tel/format`"),
+            "{warnings:#?}"
+        );
+        assert!(payload_check(&doc, 2).is_some_and(|c| c.unchecked.is_none()));
+    }
+
+    #[test]
+    fn refs_are_bundled_under_the_reserved_member() {
+        let mut doc = document(vec![json!({"$ref": "0#/components/schemas/A"})]);
+        doc.schemas.insert(
+            NodeId::parse("0#/components/schemas/A").unwrap(),
+            crate::spec::model::Schema {
+                name_hint: "A".into(),
+                value: json!({"type": "object", "description": "dropped",
+                              "properties": {"next": {"$ref": "0#/components/schemas/A"}}}),
+            },
+        );
+        let check = payload_check(&doc, 0).unwrap();
+        assert_eq!(
+            check.schema,
+            json!({"$ref": "#/x-mqttgen-refs/r0", "x-mqttgen-refs": {"r0": {"type": "object",
+                   "properties": {"next": {"$ref": "#/x-mqttgen-refs/r0"}}}}})
+        );
+        assert!(check.unchecked.is_none());
+        let validator = compile(&check.schema).unwrap();
+        assert!(validator.is_valid(&json!({"next": {"next": {}}})));
+        assert!(!validator.is_valid(&json!({"next": {"next": 3}})));
+    }
+
+    #[test]
+    fn unknown_formats_and_content_are_listed() {
+        let mut out = Vec::new();
+        unenforced_rules(
+            &json!({"properties": {"tel": {"format": "phone"}, "at": {"format": "date-time"},
+                    "blob": {"contentEncoding": "base64"}}}),
+            "",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "`format: phone` at `/properties/tel/format`",
+                "`contentEncoding` at `/properties/blob/contentEncoding`"
+            ]
+        );
+    }
+}
