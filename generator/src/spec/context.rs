@@ -224,11 +224,6 @@ impl<'a> Ctx<'a> {
             Value::Map(entries) => {
                 let mut object = serde_json::Map::with_capacity(entries.len());
                 for entry in entries {
-                    if !names
-                        && crate::types::preprocess::NOT_ENFORCED.contains(&entry.key.as_str())
-                    {
-                        self.warn_unenforced(entry);
-                    }
                     let value = if entry.key == "$ref" {
                         match entry.value.as_str() {
                             Some(reference) => self.schema_ref(node, &entry.value, reference),
@@ -268,25 +263,6 @@ impl<'a> Ctx<'a> {
                 .collect(),
             _ => node.to_json(),
         }
-    }
-
-    /// Warns that a keyword of a schema is not enforced by the generated types (issue #26).
-    fn warn_unenforced(&mut self, entry: &crate::spec::yaml::Entry) {
-        let id = self.id(&entry.value);
-        self.diagnostics.push(
-            Diagnostic::warning(
-                "schema-keyword-not-enforced",
-                Some(id),
-                format!(
-                    "`{}` is not enforced by the generated types: decoding accepts values it \
-                     rules out (the type's documentation says so)",
-                    entry.key
-                ),
-            )
-            .with_help(
-                "check it in the handler, or express the rule with keywords that are enforced",
-            ),
-        );
     }
 
     /// Warns about a `pattern` that only a backtracking engine can run and whose repeated

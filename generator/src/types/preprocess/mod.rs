@@ -116,8 +116,8 @@ fn makes_named_type(map: &Map<String, Value>) -> bool {
             .is_some_and(Value::is_object)
 }
 
-/// Keywords the generated types do not enforce (issue #26): listed in the type's rustdoc here
-/// and warned by `mqttgen check` (`schema-keyword-not-enforced`).
+/// Keywords the generated Rust types do not express, listed in the type's rustdoc here; a JSON
+/// payload's schema check (`mqttgen::schema`) enforces them.
 pub const NOT_ENFORCED: &[&str] = &[
     "not",
     "if",
@@ -145,7 +145,7 @@ fn count(value: &Value) -> Option<u64> {
     })
 }
 
-/// Adds "Not enforced on decoding: ..." to the description of a schema that uses keywords of
+/// Adds "Not expressed by this Rust type: ..." to the description of a schema that uses keywords of
 /// [`NOT_ENFORCED`], so the generated rustdoc says so.
 fn note_unenforced(input: &Map<String, Value>, out: &mut Map<String, Value>) {
     let unenforced: Vec<String> = NOT_ENFORCED
@@ -157,7 +157,7 @@ fn note_unenforced(input: &Map<String, Value>, out: &mut Map<String, Value>) {
         return;
     }
     let note = format!(
-        "Not enforced on decoding: {} (values it rules out are accepted).",
+        "Not expressed by this Rust type: {} (a JSON payload's schema check enforces them).",
         unenforced.join(", ")
     );
     let text = match out.get("description").and_then(Value::as_str) {
