@@ -19,6 +19,7 @@ mod objects;
 pub mod pointer;
 mod refs;
 pub mod source;
+pub mod structure;
 mod traits;
 mod v2;
 mod v3;
@@ -127,5 +128,9 @@ fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Docu
     diagnostics.extend(trait_diagnostics);
     diagnostics.append(&mut ctx.diagnostics);
     diagnostics.extend(checks::run(&ctx.doc));
+    if family.is_some() {
+        let found = structure::check(files, root, &ctx.doc.asyncapi_version, diagnostics);
+        diagnostics.extend(found);
+    }
     Some(ctx.doc)
 }
