@@ -152,7 +152,68 @@ pub fn decode_json_checked<T: DeserializeOwned>(
     schema
         .check(&value)
         .map_err(|violation| DecodeError::new("json", violation.to_string()))?;
-    T::deserialize(value).map_err(|e| DecodeError::new("json", e.to_string()))
+    deserialize_checked(value).map_err(|e| DecodeError::new("json", e.to_string()))
+}
+
+/// Deserializes a value its schema accepted. JSON Schema counts an integer-valued number such as
+/// `1.0` as an integer, but serde's integer types refuse it; when the value holds such numbers
+/// and does not deserialize as it is, they are rewritten as integers (`1.0` → `1`) and the value
+/// is deserialized again. The Rust integer types stay sized (`u8` still refuses `256.0`), and a
+/// value that deserializes as sent keeps its numbers as sent (a `serde_json::Value` field still
+/// holds `1.0`).
+pub fn deserialize_checked<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    if !has_integral_float(&value) {
+        return T::deserialize(value);
+    }
+    match T::deserialize(&value) {
+        Ok(decoded) => Ok(decoded),
+        Err(first) => {
+            let mut value = value;
+            integral_floats_to_integers(&mut value);
+            T::deserialize(value).map_err(|_| first)
+        }
+    }
+}
+
+/// The integer an integer-valued float stands for, if it has one that fits `i64` or `u64`.
+fn integral(number: &serde_json::Number) -> Option<serde_json::Number> {
+    if number.is_i64() || number.is_u64() {
+        return None;
+    }
+    let f = number.as_f64()?;
+    if f.fract() != 0.0 || !f.is_finite() {
+        return None;
+    }
+    // `as` saturates: only exact conversions count.
+    if f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+        Some(serde_json::Number::from(f as u64))
+    } else if f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+        Some(serde_json::Number::from(f as i64))
+    } else {
+        None
+    }
+}
+
+fn has_integral_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => integral(n).is_some(),
+        Value::Array(items) => items.iter().any(has_integral_float),
+        Value::Object(members) => members.values().any(has_integral_float),
+        _ => false,
+    }
+}
+
+fn integral_floats_to_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(integer) = integral(n) {
+                *n = integer;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(members) => members.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// Encodes `value` as a JSON payload after checking it against `schema`; a value its own schema
@@ -211,6 +272,27 @@ mod tests {
             err.reason.contains("`/level`") && err.reason.contains("; payload: "),
             "every violation is reported: {err}"
         );
+    }
+
+    #[test]
+    fn integer_valued_floats_fit_integer_types() {
+        static ANY: PayloadSchema = PayloadSchema::new(r#"{}"#);
+        let ok: Level = decode_json_checked(br#"{"level": 2.0}"#, &ANY).unwrap();
+        assert_eq!(ok.level, 2);
+        let list: Vec<u8> = decode_json_checked(br#"[0.0, 1, 255.0]"#, &ANY).unwrap();
+        assert_eq!(list, [0, 1, 255]);
+        assert!(
+            decode_json_checked::<u8>(b"256.0", &ANY).is_err(),
+            "sizes are kept"
+        );
+        assert!(decode_json_checked::<i64>(b"1.5", &ANY).is_err());
+        let err = decode_json_checked::<Level>(br#"{"level": 2.5}"#, &ANY).unwrap_err();
+        assert!(err.reason.contains("2.5"), "{err}");
+        // A value that fits as sent keeps its numbers as sent.
+        let raw: Value = decode_json_checked(br#"{"x": 1.0}"#, &ANY).unwrap();
+        assert!(raw["x"].is_f64(), "{raw}");
+        let mixed: (f64, Value, i64) = decode_json_checked(b"[1.0, 2.0, 3.0]", &ANY).unwrap();
+        assert_eq!(mixed.2, 3);
     }
 
     #[test]

@@ -228,8 +228,12 @@ pub(super) fn size_integer(map: &mut Map<String, Value>) {
     map.insert("format".into(), json!(format));
 }
 
-/// Tuple forms (`items: [..]`, `prefixItems`) become what typify understands.
-pub(super) fn normalise_tuple(map: &mut Map<String, Value>) {
+/// Tuple forms (`items: [..]`, `prefixItems`) become what typify understands: a fixed Rust tuple
+/// when the schema pins the length to the number of positions (`minItems >= n` and `maxItems`
+/// or `additionalItems: false` bounding it to `n`), else a list of JSON values (any length the
+/// schema allows; the payload's schema check enforces each position's schema). Returns true
+/// when a tuple became such a list, so the rustdoc can say so.
+pub(super) fn normalise_tuple(map: &mut Map<String, Value>) -> bool {
     if let Some(prefix) = map.remove("prefixItems") {
         let rest = map.remove("items");
         map.insert("items".into(), prefix);
@@ -237,32 +241,30 @@ pub(super) fn normalise_tuple(map: &mut Map<String, Value>) {
             map.insert("additionalItems".into(), rest);
         }
     }
+    let mut loosened = false;
     match map.get("items").cloned() {
+        Some(Value::Array(items)) if items.is_empty() => {
+            map.remove("items");
+            map.remove("additionalItems");
+        }
         Some(Value::Array(items)) => {
-            let bounded = map.contains_key("minItems") || map.contains_key("maxItems");
-            if items.len() == 1 && !bounded {
-                map.insert("items".into(), items[0].clone());
+            let n = items.len() as u64;
+            let max_items = map.get("maxItems").and_then(Value::as_u64);
+            let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            let closed = matches!(map.get("additionalItems"), Some(Value::Bool(false)));
+            let max = max_items.or(closed.then_some(n));
+            if min >= n && max == Some(n) {
+                map.insert("minItems".into(), json!(n));
+                map.insert("maxItems".into(), json!(n));
                 map.remove("additionalItems");
-            } else if items.is_empty() {
+                map.remove("uniqueItems");
+            } else {
                 map.remove("items");
                 map.remove("additionalItems");
-            } else {
-                let open = matches!(
-                    map.get("additionalItems"),
-                    Some(Value::Object(_)) | Some(Value::Bool(true))
-                );
-                if open {
-                    map.remove("items");
-                    map.remove("additionalItems");
-                    map.remove("minItems");
-                    map.remove("maxItems");
-                } else {
-                    let n = items.len();
-                    map.insert("minItems".into(), json!(n));
+                if closed && max_items.is_none_or(|m| m > n) {
                     map.insert("maxItems".into(), json!(n));
-                    map.remove("additionalItems");
-                    map.remove("uniqueItems");
                 }
+                loosened = true;
             }
         }
         _ => {
@@ -277,6 +279,74 @@ pub(super) fn normalise_tuple(map: &mut Map<String, Value>) {
             map.remove("maxItems");
         }
     }
+    loosened
+}
+
+/// Keywords that apply to one JSON kind only (JSON Schema ignores them for values of other
+/// kinds), by the kind typify would give the value.
+const KIND_KEYWORDS: &[(&str, &[&str])] = &[
+    (
+        "object",
+        &[
+            "properties",
+            "patternProperties",
+            "additionalProperties",
+            "required",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+            "dependencies",
+        ],
+    ),
+    (
+        "array",
+        &[
+            "items",
+            "prefixItems",
+            "additionalItems",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "contains",
+        ],
+    ),
+    ("string", &["pattern", "minLength", "maxLength"]),
+    (
+        "number",
+        &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
+    ),
+];
+
+/// Every JSON kind as a Rust enum variant of an untyped schema (`number` covers integers).
+const OPEN_TYPES: &[&str] = &["null", "boolean", "object", "array", "number", "string"];
+
+/// A schema without `type` (and without `enum`, `const` or combinators that decide the kind)
+/// whose keywords apply to some kinds only (`properties`, `minLength`, ...) still accepts every
+/// other JSON value. It gets every JSON type, so typify makes an untagged enum with the typed
+/// form(s) its keywords describe (`Object(..)` a struct, `String(..)` a checked string) and the
+/// plain other kinds (`Null`, `Boolean(bool)`, `Number(f64)`, `Array(Vec<Value>)`, ...).
+/// Returns the kinds its keywords describe, for the rustdoc, when it did so.
+pub(super) fn open_untyped(map: &mut Map<String, Value>) -> Option<Vec<&'static str>> {
+    const DECIDING: &[&str] = &["type", "enum", "const", "allOf", "anyOf", "oneOf", "$ref"];
+    if DECIDING.iter().any(|k| map.contains_key(*k)) {
+        return None;
+    }
+    let kinds: Vec<&'static str> = KIND_KEYWORDS
+        .iter()
+        .filter(|(_, keys)| keys.iter().any(|k| map.contains_key(*k)))
+        .map(|(kind, _)| *kind)
+        .collect();
+    if kinds.is_empty() {
+        return None;
+    }
+    map.insert("type".into(), json!(OPEN_TYPES));
+    Some(kinds)
 }
 
 /// OpenAPI `nullable: true` as JSON Schema.
@@ -302,4 +372,44 @@ pub(super) fn make_nullable(mut map: Map<String, Value>) -> Value {
         None if map.contains_key("enum") => Value::Object(map),
         None => json!({ "anyOf": [Value::Object(map), { "type": "null" }] }),
     }
+}
+
+/// Keywords that decide a value's kind or shape beyond refining one kind.
+const SHAPING: &[&str] = &["type", "enum", "const", "$ref", "allOf", "anyOf", "oneOf"];
+
+/// True for a schema every value satisfies (`true`, `{}`, or annotations only).
+fn accepts_everything(schema: &Value) -> bool {
+    const ANNOTATION_ONLY: &[&str] = &["title", "description", "$comment", "examples", "default"];
+    match schema {
+        Value::Bool(b) => *b,
+        Value::Object(map) => map.keys().all(|k| ANNOTATION_ONLY.contains(&k.as_str())),
+        _ => false,
+    }
+}
+
+/// An `anyOf`/`oneOf` that does not shape the Rust type is dropped (the payload's schema check
+/// enforces it): one whose branch accepts every value, or whose branches only refine the kind
+/// the schema's own `type` gives (`{type: string, anyOf: [{maxLength: 2}, {minLength: 4}]}`,
+/// `{type: object, ..., oneOf: [{required: [a]}, {required: [b]}]}`). typify would otherwise
+/// make a struct of optional flattened branches that refuses what the schema allows. Returns
+/// the dropped keywords, for the rustdoc.
+pub(super) fn drop_refining_unions(map: &mut Map<String, Value>) -> Vec<&'static str> {
+    let mut dropped = Vec::new();
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = map.get(key) else {
+            continue;
+        };
+        let trivial = branches.iter().any(accepts_everything);
+        let refining = map.contains_key("type")
+            && branches.iter().all(|branch| {
+                branch
+                    .as_object()
+                    .is_some_and(|b| !SHAPING.iter().any(|k| b.contains_key(*k)))
+            });
+        if trivial || refining {
+            map.remove(key);
+            dropped.push(key);
+        }
+    }
+    dropped
 }

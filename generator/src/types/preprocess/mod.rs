@@ -29,8 +29,8 @@ use serde_json::{json, Map, Value};
 use super::constraints::{Constraints, Limits};
 use super::names::{type_name, NameSet};
 use keywords::{
-    infer_enum_type, make_nullable, normalise_exclusive_bounds, normalise_format, normalise_tuple,
-    normalise_type, size_integer,
+    drop_refining_unions, infer_enum_type, make_nullable, normalise_exclusive_bounds,
+    normalise_format, normalise_tuple, normalise_type, open_untyped, size_integer,
 };
 
 /// The Rust integer type a payload gets for the integer schema `schema`: its `format`, else the
@@ -160,11 +160,28 @@ fn note_unenforced(input: &Map<String, Value>, out: &mut Map<String, Value>) {
         "Not expressed by this Rust type: {} (a JSON payload's schema check enforces them).",
         unenforced.join(", ")
     );
+    add_note(out, &note);
+}
+
+/// Appends a paragraph to the schema's description (its rustdoc).
+fn add_note(out: &mut Map<String, Value>, note: &str) {
     let text = match out.get("description").and_then(Value::as_str) {
         Some(description) => format!("{description}\n\n{note}"),
-        None => note,
+        None => note.to_string(),
     };
     out.insert("description".into(), Value::String(text));
+}
+
+/// The rustdoc rule of a schema without `type` (see [`keywords::open_untyped`]).
+fn open_note(kinds: &[&str]) -> String {
+    let kinds: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "The schema has no `type`: its keywords apply to {} values only and every other JSON \
+         value is valid too, so this enum has one variant per JSON kind (the keywords shape the \
+         {} variant).",
+        kinds.join(" and "),
+        kinds.join(" and "),
+    )
 }
 
 /// Keywords kept as they are (after their subschemas are processed).
@@ -267,8 +284,12 @@ impl Pass<'_> {
             return self.reference(target, input);
         }
         let mut map = input.clone();
+        normalise_type(&mut map);
+        let refining_unions = drop_refining_unions(&mut map);
+        let open_kinds = open_untyped(&mut map);
         let saved_context = self.context.clone();
-        let inline_title = if self.depth > 1 && !merged_member && makes_named_type(&map) {
+        let named = open_kinds.is_some() || makes_named_type(&map);
+        let inline_title = if self.depth > 1 && !merged_member && named {
             let wanted = match map.get("title").and_then(Value::as_str) {
                 Some(title) if !title.trim().is_empty() => type_name(title),
                 _ => type_name(&self.context),
@@ -286,7 +307,6 @@ impl Pass<'_> {
         if let Some(discriminator) = map.remove("discriminator") {
             self.apply_discriminator(&mut map, &discriminator);
         }
-        normalise_type(&mut map);
         if let Some(value) = map.remove("const") {
             if !map.contains_key("enum") {
                 map.insert("enum".into(), Value::Array(vec![value]));
@@ -296,7 +316,13 @@ impl Pass<'_> {
         placeholder_colliding_values(&mut map);
         normalise_exclusive_bounds(&mut map);
         normalise_format(&mut map);
-        normalise_tuple(&mut map);
+        let loose_tuple = normalise_tuple(&mut map);
+        if map.contains_key("patternProperties") {
+            // Members matching a pattern are neither declared fields nor `additionalProperties`:
+            // the struct keeps unknown members (the schema check applies the patterns).
+            map.remove("patternProperties");
+            map.remove("additionalProperties");
+        }
         self.hoist_property_required(&mut map);
 
         let mut out = Map::new();
@@ -401,6 +427,27 @@ impl Pass<'_> {
         }
         size_integer(&mut out);
         note_unenforced(input, &mut out);
+        if !refining_unions.is_empty() {
+            let keys: Vec<String> = refining_unions.iter().map(|k| format!("`{k}`")).collect();
+            add_note(
+                &mut out,
+                &format!(
+                    "{} only refines this type (or allows any value), so it does not shape the \
+                     Rust type; a JSON payload's schema check enforces it.",
+                    keys.join(" and ")
+                ),
+            );
+        }
+        if let Some(kinds) = open_kinds {
+            add_note(&mut out, &open_note(&kinds));
+        }
+        if loose_tuple {
+            add_note(
+                &mut out,
+                "`items` gives one schema per position but the array length may vary, so this is \
+                 a list of JSON values (a JSON payload's schema check enforces each position).",
+            );
+        }
         if self.depth == 1 || inline_title.is_some() || merged_member {
             self.record_limits(&out);
         }
@@ -709,18 +756,88 @@ mod tests {
 
     #[test]
     fn tuples_and_lists() {
-        assert_eq!(
-            run(json!({"type": "array", "items": [{"type": "string"}]}))["items"],
-            json!({"type": "string"})
-        );
-        let tuple =
+        // A length the schema does not pin: a list of JSON values.
+        let single = run(json!({"type": "array", "items": [{"type": "string"}]}));
+        assert!(single.get("items").is_none(), "{single}");
+        let open =
             run(json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}));
+        assert!(open.get("items").is_none(), "{open}");
+        assert!(open.get("minItems").is_none(), "{open}");
+        let closed = run(
+            json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": false}),
+        );
+        assert!(closed.get("items").is_none(), "{closed}");
+        assert_eq!(closed["maxItems"], 2, "at most the listed positions");
+        // Pinned: a Rust tuple.
+        let tuple = run(
+            json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "minItems": 2, "additionalItems": false}),
+        );
+        assert_eq!(tuple["items"].as_array().map(Vec::len), Some(2));
         assert_eq!(tuple["minItems"], 2);
         assert_eq!(tuple["maxItems"], 2);
         let prefix = run(
-            json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}),
+            json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false, "minItems": 2}),
         );
         assert_eq!(prefix["maxItems"], 2);
+        assert_eq!(prefix["items"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn untyped_schemas_accept_every_json_kind() {
+        let out = run(json!({"properties": {"a": {"type": "integer"}}, "required": ["a"]}));
+        assert_eq!(
+            out["type"],
+            json!(["null", "boolean", "object", "array", "number", "string"])
+        );
+        assert!(out["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("no `type`")));
+        let nested = run(json!({"type": "object", "properties": {"s": {"maxLength": 3}}}));
+        assert!(nested["properties"]["s"]["type"].is_array(), "{nested}");
+        assert!(
+            nested["properties"]["s"]["title"].is_string(),
+            "named: {nested}"
+        );
+        // The kind is decided elsewhere: left alone.
+        assert_eq!(run(json!({"enum": ["a"]}))["type"], "string");
+        assert!(run(json!({"description": "anything"}))
+            .get("type")
+            .is_none());
+        assert!(run(json!({"allOf": [{"type": "string"}], "maxLength": 3}))
+            .get("type")
+            .is_none());
+    }
+
+    #[test]
+    fn unions_that_only_refine_do_not_shape_the_type() {
+        let out = run(json!({"type": "string", "anyOf": [{"maxLength": 2}, {"minLength": 4}]}));
+        assert!(out.get("anyOf").is_none(), "{out}");
+        assert_eq!(out["type"], "string");
+        assert!(run(json!({"anyOf": [true, true]})).get("anyOf").is_none());
+        assert!(run(json!({"anyOf": [{"type": "number"}, {}]}))
+            .get("anyOf")
+            .is_none());
+        let object = run(
+            json!({"type": "object", "properties": {"a": {"type": "string"}},
+            "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}),
+        );
+        assert!(object.get("oneOf").is_none(), "{object}");
+        // Branches of their own kind shape an enum.
+        let union = run(json!({"anyOf": [{"type": "string"}, {"type": "number"}]}));
+        assert_eq!(union["anyOf"].as_array().map(Vec::len), Some(2));
+        let typed =
+            run(json!({"type": "object", "oneOf": [{"$ref": "0#/components/schemas/Cat"}]}));
+        assert!(typed.get("oneOf").is_some());
+    }
+
+    #[test]
+    fn pattern_properties_keep_unknown_members() {
+        let out = run(
+            json!({"type": "object", "properties": {"a": {"type": "string"}},
+            "patternProperties": {"^x-": {"type": "integer"}}, "additionalProperties": false}),
+        );
+        assert!(out.get("additionalProperties").is_none(), "{out}");
+        assert!(out.get("patternProperties").is_none(), "{out}");
     }
 
     #[test]
