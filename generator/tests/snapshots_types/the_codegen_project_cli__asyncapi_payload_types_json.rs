@@ -1852,23 +1852,25 @@ pub struct TimestampMixin {
     )]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
-///Tuple with fixed position types
+/**Tuple with fixed position types
+
+`items` gives one schema per position but the array length may vary, so this is a list of JSON values (a JSON payload's schema check enforces each position).*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct TupleArray(pub (::std::string::String, i64, bool));
+pub struct TupleArray(pub ::std::vec::Vec<::serde_json::Value>);
 impl ::std::ops::Deref for TupleArray {
-    type Target = (::std::string::String, i64, bool);
-    fn deref(&self) -> &(::std::string::String, i64, bool) {
+    type Target = ::std::vec::Vec<::serde_json::Value>;
+    fn deref(&self) -> &::std::vec::Vec<::serde_json::Value> {
         &self.0
     }
 }
-impl ::std::convert::From<TupleArray> for (::std::string::String, i64, bool) {
+impl ::std::convert::From<TupleArray> for ::std::vec::Vec<::serde_json::Value> {
     fn from(value: TupleArray) -> Self {
         value.0
     }
 }
-impl ::std::convert::From<(::std::string::String, i64, bool)> for TupleArray {
-    fn from(value: (::std::string::String, i64, bool)) -> Self {
+impl ::std::convert::From<::std::vec::Vec<::serde_json::Value>> for TupleArray {
+    fn from(value: ::std::vec::Vec<::serde_json::Value>) -> Self {
         Self(value)
     }
 }
