@@ -7,6 +7,10 @@
 //!    settings; QoS 0 and QoS 1. Each drain runs in its own child process, which prints msg/s,
 //!    CPU per message, messages dropped and its peak RSS; the parent prints both sides and the
 //!    ratios (goals: msg/s ≥ 0.9, CPU per message at QoS 1 ≤ 1.2x, 0 dropped).
+//!    The typed handler is also drained with the payload's JSON Schema check in front of its
+//!    typed decoding (what a generated decoder does), next to the same handler without it, at
+//!    QoS 0 on the multi-thread runtime (`MQTTGEN_BENCH_ONLY=validated` runs only this part and
+//!    the decode-only comparison).
 //! 2. Routing: the topic trie at 10, 1 000 and 10 000 filters (goal: flat per-message cost).
 //! 3. Idle RSS of a connected service with a few routes, measured in a child process (goal < 10 MB).
 //!
@@ -154,13 +158,18 @@ async fn drain_mqttgen(
     n: u64,
     qos: QoS,
     policy: AckPolicy,
+    checked: bool,
 ) -> (Duration, u64) {
     let count = Arc::new(AtomicU64::new(0));
     let c = count.clone();
     let handler = move |msg: Message, ctx: Context| {
         let c = c.clone();
         async move {
-            let r: Reading = codec::decode_json(&msg.payload)?;
+            let r: Reading = if checked {
+                mqttgen::schema::decode_json_checked(&msg.payload, &READING_SCHEMA)?
+            } else {
+                codec::decode_json(&msg.payload)?
+            };
             let device = ctx.param("device").unwrap_or_default();
             std::hint::black_box((r.celsius, device.len()));
             c.fetch_add(1, Ordering::Relaxed);
@@ -249,7 +258,7 @@ fn drain_child(spec: &str) {
         if side == "base" {
             drain_baseline(port, id, n).await
         } else {
-            drain_mqttgen(port, id, n, qos, policy).await
+            drain_mqttgen(port, id, n, qos, policy, side == "checked").await
         }
     });
     let cpu = cpu_time().saturating_sub(cpu);
@@ -311,6 +320,33 @@ async fn throughput(
     let base = tokio::task::block_in_place(|| drain_in_child(spec("base", &base_id)));
     let gen = tokio::task::block_in_place(|| drain_in_child(spec("gen", &gen_id)));
     (base, gen)
+}
+
+/// The typed handler with and without the JSON Schema check, QoS 0, default route settings,
+/// multi-thread runtime, best of 3 rounds (each drain in its own process).
+fn validated_throughput(rt: &tokio::runtime::Runtime, broker: &Mosquitto, n: u64) {
+    let port = broker.port();
+    let mut best = [(0f64, f64::MAX, 0u64), (0f64, f64::MAX, 0u64)];
+    for round in 0..3 {
+        for (slot, side) in ["gen", "checked"].into_iter().enumerate() {
+            let id = format!("bench-{side}-validated-{round}");
+            rt.block_on(async {
+                create_session(port, &id, QoS::AtMostOnce).await;
+                preload(port, n, QoS::AtMostOnce).await;
+            });
+            let run = drain_in_child(format!("{side},{port},{id},{n},0,after,multi"));
+            let b = &mut best[slot];
+            b.0 = b.0.max(run.rate);
+            b.1 = b.1.min(run.cpu_us);
+            b.2 = b.2.max(run.dropped);
+        }
+    }
+    let [(rate, cpu, dropped), (checked_rate, checked_cpu, checked_dropped)] = best;
+    println!(
+        "\ntyped handler with the payload's JSON Schema check (QoS 0, default route settings, tokio multi-thread, best of 3):\n    typed decoding only:           {rate:>8.0} msg/s, {cpu:.2} µs CPU/msg, {dropped} dropped\n    schema check + typed decoding: {checked_rate:>8.0} msg/s, {checked_cpu:.2} µs CPU/msg, {checked_dropped} dropped\n    ratio: {:.2} msg/s, {:.2}x CPU per message",
+        checked_rate / rate,
+        checked_cpu / cpu,
+    );
 }
 
 /// Decoding alone, no broker: serde_json into `Reading` vs schema check + decode.
@@ -495,6 +531,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if std::env::var("MQTTGEN_BENCH_ONLY").as_deref() == Ok("validated") {
+        validated_throughput(&rt, &broker, n);
+        decode_cost();
+        return;
+    }
     for flavor in ["multi", "current"] {
         println!(
             " tokio {}:",
@@ -537,6 +578,7 @@ fn main() {
             );
         }
     }
+    validated_throughput(&rt, &broker, n);
     decode_cost();
     routing();
     idle_rss(&broker);

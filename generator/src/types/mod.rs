@@ -45,8 +45,15 @@
 //!   or an AsyncAPI/OpenAPI `discriminator`, with or without `mapping`) is an internally tagged
 //!   enum (`#[serde(tag = "...")]`); other unions are `#[serde(untagged)]` enums, decoded by
 //!   trying the variants in order (first match wins). `allOf` is merged into one struct.
-//! - Tuples (`items: [..]`, `prefixItems`) are Rust tuples; recursive types are boxed; `default`s
-//!   fill missing members on decoding.
+//! - Tuples (`items: [..]`, `prefixItems`) are Rust tuples when the schema pins their length
+//!   (else `Vec<serde_json::Value>`); recursive types are boxed; `default`s fill missing members
+//!   on decoding.
+//! - Every Rust type accepts every value its schema accepts (a JSON payload's schema check
+//!   enforces the rest): a schema without `type` whose keywords apply to some kinds only is an
+//!   untagged enum of every JSON kind with the typed form shaped by its keywords; an
+//!   integer-valued number (`1.0`) decodes into integer types (`mqttgen::schema`);
+//!   `patternProperties` keeps unknown members; an `anyOf`/`oneOf` that only refines the
+//!   schema's own `type` does not shape the Rust type.
 //! - Formats: `date-time` → `chrono::DateTime<FixedOffset>`, `date` → `chrono::NaiveDate`,
 //!   `uuid` → `uuid::Uuid`, `ipv4`/`ipv6` → `std::net::Ipv4Addr`/`Ipv6Addr`. `time`, `uri`,
 //!   `email` and `hostname` stay `String`: chrono's `NaiveTime` rejects RFC 3339 offsets and
