@@ -185,9 +185,9 @@ fn integral(number: &serde_json::Number) -> Option<serde_json::Number> {
         return None;
     }
     // `as` saturates: only exact conversions count.
-    if f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
         Some(serde_json::Number::from(f as u64))
-    } else if f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+    } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
         Some(serde_json::Number::from(f as i64))
     } else {
         None
