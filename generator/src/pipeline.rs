@@ -89,11 +89,7 @@ fn generate_module_with(
     let dependencies = uses
         .dependencies()
         .iter()
-        .map(|d| {
-            let line = d.toml_line();
-            let (name, spec) = line.split_once(" = ").unwrap_or((d.name, "\"*\""));
-            Dependency::new(name, spec)
-        })
+        .map(|d| Dependency::new(d.name, d.toml_value()))
         .collect();
     Ok(Module {
         source: types_part.source + &service_part.source + &asyncapi_source,

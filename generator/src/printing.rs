@@ -6,6 +6,7 @@
 //! exactly `#[doc] pub mod name { #![attrs] a b }` printed whole. The pipeline's tests compare
 //! the two on our specs.
 
+use proc_macro2::TokenStream;
 use quote::format_ident;
 
 /// The line that closes a module opened by [`module_head`].
@@ -59,13 +60,36 @@ pub fn module(doc: &str, name: &str, items: Vec<syn::Item>) -> syn::Item {
 /// `items` as a file, printed by prettyplease, with every doc attribute made inert first (see
 /// [`inert_docs`]).
 pub fn print(items: Vec<syn::Item>) -> String {
-    let mut file = syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items,
-    };
+    let mut file = empty_file();
+    file.items = items;
+    unparse_inert(file)
+}
+
+/// `file` printed by prettyplease after [`inert_docs`].
+fn unparse_inert(mut file: syn::File) -> String {
     inert_docs(&mut file);
     prettyplease::unparse(&file)
+}
+
+/// Formats a token stream as a Rust file with prettyplease (parsed with `syn` first, so invalid
+/// tokens give a `syn::Error` instead of bad text).
+pub fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
+    let file = syn::parse2::<syn::File>(tokens)?;
+    Ok(format_file(&file))
+}
+
+/// Formats a parsed file with prettyplease.
+pub fn format_file(file: &syn::File) -> String {
+    unparse_inert(file.clone())
+}
+
+/// A file with no attributes and no items.
+pub(crate) fn empty_file() -> syn::File {
+    syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: Vec::new(),
+    }
 }
 
 /// Makes the doc comments of `file` safe to print and inert under `cargo test`: the doc
