@@ -1,4 +1,5 @@
-//! Payload and headers types from the JSON Schemas of a [`Document`] (issue #4).
+//! Payload and headers types from the JSON Schemas of a
+//! [`Document`](crate::spec::model::Document) (issue #4).
 //!
 //! [`generate_types`] is pure: a document in, tokens and facts out, no I/O. Stages, one module
 //! each:

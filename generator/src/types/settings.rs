@@ -1,9 +1,9 @@
 //! How the payload types are generated: [`TypeSettings`].
 
-/// Options for [`generate_types`].
+/// Options for [`generate_types`](super::generate_types).
 #[derive(Clone, Debug)]
 pub struct TypeSettings {
-    /// Generate [`GeneratedTypes::example_tests`] from message examples (default `true`).
+    /// Generate [`GeneratedTypes::example_tests`](super::GeneratedTypes::example_tests) from message examples (default `true`).
     pub example_tests: bool,
     /// Definitions per typify run: a bundle with fewer than twice this many is generated in
     /// one run, so its types come out in one name-sorted list (default 512). Smaller runs need
