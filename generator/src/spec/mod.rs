@@ -22,6 +22,7 @@ pub(crate) mod reading;
 mod refs;
 mod shared_levels;
 pub mod source;
+pub mod structure;
 mod traits;
 mod v2;
 mod v3;
@@ -148,5 +149,9 @@ fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Docu
     diagnostics.extend(trait_diagnostics);
     diagnostics.append(&mut ctx.diagnostics);
     diagnostics.extend(checks::run(&ctx.doc));
+    if family.is_some() {
+        let found = structure::check(files, root, &ctx.doc.asyncapi_version, diagnostics);
+        diagnostics.extend(found);
+    }
     Some(ctx.doc)
 }
