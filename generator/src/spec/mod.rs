@@ -116,6 +116,19 @@ pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loa
     }
 }
 
+/// The document (read like [`load_with`]) with every `$ref` replaced by what it names: the value
+/// the official parser checks against the AsyncAPI JSON Schema ([`structure::findings`]).
+pub fn resolved_value(
+    path: &Path,
+    name: &str,
+    text: String,
+    read: Reader<'_>,
+) -> Option<serde_json::Value> {
+    let files = Files::load_all(path, name, text, read);
+    let root = files.sources.files.first()?.root.as_ref()?;
+    Some(structure::resolved_value(&files, root))
+}
+
 fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Document> {
     let root = files.sources.files.first()?.root.as_ref()?;
     let (merged, trait_diagnostics) = traits::merge_all(files);

@@ -263,12 +263,25 @@ pub fn address_and_parameters<'a>(
             }
             None => {
                 let id = ctx.id(node);
+                // Like the official parser: once a channel has `parameters`, every `{name}` of
+                // its address must be declared there (an error); without any, a warning.
+                let has_parameters = channel.get("parameters").is_some();
+                let make = if has_parameters {
+                    Diagnostic::error
+                } else {
+                    Diagnostic::warning
+                };
+                let consequence = if has_parameters {
+                    ""
+                } else {
+                    "; it is treated as a string"
+                };
                 ctx.diagnostics.push(
-                    Diagnostic::warning(
+                    make(
                         "param-undeclared",
                         Some(id),
                         format!(
-                            "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`; it is treated as a string"
+                            "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`{consequence}"
                         ),
                     )
                     .with_help(format!(

@@ -381,6 +381,7 @@ fn parse_padded(
         root: None,
         diagnostics: Vec::new(),
         scan_error: None,
+        last_event: Pos::default(),
     };
     // yaml-rust2 is not known to panic, but a parser bug must not take the caller down.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -476,6 +477,9 @@ fn padded_text<'t>(part: &'t str, index: &LineIndex<'_>) -> std::borrow::Cow<'t,
 mod relax {
     use super::{Builder, Frame, Pos};
 
+    /// Most spaces put in front of one line.
+    const MAX_PAD: usize = 256;
+
     /// The scanner's complaints about a line indented less than the block it is in.
     const INDENTATION_ERRORS: [&str; 2] = [
         "invalid indentation",
@@ -494,18 +498,87 @@ mod relax {
         }
         let text = builder.index.text.as_bytes();
         let is_flow = |offset: usize| matches!(text.get(offset), Some(b'[' | b'{'));
-        // The outermost open flow collection, and the block collection that holds it.
-        let first_flow = builder
+        let line_abs = line + builder.index.lines_before;
+        let padded = builder.index.pad_of(line_abs);
+        // The column the parser saw, spaces already added included.
+        let seen = *col;
+        // The outermost open flow collection the parser has reported, and the block collection
+        // that holds it; or, when the scanner stopped before the parser saw the collection open
+        // (it reads ahead while a key may still follow), the innermost block collection, if the
+        // text between the last event and the error opens a flow collection.
+        let block = match builder
             .stack
             .iter()
-            .position(|f| is_flow(frame_pos(f).offset))?;
-        let block = builder.stack[..first_flow].last()?;
-        let block_col = block_column(builder, block)?;
-        let line_abs = line + builder.index.lines_before;
-        // The parser's column counts the spaces it already reads in front of this line.
-        let col = col.saturating_sub(builder.index.pad_of(line_abs));
-        let required = block_col + 1;
-        (col < required).then_some((line_abs, required - col))
+            .position(|f| is_flow(frame_pos(f).offset))
+        {
+            Some(first_flow) => builder.stack[..first_flow].last()?,
+            None => {
+                let error_at = builder.index.offset(line_abs, seen.saturating_sub(padded));
+                let from = builder.last_event.offset.min(error_at);
+                if !opens_flow(&builder.index.text[from..error_at]) {
+                    return None;
+                }
+                builder.stack.last()?
+            }
+        };
+        let required = block_column(builder, block)? + 1;
+        if seen < required {
+            Some((line_abs, required - seen))
+        } else if padded < MAX_PAD {
+            // The scanner holds a deeper indentation than the block's column while it reads
+            // ahead: move the line further (doubling), which changes nothing inside a flow
+            // collection.
+            Some((line_abs, padded.max(1)))
+        } else {
+            None
+        }
+    }
+
+    /// True when `text` (from a place in block context) leaves a flow collection open: a `[` or
+    /// `{` that starts a node, not closed again; quoted scalars and comments are skipped.
+    fn opens_flow(text: &str) -> bool {
+        let mut depth = 0usize;
+        let mut prev = b' ';
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let token_start = matches!(
+                prev,
+                b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-' | b'?'
+            );
+            match b {
+                b'"' | b'\'' if token_start => {
+                    // Skip the quoted scalar.
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == b'\\' && b == b'"' {
+                            i += 2;
+                            continue;
+                        }
+                        if bytes[i] == b {
+                            if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        i += 1;
+                    }
+                }
+                b'#' if matches!(prev, b' ' | b'\t' | b'\n' | b'\r') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'[' | b'{' if depth > 0 || token_start => depth += 1,
+                b']' | b'}' if depth > 0 => depth -= 1,
+                _ => {}
+            }
+            prev = bytes.get(i).copied().unwrap_or(b' ');
+            i += 1;
+        }
+        depth > 0
     }
 
     fn frame_pos(frame: &Frame) -> Pos {
@@ -567,6 +640,8 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     /// The scanner's error, if any: (line of the part, column in the parser's text, message).
     scan_error: Option<(usize, usize, String)>,
+    /// Where the last event the parser gave starts.
+    last_event: Pos,
 }
 
 impl Builder<'_> {
@@ -582,6 +657,7 @@ impl Builder<'_> {
                 )
             })?;
             let pos = self.index.pos(&mark);
+            self.last_event = pos;
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::DocumentEnd => {

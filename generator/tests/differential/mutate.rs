@@ -193,10 +193,15 @@ fn scalar(value: &Value) -> String {
 }
 
 fn is_collection(value: &Value) -> bool {
-    matches!(value, Value::Object(m) if !m.is_empty()) || matches!(value, Value::Array(a) if !a.is_empty())
+    matches!(value, Value::Object(m) if !m.is_empty())
+        || matches!(value, Value::Array(a) if !a.is_empty())
 }
 
-fn entries<'v>(map: &'v Map<String, Value>, style: &Style, rng: &mut Rng) -> Vec<(&'v String, &'v Value)> {
+fn entries<'v>(
+    map: &'v Map<String, Value>,
+    style: &Style,
+    rng: &mut Rng,
+) -> Vec<(&'v String, &'v Value)> {
     let mut entries: Vec<_> = map.iter().collect();
     if style.shuffle_keys {
         for i in (1..entries.len()).rev() {
@@ -213,7 +218,10 @@ fn block(value: &Value, indent: usize, style: &Style, rng: &mut Rng, out: &mut S
         Value::Object(map) if !map.is_empty() => {
             for (key, v) in entries(map, style, rng) {
                 if style.comments && rng.chance(10) {
-                    out.push_str(&format!("{pad}# about {}\n", key.replace(['\n', '\r'], " ")));
+                    out.push_str(&format!(
+                        "{pad}# about {}\n",
+                        key.replace(['\n', '\r'], " ")
+                    ));
                 }
                 out.push_str(&format!("{pad}{}:", serde_json::to_string(key).unwrap()));
                 value_after_key(v, indent, style, rng, out);
@@ -247,12 +255,19 @@ fn value_after_key(v: &Value, indent: usize, style: &Style, rng: &mut Rng, out: 
 }
 
 fn flow(value: &Value, inner: usize, close: usize, style: &Style, rng: &mut Rng, out: &mut String) {
-    let (open, shut) = if value.is_object() { ('{', '}') } else { ('[', ']') };
+    let (open, shut) = if value.is_object() {
+        ('{', '}')
+    } else {
+        ('[', ']')
+    };
     out.push(open);
     out.push('\n');
     let pad = " ".repeat(inner);
     let items: Vec<(Option<&String>, &Value)> = match value {
-        Value::Object(map) => entries(map, style, rng).into_iter().map(|(k, v)| (Some(k), v)).collect(),
+        Value::Object(map) => entries(map, style, rng)
+            .into_iter()
+            .map(|(k, v)| (Some(k), v))
+            .collect(),
         Value::Array(items) => items.iter().map(|v| (None, v)).collect(),
         _ => Vec::new(),
     };
@@ -286,7 +301,11 @@ fn break_layout(text: &str, rng: &mut Rng) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     // Lines that start a key of a block mapping below the top.
     let keyed: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].starts_with("  ") && lines[i].trim_start().starts_with('"') && lines[i].contains("\":"))
+        .filter(|&i| {
+            lines[i].starts_with("  ")
+                && lines[i].trim_start().starts_with('"')
+                && lines[i].contains("\":")
+        })
         .collect();
     if keyed.is_empty() {
         return format!("{text}[unclosed\n");
@@ -296,7 +315,13 @@ fn break_layout(text: &str, rng: &mut Rng) -> String {
     match rng.below(4) {
         0 => lines[i] = format!(" {}", lines[i]),
         1 => lines[i] = format!("\t{}", lines[i].trim_start()),
-        2 => lines.insert(i + 1, format!("{}[\n", " ".repeat(lines[i].len() - lines[i].trim_start().len()))),
+        2 => lines.insert(
+            i + 1,
+            format!(
+                "{}[\n",
+                " ".repeat(lines[i].len() - lines[i].trim_start().len())
+            ),
+        ),
         _ => {
             let copy = lines[i].clone();
             let is_block_parent = copy.trim_end().ends_with(':');

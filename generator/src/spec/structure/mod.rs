@@ -1,6 +1,7 @@
 //! Structure checks: the document, with its references resolved, against the official AsyncAPI
 //! JSON Schema of its exact version ([`official`]), each schema error turned into a located
-//! diagnostic with a sentence ([`explain`]).
+//! diagnostic with a sentence ([`explain`]); then the official parser's rules beyond the schema
+//! ([`rules`]).
 //!
 //! Problems the front end already reported at a node (a missing `asyncapi`, an unknown field, a
 //! wrong type) are not reported a second time at or below that node.
@@ -8,6 +9,7 @@
 mod explain;
 pub mod official;
 mod resolved;
+mod rules;
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::NodeId;
@@ -24,14 +26,11 @@ pub fn check(
     version: &str,
     reported: &[Diagnostic],
 ) -> Vec<Diagnostic> {
-    let Some(validator) = official::validator(version) else {
-        return Vec::new();
-    };
-    let resolved = resolved::resolve(files, root);
-    if validator.is_valid(&resolved.value) {
+    if official::validator(version).is_none() {
         return Vec::new();
     }
-    let findings = explain::findings(validator.iter_errors(&resolved.value));
+    let resolved = resolved::resolve(files, root);
+    let findings = findings(&resolved.value, version);
     let mut out = Vec::new();
     for finding in findings {
         if resolved
@@ -55,6 +54,26 @@ pub fn check(
         );
     }
     out
+}
+
+/// The findings of the official schema of `version` and of the rules beyond it on an already
+/// resolved document (see [`crate::spec::resolved_value`]); what [`check`] locates and reports.
+pub fn findings(doc: &serde_json::Value, version: &str) -> Vec<Finding> {
+    let Some(validator) = official::validator(version) else {
+        return Vec::new();
+    };
+    let mut findings = if validator.is_valid(doc) {
+        Vec::new()
+    } else {
+        explain::findings(validator.iter_errors(doc))
+    };
+    findings.extend(rules::run(doc, version));
+    findings
+}
+
+/// The resolved JSON value of the document rooted at `root`.
+pub(crate) fn resolved_value(files: &Files, root: &Node) -> serde_json::Value {
+    resolved::resolve(files, root).value
 }
 
 /// True when `pointer` is `base` or below it.
