@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Mutants made per run, and the seed they are made from.
-const MUTANTS: usize = 300;
+const MUTANTS: usize = 200;
 const SEED: u64 = 22;
 /// Largest document mutants are made from.
 const MAX_BASE_BYTES: usize = 12 * 1024;
