@@ -1,6 +1,6 @@
 //! Differential test against the reference: `mqttgen check` and the official AsyncAPI parser
 //! (`tools/asyncapi-validate`, npm `@asyncapi/parser`) give the same verdict (valid / invalid) on
-//! every document of `specs/`, `specs/invalid/`, the public corpus (`../shared/specs/public` or
+//! every document of `specs/`, `specs/invalid/`, `specs/warnings/`, the public corpus (`../shared/specs/public` or
 //! `$MQTTGEN_CORPUS`) and seeded, reproducible mutants of them (see `differential/mutate.rs`).
 //!
 //! Every disagreement is printed with both tools' messages. Those we keep on purpose are listed,
@@ -299,6 +299,7 @@ fn check_agrees_with_the_official_parser() {
             .filter(|p| p.ends_with("asyncapi.yaml")),
     );
     documents.extend(entries(&root.join("specs/invalid")));
+    documents.extend(entries(&root.join("specs/warnings")));
     let corpus = corpus().map(|dir| dir.canonicalize().unwrap_or(dir));
     if let Some(dir) = &corpus {
         documents.extend(corpus_documents(dir));
