@@ -76,6 +76,28 @@ fn unusable_addresses(doc: &Document) -> Vec<Diagnostic> {
     out
 }
 
+/// Servers whose host or pathname uses a `{variable}` they do not declare (valid AsyncAPI 3.x,
+/// `check` warns): no URL can be made for them.
+fn unusable_servers(doc: &Document) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for server in &doc.servers {
+        let texts = std::iter::once(server.host.as_str()).chain(server.pathname.as_deref());
+        for name in texts.flat_map(crate::spec::braced_names) {
+            if !server.variables.iter().any(|v| v.name == name) {
+                out.push(Diagnostic::error(
+                    "server-variable-undeclared",
+                    Some(server.node.clone()),
+                    format!(
+                        "server `{}`: variable `{{{name}}}` is used but not declared in `variables`; no URL can be made for it",
+                        server.name
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// [`generate_module`] with explicit type settings (tests force several typify groups on
 /// small specs with them).
 fn generate_module_with(
@@ -83,7 +105,8 @@ fn generate_module_with(
     role: Role,
     settings: &TypeSettings,
 ) -> Result<Module, Vec<Diagnostic>> {
-    let unusable = unusable_addresses(doc);
+    let mut unusable = unusable_addresses(doc);
+    unusable.extend(unusable_servers(doc));
     if !unusable.is_empty() {
         return Err(unusable);
     }

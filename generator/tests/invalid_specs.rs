@@ -119,7 +119,10 @@ fn warning_specs_are_valid_and_match_their_snapshots() {
             continue;
         }
         let mut actual = snapshot(entry);
-        let document = loaded.document.as_ref().expect("a valid document has a model");
+        let document = loaded
+            .document
+            .as_ref()
+            .expect("a valid document has a model");
         match mqttgen_codegen::pipeline::generate_module(document, mqttgen_codegen::Role::App) {
             Ok(_) => actual.push_str("generate: ok\n"),
             Err(errors) => {

@@ -1,13 +1,16 @@
 // Validates many AsyncAPI documents with the official parser in one long-lived process.
-// Usage: node serve.mjs [--workers N] [--timeout-ms MS]; reads one file path per line on stdin
+// Usage: node serve.mjs [--workers N] [--cpu-budget-ms MS]; reads one file path per line on stdin
 // and prints one JSON line per file, in input order:
 //   {"file": ..., "errors": n, "warnings": n, "diagnostics": [{severity, code, message, path}]}
-// or, when the parser gives no verdict, {"file": ..., "timeout": ms} (it ran longer than the
-// timeout, for example on a `$ref` cycle it never leaves) or {"file": ..., "crash": message}.
+// or, when the parser gives no verdict, {"file": ..., "timeout": ms} (it used more CPU time than
+// the budget, for example on a `$ref` cycle it never leaves) or {"file": ..., "crash": message}.
 //
 // Each worker thread creates the parser once and parses the documents it is handed one at a time;
-// a worker that overruns the timeout is terminated and replaced, so a hang costs the timeout and
-// a restart, not more. See validate-worker.mjs for what is shared between documents.
+// a worker that overruns the budget is terminated and replaced, so a hang costs the budget and
+// a restart, not more. The budget is CPU time (of this process, counted from when the document
+// is handed over; a worker's start-up is not counted), so a busy machine does not turn a slow
+// document into a hang; with several workers it is shared, so keep one worker where the budget
+// must be exact. See validate-worker.mjs for what is shared between documents.
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +21,11 @@ const option = (name, fallback) => {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 const workerCount = Math.max(1, option('--workers', 1));
-const timeoutMs = option('--timeout-ms', 20000);
+const budgetMs = option('--cpu-budget-ms', 10000);
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const workerFile = fileURLToPath(new URL('./validate-worker.mjs', import.meta.url));
 
 const queue = [];
@@ -46,11 +53,19 @@ class Slot {
   }
   start() {
     this.worker = new Worker(workerFile);
-    this.worker.on('message', (report) => this.finish(report));
+    this.ready = false;
+    this.worker.on('message', (report) => {
+      if (report.ready) {
+        this.ready = true;
+        this.next();
+      } else {
+        this.finish(report);
+      }
+    });
     this.worker.on('error', (error) => this.finish({ file: this.job?.file, crash: String(error) }, true));
   }
   finish(report, restart = false) {
-    clearTimeout(this.timer);
+    clearInterval(this.timer);
     if (this.job) {
       results.set(this.job.index, report);
       this.job = null;
@@ -66,11 +81,15 @@ class Slot {
   next() {
     if (this.job || queue.length === 0) return;
     if (!this.worker) this.start();
+    if (!this.ready) return;
     this.job = queue.shift();
     const job = this.job;
-    this.timer = setTimeout(() => {
-      if (this.job === job) this.finish({ file: job.file, timeout: timeoutMs }, true);
-    }, timeoutMs);
+    const started = cpuMs();
+    this.timer = setInterval(() => {
+      if (this.job === job && cpuMs() - started > budgetMs) {
+        this.finish({ file: job.file, timeout: budgetMs }, true);
+      }
+    }, 100);
     this.worker.postMessage(job.file);
   }
 }

@@ -27,6 +27,7 @@ ajv.createAjvInstances = () => {
 
 const { Parser, fromFile } = await import('@asyncapi/parser');
 const parser = new Parser();
+parentPort.postMessage({ ready: true });
 
 parentPort.on('message', async (file) => {
   try {

@@ -17,6 +17,7 @@ mod loaded;
 pub mod message_sets;
 pub mod model;
 mod objects;
+pub(crate) use objects::braced_names;
 pub mod pointer;
 pub(crate) mod reading;
 mod refs;
