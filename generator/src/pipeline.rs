@@ -34,6 +34,70 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
     generate_module_with(doc, role, &TypeSettings::default())
 }
 
+/// Channels whose address is valid AsyncAPI (`check` warns) but no MQTT topic: `#` before the
+/// last level, or unbalanced `{` `}` that no topic parameter can be made from.
+fn unusable_addresses(doc: &Document) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for channel in &doc.channels {
+        let Some(address) = &channel.address else {
+            continue;
+        };
+        let last = address.levels.len().saturating_sub(1);
+        let hash_early = address
+            .levels
+            .iter()
+            .take(last)
+            .any(|l| matches!(l, crate::spec::model::Level::AnyMulti));
+        if hash_early {
+            out.push(Diagnostic::error(
+                "address-wildcard",
+                None,
+                format!(
+                    "channel `{}`: `#` must be the last level of an MQTT address (`{}`); no subscription can be made for it",
+                    channel.id, address.raw
+                ),
+            ));
+        }
+        if crate::spec::parse_address(&address.raw)
+            .1
+            .iter()
+            .any(|issue| issue.code == "address-braces")
+        {
+            out.push(Diagnostic::error(
+                "address-braces",
+                None,
+                format!(
+                    "channel `{}`: unbalanced `{{` `}}` in address `{}`; no topic parameters can be made from it",
+                    channel.id, address.raw
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Servers whose host or pathname uses a `{variable}` they do not declare (valid AsyncAPI 3.x,
+/// `check` warns): no URL can be made for them.
+fn unusable_servers(doc: &Document) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for server in &doc.servers {
+        let texts = std::iter::once(server.host.as_str()).chain(server.pathname.as_deref());
+        for name in texts.flat_map(crate::spec::braced_names) {
+            if !server.variables.iter().any(|v| v.name == name) {
+                out.push(Diagnostic::error(
+                    "server-variable-undeclared",
+                    Some(server.node.clone()),
+                    format!(
+                        "server `{}`: variable `{{{name}}}` is used but not declared in `variables`; no URL can be made for it",
+                        server.name
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// [`generate_module`] with explicit type settings (tests force several typify groups on
 /// small specs with them).
 fn generate_module_with(
@@ -41,6 +105,11 @@ fn generate_module_with(
     role: Role,
     settings: &TypeSettings,
 ) -> Result<Module, Vec<Diagnostic>> {
+    let mut unusable = unusable_addresses(doc);
+    unusable.extend(unusable_servers(doc));
+    if !unusable.is_empty() {
+        return Err(unusable);
+    }
     // The service code needs only the types' names; the types thread pre-processes the
     // schemas while this one generates the service code.
     let names = name_types(doc);

@@ -276,11 +276,22 @@ channels:
 }
 
 #[test]
-fn unknown_binding_version_is_an_error() {
-    let text = "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nservers:\n  s: {host: h, protocol: mqtt, bindings: {mqtt: {bindingVersion: 9.9.9}}}\n";
+fn unknown_binding_version_is_a_warning_and_the_binding_is_ignored() {
+    // 2.x: the official schema leaves binding versions open, and the official parser skips a
+    // binding of a version it does not know; so do we (3.x schemas reject it: schema-enum).
+    let text = "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nservers:\n  s: {url: h, protocol: mqtt, bindings: {mqtt: {clientId: c1, bindingVersion: 9.9.9}}}\nchannels: {}\n";
     let loaded = load_str(text, "t.yaml");
     assert_eq!(codes(&loaded), ["binding-version"]);
+    assert!(!loaded.has_errors(), "{}", loaded.render());
+    assert!(loaded.diagnostics[0].message.contains("ignored"));
     assert_eq!(loaded.diagnostics[0].location.as_ref().unwrap().line, 4);
+    let doc = loaded.document.as_ref().unwrap();
+    assert!(doc.servers[0].mqtt.is_none(), "the binding is ignored");
+    let text = text.replace("9.9.9", "0.2.0");
+    let loaded = load_str(&text, "t.yaml");
+    assert!(loaded.diagnostics.is_empty(), "{}", loaded.render());
+    let mqtt = loaded.document.as_ref().unwrap().servers[0].mqtt.clone();
+    assert_eq!(mqtt.unwrap().client_id.as_deref(), Some("c1"));
 }
 
 #[test]

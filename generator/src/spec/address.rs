@@ -28,10 +28,14 @@ pub fn parse(raw: &str) -> (Address, Vec<AddressIssue>) {
             }
             "#" => {
                 if i + 1 != count {
+                    // Valid AsyncAPI (the official parser accepts it), but no MQTT filter: a
+                    // warning here, and `mqttgen generate` refuses it (crate::pipeline).
                     issues.push(AddressIssue {
-                        is_error: true,
+                        is_error: false,
                         code: "address-wildcard",
-                        message: format!("`#` must be the last level of an address (`{raw}`)"),
+                        message: format!(
+                            "`#` must be the last level of an MQTT address (`{raw}`); `mqttgen generate` refuses this channel"
+                        ),
                     });
                 } else {
                     issues.push(wildcard(raw, '#'));
@@ -118,11 +122,15 @@ fn level(raw: &str, text: &str, issues: &mut Vec<AddressIssue>) -> Level {
     }
 }
 
+/// Valid AsyncAPI (the official parser reads the text literally), but no topic parameters can be
+/// made from it: a warning here, and `mqttgen generate` refuses it (crate::pipeline).
 fn braces(raw: &str) -> AddressIssue {
     AddressIssue {
-        is_error: true,
+        is_error: false,
         code: "address-braces",
-        message: format!("unbalanced `{{` `}}` in address `{raw}`"),
+        message: format!(
+            "unbalanced `{{` `}}` in address `{raw}`; `mqttgen generate` refuses this channel"
+        ),
     }
 }
 
@@ -183,7 +191,8 @@ mod tests {
     #[test]
     fn reports_misplaced_hash_and_bad_braces() {
         let (_, issues) = parse("a/#/b");
-        assert!(issues[0].is_error);
+        assert_eq!(issues[0].code, "address-wildcard");
+        assert!(issues[0].message.contains("must be the last level"));
         let (address, issues) = parse("a/{open/b}");
         assert!(issues.iter().any(|i| i.code == "address-braces"));
         assert_eq!(address.levels.len(), 3);

@@ -76,15 +76,18 @@ fn mqtt_binding<'a>(ctx: &mut Ctx<'a>, object: &'a Node, place: Place) -> Option
     if let Some(version_node) = mqtt.get("bindingVersion") {
         let version = version_node.scalar_text().unwrap_or_default();
         if !KNOWN_VERSIONS.contains(&version.as_str()) {
+            // As the official parser does: a binding of a version we cannot interpret (its
+            // fields differ per version) is skipped, with a warning.
             let id = ctx.id(version_node);
             ctx.diagnostics.push(
-                crate::diagnostics::Diagnostic::error(
+                crate::diagnostics::Diagnostic::warning(
                     "binding-version",
                     Some(id),
-                    format!("unknown MQTT bindingVersion `{version}`"),
+                    format!("unknown MQTT bindingVersion `{version}`; this binding is ignored"),
                 )
                 .with_help("use bindingVersion \"0.2.0\" (or \"0.1.0\"), or leave it out"),
             );
+            return None;
         }
     }
     for entry in mqtt.as_map().unwrap_or_default() {

@@ -17,11 +17,13 @@ mod loaded;
 pub mod message_sets;
 pub mod model;
 mod objects;
+pub(crate) use objects::braced_names;
 pub mod pointer;
 pub(crate) mod reading;
 mod refs;
 mod shared_levels;
 pub mod source;
+pub mod structure;
 mod traits;
 mod v2;
 mod v3;
@@ -115,6 +117,19 @@ pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loa
     }
 }
 
+/// The document (read like [`load_with`]) with every `$ref` replaced by what it names: the value
+/// the official parser checks against the AsyncAPI JSON Schema ([`structure::findings`]).
+pub fn resolved_value(
+    path: &Path,
+    name: &str,
+    text: String,
+    read: Reader<'_>,
+) -> Option<serde_json::Value> {
+    let files = Files::load_all(path, name, text, read);
+    let root = files.sources.files.first()?.root.as_ref()?;
+    Some(structure::resolved_value(&files, root))
+}
+
 fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Document> {
     let root = files.sources.files.first()?.root.as_ref()?;
     let (merged, trait_diagnostics) = traits::merge_all(files);
@@ -148,5 +163,9 @@ fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Docu
     diagnostics.extend(trait_diagnostics);
     diagnostics.append(&mut ctx.diagnostics);
     diagnostics.extend(checks::run(&ctx.doc));
+    if family.is_some() {
+        let found = structure::check(files, root, &ctx.doc.asyncapi_version, diagnostics);
+        diagnostics.extend(found);
+    }
     Some(ctx.doc)
 }

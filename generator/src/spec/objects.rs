@@ -107,11 +107,14 @@ pub fn message<'a>(ctx: &mut Ctx<'a>, decl: &'a Node, fallback: &str) -> Option<
     Some(index)
 }
 
-/// Server `variables`, and checks that every `{var}` used in `texts` is declared.
+/// Server `variables`, and checks that every `{var}` used in `texts` is declared: an error when
+/// `undeclared_is_error` (2.x, where the official parser checks it too), else a warning (3.x,
+/// valid AsyncAPI; `mqttgen generate` refuses the server, see crate::pipeline).
 pub fn server_variables<'a>(
     ctx: &mut Ctx<'a>,
     server: &'a Node,
     used_in: &[(&str, &'a Node)],
+    undeclared_is_error: bool,
 ) -> Vec<ServerVariable> {
     let mut variables = Vec::new();
     for (name, decl) in ctx.map(server, "variables") {
@@ -138,18 +141,20 @@ pub fn server_variables<'a>(
         for name in braced_names(text) {
             if !variables.iter().any(|v| v.name == name) {
                 let id = ctx.id(node);
-                ctx.diagnostics.push(
-                    Diagnostic::error(
+                let message =
+                    format!("server variable `{{{name}}}` is used but not declared in `variables`");
+                let diagnostic = if undeclared_is_error {
+                    Diagnostic::error("server-variable-undeclared", Some(id), message)
+                } else {
+                    Diagnostic::warning(
                         "server-variable-undeclared",
                         Some(id),
-                        format!(
-                            "server variable `{{{name}}}` is used but not declared in `variables`"
-                        ),
+                        format!("{message}; `mqttgen generate` refuses this server"),
                     )
-                    .with_help(format!(
-                        "declare it: `variables: {{{name}: {{default: ...}}}}`"
-                    )),
-                );
+                };
+                ctx.diagnostics.push(diagnostic.with_help(format!(
+                    "declare it: `variables: {{{name}: {{default: ...}}}}`"
+                )));
             }
         }
     }
@@ -263,12 +268,25 @@ pub fn address_and_parameters<'a>(
             }
             None => {
                 let id = ctx.id(node);
+                // Like the official parser: once a channel has `parameters`, every `{name}` of
+                // its address must be declared there (an error); without any, a warning.
+                let has_parameters = channel.get("parameters").is_some();
+                let make = if has_parameters {
+                    Diagnostic::error
+                } else {
+                    Diagnostic::warning
+                };
+                let consequence = if has_parameters {
+                    ""
+                } else {
+                    "; it is treated as a string"
+                };
                 ctx.diagnostics.push(
-                    Diagnostic::warning(
+                    make(
                         "param-undeclared",
                         Some(id),
                         format!(
-                            "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`; it is treated as a string"
+                            "`{{{name}}}` in address `{raw}` is not declared in the channel's `parameters`{consequence}"
                         ),
                     )
                     .with_help(format!(

@@ -48,7 +48,7 @@ fn server<'a>(ctx: &mut Ctx<'a>, name: &str, node: &'a Node) -> Server {
         None => (without_scheme.to_string(), None),
     };
     let url_node = node.get("url").unwrap_or(node);
-    let variables = objects::server_variables(ctx, node, &[(url.as_str(), url_node)]);
+    let variables = objects::server_variables(ctx, node, &[(url.as_str(), url_node)], true);
     Server {
         name: name.to_string(),
         host,

@@ -66,7 +66,7 @@ fn server<'a>(ctx: &mut Ctx<'a>, name: &str, node: &'a Node) -> Server {
     if let Some(p) = &pathname {
         used.push((p.as_str(), node.get("pathname").unwrap_or(node)));
     }
-    let variables = objects::server_variables(ctx, node, &used);
+    let variables = objects::server_variables(ctx, node, &used, false);
     let description = ctx
         .string(node, "description")
         .or_else(|| ctx.string(node, "summary"))
@@ -196,6 +196,16 @@ fn channel_of<'a>(
         return None;
     };
     let Some(reference) = ref_of(decl) else {
+        if decl.as_map().is_some_and(|m| m.is_empty()) {
+            // `channel: {}` passes the official schema (and parser): it names no channel, so
+            // there is nothing to generate for the operation.
+            ctx.warn(
+                "operation-channel",
+                decl,
+                "`channel: {}` names no channel; this operation is ignored (write `$ref: '#/channels/<id>'`)",
+            );
+            return None;
+        }
         ctx.error(
             "operation-channel",
             decl,

@@ -183,6 +183,9 @@ pub struct LineIndex<'a> {
     ascii: bool,
     /// Byte offsets of line starts, computed on first use.
     line_starts: OnceCell<Vec<usize>>,
+    /// Lines the parser read with extra leading spaces (see [`relax`]): (1-based line of the
+    /// whole text, spaces added), sorted by line.
+    pads: Vec<(usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -201,7 +204,15 @@ impl<'a> LineIndex<'a> {
             lines_before,
             ascii: part.is_ascii() && !part.as_bytes().contains(&b'\r'),
             line_starts: OnceCell::new(),
+            pads: Vec::new(),
         }
+    }
+
+    /// Spaces the parser's text has in front of 1-based `line` that the real text does not.
+    fn pad_of(&self, line: usize) -> usize {
+        self.pads
+            .binary_search_by_key(&line, |&(l, _)| l)
+            .map_or(0, |i| self.pads[i].1)
     }
 
     /// Byte offset of 1-based `line` and 0-based character `col`, clamped to the text.
@@ -235,17 +246,18 @@ impl<'a> LineIndex<'a> {
 
     fn pos(&self, mark: &Marker) -> Pos {
         let line = mark.line().max(1) + self.lines_before;
-        let offset = if self.ascii {
+        let col = mark.col().saturating_sub(self.pad_of(line));
+        let offset = if self.ascii && self.pads.is_empty() {
             let offset = (self.start + mark.index()).min(self.text.len());
-            debug_assert_eq!(offset, self.offset(line, mark.col()));
+            debug_assert_eq!(offset, self.offset(line, col));
             offset
         } else {
-            self.offset(line, mark.col())
+            self.offset(line, col)
         };
         Pos {
             offset,
             line: line as u32,
-            column: mark.col() as u32 + 1,
+            column: col as u32 + 1,
         }
     }
 
@@ -327,11 +339,37 @@ pub(crate) fn parse_range(
     range: std::ops::Range<usize>,
     lines_before: usize,
 ) -> PartParsed {
-    let index = LineIndex::for_part(&text[..range.end], range.start, lines_before);
+    let mut index = LineIndex::for_part(&text[..range.end], range.start, lines_before);
     let part = &text[range];
+    loop {
+        let (outcome, relax_at) = parse_padded(part, file, &index);
+        match relax_at {
+            Some((line, pad)) if index.pads.len() < MAX_RELAXED_LINES => {
+                match index.pads.binary_search_by_key(&line, |&(l, _)| l) {
+                    Ok(i) => index.pads[i].1 += pad,
+                    Err(i) => index.pads.insert(i, (line, pad)),
+                }
+            }
+            _ => return outcome,
+        }
+    }
+}
+
+/// Most lines one text may have re-indented by [`relax`] before its indentation error stands.
+const MAX_RELAXED_LINES: usize = 10_000;
+
+/// Parses `part` with the lines `index.pads` names indented further; also gives the line (of the
+/// whole text) and the spaces to add to it when the parse failed only because a line inside a
+/// flow collection is indented less than the block around the collection (see [`relax`]).
+fn parse_padded(
+    part: &str,
+    file: FileId,
+    index: &LineIndex<'_>,
+) -> (PartParsed, Option<(usize, usize)>) {
+    let padded = padded_text(part, index);
     let mut builder = Builder {
         file,
-        index: &index,
+        index,
         stack: Vec::new(),
         // Sized for the open collections of typical documents up front: growing these stacks
         // copies every open entry and touches fresh memory again and again.
@@ -342,10 +380,12 @@ pub(crate) fn parse_range(
         alias_nodes: 0,
         root: None,
         diagnostics: Vec::new(),
+        scan_error: None,
+        last_event: Pos::default(),
     };
     // yaml-rust2 is not known to panic, but a parser bug must not take the caller down.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut parser = Parser::new_from_str(part);
+        let mut parser = Parser::new_from_str(&padded);
         builder.run(&mut parser)
     }));
     let result = outcome.unwrap_or_else(|_| {
@@ -355,6 +395,10 @@ pub(crate) fn parse_range(
             "the YAML parser failed on this input",
         )))
     });
+    let relax_at = match (&result, &builder.scan_error) {
+        (Err(_), Some(error)) => relax::line_to_pad(&builder, error),
+        _ => None,
+    };
     let mut diagnostics = std::mem::take(&mut builder.diagnostics);
     let alias_nodes = builder.alias_nodes;
     let parsed = match result {
@@ -385,9 +429,175 @@ pub(crate) fn parse_range(
             }
         }
     };
-    PartParsed {
-        parsed,
-        alias_nodes,
+    (
+        PartParsed {
+            parsed,
+            alias_nodes,
+        },
+        relax_at,
+    )
+}
+
+/// `part` with `index.pads` spaces put in front of the lines it names (borrowed when none).
+fn padded_text<'t>(part: &'t str, index: &LineIndex<'_>) -> std::borrow::Cow<'t, str> {
+    if index.pads.is_empty() {
+        return std::borrow::Cow::Borrowed(part);
+    }
+    let extra: usize = index.pads.iter().map(|&(_, pad)| pad).sum();
+    let mut out = String::with_capacity(part.len() + extra);
+    let mut pads = index.pads.iter().peekable();
+    for (i, line) in part.split_inclusive('\n').enumerate() {
+        let line_no = index.lines_before + i + 1;
+        while pads.next_if(|&&(l, _)| l < line_no).is_some() {}
+        if let Some(&(_, pad)) = pads.next_if(|&&(l, _)| l == line_no) {
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+        out.push_str(line);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Reading flow collections the way the reference loaders do.
+///
+/// YAML 1.2 wants every line of a flow collection (`[...]`, `{...}`) that sits in a block
+/// collection indented further than that block, so a closing bracket at the indentation of the
+/// key that holds it is, strictly, an error; yaml-rust2 enforces that. PyYAML, js-yaml and the
+/// official AsyncAPI parser accept it, and real documents are written that way:
+///
+/// ```yaml
+/// enum: [
+///   "on",
+///   "off"
+/// ]
+/// ```
+///
+/// Inside a flow collection leading spaces carry no meaning (they separate tokens and fold away in
+/// multi-line scalars), so such a line can be read with spaces added in front of it and nothing
+/// else changes; positions are mapped back to the real text ([`LineIndex::pos`]).
+mod relax {
+    use super::{Builder, Frame, Pos};
+
+    /// Most spaces put in front of one line.
+    const MAX_PAD: usize = 256;
+
+    /// The scanner's complaints about a line indented less than the block it is in.
+    const INDENTATION_ERRORS: [&str; 2] = [
+        "invalid indentation",
+        "invalid indentation in flow construct",
+    ];
+
+    /// (line of the whole text, spaces to add) for a scan error that only a too-shallow line
+    /// inside a flow collection caused, else `None`.
+    pub(super) fn line_to_pad(
+        builder: &Builder<'_>,
+        error: &(usize, usize, String),
+    ) -> Option<(usize, usize)> {
+        let (line, col, info) = error;
+        if !INDENTATION_ERRORS.contains(&info.as_str()) {
+            return None;
+        }
+        let text = builder.index.text.as_bytes();
+        let is_flow = |offset: usize| matches!(text.get(offset), Some(b'[' | b'{'));
+        let line_abs = line + builder.index.lines_before;
+        let padded = builder.index.pad_of(line_abs);
+        // The column the parser saw, spaces already added included.
+        let seen = *col;
+        // The outermost open flow collection the parser has reported, and the block collection
+        // that holds it; or, when the scanner stopped before the parser saw the collection open
+        // (it reads ahead while a key may still follow), the innermost block collection, if the
+        // text between the last event and the error opens a flow collection.
+        let block = match builder
+            .stack
+            .iter()
+            .position(|f| is_flow(frame_pos(f).offset))
+        {
+            Some(first_flow) => builder.stack[..first_flow].last()?,
+            None => {
+                let error_at = builder.index.offset(line_abs, seen.saturating_sub(padded));
+                let from = builder.last_event.offset.min(error_at);
+                if !opens_flow(&builder.index.text[from..error_at]) {
+                    return None;
+                }
+                builder.stack.last()?
+            }
+        };
+        let required = block_column(builder, block)? + 1;
+        if seen < required {
+            Some((line_abs, required - seen))
+        } else if padded < MAX_PAD {
+            // The scanner holds a deeper indentation than the block's column while it reads
+            // ahead: move the line further (doubling), which changes nothing inside a flow
+            // collection.
+            Some((line_abs, padded.max(1)))
+        } else {
+            None
+        }
+    }
+
+    /// True when `text` (from a place in block context) leaves a flow collection open: a `[` or
+    /// `{` that starts a node, not closed again; quoted scalars and comments are skipped.
+    fn opens_flow(text: &str) -> bool {
+        let mut depth = 0usize;
+        let mut prev = b' ';
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let token_start = matches!(
+                prev,
+                b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-' | b'?'
+            );
+            match b {
+                b'"' | b'\'' if token_start => {
+                    // Skip the quoted scalar.
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == b'\\' && b == b'"' {
+                            i += 2;
+                            continue;
+                        }
+                        if bytes[i] == b {
+                            if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        i += 1;
+                    }
+                }
+                b'#' if matches!(prev, b' ' | b'\t' | b'\n' | b'\r') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'[' | b'{' if depth > 0 || token_start => depth += 1,
+                b']' | b'}' if depth > 0 => depth -= 1,
+                _ => {}
+            }
+            prev = bytes.get(i).copied().unwrap_or(b' ');
+            i += 1;
+        }
+        depth > 0
+    }
+
+    fn frame_pos(frame: &Frame) -> Pos {
+        match frame {
+            Frame::Seq { pos, .. } | Frame::Map { pos, .. } => *pos,
+        }
+    }
+
+    /// The 0-based column of a block collection's entries (where its keys or `-` stand).
+    fn block_column(builder: &Builder<'_>, frame: &Frame) -> Option<usize> {
+        let column = match frame {
+            Frame::Seq { pos, .. } => pos.column,
+            Frame::Map { start, key, .. } => match (builder.entries.get(*start), key) {
+                (Some(first), _) => first.key_pos.column,
+                (None, Some((_, pos))) => pos.column,
+                (None, None) => return None,
+            },
+        };
+        Some(column as usize - 1)
     }
 }
 
@@ -428,6 +638,10 @@ struct Builder<'a> {
     alias_nodes: usize,
     root: Option<Node>,
     diagnostics: Vec<Diagnostic>,
+    /// The scanner's error, if any: (line of the part, column in the parser's text, message).
+    scan_error: Option<(usize, usize, String)>,
+    /// Where the last event the parser gave starts.
+    last_event: Pos,
 }
 
 impl Builder<'_> {
@@ -435,6 +649,7 @@ impl Builder<'_> {
         loop {
             let (event, mark) = parser.next_token().map_err(|e| {
                 let m = e.marker();
+                self.scan_error = Some((m.line().max(1), m.col(), e.info().to_string()));
                 let pos = self.index.pos(m);
                 Box::new(
                     Diagnostic::error("yaml-syntax", None, format!("invalid YAML: {}", e.info()))
@@ -442,6 +657,7 @@ impl Builder<'_> {
                 )
             })?;
             let pos = self.index.pos(&mark);
+            self.last_event = pos;
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::DocumentEnd => {

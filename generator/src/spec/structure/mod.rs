@@ -1,0 +1,88 @@
+//! Structure checks: the document, with its references resolved, against the official AsyncAPI
+//! JSON Schema of its exact version ([`official`]), each schema error turned into a located
+//! diagnostic with a sentence ([`explain`]); then the official parser's rules beyond the schema
+//! ([`rules`]).
+//!
+//! Problems the front end already reported at a node (a missing `asyncapi`, an unknown field, a
+//! wrong type) are not reported a second time at or below that node.
+
+mod explain;
+pub mod official;
+mod resolved;
+mod rules;
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::NodeId;
+use crate::spec::refs::Files;
+use crate::spec::yaml::Node;
+
+pub use explain::Finding;
+
+/// Checks the document rooted at `root` against the schema of AsyncAPI `version`; nothing for a
+/// version without a vendored schema. `reported` are the diagnostics found so far.
+pub fn check(
+    files: &Files,
+    root: &Node,
+    version: &str,
+    reported: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    if official::validator(version).is_none() {
+        return Vec::new();
+    }
+    let resolved = resolved::resolve(files, root);
+    let findings = findings(&resolved.value, version);
+    let mut out = Vec::new();
+    for finding in findings {
+        if resolved
+            .kept_refs
+            .iter()
+            .any(|r| within(&finding.pointer, r))
+        {
+            continue;
+        }
+        let node = resolved::locate(files, root, &finding.pointer);
+        let id = files.id(node);
+        if reported
+            .iter()
+            .any(|d| d.is_error() && covers(d.node.as_ref(), &id))
+        {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(finding.code, Some(id), finding.message)
+                .with_help(format!("AsyncAPI {version} schema; see https://www.asyncapi.com/docs/reference/specification/v{version}")),
+        );
+    }
+    out
+}
+
+/// The findings of the official schema of `version` and of the rules beyond it on an already
+/// resolved document (see [`crate::spec::resolved_value`]); what [`check`] locates and reports.
+pub fn findings(doc: &serde_json::Value, version: &str) -> Vec<Finding> {
+    let Some(validator) = official::validator(version) else {
+        return Vec::new();
+    };
+    let mut findings = if validator.is_valid(doc) {
+        Vec::new()
+    } else {
+        explain::findings(validator.iter_errors(doc))
+    };
+    findings.extend(rules::run(doc, version));
+    findings
+}
+
+/// The resolved JSON value of the document rooted at `root`.
+pub(crate) fn resolved_value(files: &Files, root: &Node) -> serde_json::Value {
+    resolved::resolve(files, root).value
+}
+
+/// True when `pointer` is `base` or below it.
+fn within(pointer: &str, base: &str) -> bool {
+    pointer == base
+        || (pointer.starts_with(base) && pointer.as_bytes().get(base.len()) == Some(&b'/'))
+}
+
+/// True when an error reported at `node` covers a finding at `id` (same node or an ancestor).
+fn covers(node: Option<&NodeId>, id: &NodeId) -> bool {
+    node.is_some_and(|n| n.file == id.file && within(&id.pointer, &n.pointer))
+}

@@ -1,0 +1,123 @@
+//! The document as the official parser checks it: one JSON value with every `$ref` replaced by
+//! what it names, and the way back from a place in that value to the located node it came from.
+
+use serde_json::{Map, Value as Json};
+
+use crate::spec::pointer;
+use crate::spec::refs::{ref_of, Files};
+use crate::spec::source::child;
+use crate::spec::yaml::{Node, Value};
+
+/// Most JSON values resolving may create; beyond it references are left in place (a document whose
+/// references multiply it past this is checked in the parts it spells out).
+const MAX_VALUES: usize = 2_000_000;
+
+/// The resolved document.
+pub struct Resolved {
+    /// The value.
+    pub value: Json,
+    /// JSON pointers (in `value`) of references left in place: unresolvable, cyclic, or past the
+    /// budget. Findings at or below them are not the document's structure but its references'.
+    pub kept_refs: Vec<String>,
+}
+
+/// Resolves `root` (a node of `files`).
+pub fn resolve(files: &Files, root: &Node) -> Resolved {
+    let mut walk = Walk {
+        files,
+        active: Vec::new(),
+        values: 0,
+        kept_refs: Vec::new(),
+        path: String::new(),
+    };
+    let value = walk.value(root);
+    Resolved {
+        value,
+        kept_refs: walk.kept_refs,
+    }
+}
+
+struct Walk<'f> {
+    files: &'f Files,
+    /// Targets of the references being expanded (identity), to stop at cycles.
+    active: Vec<*const Node>,
+    values: usize,
+    kept_refs: Vec<String>,
+    /// Pointer of the value being built.
+    path: String,
+}
+
+impl<'f> Walk<'f> {
+    fn value(&mut self, node: &'f Node) -> Json {
+        self.values += 1;
+        if ref_of(node).is_some() {
+            return self.reference(node);
+        }
+        match &node.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(n.clone()),
+            Value::String(s) => Json::String(s.clone()),
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let len = self.enter(&i.to_string());
+                    out.push(self.value(item));
+                    self.path.truncate(len);
+                }
+                Json::Array(out)
+            }
+            Value::Map(entries) => {
+                let mut out = Map::with_capacity(entries.len());
+                for entry in entries {
+                    let len = self.enter(&entry.key);
+                    let value = self.value(&entry.value);
+                    self.path.truncate(len);
+                    out.insert(entry.key.clone(), value);
+                }
+                Json::Object(out)
+            }
+        }
+    }
+
+    /// Appends `/segment` to the path; returns the length to truncate back to.
+    fn enter(&mut self, segment: &str) -> usize {
+        let len = self.path.len();
+        self.path.push('/');
+        pointer::push_escaped(&mut self.path, segment);
+        len
+    }
+
+    fn reference(&mut self, node: &'f Node) -> Json {
+        let target = match self.files.deref(node) {
+            Ok(target) => target,
+            Err(_) => return self.keep(node),
+        };
+        let id = target as *const Node;
+        if self.active.contains(&id) || self.values > MAX_VALUES {
+            return self.keep(node);
+        }
+        self.active.push(id);
+        let value = self.value(target);
+        self.active.pop();
+        value
+    }
+
+    fn keep(&mut self, node: &Node) -> Json {
+        self.kept_refs.push(self.path.clone());
+        node.to_json()
+    }
+}
+
+/// The located node at `pointer` of the resolved document rooted at `root`, following `$ref`s on
+/// the way; the deepest node reached when the pointer leaves the document.
+pub fn locate<'f>(files: &'f Files, root: &'f Node, pointer: &str) -> &'f Node {
+    let mut node = files.deref(root).unwrap_or(root);
+    for segment in pointer::tokens(pointer).into_iter().flatten() {
+        match child(node, &segment) {
+            Some(next) => node = files.deref(next).unwrap_or(next),
+            None => break,
+        }
+    }
+    node
+}
