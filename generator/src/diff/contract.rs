@@ -843,6 +843,7 @@ fn channel(rec: &mut Recorder<'_>, a: &Channel, b: &Channel, flow: &Flow) {
             flow,
             &param_subject,
             "",
+            None,
         );
         if pa.description != pb.description {
             docs_change(rec, &param_subject, "description", &na, &nb);
@@ -911,15 +912,24 @@ fn message(
             PayloadType::Json(n) | PayloadType::TextValue(n) => Some(n.to_string()),
             _ => None,
         };
-        if let (Some(p), Some(q)) = (name(&x.payload), name(&y.payload)) {
+        let slots = [
+            ("payload", name(&x.payload), name(&y.payload)),
+            (
+                "headers",
+                x.headers.as_ref().map(ToString::to_string),
+                y.headers.as_ref().map(ToString::to_string),
+            ),
+        ];
+        for (slot, p, q) in slots {
+            let (Some(p), Some(q)) = (p, q) else { continue };
             if p != q {
                 rec.record(
                     What {
                         code: "type-renamed",
-                        subject: &format!("{subject} payload"),
-                        message: "the payload's Rust type has another name".into(),
+                        subject: &format!("{subject} {slot}"),
+                        message: format!("the {slot}'s Rust type has another name"),
                     },
-                    Effect::default().api(format!("the payload type `{p}` is now `{q}`")),
+                    Effect::default().api(format!("the {slot} type `{p}` is now `{q}`")),
                     Some(flow),
                     Some(&a.node),
                     Some(&b.node),
@@ -1043,6 +1053,7 @@ fn slot(
                     flow,
                     subject,
                     "",
+                    None,
                 );
             } else if x.schema_format != y.schema_format || x.schema != y.schema {
                 rec.record(

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::record::{Effect, Flow, Recorder, What};
 use super::rust_api::{enum_has_variants, field_type, value_type};
-use super::schema::{Additional, Norm, Owned, ANNOTATIONS};
+use super::schema::{child, Additional, Norm, Owned, ANNOTATIONS};
 use crate::spec::model::NodeId;
 use crate::types::names::type_name;
 
@@ -47,6 +47,7 @@ pub fn compare(
     flow: &Flow,
     subject_base: &str,
     path: &str,
+    member: Option<bool>,
 ) {
     let key = (
         old.node.clone(),
@@ -73,6 +74,7 @@ pub fn compare(
         path,
         o: &o,
         n: &n,
+        member,
     };
     cx.names();
     cx.scalars();
@@ -93,11 +95,30 @@ struct Pair<'r, 'a, 's, 'd> {
     path: &'s str,
     o: &'s Norm<'d>,
     n: &'s Norm<'d>,
+    /// `Some(required in NEW)` for a struct member (its Rust type is `Option<T>` unless required
+    /// or defaulted), `None` for a value of its own.
+    member: Option<bool>,
 }
 
 impl Pair<'_, '_, '_, '_> {
     fn record(&mut self, code: &'static str, message: String, effect: Effect) {
         self.record_at(code, message, effect, None, None);
+    }
+
+    /// Records a change located at `keyword` of both schemas (the schema itself when the keyword
+    /// is absent on a side, or comes from an `allOf` member).
+    fn record_keyword(
+        &mut self,
+        keyword: &str,
+        code: &'static str,
+        message: String,
+        effect: Effect,
+    ) {
+        let old = child(&self.o.node, &[keyword]);
+        let new = child(&self.n.node, &[keyword]);
+        let old = self.rec.old.sources.get(&old).is_some().then_some(old);
+        let new = self.rec.new.sources.get(&new).is_some().then_some(new);
+        self.record_at(code, message, effect, old, new);
     }
 
     fn record_at(
@@ -125,13 +146,18 @@ impl Pair<'_, '_, '_, '_> {
 
     /// The Rust value type changed (`u8` → `u16`, `String` → `DateTime`), as an API note.
     fn rust_change(&self) -> Option<String> {
-        let (a, b) = (value_type(self.o), value_type(self.n));
+        let (a, b) = match self.member {
+            Some(required) => (field_type(self.o, required), field_type(self.n, required)),
+            None => (value_type(self.o), value_type(self.n)),
+        };
         (a != b).then(|| format!("the generated type changes from `{a}` to `{b}`"))
     }
 
     /// A named type that gets another name (a `$ref` to another component, a new `title`).
     fn names(&mut self) {
-        if !(self.o.named && self.n.named) {
+        // At the top of a payload or headers schema the message's own type names are compared
+        // (the generator's names, `<Message>Payload` for inline schemas).
+        if self.path.is_empty() || !(self.o.named && self.n.named) {
             return;
         }
         let name = |n: &Norm<'_>| {
@@ -204,7 +230,8 @@ impl Pair<'_, '_, '_, '_> {
                 ..Effect::default()
             }
             .api_if(rust.clone());
-            self.record(
+            self.record_keyword(
+                "type",
                 "type-changed",
                 format!("type `{}` becomes `{}`", listed(&o.types), listed(&n.types)),
                 effect,
@@ -235,7 +262,8 @@ impl Pair<'_, '_, '_, '_> {
                     ..Effect::default()
                 },
             };
-            self.record(
+            self.record_keyword(
+                "format",
                 "format-changed",
                 format!("format {} becomes {}", show(&o.format), show(&n.format)),
                 effect.api_if(rust.clone()),
@@ -258,7 +286,8 @@ impl Pair<'_, '_, '_, '_> {
                     } else {
                         "the constants of the removed values are gone".to_string()
                     };
-                    self.record(
+                    self.record_keyword(
+                        "enum",
                         "enum-value-removed",
                         format!("enum loses {}", list(&removed)),
                         Effect::narrows().api(rust.clone().unwrap_or(api)),
@@ -269,7 +298,8 @@ impl Pair<'_, '_, '_, '_> {
                         "the Rust enum gains variants: exhaustive `match`es no longer compile"
                             .to_string()
                     });
-                    self.record(
+                    self.record_keyword(
+                        "enum",
                         "enum-value-added",
                         format!("enum gains {}", list(&added)),
                         Effect::widens().api_if(rust.clone().or(api)),
@@ -324,7 +354,8 @@ impl Pair<'_, '_, '_, '_> {
                 ..Effect::default()
             }
             .api_if(rust.clone());
-            self.record(
+            self.record_keyword(
+                key,
                 "limit-changed",
                 format!("`{key}` {} becomes {}", show(a), show(b)),
                 effect,
@@ -382,6 +413,7 @@ impl Pair<'_, '_, '_, '_> {
                         self.flow,
                         self.base,
                         &path,
+                        Some(new_required),
                     );
                 }
                 None => {
@@ -483,6 +515,7 @@ impl Pair<'_, '_, '_, '_> {
                     self.flow,
                     self.base,
                     &path,
+                    None,
                 );
                 return;
             }
@@ -538,6 +571,7 @@ impl Pair<'_, '_, '_, '_> {
                     self.flow,
                     self.base,
                     &path,
+                    None,
                 );
             }
             (None, Some(_)) => self.record(
@@ -608,6 +642,7 @@ impl Pair<'_, '_, '_, '_> {
                 self.flow,
                 self.base,
                 &path,
+                None,
             );
         }
         for (i, name, v) in removed {
@@ -651,8 +686,10 @@ impl Pair<'_, '_, '_, '_> {
             }
         } else {
             Effect::default()
-        };
-        self.record(
+        }
+        .api_if(self.rust_change());
+        self.record_keyword(
+            "default",
             "default-changed",
             format!("default {} becomes {}", show(a), show(b)),
             effect,
