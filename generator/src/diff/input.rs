@@ -65,7 +65,12 @@ pub fn load(source: &Source, options: &LoadOptions) -> Loaded {
             Ok(text) => {
                 let name = source.name();
                 let read = |p: &Path| git_show(rev, &git_path(p)).map_err(ReadError::Io);
-                spec::load_with(Path::new(path), &name, text, &read)
+                let mut loaded = spec::load_with(Path::new(path), &name, text, &read);
+                // Referenced files were read from the revision too: say so wherever they are named.
+                for file in loaded.sources.files.iter_mut().skip(1) {
+                    file.name = format!("{rev}:{}", git_path(Path::new(&file.name)));
+                }
+                loaded
             }
             Err(e) => Loaded {
                 document: None,
