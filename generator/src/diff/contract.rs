@@ -504,7 +504,7 @@ fn operation(
             effect,
         );
     }
-    bindings(rec, a, b, &subject, &flow);
+    bindings(rec, a, b, &subject);
     if requirements(old, &a.security) != requirements(new, &b.security) {
         wire(
             rec,
@@ -538,7 +538,7 @@ fn operation(
 }
 
 /// QoS, retain and message expiry: weaker delivery guarantees break peers.
-fn bindings(rec: &mut Recorder<'_>, a: &Operation, b: &Operation, subject: &str, flow: &Flow) {
+fn bindings(rec: &mut Recorder<'_>, a: &Operation, b: &Operation, subject: &str) {
     let qos = |o: &Operation| {
         o.mqtt
             .as_ref()
@@ -564,7 +564,7 @@ fn bindings(rec: &mut Recorder<'_>, a: &Operation, b: &Operation, subject: &str,
                 message,
             },
             effect,
-            Some(flow),
+            None,
             Some(&node.0),
             Some(&node.1),
         );
@@ -711,7 +711,11 @@ fn messages(
     flows: &mut BTreeMap<(usize, usize), Flow>,
 ) {
     let (old, new) = (rec.old.doc, rec.new.doc);
-    let mut pairing = pair(a, b, |&i| old.messages[i].name.clone(), |_| None::<()>);
+    let names = |doc: &Document, list: &[usize]| -> Vec<String> {
+        list.iter().map(|&i| doc.messages[i].name.clone()).collect()
+    };
+    let (old_names, new_names) = (names(old, a), names(new, b));
+    let mut pairing = pair(&old_names, &new_names, String::clone, |_| None::<()>);
     if pairing.removed.len() == 1 && pairing.added.len() == 1 {
         pairing.pairs.push((pairing.removed[0], pairing.added[0]));
         pairing.removed.clear();
@@ -720,7 +724,6 @@ fn messages(
     for &(i, j) in &pairing.pairs {
         flows.entry((a[i], b[j])).or_default().join(flow);
     }
-    let _ = new;
     for &i in &pairing.removed {
         let m = &old.messages[a[i]];
         rec.record(

@@ -199,8 +199,15 @@ impl<'a> Side<'a> {
         })
     }
 
-    /// Where `node` is, for the report.
+    /// Where `node` is, for the report; for something absent on this side (a new property in
+    /// OLD, a removed one in NEW) its nearest existing ancestor.
     pub fn place(&self, node: &NodeId) -> Place {
+        let mut node = node.clone();
+        while self.sources.get(&node).is_none() && !node.pointer.is_empty() {
+            let parent = node.pointer.rsplit_once('/').map_or("", |(p, _)| p);
+            node.pointer = parent.to_string();
+        }
+        let node = &node;
         let location = self.sources.locate(node);
         Place {
             file: self.sources.name(node.file).to_string(),
