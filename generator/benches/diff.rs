@@ -118,6 +118,9 @@ fn main() {
     let a = load_file(&old);
     let b = load_file(&new);
     let (compare_time, _) = time(runs, || diff(Side::of(&a).unwrap(), Side::of(&b).unwrap()));
+    let compare_cpu = cpu(runs * 3, &mut || {
+        diff(Side::of(&a).unwrap(), Side::of(&b).unwrap());
+    });
     let show_cpu = |c: Option<Duration>| c.map_or("?".to_string(), ms);
 
     let (old_s, new_s) = (old.to_str().unwrap(), new.to_str().unwrap());
@@ -142,8 +145,9 @@ fn main() {
         diff_time.as_secs_f64() / check_time.as_secs_f64()
     );
     println!(
-        "| the comparison alone | {} | – | {:.2} |",
+        "| the comparison alone | {} | {} | {:.2} |",
         ms(compare_time),
+        show_cpu(compare_cpu),
         compare_time.as_secs_f64() / check_time.as_secs_f64()
     );
     println!(

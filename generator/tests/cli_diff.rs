@@ -211,3 +211,22 @@ fn old_may_be_a_git_revision_with_its_referenced_files() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("git show"), "{out}");
 }
+
+#[test]
+fn the_readme_report_is_what_mqttgen_diff_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (code, out) = mqttgen(
+        &[
+            "diff",
+            "specs/diff/streetlights-release/old.yaml",
+            "specs/diff/streetlights-release/new.yaml",
+        ],
+        Some(&root),
+    );
+    assert_eq!(code, 1, "{out}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(out.trim_end()),
+        "README's `mqttgen diff` report is stale; the tool prints:\n{out}"
+    );
+}

@@ -717,7 +717,8 @@ impl Pair<'_, '_, '_, '_> {
         let (o, n) = (self.o, self.n);
         for key in ANNOTATIONS {
             if o.annotations.get(key) != n.annotations.get(key) {
-                self.record(
+                self.record_keyword(
+                    key,
                     "schema-docs-changed",
                     format!("`{key}` changed"),
                     Effect::docs(),
@@ -725,7 +726,8 @@ impl Pair<'_, '_, '_, '_> {
             }
         }
         if o.title != n.title && !(o.named && n.named) {
-            self.record(
+            self.record_keyword(
+                "title",
                 "schema-docs-changed",
                 "`title` changed".into(),
                 Effect::docs(),
