@@ -130,6 +130,14 @@ fn a_document_that_does_not_load_gets_checks_diagnostics_and_exit_2() {
         out.contains("cannot compare documents that do not load"),
         "{out}"
     );
+    let (code, out) = mqttgen(
+        &["diff", &old, broken.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    assert_eq!(code, 2, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["documents"][0]["errors"], 1, "{out}");
+    assert_eq!(json["documents"][0]["diagnostics"][0]["line"], 4, "{out}");
     let (code, out) = mqttgen(&["diff", &old, "/no/such/spec.yaml"], None);
     assert_eq!(code, 2, "{out}");
     let (code, _) = mqttgen(&["diff", &old], None);

@@ -66,20 +66,33 @@ pub fn run(args: &Args) -> ExitCode {
         (old.join().expect("loading does not panic"), new)
     });
     let mut out = std::io::stdout().lock();
+    // A document that does not load gets `check`'s diagnostics, in the chosen format.
+    let mut broken = Vec::new();
     let mut failed = false;
     for (source, loaded) in [(&old_source, &old), (&new_source, &new)] {
         if loaded.document.is_none() || loaded.has_errors() {
             failed = true;
             let name = source.name();
-            let _ = write!(out, "{}", loaded.render());
-            let _ = writeln!(out, "{}", super::check::summary(&name, loaded));
+            if args.format == Format::Json {
+                broken.push(super::check::json_report(&name, loaded));
+            } else {
+                let _ = write!(out, "{}", loaded.render());
+                let _ = writeln!(out, "{}", super::check::summary(&name, loaded));
+            }
         }
     }
-    let (Some(old_side), Some(new_side), false) = (Side::of(&old), Side::of(&new), failed) else {
-        let _ = writeln!(
-            out,
-            "mqttgen diff: cannot compare documents that do not load"
-        );
+    let message = "mqttgen diff: cannot compare documents that do not load";
+    let (Some(old_side), Some(new_side), true) = (Side::of(&old), Side::of(&new), !failed) else {
+        if args.format == Format::Json {
+            let all = serde_json::json!({ "error": message, "documents": broken });
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(out, "{message}");
+        }
         return ExitCode::from(EXIT_USAGE);
     };
     let report = diff(old_side, new_side);

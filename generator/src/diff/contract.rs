@@ -237,22 +237,10 @@ fn docs_change(rec: &mut Recorder<'_>, subject: &str, what: &str, old: &NodeId, 
     );
 }
 
-/// `externalDocs` (not in the model) read from the sources at `old`/`new`.
+/// `externalDocs` (not in the model, see [`super::raw`]) of the objects at `old`/`new`.
 fn raw_docs(rec: &mut Recorder<'_>, subject: &str, old: &NodeId, new: &NodeId) {
-    for key in ["externalDocs"] {
-        let a = rec
-            .old
-            .sources
-            .get(&child(old, &[key]))
-            .map(|n| n.to_json());
-        let b = rec
-            .new
-            .sources
-            .get(&child(new, &[key]))
-            .map(|n| n.to_json());
-        if a != b {
-            docs_change(rec, subject, key, old, new);
-        }
+    if rec.old_docs.of(old) != rec.new_docs.of(new) {
+        docs_change(rec, subject, "externalDocs", old, new);
     }
 }
 
@@ -792,8 +780,6 @@ fn channel(rec: &mut Recorder<'_>, a: &Channel, b: &Channel, flow: &Flow) {
             Some(&child(&b.node, &["address"])),
         );
     }
-    let (old_doc, new_doc) = (rec.old.doc, rec.new.doc);
-    let _ = (old_doc, new_doc);
     let empty = Value::Object(Default::default());
     for pa in &a.parameters {
         let Some(pb) = b.parameters.iter().find(|p| p.name == pa.name) else {

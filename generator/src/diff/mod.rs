@@ -30,6 +30,7 @@
 mod contract;
 pub mod input;
 mod matching;
+mod raw;
 mod record;
 pub mod render;
 mod rust_api;
