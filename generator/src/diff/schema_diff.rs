@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::record::{Effect, Flow, Recorder, What};
 use super::rust_api::{enum_has_variants, field_type, value_type};
 use super::schema::{child, Additional, Norm, Owned, ANNOTATIONS};
-use crate::spec::model::NodeId;
+use crate::spec::model::{Document, NodeId};
 use crate::types::names::type_name;
 
 /// Keywords whose larger value accepts less.
@@ -51,7 +51,10 @@ pub fn compare(
 ) {
     // The same text without references is the same schema: nothing to compare (most schemas of a
     // large spec take this path).
-    if old.value == new.value && !has_ref(old.value) {
+    let (old_doc, new_doc) = (rec.old.doc, rec.new.doc);
+    let (a, a_name) = unref(old_doc, old.value);
+    let (b, b_name) = unref(new_doc, new.value);
+    if a == b && a_name == b_name && !has_ref(a) {
         return;
     }
     let key = (
@@ -63,7 +66,6 @@ pub fn compare(
     if !rec.seen.insert(key) {
         return;
     }
-    let (old_doc, new_doc) = (rec.old.doc, rec.new.doc);
     let o = Norm::of(old_doc, old.value, old.node);
     let n = Norm::of(new_doc, new.value, new.node);
     let subject = if path.is_empty() {
@@ -388,6 +390,12 @@ impl Pair<'_, '_, '_, '_> {
             match n.properties.get(name) {
                 Some(new_prop) => {
                     let new_required = n.required.contains(name);
+                    if old_required == new_required
+                        && old_prop.value == new_prop.value
+                        && !has_ref(old_prop.value)
+                    {
+                        continue;
+                    }
                     let on = Norm::of(old_doc, old_prop.value, &old_prop.node);
                     let nn = Norm::of(new_doc, new_prop.value, &new_prop.node);
                     let (a, b) = (field_type(&on, old_required), field_type(&nn, new_required));
@@ -734,6 +742,24 @@ impl Pair<'_, '_, '_, '_> {
             );
         }
     }
+}
+
+/// `value` with a chain of plain `{$ref: ..}` followed, and the first target's name hint.
+fn unref<'d>(doc: &'d Document, mut value: &'d Value) -> (&'d Value, Option<&'d str>) {
+    let mut name = None;
+    for _ in 0..8 {
+        let target = value
+            .as_object()
+            .filter(|map| map.len() == 1)
+            .and_then(|map| map.get("$ref"))
+            .and_then(Value::as_str)
+            .and_then(NodeId::parse)
+            .and_then(|id| doc.schemas.get(&id));
+        let Some(target) = target else { break };
+        name.get_or_insert(target.name_hint.as_str());
+        value = &target.value;
+    }
+    (value, name)
 }
 
 /// True when `value` holds a `$ref` anywhere (its meaning then depends on the document).
