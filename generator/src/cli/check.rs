@@ -109,7 +109,8 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn json_report(name: &str, loaded: &Loaded) -> serde_json::Value {
+/// One document's `check --format json` object.
+pub fn json_report(name: &str, loaded: &Loaded) -> serde_json::Value {
     let counts = loaded.counts();
     let summary = loaded.document.as_ref().map(|doc| {
         serde_json::json!({

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
+pub mod diff;
 pub mod export;
 pub mod generate;
 pub mod reading;
@@ -37,6 +38,8 @@ pub enum Command {
     Generate(generate::Args),
     /// Export the AsyncAPI document of a crate (runs its `asyncapi` binary through Cargo).
     Export(export::Args),
+    /// Compare two versions of a contract: who breaks, by direction (exit 1 on breaking changes).
+    Diff(diff::Args),
 }
 
 /// Output format for diagnostics.
@@ -71,5 +74,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

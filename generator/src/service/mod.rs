@@ -53,13 +53,13 @@
 mod docs;
 mod handlers;
 mod messages;
-mod names;
-mod operations;
+pub(crate) mod names;
+pub(crate) mod operations;
 mod params;
 mod publishers;
 mod rt;
 mod servers;
-mod topics;
+pub(crate) mod topics;
 
 use proc_macro2::TokenStream;
 

@@ -96,7 +96,7 @@ pub fn preprocess(
 }
 
 /// True when typify would make a named type of this (inline) schema.
-fn makes_named_type(map: &Map<String, Value>) -> bool {
+pub(crate) fn makes_named_type(map: &Map<String, Value>) -> bool {
     const KEYS: &[&str] = &[
         "properties",
         "patternProperties",

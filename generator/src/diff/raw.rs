@@ -1,0 +1,63 @@
+//! What the model does not keep but the comparison reports: `externalDocs`, read from the files.
+//!
+//! Each file is walked once and every `externalDocs` is indexed by the place of the object that
+//! holds it, so looking one up is a hash lookup rather than a walk through mappings of thousands
+//! of channels.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use crate::spec::model::NodeId;
+use crate::spec::pointer;
+use crate::spec::yaml::{Node, Value};
+use crate::spec::SourceMap;
+
+/// `externalDocs` of every object that has one, by the object's place.
+#[derive(Debug, Default)]
+pub struct ExternalDocs(HashMap<NodeId, Json>);
+
+impl ExternalDocs {
+    /// Indexes every file of `sources`.
+    pub fn index(sources: &SourceMap) -> ExternalDocs {
+        let mut found = HashMap::new();
+        for (file, source) in sources.files.iter().enumerate() {
+            if let Some(root) = &source.root {
+                // (node, pointer of the node), walked without recursion.
+                let mut stack: Vec<(&Node, String)> = vec![(root, String::new())];
+                while let Some((node, at)) = stack.pop() {
+                    match &node.value {
+                        Value::Map(entries) => {
+                            for entry in entries {
+                                if entry.key == "externalDocs" {
+                                    let id = NodeId {
+                                        file,
+                                        pointer: at.clone(),
+                                    };
+                                    found.insert(id, entry.value.to_json());
+                                } else if matches!(entry.value.value, Value::Map(_) | Value::Seq(_))
+                                {
+                                    stack.push((&entry.value, pointer::push(&at, &entry.key)));
+                                }
+                            }
+                        }
+                        Value::Seq(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                if matches!(item.value, Value::Map(_) | Value::Seq(_)) {
+                                    stack.push((item, format!("{at}/{i}")));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        ExternalDocs(found)
+    }
+
+    /// The `externalDocs` of the object at `node`, if it has one.
+    pub fn of(&self, node: &NodeId) -> Option<&Json> {
+        self.0.get(node)
+    }
+}
