@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
+pub mod docs;
 pub mod export;
 pub mod generate;
 pub mod reading;
@@ -35,6 +36,8 @@ pub enum Command {
     Check(check::Args),
     /// Generate a whole crate from an AsyncAPI document.
     Generate(generate::Args),
+    /// Write the contract as a static HTML site (index.html, style.css, script.js).
+    Docs(docs::Args),
     /// Export the AsyncAPI document of a crate (runs its `asyncapi` binary through Cargo).
     Export(export::Args),
 }
@@ -71,5 +74,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Docs(args) => docs::run(&args),
     }
 }
