@@ -19,71 +19,22 @@ use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::types::{format_file, format_tokens, plan_types, TypeSettings};
 use mqttgen_codegen::Role;
 
+#[path = "support/synthetic.rs"]
+mod synthetic;
+#[path = "support/timing.rs"]
+mod timing;
+use synthetic::synthetic_spec;
+use timing::{median, ms, time};
+
 /// The allocator of the `mqttgen` binary, so the figures are what `mqttgen generate` does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// A spec with `channels` channels: two parameters (one an enum), a payload with a nested object,
-/// an enum and a date-time, headers, and alternating send/receive operations with MQTT bindings.
-fn synthetic_spec(channels: usize) -> String {
-    let mut text = String::with_capacity(channels * 900);
-    text.push_str("asyncapi: 3.0.0\ninfo:\n  title: Synthetic plant\n  version: 1.0.0\n");
-    text.push_str("defaultContentType: application/json\n");
-    text.push_str("servers:\n  plant:\n    host: 'broker.local:1883'\n    protocol: mqtt\n    protocolVersion: '5.0'\n");
-    text.push_str("channels:\n");
-    for i in 0..channels {
-        text.push_str(&format!(
-            "  line{i}:\n    address: 'plant/{{site}}/line{i}/{{machineId}}/state'\n    parameters:\n      site: {{enum: [north, south]}}\n      machineId: {{description: machine}}\n    messages:\n      state{i}: {{$ref: '#/components/messages/State{i}'}}\n"
-        ));
-    }
-    text.push_str("operations:\n");
-    for i in 0..channels {
-        let action = if i % 2 == 0 { "receive" } else { "send" };
-        text.push_str(&format!(
-            "  {action}Line{i}:\n    action: {action}\n    channel: {{$ref: '#/channels/line{i}'}}\n    messages: [{{$ref: '#/channels/line{i}/messages/state{i}'}}]\n    bindings: {{mqtt: {{qos: 1, bindingVersion: 0.2.0}}}}\n"
-        ));
-    }
-    text.push_str("components:\n  messages:\n");
-    for i in 0..channels {
-        text.push_str(&format!(
-            "    State{i}:\n      name: state{i}\n      headers: {{type: object, properties: {{traceId: {{type: string}}}}}}\n      payload: {{$ref: '#/components/schemas/State{i}'}}\n"
-        ));
-    }
-    text.push_str("  schemas:\n");
-    for i in 0..channels {
-        text.push_str(&format!(
-            "    State{i}:\n      type: object\n      required: [mode, at]\n      properties:\n        mode: {{type: string, enum: [idle, running, fault]}}\n        at: {{type: string, format: date-time}}\n        rpm: {{type: integer, minimum: 0, maximum: 20000}}\n        position: {{type: object, properties: {{x: {{type: number}}, y: {{type: number}}}}}}\n"
-        ));
-    }
-    text
-}
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut samples = Vec::with_capacity(runs);
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let value = f();
-        samples.push(start.elapsed());
-        last = Some(value);
-    }
-    (median(samples), last.expect("at least one run"))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// CPU time of the whole process so far (all threads; Linux `/proc/self/stat`, clock ticks of

@@ -41,13 +41,25 @@ fn example_specs_show_every_item_in_chromium() {
     let Some(chromium) = chromium() else {
         return;
     };
-    for spec in [
+    let specs = [
         "specs/streetlights.yaml",
         "specs/fleet/asyncapi.yaml",
         "specs/device-config.yaml",
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        let (doc, dom, png) = render_and_open(&chromium, &root().join(spec), dir.path());
+    ];
+    // The three pages open in parallel (one Chromium each), then are checked in order.
+    let dirs: Vec<_> = specs.iter().map(|_| tempfile::tempdir().unwrap()).collect();
+    let runs: Vec<_> = std::thread::scope(|scope| {
+        let threads: Vec<_> = specs
+            .iter()
+            .zip(&dirs)
+            .map(|(spec, dir)| {
+                let chromium = &chromium;
+                scope.spawn(move || render_and_open(chromium, &root().join(spec), dir.path()))
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for (spec, (doc, dom, png)) in specs.into_iter().zip(runs) {
         assert_eq!(
             dom.attribute("body", "data-js"),
             Some("ok"),

@@ -1,5 +1,5 @@
 // mqttgen docs: search and the sends/receives filter. No network, no spec text run as code: the
-// page only reads its own data-s (search text) and data-a (action) attributes.
+// page only reads the text of its items' summaries (marked data-s) and their data-a (action).
 "use strict";
 (function () {
   var status = document.getElementById("js-status");
@@ -10,6 +10,10 @@
   window.addEventListener("error", function (event) { report("error: " + event.message); });
   try {
     var items = Array.prototype.slice.call(document.querySelectorAll("[data-s]"));
+    var texts = items.map(function (item) {
+      var summary = item.querySelector("summary");
+      return (summary ? summary.textContent : item.textContent).toLowerCase();
+    });
     var search = document.getElementById("search");
     var count = document.getElementById("search-count");
     var buttons = Array.prototype.slice.call(document.querySelectorAll("[data-filter]"));
@@ -18,8 +22,8 @@
     function apply() {
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
-      items.forEach(function (item) {
-        var text = item.getAttribute("data-s");
+      items.forEach(function (item, index) {
+        var text = texts[index];
         var action = item.getAttribute("data-a");
         var match = words.every(function (word) { return text.indexOf(word) >= 0; });
         if (direction !== "all" && action !== null && action !== direction) { match = false; }

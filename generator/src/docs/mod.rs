@@ -60,11 +60,40 @@ impl Site {
     }
 }
 
+/// minijinja's escaping formatter, except that strings are escaped for `&`, `<`, `>`, `"` and `'`
+/// only: minijinja also writes every `/` as `&#x2f;`, which HTML does not need and which makes a
+/// page of topic addresses markedly larger.
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let escaping = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
+    match value.as_str() {
+        Some(text) if escaping && !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len() + 8);
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 /// Renders the site of `doc`. Fails only on a template error (a bug of ours).
 pub fn render(doc: &Document) -> Result<Site, minijinja::Error> {
     let page = view::page(doc);
     let mut env = Environment::new();
     // Names ending in `.html` are autoescaped (minijinja's default rule): every spec string.
+    env.set_formatter(html_formatter);
     env.add_template("index.html", INDEX_HTML)?;
     let index = env
         .get_template("index.html")?

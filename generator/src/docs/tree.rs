@@ -49,5 +49,18 @@ pub fn topic_tree(doc: &Document) -> Vec<TreeNode> {
             text: channel.id.clone(),
         });
     }
-    root.children
+    root.children.into_iter().map(compress).collect()
+}
+
+/// Joins chains of levels that have one child and no channel of their own into one node
+/// (`line7/{machineId}/state`), so a large tree stays short.
+fn compress(mut node: TreeNode) -> TreeNode {
+    while node.channels.is_empty() && node.children.len() == 1 {
+        let child = node.children.pop().expect("one child");
+        node.level = format!("{}/{}", node.level, child.level);
+        node.channels = child.channels;
+        node.children = child.children;
+    }
+    node.children = node.children.into_iter().map(compress).collect();
+    node
 }

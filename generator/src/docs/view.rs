@@ -193,8 +193,6 @@ pub struct OperationView {
     pub app: Option<CodeView>,
     /// Generated code in the mirror client (`--role client`).
     pub client: Option<CodeView>,
-    /// Lower-case text the search box matches.
-    pub search: String,
 }
 
 /// The reply of a request/reply operation.
@@ -248,8 +246,6 @@ pub struct ChannelView {
     pub servers: Vec<LinkView>,
     /// `{Channel}Params` or `{CHANNEL}_TOPIC`.
     pub rust: Option<String>,
-    /// Lower-case text the search box matches.
-    pub search: String,
 }
 
 /// A channel parameter.
@@ -310,8 +306,6 @@ pub struct MessageView {
     pub rust_payload: String,
     /// Generated headers type.
     pub rust_headers: Option<String>,
-    /// Lower-case text the search box matches.
-    pub search: String,
 }
 
 /// A payload or headers schema.
@@ -319,6 +313,8 @@ pub struct MessageView {
 pub struct SlotView {
     /// `schemaFormat`.
     pub format: String,
+    /// True for the document's own AsyncAPI schema format (not worth a line per message).
+    pub default_format: bool,
     /// The table rows, for JSON-Schema-like formats.
     pub root: Option<SchemaRow>,
     /// The raw schema, pretty-printed, for other formats (Avro, Protobuf, ...).
@@ -485,19 +481,6 @@ pub fn page(doc: &Document) -> Page {
                 }
             }
             let action = action_name(operation.action);
-            let search = format!(
-                "{} {} {} {}",
-                operation.id,
-                address,
-                action,
-                operation
-                    .messages
-                    .iter()
-                    .map(|&m| doc.messages[m].name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .to_lowercase();
             OperationView {
                 anchor: anchor("operation", &operation.id),
                 id: operation.id.clone(),
@@ -518,7 +501,6 @@ pub fn page(doc: &Document) -> Page {
                 correlation: correlations(&operation.messages),
                 app: code(app.operations.get(index)),
                 client: code(client.operations.get(index)),
-                search,
             }
         })
         .collect();
@@ -711,7 +693,6 @@ fn channel_view(
         .collect();
     let rust = names.and_then(|names| names.params_type.clone().or(names.topic_const.clone()));
     let address = address_text(channel);
-    let search = format!("{} {}", channel.id, address.as_deref().unwrap_or("")).to_lowercase();
     ChannelView {
         anchor: anchor("channel", &channel.id),
         id: channel.id.clone(),
@@ -742,7 +723,6 @@ fn channel_view(
             })
             .collect(),
         rust,
-        search,
     }
 }
 
@@ -755,14 +735,21 @@ fn value_text(value: &serde_json::Value) -> String {
 }
 
 fn slot_view(doc: &Document, slot: &SchemaSlot) -> SlotView {
+    let default_format = slot.schema_format
+        == format!(
+            "application/vnd.aai.asyncapi+json;version={}",
+            doc.asyncapi_version
+        );
     if slot.is_json_schema {
         SlotView {
+            default_format,
             format: slot.schema_format.clone(),
             root: Some(rows(doc, &slot.schema)),
             raw: None,
         }
     } else {
         SlotView {
+            default_format,
             format: slot.schema_format.clone(),
             root: None,
             raw: Some(match &slot.schema {
@@ -824,20 +811,14 @@ fn message_view(
             }),
         })
         .collect();
-    let search = format!(
-        "{} {} {}",
-        message.name,
-        message.message_name.as_deref().unwrap_or(""),
-        rust_payload
-    )
-    .to_lowercase();
+    let message_name = message
+        .message_name
+        .clone()
+        .filter(|name| !name.eq_ignore_ascii_case(&message.name));
     MessageView {
         anchor: anchor("message", &message.name),
         name: message.name.clone(),
-        message_name: message
-            .message_name
-            .clone()
-            .filter(|name| *name != message.name),
+        message_name,
         summary: summary(&message.title, &message.summary),
         description_html: markdown_opt(message.description.as_deref()),
         content_type: message.content_type.clone(),
@@ -850,7 +831,6 @@ fn message_view(
         channels,
         rust_payload,
         rust_headers,
-        search,
     }
 }
 

@@ -234,6 +234,8 @@ pub const ALLOWED_TAGS: &[&str] = &[
     "blockquote",
     "hr",
     "br",
+    "i",
+    "small",
 ];
 
 /// Problems that would let spec text act: unknown elements, event handler attributes, link
