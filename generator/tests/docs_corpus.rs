@@ -159,3 +159,35 @@ fn the_docs_command_writes_a_site_or_says_why_not() {
     let missing = run(&dir.path().join("missing.yaml"), &not_written);
     assert_eq!(missing.status.code(), Some(2), "{missing:?}");
 }
+
+#[path = "../benches/support/synthetic.rs"]
+mod synthetic;
+
+#[test]
+fn large_specs_start_collapsed_and_stay_small() {
+    let channels = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("synthetic.yaml");
+    std::fs::write(&spec, synthetic::synthetic_spec(channels)).unwrap();
+    let doc = docs_support::load(&spec, dir.path());
+    let site = render(&doc).unwrap();
+    let html = site.file("index.html").unwrap();
+    // Item sections are collapsed (the topic tree's upper levels stay open).
+    for kind in ["op", "ch", "msg"] {
+        let open = format!("<details class=\"item {kind}\" id=");
+        let items = html.matches(&open).count();
+        assert_eq!(items, channels, "{kind} items");
+        for at in html.match_indices(&open).map(|(at, _)| at) {
+            let tag_end = at + html[at..].find('>').unwrap();
+            assert!(
+                !html[at..tag_end].contains(" open"),
+                "{}",
+                &html[at..tag_end]
+            );
+        }
+    }
+    // The README states about 5.5 MiB for the 2,000-channel spec: at most 2,900 bytes a channel
+    // (its operation and message included).
+    let per_channel = html.len() / channels;
+    assert!(per_channel <= 2_900, "{per_channel} bytes per channel");
+}
