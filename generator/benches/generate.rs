@@ -21,6 +21,9 @@ use mqttgen_codegen::Role;
 
 mod synthetic;
 use synthetic::{process_cpu, synthetic_spec};
+#[path = "support/timing.rs"]
+mod timing;
+use timing::{median, ms, time};
 
 /// The allocator of the `mqttgen` binary, so the figures are what `mqttgen generate` does.
 #[global_allocator]
@@ -31,27 +34,6 @@ fn workspace_root() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut samples = Vec::with_capacity(runs);
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let value = f();
-        samples.push(start.elapsed());
-        last = Some(value);
-    }
-    (median(samples), last.expect("at least one run"))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn generation_table(channels: usize, runs: usize) {

@@ -7,6 +7,7 @@ pub mod asyncapi_doc;
 pub mod builder;
 pub mod diagnostics;
 pub mod diff;
+pub mod docs;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

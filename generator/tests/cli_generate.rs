@@ -194,4 +194,23 @@ fn export_checks_the_code_first_example_against_its_committed_document() {
         "the difference is named: {}",
         text(&drift)
     );
+
+    // `--html DIR`: the exported document's page, as `mqttgen docs` writes it.
+    let site = dir.path().join("site");
+    let html = Command::new(env!("CARGO_BIN_EXE_mqttgen"))
+        .args([
+            "export",
+            "--manifest-path",
+            "examples/code-first/Cargo.toml",
+        ])
+        .arg("--html")
+        .arg(&site)
+        .current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("run mqttgen export --html");
+    assert_eq!(html.status.code(), Some(0), "{}", text(&html));
+    let page = fs::read_to_string(site.join("index.html")).expect("index.html written");
+    assert!(page.contains("Greenhouse telemetry"), "{page}");
+    assert!(site.join("script.js").is_file() && site.join("style.css").is_file());
 }

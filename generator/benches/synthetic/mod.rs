@@ -39,6 +39,7 @@ pub fn synthetic_spec(channels: usize) -> String {
 
 /// CPU time of the whole process so far (all threads; Linux `/proc/self/stat`, clock ticks of
 /// 10 ms), `None` elsewhere.
+#[allow(dead_code)] // not every bench or test that includes this module reads CPU time
 pub fn process_cpu() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after_name = &text[text.rfind(')')? + 2..];

@@ -43,6 +43,9 @@ pub struct Args {
     /// (a drift check for CI).
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
+    /// Also write the document's HTML page (as `mqttgen docs` does) into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "check")]
+    pub html: Option<PathBuf>,
 }
 
 impl Args {
@@ -90,8 +93,49 @@ fn absolute(path: &std::path::Path) -> String {
         .to_string()
 }
 
-/// Runs the crate's `asyncapi` binary through Cargo; its exit code is ours.
+/// Runs the crate's `asyncapi` binary through Cargo; its exit code is ours. With `--html`, the
+/// exported document is written to `--output` (else to a temporary file, and not printed) and
+/// then rendered as `mqttgen docs` renders a spec.
 pub fn run(args: &Args) -> ExitCode {
+    let Some(html) = &args.html else {
+        return export(args);
+    };
+    let temporary = std::env::temp_dir().join(format!(
+        "mqttgen-export-{}.{}",
+        std::process::id(),
+        if args.format == Some(ExportFormat::Json) {
+            "json"
+        } else {
+            "yaml"
+        }
+    ));
+    let document = args.output.clone().unwrap_or_else(|| temporary.clone());
+    let with_output = Args {
+        output: Some(document.clone()),
+        html: None,
+        manifest_path: args.manifest_path.clone(),
+        package: args.package.clone(),
+        bin: args.bin.clone(),
+        format: args.format,
+        asyncapi_version: args.asyncapi_version.clone(),
+        check: None,
+    };
+    let exported = export(&with_output);
+    if exported != ExitCode::SUCCESS {
+        return exported;
+    }
+    let written = super::docs::write_site(
+        &document,
+        &mqttgen_codegen::spec::LoadOptions::default(),
+        html,
+    );
+    if args.output.is_none() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+fn export(args: &Args) -> ExitCode {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
         .args(args.cargo_args())

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
 pub mod diff;
+pub mod docs;
 pub mod export;
 pub mod generate;
 pub mod reading;
@@ -36,6 +37,8 @@ pub enum Command {
     Check(check::Args),
     /// Generate a whole crate from an AsyncAPI document.
     Generate(generate::Args),
+    /// Write the contract as a static HTML site (index.html, style.css, script.js).
+    Docs(docs::Args),
     /// Export the AsyncAPI document of a crate (runs its `asyncapi` binary through Cargo).
     Export(export::Args),
     /// Compare two versions of a contract: who breaks, by direction (exit 1 on breaking changes).
@@ -75,5 +78,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Docs(args) => docs::run(&args),
     }
 }

@@ -213,3 +213,125 @@ impl ServiceCode {
         self.pieces.iter().cloned().collect()
     }
 }
+
+/// The Rust names the generated service module gives a document's items, for pages that point a
+/// reader from the contract to the code (`mqttgen docs`). Computed by the same planning
+/// [`generate_service`] runs, so the names are the generated ones, collisions resolved alike.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceNames {
+    /// Per channel of [`Document::channels`]: its parameters struct (`{Channel}Params`) or fixed
+    /// topic constant (`{CHANNEL}_TOPIC`); `None` for a channel without an address.
+    pub channels: Vec<Option<ChannelNames>>,
+    /// Per operation of [`Document::operations`]; `None` when no code is generated for it.
+    pub operations: Vec<Option<OperationNames>>,
+    /// Per server of [`Document::servers`]: the connection preset struct.
+    pub servers: Vec<String>,
+}
+
+/// Generated names of one channel.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelNames {
+    /// `{Channel}Params` when the address has parameters or wildcards.
+    pub params_type: Option<String>,
+    /// `{CHANNEL}_TOPIC` for a fixed address.
+    pub topic_const: Option<String>,
+    /// (parameter name as written, Rust field name, Rust type) per parameter struct field.
+    pub fields: Vec<(String, String, String)>,
+}
+
+/// Generated names of one operation for one role.
+#[derive(Clone, Debug, Default)]
+pub struct OperationNames {
+    /// True when the role handles it (a `Handler` method), false when it publishes it (a
+    /// `Publisher` method).
+    pub handled: bool,
+    /// The `Handler` or `Publisher` method.
+    pub method: String,
+    /// The publisher's `{method}_with` variant (empty for handled operations).
+    pub method_with: String,
+    /// The enum of the operation's messages when it has several (`{Operation}Message`).
+    pub message_enum: Option<String>,
+    /// The enum of the reply's messages when there are several.
+    pub reply_enum: Option<String>,
+}
+
+/// The names [`generate_service`] gives `doc`'s items for `role`.
+pub fn service_names(doc: &Document, role: Role) -> ServiceNames {
+    let mut diagnostics = Vec::new();
+    let mut scope = names::Scope::with_reserved(RESERVED_TYPES);
+    let mut functions =
+        names::Scope::with_reserved(&["routes", "mount", "route", "decode_headers"]);
+    let topic_plans = topics::plan_topics(doc, &mut scope, &mut diagnostics);
+    let mut message_plans = messages::MessagePlans {
+        sets: Vec::new(),
+        codec_names: messages::codec_names(doc, &mut functions),
+    };
+    let operation_plans = operations::plan_operations(
+        doc,
+        role,
+        &topic_plans,
+        &mut message_plans,
+        &mut scope,
+        &mut functions,
+        &mut diagnostics,
+    );
+    let (_, servers) = servers::generate_named(doc, role, &mut scope, &mut diagnostics);
+    let channels = topic_plans
+        .topics
+        .iter()
+        .map(|plan| {
+            plan.as_ref().map(|plan| ChannelNames {
+                params_type: plan.params_type.clone(),
+                topic_const: plan.is_fixed().then(|| plan.const_name.clone()),
+                fields: plan
+                    .fields
+                    .iter()
+                    .map(|field| {
+                        let rust_type = match &field.kind {
+                            topics::FieldKind::Text | topics::FieldKind::Tail => "String".into(),
+                            topics::FieldKind::Integer(kind) => kind.rust.to_string(),
+                            topics::FieldKind::Number => "f64".into(),
+                            topics::FieldKind::Boolean => "bool".into(),
+                            topics::FieldKind::Enum(index) => {
+                                topic_plans.enums[*index].name.clone()
+                            }
+                        };
+                        (field.wire.clone(), field.rust.clone(), rust_type)
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let mut by_id: std::collections::HashMap<&str, &operations::OperationPlan> =
+        std::collections::HashMap::new();
+    for plan in &operation_plans {
+        by_id.entry(plan.id.as_str()).or_insert(plan);
+    }
+    let operations = doc
+        .operations
+        .iter()
+        .map(|operation| {
+            by_id.get(operation.id.as_str()).map(|plan| OperationNames {
+                handled: plan.side == operations::Side::Handle,
+                method: plan.method.clone(),
+                method_with: plan.method_with.clone(),
+                message_enum: message_plans.sets[plan.set].enum_name.clone(),
+                reply_enum: plan
+                    .reply
+                    .as_ref()
+                    .and_then(|reply| message_plans.sets[reply.set].enum_name.clone()),
+            })
+        })
+        .collect();
+    ServiceNames {
+        channels,
+        operations,
+        servers,
+    }
+}
+
+/// The environment variables a generated `config_from_env` reads for a security scheme, and
+/// what goes in them; `None` for a scheme the runtime cannot use.
+pub fn credentials_needed(scheme: &crate::spec::model::SecurityScheme) -> Option<String> {
+    servers::credentials_needed(scheme)
+}

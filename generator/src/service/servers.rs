@@ -22,11 +22,27 @@ pub fn generate(
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TokenStream {
-    let servers = doc
+    generate_named(doc, role, scope, diagnostics).0
+}
+
+/// [`generate`], plus the preset type name of each server (same order as [`Document::servers`]).
+pub fn generate_named(
+    doc: &Document,
+    role: super::Role,
+    scope: &mut Scope,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (TokenStream, Vec<String>) {
+    let mut names = Vec::new();
+    let servers: Vec<TokenStream> = doc
         .servers
         .iter()
-        .map(|server| server_preset(doc, server, role, scope, diagnostics));
-    quote!(#(#servers)*)
+        .map(|server| {
+            let (tokens, name) = server_preset(doc, server, role, scope, diagnostics);
+            names.push(name);
+            tokens
+        })
+        .collect();
+    (quote!(#(#servers)*), names)
 }
 
 /// The URL scheme the runtime understands for an AsyncAPI protocol.
@@ -59,7 +75,7 @@ fn server_preset(
     role: super::Role,
     scope: &mut Scope,
     diagnostics: &mut Vec<Diagnostic>,
-) -> TokenStream {
+) -> (TokenStream, String) {
     let type_name = scope.claim(&names::camel(&format!("{} server", server.name)));
     let type_ident = ident(&type_name);
     let mut field_names = Scope::default();
@@ -255,7 +271,7 @@ fn server_preset(
             /// last will, so that it never takes over the application's session.
         },
     };
-    quote! {
+    let tokens = quote! {
         #(#items)*
 
         #docs
@@ -281,7 +297,8 @@ fn server_preset(
 
             #from_env
         }
-    }
+    };
+    (tokens, type_name)
 }
 
 fn security_doc(schemes: &[&SecurityScheme]) -> Option<String> {
@@ -300,15 +317,35 @@ fn security_doc(schemes: &[&SecurityScheme]) -> Option<String> {
     Some(text)
 }
 
+/// The environment variables `config_from_env` reads for `scheme` and what goes in them, e.g.
+/// `MQTT_USERNAME and MQTT_PASSWORD (userPass)`; `None` for schemes the runtime cannot use.
+pub fn credentials_needed(scheme: &SecurityScheme) -> Option<String> {
+    let name = &scheme.name;
+    match scheme.kind.as_str() {
+        "userPassword" | "plain" | "scramSha256" | "scramSha512" | "gssapi" => {
+            Some(format!("MQTT_USERNAME and MQTT_PASSWORD ({name})"))
+        }
+        "apiKey" | "httpApiKey" if scheme.location.as_deref() == Some("password") => {
+            Some(format!("MQTT_PASSWORD ({name}: the API key as password)"))
+        }
+        "apiKey" | "httpApiKey" => Some(format!("MQTT_USERNAME ({name}: the API key as user)")),
+        "X509" => Some(format!("MQTT_CLIENT_CERT and MQTT_CLIENT_KEY ({name})")),
+        "oauth2" | "openIdConnect" | "httpBearer" | "http" => {
+            Some(format!("MQTT_TOKEN ({name}: sent as the password)"))
+        }
+        _ => None,
+    }
+}
+
 /// `config_from_env`: the first security alternative whose environment variables are set wins.
 fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<TokenStream> {
     let error = rt::error();
     let mut attempts = Vec::new();
     let mut needs = Vec::new();
     for scheme in schemes {
+        needs.extend(credentials_needed(scheme));
         match scheme.kind.as_str() {
             "userPassword" | "plain" | "scramSha256" | "scramSha512" | "gssapi" => {
-                needs.push(format!("MQTT_USERNAME and MQTT_PASSWORD ({})", scheme.name));
                 attempts.push(quote! {
                     if let (Some(username), Some(password)) = (var("MQTT_USERNAME"), var("MQTT_PASSWORD")) {
                         return Ok(config.credentials(username, password));
@@ -317,20 +354,12 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
             }
             "apiKey" | "httpApiKey" => {
                 if scheme.location.as_deref() == Some("password") {
-                    needs.push(format!(
-                        "MQTT_PASSWORD ({}: the API key as password)",
-                        scheme.name
-                    ));
                     attempts.push(quote! {
                         if let Some(key) = var("MQTT_PASSWORD") {
                             return Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), key));
                         }
                     });
                 } else {
-                    needs.push(format!(
-                        "MQTT_USERNAME ({}: the API key as user)",
-                        scheme.name
-                    ));
                     attempts.push(quote! {
                         if let Some(key) = var("MQTT_USERNAME") {
                             return Ok(config.credentials(key, var("MQTT_PASSWORD").unwrap_or_default()));
@@ -339,10 +368,6 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                 }
             }
             "X509" => {
-                needs.push(format!(
-                    "MQTT_CLIENT_CERT and MQTT_CLIENT_KEY ({})",
-                    scheme.name
-                ));
                 attempts.push(quote! {
                     if let (Some(cert), Some(key)) = (var("MQTT_CLIENT_CERT"), var("MQTT_CLIENT_KEY")) {
                         let mut tls = config.tls.take().unwrap_or_default();
@@ -352,10 +377,6 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
                 });
             }
             "oauth2" | "openIdConnect" | "httpBearer" | "http" => {
-                needs.push(format!(
-                    "MQTT_TOKEN ({}: sent as the password)",
-                    scheme.name
-                ));
                 attempts.push(quote! {
                     if let Some(token) = var("MQTT_TOKEN") {
                         return Ok(config.credentials(var("MQTT_USERNAME").unwrap_or_default(), token));

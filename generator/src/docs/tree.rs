@@ -1,0 +1,66 @@
+//! The topic tree: every channel address split into levels, merged into one tree whose nodes
+//! link to the channels ending there.
+
+use serde::Serialize;
+
+use super::text::anchor;
+use super::view::{level_texts, LinkView};
+use crate::spec::model::Document;
+
+/// One level of the topic tree.
+#[derive(Debug, Default, Serialize)]
+pub struct TreeNode {
+    /// The level as written (`{id}`, `+`, `#`, or literal text; empty for a leading `/`).
+    pub level: String,
+    /// The channels whose address ends at this level.
+    pub channels: Vec<LinkView>,
+    /// Deeper levels, in first-seen order.
+    pub children: Vec<TreeNode>,
+    /// Channels at or below this node (for the collapsed summary).
+    pub count: usize,
+}
+
+/// The tree of all channel addresses (channels without an address are left out).
+pub fn topic_tree(doc: &Document) -> Vec<TreeNode> {
+    let mut root = TreeNode::default();
+    for channel in &doc.channels {
+        let levels = level_texts(channel);
+        if levels.is_empty() {
+            continue;
+        }
+        let mut node = &mut root;
+        node.count += 1;
+        for level in levels {
+            let position = match node.children.iter().position(|child| child.level == level) {
+                Some(position) => position,
+                None => {
+                    node.children.push(TreeNode {
+                        level,
+                        ..TreeNode::default()
+                    });
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[position];
+            node.count += 1;
+        }
+        node.channels.push(LinkView {
+            anchor: anchor("channel", &channel.id),
+            text: channel.id.clone(),
+        });
+    }
+    root.children.into_iter().map(compress).collect()
+}
+
+/// Joins chains of levels that have one child and no channel of their own into one node
+/// (`line7/{machineId}/state`), so a large tree stays short.
+fn compress(mut node: TreeNode) -> TreeNode {
+    while node.channels.is_empty() && node.children.len() == 1 {
+        let child = node.children.pop().expect("one child");
+        node.level = format!("{}/{}", node.level, child.level);
+        node.channels = child.channels;
+        node.children = child.children;
+    }
+    node.children = node.children.into_iter().map(compress).collect();
+    node
+}
