@@ -42,6 +42,7 @@ pub(crate) fn connect(
     opts.set_manual_acks(manual_acks);
     opts.set_max_packet_size(config.max_packet_size, config.max_packet_size);
     opts.set_request_channel_capacity(config.request_channel_capacity);
+    opts.set_max_request_batch(super::REQUEST_BATCH);
     opts.set_inflight(config.inflight);
     if let Some(c) = &config.credentials {
         opts.set_credentials(c.username.clone(), c.password.expose());
@@ -96,7 +97,11 @@ fn map_error(e: ConnectionError) -> Error {
 impl EventSource for V3Source {
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
         Box::pin(async move {
-            let event = self.eventloop.poll().await.map_err(map_error)?;
+            let mut event = self.eventloop.poll().await.map_err(map_error)?;
+            // Skip our own acknowledgements while more events are buffered (see rumqtt_v5.rs).
+            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                event = self.eventloop.poll().await.map_err(map_error)?;
+            }
             Ok(match event {
                 rumqttc::Event::Incoming(packet) => match packet {
                     Packet::ConnAck(ack) => Event::Connected {
@@ -147,6 +152,14 @@ impl EventSource for V3Source {
             })
         })
     }
+}
+
+/// An acknowledgement of a received message that left (the driver ignores these).
+fn is_own_ack(event: &rumqttc::Event) -> bool {
+    matches!(
+        event,
+        rumqttc::Event::Outgoing(Out::PubAck(_) | Out::PubRec(_) | Out::PubComp(_))
+    )
 }
 
 fn client_error(e: rumqttc::ClientError) -> Error {

@@ -49,6 +49,7 @@ pub(crate) fn connect(
     opts.set_max_packet_size(Some(config.max_packet_size.min(u32::MAX as usize) as u32));
     opts.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     opts.set_request_channel_capacity(config.request_channel_capacity);
+    opts.set_max_request_batch(super::REQUEST_BATCH);
     opts.set_outgoing_inflight_upper_limit(config.inflight);
     opts.set_receive_maximum(Some(config.receive_maximum.max(1)));
     if let Some(c) = &config.credentials {
@@ -207,7 +208,13 @@ fn properties_from(p: Option<PublishProperties>) -> (Properties, Vec<usize>) {
 impl EventSource for V5Source {
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
         Box::pin(async move {
-            let event = self.eventloop.poll().await.map_err(map_error)?;
+            let mut event = self.eventloop.poll().await.map_err(map_error)?;
+            // Our own acknowledgements leave in batches, and each is reported as an event: skip
+            // those the driver has no use for while more events are already buffered (the next
+            // poll returns at once), so a batch costs the driver one wake-up, not one per ack.
+            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                event = self.eventloop.poll().await.map_err(map_error)?;
+            }
             Ok(match event {
                 rumqttc::v5::Event::Incoming(packet) => match packet {
                     Packet::ConnAck(ack) => Event::Connected {
@@ -278,6 +285,14 @@ impl EventSource for V5Source {
             })
         })
     }
+}
+
+/// An acknowledgement of a received message that left (the driver ignores these).
+fn is_own_ack(event: &rumqttc::v5::Event) -> bool {
+    matches!(
+        event,
+        rumqttc::v5::Event::Outgoing(Out::PubAck(_) | Out::PubRec(_) | Out::PubComp(_))
+    )
 }
 
 fn client_error(e: rumqttc::v5::ClientError) -> Error {
