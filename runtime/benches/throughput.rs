@@ -271,7 +271,17 @@ fn drain_in_child(spec: String) -> Run {
         Ok(dir) if spec.starts_with("gen,") => {
             let mut c = std::process::Command::new("perf");
             let file = format!("{dir}/{}.perf", spec.replace(',', "_"));
-            c.args(["record", "-F", "4999", "-g", "-o", &file, "--"]).arg(exe);
+            c.args([
+                "record",
+                "-F",
+                "4999",
+                "--call-graph",
+                "dwarf,16384",
+                "-o",
+                &file,
+                "--",
+            ])
+            .arg(exe);
             c
         }
         _ => std::process::Command::new(exe),

@@ -69,8 +69,8 @@ impl AckSequencer {
     }
 
     /// Marks one part of a message done (`ok == false` withholds the acknowledgement) and
-    /// appends every message that can now be released, in order, to `out`.
-    pub fn complete(&mut self, ticket: Ticket, ok: bool, out: &mut Vec<(AckToken, bool)>) {
+    /// hands every message that can now be released, in order, to `release`.
+    pub fn complete(&mut self, ticket: Ticket, ok: bool, mut release: impl FnMut(AckToken, bool)) {
         if ticket.epoch != self.epoch || ticket.seq < self.base {
             return;
         }
@@ -82,7 +82,7 @@ impl AckSequencer {
         while self.slots.front().is_some_and(|s| s.remaining == 0) {
             let slot = self.slots.pop_front().expect("front exists");
             self.base += 1;
-            out.push((slot.token, slot.ok));
+            release(slot.token, slot.ok);
         }
     }
 }
@@ -168,13 +168,11 @@ impl AckHub {
     }
 
     pub fn complete(&self, ticket: Ticket, ok: bool) {
-        let mut out = Vec::new();
         let mut seq = self.lock();
-        seq.complete(ticket, ok, &mut out);
         let epoch = seq.epoch();
         // Under the lock, so acknowledgements leave in release order: straight to the client
         // while nothing is queued and its request channel has room, else through the ack task.
-        for (token, ok) in out {
+        seq.complete(ticket, ok, |token, ok| {
             if !ok && token.qos != crate::QoS::AtMostOnce && token.epoch == epoch {
                 let withheld = self.withheld.fetch_add(1, Ordering::SeqCst) + 1;
                 if withheld == self.nack_limit {
@@ -182,14 +180,14 @@ impl AckHub {
                 }
             }
             if !self.needs_sending(&token, ok, epoch) {
-                continue;
+                return;
             }
             if self.sending.load(Ordering::SeqCst) == 0 && self.client.try_ack(token, ok) {
-                continue;
+                return;
             }
             self.sending.fetch_add(1, Ordering::SeqCst);
             let _ = self.tx.send((token, ok));
-        }
+        });
     }
 
     /// Released acknowledgements still on their way to the client.
@@ -236,12 +234,12 @@ mod tests {
         let b = s.register(token(2), 2);
         let c = s.register(token(3), 1);
         let mut out = Vec::new();
-        s.complete(c, true, &mut out);
-        s.complete(b, true, &mut out);
+        s.complete(c, true, |t, ok| out.push((t, ok)));
+        s.complete(b, true, |t, ok| out.push((t, ok)));
         assert!(out.is_empty(), "nothing before 1 is done");
-        s.complete(a, true, &mut out);
+        s.complete(a, true, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(1), true)]);
-        s.complete(b, false, &mut out);
+        s.complete(b, false, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(1), true), (token(2), false), (token(3), true)]);
         assert_eq!(s.outstanding(), 0);
     }
@@ -253,9 +251,9 @@ mod tests {
         s.reset();
         let b = s.register(token(9), 1);
         let mut out = Vec::new();
-        s.complete(a, true, &mut out);
+        s.complete(a, true, |t, ok| out.push((t, ok)));
         assert!(out.is_empty());
-        s.complete(b, true, &mut out);
+        s.complete(b, true, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(9), true)]);
     }
 }

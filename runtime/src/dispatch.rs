@@ -47,7 +47,8 @@ struct RouteSlot {
 
 /// A message that did not fit into a route queue that waits for room.
 struct Held {
-    msg: Message,
+    /// `None` only while it is on its way into its last route's queue.
+    msg: Option<Message>,
     ticket: Option<Ticket>,
     /// The routes it goes to; those before `next` have it already.
     targets: Vec<usize>,
@@ -325,7 +326,7 @@ impl Dispatcher {
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
         self.deliver(Held {
-            msg,
+            msg: Some(msg),
             ticket,
             targets,
             next: 0,
@@ -339,9 +340,16 @@ impl Dispatcher {
             let i = held.targets[held.next];
             let slot = &self.routes[i];
             let before = slot.policy == AckPolicy::BeforeHandler;
+            let last = held.next + 1 == held.targets.len();
+            let msg = match &held.msg {
+                // The last route takes the message itself; a full queue hands it back.
+                Some(_) if last => held.msg.take().expect("checked"),
+                Some(msg) => msg.clone(),
+                None => unreachable!("a held message always has its message"),
+            };
             let job = Job {
-                bytes: message_bytes(&held.msg),
-                msg: held.msg.clone(),
+                bytes: message_bytes(&msg),
+                msg,
                 ticket: if before { None } else { held.ticket },
             };
             let done = |acks: &AckHub, ticket: Option<Ticket>, ok: bool| {
@@ -357,7 +365,8 @@ impl Dispatcher {
                         done(&self.acks, job.ticket, true);
                     }
                 }
-                Pushed::Full => {
+                Pushed::Full(job) => {
+                    held.msg.get_or_insert(job.msg);
                     self.held = Some(held);
                     return;
                 }
