@@ -425,7 +425,7 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let job = match next_job(&queue, &mut stop).await {
+        let job = match next_job(&queue, &mut stop, &env.acks).await {
             Some(job) => Some(job),
             None if *stop.borrow() => {
                 // Finish what was already queued, then stop.
@@ -436,17 +436,19 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
         };
         let Some(job) = job else { break };
         if route.max_workers == 1 {
-            process(&route, job, &env).await;
+            // One worker, inline: it flushes held-back acknowledgements before it waits.
+            process(&route, job, &env, true).await;
             drop(permit);
         } else {
             let route = route.clone();
             let env = env.clone();
             tokio::spawn(async move {
-                process(&route, job, &env).await;
+                process(&route, job, &env, false).await;
                 drop(permit);
             });
         }
     }
+    env.acks.flush();
     let _ = permits.acquire_many(route.max_workers as u32).await;
 }
 
@@ -455,7 +457,16 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
 /// an idle route parks after the spin.
 const SPIN_BEFORE_PARK: u32 = 64;
 
-async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Option<Job> {
+async fn next_job(
+    queue: &RouteQueue,
+    stop: &mut watch::Receiver<bool>,
+    acks: &AckHub,
+) -> Option<Job> {
+    if let Some(job) = queue.try_pop() {
+        return Some(job);
+    }
+    // Nothing waiting: what this worker released goes out before it waits.
+    acks.flush();
     for _ in 0..SPIN_BEFORE_PARK {
         if let Some(job) = queue.try_pop() {
             return Some(job);
@@ -482,7 +493,9 @@ async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Optio
     }
 }
 
-async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
+/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
+/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
+async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
     let Job { msg, ticket, .. } = job;
     let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
@@ -546,7 +559,11 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
         }
     };
     if let Some(t) = ticket {
-        env.acks.complete(t, ok);
+        if batch_acks {
+            env.acks.complete_batched(t, ok);
+        } else {
+            env.acks.complete(t, ok);
+        }
     }
 }
 
