@@ -516,6 +516,7 @@ fn main() {
     println!(
         " baseline = one task polling rumqttc and decoding inline; mqttgen = typed handler, default route settings"
     );
+    println!(" load average at start: {}", load_average());
     // The parent only preloads; a multi-thread runtime lets it wait for children in place.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -576,7 +577,15 @@ fn main() {
             );
         }
     }
+    println!(" load average at the end: {}", load_average());
     decode_cost();
     routing();
     idle_rss(&broker);
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute figures: the machine's load while the drains ran.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }

@@ -419,13 +419,19 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let route = Arc::new(route);
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
+    // On a current-thread runtime spinning only delays the driver (and polls the socket with
+    // every yield): waking a parked task there costs no thread wake-up.
+    let spin = match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::CurrentThread => 0,
+        _ => SPIN_BEFORE_PARK,
+    };
     loop {
         // A worker first, then a job: a job taken from the queue is always being handled, so
         // the route holds at most `queue_capacity + max_workers` messages.
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let job = match next_job(&queue, &mut stop, &env.acks).await {
+        let job = match next_job(&queue, &mut stop, &env.acks, spin).await {
             Some(job) => Some(job),
             None if *stop.borrow() => {
                 // Finish what was already queued, then stop.
@@ -452,22 +458,23 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let _ = permits.acquire_many(route.max_workers as u32).await;
 }
 
-/// Yields this many times for a new job before parking the task. Under load the next message
-/// arrives within a few microseconds, and not parking saves a cross-thread wake-up per message;
-/// an idle route parks after the spin.
+/// Yields this many times for a new job before parking the task (multi-thread runtimes). Under
+/// load the next message arrives within a few microseconds, and not parking saves a cross-thread
+/// wake-up per message; an idle route parks after the spin.
 const SPIN_BEFORE_PARK: u32 = 64;
 
 async fn next_job(
     queue: &RouteQueue,
     stop: &mut watch::Receiver<bool>,
     acks: &AckHub,
+    spin: u32,
 ) -> Option<Job> {
     if let Some(job) = queue.try_pop() {
         return Some(job);
     }
     // Nothing waiting: what this worker released goes out before it waits.
     acks.flush();
-    for _ in 0..SPIN_BEFORE_PARK {
+    for _ in 0..spin {
         if let Some(job) = queue.try_pop() {
             return Some(job);
         }
