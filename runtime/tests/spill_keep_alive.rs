@@ -109,6 +109,10 @@ async fn a_stuck_route_with_a_full_spill_loses_the_connection_reported_and_nothi
     let stats = service.stats();
     assert_eq!(stats.spilled, spilled, "nothing more was read");
     assert!(spilled <= mqttgen::SPILL_MESSAGES as u64);
+    assert!(
+        spilled <= spill_full + 1,
+        "the spill stops at its byte bound: {spilled} x {PAYLOAD} bytes"
+    );
     assert_eq!(stats.reconnects, 0, "not noticed while nothing polls");
 
     // The route moves again: the runtime finds the connection gone (the broker closed it after
