@@ -14,11 +14,6 @@ use crate::{Error, Outgoing, Properties, QoS};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-/// Requests (acknowledgements, publishes, ...) the event loop writes in one go before it flushes
-/// the socket: those already queued behind the one it woke for, at most this many. Each manual
-/// acknowledgement is a request of its own; without batching every one cost a socket write.
-pub(crate) const REQUEST_BATCH: usize = 64;
-
 /// Both halves of a connection.
 pub(crate) type Connection = (Box<dyn EventSource>, std::sync::Arc<dyn Client>);
 

@@ -42,7 +42,6 @@ pub(crate) fn connect(
     opts.set_manual_acks(manual_acks);
     opts.set_max_packet_size(config.max_packet_size, config.max_packet_size);
     opts.set_request_channel_capacity(config.request_channel_capacity);
-    opts.set_max_request_batch(super::REQUEST_BATCH);
     opts.set_inflight(config.inflight);
     if let Some(c) = &config.credentials {
         opts.set_credentials(c.username.clone(), c.password.expose());

@@ -49,7 +49,6 @@ pub(crate) fn connect(
     opts.set_max_packet_size(Some(config.max_packet_size.min(u32::MAX as usize) as u32));
     opts.set_connection_timeout(config.connect_timeout.as_secs().max(1));
     opts.set_request_channel_capacity(config.request_channel_capacity);
-    opts.set_max_request_batch(super::REQUEST_BATCH);
     opts.set_outgoing_inflight_upper_limit(config.inflight);
     opts.set_receive_maximum(Some(config.receive_maximum.max(1)));
     if let Some(c) = &config.credentials {

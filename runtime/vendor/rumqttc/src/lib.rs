@@ -516,7 +516,8 @@ impl MqttOptions {
             max_incoming_packet_size: 10 * 1024,
             max_outgoing_packet_size: 10 * 1024,
             request_channel_capacity: 10,
-            max_request_batch: 0,
+            // mqttgen patch: batch by default (upstream: 0, unused).
+            max_request_batch: 64,
             pending_throttle: Duration::from_micros(0),
             inflight: 100,
             last_will: None,
@@ -681,7 +682,7 @@ impl MqttOptions {
     }
 
     /// Requests the event loop writes after the one it woke for (those already queued, at
-    /// most this many) before it flushes them together. 0 (the default) flushes after every
+    /// most this many) before it flushes them together; 64 by default. 0 flushes after every
     /// request, as upstream rumqttc does. (mqttgen patch, rumqtt#810.)
     pub fn set_max_request_batch(&mut self, max: usize) -> &mut Self {
         self.max_request_batch = max;
