@@ -14,7 +14,10 @@
 //! 2. Routing: the topic trie at 10, 1 000 and 10 000 filters (goal: flat per-message cost).
 //! 3. Idle RSS of a connected service with a few routes, measured in a child process (goal < 10 MB).
 //!
-//! Set `MQTTGEN_BENCH_N` to change the message count (default 100 000).
+//! Set `MQTTGEN_BENCH_N` to change the message count (default 100 000), `MQTTGEN_BENCH_ROUNDS`
+//! the rounds (default 3), `MQTTGEN_BENCH_ONLY` to run only the drains whose label contains it
+//! (labels look like `current qos1 after`), and `MQTTGEN_BENCH_PROFILE=DIR` to record the mqttgen
+//! drains with `perf record` into `DIR`.
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
 use mqttgen::topic::TopicMatcher;
@@ -273,7 +276,26 @@ fn drain_child(spec: &str) {
 /// Runs one drain in a child process.
 fn drain_in_child(spec: String) -> Run {
     let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new(exe)
+    let mut command = match std::env::var("MQTTGEN_BENCH_PROFILE") {
+        Ok(dir) if spec.starts_with("gen,") => {
+            let mut c = std::process::Command::new("perf");
+            let file = format!("{dir}/{}.perf", spec.replace(',', "_"));
+            c.args([
+                "record",
+                "-F",
+                "4999",
+                "--call-graph",
+                "dwarf,16384",
+                "-o",
+                &file,
+                "--",
+            ])
+            .arg(exe);
+            c
+        }
+        _ => std::process::Command::new(exe),
+    };
+    let out = command
         .env("MQTTGEN_BENCH_DRAIN", &spec)
         .output()
         .expect("run the drain child");
@@ -511,6 +533,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let rounds: u32 = std::env::var("MQTTGEN_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let only = std::env::var("MQTTGEN_BENCH_ONLY").ok();
     let broker = Mosquitto::start_with(MosquittoOptions {
         extra: vec![
             "queue_qos0_messages true".into(),
@@ -520,11 +547,12 @@ fn main() {
         ..Default::default()
     });
     println!(
-        "throughput: {n} JSON messages through mosquitto, best of 3 rounds, each drain in its own process;"
+        "throughput: {n} JSON messages through mosquitto, best of {rounds} rounds, each drain in its own process;"
     );
     println!(
         " baseline = one task polling rumqttc and decoding inline; mqttgen = typed handler, default route settings"
     );
+    println!(" load average at start: {}", load_average());
     // The parent only preloads; a multi-thread runtime lets it wait for children in place.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -550,10 +578,22 @@ fn main() {
             (QoS::AtLeastOnce, AckPolicy::AfterHandler),
             (QoS::AtLeastOnce, AckPolicy::BeforeHandler),
         ] {
+            let label = format!(
+                "{flavor} qos{} {}",
+                qos as u8,
+                if policy == AckPolicy::BeforeHandler {
+                    "before"
+                } else {
+                    "after"
+                }
+            );
+            if !only.as_deref().is_none_or(|o| label.contains(o)) {
+                continue;
+            }
             let mut best = (Run::default(), Run::default());
             best.0.cpu_us = f64::MAX;
             best.1.cpu_us = f64::MAX;
-            for round in 0..3 {
+            for round in 0..rounds {
                 let (b, g) = rt.block_on(throughput(&broker, n, qos, policy, round, flavor));
                 for (best, run) in [(&mut best.0, b), (&mut best.1, g)] {
                     best.rate = best.rate.max(run.rate);
@@ -579,7 +619,15 @@ fn main() {
         }
     }
     validated_throughput(&rt, &broker, n);
+    println!(" load average at the end: {}", load_average());
     decode_cost();
     routing();
     idle_rss(&broker);
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute figures: the machine's load while the drains ran.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }

@@ -69,8 +69,8 @@ impl AckSequencer {
     }
 
     /// Marks one part of a message done (`ok == false` withholds the acknowledgement) and
-    /// appends every message that can now be released, in order, to `out`.
-    pub fn complete(&mut self, ticket: Ticket, ok: bool, out: &mut Vec<(AckToken, bool)>) {
+    /// hands every message that can now be released, in order, to `release`.
+    pub fn complete(&mut self, ticket: Ticket, ok: bool, mut release: impl FnMut(AckToken, bool)) {
         if ticket.epoch != self.epoch || ticket.seq < self.base {
             return;
         }
@@ -82,15 +82,33 @@ impl AckSequencer {
         while self.slots.front().is_some_and(|s| s.remaining == 0) {
             let slot = self.slots.pop_front().expect("front exists");
             self.base += 1;
-            out.push((slot.token, slot.ok));
+            release(slot.token, slot.ok);
         }
     }
+}
+
+/// Released acknowledgements a route worker holds back at most before handing them to the
+/// client together ([`AckHub::complete_batched`]): the event loop then wakes once for the batch
+/// and writes it with one flush, instead of waking and flushing for each message.
+pub(crate) const ACK_BATCH: usize = 32;
+
+/// Longest a held-back acknowledgement waits for its batch, checked whenever the worker
+/// releases another one: an acknowledgement is delayed by at most one handler run past this.
+pub(crate) const ACK_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The sequencer and the released acknowledgements not yet handed to the client.
+#[derive(Default)]
+struct HubState {
+    seq: AckSequencer,
+    unsent: Vec<(AckToken, bool)>,
+    /// When the oldest of `unsent` was released.
+    unsent_since: Option<std::time::Instant>,
 }
 
 /// The sequencer shared by the driver (register) and the workers (complete); released
 /// acknowledgements go, in order, to the ack task.
 pub(crate) struct AckHub {
-    seq: Mutex<AckSequencer>,
+    state: Mutex<HubState>,
     /// QoS 1/2 messages of this connection released without an acknowledgement
     /// ([`AckPolicy::NackOnError`](crate::AckPolicy)); reset on reconnect.
     withheld: AtomicUsize,
@@ -116,7 +134,7 @@ impl AckHub {
         let all_completions = client.wants_all_completions();
         (
             AckHub {
-                seq: Mutex::new(AckSequencer::default()),
+                state: Mutex::new(HubState::default()),
                 withheld: AtomicUsize::new(0),
                 // The in-memory broker redelivers by itself: no slots to free.
                 nack_limit: if all_completions {
@@ -139,14 +157,17 @@ impl AckHub {
         self.all_completions || (ok && token.qos != crate::QoS::AtMostOnce && token.epoch == epoch)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, AckSequencer> {
-        self.seq.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn reset(&self) -> u64 {
-        let mut seq = self.lock();
+        let mut state = self.lock();
         self.withheld.store(0, Ordering::SeqCst);
-        seq.reset()
+        // Acknowledgements of the old connection are void (the broker redelivers).
+        state.unsent.clear();
+        state.unsent_since = None;
+        state.seq.reset()
     }
 
     /// Completes when the withheld messages of this connection reach the limit.
@@ -155,32 +176,77 @@ impl AckHub {
     }
 
     pub fn epoch(&self) -> u64 {
-        self.lock().epoch()
+        self.lock().seq.epoch()
     }
 
     #[cfg(test)]
     pub fn outstanding(&self) -> usize {
-        self.lock().outstanding()
+        self.lock().seq.outstanding()
+    }
+
+    #[cfg(test)]
+    pub fn unsent(&self) -> usize {
+        self.lock().unsent.len()
     }
 
     pub fn register(&self, token: AckToken, parts: u32) -> Ticket {
-        self.lock().register(token, parts)
+        self.lock().seq.register(token, parts)
     }
 
+    /// Marks one part of a message done; what it releases goes to the client at once.
     pub fn complete(&self, ticket: Ticket, ok: bool) {
-        let mut out = Vec::new();
-        let mut seq = self.lock();
-        seq.complete(ticket, ok, &mut out);
+        let mut state = self.lock();
+        self.release(&mut state, ticket, ok);
+        self.send_unsent(&mut state);
+    }
+
+    /// Like [`AckHub::complete`], but what it releases may wait until [`ACK_BATCH`]
+    /// acknowledgements are released or [`AckHub::flush`] is called. For a route worker that
+    /// flushes before it waits for its next message.
+    pub fn complete_batched(&self, ticket: Ticket, ok: bool) {
+        let mut state = self.lock();
+        self.release(&mut state, ticket, ok);
+        if state.unsent.is_empty() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let since = *state.unsent_since.get_or_insert(now);
+        if state.unsent.len() >= ACK_BATCH || now.duration_since(since) >= ACK_DELAY {
+            self.send_unsent(&mut state);
+        }
+    }
+
+    /// Hands the released acknowledgements held back by [`AckHub::complete_batched`] to the
+    /// client.
+    pub fn flush(&self) {
+        let mut state = self.lock();
+        if !state.unsent.is_empty() {
+            self.send_unsent(&mut state);
+        }
+    }
+
+    fn release(&self, state: &mut HubState, ticket: Ticket, ok: bool) {
+        let HubState { seq, unsent, .. } = state;
         let epoch = seq.epoch();
-        // Under the lock, so acknowledgements leave in release order: straight to the client
-        // while nothing is queued and its request channel has room, else through the ack task.
-        for (token, ok) in out {
+        seq.complete(ticket, ok, |token, ok| {
             if !ok && token.qos != crate::QoS::AtMostOnce && token.epoch == epoch {
                 let withheld = self.withheld.fetch_add(1, Ordering::SeqCst) + 1;
                 if withheld == self.nack_limit {
                     self.limit_reached.notify_one();
                 }
             }
+            if self.needs_sending(&token, ok, epoch) {
+                unsent.push((token, ok));
+            }
+        });
+    }
+
+    /// Under the lock, so acknowledgements leave in release order: straight to the client
+    /// while nothing is queued and its request channel has room, else through the ack task.
+    fn send_unsent(&self, state: &mut HubState) {
+        state.unsent_since = None;
+        let epoch = state.seq.epoch();
+        for (token, ok) in state.unsent.drain(..) {
             if !self.needs_sending(&token, ok, epoch) {
                 continue;
             }
@@ -236,14 +302,42 @@ mod tests {
         let b = s.register(token(2), 2);
         let c = s.register(token(3), 1);
         let mut out = Vec::new();
-        s.complete(c, true, &mut out);
-        s.complete(b, true, &mut out);
+        s.complete(c, true, |t, ok| out.push((t, ok)));
+        s.complete(b, true, |t, ok| out.push((t, ok)));
         assert!(out.is_empty(), "nothing before 1 is done");
-        s.complete(a, true, &mut out);
+        s.complete(a, true, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(1), true)]);
-        s.complete(b, false, &mut out);
+        s.complete(b, false, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(1), true), (token(2), false), (token(3), true)]);
         assert_eq!(s.outstanding(), 0);
+    }
+
+    #[tokio::test]
+    async fn batched_completions_wait_for_a_flush_or_a_full_batch() {
+        let broker = crate::testing::MemoryBroker::new();
+        let (_source, client) = crate::transport::memory::connect(&broker, "t");
+        let (hub, _rx) = AckHub::new(client, 16);
+        let tickets: Vec<Ticket> = (0..ACK_BATCH as u16 + 2)
+            .map(|pkid| hub.register(token(pkid), 1))
+            .collect();
+        hub.complete_batched(tickets[0], true);
+        assert_eq!(hub.unsent(), 1, "held back");
+        hub.complete_batched(tickets[1], true);
+        hub.flush();
+        assert_eq!(hub.unsent(), 0, "sent on flush");
+        // A batch goes out by itself once full (in well under `ACK_DELAY` per release here, or
+        // earlier by the delay rule: either way nothing stays held back past a full batch).
+        for t in &tickets[2..ACK_BATCH + 2] {
+            hub.complete_batched(*t, true);
+        }
+        assert_eq!(hub.unsent(), 0, "a full batch is sent");
+        // An immediate completion sends what was held back too, in order.
+        let a = hub.register(token(100), 1);
+        let b = hub.register(token(101), 1);
+        hub.complete_batched(a, true);
+        hub.complete(b, true);
+        assert_eq!(hub.unsent(), 0);
+        assert_eq!(hub.outstanding(), 0);
     }
 
     #[test]
@@ -253,9 +347,9 @@ mod tests {
         s.reset();
         let b = s.register(token(9), 1);
         let mut out = Vec::new();
-        s.complete(a, true, &mut out);
+        s.complete(a, true, |t, ok| out.push((t, ok)));
         assert!(out.is_empty());
-        s.complete(b, true, &mut out);
+        s.complete(b, true, |t, ok| out.push((t, ok)));
         assert_eq!(out, [(token(9), true)]);
     }
 }

@@ -638,6 +638,9 @@ impl RunningApp {
         if finished.is_err() {
             tracing::warn!(?timeout, "handlers still running at shutdown; abandoning them (their messages stay unacknowledged)");
         }
+        // Acknowledgements a route held back for its batch (workers flush when they stop; not
+        // those abandoned above).
+        self.shared.acks.flush();
         let connected = self.shared.state.borrow().is_connected();
         if !connected && self.publisher.pending() > 0 {
             tracing::warn!(

@@ -47,7 +47,8 @@ struct RouteSlot {
 
 /// A message that did not fit into a route queue that waits for room.
 struct Held {
-    msg: Message,
+    /// `None` only while it is on its way into its last route's queue.
+    msg: Option<Message>,
     ticket: Option<Ticket>,
     /// The routes it goes to; those before `next` have it already.
     targets: Vec<usize>,
@@ -325,7 +326,7 @@ impl Dispatcher {
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
         self.deliver(Held {
-            msg,
+            msg: Some(msg),
             ticket,
             targets,
             next: 0,
@@ -339,9 +340,16 @@ impl Dispatcher {
             let i = held.targets[held.next];
             let slot = &self.routes[i];
             let before = slot.policy == AckPolicy::BeforeHandler;
+            let last = held.next + 1 == held.targets.len();
+            let msg = match &held.msg {
+                // The last route takes the message itself; a full queue hands it back.
+                Some(_) if last => held.msg.take().expect("checked"),
+                Some(msg) => msg.clone(),
+                None => unreachable!("a held message always has its message"),
+            };
             let job = Job {
-                bytes: message_bytes(&held.msg),
-                msg: held.msg.clone(),
+                bytes: message_bytes(&msg),
+                msg,
                 ticket: if before { None } else { held.ticket },
             };
             let done = |acks: &AckHub, ticket: Option<Ticket>, ok: bool| {
@@ -357,7 +365,8 @@ impl Dispatcher {
                         done(&self.acks, job.ticket, true);
                     }
                 }
-                Pushed::Full => {
+                Pushed::Full(job) => {
+                    held.msg.get_or_insert(job.msg);
                     self.held = Some(held);
                     return;
                 }
@@ -410,13 +419,19 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let route = Arc::new(route);
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
+    // On a current-thread runtime spinning only delays the driver (and polls the socket with
+    // every yield): waking a parked task there costs no thread wake-up.
+    let spin = match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::CurrentThread => 0,
+        _ => SPIN_BEFORE_PARK,
+    };
     loop {
         // A worker first, then a job: a job taken from the queue is always being handled, so
         // the route holds at most `queue_capacity + max_workers` messages.
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let job = match next_job(&queue, &mut stop).await {
+        let job = match next_job(&queue, &mut stop, &env.acks, spin).await {
             Some(job) => Some(job),
             None if *stop.borrow() => {
                 // Finish what was already queued, then stop.
@@ -427,27 +442,39 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
         };
         let Some(job) = job else { break };
         if route.max_workers == 1 {
-            process(&route, job, &env).await;
+            // One worker, inline: it flushes held-back acknowledgements before it waits.
+            process(&route, job, &env, true).await;
             drop(permit);
         } else {
             let route = route.clone();
             let env = env.clone();
             tokio::spawn(async move {
-                process(&route, job, &env).await;
+                process(&route, job, &env, false).await;
                 drop(permit);
             });
         }
     }
+    env.acks.flush();
     let _ = permits.acquire_many(route.max_workers as u32).await;
 }
 
-/// Yields this many times for a new job before parking the task. Under load the next message
-/// arrives within a few microseconds, and not parking saves a cross-thread wake-up per message;
-/// an idle route parks after the spin.
+/// Yields this many times for a new job before parking the task (multi-thread runtimes). Under
+/// load the next message arrives within a few microseconds, and not parking saves a cross-thread
+/// wake-up per message; an idle route parks after the spin.
 const SPIN_BEFORE_PARK: u32 = 64;
 
-async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Option<Job> {
-    for _ in 0..SPIN_BEFORE_PARK {
+async fn next_job(
+    queue: &RouteQueue,
+    stop: &mut watch::Receiver<bool>,
+    acks: &AckHub,
+    spin: u32,
+) -> Option<Job> {
+    if let Some(job) = queue.try_pop() {
+        return Some(job);
+    }
+    // Nothing waiting: what this worker released goes out before it waits.
+    acks.flush();
+    for _ in 0..spin {
         if let Some(job) = queue.try_pop() {
             return Some(job);
         }
@@ -473,7 +500,9 @@ async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Optio
     }
 }
 
-async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
+/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
+/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
+async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
     let Job { msg, ticket, .. } = job;
     let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
@@ -537,7 +566,11 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
         }
     };
     if let Some(t) = ticket {
-        env.acks.complete(t, ok);
+        if batch_acks {
+            env.acks.complete_batched(t, ok);
+        } else {
+            env.acks.complete(t, ok);
+        }
     }
 }
 

@@ -231,10 +231,14 @@ impl Driver {
                 serving_keep_alive = false;
                 continue;
             }
-            let polled = tokio::select! {
-                biased;
-                _ = self.abort.wait_for(|a| *a) => break,
-                ev = self.source.poll() => ev,
+            // Buffered events first, without building a poll future (most come in batches).
+            let polled = match self.source.try_next() {
+                Some(ev) => ev,
+                None => tokio::select! {
+                    biased;
+                    _ = self.abort.wait_for(|a| *a) => break,
+                    ev = self.source.poll() => ev,
+                },
             };
             let event = match polled {
                 Ok(event) => event,

@@ -58,7 +58,7 @@ pub(crate) enum Pushed {
     /// Queued, after dropping these older messages (policy `DropOldest`).
     QueuedDropping(Vec<Job>),
     /// Not queued: the queue is full and the policy is `Wait`; the job is handed back.
-    Full,
+    Full(Job),
     /// Not queued, dropped (policy `DropNewest`).
     Dropped(Job),
     /// Not queued: the route stopped.
@@ -115,7 +115,7 @@ impl RouteQueue {
         let mut dropped = Vec::new();
         if self.full(&state, job.bytes) {
             match self.overflow {
-                Overflow::Wait => return Pushed::Full,
+                Overflow::Wait => return Pushed::Full(job),
                 Overflow::DropNewest => return Pushed::Dropped(job),
                 Overflow::DropOldest => {
                     // A large message may need several older ones to go.
@@ -202,7 +202,7 @@ mod tests {
         assert!(matches!(q.push(job(1, 10)), Pushed::Queued));
         assert!(matches!(q.push(job(2, 10)), Pushed::Queued));
         assert!(
-            matches!(q.push(job(3, 10)), Pushed::Full),
+            matches!(q.push(job(3, 10)), Pushed::Full(_)),
             "2 messages at most"
         );
         assert_eq!(first_byte(&q.try_pop().unwrap()), 1);
@@ -216,14 +216,14 @@ mod tests {
             "an empty queue takes a large message"
         );
         assert!(
-            matches!(q.push(job(2, 10)), Pushed::Full),
+            matches!(q.push(job(2, 10)), Pushed::Full(_)),
             "over the byte bound"
         );
         q.try_pop();
         assert!(matches!(q.push(job(2, 100)), Pushed::Queued));
         assert!(matches!(q.push(job(3, 100)), Pushed::Queued));
         assert!(
-            matches!(q.push(job(4, 100)), Pushed::Full),
+            matches!(q.push(job(4, 100)), Pushed::Full(_)),
             "3 x 101 bytes > 250"
         );
         assert_eq!(q.len(), 2);

@@ -79,6 +79,14 @@ pub(crate) trait EventSource: Send + 'static {
     /// Drives the connection until the next event. Errors drop the connection; the next call
     /// reconnects. Fatal errors (see [`Error::is_fatal`]) must not be retried.
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>>;
+
+    /// An event already received and buffered, without waiting; `None` when [`poll`] would
+    /// have to wait. Cheap: no future is built.
+    ///
+    /// [`poll`]: EventSource::poll
+    fn try_next(&mut self) -> Option<Result<Event, Error>> {
+        None
+    }
 }
 
 /// One subscription request.

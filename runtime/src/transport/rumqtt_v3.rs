@@ -94,59 +94,92 @@ fn map_error(e: ConnectionError) -> Error {
 }
 
 impl EventSource for V3Source {
+    fn try_next(&mut self) -> Option<Result<Event, Error>> {
+        // What `EventLoop::poll` returns first when events are buffered, without building its
+        // (large) future: most events arrive in batches (a read, a batch of our own acks).
+        while let Some(event) = self.eventloop.state.events.pop_front() {
+            if is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                continue;
+            }
+            return Some(convert(event));
+        }
+        None
+    }
+
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
         Box::pin(async move {
-            let event = self.eventloop.poll().await.map_err(map_error)?;
-            Ok(match event {
-                rumqttc::Event::Incoming(packet) => match packet {
-                    Packet::ConnAck(ack) => Event::Connected {
-                        session_present: ack.session_present,
-                        max_packet_size: None,
-                        subscription_ids: false,
-                    },
-                    Packet::Publish(p) => Event::Message(Incoming {
-                        topic: bytes::Bytes::from(p.topic.into_bytes()),
-                        payload: p.payload,
-                        qos: qos_from_v3(p.qos),
-                        retain: p.retain,
-                        dup: p.dup,
-                        properties: Properties::default(),
-                        pkid: p.pkid,
-                        delivery: 0,
-                        subscription_ids: Vec::new(),
-                    }),
-                    Packet::PubAck(ack) => Event::PublishDone {
-                        pkid: ack.pkid,
-                        code: 0,
-                    },
-                    Packet::PubComp(comp) => Event::PublishDone {
-                        pkid: comp.pkid,
-                        code: 0,
-                    },
-                    Packet::SubAck(ack) => Event::SubAck {
-                        pkid: ack.pkid,
-                        codes: ack
-                            .return_codes
-                            .iter()
-                            .map(|c| match c {
-                                SubscribeReasonCode::Success(q) => *q as u8,
-                                SubscribeReasonCode::Failure => 0x80,
-                            })
-                            .collect(),
-                    },
-                    Packet::PingResp => Event::PingAnswered,
-                    _ => Event::Other,
-                },
-                rumqttc::Event::Outgoing(out) => match out {
-                    Out::Publish(pkid) => Event::PublishSent { pkid },
-                    Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
-                    Out::Disconnect => Event::DisconnectSent,
-                    Out::PingReq => Event::PingSent,
-                    _ => Event::Other,
-                },
-            })
+            if let Some(event) = self.try_next() {
+                return event;
+            }
+            let mut event = self.eventloop.poll().await.map_err(map_error)?;
+            // Our own acknowledgements leave in batches, and each is reported as an event: skip
+            // those the driver has no use for while more events are already buffered.
+            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                event = self.eventloop.poll().await.map_err(map_error)?;
+            }
+            convert(event)
         })
     }
+}
+
+/// The driver's view of one rumqttc event.
+fn convert(event: rumqttc::Event) -> Result<Event, Error> {
+    Ok(match event {
+        rumqttc::Event::Incoming(packet) => match packet {
+            Packet::ConnAck(ack) => Event::Connected {
+                session_present: ack.session_present,
+                max_packet_size: None,
+                subscription_ids: false,
+            },
+            Packet::Publish(p) => Event::Message(Incoming {
+                topic: bytes::Bytes::from(p.topic.into_bytes()),
+                payload: p.payload,
+                qos: qos_from_v3(p.qos),
+                retain: p.retain,
+                dup: p.dup,
+                properties: Properties::default(),
+                pkid: p.pkid,
+                delivery: 0,
+                subscription_ids: Vec::new(),
+            }),
+            Packet::PubAck(ack) => Event::PublishDone {
+                pkid: ack.pkid,
+                code: 0,
+            },
+            Packet::PubComp(comp) => Event::PublishDone {
+                pkid: comp.pkid,
+                code: 0,
+            },
+            Packet::SubAck(ack) => Event::SubAck {
+                pkid: ack.pkid,
+                codes: ack
+                    .return_codes
+                    .iter()
+                    .map(|c| match c {
+                        SubscribeReasonCode::Success(q) => *q as u8,
+                        SubscribeReasonCode::Failure => 0x80,
+                    })
+                    .collect(),
+            },
+            Packet::PingResp => Event::PingAnswered,
+            _ => Event::Other,
+        },
+        rumqttc::Event::Outgoing(out) => match out {
+            Out::Publish(pkid) => Event::PublishSent { pkid },
+            Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
+            Out::Disconnect => Event::DisconnectSent,
+            Out::PingReq => Event::PingSent,
+            _ => Event::Other,
+        },
+    })
+}
+
+/// An acknowledgement of a received message that left (the driver ignores these).
+fn is_own_ack(event: &rumqttc::Event) -> bool {
+    matches!(
+        event,
+        rumqttc::Event::Outgoing(Out::PubAck(_) | Out::PubRec(_) | Out::PubComp(_))
+    )
 }
 
 fn client_error(e: rumqttc::ClientError) -> Error {

@@ -205,79 +205,112 @@ fn properties_from(p: Option<PublishProperties>) -> (Properties, Vec<usize>) {
 }
 
 impl EventSource for V5Source {
+    fn try_next(&mut self) -> Option<Result<Event, Error>> {
+        // What `EventLoop::poll` returns first when events are buffered, without building its
+        // (large) future: most events arrive in batches (a read, a batch of our own acks).
+        while let Some(event) = self.eventloop.state.events.pop_front() {
+            if is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                continue;
+            }
+            return Some(convert(event));
+        }
+        None
+    }
+
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
         Box::pin(async move {
-            let event = self.eventloop.poll().await.map_err(map_error)?;
-            Ok(match event {
-                rumqttc::v5::Event::Incoming(packet) => match packet {
-                    Packet::ConnAck(ack) => Event::Connected {
-                        session_present: ack.session_present,
-                        max_packet_size: ack.properties.as_ref().and_then(|p| p.max_packet_size),
-                        subscription_ids: ack
-                            .properties
-                            .as_ref()
-                            .and_then(|p| p.subscription_identifiers_available)
-                            != Some(0),
-                    },
-                    Packet::Publish(p) => {
-                        let (properties, subscription_ids) = properties_from(p.properties);
-                        Event::Message(Incoming {
-                            topic: p.topic,
-                            payload: p.payload,
-                            qos: qos_from_v5(p.qos),
-                            retain: p.retain,
-                            dup: p.dup,
-                            properties,
-                            pkid: p.pkid,
-                            delivery: 0,
-                            subscription_ids,
-                        })
-                    }
-                    Packet::PubAck(ack) => Event::PublishDone {
-                        pkid: ack.pkid,
-                        code: puback_code(ack.reason),
-                    },
-                    Packet::PubRec(rec) => {
-                        let code = pubrec_code(rec.reason);
-                        if code >= 0x80 {
-                            Event::PublishDone {
-                                pkid: rec.pkid,
-                                code,
-                            }
-                        } else {
-                            Event::Other
-                        }
-                    }
-                    Packet::PubComp(comp) => Event::PublishDone {
-                        pkid: comp.pkid,
-                        code: match comp.reason {
-                            PubCompReason::Success => 0,
-                            PubCompReason::PacketIdentifierNotFound => 0x92,
-                        },
-                    },
-                    Packet::SubAck(ack) => Event::SubAck {
-                        pkid: ack.pkid,
-                        codes: ack.return_codes.iter().map(suback_code).collect(),
-                    },
-                    Packet::Disconnect(d) => {
-                        return Err(Error::Connection(format!(
-                            "broker disconnected: {:?}",
-                            d.reason_code
-                        )));
-                    }
-                    Packet::PingResp(_) => Event::PingAnswered,
-                    _ => Event::Other,
-                },
-                rumqttc::v5::Event::Outgoing(out) => match out {
-                    Out::Publish(pkid) => Event::PublishSent { pkid },
-                    Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
-                    Out::Disconnect => Event::DisconnectSent,
-                    Out::PingReq => Event::PingSent,
-                    _ => Event::Other,
-                },
-            })
+            if let Some(event) = self.try_next() {
+                return event;
+            }
+            let mut event = self.eventloop.poll().await.map_err(map_error)?;
+            // Our own acknowledgements leave in batches, and each is reported as an event: skip
+            // those the driver has no use for while more events are already buffered.
+            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+                event = self.eventloop.poll().await.map_err(map_error)?;
+            }
+            convert(event)
         })
     }
+}
+
+/// The driver's view of one rumqttc event.
+fn convert(event: rumqttc::v5::Event) -> Result<Event, Error> {
+    Ok(match event {
+        rumqttc::v5::Event::Incoming(packet) => match packet {
+            Packet::ConnAck(ack) => Event::Connected {
+                session_present: ack.session_present,
+                max_packet_size: ack.properties.as_ref().and_then(|p| p.max_packet_size),
+                subscription_ids: ack
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.subscription_identifiers_available)
+                    != Some(0),
+            },
+            Packet::Publish(p) => {
+                let (properties, subscription_ids) = properties_from(p.properties);
+                Event::Message(Incoming {
+                    topic: p.topic,
+                    payload: p.payload,
+                    qos: qos_from_v5(p.qos),
+                    retain: p.retain,
+                    dup: p.dup,
+                    properties,
+                    pkid: p.pkid,
+                    delivery: 0,
+                    subscription_ids,
+                })
+            }
+            Packet::PubAck(ack) => Event::PublishDone {
+                pkid: ack.pkid,
+                code: puback_code(ack.reason),
+            },
+            Packet::PubRec(rec) => {
+                let code = pubrec_code(rec.reason);
+                if code >= 0x80 {
+                    Event::PublishDone {
+                        pkid: rec.pkid,
+                        code,
+                    }
+                } else {
+                    Event::Other
+                }
+            }
+            Packet::PubComp(comp) => Event::PublishDone {
+                pkid: comp.pkid,
+                code: match comp.reason {
+                    PubCompReason::Success => 0,
+                    PubCompReason::PacketIdentifierNotFound => 0x92,
+                },
+            },
+            Packet::SubAck(ack) => Event::SubAck {
+                pkid: ack.pkid,
+                codes: ack.return_codes.iter().map(suback_code).collect(),
+            },
+            Packet::Disconnect(d) => {
+                return Err(Error::Connection(format!(
+                    "broker disconnected: {:?}",
+                    d.reason_code
+                )));
+            }
+            Packet::PingResp(_) => Event::PingAnswered,
+            _ => Event::Other,
+        },
+        rumqttc::v5::Event::Outgoing(out) => match out {
+            Out::Publish(pkid) => Event::PublishSent { pkid },
+            Out::Subscribe(pkid) => Event::SubscribeSent { pkid },
+            Out::Disconnect => Event::DisconnectSent,
+            Out::PingReq => Event::PingSent,
+            _ => Event::Other,
+        },
+    })
+}
+
+/// An acknowledgement of a received message that left (the driver ignores these).
+fn is_own_ack(event: &rumqttc::v5::Event) -> bool {
+    matches!(
+        event,
+        rumqttc::v5::Event::Outgoing(Out::PubAck(_) | Out::PubRec(_) | Out::PubComp(_))
+    )
 }
 
 fn client_error(e: rumqttc::v5::ClientError) -> Error {
