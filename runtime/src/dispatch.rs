@@ -475,7 +475,7 @@ async fn next_job(queue: &RouteQueue, stop: &mut watch::Receiver<bool>) -> Optio
 
 async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv) {
     let Job { msg, ticket, .. } = job;
-    let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
+    let topic = route.info.has_values.then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
         publisher: env.publisher.clone(),
         route: route.info.clone(),

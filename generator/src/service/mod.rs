@@ -124,6 +124,7 @@ pub struct ServiceCode {
 /// could shadow them); spec-derived names are claimed after them.
 const RESERVED_TYPES: &[&str] = &[
     "Handler",
+    "TopicParams",
     "Routes",
     "MessageContext",
     "Publisher",

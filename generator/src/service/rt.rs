@@ -16,11 +16,6 @@ pub fn decode_error() -> TokenStream {
     quote!(::mqttgen::DecodeError)
 }
 
-/// `::mqttgen::QoS`.
-pub fn qos() -> TokenStream {
-    quote!(::mqttgen::QoS)
-}
-
 /// The QoS variant for a model QoS.
 pub fn qos_value(qos: crate::spec::model::Qos) -> TokenStream {
     use crate::spec::model::Qos;
@@ -31,14 +26,9 @@ pub fn qos_value(qos: crate::spec::model::Qos) -> TokenStream {
     }
 }
 
-/// `::mqttgen::address::Piece`: one piece of a channel address in a parameters struct.
-pub fn address_piece() -> TokenStream {
-    quote!(::mqttgen::address::Piece)
-}
-
 /// A `::mqttgen::DecodeError` for a topic parameter value that is not `expected`.
 pub fn invalid_param(name: TokenStream, value: TokenStream, expected: &str) -> TokenStream {
-    quote!(::mqttgen::address::invalid_value(#name, #value, #expected))
+    quote!(::mqttgen::codegen::invalid_value(#name, #value, #expected))
 }
 
 /// A received message: `::mqttgen::Message`.
@@ -62,10 +52,47 @@ pub fn location(location: &super::operations::MessageLocation) -> TokenStream {
     match location {
         MessageLocation::Header(name) => quote!(::mqttgen::Location::header(#name)),
         MessageLocation::Payload(pointer) => quote!(::mqttgen::Location::payload(#pointer)),
+        MessageLocation::Property => quote!(::mqttgen::Location::Property),
     }
 }
 
 /// `::mqttgen::RequestOptions`.
 pub fn request_options() -> TokenStream {
     quote!(::mqttgen::RequestOptions)
+}
+
+/// An item of the runtime's `#[doc(hidden)]` facade for generated code:
+/// `::mqttgen::codegen::#item`.
+pub fn codegen(item: TokenStream) -> TokenStream {
+    quote!(::mqttgen::codegen::#item)
+}
+
+/// The trait generated parameters structs implement: `::mqttgen::TopicParams`.
+pub fn topic_params() -> TokenStream {
+    quote!(::mqttgen::TopicParams)
+}
+
+/// `::mqttgen::ReplyTo`.
+pub fn reply_to() -> TokenStream {
+    quote!(::mqttgen::ReplyTo)
+}
+
+/// The untyped runtime publisher: `::mqttgen::Publisher`.
+pub fn publisher() -> TokenStream {
+    quote!(::mqttgen::Publisher)
+}
+
+/// `::mqttgen::PublishOptions`, re-exported by generated modules.
+pub fn publish_options() -> TokenStream {
+    quote!(::mqttgen::PublishOptions)
+}
+
+/// `::mqttgen::RequestError`, re-exported by generated modules with requests.
+pub fn request_error() -> TokenStream {
+    quote!(::mqttgen::RequestError)
+}
+
+/// The handler context, generic in headers and typed publisher.
+pub fn message_context() -> TokenStream {
+    quote!(::mqttgen::codegen::MessageContext)
 }

@@ -2,7 +2,6 @@
 //! security schemes and component schemas.
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::address;
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
 use crate::spec::model::{
@@ -243,7 +242,7 @@ pub fn address_and_parameters<'a>(
     channel: &'a Node,
     is_v3: bool,
 ) -> (Address, Vec<Parameter>) {
-    let (address, issues) = address::parse(raw);
+    let (address, issues) = mqttgen_address::parse(raw);
     for issue in issues {
         if issue.is_error {
             ctx.error(issue.code, node, issue.message);
@@ -251,7 +250,7 @@ pub fn address_and_parameters<'a>(
             ctx.warn(issue.code, node, issue.message);
         }
     }
-    let names = address::parameter_names(&address);
+    let names = address.parameter_names();
     let declared = ctx.map(channel, "parameters");
     let mut parameters = Vec::with_capacity(names.len());
     for name in &names {
