@@ -81,10 +81,11 @@ pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
         .list("operations", operations);
     let model = layout::raw_string(&layout::model_text(&model.0));
     let docs = function_docs(doc, &ex.left_out);
+    let document = crate::rt::asyncapi_document();
     quote! {
         #(#[doc = #docs])*
-        pub fn asyncapi() -> ::mqttgen::asyncapi::Document {
-            ::mqttgen::asyncapi::Document::from_model_json(#model)
+        pub fn asyncapi() -> #document {
+            #document::from_model_json(#model)
                 .expect("mqttgen-codegen wrote an export model the runtime cannot read: a bug in mqttgen-codegen")
         }
     }

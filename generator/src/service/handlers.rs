@@ -10,7 +10,7 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, MessageSet, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use super::rt;
+use crate::rt;
 use super::topics::TopicPlans;
 use crate::spec::model::{Document, NodeId};
 
@@ -88,7 +88,7 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
     let route_fields = handled.iter().map(|operation| {
         let name = ident(&operation.method);
         let doc = format!(" The route of operation `{}`.", operation.id);
-        quote!(#[doc = #doc] pub #name: ::mqttgen::Route)
+        quote!(#[doc = #doc] pub #name: rt::Route)
     });
     let route_inits: Vec<TokenStream> = handled
         .iter()
@@ -116,8 +116,8 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         impl Routes {
             /// All routes in one router.
-            pub fn into_router(self) -> ::mqttgen::Router {
-                ::mqttgen::Router::new()
+            pub fn into_router(self) -> rt::Router {
+                rt::Router::new()
                     #(.route(self.#route_names))*
             }
         }
@@ -136,7 +136,7 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
         /// decodes topic parameters and payloads, calls the handler and publishes its replies.
-        pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
+        pub fn mount<H: Handler>(handler: H) -> rt::Router {
             routes(::std::sync::Arc::new(handler)).into_router()
         }
     }
@@ -227,12 +227,12 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
             quote!(#decoder)
         }
     };
-    let headers = if set_headers(input.types, set).is_some() {
+    let decoders = rt::facade(quote!(Decoders));
+    let decoders = if set_headers(input.types, set).is_some() {
         let typed = typed_header_names(input.doc, set);
-        let decode_headers = rt::codegen(quote!(decode_headers));
-        quote!(|properties| #decode_headers(properties, &[#(#typed),*]))
+        quote!(#decoders::with_headers(#decode, &[#(#typed),*]))
     } else {
-        rt::codegen(quote!(no_headers))
+        quote!(#decoders::new(#decode))
     };
     let params_type = match &topic.params_type {
         Some(params) => {
@@ -244,20 +244,20 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
     let params_arg = topic.params_type.as_ref().map(|_| quote!(params,));
     let method = ident(&operation.method);
     let id = &operation.id;
-    let decoders = rt::codegen(quote!(Decoders));
+    let params_arg = params_arg.map(|_| quote!(p,));
     let params_pattern = match &params_arg {
-        Some(_) => quote!(params),
+        Some(_) => quote!(p),
         None => quote!(_),
     };
     let call = quote! {
-        |handler, #params_pattern: #params_type, message, context| async move {
-            <H as Handler>::#method(&handler, #params_arg message, context).await
+        |h, #params_pattern: #params_type, m, c| async move {
+            <H as Handler>::#method(&h, #params_arg m, c).await
         }
     };
     let route = match &operation.reply {
         None => {
-            let route = rt::codegen(quote!(route));
-            quote!(#route(#address, #id, &handler, #decoders { payload: #decode, headers: #headers }, #call))
+            let route = rt::facade(quote!(route));
+            quote!(#route(#address, #id, &handler, #decoders, #call))
         }
         Some(reply) => {
             let reply_set = &input.messages.sets[reply.set];
@@ -279,7 +279,7 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
                 .map(|reply_topic| reply_topic.address.clone());
             let derived =
                 reply_topic.and_then(|reply_topic| reply_params_from_request(topic, reply_topic));
-            let fallback_type = rt::codegen(quote!(Fallback));
+            let fallback_type = rt::facade(quote!(Fallback));
             let fallback = match (fixed, derived) {
                 (Some(address), _) => quote!(#fallback_type::Fixed(#address)),
                 (None, Some(reply_params)) => {
@@ -309,12 +309,12 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStrea
                 }
                 _ => None,
             };
-            let reply_route = rt::codegen(quote!(reply_route));
-            let spec = rt::codegen(quote!(ReplySpec));
+            let reply_route = rt::facade(quote!(reply_route));
+            let spec = rt::facade(quote!(ReplySpec));
             quote! {
                 #reply_route(
                     #address, #id, &handler,
-                    #decoders { payload: #decode, headers: #headers },
+                    #decoders,
                     #spec::new(#encode, #fallback) #address_location #echo,
                     #call,
                 )

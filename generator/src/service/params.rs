@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
 use super::names::ident;
-use super::rt;
+use crate::rt;
 use super::topics::{FieldKind, ParamEnum, TopicPlan, TopicPlans};
 use crate::spec::model::Channel;
 
@@ -232,7 +232,7 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
             }
         }
     });
-    let check_range = rt::codegen(quote!(check_range));
+    let check_range = rt::facade(quote!(check_range));
     let range_checks = plan.fields.iter().filter_map(|field| {
         let FieldKind::Integer(integer) = &field.kind else {
             return None;
@@ -247,7 +247,7 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
             #check_range(#wire, i128::from(self.#name), #min, #max)?;
         })
     });
-    let build = rt::codegen(quote!(build));
+    let build = rt::facade(quote!(build));
     quote! {
         fn topic(&self) -> Result<String, #error> {
             #(#range_checks)*
@@ -260,11 +260,11 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
 fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream {
     let field = &plan.fields[index];
     let wire = &field.wire;
-    let parse_value = rt::codegen(quote!(parse_value));
-    let parse_in_range = rt::codegen(quote!(parse_in_range));
+    let parse_value = rt::facade(quote!(parse_value));
+    let parse_in_range = rt::facade(quote!(parse_in_range));
     let parse_as = |what: &str| quote!(#parse_value(#wire, #raw, #what)?);
     match &field.kind {
-        FieldKind::Text | FieldKind::Tail => quote!(ToString::to_string(#raw)),
+        FieldKind::Text | FieldKind::Tail => quote!(#raw.to_string()),
         FieldKind::Integer(integer) => {
             let expected = integer.expected();
             if integer.min.is_none() && integer.max.is_none() {
@@ -295,7 +295,8 @@ fn parse_fn(plan: &TopicPlan) -> TokenStream {
     let error = rt::decode_error();
     let inits = plan.fields.iter().enumerate().map(|(index, field)| {
         let name = ident(&field.rust);
-        let value = parse_value(plan, index, &quote!(values[#index]));
+        let at = proc_macro2::Literal::usize_unsuffixed(index);
+        let value = parse_value(plan, index, &quote!(values[#at]));
         quote!(#name: #value)
     });
     quote! {

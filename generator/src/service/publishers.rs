@@ -8,7 +8,7 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use super::rt;
+use crate::rt;
 use super::topics::TopicPlans;
 
 /// Everything the publisher side needs to emit.
@@ -197,15 +197,16 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             ""
         }
     );
-    let defaults = rt::codegen(quote!(Defaults));
-    let defaults = quote!(#defaults { qos: #qos, retain: #retain, message_expiry: #expiry });
+    let defaults = rt::facade(quote!(Defaults));
+    let defaults = quote!(#defaults::new(#qos, #retain, #expiry));
     let (output, finish) = match &operation.reply {
         None => {
-            let send = rt::codegen(quote!(send));
+            let send = rt::facade(quote!(send));
             (
                 quote!(()),
                 quote! {
-                    #send(&self.inner, outgoing, options, #defaults).await
+                    let defaults = #defaults;
+                    #send(&self.inner, outgoing, options, defaults).await
                 },
             )
         }
@@ -244,13 +245,14 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             (
                 input.types.set_type(reply_set),
                 {
-                    let request = rt::codegen(quote!(request));
+                    let request = rt::facade(quote!(request));
                     quote! {
                         let request_options = #request_options::new(::std::time::Duration::ZERO)
                             #correlation
                             #reply_correlation
                             #reply_address;
-                        let reply = #request(&self.inner, outgoing, options, #defaults, request_options).await?;
+                        let defaults = #defaults;
+                        let reply = #request(&self.inner, outgoing, options, defaults, request_options).await?;
                         Ok(#decode)
                     }
                 },

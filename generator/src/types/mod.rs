@@ -83,6 +83,8 @@ pub mod objects;
 pub mod patterns;
 pub mod payload;
 pub mod postprocess;
+mod compact;
+mod str_enums;
 pub mod preprocess;
 pub mod resolver;
 pub mod typify_engine;
@@ -530,8 +532,13 @@ impl TypePlan {
                 }
             });
         }
-        if let Some(error) = parts.iter().find_map(|part| part.error_module.as_deref()) {
-            items.push(syn::parse_str(error)?);
+        if parts.iter().any(|part| part.error_module.is_some()) {
+            // typify's `error` module is the same in every crate: the runtime holds it.
+            let error = crate::rt::codegen(quote::quote!(error));
+            items.push(syn::parse_quote! {
+                /// Error types.
+                pub use #error;
+            });
         }
         let used: std::collections::BTreeSet<usize> = parts
             .iter()

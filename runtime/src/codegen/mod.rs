@@ -17,10 +17,12 @@ use serde::Serialize;
 pub use crate::params::{build, check_range, invalid_value, parse_in_range, parse_value};
 pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
+pub use crate::{codec, schema};
 pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,
     Properties, Protocol, Publisher, QoS, ReplyTo, RequestOptions, Route, Router, TopicParams,
 };
+pub use crate::__mqttgen_str_enum as str_enum;
 pub use types::{constraints, error, objects};
 
 mod types;
@@ -117,10 +119,6 @@ impl<T: TopicParams> Captured for T {
     }
 }
 
-/// Headers of a message without a headers schema.
-pub fn no_headers(_: &Properties) -> Result<(), DecodeError> {
-    Ok(())
-}
 
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
@@ -146,10 +144,35 @@ pub fn decode_headers<H: DeserializeOwned>(
 
 /// How a route decodes a message: payload and headers decoders.
 pub struct Decoders<M, Hd> {
-    /// The payload decoder (a message set picks its variant).
-    pub payload: fn(&Message) -> Result<M, DecodeError>,
-    /// The headers decoder ([`no_headers`] or [`decode_headers`] with the typed keys).
-    pub headers: fn(&Properties) -> Result<Hd, DecodeError>,
+    payload: fn(&Message) -> Result<M, DecodeError>,
+    headers: fn(&Properties, &[&str]) -> Result<Hd, DecodeError>,
+    typed: &'static [&'static str],
+}
+
+impl<M> Decoders<M, ()> {
+    /// Payloads decoded by `payload` (a message set picks its variant); no typed headers.
+    pub fn new(payload: fn(&Message) -> Result<M, DecodeError>) -> Self {
+        Decoders {
+            payload,
+            headers: |_, _| Ok(()),
+            typed: &[],
+        }
+    }
+}
+
+impl<M, Hd: DeserializeOwned> Decoders<M, Hd> {
+    /// Payloads decoded by `payload`, typed headers read with [`decode_headers`] (`typed`: the
+    /// keys whose values are JSON).
+    pub fn with_headers(
+        payload: fn(&Message) -> Result<M, DecodeError>,
+        typed: &'static [&'static str],
+    ) -> Self {
+        Decoders {
+            payload,
+            headers: decode_headers::<Hd>,
+            typed,
+        }
+    }
 }
 
 type Prepared<P, M, Hd, Pb> = (P, M, MessageContext<Hd, Pb>);
@@ -161,7 +184,7 @@ fn prepare<P: Captured, M, Hd, Pb>(
 ) -> Result<Prepared<P, M, Hd, Pb>, DecodeError> {
     let params = P::capture(message, &context)?;
     let payload = (decoders.payload)(message)?;
-    let headers = (decoders.headers)(&message.properties)?;
+    let headers = (decoders.headers)(&message.properties, decoders.typed)?;
     Ok((
         params,
         payload,
@@ -332,6 +355,17 @@ pub struct Defaults {
     pub retain: bool,
     /// Message expiry interval in seconds.
     pub message_expiry: Option<u32>,
+}
+
+impl Defaults {
+    /// Defaults `qos`, `retain` and `message_expiry`.
+    pub const fn new(qos: QoS, retain: bool, message_expiry: Option<u32>) -> Defaults {
+        Defaults {
+            qos,
+            retain,
+            message_expiry,
+        }
+    }
 }
 
 /// Publishes `outgoing` with the spec's `defaults` and the caller's `options`, waiting for the

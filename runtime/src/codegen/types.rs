@@ -33,6 +33,43 @@ pub mod error {
     }
 }
 
+/// `Display`, `FromStr`, `TryFrom<&str>` and `TryFrom<String>` of an enum of plain strings
+/// (typify's impls, written once): `str_enum!(Mode { Idle = "idle", Running = "running" })`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __mqttgen_str_enum {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match *self {
+                    $(Self::$variant => f.write_str($wire),)*
+                }
+            }
+        }
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::codegen::error::ConversionError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                match value {
+                    $($wire => ::std::result::Result::Ok(Self::$variant),)*
+                    _ => ::std::result::Result::Err("invalid value".into()),
+                }
+            }
+        }
+        impl ::std::convert::TryFrom<&str> for $name {
+            type Error = $crate::codegen::error::ConversionError;
+            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+        impl ::std::convert::TryFrom<::std::string::String> for $name {
+            type Error = $crate::codegen::error::ConversionError;
+            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+    };
+}
+
 /// Decoding of objects: a JSON array is never read as a struct.
 pub mod objects {
     /// Hands the visitor of a derived struct maps only (a sequence is a type error).
@@ -103,7 +140,7 @@ pub mod objects {
         ($($name:ident),* $(,)?) => {$(
             impl<'de> ::serde::Deserialize<'de> for $name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    $name::deserialize(::mqttgen::codegen::objects::MapOnly(deserializer))
+                    $name::deserialize($crate::codegen::objects::MapOnly(deserializer))
                 }
             }
             impl ::serde::Serialize for $name {
