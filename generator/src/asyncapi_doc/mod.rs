@@ -288,9 +288,22 @@ mod tests {
                     .find(&call)
                     .unwrap_or_else(|| panic!("no route for {}", op.id));
                 let rest = &text[at..];
-                let end = rest.find(')').unwrap() + 1;
+                // The end of the route call: its `(` is before `at`.
+                let mut depth = 1;
+                let end = rest
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map(|(i, _)| i + 1)
+                    .unwrap();
                 let after = rest[end..].trim_start();
-                let qos = if let Some(level) = after.strip_prefix(". qos (:: mqttgen :: QoS :: ") {
+                let qos = if let Some(level) = after.strip_prefix(". qos (rt :: QoS :: ") {
                     match level.split_whitespace().next().unwrap() {
                         "AtMostOnce" => 0,
                         "AtLeastOnce" => 1,

@@ -204,6 +204,7 @@ fn params_struct(
     let build = build_fn(plan);
     let parse = parse_fn(plan);
     let topic_params = rt::topic_params();
+    let from_str = rt::facade(quote!(params_from_str));
     quote! {
         #docs
         #derives
@@ -217,6 +218,8 @@ fn params_struct(
             #build
             #parse
         }
+
+        #from_str!(#type_name);
     }
 }
 

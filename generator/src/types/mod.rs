@@ -404,8 +404,8 @@ pub struct SharedParts {
     checks: std::collections::BTreeSet<usize>,
     /// Some pattern check reads the shared input limit (the `patterns` module).
     pattern_limit: bool,
-    /// Some struct decodes through the `objects` module.
-    objects: bool,
+    /// The structs that decode through the `objects` module.
+    objects: Vec<String>,
 }
 
 impl SharedParts {
@@ -548,8 +548,14 @@ impl TypePlan {
         if parts.iter().any(|part| part.pattern_limit) {
             items.push(patterns::limit_module());
         }
-        if parts.iter().any(|part| part.objects) {
+        let mut structs: Vec<String> = parts
+            .iter()
+            .flat_map(|part| part.objects.iter().cloned())
+            .collect();
+        structs.sort();
+        if let Some(impls) = objects::impls(&structs) {
             items.push(objects::module());
+            items.push(impls);
         }
         Ok(items)
     }

@@ -6,10 +6,10 @@
 //! `Serialize`/`Deserialize` impls calling them; `Deserialize` goes through the shared
 //! [`module`]'s `MapOnly`, which hands the derived visitor maps only.
 
-/// Rewrites the structs of `file`; true when any was rewritten (then [`module`] is needed).
-/// Their `Serialize`/`Deserialize` impls come from one `map_only!` invocation of the runtime.
-pub fn rewrite(file: &mut syn::File) -> bool {
-    let mut names: Vec<syn::Ident> = Vec::new();
+/// Rewrites the structs of `file` and returns their names (then [`module`] is needed); their
+/// `Serialize`/`Deserialize` impls come from one [`impls`] invocation for the whole module.
+pub fn rewrite(file: &mut syn::File) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
     for item in &mut file.items {
         let syn::Item::Struct(item) = item else {
             continue;
@@ -27,15 +27,19 @@ pub fn rewrite(file: &mut syn::File) -> bool {
         }
         item.attrs
             .push(syn::parse_quote!(#[serde(remote = "Self")]));
-        names.push(item.ident.clone());
+        names.push(item.ident.to_string());
     }
+    names
+}
+
+/// `map_only!(A, B, ..)`: the runtime writes the impls of the structs [`rewrite`] named.
+pub fn impls(names: &[String]) -> Option<syn::Item> {
     if names.is_empty() {
-        return false;
+        return None;
     }
+    let names = names.iter().map(|name| quote::format_ident!("{name}"));
     let map_only = crate::rt::codegen(quote::quote!(objects::map_only));
-    file.items
-        .push(syn::parse_quote!(#map_only!(#(#names),*);));
-    true
+    Some(syn::parse_quote!(#map_only!(#(#names),*);))
 }
 
 /// The `objects` helper module: the runtime's deserializer adaptor whose visitors see maps

@@ -39,8 +39,8 @@ pub struct Postprocessed {
     pub checks: BTreeSet<usize>,
     /// Some pattern check reads the shared input limit ([`super::patterns::limit_module`]).
     pub pattern_limit: bool,
-    /// Some struct decodes through [`super::objects::module`].
-    pub objects: bool,
+    /// The structs that decode through [`super::objects::module`].
+    pub objects: Vec<String>,
 }
 
 /// Parses typify's output, applies the edits and attaches the decoding checks of

@@ -100,6 +100,21 @@ impl<H, P> MessageContext<H, P> {
     }
 }
 
+/// `FromStr` for a parameters struct: [`TopicParams::parse`].
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __mqttgen_params_from_str {
+    ($name:ident) => {
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::DecodeError;
+            fn from_str(topic: &str) -> ::std::result::Result<Self, Self::Err> {
+                <Self as $crate::TopicParams>::parse(topic)
+            }
+        }
+    };
+}
+pub use crate::__mqttgen_params_from_str as params_from_str;
+
 /// The topic parameters a route hands its handler: a [`TopicParams`] struct captured by the
 /// runtime from the route's address, or `()` for a fixed topic.
 pub trait Captured: Sized + Send + 'static {
