@@ -405,8 +405,11 @@ mod tests {
 
     #[test]
     fn bad_addresses_are_errors() {
-        let r = Router::new().route(Route::new("a/{x}y", noop));
+        let r = Router::new().route(Route::new("a/{x", noop));
         assert!(r.filters().is_err());
+        // A level mixing text and a parameter is an address as in spec-first (`+` in the filter).
+        let r = Router::new().route(Route::new("a/{x}y", noop));
+        assert_eq!(r.filters().unwrap(), ["a/+"]);
         let r = Router::new().route(Route::new("a/#/b", noop));
         assert!(r.filters().is_err());
     }

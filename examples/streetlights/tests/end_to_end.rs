@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mqttgen::testing::{mosquitto::Mosquitto, MemoryBroker};
-use mqttgen::App;
+use mqttgen::{App, TopicParams};
 use streetlights::control::LightControl;
 use streetlights::lamp::{District, LightMeasuredParams};
 use streetlights::simulator::{self, Lamp, LampState};
