@@ -34,6 +34,56 @@ pub fn generate_module(doc: &Document, role: Role) -> Result<Module, Vec<Diagnos
     generate_module_with(doc, role, &TypeSettings::default())
 }
 
+/// Generates one module holding several roles, each in its own module named as given, with the
+/// payload types generated once: `pub mod types`, then per role `pub mod {name}` with
+/// `pub use super::types;`, its service code and `asyncapi()`. So `app::types::X` and
+/// `client::types::X` are the same type (the quick start's service and lamp simulator exchange
+/// the same values).
+pub fn generate_roles(doc: &Document, roles: &[(Role, &str)]) -> Result<Module, Vec<Diagnostic>> {
+    let mut source = String::new();
+    let mut dependencies = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (index, (role, name)) in roles.iter().enumerate() {
+        let parts = generate_parts(doc, *role, &TypeSettings::default())?;
+        if index == 0 {
+            source.push_str(&parts.types);
+            dependencies = parts.dependencies;
+            diagnostics.extend(parts.diagnostics);
+        } else {
+            // The types and their diagnostics are the same for every role.
+            for diagnostic in parts.diagnostics {
+                if !diagnostics.contains(&diagnostic) {
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+        let head = printing::module_head(
+            &format!(" The `{}` side of the spec.", role_label(*role)),
+            name,
+            Vec::new(),
+        );
+        source.push_str(&head);
+        source.push_str(&printing::module_items(vec![syn::parse_quote!(
+            pub use super::types;
+        )]));
+        source.push_str(&parts.service);
+        source.push_str(&parts.asyncapi);
+        source.push_str(printing::MODULE_END);
+    }
+    Ok(Module {
+        source,
+        dependencies,
+        diagnostics,
+    })
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::App => "app",
+        Role::Client => "client",
+    }
+}
+
 /// [`generate_module`] with explicit type settings (tests force several typify groups on
 /// small specs with them).
 fn generate_module_with(
@@ -41,6 +91,29 @@ fn generate_module_with(
     role: Role,
     settings: &TypeSettings,
 ) -> Result<Module, Vec<Diagnostic>> {
+    let parts = generate_parts(doc, role, settings)?;
+    Ok(Module {
+        source: parts.types + &parts.service + &parts.asyncapi,
+        dependencies: parts.dependencies,
+        diagnostics: parts.diagnostics,
+    })
+}
+
+/// The printed parts of a module: payload types, service code (`pub mod service` and its
+/// re-export) and `asyncapi()`.
+struct Parts {
+    types: String,
+    service: String,
+    asyncapi: String,
+    dependencies: Vec<Dependency>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn generate_parts(
+    doc: &Document,
+    role: Role,
+    settings: &TypeSettings,
+) -> Result<Parts, Vec<Diagnostic>> {
     // The service code needs only the types' names; the types thread pre-processes the
     // schemas while this one generates the service code.
     let names = name_types(doc);
@@ -95,8 +168,10 @@ fn generate_module_with(
             Dependency::new(name, spec)
         })
         .collect();
-    Ok(Module {
-        source: types_part.source + &service_part.source + &asyncapi_source,
+    Ok(Parts {
+        types: types_part.source,
+        service: service_part.source,
+        asyncapi: asyncapi_source,
         dependencies,
         diagnostics,
     })
@@ -268,6 +343,21 @@ fn service_part(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_in_one_module_share_the_types() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let doc = crate::spec::load_file(&root.join("specs/streetlights.yaml"))
+            .document
+            .expect("our spec loads");
+        let module = generate_roles(&doc, &[(Role::App, "app"), (Role::Client, "lamp")]).unwrap();
+        let text = &module.source;
+        assert_eq!(text.matches("pub mod types {").count(), 1, "{text}");
+        assert_eq!(text.matches("pub use super::types;").count(), 2, "{text}");
+        assert!(text.contains("pub mod app {") && text.contains("pub mod lamp {"));
+        assert_eq!(text.matches("pub struct LightMeasuredPayload").count(), 1);
+        syn::parse_file(text).expect("the module parses");
+    }
 
     /// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
     fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {

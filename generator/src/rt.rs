@@ -143,7 +143,8 @@ mod tests {
                 for (number, line) in text.lines().enumerate() {
                     let code = line.split("//").next().unwrap_or_default();
                     let named = code.match_indices("::mqttgen").any(|(at, _)| {
-                        !code[..at].ends_with('`') && !code[at + "::mqttgen".len()..].starts_with('_')
+                        !code[..at].ends_with('`')
+                            && !code[at + "::mqttgen".len()..].starts_with('_')
                     });
                     if named {
                         offenders.push(format!("{}:{}: {line}", path.display(), number + 1));

@@ -98,7 +98,9 @@ impl Context {
     /// The value of the `{name}` parameter of the topic, as declared in the route's address
     /// (a whole level, or part of one such as `{major}` in `v{major}.{minor}`).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params().find(|(n, _)| *n == name).map(|(_, value)| value)
+        self.params()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
     }
 
     /// All `{name}` parameters of the topic in address order (anonymous `+`/`#` levels left

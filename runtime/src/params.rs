@@ -149,12 +149,20 @@ mod tests {
         let topic = plant.topic().unwrap();
         assert_eq!(topic, "plant/north/line/7/state");
         assert_eq!(Plant::parse(&topic).unwrap(), plant);
-        let error = Plant::parse("plant/north/line/x/state").unwrap_err().to_string();
-        assert!(error.contains("`machine` = `x`: expected an integer"), "{error}");
+        let error = Plant::parse("plant/north/line/x/state")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`machine` = `x`: expected an integer"),
+            "{error}"
+        );
         let error = Plant::parse("plant/\0/line/m/x\n").unwrap_err().to_string();
         assert!(!error.chars().any(char::is_control), "{error:?}");
         assert!(error.contains("does not match"), "{error}");
-        assert_eq!(Plant::shared_filter("g").unwrap(), "$share/g/plant/+/line/+/state");
+        assert_eq!(
+            Plant::shared_filter("g").unwrap(),
+            "$share/g/plant/+/line/+/state"
+        );
         assert!(Plant::shared_filter("a/b").is_err());
     }
 

@@ -44,7 +44,8 @@ pub fn validate_param_value(name: &str, value: &str) -> Result<(), Error> {
 pub fn parse_address(address: &str) -> Result<Address, Error> {
     Address::parse_strict(address).map_err(|_| Error::InvalidTopic {
         topic: address.to_owned(),
-        reason: "not a valid address: `{param}` names must be distinct and braces balanced, `#` last",
+        reason:
+            "not a valid address: `{param}` names must be distinct and braces balanced, `#` last",
     })
 }
 

@@ -15,7 +15,10 @@ struct Ack {
     minor: u32,
 }
 
-#[mqttgen::subscriber("fw/{device}/v{major}.{minor}/install", reply_topic = "fw/{device}/v{major}.{minor}/done")]
+#[mqttgen::subscriber(
+    "fw/{device}/v{major}.{minor}/install",
+    reply_topic = "fw/{device}/v{major}.{minor}/done"
+)]
 async fn install(device: String, major: u32, minor: u32) -> Result<Ack, HandlerError> {
     Ok(Ack {
         device,
@@ -36,11 +39,20 @@ async fn a_mixed_level_subscriber_captures_every_parameter_and_replies() {
         .await;
     broker.settle().await.unwrap();
     let replies = broker.published_to("fw/d7/v2.10/done");
-    assert_eq!(replies.len(), 1, "one reply on the filled mixed-level topic");
+    assert_eq!(
+        replies.len(),
+        1,
+        "one reply on the filled mixed-level topic"
+    );
     let ack: serde_json::Value = serde_json::from_slice(&replies[0].payload).unwrap();
-    assert_eq!(ack, serde_json::json!({"device": "d7", "major": 2, "minor": 10}));
+    assert_eq!(
+        ack,
+        serde_json::json!({"device": "d7", "major": 2, "minor": 10})
+    );
     // A topic whose mixed level does not match the address is a decode failure, not a call.
-    broker.publish(Outgoing::new("fw/d7/v2/install", "{}")).await;
+    broker
+        .publish(Outgoing::new("fw/d7/v2/install", "{}"))
+        .await;
     broker.settle().await.unwrap();
     assert!(broker.published_to("fw/d7/v2/done").is_empty());
     app.shutdown(T).await.unwrap();
@@ -54,6 +66,9 @@ fn a_mixed_level_address_is_exported_as_written() {
         .unwrap()
         .to_yaml()
         .unwrap();
-    assert!(yaml.contains("address: fw/{device}/v{major}.{minor}/install"), "{yaml}");
+    assert!(
+        yaml.contains("address: fw/{device}/v{major}.{minor}/install"),
+        "{yaml}"
+    );
     assert!(yaml.contains("major:"), "{yaml}");
 }

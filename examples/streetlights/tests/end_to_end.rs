@@ -172,3 +172,18 @@ async fn a_generated_handler_mounted_under_prefixes_parses_the_parameters_below_
     sender.shutdown(WAIT).await.unwrap();
     service.shutdown(WAIT).await.unwrap();
 }
+
+/// The payload types are generated once for both sides (`Builder::roles`): the lamp's reading is
+/// the service's reading, with no conversion between two copies of the same struct.
+#[test]
+fn both_sides_share_the_payload_types() {
+    use std::any::TypeId;
+    assert_eq!(
+        TypeId::of::<streetlights::app::types::LightMeasuredPayload>(),
+        TypeId::of::<streetlights::lamp::types::LightMeasuredPayload>()
+    );
+    assert_eq!(
+        TypeId::of::<app::types::LightMeasuredPayload>(),
+        TypeId::of::<streetlights::types::LightMeasuredPayload>()
+    );
+}

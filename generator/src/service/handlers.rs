@@ -10,8 +10,8 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, MessageSet, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use crate::rt;
 use super::topics::TopicPlans;
+use crate::rt;
 use crate::spec::model::{Document, NodeId};
 
 /// Everything the handler side needs to emit.

@@ -363,7 +363,10 @@ fn encoder(
             Some(content_type) => quote!(Some(#content_type)),
             None => quote!(None),
         };
-        let doc_line = format!(" Encodes message `{}` for publishing to `topic`.", message.name);
+        let doc_line = format!(
+            " Encodes message `{}` for publishing to `topic`.",
+            message.name
+        );
         return quote! {
             #[doc = #doc_line]
             fn #name(topic: String, value: &#ty, checked: bool) -> Result<#outgoing, #error> {

@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
 use super::names::ident;
-use crate::rt;
 use super::topics::{FieldKind, ParamEnum, TopicPlan, TopicPlans};
+use crate::rt;
 use crate::spec::model::Channel;
 
 /// The Rust type of a topic field.

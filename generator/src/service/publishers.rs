@@ -8,8 +8,8 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use crate::rt;
 use super::topics::TopicPlans;
+use crate::rt;
 
 /// Everything the publisher side needs to emit.
 pub struct PublisherInput<'a> {
@@ -242,21 +242,18 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
                 let location = rt::location(location);
                 quote!(.reply_address(#location))
             });
-            (
-                input.types.set_type(reply_set),
-                {
-                    let request = rt::facade(quote!(request));
-                    quote! {
-                        let request_options = #request_options::new(::std::time::Duration::ZERO)
-                            #correlation
-                            #reply_correlation
-                            #reply_address;
-                        let defaults = #defaults;
-                        let reply = #request(&self.inner, outgoing, options, defaults, request_options).await?;
-                        Ok(#decode)
-                    }
-                },
-            )
+            (input.types.set_type(reply_set), {
+                let request = rt::facade(quote!(request));
+                quote! {
+                    let request_options = #request_options::new(::std::time::Duration::ZERO)
+                        #correlation
+                        #reply_correlation
+                        #reply_address;
+                    let defaults = #defaults;
+                    let reply = #request(&self.inner, outgoing, options, defaults, request_options).await?;
+                    Ok(#decode)
+                }
+            })
         }
     };
     let error = if operation.reply.is_some() {

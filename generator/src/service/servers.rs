@@ -8,8 +8,8 @@ use quote::quote;
 
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
-use crate::rt;
 use crate::diagnostics::Diagnostic;
+use crate::rt;
 use crate::spec::model::{Document, SecurityScheme, Server};
 
 /// Server presets for every server of `doc`, for `role`. The MQTT binding's client id and last
@@ -147,12 +147,8 @@ fn server_preset(
     let error = rt::error();
     let mut settings = Vec::new();
     match server.protocol_version.as_deref() {
-        Some("3.1.1" | "3.1" | "4") => {
-            settings.push(quote!(config.protocol = rt::Protocol::V311;))
-        }
-        Some("5" | "5.0" | "5.0.0") => {
-            settings.push(quote!(config.protocol = rt::Protocol::V5;))
-        }
+        Some("3.1.1" | "3.1" | "4") => settings.push(quote!(config.protocol = rt::Protocol::V311;)),
+        Some("5" | "5.0" | "5.0.0") => settings.push(quote!(config.protocol = rt::Protocol::V5;)),
         Some(other) => diagnostics.push(Diagnostic::warning(
             "server-protocol-version",
             Some(server.node.clone()),

@@ -140,7 +140,11 @@ fn split_serde(attrs: &mut Vec<syn::Attribute>) {
             out.push(attr);
             continue;
         }
-        out.extend(items.iter().map(|meta| -> syn::Attribute { syn::parse_quote!(#[serde(#meta)]) }));
+        out.extend(
+            items
+                .iter()
+                .map(|meta| -> syn::Attribute { syn::parse_quote!(#[serde(#meta)]) }),
+        );
     }
     *attrs = merge_serde(out);
 }

@@ -75,6 +75,7 @@
 //! [`PayloadType::TextValue`] for an enum, integer, number or boolean schema), a message without
 //! payload is [`PayloadType::Empty`].
 
+mod compact;
 pub mod constraints;
 pub mod examples;
 pub mod groups;
@@ -83,10 +84,9 @@ pub mod objects;
 pub mod patterns;
 pub mod payload;
 pub mod postprocess;
-mod compact;
-mod str_enums;
 pub mod preprocess;
 pub mod resolver;
+mod str_enums;
 pub mod typify_engine;
 
 use proc_macro2::TokenStream;

@@ -132,7 +132,10 @@ mod tests {
         let loaded = crate::spec::load_str(yaml, "t.yaml");
         let doc = loaded.document.unwrap();
         let module = crate::pipeline::generate_module(&doc, crate::Role::App).unwrap();
-        let impls = module.source.matches("impl ::std::str::FromStr for").count();
+        let impls = module
+            .source
+            .matches("impl ::std::str::FromStr for")
+            .count();
         assert!(module.source.contains("str_enum!"), "{}", module.source);
         assert_eq!(impls, 0, "{}", module.source);
     }

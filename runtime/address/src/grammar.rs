@@ -245,7 +245,9 @@ impl Address {
 
     /// True when the address has neither parameters nor wildcards: it is a topic name.
     pub fn is_fixed(&self) -> bool {
-        self.levels.iter().all(|level| matches!(level, Level::Literal(_)))
+        self.levels
+            .iter()
+            .all(|level| matches!(level, Level::Literal(_)))
     }
 }
 
@@ -279,7 +281,13 @@ pub fn channel_id(address: &str) -> String {
                 })
                 .collect::<String>()
         })
-        .map(|level| if level.is_empty() { "_".to_owned() } else { level })
+        .map(|level| {
+            if level.is_empty() {
+                "_".to_owned()
+            } else {
+                level
+            }
+        })
         .collect::<Vec<_>>()
         .join(".")
 }
@@ -332,7 +340,10 @@ mod tests {
         assert!(Address::parse_strict("a/{id}/v{x}.{y}/+/#").is_ok());
         for bad in ["a/{id}/{id}", "a/{open", "a/#/b", "a/{x+}"] {
             let error = Address::parse_strict(bad).unwrap_err();
-            assert!(error.contains(bad) || error.contains("x+"), "{bad}: {error}");
+            assert!(
+                error.contains(bad) || error.contains("x+"),
+                "{bad}: {error}"
+            );
         }
     }
 }

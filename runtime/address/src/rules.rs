@@ -32,7 +32,12 @@ impl InvalidTopic {
 
 impl fmt::Display for InvalidTopic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid topic `{}`: {}", self.topic.escape_debug(), self.reason)
+        write!(
+            f,
+            "invalid topic `{}`: {}",
+            self.topic.escape_debug(),
+            self.reason
+        )
     }
 }
 

@@ -304,7 +304,10 @@ mod tests {
             "plant/north"
         );
         // A topic with fewer levels than the prefixes claim leaves nothing to parse.
-        assert_eq!(below_prefixes("eu", "eu/x/plant/{site}", "plant/{site}"), "");
+        assert_eq!(
+            below_prefixes("eu", "eu/x/plant/{site}", "plant/{site}"),
+            ""
+        );
     }
 
     #[test]
@@ -335,13 +338,25 @@ mod tests {
     #[test]
     fn rejects_injection_naming_the_parameter() {
         for bad in [
-            "", "a/b", "+", "#", "x\0", "$SYS", "a\u{1}b", "a\u{7f}", "a\u{9f}", "a\u{FFFF}b",
-            "\u{FDD0}", "\u{1FFFE}",
+            "",
+            "a/b",
+            "+",
+            "#",
+            "x\0",
+            "$SYS",
+            "a\u{1}b",
+            "a\u{7f}",
+            "a\u{9f}",
+            "a\u{FFFF}b",
+            "\u{FDD0}",
+            "\u{1FFFE}",
         ] {
             let error = build(PLANT, &[bad, "m"]).unwrap_err().to_string();
             assert!(error.contains("site"), "{bad:?}: {error}");
         }
-        let error = build(MIXED, &["t", "1", "2", "a/b", "x"]).unwrap_err().to_string();
+        let error = build(MIXED, &["t", "1", "2", "a/b", "x"])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("+ (level 3)"), "{error}");
         // The trailing `#` takes several levels, but the same characters are refused there,
         // and it must not start a `$` topic either.

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use crate::__mqttgen_str_enum as str_enum;
 pub use crate::params::{build, check_range, invalid_value, parse_in_range, parse_value};
 pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
@@ -22,7 +23,6 @@ pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,
     Properties, Protocol, Publisher, QoS, ReplyTo, RequestOptions, Route, Router, TopicParams,
 };
-pub use crate::__mqttgen_str_enum as str_enum;
 pub use types::{constraints, error, objects};
 
 mod types;
@@ -133,7 +133,6 @@ impl<T: TopicParams> Captured for T {
         T::parse(context.topic_below_prefixes(&message.topic, T::ADDRESS))
     }
 }
-
 
 /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
 /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
@@ -392,7 +391,12 @@ pub async fn send(
     defaults: Defaults,
 ) -> Result<(), Error> {
     let confirmed = options.confirmed;
-    let outgoing = options.apply(outgoing, defaults.qos, defaults.retain, defaults.message_expiry);
+    let outgoing = options.apply(
+        outgoing,
+        defaults.qos,
+        defaults.retain,
+        defaults.message_expiry,
+    );
     if confirmed {
         publisher.publish_confirmed(outgoing).await
     } else {
@@ -413,7 +417,12 @@ pub async fn request(
     let timeout = options
         .timeout
         .unwrap_or(std::time::Duration::from_secs(30));
-    let outgoing = options.apply(outgoing, defaults.qos, defaults.retain, defaults.message_expiry);
+    let outgoing = options.apply(
+        outgoing,
+        defaults.qos,
+        defaults.retain,
+        defaults.message_expiry,
+    );
     let mut request = request;
     request.timeout = timeout;
     Ok(publisher.request_with(outgoing, &request).await?)
