@@ -35,6 +35,7 @@ pub mod error {
 
 /// `Display`, `FromStr`, `TryFrom<&str>` and `TryFrom<String>` of an enum of plain strings
 /// (typify's impls, written once): `str_enum!(Mode { Idle = "idle", Running = "running" })`.
+/// The error type is named in full: `Self::Error` would be ambiguous with a variant `Error`.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __mqttgen_str_enum {
@@ -48,7 +49,9 @@ macro_rules! __mqttgen_str_enum {
         }
         impl ::std::str::FromStr for $name {
             type Err = $crate::codegen::error::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, $crate::codegen::error::ConversionError> {
                 match value {
                     $($wire => ::std::result::Result::Ok(Self::$variant),)*
                     _ => ::std::result::Result::Err("invalid value".into()),
@@ -57,13 +60,17 @@ macro_rules! __mqttgen_str_enum {
         }
         impl ::std::convert::TryFrom<&str> for $name {
             type Error = $crate::codegen::error::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, $crate::codegen::error::ConversionError> {
                 value.parse()
             }
         }
         impl ::std::convert::TryFrom<::std::string::String> for $name {
             type Error = $crate::codegen::error::ConversionError;
-            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(
+                value: ::std::string::String,
+            ) -> ::std::result::Result<Self, $crate::codegen::error::ConversionError> {
                 value.parse()
             }
         }
@@ -279,5 +286,29 @@ pub mod constraints {
             .check(limits)
             .map_err(<D::Error as serde::de::Error>::custom)?;
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Variants named like the impls' associated types (`Error`, `Err`) do not clash with them.
+    #[derive(Debug, PartialEq)]
+    enum State {
+        Error,
+        Err,
+        Ok,
+    }
+    crate::codegen::str_enum!(State { Error = "error", Err = "err", Ok = "ok" });
+
+    #[test]
+    fn str_enums_read_and_write_their_wire_values() {
+        assert_eq!("error".parse::<State>().unwrap(), State::Error);
+        assert_eq!(State::try_from("err").unwrap(), State::Err);
+        assert_eq!(State::try_from(String::from("ok")).unwrap(), State::Ok);
+        assert_eq!(State::Err.to_string(), "err");
+        assert_eq!(
+            "nope".parse::<State>().unwrap_err().to_string(),
+            "invalid value"
+        );
     }
 }
