@@ -110,66 +110,6 @@ impl ReplyTo {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_refuses_system_topics_and_unsafe_characters() {
-        let policy = ReplyTo::default();
-        for bad in [
-            "$SYS/x",
-            "$share/g/t",
-            "a\u{1}b",
-            "a\u{1f}",
-            "a\u{7f}",
-            "a\u{85}b",
-            "a\u{FFFF}b",
-            "a\u{FFFE}",
-            "\u{FDD0}",
-            "x\u{10FFFF}",
-            "a/+/b",
-            "a/#",
-            "a\0b",
-            "",
-        ] {
-            let error = policy.check(bad).unwrap_err();
-            assert!(
-                matches!(&error, Error::ReplyRefused { topic, .. } if topic == bad),
-                "{bad:?}: {error:?}"
-            );
-        }
-        for good in ["replies/c1/7", "a/$b", "caf\u{e9}/\u{1F600}", "/x", "a//b"] {
-            policy.check(good).unwrap();
-        }
-    }
-
-    #[test]
-    fn matching_restricts_to_the_filters() {
-        let policy = ReplyTo::matching(["thermostats/+/replies", "inbox/#"]);
-        policy.validate().unwrap();
-        policy.check("thermostats/t1/replies").unwrap();
-        policy.check("inbox/a/b/c").unwrap();
-        assert!(policy.check("thermostats/t1/commands").is_err());
-        assert!(policy.check("tenants/b/thermostats/t1/replies").is_err());
-        assert!(ReplyTo::matching(["#"]).check("$SYS/x").is_err());
-        assert!(ReplyTo::matching(["a/#/b"]).validate().is_err());
-        let channel = ReplyTo::channel("devices/+/reply");
-        channel.validate().unwrap();
-        channel.check("devices/d1/reply").unwrap();
-        channel.check("mqttgen/replies/client-7/42").unwrap();
-        assert!(channel.check("devices/d1/commands").is_err());
-        assert!(channel.check("mqttgen/replies/client-7").is_err());
-    }
-
-    #[test]
-    fn any_still_keeps_the_connection_safe() {
-        ReplyTo::Any.check("$SYS/x").unwrap();
-        assert!(ReplyTo::Any.check("a\u{1}b").is_err());
-        assert!(ReplyTo::Any.check("a/+").is_err());
-    }
-}
-
 /// The reply to one request, captured before its handler runs: where the requester asked for
 /// the reply (the MQTT 5 Response Topic, else the spec's reply address location), the request's
 /// QoS and correlation data, and the correlation id to echo where the spec says. The one reply
@@ -232,5 +172,65 @@ impl Reply {
             write.write_correlation(&mut outgoing, &value)?;
         }
         Ok(outgoing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_refuses_system_topics_and_unsafe_characters() {
+        let policy = ReplyTo::default();
+        for bad in [
+            "$SYS/x",
+            "$share/g/t",
+            "a\u{1}b",
+            "a\u{1f}",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{FFFF}b",
+            "a\u{FFFE}",
+            "\u{FDD0}",
+            "x\u{10FFFF}",
+            "a/+/b",
+            "a/#",
+            "a\0b",
+            "",
+        ] {
+            let error = policy.check(bad).unwrap_err();
+            assert!(
+                matches!(&error, Error::ReplyRefused { topic, .. } if topic == bad),
+                "{bad:?}: {error:?}"
+            );
+        }
+        for good in ["replies/c1/7", "a/$b", "caf\u{e9}/\u{1F600}", "/x", "a//b"] {
+            policy.check(good).unwrap();
+        }
+    }
+
+    #[test]
+    fn matching_restricts_to_the_filters() {
+        let policy = ReplyTo::matching(["thermostats/+/replies", "inbox/#"]);
+        policy.validate().unwrap();
+        policy.check("thermostats/t1/replies").unwrap();
+        policy.check("inbox/a/b/c").unwrap();
+        assert!(policy.check("thermostats/t1/commands").is_err());
+        assert!(policy.check("tenants/b/thermostats/t1/replies").is_err());
+        assert!(ReplyTo::matching(["#"]).check("$SYS/x").is_err());
+        assert!(ReplyTo::matching(["a/#/b"]).validate().is_err());
+        let channel = ReplyTo::channel("devices/+/reply");
+        channel.validate().unwrap();
+        channel.check("devices/d1/reply").unwrap();
+        channel.check("mqttgen/replies/client-7/42").unwrap();
+        assert!(channel.check("devices/d1/commands").is_err());
+        assert!(channel.check("mqttgen/replies/client-7").is_err());
+    }
+
+    #[test]
+    fn any_still_keeps_the_connection_safe() {
+        ReplyTo::Any.check("$SYS/x").unwrap();
+        assert!(ReplyTo::Any.check("a\u{1}b").is_err());
+        assert!(ReplyTo::Any.check("a/+").is_err());
     }
 }
