@@ -1,17 +1,13 @@
-//! Generates both sides of `specs/streetlights.yaml` into OUT_DIR: the service and the lamp simulator.
+//! Generates both sides of `specs/streetlights.yaml` into one module in OUT_DIR: the service
+//! (`app`) and the lamp simulator (`lamp`), with the payload types generated once (`types`), so
+//! both sides exchange the same Rust values.
 
 use mqttgen_codegen::{Builder, Role};
 
 fn main() {
-    let spec = "../../specs/streetlights.yaml";
-    for (role, module) in [
-        (Role::App, "streetlights_app"),
-        (Role::Client, "streetlights_lamp"),
-    ] {
-        Builder::new(spec)
-            .role(role)
-            .module_name(module)
-            .generate()
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    Builder::new("../../specs/streetlights.yaml")
+        .roles([(Role::App, "app"), (Role::Client, "lamp")])
+        .module_name("streetlights")
+        .generate()
+        .unwrap_or_else(|e| panic!("{e}"));
 }

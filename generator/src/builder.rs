@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::output::{generated_by_mqttgen, module_file, spec_label, write_files, GeneratedFile};
-use crate::pipeline::{generate_module, Role};
+use crate::pipeline::{generate_module, generate_roles, Role};
 use crate::spec;
 
 /// Generates a service module for build.rs. See the [module docs](self).
@@ -27,6 +27,8 @@ use crate::spec;
 pub struct Builder {
     spec: PathBuf,
     role: Role,
+    /// Several roles in one module (their own module names), types generated once.
+    roles: Vec<(Role, String)>,
     module_name: Option<String>,
     out_dir: Option<PathBuf>,
     load: spec::LoadOptions,
@@ -93,6 +95,7 @@ impl Builder {
         Builder {
             spec: spec.as_ref().to_path_buf(),
             role: Role::App,
+            roles: Vec::new(),
             module_name: None,
             out_dir: None,
             load: spec::LoadOptions::default(),
@@ -103,6 +106,24 @@ impl Builder {
     /// Which side to generate: the application ([`Role::App`], default) or its mirror.
     pub fn role(mut self, role: Role) -> Self {
         self.role = role;
+        self
+    }
+
+    /// Generates several roles into one module, each in a module of its own named `name`, with
+    /// the payload types generated once (`pub mod types` next to them): `app::types::X` and
+    /// `lamp::types::X` are then the same type. Replaces [`Builder::role`].
+    ///
+    /// ```no_run
+    /// mqttgen_codegen::Builder::new("specs/streetlights.yaml")
+    ///     .roles([(mqttgen_codegen::Role::App, "app"), (mqttgen_codegen::Role::Client, "lamp")])
+    ///     .generate()
+    ///     .unwrap();
+    /// ```
+    pub fn roles<'a>(mut self, roles: impl IntoIterator<Item = (Role, &'a str)>) -> Self {
+        self.roles = roles
+            .into_iter()
+            .map(|(role, name)| (role, name.to_string()))
+            .collect();
         self
     }
 
@@ -187,7 +208,17 @@ impl Builder {
             (Some(doc), false) => doc,
             _ => return Err(BuildError::Spec(loaded.render())),
         };
-        let module = generate_module(document, self.role).map_err(|diagnostics| {
+        let roles: Vec<(Role, &str)> = self
+            .roles
+            .iter()
+            .map(|(role, name)| (*role, name.as_str()))
+            .collect();
+        let module = if roles.is_empty() {
+            generate_module(document, self.role)
+        } else {
+            generate_roles(document, &roles)
+        };
+        let module = module.map_err(|diagnostics| {
             BuildError::Spec(
                 diagnostics
                     .iter()

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod output;
 pub mod pipeline;
 pub mod printing;
+mod rt;
 pub mod service;
 pub mod spec;
 pub mod types;

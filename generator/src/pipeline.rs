@@ -42,34 +42,14 @@ fn unusable_addresses(doc: &Document) -> Vec<Diagnostic> {
         let Some(address) = &channel.address else {
             continue;
         };
-        let last = address.levels.len().saturating_sub(1);
-        let hash_early = address
-            .levels
-            .iter()
-            .take(last)
-            .any(|l| matches!(l, crate::spec::model::Level::AnyMulti));
-        if hash_early {
+        let (_, issues) = mqttgen_address::parse(&address.raw);
+        for issue in issues.iter().filter(|issue| {
+            issue.is_error && matches!(issue.code, "address-wildcard" | "address-braces")
+        }) {
             out.push(Diagnostic::error(
-                "address-wildcard",
+                issue.code,
                 None,
-                format!(
-                    "channel `{}`: `#` must be the last level of an MQTT address (`{}`); no subscription can be made for it",
-                    channel.id, address.raw
-                ),
-            ));
-        }
-        if crate::spec::parse_address(&address.raw)
-            .1
-            .iter()
-            .any(|issue| issue.code == "address-braces")
-        {
-            out.push(Diagnostic::error(
-                "address-braces",
-                None,
-                format!(
-                    "channel `{}`: unbalanced `{{` `}}` in address `{}`; no topic parameters can be made from it",
-                    channel.id, address.raw
-                ),
+                format!("channel `{}`: {}; no MQTT subscription or topic parameters can be made from it", channel.id, issue.message),
             ));
         }
     }
@@ -98,6 +78,56 @@ fn unusable_servers(doc: &Document) -> Vec<Diagnostic> {
     out
 }
 
+/// Generates one module holding several roles, each in its own module named as given, with the
+/// payload types generated once: `pub mod types`, then per role `pub mod {name}` with
+/// `pub use super::types;`, its service code and `asyncapi()`. So `app::types::X` and
+/// `client::types::X` are the same type (the quick start's service and lamp simulator exchange
+/// the same values).
+pub fn generate_roles(doc: &Document, roles: &[(Role, &str)]) -> Result<Module, Vec<Diagnostic>> {
+    let mut source = String::new();
+    let mut dependencies = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (index, (role, name)) in roles.iter().enumerate() {
+        let parts = generate_parts(doc, *role, &TypeSettings::default())?;
+        if index == 0 {
+            source.push_str(&parts.types);
+            dependencies = parts.dependencies;
+            diagnostics.extend(parts.diagnostics);
+        } else {
+            // The types and their diagnostics are the same for every role.
+            for diagnostic in parts.diagnostics {
+                if !diagnostics.contains(&diagnostic) {
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+        let head = printing::module_head(
+            &format!(" The `{}` side of the spec.", role_label(*role)),
+            name,
+            Vec::new(),
+        );
+        source.push_str(&head);
+        source.push_str(&printing::module_items(vec![syn::parse_quote!(
+            pub use super::types;
+        )]));
+        source.push_str(&parts.service);
+        source.push_str(&parts.asyncapi);
+        source.push_str(printing::MODULE_END);
+    }
+    Ok(Module {
+        source,
+        dependencies,
+        diagnostics,
+    })
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::App => "app",
+        Role::Client => "client",
+    }
+}
+
 /// [`generate_module`] with explicit type settings (tests force several typify groups on
 /// small specs with them).
 fn generate_module_with(
@@ -105,6 +135,29 @@ fn generate_module_with(
     role: Role,
     settings: &TypeSettings,
 ) -> Result<Module, Vec<Diagnostic>> {
+    let parts = generate_parts(doc, role, settings)?;
+    Ok(Module {
+        source: parts.types + &parts.service + &parts.asyncapi,
+        dependencies: parts.dependencies,
+        diagnostics: parts.diagnostics,
+    })
+}
+
+/// The printed parts of a module: payload types, service code (`pub mod service` and its
+/// re-export) and `asyncapi()`.
+struct Parts {
+    types: String,
+    service: String,
+    asyncapi: String,
+    dependencies: Vec<Dependency>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn generate_parts(
+    doc: &Document,
+    role: Role,
+    settings: &TypeSettings,
+) -> Result<Parts, Vec<Diagnostic>> {
     let mut unusable = unusable_addresses(doc);
     unusable.extend(unusable_servers(doc));
     if !unusable.is_empty() {
@@ -160,8 +213,10 @@ fn generate_module_with(
         .iter()
         .map(|d| Dependency::new(d.name, d.toml_value()))
         .collect();
-    Ok(Module {
-        source: types_part.source + &service_part.source + &asyncapi_source,
+    Ok(Parts {
+        types: types_part.source,
+        service: service_part.source,
+        asyncapi: asyncapi_source,
         dependencies,
         diagnostics,
     })
@@ -333,6 +388,21 @@ fn service_part(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_in_one_module_share_the_types() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let doc = crate::spec::load_file(&root.join("specs/streetlights.yaml"))
+            .document
+            .expect("our spec loads");
+        let module = generate_roles(&doc, &[(Role::App, "app"), (Role::Client, "lamp")]).unwrap();
+        let text = &module.source;
+        assert_eq!(text.matches("pub mod types {").count(), 1, "{text}");
+        assert_eq!(text.matches("pub use super::types;").count(), 2, "{text}");
+        assert!(text.contains("pub mod app {") && text.contains("pub mod lamp {"));
+        assert_eq!(text.matches("pub struct LightMeasuredPayload").count(), 1);
+        syn::parse_file(text).expect("the module parses");
+    }
 
     /// `#[doc = doc] pub mod name { body }`, with the body's inner attributes inside the braces.
     fn module(doc: &str, name: &str, body: syn::File) -> syn::Item {

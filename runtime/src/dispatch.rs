@@ -504,7 +504,7 @@ async fn next_job(
 /// caller flushes it ([`AckHub::flush`]) before waiting for more work.
 async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
     let Job { msg, ticket, .. } = job;
-    let topic = (!route.info.template.params().is_empty()).then(|| Arc::from(msg.topic.as_str()));
+    let topic = route.info.has_values.then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
         publisher: env.publisher.clone(),
         route: route.info.clone(),

@@ -42,7 +42,8 @@ pub(crate) struct RouteInfo {
     pub name: String,
     pub address: String,
     pub filter: String,
-    pub template: crate::topic::FilterTemplate,
+    /// True when the address has parameters or wildcards (the topic is kept for them).
+    pub has_values: bool,
     /// Where replies to peers' addresses may go.
     pub reply_to: crate::ReplyTo,
 }
@@ -73,18 +74,19 @@ impl Context {
         address: &str,
         topic: &str,
     ) -> Result<Context, crate::Error> {
-        let template = crate::topic::FilterTemplate::parse(address)?;
-        let topic = (!template.params().is_empty()).then(|| Arc::from(topic));
+        let filter = crate::topic::filter_of(address)?;
+        let inner = crate::topic::split_shared(address).1;
+        let has_values = !crate::topic::parse_address(inner)?.is_fixed();
         Ok(Context {
             publisher,
             route: Arc::new(RouteInfo {
                 name: address.to_owned(),
-                address: address.to_owned(),
-                filter: template.filter().to_owned(),
-                template,
+                address: inner.to_owned(),
+                filter,
+                has_values,
                 reply_to: crate::ReplyTo::default(),
             }),
-            topic,
+            topic: has_values.then(|| Arc::from(topic)),
         })
     }
 
@@ -93,29 +95,34 @@ impl Context {
         &self.publisher
     }
 
-    /// The value of the `{name}` level of the topic, as declared in the route's address.
+    /// The value of the `{name}` parameter of the topic, as declared in the route's address
+    /// (a whole level, or part of one such as `{major}` in `v{major}.{minor}`).
     pub fn param(&self, name: &str) -> Option<&str> {
-        let (_, level) = self
-            .route
-            .template
-            .params()
-            .iter()
-            .find(|(n, _)| n == name)?;
-        self.topic.as_deref()?.split('/').nth(*level)
+        self.params()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
     }
 
-    /// All topic parameters in address order.
+    /// All `{name}` parameters of the topic in address order (anonymous `+`/`#` levels left
+    /// out; empty when the topic does not match the route's address).
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        let levels: Vec<&str> = self
-            .topic
-            .as_deref()
-            .map(|t| t.split('/').collect())
-            .unwrap_or_default();
-        self.route
-            .template
-            .params()
-            .iter()
-            .map(move |(n, i)| (n.as_str(), levels.get(*i).copied().unwrap_or_default()))
+        let address = self.route.address.as_str();
+        let topic = self.topic.as_deref().unwrap_or_default();
+        let pieces = mqttgen_address::template::pieces(address);
+        let values = mqttgen_address::capture_all(address, topic).unwrap_or_default();
+        let mut values = values.into_iter();
+        pieces
+            .into_iter()
+            .filter(|piece| piece.is_value())
+            .filter_map(move |piece| {
+                let value = values.next().unwrap_or_default();
+                match piece {
+                    mqttgen_address::Piece::Param(name) => Some((name, value)),
+                    _ => None,
+                }
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// The route's name (its address unless named explicitly).
@@ -134,10 +141,10 @@ impl Context {
     }
 
     /// The part of `topic` below the prefixes a router put in front of this route's address,
-    /// when that address as written (before prefixing) has `levels` levels: what generated code
-    /// parses topic parameters from.
-    pub fn topic_below_prefixes<'t>(&self, topic: &'t str, levels: usize) -> &'t str {
-        crate::address::below_prefixes(topic, &self.route.address, levels)
+    /// when that address as written (before prefixing) is `address`: what typed topic
+    /// parameters are captured from.
+    pub fn topic_below_prefixes<'t>(&self, topic: &'t str, address: &str) -> &'t str {
+        mqttgen_address::below_prefixes(topic, &self.route.address, address)
     }
 }
 

@@ -94,7 +94,11 @@
 #![warn(missing_docs)]
 
 mod acks;
-pub mod address;
+#[doc(hidden)]
+pub mod codegen;
+mod params;
+mod publish_options;
+
 mod app;
 pub mod asyncapi;
 pub mod codec;
@@ -124,12 +128,14 @@ pub use config::{Config, Protocol};
 pub use dispatch::{SPILL_BYTES, SPILL_MESSAGES};
 pub use error::{Error, HandlerError};
 pub use handler::{json_handler, Context, Handler, HandlerResult};
-pub use location::Location;
+pub use location::{Location, LocationError, LocationExt};
 pub use message::{Message, Outgoing, Properties, QoS};
 pub use middleware::{Middleware, Next};
 /// Attribute macros describing handlers and publishers (AsyncAPI export, see [`asyncapi`]).
 pub use mqttgen_macros::{publisher, subscriber};
+pub use params::TopicParams;
 pub use publish::Publisher;
+pub use publish_options::{PublishOptions, RequestError};
 pub use reply::ReplyTo;
 pub use request::RequestOptions;
 pub use router::{

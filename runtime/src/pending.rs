@@ -1,7 +1,7 @@
 //! The requests waiting for replies, keyed by reply topic and correlation id: a reply goes only
 //! to the request whose correlation id it carries.
 
-use crate::{Error, Location, Message};
+use crate::{Error, Location, LocationExt, Message};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;

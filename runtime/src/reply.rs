@@ -110,6 +110,71 @@ impl ReplyTo {
     }
 }
 
+/// The reply to one request, captured before its handler runs: where the requester asked for
+/// the reply (the MQTT 5 Response Topic, else the spec's reply address location), the request's
+/// QoS and correlation data, and the correlation id to echo where the spec says. The one reply
+/// helper of generated request/reply routes and `#[subscriber]` replies.
+pub(crate) struct Reply {
+    response_topic: Option<String>,
+    qos: crate::QoS,
+    correlation_data: Option<bytes::Bytes>,
+    echo: Option<(crate::Location, bytes::Bytes)>,
+}
+
+impl Reply {
+    /// Captures the reply destination of `request`: `address` is where it may name its reply
+    /// topic besides the Response Topic property, `echo` where its correlation id is read and
+    /// where the reply carries it.
+    pub(crate) fn to_request(
+        request: &crate::Message,
+        address: Option<&crate::Location>,
+        echo: Option<&(crate::Location, crate::Location)>,
+    ) -> Reply {
+        use crate::LocationExt;
+        let response_topic = request
+            .properties
+            .response_topic
+            .clone()
+            .or_else(|| address.and_then(|at| at.read_reply_address(request)));
+        let echo = echo.and_then(|(read, write)| {
+            read.read_correlation(request)
+                .map(|value| (write.clone(), value))
+        });
+        Reply {
+            response_topic,
+            qos: request.qos,
+            correlation_data: request.properties.correlation_data.clone(),
+            echo,
+        }
+    }
+
+    /// The request's correlation data.
+    pub(crate) fn correlation_data(&self) -> Option<bytes::Bytes> {
+        self.correlation_data.clone()
+    }
+
+    /// The topic the requester named, if any.
+    pub(crate) fn response_topic(&self) -> Option<&str> {
+        self.response_topic.as_deref()
+    }
+
+    /// The reply message: peer-addressed (checked against the route's [`ReplyTo`]) when the
+    /// requester named its topic, with the request's QoS and correlation data, and the
+    /// correlation id echoed where the spec says.
+    pub(crate) fn apply(self, mut outgoing: crate::Outgoing) -> Result<crate::Outgoing, Error> {
+        use crate::LocationExt;
+        if self.response_topic.is_some() {
+            outgoing = outgoing.peer_addressed();
+        }
+        outgoing.qos = self.qos;
+        outgoing.properties.correlation_data = self.correlation_data;
+        if let Some((write, value)) = self.echo {
+            write.write_correlation(&mut outgoing, &value)?;
+        }
+        Ok(outgoing)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::driver::{DriverShared, SubCmd};
 pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
 use crate::transport::SubscribeRequest;
-use crate::{Error, Location, Message, Outgoing, QoS};
+use crate::{Error, Location, LocationExt, Message, Outgoing, QoS};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

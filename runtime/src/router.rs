@@ -5,7 +5,7 @@ use crate::handler::{Handler, RouteInfo};
 use crate::middleware::{Middleware, Pipeline};
 pub use crate::queue::Overflow;
 use crate::reply::ReplyTo;
-use crate::topic::{self, FilterTemplate};
+use crate::topic;
 use crate::{Error, QoS};
 use std::sync::Arc;
 
@@ -332,7 +332,7 @@ impl Router {
         for route in &self.routes {
             let (explicit_group, inner) = topic::split_shared(&route.address);
             let address = topic::join(&prefix, inner);
-            let template = FilterTemplate::parse(&address)?;
+            let parsed = topic::parse_address(&address)?;
             let group = match (&route.share, explicit_group) {
                 (_, Some(g)) => Some(g),
                 (Share::Group(g), None) => Some(g.as_str()),
@@ -340,8 +340,8 @@ impl Router {
                 (Share::None, None) => None,
             };
             let filter = match group {
-                Some(g) => topic::shared_filter(g, template.filter()),
-                None => template.filter().to_owned(),
+                Some(g) => topic::shared_filter(g, &parsed.filter()),
+                None => parsed.filter(),
             };
             topic::validate_filter(&filter)?;
             route.reply_to.validate()?;
@@ -350,7 +350,7 @@ impl Router {
                     name: route.name.clone().unwrap_or_else(|| address.clone()),
                     address,
                     filter,
-                    template,
+                    has_values: !parsed.is_fixed(),
                     reply_to: route.reply_to.clone(),
                 }),
                 qos: route.qos,
@@ -405,8 +405,11 @@ mod tests {
 
     #[test]
     fn bad_addresses_are_errors() {
-        let r = Router::new().route(Route::new("a/{x}y", noop));
+        let r = Router::new().route(Route::new("a/{x", noop));
         assert!(r.filters().is_err());
+        // A level mixing text and a parameter is an address as in spec-first (`+` in the filter).
+        let r = Router::new().route(Route::new("a/{x}y", noop));
+        assert_eq!(r.filters().unwrap(), ["a/+"]);
         let r = Router::new().route(Route::new("a/#/b", noop));
         assert!(r.filters().is_err());
     }

@@ -3,6 +3,7 @@
 //! is missing. Every wait is on a condition with a generous timeout; nothing asserts on durations.
 
 use mqttgen::testing::mosquitto::Mosquitto;
+use mqttgen::LocationExt;
 use mqttgen::{
     App, Config, Context, Error, Failure, HandlerResult, Location, Message, Outgoing, Protocol,
     QoS, ReplyTo, Route, Router, RunningApp,

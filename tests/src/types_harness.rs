@@ -47,6 +47,8 @@ pub fn types_crate(name: &str, module_text: &str, uses: CrateUses) -> CrateSpec 
     for dependency in uses.dependencies() {
         spec.dependency(dependency.toml_line());
     }
+    // The types' support (constraint checks, objects, typify's `error`) is the runtime's.
+    spec.dependency(crate::path_dependency("mqttgen", "runtime"));
     spec
 }
 
@@ -70,6 +72,7 @@ pub fn snapshot_crate(name: &str, snapshot: &Path) -> CrateSpec {
     for dependency in all.dependencies() {
         spec.dependency(dependency.toml_line());
     }
+    spec.dependency(crate::path_dependency("mqttgen", "runtime"));
     spec
 }
 

@@ -11,7 +11,7 @@ use device_config::client::types::{Config, ConfigMode, GetConfigPayload};
 use device_config::client::{ConfigReplyParams, ConfigSetParams, RequestError};
 use device_config::store::{ConfigStore, DEVICE_LABEL};
 use mqttgen::testing::mosquitto::Mosquitto;
-use mqttgen::{App, Error, Protocol};
+use mqttgen::{App, Error, Protocol, TopicParams};
 
 fn reply_topic(device: &str) -> String {
     ConfigReplyParams {

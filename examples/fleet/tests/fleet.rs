@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fleet::{generated, router, FleetService, WORKER_GROUP};
 use mqttgen::testing::MemoryBroker;
-use mqttgen::{App, Outgoing, QoS};
+use mqttgen::{App, Outgoing, QoS, TopicParams};
 
 const WAIT: Duration = Duration::from_secs(20);
 

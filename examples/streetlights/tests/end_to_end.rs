@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mqttgen::testing::{mosquitto::Mosquitto, MemoryBroker};
-use mqttgen::App;
+use mqttgen::{App, TopicParams};
 use streetlights::control::LightControl;
 use streetlights::lamp::{District, LightMeasuredParams};
 use streetlights::simulator::{self, Lamp, LampState};
@@ -171,4 +171,19 @@ async fn a_generated_handler_mounted_under_prefixes_parses_the_parameters_below_
     );
     sender.shutdown(WAIT).await.unwrap();
     service.shutdown(WAIT).await.unwrap();
+}
+
+/// The payload types are generated once for both sides (`Builder::roles`): the lamp's reading is
+/// the service's reading, with no conversion between two copies of the same struct.
+#[test]
+fn both_sides_share_the_payload_types() {
+    use std::any::TypeId;
+    assert_eq!(
+        TypeId::of::<streetlights::app::types::LightMeasuredPayload>(),
+        TypeId::of::<streetlights::lamp::types::LightMeasuredPayload>()
+    );
+    assert_eq!(
+        TypeId::of::<app::types::LightMeasuredPayload>(),
+        TypeId::of::<streetlights::types::LightMeasuredPayload>()
+    );
 }

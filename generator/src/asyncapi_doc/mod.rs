@@ -81,10 +81,11 @@ pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
         .list("operations", operations);
     let model = layout::raw_string(&layout::model_text(&model.0));
     let docs = function_docs(doc, &ex.left_out);
+    let document = crate::rt::asyncapi_document();
     quote! {
         #(#[doc = #docs])*
-        pub fn asyncapi() -> ::mqttgen::asyncapi::Document {
-            ::mqttgen::asyncapi::Document::from_model_json(#model)
+        pub fn asyncapi() -> #document {
+            #document::from_model_json(#model)
                 .expect("mqttgen-codegen wrote an export model the runtime cannot read: a bug in mqttgen-codegen")
         }
     }
@@ -287,9 +288,22 @@ mod tests {
                     .find(&call)
                     .unwrap_or_else(|| panic!("no route for {}", op.id));
                 let rest = &text[at..];
-                let end = rest.find(')').unwrap() + 1;
+                // The end of the route call: its `(` is before `at`.
+                let mut depth = 1;
+                let end = rest
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map(|(i, _)| i + 1)
+                    .unwrap();
                 let after = rest[end..].trim_start();
-                let qos = if let Some(level) = after.strip_prefix(". qos (:: mqttgen :: QoS :: ") {
+                let qos = if let Some(level) = after.strip_prefix(". qos (rt :: QoS :: ") {
                     match level.split_whitespace().next().unwrap() {
                         "AtMostOnce" => 0,
                         "AtLeastOnce" => 1,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{formats, qos_level, Export, Object};
-use crate::spec::model::{Action, Address, Channel, Level, Message, Operation, Qos, Reply};
+use crate::spec::model::{Action, Address, Channel, Message, Operation, Qos, Reply};
 
 /// The channels and operations of the model: channel metadata for every used address, and
 /// every exportable operation with its messages (each used message is built once).
@@ -88,19 +88,9 @@ fn exportable(address: Option<&Address>) -> Result<&str, String> {
         return Err("its channel has no address (`address: null`)".to_owned());
     };
     let raw = address.raw.as_str();
-    let reason = if raw.starts_with("$share/") {
-        Some("its address starts with `$share/`")
-    } else if raw.contains('?') {
-        Some("its address contains `?`")
-    } else if address.levels.iter().any(|l| matches!(l, Level::AnyMulti)) {
-        Some("its address ends in the wildcard `#`")
-    } else if address.levels.iter().any(|l| matches!(l, Level::Mixed(_))) {
-        Some("its address mixes text and `{parameters}` in one level")
-    } else {
-        None
-    };
+    let reason = address.export_problem();
     match reason {
-        Some(reason) => Err(format!("{reason} (`{raw}`), which the exporter rejects")),
+        Some(reason) => Err(format!("its address `{raw}` {reason}")),
         None => Ok(raw),
     }
 }

@@ -10,8 +10,8 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, MessageSet, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use super::rt;
 use super::topics::TopicPlans;
+use crate::rt;
 use crate::spec::model::{Document, NodeId};
 
 /// Everything the handler side needs to emit.
@@ -81,23 +81,19 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
     if handled.is_empty() {
         return TokenStream::new();
     }
-    let any_headers = handled
-        .iter()
-        .any(|operation| set_headers(input.types, &input.messages.sets[operation.set]).is_some());
     let context = message_context();
-    let headers_helper = any_headers.then(headers_helper);
     let methods = handled
         .iter()
         .map(|operation| trait_method(input, operation));
     let route_fields = handled.iter().map(|operation| {
         let name = ident(&operation.method);
         let doc = format!(" The route of operation `{}`.", operation.id);
-        quote!(#[doc = #doc] pub #name: ::mqttgen::Route)
+        quote!(#[doc = #doc] pub #name: rt::Route)
     });
-    let (route_inits, dispatchers): (Vec<TokenStream>, Vec<TokenStream>) = handled
+    let route_inits: Vec<TokenStream> = handled
         .iter()
         .map(|operation| route_init(input, operation))
-        .unzip();
+        .collect();
     let route_names = handled.iter().map(|operation| ident(&operation.method));
     quote! {
         #context
@@ -120,8 +116,8 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         impl Routes {
             /// All routes in one router.
-            pub fn into_router(self) -> ::mqttgen::Router {
-                ::mqttgen::Router::new()
+            pub fn into_router(self) -> rt::Router {
+                rt::Router::new()
                     #(.route(self.#route_names))*
             }
         }
@@ -140,104 +136,19 @@ pub fn generate(input: &HandlerInput<'_>) -> TokenStream {
 
         /// Mounts `handler` on a router: subscribes to every handled operation's topic filter,
         /// decodes topic parameters and payloads, calls the handler and publishes its replies.
-        pub fn mount<H: Handler>(handler: H) -> ::mqttgen::Router {
+        pub fn mount<H: Handler>(handler: H) -> rt::Router {
             routes(::std::sync::Arc::new(handler)).into_router()
         }
-
-        #(#dispatchers)*
-
-        #headers_helper
     }
 }
 
 fn message_context() -> TokenStream {
-    let qos = rt::qos();
+    let context = rt::message_context();
     quote! {
         /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
-        /// properties, its typed headers and the runtime context (publisher, route).
-        #[derive(Clone, Debug)]
-        pub struct MessageContext<H = ()> {
-            /// The topic the message was published to.
-            pub topic: String,
-            /// The QoS it was delivered with.
-            pub qos: #qos,
-            /// True for a retained message delivered on subscribe.
-            pub retain: bool,
-            /// True when the broker may have delivered it before.
-            pub duplicate: bool,
-            /// MQTT 5 properties (empty under MQTT 3.1.1).
-            pub properties: ::mqttgen::Properties,
-            /// The message headers (MQTT 5 user properties), typed from the spec.
-            pub headers: H,
-            /// The runtime context: publisher and matched route.
-            pub runtime: ::mqttgen::Context,
-        }
-
-        impl<H> MessageContext<H> {
-            /// A typed publisher for this service's publish operations.
-            pub fn publisher(&self) -> Publisher {
-                Publisher::new(Clone::clone(self.runtime.publisher()))
-            }
-
-            /// The context of `message`, with its decoded `headers`.
-            fn new(message: &::mqttgen::Message, headers: H, runtime: ::mqttgen::Context) -> Self {
-                MessageContext {
-                    topic: Clone::clone(&message.topic),
-                    qos: message.qos,
-                    retain: message.retain,
-                    duplicate: message.dup,
-                    properties: Clone::clone(&message.properties),
-                    headers,
-                    runtime,
-                }
-            }
-        }
-
-        /// A runtime route named `name` on `address` whose messages go to `dispatch`, with the
-        /// shared handler.
-        fn route<H: Handler, F>(
-            address: &str,
-            name: &str,
-            handler: &::std::sync::Arc<H>,
-            dispatch: fn(::std::sync::Arc<H>, ::mqttgen::Message, ::mqttgen::Context) -> F,
-        ) -> ::mqttgen::Route
-        where
-            F: ::std::future::Future<Output = ::mqttgen::HandlerResult> + Send + 'static,
-        {
-            let handler = ::std::sync::Arc::clone(handler);
-            ::mqttgen::Route::new(address, move |message: ::mqttgen::Message, context: ::mqttgen::Context| {
-                dispatch(::std::sync::Arc::clone(&handler), message, context)
-            })
-            .name(name)
-        }
-    }
-}
-
-fn headers_helper() -> TokenStream {
-    let decode_error = rt::decode_error();
-    quote! {
-        /// Reads typed headers from MQTT 5 user properties (first value of a key wins); the values of
-        /// `typed` keys are read as JSON (`42`, `true`), the others as strings.
-        fn decode_headers<H: ::serde::de::DeserializeOwned>(
-            properties: &::mqttgen::Properties,
-            typed: &[&str],
-        ) -> Result<H, #decode_error> {
-            let mut map = ::serde_json::Map::new();
-            for (key, value) in &properties.user_properties {
-                if map.contains_key(key) {
-                    continue;
-                }
-                let value = if typed.contains(&key.as_str()) {
-                    ::serde_json::from_str(value)
-                        .unwrap_or_else(|_| ::serde_json::Value::String(Clone::clone(value)))
-                } else {
-                    ::serde_json::Value::String(Clone::clone(value))
-                };
-                map.insert(Clone::clone(key), value);
-            }
-            ::serde_json::from_value(::serde_json::Value::Object(map))
-                .map_err(|error| ::mqttgen::DecodeError::new("headers", ToString::to_string(&error)))
-        }
+        /// properties, its typed headers (`headers`) and the runtime context (publisher, route);
+        /// `publisher()` is this service's typed [`Publisher`].
+        pub type MessageContext<H = ()> = #context<H, Publisher>;
     }
 }
 
@@ -296,59 +207,68 @@ fn trait_method(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStr
     }
 }
 
-/// A `Routes` field initialiser and the dispatch function it calls.
-fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStream, TokenStream) {
+/// A `Routes` field initialiser: the runtime route on the operation's address, which captures
+/// the topic parameters, decodes payload and headers, calls the handler method and publishes
+/// its reply.
+fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> TokenStream {
     let name = ident(&operation.method);
     let Some(topic) = input.topics.topics[operation.channel].as_ref() else {
-        return (TokenStream::new(), TokenStream::new());
+        return TokenStream::new();
     };
-    let route_address = &topic.route_address;
+    let address = &topic.address;
     let set = &input.messages.sets[operation.set];
     let decode = match &set.enum_name {
         Some(enum_name) => {
             let enum_name = ident(enum_name);
-            quote!(#enum_name::decode(&message)?)
+            quote!(#enum_name::decode)
         }
         None => {
             let decoder = ident(&input.messages.codec_names[set.messages[0]].0);
-            quote!(#decoder(&message)?)
+            quote!(#decoder)
         }
     };
-    let headers = if set_headers(input.types, set).is_some() {
+    let decoders = rt::facade(quote!(Decoders));
+    let decoders = if set_headers(input.types, set).is_some() {
         let typed = typed_header_names(input.doc, set);
-        quote!(decode_headers(&message.properties, &[#(#typed),*])?)
+        quote!(#decoders::with_headers(#decode, &[#(#typed),*]))
     } else {
-        quote!(())
+        quote!(#decoders::new(#decode))
     };
-    let (params_decl, params_arg) = match &topic.params_type {
+    let params_type = match &topic.params_type {
         Some(params) => {
             let params = ident(params);
-            let levels = topic.slots.len();
-            (
-                quote! {
-                    let params = #params::parse(context.topic_below_prefixes(&message.topic, #levels))?;
-                },
-                quote!(params,),
-            )
+            quote!(#params)
         }
-        None => (TokenStream::new(), TokenStream::new()),
+        None => quote!(()),
     };
+    let params_arg = topic.params_type.as_ref().map(|_| quote!(params,));
     let method = ident(&operation.method);
-    let call = quote! {
-        <H as Handler>::#method(&handler, #params_arg payload, MessageContext::new(&message, headers, context)).await?
+    let id = &operation.id;
+    let params_arg = params_arg.map(|_| quote!(p,));
+    let params_pattern = match &params_arg {
+        Some(_) => quote!(p),
+        None => quote!(_),
     };
-    let finish = match &operation.reply {
-        None => quote! {
-            #call;
-            Ok(None)
-        },
+    let call = quote! {
+        |h, #params_pattern: #params_type, m, c| async move {
+            <H as Handler>::#method(&h, #params_arg m, c).await
+        }
+    };
+    let route = match &operation.reply {
+        None => {
+            let route = rt::facade(quote!(route));
+            quote!(#route(#address, #id, &handler, #decoders, #call))
+        }
         Some(reply) => {
             let reply_set = &input.messages.sets[reply.set];
             let encode = match &reply_set.enum_name {
-                Some(_) => quote!(reply.encode(topic)?),
+                Some(enum_name) => {
+                    let enum_name = ident(enum_name);
+                    quote!(|topic, reply: &#enum_name| reply.encode(topic))
+                }
                 None => {
                     let encoder = ident(&input.messages.codec_names[reply_set.messages[0]].1);
-                    quote!(#encoder(topic, &reply, true)?)
+                    quote!(|topic, reply| #encoder(topic, reply, true))
                 }
             };
             let reply_topic = reply
@@ -359,66 +279,45 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 .map(|reply_topic| reply_topic.address.clone());
             let derived =
                 reply_topic.and_then(|reply_topic| reply_params_from_request(topic, reply_topic));
-            let keep_reply_params = derived.clone();
+            let fallback_type = rt::facade(quote!(Fallback));
             let fallback = match (fixed, derived) {
-                (Some(address), _) => quote!(String::from(#address)),
-                (None, Some(_)) => quote!(reply_params.topic()?),
+                (Some(address), _) => quote!(#fallback_type::Fixed(#address)),
+                (None, Some(reply_params)) => {
+                    let topic_params = rt::topic_params();
+                    quote!(#fallback_type::Derived(|params: &#params_type| #topic_params::topic(&#reply_params)))
+                }
                 (None, None) => {
                     let text = format!(
                         "the request to operation `{}` has no response topic; cannot reply",
                         operation.id
                     );
-                    quote! {
-                        return Err(::mqttgen::HandlerError::failed(#text))
-                    }
+                    quote!(#fallback_type::Missing(#text))
                 }
             };
             // `reply.address.location` (a header or payload field): where an MQTT 3.1.1 requester,
             // or one that does not set the Response Topic property, names its reply topic.
-            let from_address = reply.address.as_ref().map(|location| {
+            let address_location = reply.address.as_ref().map(|location| {
                 let location = rt::location(location);
-                quote! {
-                    let response_topic = response_topic.or_else(|| #location.read_reply_address(&message));
+                quote!(.address(#location))
+            });
+            // `correlationId.location` (a header or payload field): echo the request's correlation
+            // id where the reply carries it (besides the MQTT 5 Correlation Data property).
+            let echo = match operation.correlation_locations() {
+                (Some(read), Some(write)) => {
+                    let (read, write) = (rt::location(read), rt::location(write));
+                    Some(quote!(.echo(#read, #write)))
                 }
-            });
-            // `correlationId.location` (a header or payload field): echo the request's correlation id
-            // where the reply carries it (besides the MQTT 5 Correlation Data property).
-            let (read, write) = operation.correlation_locations();
-            let echo = read.map(|location| {
-                let location = rt::location(location);
-                quote!(let correlation = #location.read_correlation(&message);)
-            });
-            let apply_echo = write.filter(|_| echo.is_some()).map(|location| {
-                let location = rt::location(location);
-                quote! {
-                    if let Some(correlation) = &correlation {
-                        #location.write_correlation(&mut outgoing, correlation)?;
-                    }
-                }
-            });
-            // A reply topic the request named is the peer's choice: the runtime publishes it
-            // only where the route's `ReplyTo` policy allows.
+                _ => None,
+            };
+            let reply_route = rt::facade(quote!(reply_route));
+            let spec = rt::facade(quote!(ReplySpec));
             quote! {
-                let response_topic = Clone::clone(&message.properties.response_topic);
-                #from_address
-                #echo
-                let correlation_data = Clone::clone(&message.properties.correlation_data);
-                let qos = message.qos;
-                #keep_reply_params
-                let reply = #call;
-                let peer_addressed = response_topic.is_some();
-                let topic = match response_topic {
-                    Some(topic) => topic,
-                    None => #fallback,
-                };
-                let mut outgoing = #encode;
-                if peer_addressed {
-                    outgoing = outgoing.peer_addressed();
-                }
-                outgoing.qos = qos;
-                outgoing.properties.correlation_data = correlation_data;
-                #apply_echo
-                Ok(Some(outgoing))
+                #reply_route(
+                    #address, #id, &handler,
+                    #decoders,
+                    #spec::new(#encode, #fallback) #address_location #echo,
+                    #call,
+                )
             }
         }
     };
@@ -434,7 +333,8 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
         .and_then(|channel| input.topics.topics[channel].as_ref())
         .map(|reply_topic| {
             let filter = &reply_topic.filter;
-            quote!(.reply_to(::mqttgen::ReplyTo::channel(#filter)))
+            let reply_to = rt::reply_to();
+            quote!(.reply_to(#reply_to::channel(#filter)))
         });
     // A service that also publishes to this channel must not handle (and answer) its own
     // messages: MQTT 5 No Local, which users can turn off per route.
@@ -445,41 +345,15 @@ fn route_init(input: &HandlerInput<'_>, operation: &OperationPlan) -> (TokenStre
                 .is_some_and(|other| other.filter == topic.filter)
     });
     let no_local = publishes_here.then(|| quote!(.no_local(true)));
-    let id = &operation.id;
-    let dispatch = ident(&operation.dispatch);
-    let dispatch_doc = format!(
-        " Operation `{id}`: decodes the topic parameters, payload and headers, calls \
-         [`Handler::{}`]{}.",
-        operation.method,
-        if operation.reply.is_some() {
-            " and returns its reply to publish"
-        } else {
-            ""
-        }
-    );
-    let init = quote! {
-        #name: route(#route_address, #id, &handler, #dispatch) #qos #reply_to #no_local
-    };
-    let function = quote! {
-        #[doc = #dispatch_doc]
-        async fn #dispatch<H: Handler>(
-            handler: ::std::sync::Arc<H>,
-            message: ::mqttgen::Message,
-            context: ::mqttgen::Context,
-        ) -> ::mqttgen::HandlerResult {
-            #params_decl
-            let payload = #decode;
-            let headers = #headers;
-            #finish
-        }
-    };
-    (init, function)
+    quote! {
+        #name: #route #qos #reply_to #no_local
+    }
 }
 
 /// The reply channel's parameters built from the request's, when every parameter of the reply
 /// channel is a parameter of the request channel with the same name and type (MQTT 3.1.1
 /// requesters cannot send a response topic: `devices/{id}/get` → `devices/{id}/reply`). Returns
-/// the statement building `reply_params` from `params`.
+/// the expression building the reply channel's parameters from `params`.
 pub(super) fn reply_params_from_request(
     request: &super::topics::TopicPlan,
     reply: &super::topics::TopicPlan,
@@ -500,5 +374,5 @@ pub(super) fn reply_params_from_request(
         })
         .collect::<Option<Vec<_>>>()?;
     let ty = ident(params_type);
-    Some(quote!(let reply_params = #ty { #(#fields),* };))
+    Some(quote!(#ty { #(#fields),* }))
 }

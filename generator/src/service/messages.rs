@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
-use super::rt;
+use crate::rt;
 use crate::spec::message_sets;
 use crate::spec::model::Document;
 use crate::types::{MessageTypes, PayloadType};
@@ -298,7 +298,7 @@ fn payload_schema(
     }
     quote! {
         #(#[doc = #lines])*
-        static #name: ::mqttgen::schema::PayloadSchema = ::mqttgen::schema::PayloadSchema::new(#source);
+        static #name: rt::PayloadSchema = rt::PayloadSchema::new(#source);
     }
 }
 
@@ -317,13 +317,13 @@ fn decoder(
     let body = match &types.messages[index].payload {
         PayloadType::Json(_) => match schema {
             Some(schema) => {
-                quote!(::mqttgen::schema::decode_json_checked(&message.payload, &#schema))
+                quote!(rt::decode(message, &#schema))
             }
-            None => quote!(::mqttgen::codec::decode_json(&message.payload)),
+            None => quote!(rt::codec::decode_json(&message.payload)),
         },
-        PayloadType::Text => quote!(::mqttgen::codec::decode_text(&message.payload)),
+        PayloadType::Text => quote!(rt::codec::decode_text(&message.payload)),
         PayloadType::TextValue(_) => {
-            quote!(::mqttgen::codec::decode_text_value(&message.payload))
+            quote!(rt::codec::decode_text_value(&message.payload))
         }
         PayloadType::Bytes => quote!(Ok(message.payload.to_vec())),
         PayloadType::Empty => quote! {
@@ -356,19 +356,37 @@ fn encoder(
     let error = rt::error();
     let outgoing = rt::outgoing();
     let schema = payload_schema_name(plans, checks, index);
+    if let (PayloadType::Json(_), Some(schema)) = (&types.messages[index].payload, &schema) {
+        // The common case, in the runtime: typed checks, the schema check, the content type.
+        let encode = rt::facade(quote!(encode));
+        let content_type = match &message.content_type {
+            Some(content_type) => quote!(Some(#content_type)),
+            None => quote!(None),
+        };
+        let doc_line = format!(
+            " Encodes message `{}` for publishing to `topic`.",
+            message.name
+        );
+        return quote! {
+            #[doc = #doc_line]
+            fn #name(topic: String, value: &#ty, checked: bool) -> Result<#outgoing, #error> {
+                #encode(topic, value, checked, &#schema, #content_type)
+            }
+        };
+    }
     let payload = match &types.messages[index].payload {
         PayloadType::Json(_) => match schema {
             Some(schema) => quote!({
-                let payload = ::mqttgen::codec::encode_json_checked(value, checked)?;
+                let payload = rt::codec::encode_json_checked(value, checked)?;
                 if checked {
-                    ::mqttgen::schema::check_encoded(&payload, &#schema)?;
+                    rt::schema::check_encoded(&payload, &#schema)?;
                 }
                 payload
             }),
-            None => quote!(::mqttgen::codec::encode_json_checked(value, checked)?),
+            None => quote!(rt::codec::encode_json_checked(value, checked)?),
         },
-        PayloadType::Text => quote!(::mqttgen::codec::encode_text(Clone::clone(value))),
-        PayloadType::TextValue(_) => quote!(::mqttgen::codec::encode_text_value(value)?),
+        PayloadType::Text => quote!(rt::codec::encode_text(Clone::clone(value))),
+        PayloadType::TextValue(_) => quote!(rt::codec::encode_text_value(value)?),
         PayloadType::Bytes => quote!(Clone::clone(value)),
         PayloadType::Empty => quote! {{
             let () = *value;
@@ -498,7 +516,7 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
     let try_in_order = quote! {
         let mut failures: Vec<String> = Vec::new();
         #(#attempts)*
-        Err(::mqttgen::DecodeError::new(
+        Err(rt::DecodeError::new(
             "message",
             ::std::format!("no message variant matched ({})", failures.join("; ")),
         ))
@@ -532,10 +550,10 @@ fn enum_decode(plans: &MessagePlans, types: &TypeNames<'_>, set: &MessageSet) ->
                 .collect::<Vec<_>>()
                 .join(", ");
             quote! {
-                let probe: ::serde_json::Value = ::mqttgen::codec::decode_json(&message.payload)?;
+                let probe: ::serde_json::Value = rt::codec::decode_json(&message.payload)?;
                 match probe.get(#property) {
                     #(#arms,)*
-                    other => Err(::mqttgen::DecodeError::new(
+                    other => Err(rt::DecodeError::new(
                         "json",
                         ::std::format!(
                             "property `{}` is {}, expected one of {}",

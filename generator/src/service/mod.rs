@@ -57,7 +57,7 @@ pub(crate) mod names;
 pub(crate) mod operations;
 mod params;
 mod publishers;
-mod rt;
+
 mod servers;
 pub(crate) mod topics;
 
@@ -124,6 +124,7 @@ pub struct ServiceCode {
 /// could shadow them); spec-derived names are claimed after them.
 const RESERVED_TYPES: &[&str] = &[
     "Handler",
+    "TopicParams",
     "Routes",
     "MessageContext",
     "Publisher",
@@ -161,7 +162,7 @@ pub fn generate_service(
     let mut diagnostics = Vec::new();
     let mut scope = names::Scope::with_reserved(RESERVED_TYPES);
     let mut functions =
-        names::Scope::with_reserved(&["routes", "mount", "route", "decode_headers"]);
+        names::Scope::with_reserved(&["routes", "mount", "route", "decode_headers", "rt"]);
     let topic_plans = topics::plan_topics(doc, &mut scope, &mut diagnostics);
     let mut message_plans = messages::MessagePlans {
         sets: Vec::new(),
@@ -197,7 +198,8 @@ pub fn generate_service(
         types: &type_names,
     });
     let server_code = servers::generate(doc, settings.role, &mut scope, &mut diagnostics);
-    let mut pieces = topic_code;
+    let mut pieces = vec![crate::rt::alias()];
+    pieces.extend(topic_code);
     pieces.extend([message_code, handler_code, publisher_code, server_code]);
     pieces.retain(|piece| !piece.is_empty());
     ServiceCode {

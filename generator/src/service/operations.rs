@@ -31,28 +31,8 @@ pub struct ReplyPlan {
     pub correlation: Option<MessageLocation>,
 }
 
-/// A place in a message named by an AsyncAPI runtime expression; becomes `::mqttgen::Location`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MessageLocation {
-    /// `$message.header#/name`: an MQTT 5 user property.
-    Header(String),
-    /// `$message.payload#/pointer`: a field of a JSON payload (the JSON pointer).
-    Payload(String),
-}
-
-impl MessageLocation {
-    /// Parses `$message.header#/name` (one level: user properties are flat) or
-    /// `$message.payload#/pointer`; `None` for anything else.
-    pub fn parse(location: &str) -> Option<MessageLocation> {
-        if let Some(name) = location.strip_prefix("$message.header#/") {
-            return (!name.is_empty() && !name.contains('/'))
-                .then(|| MessageLocation::Header(name.replace("~1", "/").replace("~0", "~")));
-        }
-        let pointer = location.strip_prefix("$message.payload#")?;
-        (pointer.len() > 1 && pointer.starts_with('/'))
-            .then(|| MessageLocation::Payload(pointer.to_owned()))
-    }
-}
+/// A place in a message named by an AsyncAPI runtime expression (the runtime's `Location`).
+pub use mqttgen_address::Location as MessageLocation;
 
 /// The correlation id location of the messages `indices`: the first one given. A location the
 /// runtime cannot use (nested header, whole payload) or messages that disagree get a warning.
@@ -68,7 +48,7 @@ fn correlation_of(
         let Some(expression) = doc.messages[index].correlation_id.as_deref() else {
             continue;
         };
-        let Some(location) = MessageLocation::parse(expression) else {
+        let Some(location) = MessageLocation::parse(expression).ok() else {
             diagnostics.push(
                 Diagnostic::warning(
                     "correlation-id-location",
@@ -225,7 +205,7 @@ pub fn plan_operations(
             }
             let set = messages.set_for(doc, &reply_messages, &format!("{base}Reply"), scope);
             let address = reply.address_location.as_deref().and_then(|expression| {
-                let location = MessageLocation::parse(expression);
+                let location = MessageLocation::parse(expression).ok();
                 if location.is_none() {
                     diagnostics.push(Diagnostic::warning(
                         "reply-address-location",

@@ -2,12 +2,12 @@
 //! received topic) and fixed-topic constants. Emits from a [`TopicPlan`].
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
 use super::names::ident;
-use super::rt;
-use super::topics::{FieldKind, ParamEnum, Piece, Slot, TopicPlan, TopicPlans};
+use super::topics::{FieldKind, ParamEnum, TopicPlan, TopicPlans};
+use crate::rt;
 use crate::spec::model::Channel;
 
 /// The Rust type of a topic field.
@@ -35,7 +35,19 @@ pub fn generate(plans: &TopicPlans, channels: &[Channel]) -> Vec<TokenStream> {
         .iter()
         .zip(channels)
         .filter_map(|(plan, channel)| plan.as_ref().map(|plan| topic(plan, channel, &plans.enums)));
-    enums.chain(topics).collect()
+    let any_params = plans
+        .topics
+        .iter()
+        .flatten()
+        .any(|plan| plan.params_type.is_some());
+    let trait_use = any_params.then(|| {
+        let topic_params = rt::topic_params();
+        quote! {
+            /// `topic()`, `parse()`, `shared_filter()`, `ADDRESS` and `FILTER` of the parameters structs.
+            pub use #topic_params;
+        }
+    });
+    trait_use.into_iter().chain(enums).chain(topics).collect()
 }
 
 fn param_enum(item: &ParamEnum) -> TokenStream {
@@ -189,11 +201,10 @@ fn params_struct(
     });
     let address = &plan.address;
     let filter = &plan.filter;
-    let pieces = pieces(plan);
     let build = build_fn(plan);
     let parse = parse_fn(plan);
-    let error = rt::error();
-    let decode_error = rt::decode_error();
+    let topic_params = rt::topic_params();
+    let from_str = rt::facade(quote!(params_from_str));
     quote! {
         #docs
         #derives
@@ -201,82 +212,14 @@ fn params_struct(
             #(#fields,)*
         }
 
-        impl #type_name {
-            /// The address template as written in the spec.
-            pub const ADDRESS: &'static str = #address;
-
-            /// The subscription filter matching every topic of this channel (`+` for each parameter).
-            pub const FILTER: &'static str = #filter;
-
-            #pieces
-
+        impl #topic_params for #type_name {
+            const ADDRESS: &'static str = #address;
+            const FILTER: &'static str = #filter;
             #build
-
-            /// The shared-subscription filter `$share/{group}/FILTER`: each message goes to one member
-            /// of the group. Fails when `group` is not a valid topic level.
-            pub fn shared_filter(group: &str) -> Result<String, #error> {
-                ::mqttgen::address::shared_filter(group, Self::FILTER)
-            }
-
             #parse
         }
 
-        impl ::std::str::FromStr for #type_name {
-            type Err = #decode_error;
-
-            fn from_str(topic: &str) -> Result<Self, Self::Err> {
-                Self::parse(topic)
-            }
-        }
-    }
-}
-
-/// The address as `::mqttgen::address::Piece`s: literal text (with its `/` separators), one
-/// `Param` per field, `Tail` for a trailing `#`.
-fn pieces(plan: &TopicPlan) -> TokenStream {
-    let piece = rt::address_piece();
-    let mut pieces = Vec::new();
-    let mut literal = String::new();
-    let flush = |literal: &mut String, pieces: &mut Vec<TokenStream>| {
-        if !literal.is_empty() {
-            let text = std::mem::take(literal);
-            pieces.push(quote!(#piece::Text(#text)));
-        }
-    };
-    let field = |index: &usize| plan.fields[*index].wire.clone();
-    for (position, slot) in plan.slots.iter().enumerate() {
-        if position > 0 {
-            literal.push('/');
-        }
-        match slot {
-            Slot::Literal(text) => literal.push_str(text),
-            Slot::Field(index) => {
-                flush(&mut literal, &mut pieces);
-                let wire = field(index);
-                pieces.push(quote!(#piece::Param(#wire)));
-            }
-            Slot::Tail(index) => {
-                flush(&mut literal, &mut pieces);
-                let wire = field(index);
-                pieces.push(quote!(#piece::Tail(#wire)));
-            }
-            Slot::Mixed(parts) => {
-                for part in parts {
-                    match part {
-                        Piece::Text(text) => literal.push_str(text),
-                        Piece::Field(index) => {
-                            flush(&mut literal, &mut pieces);
-                            let wire = field(index);
-                            pieces.push(quote!(#piece::Param(#wire)));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    flush(&mut literal, &mut pieces);
-    quote! {
-        const PIECES: &'static [#piece] = &[#(#pieces),*];
+        #from_str!(#type_name);
     }
 }
 
@@ -292,6 +235,7 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
             }
         }
     });
+    let check_range = rt::facade(quote!(check_range));
     let range_checks = plan.fields.iter().filter_map(|field| {
         let FieldKind::Integer(integer) = &field.kind else {
             return None;
@@ -303,16 +247,14 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
         let wire = &field.wire;
         let (min, max) = (bound(integer.min), bound(integer.max));
         Some(quote! {
-            ::mqttgen::address::check_range(#wire, i128::from(self.#name), #min, #max)?;
+            #check_range(#wire, i128::from(self.#name), #min, #max)?;
         })
     });
+    let build = rt::facade(quote!(build));
     quote! {
-        /// Builds the topic to publish to. Fails, naming the parameter, when a value is empty, contains
-        /// `/`, `+`, `#` or NUL, starts with `$`, contains the text separating it from the next
-        /// parameter of its level, or is outside the parameter's range (nothing is published then).
-        pub fn topic(&self) -> Result<String, #error> {
+        fn topic(&self) -> Result<String, #error> {
             #(#range_checks)*
-            ::mqttgen::address::build(Self::PIECES, &[#(#values),*])
+            #build(Self::ADDRESS, &[#(#values),*])
         }
     }
 }
@@ -321,16 +263,18 @@ fn build_fn(plan: &TopicPlan) -> TokenStream {
 fn parse_value(plan: &TopicPlan, index: usize, raw: &TokenStream) -> TokenStream {
     let field = &plan.fields[index];
     let wire = &field.wire;
-    let parse_as = |what: &str| quote!(::mqttgen::address::parse_value(#wire, #raw, #what)?);
+    let parse_value = rt::facade(quote!(parse_value));
+    let parse_in_range = rt::facade(quote!(parse_in_range));
+    let parse_as = |what: &str| quote!(#parse_value(#wire, #raw, #what)?);
     match &field.kind {
-        FieldKind::Text | FieldKind::Tail => quote!(ToString::to_string(#raw)),
+        FieldKind::Text | FieldKind::Tail => quote!(#raw.to_string()),
         FieldKind::Integer(integer) => {
             let expected = integer.expected();
             if integer.min.is_none() && integer.max.is_none() {
-                quote!(::mqttgen::address::parse_value(#wire, #raw, #expected)?)
+                quote!(#parse_value(#wire, #raw, #expected)?)
             } else {
                 let (min, max) = (bound(integer.min), bound(integer.max));
-                quote!(::mqttgen::address::parse_in_range(#wire, #raw, #min, #max, #expected)?)
+                quote!(#parse_in_range(#wire, #raw, #min, #max, #expected)?)
             }
         }
         FieldKind::Number => parse_as("a number"),
@@ -352,19 +296,14 @@ fn bound(value: Option<i128>) -> TokenStream {
 
 fn parse_fn(plan: &TopicPlan) -> TokenStream {
     let error = rt::decode_error();
-    let vars: Vec<_> = (0..plan.fields.len())
-        .map(|index| format_ident!("field_{}", index))
-        .collect();
     let inits = plan.fields.iter().enumerate().map(|(index, field)| {
         let name = ident(&field.rust);
-        let value = parse_value(plan, index, &vars[index].to_token_stream());
+        let at = proc_macro2::Literal::usize_unsuffixed(index);
+        let value = parse_value(plan, index, &quote!(values[#at]));
         quote!(#name: #value)
     });
     quote! {
-        /// Parses a received topic back into its parameters. Fails when the topic does not match the
-        /// address or a value does not have the parameter's type.
-        pub fn parse(topic: &str) -> Result<Self, #error> {
-            let [#(#vars),*] = ::mqttgen::address::capture(Self::PIECES, Self::ADDRESS, topic)?;
+        fn from_values(values: &[&str]) -> Result<Self, #error> {
             Ok(Self { #(#inits,)* })
         }
     }

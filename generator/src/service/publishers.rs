@@ -8,8 +8,8 @@ use super::docs::doc_attrs;
 use super::messages::{MessagePlans, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
-use super::rt;
 use super::topics::TopicPlans;
+use crate::rt;
 
 /// Everything the publisher side needs to emit.
 pub struct PublisherInput<'a> {
@@ -31,69 +31,16 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
         .filter(|operation| operation.side == Side::Publish)
         .collect();
     let methods = published.iter().map(|operation| methods(input, operation));
-    let error = rt::error();
-    let send = (!published.is_empty()).then(|| {
-        let qos = rt::qos();
-        let outgoing = rt::outgoing();
+    let requests = published.iter().any(|operation| operation.reply.is_some());
+    let request_error = requests.then(|| {
+        let request_error = rt::request_error();
         quote! {
-            /// Applies the spec's defaults, then `options`.
-            fn prepare(
-                mut outgoing: #outgoing,
-                options: PublishOptions,
-                qos: #qos,
-                retain: bool,
-                message_expiry: Option<u32>,
-            ) -> #outgoing {
-                outgoing.qos = options.qos.unwrap_or(qos);
-                outgoing.retain = options.retain.unwrap_or(retain);
-                outgoing.properties.message_expiry_interval = options
-                    .properties
-                    .message_expiry_interval
-                    .or(message_expiry);
-                let properties = options.properties;
-                if properties.content_type.is_some() {
-                    outgoing.properties.content_type = properties.content_type;
-                }
-                if properties.payload_format_indicator.is_some() {
-                    outgoing.properties.payload_format_indicator = properties.payload_format_indicator;
-                }
-                outgoing.properties.response_topic = properties.response_topic.or(outgoing.properties.response_topic);
-                outgoing.properties.correlation_data = properties.correlation_data.or(outgoing.properties.correlation_data);
-                outgoing.properties.user_properties.extend(properties.user_properties);
-                outgoing
-            }
+            /// Why a request got no usable reply.
+            pub use #request_error;
         }
     });
-    let fire = published
-        .iter()
-        .any(|operation| operation.reply.is_none())
-        .then(|| {
-            let outgoing = rt::outgoing();
-            let qos = rt::qos();
-            quote! {
-                /// Publishes with the spec's defaults and `options` (see [`Publisher::prepare`]), waiting
-                /// for the broker's acknowledgement when `options.confirmed`.
-                async fn send(
-                    &self,
-                    outgoing: #outgoing,
-                    options: PublishOptions,
-                    qos: #qos,
-                    retain: bool,
-                    message_expiry: Option<u32>,
-                ) -> Result<(), #error> {
-                    let confirmed = options.confirmed;
-                    let outgoing = Self::prepare(outgoing, options, qos, retain, message_expiry);
-                    if confirmed {
-                        self.inner.publish_confirmed(outgoing).await
-                    } else {
-                        self.inner.publish(outgoing).await
-                    }
-                }
-            }
-        });
-    let requests = published.iter().any(|operation| operation.reply.is_some());
-    let request_error = requests.then(request_error);
-    let options = publish_options();
+    let options = rt::publish_options();
+    let runtime_publisher = rt::publisher();
     // Requests whose reply channel has parameters can announce it instead of a private inbox.
     let derived = published
         .iter()
@@ -124,206 +71,42 @@ pub fn generate(input: &PublisherInput<'_>) -> TokenStream {
         (TokenStream::new(), TokenStream::new(), TokenStream::new())
     };
     quote! {
-        #options
+        /// Per-call publish options; whatever is left unset uses the operation's defaults from
+        /// the spec (MQTT binding QoS/retain/message expiry).
+        pub use #options;
 
         /// Publishes this side's operations through the runtime's single connection. Cheap to clone.
         #[derive(Clone, Debug)]
         pub struct Publisher {
-            inner: ::mqttgen::Publisher,
+            inner: #runtime_publisher,
             #flag_field
+        }
+
+        impl From<#runtime_publisher> for Publisher {
+            fn from(inner: #runtime_publisher) -> Self {
+                Publisher::new(inner)
+            }
         }
 
         // Method names are operation ids: `new_order` or `into_storage` is not a constructor.
         #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
         impl Publisher {
             /// Wraps the runtime publisher (from the running app or a handler's context).
-            pub fn new(inner: ::mqttgen::Publisher) -> Self {
+            pub fn new(inner: #runtime_publisher) -> Self {
                 Publisher { inner #flag_init }
             }
 
             #flag_method
 
             /// The untyped runtime publisher, for topics the spec does not describe.
-            pub fn runtime(&self) -> &::mqttgen::Publisher {
+            pub fn runtime(&self) -> &#runtime_publisher {
                 &self.inner
             }
 
             #(#methods)*
-
-            #send
-
-            #fire
         }
 
         #request_error
-    }
-}
-
-/// `RequestError`: what a request (an operation with a reply) fails with.
-fn request_error() -> TokenStream {
-    let error = rt::error();
-    let decode_error = rt::decode_error();
-    let handler_error = rt::handler_error();
-    quote! {
-        /// Why a request got no usable reply.
-        #[derive(Debug)]
-        pub enum RequestError {
-            /// Publishing the request failed, or no reply came in time ([`::mqttgen::Error::Timeout`]).
-            Request(#error),
-            /// A reply came but is not one of the spec's reply messages.
-            Reply(#decode_error),
-        }
-
-        impl ::std::fmt::Display for RequestError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    RequestError::Request(error) => ::std::write!(f, "request failed: {}", error),
-                    RequestError::Reply(error) => ::std::write!(f, "unusable reply: {}", error),
-                }
-            }
-        }
-
-        impl ::std::error::Error for RequestError {
-            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    RequestError::Request(error) => Some(error),
-                    RequestError::Reply(error) => Some(error),
-                }
-            }
-        }
-
-        impl From<#error> for RequestError {
-            fn from(error: #error) -> Self {
-                RequestError::Request(error)
-            }
-        }
-
-        impl From<#decode_error> for RequestError {
-            fn from(error: #decode_error) -> Self {
-                RequestError::Reply(error)
-            }
-        }
-
-        /// So that handlers can make requests with `?`.
-        impl From<RequestError> for #handler_error {
-            fn from(error: RequestError) -> Self {
-                match error {
-                    RequestError::Request(error) => #handler_error::Publish(error),
-                    RequestError::Reply(error) => #handler_error::Decode(error),
-                }
-            }
-        }
-    }
-}
-
-fn publish_options() -> TokenStream {
-    let qos = rt::qos();
-    let error = rt::error();
-    quote! {
-        /// Per-call publish options; whatever is left unset uses the operation's defaults from the
-        /// spec (MQTT binding QoS/retain/message expiry).
-        #[derive(Clone, Debug, Default, PartialEq, Eq)]
-        pub struct PublishOptions {
-            /// QoS instead of the operation's.
-            pub qos: Option<#qos>,
-            /// Retain flag instead of the operation's.
-            pub retain: Option<bool>,
-            /// MQTT 5 properties to add (user properties are appended; others replace).
-            pub properties: ::mqttgen::Properties,
-            /// Wait until the broker acknowledged the publish (PUBACK/PUBCOMP).
-            pub confirmed: bool,
-            /// How long a request waits for its reply (default 30 s).
-            pub timeout: Option<::std::time::Duration>,
-            /// Skip checking the payload against its schema before sending (by default a value
-            /// its receivers would reject fails with `Error::Encode` naming the member).
-            pub unchecked: bool,
-        }
-
-        impl PublishOptions {
-            /// No overrides.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
-            /// Publishes with `qos`.
-            pub fn qos(mut self, qos: #qos) -> Self {
-                self.qos = Some(qos);
-                self
-            }
-
-            /// Sets the retain flag.
-            pub fn retain(mut self, retain: bool) -> Self {
-                self.retain = Some(retain);
-                self
-            }
-
-            /// Waits for the broker's acknowledgement.
-            pub fn confirmed(mut self) -> Self {
-                self.confirmed = true;
-                self
-            }
-
-            /// Sends the payload without checking it against its schema first.
-            pub fn unchecked(mut self) -> Self {
-                self.unchecked = true;
-                self
-            }
-
-            /// How long a request waits for its reply.
-            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.timeout = Some(timeout);
-                self
-            }
-
-            /// Sets the message expiry interval in seconds.
-            pub fn message_expiry(mut self, seconds: u32) -> Self {
-                self.properties.message_expiry_interval = Some(seconds);
-                self
-            }
-
-            /// Sets the response topic (request/reply).
-            pub fn response_topic(mut self, topic: impl Into<String>) -> Self {
-                self.properties.response_topic = Some(topic.into());
-                self
-            }
-
-            /// Sets the correlation data (request/reply).
-            pub fn correlation_data(mut self, data: impl Into<Vec<u8>>) -> Self {
-                let data: Vec<u8> = data.into();
-                self.properties.correlation_data = Some(data.into());
-                self
-            }
-
-            /// Appends an MQTT 5 user property.
-            pub fn user_property(
-                mut self,
-                key: impl Into<String>,
-                value: impl Into<String>,
-            ) -> Self {
-                self.properties.user_properties.push((key.into(), value.into()));
-                self
-            }
-
-            /// Sends typed message headers as MQTT 5 user properties (strings as they are, other
-            /// values as JSON; `null`s are left out).
-            pub fn headers<H: ::serde::Serialize>(mut self, headers: &H) -> Result<Self, #error> {
-                let value = ::serde_json::to_value(headers)
-                    .map_err(|error| ::mqttgen::Error::Encode(ToString::to_string(&error)))?;
-                let ::serde_json::Value::Object(map) = value else {
-                    return Err(::mqttgen::Error::Encode(
-                        String::from("headers must serialize to an object"),
-                    ));
-                };
-                for (key, value) in map {
-                    match value {
-                        ::serde_json::Value::Null => {}
-                        ::serde_json::Value::String(text) => self.properties.user_properties.push((key, text)),
-                        other => self.properties.user_properties.push((key, ToString::to_string(&other))),
-                    }
-                }
-                Ok(self)
-            }
-        }
     }
 }
 
@@ -385,10 +168,10 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         })
         .or_else(|| {
             let reply_params = derived_reply_params(input, operation)?;
+            let topic_params = rt::topic_params();
             Some(quote! {
                 let outgoing = if self.spec_reply_channels {
-                    #reply_params
-                    outgoing.response_topic(reply_params.topic()?)
+                    outgoing.response_topic(#topic_params::topic(&#reply_params)?)
                 } else {
                     outgoing
                 };
@@ -414,13 +197,19 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             ""
         }
     );
+    let defaults = rt::facade(quote!(Defaults));
+    let defaults = quote!(#defaults::new(#qos, #retain, #expiry));
     let (output, finish) = match &operation.reply {
-        None => (
-            quote!(()),
-            quote! {
-                self.send(outgoing, options, #qos, #retain, #expiry).await
-            },
-        ),
+        None => {
+            let send = rt::facade(quote!(send));
+            (
+                quote!(()),
+                quote! {
+                    let defaults = #defaults;
+                    #send(&self.inner, outgoing, options, defaults).await
+                },
+            )
+        }
         Some(reply) => {
             text.push_str(
                 " This is a request: it waits for the reply (default 30 s) on the response topic it \
@@ -453,19 +242,18 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
                 let location = rt::location(location);
                 quote!(.reply_address(#location))
             });
-            (
-                input.types.set_type(reply_set),
+            (input.types.set_type(reply_set), {
+                let request = rt::facade(quote!(request));
                 quote! {
-                    let timeout = options.timeout.unwrap_or(::std::time::Duration::from_secs(30));
-                    let request = Self::prepare(outgoing, options, #qos, #retain, #expiry);
-                    let request_options = #request_options::new(timeout)
+                    let request_options = #request_options::new(::std::time::Duration::ZERO)
                         #correlation
                         #reply_correlation
                         #reply_address;
-                    let reply = self.inner.request_with(request, &request_options).await?;
+                    let defaults = #defaults;
+                    let reply = #request(&self.inner, outgoing, options, defaults, request_options).await?;
                     Ok(#decode)
-                },
-            )
+                }
+            })
         }
     };
     let error = if operation.reply.is_some() {

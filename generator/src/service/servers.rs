@@ -8,8 +8,8 @@ use quote::quote;
 
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
-use super::rt;
 use crate::diagnostics::Diagnostic;
+use crate::rt;
 use crate::spec::model::{Document, SecurityScheme, Server};
 
 /// Server presets for every server of `doc`, for `role`. The MQTT binding's client id and last
@@ -163,12 +163,8 @@ fn server_preset(
     let error = rt::error();
     let mut settings = Vec::new();
     match server.protocol_version.as_deref() {
-        Some("3.1.1" | "3.1" | "4") => {
-            settings.push(quote!(config.protocol = ::mqttgen::Protocol::V311;))
-        }
-        Some("5" | "5.0" | "5.0.0") => {
-            settings.push(quote!(config.protocol = ::mqttgen::Protocol::V5;))
-        }
+        Some("3.1.1" | "3.1" | "4") => settings.push(quote!(config.protocol = rt::Protocol::V311;)),
+        Some("5" | "5.0" | "5.0.0") => settings.push(quote!(config.protocol = rt::Protocol::V5;)),
         Some(other) => diagnostics.push(Diagnostic::warning(
             "server-protocol-version",
             Some(server.node.clone()),
@@ -208,7 +204,7 @@ fn server_preset(
                 let retain = will.retain.unwrap_or(false);
                 settings.push(quote! {
                     config.last_will = Some(
-                        ::mqttgen::Outgoing::new(#topic, #message).qos(#qos).retain(#retain),
+                        rt::Outgoing::new(#topic, #message).qos(#qos).retain(#retain),
                     );
                 });
             }
@@ -289,8 +285,8 @@ fn server_preset(
             }
 
             #config_doc
-            pub fn config(&self) -> Result<::mqttgen::Config, #error> {
-                let #config_mut config = ::mqttgen::Config::from_url(&self.url())?;
+            pub fn config(&self) -> Result<rt::Config, #error> {
+                let #config_mut config = rt::Config::from_url(&self.url())?;
                 #(#settings)*
                 Ok(config)
             }
@@ -401,11 +397,11 @@ fn config_from_env(server: &Server, schemes: &[&SecurityScheme]) -> Option<Token
     Some(quote! {
         /// [`Self::config`] plus credentials from the environment, for the first security alternative
         /// whose variables are set (see the type's docs). Fails naming the variables when none is.
-        pub fn config_from_env(&self) -> Result<::mqttgen::Config, #error> {
+        pub fn config_from_env(&self) -> Result<rt::Config, #error> {
             let var = |name: &str| ::std::env::var(name).ok().filter(|value| !value.is_empty());
             let #config_mut config = self.config()?;
             #(#attempts)*
-            Err(::mqttgen::Error::Config(String::from(#missing)))
+            Err(rt::Error::Config(String::from(#missing)))
         }
     })
 }

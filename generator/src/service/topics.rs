@@ -110,35 +110,11 @@ pub struct Field {
     pub doc: Option<String>,
 }
 
-/// A piece of a level mixing text and parameters.
-#[derive(Clone, Debug)]
-pub enum Piece {
-    /// Literal text.
-    Text(String),
-    /// A field, index into [`TopicPlan::fields`].
-    Field(usize),
-}
-
-/// How one address level is built and matched.
-#[derive(Clone, Debug)]
-pub enum Slot {
-    /// Literal text, matched exactly.
-    Literal(String),
-    /// Exactly one field (a `{param}` level or an anonymous `+`).
-    Field(usize),
-    /// Text and fields mixed in one level (`v{major}.{minor}`); filtered as `+`.
-    Mixed(Vec<Piece>),
-    /// A trailing `#`: the field holding the remaining levels.
-    Tail(usize),
-}
-
 /// The plan for one channel with an address.
 #[derive(Clone, Debug)]
 pub struct TopicPlan {
     /// The address as written in the spec.
     pub address: String,
-    /// Levels in order.
-    pub slots: Vec<Slot>,
     /// Fields of the parameters struct, in address order; empty for a fixed topic.
     pub fields: Vec<Field>,
     /// Parameters struct name when there are fields.
@@ -147,8 +123,6 @@ pub struct TopicPlan {
     pub const_name: String,
     /// The subscription filter: literals as written, `+` for every field level.
     pub filter: String,
-    /// The address handed to the runtime's router: `{name}` levels kept, mixed levels as `+`.
-    pub route_address: String,
 }
 
 impl TopicPlan {
@@ -270,9 +244,6 @@ fn plan_channel(
             }
         }
     }
-    let mut filter_levels = Vec::new();
-    let mut route_levels = Vec::new();
-    let mut slots = Vec::new();
     let mut add_param = |name: &str, fields: &mut Vec<Field>, field_names: &mut Scope| -> usize {
         let parameter = channel.parameters.iter().find(|p| p.name == name);
         let kind = parameter
@@ -292,31 +263,16 @@ fn plan_channel(
     };
     for (index, level) in address.levels.iter().enumerate() {
         match level {
-            Level::Literal(text) => {
-                route_levels.push(text.clone());
-                filter_levels.push(text.clone());
-                slots.push(Slot::Literal(text.clone()));
-            }
+            Level::Literal(_) => {}
             Level::Parameter(name) => {
-                let field = add_param(name, &mut fields, &mut field_names);
-                route_levels.push(format!("{{{name}}}"));
-                filter_levels.push("+".to_string());
-                slots.push(Slot::Field(field));
+                add_param(name, &mut fields, &mut field_names);
             }
             Level::Mixed(parts) => {
-                let mut pieces = Vec::new();
                 for part in parts {
-                    match part {
-                        LevelPart::Literal(text) => pieces.push(Piece::Text(text.clone())),
-                        LevelPart::Parameter(name) => {
-                            let field = add_param(name, &mut fields, &mut field_names);
-                            pieces.push(Piece::Field(field));
-                        }
+                    if let LevelPart::Parameter(name) = part {
+                        add_param(name, &mut fields, &mut field_names);
                     }
                 }
-                route_levels.push("+".to_string());
-                filter_levels.push("+".to_string());
-                slots.push(Slot::Mixed(pieces));
             }
             Level::AnySingle => {
                 fields.push(Field {
@@ -327,9 +283,6 @@ fn plan_channel(
                         "The topic level matched by the anonymous `+` at level {index} of the address."
                     )),
                 });
-                route_levels.push("+".to_string());
-                filter_levels.push("+".to_string());
-                slots.push(Slot::Field(fields.len() - 1));
             }
             Level::AnyMulti => {
                 fields.push(Field {
@@ -342,9 +295,6 @@ fn plan_channel(
                             .to_string(),
                     ),
                 });
-                route_levels.push("#".to_string());
-                filter_levels.push("#".to_string());
-                slots.push(Slot::Tail(fields.len() - 1));
             }
         }
     }
@@ -352,12 +302,10 @@ fn plan_channel(
         (!fields.is_empty()).then(|| scope.claim(&names::camel(&format!("{base} params"))));
     TopicPlan {
         address: address.raw.clone(),
-        slots,
         fields,
         params_type,
         const_name: consts.claim_snake(&names::shouty(&format!("{base} topic"))),
-        filter: filter_levels.join("/"),
-        route_address: route_levels.join("/"),
+        filter: address.filter(),
     }
 }
 
@@ -426,14 +374,14 @@ fn param_enum(
         return index;
     }
     for value in allowed {
-        if let Some(problem) = topic_value_problem(value) {
+        if let Some(problem) = mqttgen_address::rules::param_value_problem(value) {
             diagnostics.push(
                 Diagnostic::warning(
                     "param-enum-unpublishable",
                     Some(channel.node.clone()),
                     format!(
-                        "allowed value {value:?} of parameter `{}` {problem}; topics built with it \
-                         are rejected at run time",
+                        "allowed value {value:?} of parameter `{}` breaks a topic rule ({problem}); \
+                         topics built with it are rejected at run time",
                         parameter.name
                     ),
                 )
@@ -465,23 +413,6 @@ fn param_enum(
     enums.len() - 1
 }
 
-/// Why a value cannot be a topic level, matching the runtime's check (used for spec-time warnings).
-pub fn topic_value_problem(value: &str) -> Option<&'static str> {
-    if value.is_empty() {
-        Some("is empty")
-    } else if value.contains('/') {
-        Some("contains `/`")
-    } else if value.contains(['+', '#']) {
-        Some("contains a wildcard")
-    } else if value.contains('\0') {
-        Some("contains NUL")
-    } else if value.starts_with('$') {
-        Some("starts with `$`")
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,7 +435,8 @@ mod tests {
         let speed = plans.topics[0].as_ref().unwrap();
         assert_eq!(speed.params_type.as_deref(), Some("SpeedParams"));
         assert_eq!(speed.filter, "fleet/+/+/+/#");
-        assert_eq!(speed.route_address, "fleet/{id}/+/+/#");
+        // The route carries the address as written; the runtime captures mixed levels itself.
+        assert_eq!(speed.address, "fleet/{id}/v{major}.{minor}/+/#");
         let fields: Vec<&str> = speed.fields.iter().map(|f| f.rust.as_str()).collect();
         assert_eq!(fields, ["id", "major", "minor", "level_3", "tail"]);
         let fixed = plans.topics[1].as_ref().unwrap();

@@ -8,7 +8,6 @@
 //! }
 //! ```
 
-mod address;
 mod bindings;
 mod checks;
 mod context;
@@ -32,8 +31,8 @@ pub mod yaml_parts;
 
 use std::path::Path;
 
-pub use address::parse as parse_address;
 pub use loaded::{diagnostic_json, render_one, Counts, Loaded};
+pub use mqttgen_address::parse as parse_address;
 pub use reading::{LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES};
 pub use source::SourceMap;
 

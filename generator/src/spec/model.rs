@@ -172,38 +172,9 @@ pub struct ChannelMessage {
     pub message: usize,
 }
 
-/// A topic template: levels separated by `/`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Address {
-    /// The address exactly as written.
-    pub raw: String,
-    /// Levels in order.
-    pub levels: Vec<Level>,
-}
-
-/// One topic level of an address template.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// Literal text with no parameter (may be empty, e.g. a leading `/`).
-    Literal(String),
-    /// A level that is exactly one `{name}` parameter.
-    Parameter(String),
-    /// A level mixing text and parameters, e.g. `v{major}.{minor}`; parts in order.
-    Mixed(Vec<LevelPart>),
-    /// An anonymous single-level wildcard `+` written in the address.
-    AnySingle,
-    /// An anonymous multi-level wildcard `#` written in the address (always last).
-    AnyMulti,
-}
-
-/// A piece of a [`Level::Mixed`] level.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LevelPart {
-    /// Literal text.
-    Literal(String),
-    /// A `{name}` parameter.
-    Parameter(String),
-}
+/// Channel addresses are typed by the `mqttgen-address` crate, shared with the runtime and the
+/// macros: one grammar for spec-first and code-first.
+pub use mqttgen_address::{Address, Level, LevelPart};
 
 /// A channel parameter.
 #[derive(Clone, Debug, Default)]

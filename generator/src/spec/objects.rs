@@ -2,7 +2,6 @@
 //! security schemes and component schemas.
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::address;
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
 use crate::spec::model::{
@@ -248,15 +247,24 @@ pub fn address_and_parameters<'a>(
     channel: &'a Node,
     is_v3: bool,
 ) -> (Address, Vec<Parameter>) {
-    let (address, issues) = address::parse(raw);
+    let (address, issues) = mqttgen_address::parse(raw);
     for issue in issues {
-        if issue.is_error {
+        if issue.is_error && matches!(issue.code, "address-wildcard" | "address-braces") {
+            // Valid AsyncAPI (the official parser accepts it), but no MQTT filter or topic
+            // parameters can be made from it: a warning here, and `mqttgen generate` refuses the
+            // channel (crate::pipeline).
+            ctx.warn(
+                issue.code,
+                node,
+                format!("{}; `mqttgen generate` refuses this channel", issue.message),
+            );
+        } else if issue.is_error {
             ctx.error(issue.code, node, issue.message);
         } else {
             ctx.warn(issue.code, node, issue.message);
         }
     }
-    let names = address::parameter_names(&address);
+    let names = address.parameter_names();
     let declared = ctx.map(channel, "parameters");
     let mut parameters = Vec::with_capacity(names.len());
     for name in &names {

@@ -341,147 +341,44 @@ pub fn module(table: &ConstraintTable, used: &BTreeSet<usize>) -> Option<syn::It
     if used.is_empty() {
         return None;
     }
+    let checks = crate::rt::codegen(quote!(constraints));
     let functions = used.iter().map(|&index| {
         let limits = &table.distinct[index];
         let name = format_ident!("check_{index}");
-        let minimum = option_tokens(limits.minimum);
-        let maximum = option_tokens(limits.maximum);
-        let exclusive_minimum = option_tokens(limits.exclusive_minimum);
-        let exclusive_maximum = option_tokens(limits.exclusive_maximum);
-        let multiple_of = option_tokens(limits.multiple_of);
-        let min_items = option_tokens(limits.min_items.map(|n| n as usize));
-        let max_items = option_tokens(limits.max_items.map(|n| n as usize));
-        let unique_items = limits.unique_items;
+        let number = |value: Option<f64>| value.map(|v| option_tokens(Some(v)));
+        let count = |value: Option<u64>| value.map(|n| option_tokens(Some(n as usize)));
+        let set = [
+            ("minimum", number(limits.minimum)),
+            ("maximum", number(limits.maximum)),
+            ("exclusive_minimum", number(limits.exclusive_minimum)),
+            ("exclusive_maximum", number(limits.exclusive_maximum)),
+            ("multiple_of", number(limits.multiple_of)),
+            ("min_items", count(limits.min_items)),
+            ("max_items", count(limits.max_items)),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value?)))
+        .map(|(field, value)| {
+            let field = format_ident!("{field}");
+            quote!(#field: #value,)
+        });
+        let unique = limits.unique_items.then(|| quote!(unique_items: true,));
         quote! {
             pub(super) fn #name<'de, D, T>(deserializer: D) -> ::std::result::Result<T, D::Error>
             where
                 D: ::serde::Deserializer<'de>,
-                T: ::serde::Deserialize<'de> + Checked,
+                T: ::serde::Deserialize<'de> + #checks::Checked,
             {
-                let value = T::deserialize(deserializer)?;
-                value
-                    .check(&Limits {
-                        minimum: #minimum,
-                        maximum: #maximum,
-                        exclusive_minimum: #exclusive_minimum,
-                        exclusive_maximum: #exclusive_maximum,
-                        multiple_of: #multiple_of,
-                        min_items: #min_items,
-                        max_items: #max_items,
-                        unique_items: #unique_items,
-                    })
-                    .map_err(<D::Error as ::serde::de::Error>::custom)?;
-                ::std::result::Result::Ok(value)
+                #checks::check(deserializer, &#checks::Limits { #(#set)* #unique ..::std::default::Default::default() })
             }
         }
     });
     let module: syn::Item = syn::parse_quote! {
         /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
-        /// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+        /// `multipleOf`, `minItems`, `maxItems` and `uniqueItems` (the checks themselves are the
+        /// runtime's).
         #[doc(hidden)]
         pub mod constraints {
-            #[allow(dead_code)]
-            pub(super) struct Limits {
-                pub minimum: ::std::option::Option<f64>,
-                pub maximum: ::std::option::Option<f64>,
-                pub exclusive_minimum: ::std::option::Option<f64>,
-                pub exclusive_maximum: ::std::option::Option<f64>,
-                pub multiple_of: ::std::option::Option<f64>,
-                pub min_items: ::std::option::Option<usize>,
-                pub max_items: ::std::option::Option<usize>,
-                pub unique_items: bool,
-            }
-
-            fn check_number(value: f64, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
-                if let ::std::option::Option::Some(min) = limits.minimum {
-                    if value < min {
-                        return ::std::result::Result::Err(::std::format!("{value} is less than the minimum {min}"));
-                    }
-                }
-                if let ::std::option::Option::Some(max) = limits.maximum {
-                    if value > max {
-                        return ::std::result::Result::Err(::std::format!("{value} is more than the maximum {max}"));
-                    }
-                }
-                if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
-                    if value <= min {
-                        return ::std::result::Result::Err(::std::format!("{value} is not more than {min}"));
-                    }
-                }
-                if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
-                    if value >= max {
-                        return ::std::result::Result::Err(::std::format!("{value} is not less than {max}"));
-                    }
-                }
-                if let ::std::option::Option::Some(step) = limits.multiple_of {
-                    let ratio = value / step;
-                    if (ratio - ratio.round()).abs() > 1e-9 {
-                        return ::std::result::Result::Err(::std::format!("{value} is not a multiple of {step}"));
-                    }
-                }
-                ::std::result::Result::Ok(())
-            }
-
-            /// Values whose schema limits can be checked.
-            pub(super) trait Checked {
-                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String>;
-            }
-
-            macro_rules! numbers {
-                ($($t:ty),*) => {$(
-                    impl Checked for $t {
-                        fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
-                            check_number(*self as f64, limits)
-                        }
-                    }
-                )*};
-            }
-            numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-            macro_rules! non_zero {
-                ($($t:ty),*) => {$(
-                    impl Checked for $t {
-                        fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
-                            check_number(self.get() as f64, limits)
-                        }
-                    }
-                )*};
-            }
-            non_zero!(
-                ::std::num::NonZeroU8,
-                ::std::num::NonZeroU16,
-                ::std::num::NonZeroU32,
-                ::std::num::NonZeroU64
-            );
-
-            impl<T: Checked> Checked for ::std::option::Option<T> {
-                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
-                    match self {
-                        ::std::option::Option::Some(value) => value.check(limits),
-                        ::std::option::Option::None => ::std::result::Result::Ok(()),
-                    }
-                }
-            }
-
-            impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
-                fn check(&self, limits: &Limits) -> ::std::result::Result<(), ::std::string::String> {
-                    if limits.min_items.is_some_and(|min| self.len() < min) {
-                        return ::std::result::Result::Err(::std::format!("{} items are fewer than the minimum", self.len()));
-                    }
-                    if limits.max_items.is_some_and(|max| self.len() > max) {
-                        return ::std::result::Result::Err(::std::format!("{} items are more than the maximum", self.len()));
-                    }
-                    if limits.unique_items {
-                        for (i, item) in self.iter().enumerate() {
-                            if self[..i].contains(item) {
-                                return ::std::result::Result::Err(::std::format!("item {i} repeats an earlier item"));
-                            }
-                        }
-                    }
-                    ::std::result::Result::Ok(())
-                }
-            }
-
             #(#functions)*
         }
     };

@@ -90,6 +90,7 @@
 //! [`PayloadType::TextValue`] for an enum, integer, number or boolean schema), a message without
 //! payload is [`PayloadType::Empty`].
 
+mod compact;
 pub mod constraints;
 pub mod dependencies;
 pub mod examples;
@@ -107,6 +108,7 @@ mod results;
 mod run;
 mod settings;
 mod shared;
+mod str_enums;
 pub mod typify_engine;
 
 pub use crate::printing::{format_file, format_tokens};

@@ -6,9 +6,10 @@
 //! `Serialize`/`Deserialize` impls calling them; `Deserialize` goes through the shared
 //! [`module`]'s `MapOnly`, which hands the derived visitor maps only.
 
-/// Rewrites the structs of `file`; true when any was rewritten (then [`module`] is needed).
-pub fn rewrite(file: &mut syn::File) -> bool {
-    let mut impls: Vec<syn::Item> = Vec::new();
+/// Rewrites the structs of `file` and returns their names (then [`module`] is needed); their
+/// `Serialize`/`Deserialize` impls come from one [`impls`] invocation for the whole module.
+pub fn rewrite(file: &mut syn::File) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
     for item in &mut file.items {
         let syn::Item::Struct(item) = item else {
             continue;
@@ -26,98 +27,28 @@ pub fn rewrite(file: &mut syn::File) -> bool {
         }
         item.attrs
             .push(syn::parse_quote!(#[serde(remote = "Self")]));
-        let name = &item.ident;
-        impls.push(syn::parse_quote! {
-            impl<'de> ::serde::Deserialize<'de> for #name {
-                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-                where
-                    D: ::serde::Deserializer<'de>,
-                {
-                    #name::deserialize(self::objects::MapOnly(deserializer))
-                }
-            }
-        });
-        impls.push(syn::parse_quote! {
-            impl ::serde::Serialize for #name {
-                fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-                where
-                    S: ::serde::Serializer,
-                {
-                    #name::serialize(self, serializer)
-                }
-            }
-        });
+        names.push(item.ident.to_string());
     }
-    let any = !impls.is_empty();
-    file.items.extend(impls);
-    any
+    names
 }
 
-/// The `objects` helper module: a deserializer adaptor whose visitors see maps only.
+/// `map_only!(A, B, ..)`: the runtime writes the impls of the structs [`rewrite`] named.
+pub fn impls(names: &[String]) -> Option<syn::Item> {
+    if names.is_empty() {
+        return None;
+    }
+    let names = names.iter().map(|name| quote::format_ident!("{name}"));
+    let map_only = crate::rt::codegen(quote::quote!(objects::map_only));
+    Some(syn::parse_quote!(#map_only!(#(#names),*);))
+}
+
+/// The `objects` helper module: the runtime's deserializer adaptor whose visitors see maps
+/// only.
 pub fn module() -> syn::Item {
+    let objects = crate::rt::codegen(quote::quote!(objects));
     syn::parse_quote! {
         /// Decoding of objects: a JSON array is never read as a struct.
         #[doc(hidden)]
-        pub mod objects {
-            /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-            pub struct MapOnly<D>(pub D);
-
-            struct Visitor<V>(V);
-
-            impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-                type Value = V::Value;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    self.0.expecting(f)
-                }
-
-                fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-                where
-                    A: ::serde::de::MapAccess<'de>,
-                {
-                    self.0.visit_map(map)
-                }
-            }
-
-            impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-                type Error = D::Error;
-
-                fn deserialize_any<V>(self, visitor: V) -> ::std::result::Result<V::Value, D::Error>
-                where
-                    V: ::serde::de::Visitor<'de>,
-                {
-                    self.0.deserialize_any(Visitor(visitor))
-                }
-
-                fn deserialize_map<V>(self, visitor: V) -> ::std::result::Result<V::Value, D::Error>
-                where
-                    V: ::serde::de::Visitor<'de>,
-                {
-                    self.0.deserialize_map(Visitor(visitor))
-                }
-
-                fn deserialize_struct<V>(
-                    self,
-                    name: &'static str,
-                    fields: &'static [&'static str],
-                    visitor: V,
-                ) -> ::std::result::Result<V::Value, D::Error>
-                where
-                    V: ::serde::de::Visitor<'de>,
-                {
-                    self.0.deserialize_struct(name, fields, Visitor(visitor))
-                }
-
-                fn is_human_readable(&self) -> bool {
-                    self.0.is_human_readable()
-                }
-
-                ::serde::forward_to_deserialize_any! {
-                    bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-                    byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-                    identifier ignored_any
-                }
-            }
-        }
+        pub use #objects;
     }
 }

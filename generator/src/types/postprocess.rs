@@ -39,8 +39,8 @@ pub struct Postprocessed {
     pub checks: BTreeSet<usize>,
     /// Some pattern check reads the shared input limit ([`super::patterns::limit_module`]).
     pub pattern_limit: bool,
-    /// Some struct decodes through [`super::objects::module`].
-    pub objects: bool,
+    /// The structs that decode through [`super::objects::module`].
+    pub objects: Vec<String>,
 }
 
 /// Parses typify's output, applies the edits and attaches the decoding checks of
@@ -64,6 +64,8 @@ pub fn postprocess(
     editor.visit_file_mut(&mut file);
     let checks = constraints::apply(&mut file, limits, table);
     let objects = super::objects::rewrite(&mut file);
+    super::str_enums::rewrite(&mut file);
+    super::compact::rewrite(&mut file);
     Ok(Postprocessed {
         file,
         uses: editor.uses,
@@ -74,7 +76,7 @@ pub fn postprocess(
 }
 
 /// The `rename` value of a `#[serde(rename = "...")]` attribute, if any.
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+pub(super) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     let mut found = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {

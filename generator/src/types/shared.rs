@@ -19,8 +19,8 @@ pub struct SharedParts {
     pub(super) checks: std::collections::BTreeSet<usize>,
     /// Some pattern check reads the shared input limit (the `patterns` module).
     pub(super) pattern_limit: bool,
-    /// Some struct decodes through the `objects` module.
-    pub(super) objects: bool,
+    /// The structs that decode through the `objects` module.
+    pub(super) objects: Vec<String>,
 }
 
 impl SharedParts {
@@ -86,8 +86,13 @@ impl TypePlan {
                 }
             });
         }
-        if let Some(error) = parts.iter().find_map(|part| part.error_module.as_deref()) {
-            items.push(syn::parse_str(error)?);
+        if parts.iter().any(|part| part.error_module.is_some()) {
+            // typify's `error` module is the same in every crate: the runtime holds it.
+            let error = crate::rt::codegen(quote::quote!(error));
+            items.push(syn::parse_quote! {
+                /// Error types.
+                pub use #error;
+            });
         }
         let used: std::collections::BTreeSet<usize> = parts
             .iter()
@@ -97,8 +102,14 @@ impl TypePlan {
         if parts.iter().any(|part| part.pattern_limit) {
             items.push(patterns::limit_module());
         }
-        if parts.iter().any(|part| part.objects) {
+        let mut structs: Vec<String> = parts
+            .iter()
+            .flat_map(|part| part.objects.iter().cloned())
+            .collect();
+        structs.sort();
+        if let Some(impls) = objects::impls(&structs) {
             items.push(objects::module());
+            items.push(impls);
         }
         Ok(items)
     }

@@ -19,18 +19,8 @@
 * `"false"`: Ignores sensor telemetry & stops audio playback.
 * `""`: Removes the override.
 */
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PlayCommandPayload {
     #[serde(rename = "true")]
     True,
@@ -39,100 +29,20 @@ pub enum PlayCommandPayload {
     #[serde(rename = "")]
     Empty,
 }
-impl ::std::fmt::Display for PlayCommandPayload {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::True => f.write_str("true"),
-            Self::False => f.write_str("false"),
-            Self::Empty => f.write_str(""),
-        }
-    }
-}
-impl ::std::str::FromStr for PlayCommandPayload {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "true" => Ok(Self::True),
-            "false" => Ok(Self::False),
-            "" => Ok(Self::Empty),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for PlayCommandPayload {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for PlayCommandPayload {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`PresenceMessagePayload`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+::mqttgen::codegen::str_enum!(
+    PlayCommandPayload { True = "true", False = "false", Empty = "" }
+);
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PresenceMessagePayload {
     #[serde(rename = "online")]
     Online,
     #[serde(rename = "offline")]
     Offline,
 }
-impl ::std::fmt::Display for PresenceMessagePayload {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Online => f.write_str("online"),
-            Self::Offline => f.write_str("offline"),
-        }
-    }
-}
-impl ::std::str::FromStr for PresenceMessagePayload {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "online" => Ok(Self::Online),
-            "offline" => Ok(Self::Offline),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for PresenceMessagePayload {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for PresenceMessagePayload {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`SensorReadingPayload`
+::mqttgen::codegen::str_enum!(
+    PresenceMessagePayload { Online = "online", Offline = "offline" }
+);
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct SensorReadingPayload {
@@ -144,110 +54,9 @@ pub struct SensorReadingPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unit: ::std::option::Option<::std::string::String>,
 }
-impl<'de> ::serde::Deserialize<'de> for SensorReadingPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        SensorReadingPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for SensorReadingPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        SensorReadingPayload::serialize(self, serializer)
-    }
-}
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(SensorReadingPayload);

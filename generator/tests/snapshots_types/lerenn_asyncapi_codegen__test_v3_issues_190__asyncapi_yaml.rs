@@ -14,14 +14,12 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-///`FooBarPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct FooBarPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<FooBarPayloadData>,
 }
-///`FooBarPayloadData`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct FooBarPayloadData {
@@ -30,14 +28,12 @@ pub struct FooBarPayloadData {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
-///`HelloSayHelloPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct HelloSayHelloPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<HelloSayHelloPayloadData>,
 }
-///`HelloSayHelloPayloadData`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct HelloSayHelloPayloadData {
@@ -46,158 +42,11 @@ pub struct HelloSayHelloPayloadData {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
-impl<'de> ::serde::Deserialize<'de> for FooBarPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        FooBarPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for FooBarPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        FooBarPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FooBarPayloadData {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        FooBarPayloadData::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for FooBarPayloadData {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        FooBarPayloadData::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HelloSayHelloPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        HelloSayHelloPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for HelloSayHelloPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        HelloSayHelloPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HelloSayHelloPayloadData {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        HelloSayHelloPayloadData::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for HelloSayHelloPayloadData {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        HelloSayHelloPayloadData::serialize(self, serializer)
-    }
-}
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(
+    FooBarPayload, FooBarPayloadData, HelloSayHelloPayload, HelloSayHelloPayloadData
+);

@@ -14,7 +14,6 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-///`Collider`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct Collider {
@@ -24,7 +23,6 @@ pub struct Collider {
     pub pose: ::std::option::Option<Pose>,
     pub shape: ColliderShape,
 }
-///`ColliderDictionary`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct ColliderDictionary(
@@ -50,7 +48,6 @@ for ColliderDictionary {
         Self(value)
     }
 }
-///`ColliderShape`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "shape_type", content = "radius")]
 pub enum ColliderShape {
@@ -65,7 +62,6 @@ impl ::std::convert::From<f64> for ColliderShape {
         Self::Sphere(value)
     }
 }
-///`Pose`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct Pose {
@@ -74,65 +70,19 @@ pub struct Pose {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub position: ::std::option::Option<Vector3d>,
 }
-///`Sphere`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct Sphere {
     pub radius: f64,
     pub shape_type: SphereShapeType,
 }
-///`SphereShapeType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SphereShapeType {
     #[serde(rename = "sphere")]
     Sphere,
 }
-impl ::std::fmt::Display for SphereShapeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Sphere => f.write_str("sphere"),
-        }
-    }
-}
-impl ::std::str::FromStr for SphereShapeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "sphere" => Ok(Self::Sphere),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for SphereShapeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for SphereShapeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`Vector3d`
+::mqttgen::codegen::str_enum!(SphereShapeType { Sphere = "sphere" });
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct Vector3d(pub [f64; 3usize]);
@@ -152,54 +102,6 @@ impl ::std::convert::From<[f64; 3usize]> for Vector3d {
         Self(value)
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Collider {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        Collider::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for Collider {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        Collider::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Pose {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        Pose::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for Pose {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        Pose::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Sphere {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        Sphere::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for Sphere {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        Sphere::serialize(self, serializer)
-    }
-}
 /// Generation of default values for serde.
 #[allow(dead_code)]
 pub mod defaults {
@@ -208,93 +110,8 @@ pub mod defaults {
     }
 }
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(Collider, Pose, Sphere);

@@ -18,46 +18,34 @@
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct AllOfThreeTypes {
-    #[serde(
-        rename = "createdAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "createdAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(
-        rename = "createdBy",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "createdBy")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_by: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "updatedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "updatedAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(
-        rename = "updatedBy",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "updatedBy")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_by: ::std::option::Option<::std::string::String>,
 }
 ///AllOf combining base entity and timestamp
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct AllOfTwoTypes {
-    #[serde(
-        rename = "createdAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "createdAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
     pub id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "updatedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "updatedAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
 ///AnyOf with two object schemas
@@ -69,14 +57,12 @@ pub struct AnyOfTwoTypes {
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
     pub subtype_1: ::std::option::Option<AnyOfTwoTypesVariant1>,
 }
-///`AnyOfTwoTypesVariant0`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct AnyOfTwoTypesVariant0 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
-///`AnyOfTwoTypesVariant1`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct AnyOfTwoTypesVariant1 {
@@ -154,22 +140,16 @@ for ArrayWithUniqueItems {
         Self(value)
     }
 }
-///`AuditMixin`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct AuditMixin {
-    #[serde(
-        rename = "createdBy",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "createdBy")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_by: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "updatedBy",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "updatedBy")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_by: ::std::option::Option<::std::string::String>,
 }
-///`BaseEntity`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct BaseEntity {
@@ -220,71 +200,24 @@ impl ::std::convert::TryFrom<String> for BooleanPlain {
         value.parse()
     }
 }
-///`CatPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct CatPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub breed: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "meowPitch",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "meowPitch")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub meow_pitch: ::std::option::Option<::std::string::String>,
     #[serde(rename = "petType")]
     pub pet_type: CatPayloadPetType,
 }
-///`CatPayloadPetType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CatPayloadPetType {
     #[serde(rename = "cat")]
     Cat,
 }
-impl ::std::fmt::Display for CatPayloadPetType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Cat => f.write_str("cat"),
-        }
-    }
-}
-impl ::std::str::FromStr for CatPayloadPetType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "cat" => Ok(Self::Cat),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CatPayloadPetType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CatPayloadPetType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
+::mqttgen::codegen::str_enum!(CatPayloadPetType { Cat = "cat" });
 ///Object with 3 levels of nesting
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
@@ -292,92 +225,42 @@ pub struct DeeplyNestedObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level1: ::std::option::Option<DeeplyNestedObjectLevel1>,
 }
-///`DeeplyNestedObjectLevel1`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level2: ::std::option::Option<DeeplyNestedObjectLevel1Level2>,
 }
-///`DeeplyNestedObjectLevel1Level2`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1Level2 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level3: ::std::option::Option<DeeplyNestedObjectLevel1Level2Level3>,
 }
-///`DeeplyNestedObjectLevel1Level2Level3`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DeeplyNestedObjectLevel1Level2Level3 {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
-///`DogPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DogPayload {
-    #[serde(
-        rename = "barkVolume",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "barkVolume")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bark_volume: ::std::option::Option<i64>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub breed: ::std::option::Option<::std::string::String>,
     #[serde(rename = "petType")]
     pub pet_type: DogPayloadPetType,
 }
-///`DogPayloadPetType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum DogPayloadPetType {
     #[serde(rename = "dog")]
     Dog,
 }
-impl ::std::fmt::Display for DogPayloadPetType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Dog => f.write_str("dog"),
-        }
-    }
-}
-impl ::std::str::FromStr for DogPayloadPetType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dog" => Ok(Self::Dog),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for DogPayloadPetType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for DogPayloadPetType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
+::mqttgen::codegen::str_enum!(DogPayloadPetType { Dog = "dog" });
 ///String with date format (YYYY-MM-DD)
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -465,17 +348,8 @@ impl ::std::convert::TryFrom<String> for FormatDateTime {
     }
 }
 ///String with email format
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct FormatEmail(pub ::std::string::String);
 impl ::std::ops::Deref for FormatEmail {
@@ -506,17 +380,8 @@ impl ::std::str::FromStr for FormatEmail {
     }
 }
 ///String with hostname format
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct FormatHostname(pub ::std::string::String);
 impl ::std::ops::Deref for FormatHostname {
@@ -633,17 +498,8 @@ impl ::std::convert::TryFrom<String> for FormatIpv6 {
     }
 }
 ///String with time format (HH:MM:SS)
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct FormatTime(pub ::std::string::String);
 impl ::std::ops::Deref for FormatTime {
@@ -674,17 +530,8 @@ impl ::std::str::FromStr for FormatTime {
     }
 }
 ///String with URI format
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct FormatUri(pub ::std::string::String);
 impl ::std::ops::Deref for FormatUri {
@@ -905,58 +752,13 @@ impl ::std::convert::From<bool> for MixedTypeEnum {
         Self::Variant2(value)
     }
 }
-///`MixedTypeEnumVariant0`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum MixedTypeEnumVariant0 {
     #[serde(rename = "string_value")]
     StringValue,
 }
-impl ::std::fmt::Display for MixedTypeEnumVariant0 {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::StringValue => f.write_str("string_value"),
-        }
-    }
-}
-impl ::std::str::FromStr for MixedTypeEnumVariant0 {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "string_value" => Ok(Self::StringValue),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for MixedTypeEnumVariant0 {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for MixedTypeEnumVariant0 {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`MixedTypeEnumVariant1`
+::mqttgen::codegen::str_enum!(MixedTypeEnumVariant0 { StringValue = "string_value" });
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct MixedTypeEnumVariant1(i64);
@@ -993,18 +795,8 @@ impl<'de> ::serde::Deserialize<'de> for MixedTypeEnumVariant1 {
     }
 }
 ///Multiple value string enum
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum MultipleStringEnum {
     #[serde(rename = "pending")]
     Pending,
@@ -1015,46 +807,10 @@ pub enum MultipleStringEnum {
     #[serde(rename = "deleted")]
     Deleted,
 }
-impl ::std::fmt::Display for MultipleStringEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Pending => f.write_str("pending"),
-            Self::Active => f.write_str("active"),
-            Self::Inactive => f.write_str("inactive"),
-            Self::Deleted => f.write_str("deleted"),
-        }
-    }
-}
-impl ::std::str::FromStr for MultipleStringEnum {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "pending" => Ok(Self::Pending),
-            "active" => Ok(Self::Active),
-            "inactive" => Ok(Self::Inactive),
-            "deleted" => Ok(Self::Deleted),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for MultipleStringEnum {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for MultipleStringEnum {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
+::mqttgen::codegen::str_enum!(
+    MultipleStringEnum { Pending = "pending", Active = "active", Inactive = "inactive",
+    Deleted = "deleted" }
+);
 ///2D array (array of string arrays)
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -1084,7 +840,6 @@ pub struct NestedObject {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outer: ::std::option::Option<NestedObjectOuter>,
 }
-///`NestedObjectOuter`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct NestedObjectOuter {
@@ -1132,60 +887,17 @@ impl ::std::convert::From<::std::option::Option<NullableEnumInner>> for Nullable
     }
 }
 ///Nullable enum
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum NullableEnumInner {
     #[serde(rename = "option_a")]
     OptionA,
     #[serde(rename = "option_b")]
     OptionB,
 }
-impl ::std::fmt::Display for NullableEnumInner {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::OptionA => f.write_str("option_a"),
-            Self::OptionB => f.write_str("option_b"),
-        }
-    }
-}
-impl ::std::str::FromStr for NullableEnumInner {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "option_a" => Ok(Self::OptionA),
-            "option_b" => Ok(Self::OptionB),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for NullableEnumInner {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for NullableEnumInner {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
+::mqttgen::codegen::str_enum!(
+    NullableEnumInner { OptionA = "option_a", OptionB = "option_b" }
+);
 ///A plain number type
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -1408,7 +1120,6 @@ impl ::std::convert::From<::std::vec::Vec<ObjectArrayItem>> for ObjectArray {
         Self(value)
     }
 }
-///`ObjectArrayItem`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct ObjectArrayItem {
@@ -1441,21 +1152,19 @@ impl ::std::default::Default for ObjectWithDefaults {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct ObjectWithFormats {
-    #[serde(
-        rename = "birthDate",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "birthDate")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::naive::NaiveDate>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "lastLogin",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "lastLogin")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_login: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(rename = "serverIp", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "serverIp")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_ip: ::std::option::Option<::std::net::Ipv4Addr>,
-    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "userId")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<::uuid::Uuid>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub website: ::std::option::Option<::std::string::String>,
@@ -1553,56 +1262,13 @@ pub struct SimpleObject {
     pub name: ::std::option::Option<::std::string::String>,
 }
 ///Single value enum
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SingleStringEnum {
     #[serde(rename = "active")]
     Active,
 }
-impl ::std::fmt::Display for SingleStringEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Active => f.write_str("active"),
-        }
-    }
-}
-impl ::std::str::FromStr for SingleStringEnum {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "active" => Ok(Self::Active),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for SingleStringEnum {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for SingleStringEnum {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
+::mqttgen::codegen::str_enum!(SingleStringEnum { Active = "active" });
 ///Array of strings
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -1624,17 +1290,8 @@ impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for StringArra
     }
 }
 ///A plain string type
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct StringPlain(pub ::std::string::String);
 impl ::std::ops::Deref for StringPlain {
@@ -1837,19 +1494,14 @@ impl<'de> ::serde::Deserialize<'de> for StringWithPattern {
             })
     }
 }
-///`TimestampMixin`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct TimestampMixin {
-    #[serde(
-        rename = "createdAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "createdAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(
-        rename = "updatedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "updatedAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
 /**Tuple with fixed position types
@@ -1890,408 +1542,6 @@ impl MixedTypeEnumVariant1 {
     /// The value `123`.
     pub const V123: Self = Self(123_i64);
 }
-impl<'de> ::serde::Deserialize<'de> for AllOfThreeTypes {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AllOfThreeTypes::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AllOfThreeTypes {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AllOfThreeTypes::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AllOfTwoTypes {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AllOfTwoTypes::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AllOfTwoTypes {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AllOfTwoTypes::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypes {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AnyOfTwoTypes::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AnyOfTwoTypes {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AnyOfTwoTypes::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypesVariant0 {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AnyOfTwoTypesVariant0::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AnyOfTwoTypesVariant0 {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AnyOfTwoTypesVariant0::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AnyOfTwoTypesVariant1 {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AnyOfTwoTypesVariant1::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AnyOfTwoTypesVariant1 {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AnyOfTwoTypesVariant1::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AuditMixin {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        AuditMixin::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for AuditMixin {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        AuditMixin::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for BaseEntity {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        BaseEntity::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for BaseEntity {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        BaseEntity::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        CatPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for CatPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        CatPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObject {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DeeplyNestedObject::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DeeplyNestedObject {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DeeplyNestedObject::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1 {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DeeplyNestedObjectLevel1::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DeeplyNestedObjectLevel1 {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DeeplyNestedObjectLevel1::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1Level2 {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DeeplyNestedObjectLevel1Level2::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DeeplyNestedObjectLevel1Level2 {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DeeplyNestedObjectLevel1Level2::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeeplyNestedObjectLevel1Level2Level3 {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DeeplyNestedObjectLevel1Level2Level3::deserialize(
-            self::objects::MapOnly(deserializer),
-        )
-    }
-}
-impl ::serde::Serialize for DeeplyNestedObjectLevel1Level2Level3 {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DeeplyNestedObjectLevel1Level2Level3::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DogPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DogPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DogPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DogPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NestedObject {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        NestedObject::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for NestedObject {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        NestedObject::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NestedObjectOuter {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        NestedObjectOuter::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for NestedObjectOuter {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        NestedObjectOuter::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsFalse {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectAdditionalPropsFalse::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectAdditionalPropsFalse {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectAdditionalPropsFalse::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsSchema {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectAdditionalPropsSchema::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectAdditionalPropsSchema {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectAdditionalPropsSchema::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectAdditionalPropsTrue {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectAdditionalPropsTrue::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectAdditionalPropsTrue {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectAdditionalPropsTrue::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectArrayItem {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectArrayItem::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectArrayItem {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectArrayItem::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectWithDefaults {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectWithDefaults::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectWithDefaults {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectWithDefaults::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectWithFormats {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectWithFormats::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectWithFormats {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectWithFormats::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectWithOptional {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectWithOptional::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectWithOptional {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectWithOptional::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectWithRequired {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ObjectWithRequired::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ObjectWithRequired {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ObjectWithRequired::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SimpleObject {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        SimpleObject::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for SimpleObject {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        SimpleObject::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TimestampMixin {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        TimestampMixin::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for TimestampMixin {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        TimestampMixin::serialize(self, serializer)
-    }
-}
 /// Generation of default values for serde.
 #[allow(dead_code)]
 pub mod defaults {
@@ -2303,325 +1553,117 @@ pub mod defaults {
     }
 }
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
-/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems` (the checks themselves are the
+/// runtime's).
 #[doc(hidden)]
 pub mod constraints {
-    #[allow(dead_code)]
-    pub(super) struct Limits {
-        pub minimum: ::std::option::Option<f64>,
-        pub maximum: ::std::option::Option<f64>,
-        pub exclusive_minimum: ::std::option::Option<f64>,
-        pub exclusive_maximum: ::std::option::Option<f64>,
-        pub multiple_of: ::std::option::Option<f64>,
-        pub min_items: ::std::option::Option<usize>,
-        pub max_items: ::std::option::Option<usize>,
-        pub unique_items: bool,
-    }
-    fn check_number(
-        value: f64,
-        limits: &Limits,
-    ) -> ::std::result::Result<(), ::std::string::String> {
-        if let ::std::option::Option::Some(min) = limits.minimum {
-            if value < min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is less than the minimum {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.maximum {
-            if value > max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is more than the maximum {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
-            if value <= min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not more than {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
-            if value >= max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not less than {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(step) = limits.multiple_of {
-            let ratio = value / step;
-            if (ratio - ratio.round()).abs() > 1e-9 {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not a multiple of {step}"),
-                );
-            }
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Values whose schema limits can be checked.
-    pub(super) trait Checked {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String>;
-    }
-    macro_rules! numbers {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(* self as
-            f64, limits) } })*
-        };
-    }
-    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-    macro_rules! non_zero {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
-            as f64, limits) } })*
-        };
-    }
-    non_zero!(
-        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
-        ::std::num::NonZeroU64
-    );
-    impl<T: Checked> Checked for ::std::option::Option<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            match self {
-                ::std::option::Option::Some(value) => value.check(limits),
-                ::std::option::Option::None => ::std::result::Result::Ok(()),
-            }
-        }
-    }
-    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            if limits.min_items.is_some_and(|min| self.len() < min) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are fewer than the minimum", self.len()),
-                );
-            }
-            if limits.max_items.is_some_and(|max| self.len() > max) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are more than the maximum", self.len()),
-                );
-            }
-            if limits.unique_items {
-                for (i, item) in self.iter().enumerate() {
-                    if self[..i].contains(item) {
-                        return ::std::result::Result::Err(
-                            ::std::format!("item {i} repeats an earlier item"),
-                        );
-                    }
-                }
-            }
-            ::std::result::Result::Ok(())
-        }
-    }
     pub(super) fn check_0<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(5usize),
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                max_items: ::std::option::Option::Some(5usize),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_1<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1usize),
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                min_items: ::std::option::Option::Some(1usize),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_2<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: true,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                unique_items: true,
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_3<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::Some(10f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                maximum: ::std::option::Option::Some(10f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_4<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::Some(100f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                maximum: ::std::option::Option::Some(100f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_5<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::Some(0f64),
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                minimum: ::std::option::Option::Some(0f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_6<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    exclusive_minimum: ::std::option::Option::Some(0f64),
-                    exclusive_maximum: ::std::option::Option::Some(100f64),
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                exclusive_minimum: ::std::option::Option::Some(0f64),
+                exclusive_maximum: ::std::option::Option::Some(100f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
 }
 /// The input limit of `pattern` checks: a string checked against a `pattern` whose schema
@@ -2642,60 +1684,13 @@ pub mod patterns {
 }
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(
+    AllOfThreeTypes, AllOfTwoTypes, AnyOfTwoTypes, AnyOfTwoTypesVariant0,
+    AnyOfTwoTypesVariant1, AuditMixin, BaseEntity, CatPayload, DeeplyNestedObject,
+    DeeplyNestedObjectLevel1, DeeplyNestedObjectLevel1Level2,
+    DeeplyNestedObjectLevel1Level2Level3, DogPayload, NestedObject, NestedObjectOuter,
+    ObjectAdditionalPropsFalse, ObjectAdditionalPropsSchema, ObjectAdditionalPropsTrue,
+    ObjectArrayItem, ObjectWithDefaults, ObjectWithFormats, ObjectWithOptional,
+    ObjectWithRequired, SimpleObject, TimestampMixin
+);

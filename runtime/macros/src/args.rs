@@ -180,21 +180,10 @@ pub fn address_params(lit: &LitStr) -> syn::Result<Vec<String>> {
             "`#` and `?` cannot be exported to AsyncAPI (URL fragment/query); use `{param}` levels",
         );
     }
-    let mut params: Vec<String> = Vec::new();
-    for level in address.split('/') {
-        if let Some(name) = level.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
-            if name.is_empty() || name.contains(['{', '}', '+']) {
-                return fail("malformed `{param}` level");
-            }
-            if params.iter().any(|p| p == name) {
-                return fail(&format!("parameter `{name}` appears twice"));
-            }
-            params.push(name.to_owned());
-        } else if level.contains(['{', '}']) {
-            return fail("a `{param}` must be a whole topic level");
-        } else if level.contains('+') && level != "+" {
-            return fail("`+` must be a whole topic level");
-        }
+    // The address grammar of spec-first generation: whole `{param}` levels, levels mixing
+    // text and parameters (`v{major}.{minor}`) and a `+` level.
+    match mqttgen_address::Address::parse_strict(&address) {
+        Ok(parsed) => Ok(parsed.parameter_names()),
+        Err(why) => fail(&why),
     }
-    Ok(params)
 }

@@ -91,11 +91,11 @@ fn subscriber_errors_explain_what_to_do() {
             "`{other}` of the reply topic",
         ),
         (
-            quote!("a/{b}c"),
+            quote!("a/{b"),
             quote!(
                 async fn h() -> Result<(), E> {}
             ),
-            "must be a whole topic level",
+            "unbalanced `{` `}`",
         ),
         (
             quote!("jobs/#"),
@@ -252,4 +252,30 @@ fn doc_comments_split_into_summary_and_description() {
     ))
     .unwrap();
     assert_eq!(summary_and_description(&item.attrs), (None, None));
+}
+
+#[test]
+fn mixed_level_addresses_are_accepted_as_in_spec_first() {
+    let out = sub(
+        quote!("fleet/{id}/v{major}.{minor}/config"),
+        quote! {
+            async fn handle(id: String, major: u32, minor: u32, config: Config, ctx: mqttgen::Context) -> Result<(), HandlerError> { Ok(()) }
+        },
+    )
+    .unwrap();
+    for needle in [
+        "OperationDoc :: receive (\"handle\" , \"fleet/{id}/v{major}.{minor}/config\")",
+        "glue :: param (& __mqttgen_ctx , \"major\")",
+        "glue :: param (& __mqttgen_ctx , \"minor\")",
+    ] {
+        assert!(out.contains(needle), "missing `{needle}` in {out}");
+    }
+    let out = publ(
+        quote!("fleet/{id}/v{major}.{minor}/config"),
+        quote! {
+            fn config(id: &str, major: u32, minor: u32, config: &Config) -> Result<mqttgen::Outgoing, mqttgen::Error>;
+        },
+    )
+    .unwrap();
+    assert!(out.contains("glue :: fill"), "{out}");
 }

@@ -528,24 +528,13 @@ fn address_params(operation: &str, address: &str) -> Result<Vec<String>, ExportE
         address: address.to_owned(),
         reason: reason.to_owned(),
     };
-    if address.starts_with("$share/") {
-        return Err(invalid(
-            "starts with `$share/`; give the topic template and set the shared group separately",
-        ));
+    let (written, _) = mqttgen_address::parse(address);
+    if let Some(problem) = written.export_problem() {
+        return Err(invalid(problem));
     }
-    if address.contains('#') {
-        return Err(invalid(
-            "contains `#`, which AsyncAPI reads as a URL fragment; use `{param}` levels instead",
-        ));
-    }
-    if address.contains('?') {
-        return Err(invalid(
-            "contains `?`, which AsyncAPI reads as a URL query; rename that level",
-        ));
-    }
-    let template = crate::topic::FilterTemplate::parse(address)
+    let parsed = mqttgen_address::Address::parse_strict(address)
         .map_err(|e| invalid(&format!("is not a valid topic template: {e}")))?;
-    Ok(template.params().iter().map(|(n, _)| n.clone()).collect())
+    Ok(parsed.parameter_names())
 }
 
 fn info(info: &Info) -> Value {

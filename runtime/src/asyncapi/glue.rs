@@ -24,32 +24,28 @@ pub fn payload<T: DeserializeOwned>(msg: &Message) -> Result<T, HandlerError> {
 }
 
 /// Where the reply to `msg` goes: a fixed topic template (filled from the request's topic
-/// parameters) or the request's MQTT 5 response topic.
+/// parameters) or the request's MQTT 5 response topic (see [`crate::reply::Reply`], shared with
+/// generated request/reply routes).
 pub struct ReplyTarget {
-    topic: Option<Result<String, Error>>,
-    correlation: Option<bytes::Bytes>,
-    /// The request's QoS for response-topic replies (like [`Outgoing::reply_to`]).
-    request_qos: Option<QoS>,
+    /// The filled template, when the route has one.
+    templated: Option<Result<String, Error>>,
+    reply: crate::reply::Reply,
 }
 
 impl ReplyTarget {
     /// Captures the reply destination before the handler consumes `msg` and `ctx`.
     pub fn new(msg: &Message, ctx: &Context, template: Option<&str>) -> ReplyTarget {
-        let topic = match template {
-            Some(template) => {
-                let params: Vec<(&str, &str)> = ctx.params().collect();
-                let values: Vec<(&str, &dyn Display)> = params
-                    .iter()
-                    .map(|(n, v)| (*n, v as &dyn Display))
-                    .collect();
-                Some(fill(template, &values))
-            }
-            None => msg.properties.response_topic.clone().map(Ok),
-        };
+        let templated = template.map(|template| {
+            let params: Vec<(&str, &str)> = ctx.params().collect();
+            let values: Vec<(&str, &dyn Display)> = params
+                .iter()
+                .map(|(n, v)| (*n, v as &dyn Display))
+                .collect();
+            fill(template, &values)
+        });
         ReplyTarget {
-            topic,
-            correlation: msg.properties.correlation_data.clone(),
-            request_qos: template.is_none().then_some(msg.qos),
+            templated,
+            reply: crate::reply::Reply::to_request(msg, None, None),
         }
     }
 
@@ -57,21 +53,22 @@ impl ReplyTarget {
     /// had no response topic). Response-topic replies use the request's QoS, fixed reply topics
     /// the route's `qos`.
     pub fn reply<T: Serialize + ?Sized>(self, value: &T, qos: QoS, retain: bool) -> HandlerResult {
-        let Some(topic) = self.topic else {
-            tracing::debug!("request has no response topic; reply dropped");
-            return Ok(None);
+        let (topic, peer_addressed) = match (self.templated, self.reply.response_topic()) {
+            (Some(topic), _) => (topic?, false),
+            (None, Some(topic)) => (topic.to_owned(), true),
+            (None, None) => {
+                tracing::debug!("request has no response topic; reply dropped");
+                return Ok(None);
+            }
         };
-        let mut out = Outgoing::new(topic?, codec::encode_json(value)?)
-            .qos(self.request_qos.unwrap_or(qos))
+        let mut out = Outgoing::new(topic, codec::encode_json(value)?)
+            .qos(qos)
             .retain(retain)
             .content_type(super::JSON);
-        if self.request_qos.is_some() {
-            // The requester named this topic: the route's `ReplyTo` policy decides.
-            out = out.peer_addressed();
+        if peer_addressed {
+            return Ok(Some(self.reply.apply(out)?));
         }
-        if let Some(data) = self.correlation {
-            out = out.correlation_data(data);
-        }
+        out.properties.correlation_data = self.reply.correlation_data();
         Ok(Some(out))
     }
 }
@@ -81,28 +78,30 @@ pub fn done<E: Into<HandlerError>>(result: Result<(), E>) -> HandlerResult {
     result.map(|()| None).map_err(Into::into)
 }
 
-/// Fills the `{name}` levels of `template`; every value is checked to be a single safe level.
+/// Fills the `{name}` parameters of `template` (whole or mixed levels) from `values` by name;
+/// every value is checked as [`mqttgen_address::build`] does.
 pub fn fill(template: &str, values: &[(&str, &dyn Display)]) -> Result<String, Error> {
-    let mut out = Vec::new();
-    for level in template.split('/') {
-        match level.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
-            Some(name) => {
-                let (_, value) =
-                    values
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .ok_or_else(|| Error::InvalidTopic {
-                            topic: template.to_owned(),
-                            reason: "a `{param}` of the topic has no value",
-                        })?;
-                let value = value.to_string();
-                crate::topic::validate_param_value(name, &value)?;
-                out.push(value);
-            }
-            None => out.push(level.to_owned()),
+    let mut texts = Vec::new();
+    for piece in mqttgen_address::template::pieces(template) {
+        if let mqttgen_address::Piece::Param(name) = piece {
+            let (_, value) =
+                values
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .ok_or_else(|| Error::InvalidTopic {
+                        topic: template.to_owned(),
+                        reason: "a `{param}` of the topic has no value",
+                    })?;
+            texts.push(value.to_string());
+        } else if piece.is_value() {
+            return Err(Error::InvalidTopic {
+                topic: template.to_owned(),
+                reason: "a publish topic cannot hold the wildcards `+` or `#`",
+            });
         }
     }
-    Ok(out.join("/"))
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(mqttgen_address::build(template, &texts)?)
 }
 
 /// Builds the JSON message a `#[publisher]` sends.

@@ -26,32 +26,8 @@ pub fn sanitize(text: &str) -> String {
     }
 }
 
-/// The channel id derived from a topic template: levels joined with `.`, `{param}` braces
-/// dropped, `+` written as `_`, other characters outside `[A-Za-z0-9._-]` replaced by `_`.
-/// Leading and trailing `/` are ignored; the empty address becomes `root`.
-///
-/// ```
-/// use mqttgen::asyncapi::names::channel_id;
-/// assert_eq!(channel_id("devices/{device_id}/temperature"), "devices.device_id.temperature");
-/// assert_eq!(channel_id("/a b/+/c"), "a_b._.c");
-/// ```
-pub fn channel_id(address: &str) -> String {
-    let trimmed = address.trim_matches('/');
-    if trimmed.is_empty() {
-        return "root".to_owned();
-    }
-    trimmed
-        .split('/')
-        .map(|level| {
-            let level = level
-                .strip_prefix('{')
-                .and_then(|l| l.strip_suffix('}'))
-                .unwrap_or(level);
-            sanitize(level)
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
+/// The channel id derived from an address (see [`mqttgen_address::channel_id`]).
+pub use mqttgen_address::channel_id;
 
 /// Remembers which key was given to which thing, so two different things never share a key.
 ///

@@ -9,7 +9,7 @@
 //!   refusal for any client to report.
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
-use mqttgen::{App, ConnectionState, Error, Failure, Protocol};
+use mqttgen::{App, ConnectionState, Error, Failure, Protocol, TopicParams};
 use mqttgen_proof::broker::{config, connect_attempts};
 use mqttgen_proof::figures::figure;
 use mqttgen_proof::lights::CountingLights;

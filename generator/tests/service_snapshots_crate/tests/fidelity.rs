@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mqttgen::testing::MemoryBroker;
+use mqttgen::TopicParams;
 use mqttgen::{App, HandlerError, Outgoing, RunningApp};
 use mqttgen_service_snapshots::fidelity::{app, client, types};
 

@@ -1,6 +1,7 @@
 //! Generated topic code: building topics (with injection rejected), subscription filters, and
 //! parsing received topics back into typed parameters.
 
+use mqttgen::TopicParams;
 use mqttgen_service_snapshots::request_reply::app::{
     ReadingsParams, SetpointRequestsParams, Zone, HEARTBEAT_TOPIC,
 };

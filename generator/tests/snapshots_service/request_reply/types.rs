@@ -13,7 +13,6 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-///`BoostPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct BoostPayload {
@@ -21,143 +20,47 @@ pub struct BoostPayload {
     #[serde(deserialize_with = "constraints::check_0")]
     pub minutes: ::std::num::NonZeroU8,
 }
-///`BoostPayloadKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum BoostPayloadKind {
     #[serde(rename = "boost")]
     Boost,
 }
-impl ::std::fmt::Display for BoostPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Boost => f.write_str("boost"),
-        }
-    }
-}
-impl ::std::str::FromStr for BoostPayloadKind {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "boost" => Ok(Self::Boost),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for BoostPayloadKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for BoostPayloadKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`ReadingPayload`
+::mqttgen::codegen::str_enum!(BoostPayloadKind { Boost = "boost" });
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct ReadingPayload {
     pub celsius: f64,
 }
-///`RequestHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct RequestHeaders {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_1")]
-    #[serde(default)]
+    #[serde(deserialize_with = "constraints::check_1", default)]
     pub priority: ::std::option::Option<u8>,
-    #[serde(rename = "replyTo", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "replyTo")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "requestId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "requestId")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "requestedBy",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "requestedBy")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub requested_by: ::std::option::Option<::std::string::String>,
 }
-///`SetSetpointPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct SetSetpointPayload {
     pub celsius: f64,
     pub kind: SetSetpointPayloadKind,
 }
-///`SetSetpointPayloadKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SetSetpointPayloadKind {
     #[serde(rename = "set")]
     Set,
 }
-impl ::std::fmt::Display for SetSetpointPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Set => f.write_str("set"),
-        }
-    }
-}
-impl ::std::str::FromStr for SetSetpointPayloadKind {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "set" => Ok(Self::Set),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for SetSetpointPayloadKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for SetSetpointPayloadKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`SetpointAcceptedPayload`
+::mqttgen::codegen::str_enum!(SetSetpointPayloadKind { Set = "set" });
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
 pub struct SetpointAcceptedPayload {
@@ -165,344 +68,48 @@ pub struct SetpointAcceptedPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub until: ::std::option::Option<::std::string::String>,
 }
-impl<'de> ::serde::Deserialize<'de> for BoostPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        BoostPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for BoostPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        BoostPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReadingPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ReadingPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for ReadingPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        ReadingPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RequestHeaders {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        RequestHeaders::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for RequestHeaders {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        RequestHeaders::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SetSetpointPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        SetSetpointPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for SetSetpointPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        SetSetpointPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SetpointAcceptedPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        SetpointAcceptedPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for SetpointAcceptedPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        SetpointAcceptedPayload::serialize(self, serializer)
-    }
-}
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
-/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems` (the checks themselves are the
+/// runtime's).
 #[doc(hidden)]
 pub mod constraints {
-    #[allow(dead_code)]
-    pub(super) struct Limits {
-        pub minimum: ::std::option::Option<f64>,
-        pub maximum: ::std::option::Option<f64>,
-        pub exclusive_minimum: ::std::option::Option<f64>,
-        pub exclusive_maximum: ::std::option::Option<f64>,
-        pub multiple_of: ::std::option::Option<f64>,
-        pub min_items: ::std::option::Option<usize>,
-        pub max_items: ::std::option::Option<usize>,
-        pub unique_items: bool,
-    }
-    fn check_number(
-        value: f64,
-        limits: &Limits,
-    ) -> ::std::result::Result<(), ::std::string::String> {
-        if let ::std::option::Option::Some(min) = limits.minimum {
-            if value < min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is less than the minimum {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.maximum {
-            if value > max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is more than the maximum {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
-            if value <= min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not more than {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
-            if value >= max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not less than {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(step) = limits.multiple_of {
-            let ratio = value / step;
-            if (ratio - ratio.round()).abs() > 1e-9 {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not a multiple of {step}"),
-                );
-            }
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Values whose schema limits can be checked.
-    pub(super) trait Checked {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String>;
-    }
-    macro_rules! numbers {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(* self as
-            f64, limits) } })*
-        };
-    }
-    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-    macro_rules! non_zero {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
-            as f64, limits) } })*
-        };
-    }
-    non_zero!(
-        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
-        ::std::num::NonZeroU64
-    );
-    impl<T: Checked> Checked for ::std::option::Option<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            match self {
-                ::std::option::Option::Some(value) => value.check(limits),
-                ::std::option::Option::None => ::std::result::Result::Ok(()),
-            }
-        }
-    }
-    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            if limits.min_items.is_some_and(|min| self.len() < min) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are fewer than the minimum", self.len()),
-                );
-            }
-            if limits.max_items.is_some_and(|max| self.len() > max) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are more than the maximum", self.len()),
-                );
-            }
-            if limits.unique_items {
-                for (i, item) in self.iter().enumerate() {
-                    if self[..i].contains(item) {
-                        return ::std::result::Result::Err(
-                            ::std::format!("item {i} repeats an earlier item"),
-                        );
-                    }
-                }
-            }
-            ::std::result::Result::Ok(())
-        }
-    }
     pub(super) fn check_0<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::Some(120f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                maximum: ::std::option::Option::Some(120f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
     pub(super) fn check_1<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::Some(9f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                maximum: ::std::option::Option::Some(9f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
 }
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(
+    BoostPayload, ReadingPayload, RequestHeaders, SetSetpointPayload,
+    SetpointAcceptedPayload
+);

@@ -13,50 +13,41 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-///`DimLightHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DimLightHeaders {
-    #[serde(
-        rename = "my-app-header",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    #[serde(deserialize_with = "constraints::check_0")]
-    #[serde(default)]
+    #[serde(rename = "my-app-header")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-///`DimLightPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct DimLightPayload {
     ///Percentage to which the light should be dimmed to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_0")]
-    #[serde(default)]
+    #[serde(deserialize_with = "constraints::check_0", default)]
     pub percentage: ::std::option::Option<u8>,
-    #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "sentAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
-///`LightMeasuredHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct LightMeasuredHeaders {
-    #[serde(
-        rename = "my-app-header",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    #[serde(deserialize_with = "constraints::check_0")]
-    #[serde(default)]
+    #[serde(rename = "my-app-header")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-///`LightMeasuredPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct LightMeasuredPayload {
     ///Light intensity measured in lumens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lumens: ::std::option::Option<u64>,
-    #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "sentAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
 ///Date and time when the message was sent.
@@ -102,413 +93,61 @@ impl ::std::convert::TryFrom<String> for SentAt {
         value.parse()
     }
 }
-///`TurnOnOffHeaders`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct TurnOnOffHeaders {
-    #[serde(
-        rename = "my-app-header",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    #[serde(deserialize_with = "constraints::check_0")]
-    #[serde(default)]
+    #[serde(rename = "my-app-header")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-///`TurnOnOffPayload`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
 pub struct TurnOnOffPayload {
     ///Whether to turn on or off the light.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub command: ::std::option::Option<TurnOnOffPayloadCommand>,
-    #[serde(rename = "sentAt", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "sentAt")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
 ///Whether to turn on or off the light.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TurnOnOffPayloadCommand {
     #[serde(rename = "on")]
     On,
     #[serde(rename = "off")]
     Off,
 }
-impl ::std::fmt::Display for TurnOnOffPayloadCommand {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::On => f.write_str("on"),
-            Self::Off => f.write_str("off"),
-        }
-    }
-}
-impl ::std::str::FromStr for TurnOnOffPayloadCommand {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "on" => Ok(Self::On),
-            "off" => Ok(Self::Off),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for TurnOnOffPayloadCommand {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for TurnOnOffPayloadCommand {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DimLightHeaders {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DimLightHeaders::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DimLightHeaders {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DimLightHeaders::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DimLightPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        DimLightPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for DimLightPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        DimLightPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LightMeasuredHeaders {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        LightMeasuredHeaders::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for LightMeasuredHeaders {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        LightMeasuredHeaders::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LightMeasuredPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        LightMeasuredPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for LightMeasuredPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        LightMeasuredPayload::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TurnOnOffHeaders {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        TurnOnOffHeaders::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for TurnOnOffHeaders {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        TurnOnOffHeaders::serialize(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TurnOnOffPayload {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        TurnOnOffPayload::deserialize(self::objects::MapOnly(deserializer))
-    }
-}
-impl ::serde::Serialize for TurnOnOffPayload {
-    fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
-    where
-        S: ::serde::Serializer,
-    {
-        TurnOnOffPayload::serialize(self, serializer)
-    }
-}
+::mqttgen::codegen::str_enum!(TurnOnOffPayloadCommand { On = "on", Off = "off" });
 /// Error types.
-pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
-}
+pub use ::mqttgen::codegen::error;
 /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
-/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems`.
+/// `multipleOf`, `minItems`, `maxItems` and `uniqueItems` (the checks themselves are the
+/// runtime's).
 #[doc(hidden)]
 pub mod constraints {
-    #[allow(dead_code)]
-    pub(super) struct Limits {
-        pub minimum: ::std::option::Option<f64>,
-        pub maximum: ::std::option::Option<f64>,
-        pub exclusive_minimum: ::std::option::Option<f64>,
-        pub exclusive_maximum: ::std::option::Option<f64>,
-        pub multiple_of: ::std::option::Option<f64>,
-        pub min_items: ::std::option::Option<usize>,
-        pub max_items: ::std::option::Option<usize>,
-        pub unique_items: bool,
-    }
-    fn check_number(
-        value: f64,
-        limits: &Limits,
-    ) -> ::std::result::Result<(), ::std::string::String> {
-        if let ::std::option::Option::Some(min) = limits.minimum {
-            if value < min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is less than the minimum {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.maximum {
-            if value > max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is more than the maximum {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(min) = limits.exclusive_minimum {
-            if value <= min {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not more than {min}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(max) = limits.exclusive_maximum {
-            if value >= max {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not less than {max}"),
-                );
-            }
-        }
-        if let ::std::option::Option::Some(step) = limits.multiple_of {
-            let ratio = value / step;
-            if (ratio - ratio.round()).abs() > 1e-9 {
-                return ::std::result::Result::Err(
-                    ::std::format!("{value} is not a multiple of {step}"),
-                );
-            }
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Values whose schema limits can be checked.
-    pub(super) trait Checked {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String>;
-    }
-    macro_rules! numbers {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(* self as
-            f64, limits) } })*
-        };
-    }
-    numbers!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-    macro_rules! non_zero {
-        ($($t:ty),*) => {
-            $(impl Checked for $t { fn check(& self, limits : & Limits) ->
-            ::std::result::Result < (), ::std::string::String > { check_number(self.get()
-            as f64, limits) } })*
-        };
-    }
-    non_zero!(
-        ::std::num::NonZeroU8, ::std::num::NonZeroU16, ::std::num::NonZeroU32,
-        ::std::num::NonZeroU64
-    );
-    impl<T: Checked> Checked for ::std::option::Option<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            match self {
-                ::std::option::Option::Some(value) => value.check(limits),
-                ::std::option::Option::None => ::std::result::Result::Ok(()),
-            }
-        }
-    }
-    impl<T: ::std::cmp::PartialEq> Checked for ::std::vec::Vec<T> {
-        fn check(
-            &self,
-            limits: &Limits,
-        ) -> ::std::result::Result<(), ::std::string::String> {
-            if limits.min_items.is_some_and(|min| self.len() < min) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are fewer than the minimum", self.len()),
-                );
-            }
-            if limits.max_items.is_some_and(|max| self.len() > max) {
-                return ::std::result::Result::Err(
-                    ::std::format!("{} items are more than the maximum", self.len()),
-                );
-            }
-            if limits.unique_items {
-                for (i, item) in self.iter().enumerate() {
-                    if self[..i].contains(item) {
-                        return ::std::result::Result::Err(
-                            ::std::format!("item {i} repeats an earlier item"),
-                        );
-                    }
-                }
-            }
-            ::std::result::Result::Ok(())
-        }
-    }
     pub(super) fn check_0<'de, D, T>(
         deserializer: D,
     ) -> ::std::result::Result<T, D::Error>
     where
         D: ::serde::Deserializer<'de>,
-        T: ::serde::Deserialize<'de> + Checked,
+        T: ::serde::Deserialize<'de> + ::mqttgen::codegen::constraints::Checked,
     {
-        let value = T::deserialize(deserializer)?;
-        value
-            .check(
-                &Limits {
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::Some(100f64),
-                    exclusive_minimum: ::std::option::Option::None,
-                    exclusive_maximum: ::std::option::Option::None,
-                    multiple_of: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    unique_items: false,
-                },
-            )
-            .map_err(<D::Error as ::serde::de::Error>::custom)?;
-        ::std::result::Result::Ok(value)
+        ::mqttgen::codegen::constraints::check(
+            deserializer,
+            &::mqttgen::codegen::constraints::Limits {
+                maximum: ::std::option::Option::Some(100f64),
+                ..::std::default::Default::default()
+            },
+        )
     }
 }
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
-pub mod objects {
-    /// Hands the visitor of a derived struct maps only (a sequence is a type error).
-    pub struct MapOnly<D>(pub D);
-    struct Visitor<V>(V);
-    impl<'de, V: ::serde::de::Visitor<'de>> ::serde::de::Visitor<'de> for Visitor<V> {
-        type Value = V::Value;
-        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.expecting(f)
-        }
-        fn visit_map<A>(self, map: A) -> ::std::result::Result<V::Value, A::Error>
-        where
-            A: ::serde::de::MapAccess<'de>,
-        {
-            self.0.visit_map(map)
-        }
-    }
-    impl<'de, D: ::serde::Deserializer<'de>> ::serde::Deserializer<'de> for MapOnly<D> {
-        type Error = D::Error;
-        fn deserialize_any<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_any(Visitor(visitor))
-        }
-        fn deserialize_map<V>(
-            self,
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_map(Visitor(visitor))
-        }
-        fn deserialize_struct<V>(
-            self,
-            name: &'static str,
-            fields: &'static [&'static str],
-            visitor: V,
-        ) -> ::std::result::Result<V::Value, D::Error>
-        where
-            V: ::serde::de::Visitor<'de>,
-        {
-            self.0.deserialize_struct(name, fields, Visitor(visitor))
-        }
-        fn is_human_readable(&self) -> bool {
-            self.0.is_human_readable()
-        }
-        ::serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct enum
-            identifier ignored_any
-        }
-    }
-}
+pub use ::mqttgen::codegen::objects;
+::mqttgen::codegen::objects::map_only!(
+    DimLightHeaders, DimLightPayload, LightMeasuredHeaders, LightMeasuredPayload,
+    TurnOnOffHeaders, TurnOnOffPayload
+);
