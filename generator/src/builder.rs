@@ -19,8 +19,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::output::{generated_by_mqttgen, module_file, spec_label, write_files, GeneratedFile};
-use crate::pipeline::{generate_module, generate_roles, Role};
+use crate::pipeline::Role;
 use crate::spec;
+use crate::{Generator, Settings};
 
 /// Generates a service module for build.rs. See the [module docs](self).
 #[derive(Debug, Clone)]
@@ -188,7 +189,11 @@ impl Builder {
         // Cargo's OUT_DIR is the build's own scratch space; anywhere else holds the user's files.
         let guarded =
             !self.force && cargo_out_dir.is_none_or(|cargo| !same_folder(&cargo, &out_dir));
-        let loaded = spec::load_file_with(&self.spec, &self.load);
+        let generator = Generator::new(Settings {
+            role: self.role,
+            load: self.load.clone(),
+        });
+        let loaded = generator.load(&self.spec);
         let inputs: Vec<PathBuf> = match &loaded.document {
             Some(doc) if !doc.files.is_empty() => doc.files.clone(),
             _ => vec![self.spec.clone()],
@@ -214,9 +219,9 @@ impl Builder {
             .map(|(role, name)| (*role, name.as_str()))
             .collect();
         let module = if roles.is_empty() {
-            generate_module(document, self.role)
+            generator.module(document)
         } else {
-            generate_roles(document, &roles)
+            generator.roles(document, &roles)
         };
         let module = module.map_err(|diagnostics| {
             BuildError::Spec(

@@ -1,22 +1,48 @@
 //! `mqttgen-codegen`: AsyncAPI documents in, typed Rust MQTT services out.
 //!
-//! The pipeline is spec → [`spec::model`] → Rust tokens; this crate does no I/O outside the front
-//! end's file loading and the [`Builder`]-style entry points that write files.
+//! The entry point is a [`Generator`] configured by [`Settings`] (load and check a spec, generate
+//! the module, lay out a whole crate); build scripts use the [`Builder`] on top of it. The
+//! `mqttgen` command line is a separate crate (`mqttgen-cli`), so this library pulls in no
+//! argument parser, terminal renderer or allocator.
+//!
+//! Inside, the pipeline is reader → model → code:
+//! - [`spec`]: the reader (YAML/JSON, `$ref`s across files, source locations) and the model it
+//!   builds ([`spec::model`]), with located [`diagnostics`];
+//! - `types`, `service`, `asyncapi_doc`: the Rust emitters (payload types, the service, the
+//!   `asyncapi()` document builders), joined by `pipeline`;
+//! - `output`: generated files (a module for `OUT_DIR`, or a whole crate).
+//!
+//! Two more public entry points work on the loaded model: [`diff`] compares two versions of a
+//! contract (what `mqttgen diff` prints) and [`docs`] renders one as a static HTML page (what
+//! `mqttgen docs` and `mqttgen export --html` write).
+//!
+//! The emitter modules are public only for this workspace's tests and benchmarks
+//! (`#[doc(hidden)]`): they are not part of the API and change without notice.
 
-pub mod asyncapi_doc;
 pub mod builder;
 pub mod diagnostics;
 pub mod diff;
 pub mod docs;
-pub mod markdown;
-pub mod output;
-pub mod pipeline;
-pub mod printing;
+mod generator;
 mod rt;
-pub mod service;
 pub mod spec;
+
+#[doc(hidden)]
+pub mod asyncapi_doc;
+pub(crate) mod markdown;
+#[doc(hidden)]
+pub mod output;
+#[doc(hidden)]
+pub mod pipeline;
+pub(crate) mod printing;
+#[doc(hidden)]
+pub mod service;
+#[doc(hidden)]
 pub mod types;
+#[doc(hidden)]
 pub mod validation;
 
-pub use builder::Builder;
-pub use pipeline::Role;
+pub use builder::{BuildError, BuildOutput, Builder};
+pub use generator::{Generator, Settings};
+pub use output::{CrateOptions, Dependency, GeneratedFile, RuntimeDependency};
+pub use pipeline::{Module, Role};

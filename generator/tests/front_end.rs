@@ -441,6 +441,12 @@ fn render_has_location_pointer_and_snippet_and_json_has_fields() {
     assert!(text.contains("t.yaml:6:"), "{text}");
     assert!(text.contains("ref-unresolved"), "{text}");
     assert!(text.contains("message: {$ref: '#/nope'}"), "{text}");
+    // The plain renderer (no miette) marks the place under the offending line.
+    let marked = text
+        .lines()
+        .skip_while(|l| !l.contains("message: {$ref"))
+        .nth(1);
+    assert!(marked.is_some_and(|l| l.contains('^')), "{text}");
     let json = loaded.to_json();
     let first = &json[0];
     assert_eq!(first["severity"], "error");

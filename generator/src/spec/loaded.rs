@@ -2,11 +2,6 @@
 
 use std::fmt::Write as _;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
-};
-
 use crate::diagnostics::{Diagnostic, Location, Severity};
 use crate::spec::model::Document;
 use crate::spec::source::SourceMap;
@@ -47,19 +42,22 @@ impl Loaded {
         }
     }
 
-    /// All diagnostics as human text with source snippets (no colours).
+    /// All diagnostics as plain text with the offending lines (see [`render_one`]).
     pub fn render(&self) -> String {
-        self.render_styled(false)
+        self.diagnostics
+            .iter()
+            .map(|d| render_one(&self.sources, d))
+            .collect()
     }
 
-    /// All diagnostics as human text with source snippets, with ANSI colours when `colour` (for
-    /// terminals).
-    pub fn render_styled(&self, colour: bool) -> String {
-        let mut out = String::new();
-        for d in &self.diagnostics {
-            out.push_str(&render_diagnostic(&self.sources, d, colour));
-        }
-        out
+    /// The [`header`] of one diagnostic.
+    pub fn header(&self, d: &Diagnostic) -> String {
+        header(&self.sources, d)
+    }
+
+    /// The file text and place to show for `d`, when it is located and its line is short enough.
+    pub fn snippet(&self, d: &Diagnostic) -> Option<Snippet<'_>> {
+        snippet_at(&self.sources, location(&self.sources, d)?)
     }
 
     /// All diagnostics as a pretty-printed JSON array (see [`diagnostic_json`]).
@@ -115,134 +113,20 @@ pub fn diagnostic_json(sources: &SourceMap, d: &Diagnostic) -> serde_json::Value
 
 /// Lines longer than this (bytes) are not shown as snippets.
 const MAX_SNIPPET_LINE: usize = 400;
-/// Lines of source shown before and after the offending line.
-const CONTEXT_LINES: usize = 1;
 
-/// The lines around one location, handed to miette without copying or rescanning the whole file
-/// (a document with thousands of findings renders in linear time).
-#[derive(Debug)]
-struct Window<'t> {
-    name: String,
-    text: &'t str,
-    /// Byte offset where the window starts (a line start).
-    start: usize,
-    /// Byte offset where the window ends (a line end).
-    end: usize,
-    /// 0-based line number of `start`.
-    first_line: usize,
+/// Where a diagnostic points and the text to show around it (see [`Loaded::snippet`]).
+#[derive(Clone, Debug)]
+pub struct Snippet<'a> {
+    /// The file's name as shown to users.
+    pub name: &'a str,
+    /// The file's whole text.
+    pub text: &'a str,
+    /// The place in `text`.
+    pub location: Location,
 }
 
-impl<'t> Window<'t> {
-    /// `context` lines before and after the line holding `location`.
-    fn around(name: &str, text: &'t str, location: &Location, context: usize) -> Self {
-        let offset = location.offset.min(text.len());
-        let bytes = text.as_bytes();
-        let mut start = offset;
-        let mut lines_back = 0;
-        while start > 0 {
-            if bytes[start - 1] == b'\n' {
-                if lines_back == context {
-                    break;
-                }
-                lines_back += 1;
-            }
-            start -= 1;
-        }
-        let mut end = offset;
-        let mut lines_forward = 0;
-        while end < bytes.len() {
-            if bytes[end] == b'\n' {
-                if lines_forward == context {
-                    break;
-                }
-                lines_forward += 1;
-            }
-            end += 1;
-        }
-        // Keep the window on character boundaries.
-        while !text.is_char_boundary(start) {
-            start -= 1;
-        }
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        Window {
-            name: name.to_string(),
-            text,
-            start,
-            end,
-            first_line: (location.line as usize).saturating_sub(1 + lines_back),
-        }
-    }
-}
-
-impl SourceCode for Window<'_> {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let window = self.text.get(self.start..self.end).unwrap_or("");
-        let offset = span.offset().saturating_sub(self.start).min(window.len());
-        let length = span.len().min(window.len() - offset);
-        let inner = window.read_span(&(offset, length).into(), before, after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            (inner.span().offset() + self.start, inner.span().len()).into(),
-            inner.line() + self.first_line,
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
-}
-
-#[derive(Debug)]
-struct Report<'t> {
-    message: String,
-    severity: miette::Severity,
-    help: Option<String>,
-    source: Option<Window<'t>>,
-    labels: Vec<LabeledSpan>,
-}
-
-impl std::fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Report<'_> {}
-
-impl miette::Diagnostic for Report<'_> {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity)
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.labels.iter().cloned()))
-        }
-    }
-}
-
-/// Renders one diagnostic with miette's graphical handler (Unicode, no colours), preceded by its
-/// `file:line:column` and JSON pointer.
-pub fn render_one(sources: &SourceMap, d: &Diagnostic) -> String {
-    render_diagnostic(sources, d, false)
-}
-
-fn render_diagnostic(sources: &SourceMap, d: &Diagnostic, colour: bool) -> String {
+/// `file:line:column: error[code] at /pointer` (the parts that are known) for one diagnostic.
+pub fn header(sources: &SourceMap, d: &Diagnostic) -> String {
     let loc = location(sources, d);
     let mut header = String::new();
     let kind = match d.severity {
@@ -272,48 +156,59 @@ fn render_diagnostic(sources: &SourceMap, d: &Diagnostic, colour: bool) -> Strin
         };
         let _ = write!(header, " at {pointer}");
     }
-    // A snippet of a very long line (minified JSON) would drown the message; show none.
-    let snippet_fits = |l: &Location, text: &str| {
-        let start = text
-            .get(..l.offset)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
-        let end = text
-            .get(l.offset..)
-            .and_then(|t| t.find('\n'))
-            .map_or(text.len(), |i| l.offset + i);
-        end.saturating_sub(start) <= MAX_SNIPPET_LINE
-    };
-    let place = loc
-        .as_ref()
-        .and_then(|l| Some((l, sources.file(l.file)?)))
-        .filter(|(l, file)| snippet_fits(l, &file.text));
-    let (source, labels) = match place {
-        Some((l, file)) => (
-            Some(Window::around(&file.name, &file.text, l, CONTEXT_LINES)),
-            vec![LabeledSpan::new_with_span(None, (l.offset, l.length))],
-        ),
-        None => (None, Vec::new()),
-    };
-    let report = Report {
-        message: d.message.clone(),
-        severity: match d.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        },
-        help: d.help.clone(),
-        source,
-        labels,
-    };
-    let theme = if colour {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(CONTEXT_LINES);
-    let mut body = String::new();
-    if handler.render_report(&mut body, &report).is_err() {
-        body = format!("  × {}\n", d.message);
+    header
+}
+
+/// Renders one diagnostic as plain text: its [`header`], the message, the offending line with a
+/// caret under the place, and the help. (The `mqttgen` CLI draws the same with miette.)
+pub fn render_one(sources: &SourceMap, d: &Diagnostic) -> String {
+    let mut out = header(sources, d);
+    let _ = write!(out, "\n  × {}\n", d.message);
+    if let Some(snippet) = location(sources, d).and_then(|l| snippet_at(sources, l)) {
+        let l = &snippet.location;
+        let offset = l.offset.min(snippet.text.len());
+        let line_start = snippet.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = snippet.text[offset..]
+            .find('\n')
+            .map_or(snippet.text.len(), |i| offset + i);
+        let line = snippet.text[line_start..line_end].trim_end_matches('\r');
+        let number = l.line.to_string();
+        let pad = " ".repeat(number.len());
+        let before = snippet.text[line_start..offset].chars().count();
+        let width = snippet
+            .text
+            .get(offset..(offset + l.length).min(line_end))
+            .map_or(1, |t| t.chars().count().max(1));
+        let _ = write!(
+            out,
+            "   {number} │ {line}\n   {pad} · {}{}\n",
+            " ".repeat(before),
+            "^".repeat(width)
+        );
     }
-    format!("{header}\n{body}\n")
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  help: {help}");
+    }
+    out.push('\n');
+    out
+}
+
+/// The file and place of `location`, unless its line is too long to show (a snippet of minified
+/// JSON would drown the message).
+fn snippet_at(sources: &SourceMap, l: Location) -> Option<Snippet<'_>> {
+    let file = sources.file(l.file)?;
+    let text = file.text.as_str();
+    let start = text
+        .get(..l.offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(l.offset..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| l.offset + i);
+    (end.saturating_sub(start) <= MAX_SNIPPET_LINE).then_some(Snippet {
+        name: &file.name,
+        text,
+        location: l,
+    })
 }

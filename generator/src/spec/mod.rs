@@ -31,7 +31,7 @@ pub mod yaml_parts;
 
 use std::path::Path;
 
-pub use loaded::{diagnostic_json, render_one, Counts, Loaded};
+pub use loaded::{diagnostic_json, header, render_one, Counts, Loaded, Snippet};
 pub use mqttgen_address::parse as parse_address;
 pub use reading::{LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES};
 pub use source::SourceMap;

@@ -6,9 +6,9 @@ use std::process::{Command, Output};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root")
 }
 
 fn mqttgen(args: &[&str]) -> Output {

@@ -392,7 +392,7 @@ fn ref_root_widens_the_root_on_the_cli_and_in_build_rs() {
 
 #[test]
 fn the_specs_of_this_repository_load_with_the_default_root() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for spec in [
         "specs/fleet/asyncapi.yaml",
         "specs/streetlights.yaml",

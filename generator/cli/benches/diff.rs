@@ -2,7 +2,7 @@
 //! benchmark against a copy with one changed field (goal: under 200 ms), with the ratio to
 //! `mqttgen check` of the same file measured in the same run.
 //!
-//! `cargo bench -p mqttgen-codegen --bench diff`. Two measurements: in one process (the library
+//! `cargo bench -p mqttgen-cli --bench diff`. Two measurements: in one process (the library
 //! calls `check` and `diff` make, median of 7) and the `mqttgen` binary itself, a fresh process
 //! per run (median of 5).
 
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use mqttgen_codegen::diff::{diff, FailOn, Side};
 use mqttgen_codegen::spec::load_file;
 
+#[path = "../../benches/synthetic/mod.rs"]
 mod synthetic;
 use synthetic::{process_cpu, synthetic_spec};
 

@@ -18,7 +18,7 @@ fn mqttgen(args: &[&str]) -> (i32, String, String) {
 
 fn spec(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs")
+        .join("../../specs")
         .join(name)
         .display()
         .to_string()
@@ -86,7 +86,7 @@ fn usage_and_io_errors_exit_2() {
 #[test]
 fn ambiguous_shared_levels_and_indistinguishable_messages_are_warned_about() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/service-fidelity-2.6.yaml")
+        .join("../tests/fixtures/service-fidelity-2.6.yaml")
         .display()
         .to_string();
     let (code, stdout, _) = mqttgen(&["check", &fixture]);

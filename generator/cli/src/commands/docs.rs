@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use mqttgen_codegen::spec::{self, LoadOptions};
+use mqttgen_codegen::spec::LoadOptions;
+use mqttgen_codegen::{Generator, Settings};
 
 use super::reading::ReadArgs;
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
@@ -33,9 +34,13 @@ pub fn run(args: &Args) -> ExitCode {
 pub fn write_site(spec: &Path, options: &LoadOptions, output: &Path) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let loaded = spec::load_file_with(spec, options);
+    let generator = Generator::new(Settings {
+        load: options.clone(),
+        ..Settings::default()
+    });
+    let loaded = generator.load(spec);
     if !loaded.diagnostics.is_empty() {
-        let _ = write!(out, "{}", loaded.render());
+        let _ = write!(out, "{}", crate::render::render(&loaded, false));
     }
     if loaded.sources.files.is_empty() {
         return ExitCode::from(EXIT_USAGE);

@@ -19,7 +19,7 @@ fn mqttgen(args: &[&str], dir: Option<&Path>) -> (i32, String) {
 
 fn pair(name: &str) -> (String, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs/diff")
+        .join("../../specs/diff")
         .join(name);
     let file = |side: &str| -> PathBuf {
         let single = dir.join(format!("{side}.yaml"));
@@ -222,7 +222,7 @@ fn old_may_be_a_git_revision_with_its_referenced_files() {
 
 #[test]
 fn the_readme_report_is_what_mqttgen_diff_prints() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let (code, out) = mqttgen(
         &[
             "diff",
@@ -237,4 +237,42 @@ fn the_readme_report_is_what_mqttgen_diff_prints() {
         readme.contains(out.trim_end()),
         "README's `mqttgen diff` report is stale; the tool prints:\n{out}"
     );
+}
+
+/// The public corpus folder (`../shared/specs/public`, or `$MQTTGEN_CORPUS`), or `None` (with a
+/// message) when it is absent outside CI.
+fn corpus() -> Option<PathBuf> {
+    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs/public"),
+    };
+    if dir.join("SOURCES.md").is_file() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "the public corpus is missing at {} (CI=true)",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED: public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
+        dir.display()
+    );
+    None
+}
+
+#[test]
+fn the_cli_exits_0_for_a_corpus_document_against_itself() {
+    let Some(dir) = corpus() else { return };
+    let spec = dir.join("asyncapi-spec__social-media/backend/asyncapi.yaml");
+    let spec = spec.to_str().unwrap();
+    let root = dir.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mqttgen"))
+        .args(["diff", spec, spec, "--fail-on", "any", "--ref-root", root])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("no changes"), "{text}");
 }

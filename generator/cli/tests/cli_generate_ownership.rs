@@ -11,7 +11,7 @@ use mqttgen_codegen::builder::BuildError;
 use mqttgen_codegen::Builder;
 
 fn streetlights() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/streetlights.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/streetlights.yaml")
 }
 
 /// Runs the built `mqttgen` in `cwd`; (exit code, stdout + stderr).

@@ -4,7 +4,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mqttgen_codegen::spec::{self, Loaded};
+use mqttgen_codegen::spec::Loaded;
+use mqttgen_codegen::{Generator, Settings};
 
 use super::reading::ReadArgs;
 use super::{Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
@@ -32,21 +33,20 @@ pub fn run(args: &Args) -> ExitCode {
     // Colours only for a terminal, and never when NO_COLOR is set.
     let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = stdout.lock();
-    let options = args.read.options();
+    let generator = Generator::new(Settings {
+        load: args.read.options(),
+        ..Settings::default()
+    });
     for path in &args.specs {
-        let mut loaded = spec::load_file_with(path, &options);
-        // Payload rules the generated code cannot enforce, at the schema that uses them.
-        if let Some(doc) = &loaded.document {
-            let warnings = mqttgen_codegen::validation::diagnostics(doc);
-            loaded.diagnostics.extend(warnings);
-        }
+        // With payload rules the generated code cannot enforce, at the schema that uses them.
+        let loaded = generator.check(path);
         if loaded.sources.files.is_empty() {
             io_error = true;
         }
         any_errors |= loaded.has_errors();
         match args.format {
             Format::Human => {
-                let _ = write!(out, "{}", loaded.render_styled(colour));
+                let _ = write!(out, "{}", crate::render::render(&loaded, colour));
                 let _ = writeln!(out, "{}", summary(&path.display().to_string(), &loaded));
             }
             Format::Json => reports.push(json_report(&path.display().to_string(), &loaded)),

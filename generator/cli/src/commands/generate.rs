@@ -4,12 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use mqttgen_codegen::output::{
-    crate_files, spec_label, write_crate, CrateOptions, CrateWrite, GeneratedFile,
-    RuntimeDependency, Staleness, MANIFEST,
-};
-use mqttgen_codegen::pipeline::{generate_module, Role};
-use mqttgen_codegen::spec;
+use mqttgen_codegen::output::{spec_label, write_crate, CrateWrite, Staleness, MANIFEST};
+use mqttgen_codegen::{CrateOptions, GeneratedFile, Generator, Role, RuntimeDependency, Settings};
 
 use super::reading::ReadArgs;
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
@@ -60,13 +56,21 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let loaded = spec::load_file_with(&args.spec, &args.read.options());
+    let role = match args.role {
+        RoleArg::App => Role::App,
+        RoleArg::Client => Role::Client,
+    };
+    let generator = Generator::new(Settings {
+        role,
+        load: args.read.options(),
+    });
+    let loaded = generator.load(&args.spec);
     if loaded.sources.files.is_empty() {
-        let _ = write!(out, "{}", loaded.render());
+        let _ = write!(out, "{}", crate::render::render(&loaded, false));
         return ExitCode::from(EXIT_USAGE);
     }
     if !loaded.diagnostics.is_empty() {
-        let _ = write!(out, "{}", loaded.render());
+        let _ = write!(out, "{}", crate::render::render(&loaded, false));
     }
     let document = match (&loaded.document, loaded.has_errors()) {
         (Some(doc), false) => doc,
@@ -79,11 +83,7 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(EXIT_ERRORS);
         }
     };
-    let role = match args.role {
-        RoleArg::App => Role::App,
-        RoleArg::Client => Role::Client,
-    };
-    let module = match generate_module(document, role) {
+    let module = match generator.module(document) {
         Ok(module) => module,
         Err(errors) => {
             for e in &errors {
@@ -109,7 +109,7 @@ pub fn run(args: &Args) -> ExitCode {
             Role::Client => "client".to_string(),
         },
     };
-    let files = match crate_files(document, &module.source, &module.dependencies, &options) {
+    let files = match generator.crate_files(document, &module, &options) {
         Ok(files) => files,
         Err(e) => {
             let _ = writeln!(out, "mqttgen: template error: {e}");

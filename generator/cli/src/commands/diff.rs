@@ -76,7 +76,7 @@ pub fn run(args: &Args) -> ExitCode {
             if args.format == Format::Json {
                 broken.push(super::check::json_report(&name, loaded));
             } else {
-                let _ = write!(out, "{}", loaded.render());
+                let _ = write!(out, "{}", crate::render::render(loaded, false));
                 let _ = writeln!(out, "{}", super::check::summary(&name, loaded));
             }
         }
