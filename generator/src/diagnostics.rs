@@ -3,7 +3,7 @@
 //! Every stage (front end, payload types, service code) reports through [`Diagnostic`]; the front end
 //! knows how to turn a [`NodeId`] into file:line:column and a source snippet when rendering.
 
-use crate::spec::model::{FileId, NodeId};
+use crate::model::{FileId, NodeId};
 
 /// How bad a diagnostic is. Errors stop generation; warnings do not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -36,7 +36,7 @@ pub struct Diagnostic {
 /// A place in a source file, for humans: 1-based line and column plus the byte range.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Location {
-    /// The file (index into the source map / [`crate::spec::model::Document::files`]).
+    /// The file (index into the source map / [`crate::model::Document::files`]).
     pub file: FileId,
     /// 1-based line.
     pub line: u32,

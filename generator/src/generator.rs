@@ -18,9 +18,9 @@
 use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
+use crate::model::Document;
 use crate::output::{crate_files, CrateOptions, GeneratedFile};
 use crate::pipeline::{generate_module, generate_roles, Module, Role};
-use crate::spec::model::Document;
 use crate::spec::{load_file_with, LoadOptions, Loaded};
 use crate::validation;
 

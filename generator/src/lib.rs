@@ -5,9 +5,11 @@
 //! `mqttgen` command line is a separate crate (`mqttgen-cli`), so this library pulls in no
 //! argument parser, terminal renderer or allocator.
 //!
-//! Inside, the pipeline is reader → model → code:
-//! - [`spec`]: the reader (YAML/JSON, `$ref`s across files, source locations) and the model it
-//!   builds ([`spec::model`]), with located [`diagnostics`];
+//! Inside, the pipeline is reader → model → code, each in its own place:
+//! - `reader`: YAML 1.2/JSON with source locations, `$ref`s across files, size limits;
+//! - [`model`]: the typed AsyncAPI 3 model every later stage reads (no imports of its own);
+//! - [`spec`]: the AsyncAPI builders (2.x and 3.x documents, traits, bindings, checks) that turn
+//!   what the reader read into the [`model`], with located [`diagnostics`];
 //! - `types`, `service`, `asyncapi_doc`: the Rust emitters (payload types, the service, the
 //!   `asyncapi()` document builders), joined by `pipeline`;
 //! - `output`: generated files (a module for `OUT_DIR`, or a whole crate).
@@ -24,6 +26,8 @@ pub mod diagnostics;
 pub mod diff;
 pub mod docs;
 mod generator;
+pub mod model;
+pub(crate) mod reader;
 mod rt;
 pub mod spec;
 

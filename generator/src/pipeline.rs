@@ -2,10 +2,10 @@
 //! formatted. The CLI's crate output and build.rs's `OUT_DIR` file both come from [`generate_module`].
 
 use crate::diagnostics::Diagnostic;
+use crate::model::Document;
 use crate::output::Dependency;
 use crate::printing;
 use crate::service::{generate_service, ServiceSettings};
-use crate::spec::model::Document;
 use crate::types::{name_types, CrateUses, MessageTypes, SharedParts, TypePlan, TypeSettings};
 
 pub use crate::service::Role;

@@ -20,8 +20,8 @@ pub fn decode_error() -> TokenStream {
 }
 
 /// The QoS variant for a model QoS.
-pub fn qos_value(qos: crate::spec::model::Qos) -> TokenStream {
-    use crate::spec::model::Qos;
+pub fn qos_value(qos: crate::model::Qos) -> TokenStream {
+    use crate::model::Qos;
     match qos {
         Qos::AtMostOnce => quote!(rt::QoS::AtMostOnce),
         Qos::AtLeastOnce => quote!(rt::QoS::AtLeastOnce),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Document, NodeId};
+use crate::model::{Document, NodeId};
 
 /// Where the referenced schemas go in the root of a bundled schema.
 pub const REFS_MEMBER: &str = "x-mqttgen-refs";
@@ -327,7 +327,7 @@ mod tests {
     }
 
     fn document(schemas: Vec<Value>) -> Document {
-        use crate::spec::model::{Message, SchemaSlot};
+        use crate::model::{Message, SchemaSlot};
         let mut doc = Document::default();
         for (i, schema) in schemas.into_iter().enumerate() {
             doc.messages.push(Message {
@@ -373,7 +373,7 @@ mod tests {
         let mut doc = document(vec![json!({"$ref": "0#/components/schemas/A"})]);
         doc.schemas.insert(
             NodeId::parse("0#/components/schemas/A").unwrap(),
-            crate::spec::model::Schema {
+            crate::model::Schema {
                 name_hint: "A".into(),
                 value: json!({"type": "object", "description": "dropped",
                               "properties": {"next": {"$ref": "0#/components/schemas/A"}}}),

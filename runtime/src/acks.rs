@@ -315,7 +315,7 @@ mod tests {
     #[tokio::test]
     async fn batched_completions_wait_for_a_flush_or_a_full_batch() {
         let broker = crate::testing::MemoryBroker::new();
-        let (_source, client) = crate::transport::memory::connect(&broker, "t");
+        let (_source, client) = crate::testing::client::connect(&broker, "t");
         let (hub, _rx) = AckHub::new(client, 16);
         let tickets: Vec<Ticket> = (0..ACK_BATCH as u16 + 2)
             .map(|pkid| hub.register(token(pkid), 1))

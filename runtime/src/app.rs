@@ -3,217 +3,21 @@
 
 use crate::acks::AckHub;
 use crate::dispatch::{distinct_filters, no_local_filters, Dispatcher, WorkerEnv};
-use crate::driver::{run_subscriber, Driver, DriverShared, SubStatus};
+use crate::driver::{run_subscriber, Driver, DriverShared};
+use crate::hooks::{Failure, Hooks};
+use crate::metrics::{Metrics, Stats};
 use crate::publish::run_outbox;
 use crate::request::Replies;
+use crate::state::ConnectionState;
+use crate::subscriptions::{SubStatus, Subscriptions};
 use crate::testing::MemoryBroker;
 use crate::transport::{Client, EventSource};
-use crate::{Config, Error, HandlerError, Message, Publisher, Router};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::{Config, Error, Publisher, Router};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-
-/// Connection state, observable with [`RunningApp::state`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectionState {
-    /// First connection attempt in progress.
-    Connecting,
-    /// Connected; `session_present` tells whether the broker resumed a previous session.
-    Connected {
-        /// The broker kept the session (subscriptions, queued messages).
-        session_present: bool,
-    },
-    /// Connection lost; waiting before attempt `attempt`.
-    Reconnecting {
-        /// Failed attempts so far.
-        attempt: u32,
-        /// Why the last attempt failed.
-        error: String,
-    },
-    /// Gave up: the error is not retryable (e.g. bad credentials).
-    Failed {
-        /// The fatal error.
-        error: Error,
-    },
-    /// Shut down.
-    Stopped,
-}
-
-impl ConnectionState {
-    /// True while connected.
-    pub fn is_connected(&self) -> bool {
-        matches!(self, ConnectionState::Connected { .. })
-    }
-}
-
-/// Something that went wrong while the service runs, handed to the [`App::on_error`] hook.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Failure<'a> {
-    /// A handler returned an error (decode errors included) or panicked.
-    Handler {
-        /// Route name.
-        route: &'a str,
-        /// The message it was handling.
-        message: &'a Message,
-        /// The error.
-        error: &'a HandlerError,
-    },
-    /// A route's queue was full and its [`Overflow`](crate::Overflow) policy dropped this
-    /// message (acknowledged, counted in [`Stats::dropped_overflow`]).
-    Dropped {
-        /// Route name.
-        route: &'a str,
-        /// The dropped message.
-        message: &'a Message,
-    },
-    /// A message arrived on a topic that is not valid UTF-8 (or contains wildcards); dropped.
-    InvalidTopic {
-        /// The raw topic bytes.
-        raw: &'a [u8],
-    },
-    /// The broker refused a subscription.
-    Subscribe {
-        /// [`Error::SubscribeFailed`].
-        error: &'a Error,
-    },
-    /// A publish failed or was rejected by the broker.
-    Publish {
-        /// The error.
-        error: &'a Error,
-    },
-    /// A handler's reply to a peer's address was not published: the route's
-    /// [`ReplyTo`](crate::ReplyTo) policy refuses the topic the request named
-    /// ([`Error::ReplyRefused`]). The request itself was handled and is acknowledged.
-    ReplyRefused {
-        /// Route name.
-        route: &'a str,
-        /// The request.
-        request: &'a Message,
-        /// [`Error::ReplyRefused`], naming the topic and the rule.
-        error: &'a Error,
-    },
-    /// The connection failed or was lost.
-    Connection {
-        /// The error.
-        error: &'a Error,
-    },
-}
-
-type Hook = dyn Fn(&Failure<'_>) + Send + Sync;
-
-/// Error hook and dead-letter settings.
-#[derive(Default)]
-pub(crate) struct Hooks {
-    pub on_error: Option<Arc<Hook>>,
-    pub dead_letter: Option<String>,
-}
-
-impl Hooks {
-    pub fn report(&self, failure: Failure<'_>) {
-        if let Some(hook) = &self.on_error {
-            hook(&failure);
-        }
-    }
-}
-
-/// A counter on its own cache line: the driver and the workers update different counters at
-/// message rate, and must not contend for one line.
-#[derive(Debug, Default)]
-#[repr(align(64))]
-pub(crate) struct Counter(AtomicU64);
-
-impl std::ops::Deref for Counter {
-    type Target = AtomicU64;
-    fn deref(&self) -> &AtomicU64 {
-        &self.0
-    }
-}
-
-/// Counters kept by the runtime.
-#[derive(Debug, Default)]
-pub(crate) struct Metrics {
-    pub received: Counter,
-    pub handled: Counter,
-    pub handler_errors: AtomicU64,
-    pub decode_errors: AtomicU64,
-    pub invalid_topic: AtomicU64,
-    pub published: Counter,
-    pub unrouted: AtomicU64,
-    pub dropped_overflow: AtomicU64,
-    pub spilled: AtomicU64,
-    pub dead_lettered: AtomicU64,
-    pub reconnects: AtomicU64,
-    pub replies_refused: AtomicU64,
-    pub nack_renewals: AtomicU64,
-    publish_seq: AtomicU64,
-}
-
-impl Metrics {
-    pub fn next_publish_seq(&self) -> u64 {
-        self.publish_seq.fetch_add(1, Ordering::Relaxed)
-    }
-}
-
-/// A snapshot of the runtime's counters ([`RunningApp::stats`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Messages received from the broker.
-    pub received: u64,
-    /// Handler runs that succeeded.
-    pub handled: u64,
-    /// Handler runs that failed (not counting decode errors), panics included.
-    pub handler_errors: u64,
-    /// Messages whose payload failed to decode.
-    pub decode_errors: u64,
-    /// Messages dropped because their topic was not valid UTF-8.
-    pub invalid_topic: u64,
-    /// Messages no route matched.
-    pub unrouted: u64,
-    /// Messages dropped by a route's [`Overflow`](crate::Overflow) drop policy because its
-    /// queue was full. Always 0 with the default policy, which waits for room instead.
-    pub dropped_overflow: u64,
-    /// Messages read from the connection while a route queue was full (to serve keep-alive) and
-    /// not yet queued, right now; at most [`SPILL_MESSAGES`](crate::SPILL_MESSAGES). Not
-    /// counted in `received` until they are queued.
-    pub spilled: u64,
-    /// Messages republished to the dead-letter topic.
-    pub dead_lettered: u64,
-    /// Messages handed to the connection.
-    pub published: u64,
-    /// Successful reconnects.
-    pub reconnects: u64,
-    /// Replies not published because their route's [`ReplyTo`](crate::ReplyTo) policy refused
-    /// the topic the request named.
-    pub replies_refused: u64,
-    /// Connections renewed because [`AckPolicy::NackOnError`](crate::AckPolicy::NackOnError)
-    /// left [`Config::nack_limit`] messages unacknowledged.
-    pub nack_renewals: u64,
-}
-
-impl Metrics {
-    fn snapshot(&self) -> Stats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Stats {
-            received: get(&self.received),
-            handled: get(&self.handled),
-            handler_errors: get(&self.handler_errors),
-            decode_errors: get(&self.decode_errors),
-            invalid_topic: get(&self.invalid_topic),
-            unrouted: get(&self.unrouted),
-            dropped_overflow: get(&self.dropped_overflow),
-            spilled: get(&self.spilled),
-            dead_lettered: get(&self.dead_lettered),
-            published: get(&self.published),
-            reconnects: get(&self.reconnects),
-            replies_refused: get(&self.replies_refused),
-            nack_renewals: get(&self.nack_renewals),
-        }
-    }
-}
 
 enum Target {
     Broker(Box<Config>),
@@ -344,7 +148,7 @@ impl App {
         let metrics = Arc::new(Metrics::default());
         let (client_id, limits, v5, backoff, read_pause, transport) = match self.target {
             Target::Broker(config) => {
-                config.tls_check()?;
+                crate::transport::tls::check(&config)?;
                 let client_id = config.client_id_or_generated();
                 let v5 = config.protocol == crate::Protocol::V5;
                 let t = if v5 {
@@ -370,7 +174,7 @@ impl App {
             Target::Memory(broker, id) => {
                 let client_id =
                     id.unwrap_or_else(|| format!("memory-{:08x}", rand::random::<u32>()));
-                let t = crate::transport::memory::connect(&broker, &client_id);
+                let t = crate::testing::client::connect(&broker, &client_id);
                 (
                     client_id,
                     Limits {
@@ -415,22 +219,25 @@ impl App {
         };
         let with_ids = client.uses_subscription_ids();
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
+        let subscriptions = Arc::new(Subscriptions {
+            subs: watch::channel(SubStatus::default()).0,
+            filters: std::sync::Mutex::new(filters),
+            with_ids: AtomicBool::new(with_ids),
+            subscribe_tx,
+        });
         let shared = Arc::new(DriverShared {
             state: watch::channel(ConnectionState::Connecting).0,
-            subs: watch::channel(SubStatus::default()).0,
+            subscriptions: subscriptions.clone(),
             tracker: Default::default(),
             acks: acks.clone(),
             publisher: publisher.clone(),
             metrics: metrics.clone(),
             hooks: hooks.clone(),
             stopping: AtomicBool::new(false),
-            filters: std::sync::Mutex::new(filters),
             no_local,
-            with_ids: AtomicBool::new(with_ids),
             subacked: tokio::sync::Notify::new(),
-            subscribe_tx,
         });
-        let replies = Arc::new(Replies::new(&client_id, shared.clone()));
+        let replies = Arc::new(Replies::new(&client_id, subscriptions));
         publisher.attach_replies(replies.clone());
         let (dispatcher, workers) = Dispatcher::start(
             routes,

@@ -6,55 +6,9 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// A payload (or topic parameter) that could not be decoded or validated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {format} payload{}: {}", location(.line, .column), crate::error::printable(.reason))]
-pub struct DecodeError {
-    /// The expected format, e.g. `json`, `utf-8 text`, `topic parameter`.
-    pub format: &'static str,
-    /// What is wrong, e.g. `missing field "temperature"`.
-    pub reason: String,
-    /// 1-based line of the problem in the payload, when known.
-    pub line: Option<usize>,
-    /// 1-based column of the problem in the payload, when known.
-    pub column: Option<usize>,
-}
-
-fn location(line: &Option<usize>, column: &Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(" at line {l} column {c}"),
-        _ => String::new(),
-    }
-}
-
-impl DecodeError {
-    /// A decode error without position.
-    pub fn new(format: &'static str, reason: impl Into<String>) -> Self {
-        DecodeError {
-            format,
-            reason: reason.into(),
-            line: None,
-            column: None,
-        }
-    }
-}
-
-impl From<serde_json::Error> for DecodeError {
-    fn from(e: serde_json::Error) -> Self {
-        // serde_json appends " at line L column C" to its message; keep the bare reason.
-        let text = e.to_string();
-        let reason = match text.rfind(" at line ") {
-            Some(i) if e.line() > 0 => text[..i].to_string(),
-            _ => text,
-        };
-        DecodeError {
-            format: "json",
-            reason,
-            line: (e.line() > 0).then_some(e.line()),
-            column: (e.line() > 0).then_some(e.column()),
-        }
-    }
-}
+/// Where decode errors are defined (with [`crate::Error`], so neither module imports the other
+/// back); re-exported here for `mqttgen::codec::DecodeError`.
+pub use crate::error::DecodeError;
 
 /// Decodes a JSON payload into `T`.
 pub fn decode_json<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {

@@ -467,18 +467,6 @@ impl Config {
         })
     }
 
-    /// Checks the TLS settings now (readable files, valid PEM) so that a bad path fails at
-    /// start-up rather than on every reconnect.
-    pub(crate) fn tls_check(&self) -> Result<(), Error> {
-        match self.transport {
-            Transport::Tls | Transport::Wss => crate::transport::tls::client_config(
-                self.tls.as_ref().unwrap_or(&TlsConfig::default()),
-            )
-            .map(drop),
-            _ => Ok(()),
-        }
-    }
-
     /// `scheme://host:port` without credentials, for logs.
     pub fn broker_display(&self) -> String {
         let scheme = match self.transport {

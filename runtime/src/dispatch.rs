@@ -13,8 +13,9 @@
 //! dispatched in order once the route has room.
 
 use crate::acks::{AckHub, Ticket};
-use crate::app::{Failure, Hooks, Metrics};
 use crate::handler::{Context, RouteInfo};
+use crate::hooks::{Failure, Hooks};
+use crate::metrics::Metrics;
 use crate::middleware::Pipeline;
 use crate::queue::{message_bytes, Job, Pushed, RouteQueue};
 use crate::router::{AckPolicy, ResolvedRoute};
@@ -627,7 +628,7 @@ async fn dead_letter(route: &RouteWorker, msg: &Message, error: &HandlerError, e
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::Hooks;
+    use crate::hooks::Hooks;
     use crate::router::Route;
     use crate::{Context, HandlerResult, Properties, Router};
     use std::sync::Mutex;
@@ -639,7 +640,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_utf8_topics_are_dropped_counted_reported_and_acked() {
         let broker = crate::testing::MemoryBroker::new();
-        let (_source, client) = crate::transport::memory::connect(&broker, "t");
+        let (_source, client) = crate::testing::client::connect(&broker, "t");
         let metrics = Arc::new(Metrics::default());
         let (publisher, _outbox) = Publisher::new((10, 1 << 20), 1 << 20, true, metrics.clone());
         let (acks, _acks_rx) = AckHub::new(client, 16);

@@ -4,10 +4,13 @@
 //! itself, so it can never deadlock on rumqttc's request channel.
 
 use crate::acks::AckHub;
-use crate::app::{ConnectionState, Failure, Hooks, Metrics};
 use crate::config::Backoff;
 use crate::dispatch::Dispatcher;
+use crate::hooks::{Failure, Hooks};
+use crate::metrics::Metrics;
 use crate::publish::OutboxCmd;
+use crate::state::ConnectionState;
+use crate::subscriptions::{SubCmd, Subscriptions};
 use crate::transport::{Client, Event, EventSource, SubscribeRequest};
 use crate::{Error, Publisher, QoS};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -16,19 +19,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-
-/// Subscription progress, observable through [`RunningApp::ready`](crate::RunningApp::ready).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SubStatus {
-    /// Connected at least once.
-    pub connected: bool,
-    /// SUBSCRIBE packets not yet acknowledged.
-    pub waiting: usize,
-    /// Refused filters.
-    pub failures: Vec<Error>,
-    /// The driver stopped for good with this error.
-    pub fatal: Option<Error>,
-}
 
 /// Which SUBSCRIBE packet carries which filters.
 #[derive(Default)]
@@ -48,7 +38,9 @@ const MAX_SUBSCRIBES_IN_FLIGHT: usize = 32;
 
 pub(crate) struct DriverShared {
     pub state: watch::Sender<ConnectionState>,
-    pub subs: watch::Sender<SubStatus>,
+    /// What request/reply shares with the driver (filters, status, the subscriber task); its
+    /// fields and methods are reachable directly on `DriverShared` (`Deref`).
+    pub subscriptions: Arc<Subscriptions>,
     pub tracker: Mutex<SubTracker>,
     pub acks: Arc<AckHub>,
     pub publisher: Publisher,
@@ -56,25 +48,22 @@ pub(crate) struct DriverShared {
     pub hooks: Arc<Hooks>,
     /// Set when shutting down: received messages are no longer dispatched.
     pub stopping: AtomicBool,
-    /// Every distinct filter to (re)subscribe, in subscription-identifier order.
-    pub filters: Mutex<Vec<(String, QoS)>>,
     /// Filters subscribed with MQTT 5 No Local (every route on them asks for it).
     pub no_local: HashSet<String>,
-    /// Send MQTT 5 subscription identifiers (cleared if the broker does not support them).
-    pub with_ids: AtomicBool,
     /// Signalled on every SUBACK (the subscriber task waits for room).
     pub subacked: tokio::sync::Notify,
-    /// To the subscriber task.
-    pub subscribe_tx: mpsc::UnboundedSender<SubCmd>,
 }
 
 impl DriverShared {
     fn tracker(&self) -> std::sync::MutexGuard<'_, SubTracker> {
         self.tracker.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
-    pub(crate) fn filters(&self) -> std::sync::MutexGuard<'_, Vec<(String, QoS)>> {
-        self.filters.lock().unwrap_or_else(|p| p.into_inner())
+impl std::ops::Deref for DriverShared {
+    type Target = Subscriptions;
+    fn deref(&self) -> &Subscriptions {
+        &self.subscriptions
     }
 }
 
@@ -98,14 +87,6 @@ pub(crate) fn batches_from(
         .collect();
     let size = if with_ids { 1 } else { 64 };
     requests.chunks(size).map(<[_]>::to_vec).collect()
-}
-
-/// Work for the subscriber task, done in the order it was asked for.
-pub(crate) enum SubCmd {
-    /// SUBSCRIBE packets to send.
-    Subscribe(Vec<Vec<SubscribeRequest>>),
-    /// A filter to UNSUBSCRIBE from (already removed from `DriverShared::filters`).
-    Unsubscribe(String),
 }
 
 /// The subscriber task: sends SUBSCRIBE and UNSUBSCRIBE packets on the driver's behalf.

@@ -1,7 +1,6 @@
 //! The runtime's error types: [`Error`] for connection, subscription and publish failures,
 //! [`HandlerError`] for what a handler reports.
 
-use crate::codec::DecodeError;
 use std::time::Duration;
 
 /// Everything that can go wrong in the runtime, with MQTT reason codes where the broker gave one.
@@ -185,5 +184,55 @@ pub(crate) fn connection_refused(code: u8) -> Error {
     match code {
         0x86 | 0x87 | 0x8A | 0x8C => Error::NotAuthorized { code, reason },
         _ => Error::ConnectionRefused { code, reason },
+    }
+}
+
+/// A payload (or topic parameter) that could not be decoded or validated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {format} payload{}: {}", location(.line, .column), printable(.reason))]
+pub struct DecodeError {
+    /// The expected format, e.g. `json`, `utf-8 text`, `topic parameter`.
+    pub format: &'static str,
+    /// What is wrong, e.g. `missing field "temperature"`.
+    pub reason: String,
+    /// 1-based line of the problem in the payload, when known.
+    pub line: Option<usize>,
+    /// 1-based column of the problem in the payload, when known.
+    pub column: Option<usize>,
+}
+
+fn location(line: &Option<usize>, column: &Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l} column {c}"),
+        _ => String::new(),
+    }
+}
+
+impl DecodeError {
+    /// A decode error without position.
+    pub fn new(format: &'static str, reason: impl Into<String>) -> Self {
+        DecodeError {
+            format,
+            reason: reason.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json appends " at line L column C" to its message; keep the bare reason.
+        let text = e.to_string();
+        let reason = match text.rfind(" at line ") {
+            Some(i) if e.line() > 0 => text[..i].to_string(),
+            _ => text,
+        };
+        DecodeError {
+            format: "json",
+            reason,
+            line: (e.line() > 0).then_some(e.line()),
+            column: (e.line() > 0).then_some(e.column()),
+        }
     }
 }

@@ -107,8 +107,10 @@ mod dispatch;
 mod driver;
 mod error;
 mod handler;
+mod hooks;
 mod location;
 mod message;
+mod metrics;
 pub mod middleware;
 mod pending;
 mod publish;
@@ -118,18 +120,22 @@ pub mod reply;
 mod request;
 mod router;
 pub mod schema;
+mod state;
+mod subscriptions;
 pub mod testing;
 pub mod topic;
 mod transport;
 
-pub use app::{App, ConnectionState, Failure, RunningApp, Stats};
+pub use app::{App, RunningApp};
 pub use codec::DecodeError;
 pub use config::{Config, Protocol};
 pub use dispatch::{SPILL_BYTES, SPILL_MESSAGES};
 pub use error::{Error, HandlerError};
 pub use handler::{json_handler, Context, Handler, HandlerResult};
+pub use hooks::Failure;
 pub use location::{Location, LocationError, LocationExt};
 pub use message::{Message, Outgoing, Properties, QoS};
+pub use metrics::Stats;
 pub use middleware::{Middleware, Next};
 /// Attribute macros describing handlers and publishers (AsyncAPI export, see [`asyncapi`]).
 pub use mqttgen_macros::{publisher, subscriber};
@@ -141,6 +147,7 @@ pub use request::RequestOptions;
 pub use router::{
     AckPolicy, Overflow, Route, Router, Share, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,
 };
+pub use state::ConnectionState;
 
 /// Re-exported for generated code.
 pub use bytes::Bytes;

@@ -12,7 +12,7 @@
 //! pending goes straight to the client's request channel, skipping the hop through the outbox
 //! task; order is kept because nothing earlier is still waiting in the outbox.
 
-use crate::app::Metrics;
+use crate::metrics::Metrics;
 use crate::transport::Client;
 use crate::{topic, Error, Outgoing, QoS, RequestOptions};
 use std::collections::{HashMap, VecDeque};

@@ -15,9 +15,9 @@
 //! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
 //! waiting on its topic.
 
-use crate::driver::{DriverShared, SubCmd};
 pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
+use crate::subscriptions::{SubCmd, Subscriptions};
 use crate::transport::SubscribeRequest;
 use crate::{Error, Location, LocationExt, Message, Outgoing, QoS};
 use bytes::Bytes;
@@ -200,7 +200,7 @@ pub(crate) struct Replies {
     /// Reply filters outside the private inbox, with the requests using each (see
     /// [`Replies::acquire`]).
     uses: Mutex<HashMap<String, FilterUses>>,
-    shared: Arc<DriverShared>,
+    shared: Arc<Subscriptions>,
 }
 
 /// Reply filters (besides the private inbox) subscribed at once, at most: a request that needs
@@ -231,7 +231,7 @@ impl Drop for FilterUse<'_> {
 }
 
 impl Replies {
-    pub fn new(client_id: &str, shared: Arc<DriverShared>) -> Replies {
+    pub fn new(client_id: &str, shared: Arc<Subscriptions>) -> Replies {
         let safe: String = client_id
             .chars()
             .map(|c| {

@@ -26,6 +26,7 @@
 
 #[cfg(feature = "test-support")]
 pub mod amqtt;
+pub(crate) mod client;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
 

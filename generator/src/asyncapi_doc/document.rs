@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{qos_level, Export, Object};
-use crate::spec::model::{MqttServerBinding, SecurityScheme};
+use crate::model::{MqttServerBinding, SecurityScheme};
 
 /// The document object with `info`, `id` and `default_content_type` (exactly the spec's: the
 /// model's default is none).
-pub(super) fn head(doc: &crate::spec::model::Document) -> Object {
+pub(super) fn head(doc: &crate::model::Document) -> Object {
     let info = Object::default()
         .set("title", doc.info.title.as_str())
         .set("version", doc.info.version.as_str())

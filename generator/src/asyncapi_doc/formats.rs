@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::spec::model::SchemaSlot;
+use crate::model::SchemaSlot;
 
 /// The schema to export for `slot` (canonical refs still inside), and whether it had to be
 /// wrapped because its format is not JSON-Schema-like.

@@ -48,7 +48,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::{Map, Value};
 
-use crate::spec::model::{Document, Qos};
+use crate::model::{Document, Qos};
 use schemas::SchemaNames;
 
 /// Emits `pub fn asyncapi() -> ::mqttgen::asyncapi::Document` for `doc`.
@@ -169,7 +169,7 @@ fn qos_level(qos: Qos) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::{MqttOperationBinding, SecurityScheme};
+    use crate::model::{MqttOperationBinding, SecurityScheme};
     use std::path::Path;
 
     fn streetlights() -> Document {
@@ -281,7 +281,7 @@ mod tests {
         let text = code.tokens().to_string();
         doc.operations
             .iter()
-            .filter(|op| op.action == Some(crate::spec::model::Action::Receive))
+            .filter(|op| op.action == Some(crate::model::Action::Receive))
             .map(|op| {
                 let call = format!(", \"{}\" , & handler ,", op.id);
                 let at = text

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{formats, qos_level, Export, Object};
-use crate::spec::model::{Action, Address, Channel, Message, Operation, Qos, Reply};
+use crate::model::{Action, Address, Channel, Message, Operation, Qos, Reply};
 
 /// The channels and operations of the model: channel metadata for every used address, and
 /// every exportable operation with its messages (each used message is built once).

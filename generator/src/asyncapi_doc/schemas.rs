@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::spec::model::{Document, SchemaId};
+use crate::model::{Document, SchemaId};
 
 /// A unique, export-safe (`[A-Za-z0-9._-]`) name for every schema in [`Document::schemas`].
 ///
@@ -118,7 +118,7 @@ pub fn sanitize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::Schema;
+    use crate::model::Schema;
     use serde_json::json;
 
     fn schema(hint: &str, value: Value) -> Schema {

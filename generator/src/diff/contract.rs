@@ -13,11 +13,11 @@ use super::rust_api::method;
 use super::schema::child;
 use super::schema_diff::{compare as compare_schema, At};
 use super::{Change, Side};
-use crate::service::names::camel;
-use crate::service::topics::channel_base_name;
-use crate::spec::model::{
+use crate::model::{
     Action, Channel, Document, Message, NodeId, Operation, Qos, Reply, SchemaSlot, Tag,
 };
+use crate::service::names::camel;
+use crate::service::topics::channel_base_name;
 use crate::types::payload::media_type;
 use crate::types::{name_types, MessageTypes, PayloadType};
 
@@ -289,7 +289,7 @@ fn servers(rec: &mut Recorder<'_>) {
                 );
             }
         }
-        let strip = |m: &Option<crate::spec::model::MqttServerBinding>| {
+        let strip = |m: &Option<crate::model::MqttServerBinding>| {
             m.clone().map(|mut m| {
                 m.last_will = None;
                 format!("{m:?}")
@@ -309,7 +309,7 @@ fn servers(rec: &mut Recorder<'_>) {
                 Some(&t.node),
             );
         }
-        let names = |s: &crate::spec::model::Server| {
+        let names = |s: &crate::model::Server| {
             s.variables
                 .iter()
                 .map(|v| v.name.clone())
@@ -392,7 +392,7 @@ fn security_schemes(rec: &mut Recorder<'_>) {
             file: 0,
             pointer: format!(
                 "/components/securitySchemes/{}",
-                crate::spec::pointer::escape(&s.name)
+                crate::reader::pointer::escape(&s.name)
             ),
         };
         if s.kind != t.kind || s.location != t.location {

@@ -38,7 +38,7 @@ mod schema;
 mod schema_diff;
 pub mod semver;
 
-use crate::spec::model::{Document, NodeId};
+use crate::model::{Document, NodeId};
 use crate::spec::{Loaded, SourceMap};
 
 /// How much a change matters, least first (`Ord` follows severity).

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use crate::spec::model::NodeId;
-use crate::spec::pointer;
-use crate::spec::yaml::{Node, Value};
+use crate::model::NodeId;
+use crate::reader::pointer;
+use crate::reader::yaml::{Node, Value};
 use crate::spec::SourceMap;
 
 /// `externalDocs` of every object that has one, by the object's place.

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use super::raw::ExternalDocs;
 use super::{Change, Class, Side};
-use crate::spec::model::NodeId;
+use crate::model::NodeId;
 
 /// Which way a message travels, seen from the application, and by which operations.
 #[derive(Clone, Debug, Default)]

@@ -8,8 +8,8 @@
 //! names them ([`crate::service::operations::method_base`]).
 
 use super::schema::Norm;
+use crate::model::Action;
 use crate::service::operations::{method_base, Side};
-use crate::spec::model::Action;
 use crate::types::names::type_name;
 use crate::types::preprocess::integer_type;
 use crate::Role;

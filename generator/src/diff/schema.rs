@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::spec::model::{Document, NodeId};
-use crate::spec::pointer;
+use crate::model::{Document, NodeId};
+use crate::reader::pointer;
 
 /// A subschema whose place is computed (inline members get `parent/properties/x`).
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::record::{Effect, Flow, Recorder, What};
 use super::rust_api::{enum_has_variants, field_type, value_type};
 use super::schema::{child, Additional, Norm, Owned, ANNOTATIONS};
-use crate::spec::model::{Document, NodeId};
+use crate::model::{Document, NodeId};
 use crate::types::names::type_name;
 
 /// Keywords whose larger value accepts less.

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use minijinja::Environment;
 
-use crate::spec::model::Document;
+use crate::model::Document;
 
 const INDEX_HTML: &str = include_str!("../../../templates/docs/index.html");
 const STYLE_CSS: &str = include_str!("../../../templates/docs/style.css");

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::text::markdown_opt;
-use crate::spec::model::{Document, NodeId};
+use crate::model::{Document, NodeId};
 
 /// Deepest nesting shown; deeper schemas end in a "…" row.
 const MAX_DEPTH: usize = 12;

@@ -4,8 +4,7 @@
 use serde::Serialize;
 
 use super::text::anchor;
-use super::view::{level_texts, LinkView};
-use crate::spec::model::Document;
+use crate::model::{Channel, Document, Level, LevelPart};
 
 /// One level of the topic tree.
 #[derive(Debug, Default, Serialize)]
@@ -63,4 +62,37 @@ fn compress(mut node: TreeNode) -> TreeNode {
     }
     node.children = node.children.into_iter().map(compress).collect();
     node
+}
+
+/// A link to an item on the page.
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    /// Target anchor (without `#`).
+    pub anchor: String,
+    /// Link text.
+    pub text: String,
+}
+
+/// The levels of an address as display strings (used by the topic tree).
+pub fn level_texts(channel: &Channel) -> Vec<String> {
+    let Some(address) = &channel.address else {
+        return Vec::new();
+    };
+    address
+        .levels
+        .iter()
+        .map(|level| match level {
+            Level::Literal(text) => text.clone(),
+            Level::Parameter(name) => format!("{{{name}}}"),
+            Level::Mixed(parts) => parts
+                .iter()
+                .map(|part| match part {
+                    LevelPart::Literal(text) => text.clone(),
+                    LevelPart::Parameter(name) => format!("{{{name}}}"),
+                })
+                .collect(),
+            Level::AnySingle => "+".into(),
+            Level::AnyMulti => "#".into(),
+        })
+        .collect()
 }

@@ -8,11 +8,9 @@ use serde::Serialize;
 
 use super::schema::{rows, SchemaRow};
 use super::text::{anchor, markdown_opt};
-use super::tree::{topic_tree, TreeNode};
+use super::tree::{topic_tree, LinkView, TreeNode};
+use crate::model::{Action, Channel, Document, Message, Operation, Qos, SchemaSlot, Tag};
 use crate::service::{credentials_needed, service_names, OperationNames, Role, ServiceNames};
-use crate::spec::model::{
-    Action, Channel, Document, Level, LevelPart, Message, Operation, Qos, SchemaSlot, Tag,
-};
 use crate::types::{name_types, PayloadType};
 
 /// The whole page.
@@ -127,15 +125,6 @@ pub struct SchemeView {
     pub env: Option<String>,
     /// Description as inert HTML.
     pub description_html: String,
-}
-
-/// A link to an item on the page.
-#[derive(Debug, Serialize)]
-pub struct LinkView {
-    /// Target anchor (without `#`).
-    pub anchor: String,
-    /// Link text.
-    pub text: String,
 }
 
 /// Operations under one tag (or none).
@@ -606,7 +595,7 @@ fn scheme_needs(kind: &str, location: Option<&str>) -> String {
     }
 }
 
-fn server_binding(server: &crate::spec::model::Server) -> Vec<String> {
+fn server_binding(server: &crate::model::Server) -> Vec<String> {
     let Some(mqtt) = &server.mqtt else {
         return Vec::new();
     };
@@ -887,30 +876,6 @@ fn group_operations(doc: &Document, operations: Vec<OperationView>) -> Vec<Opera
                 tag,
                 actions,
             }
-        })
-        .collect()
-}
-
-/// The levels of an address as display strings (used by the topic tree).
-pub fn level_texts(channel: &Channel) -> Vec<String> {
-    let Some(address) = &channel.address else {
-        return Vec::new();
-    };
-    address
-        .levels
-        .iter()
-        .map(|level| match level {
-            Level::Literal(text) => text.clone(),
-            Level::Parameter(name) => format!("{{{name}}}"),
-            Level::Mixed(parts) => parts
-                .iter()
-                .map(|part| match part {
-                    LevelPart::Literal(text) => text.clone(),
-                    LevelPart::Parameter(name) => format!("{{{name}}}"),
-                })
-                .collect(),
-            Level::AnySingle => "+".into(),
-            Level::AnyMulti => "#".into(),
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{generated_header, templates};
 use crate::markdown::{code_span, plain_inline};
-use crate::spec::model::{Action, Document, Qos};
+use crate::model::{Action, Document, Qos};
 
 /// A file to write, relative to the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +72,8 @@ pub struct CrateOptions {
 /// resolved), so the bytes are the same in every checkout and from every working directory. The
 /// path is written with `/`.
 pub fn spec_label(spec: &Path, output_dir: &Path) -> String {
-    let spec = crate::spec::reading::real_path(spec);
-    let output_dir = crate::spec::reading::real_path(output_dir);
+    let spec = crate::reader::reading::real_path(spec);
+    let output_dir = crate::reader::reading::real_path(output_dir);
     relative_path(&spec, &output_dir)
         .unwrap_or(spec)
         .to_string_lossy()
@@ -306,7 +306,7 @@ fn readme_context(doc: &Document, crate_name: &str, options: &CrateOptions) -> m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::Info;
+    use crate::model::Info;
 
     fn doc() -> Document {
         Document {

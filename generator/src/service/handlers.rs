@@ -11,8 +11,8 @@ use super::messages::{MessagePlans, MessageSet, TypeNames};
 use super::names::ident;
 use super::operations::{OperationPlan, Side};
 use super::topics::TopicPlans;
+use crate::model::{Document, NodeId};
 use crate::rt;
-use crate::spec::model::{Document, NodeId};
 
 /// Everything the handler side needs to emit.
 pub struct HandlerInput<'a> {

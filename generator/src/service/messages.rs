@@ -21,9 +21,9 @@ use serde_json::Value;
 
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
+use crate::model::Document;
 use crate::rt;
 use crate::spec::message_sets;
-use crate::spec::model::Document;
 use crate::types::{MessageTypes, PayloadType};
 
 pub use crate::spec::message_sets::Selection;

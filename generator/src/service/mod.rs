@@ -64,7 +64,7 @@ pub(crate) mod topics;
 use proc_macro2::TokenStream;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::Document;
+use crate::model::Document;
 use crate::types::MessageTypes;
 
 /// Which side of the spec the generated code plays.
@@ -334,6 +334,6 @@ pub fn service_names(doc: &Document, role: Role) -> ServiceNames {
 
 /// The environment variables a generated `config_from_env` reads for a security scheme, and
 /// what goes in them; `None` for a scheme the runtime cannot use.
-pub fn credentials_needed(scheme: &crate::spec::model::SecurityScheme) -> Option<String> {
+pub fn credentials_needed(scheme: &crate::model::SecurityScheme) -> Option<String> {
     servers::credentials_needed(scheme)
 }

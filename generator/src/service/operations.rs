@@ -6,7 +6,7 @@ use super::names::{self, Scope};
 use super::topics::TopicPlans;
 use super::Role;
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Action, Document, NodeId, Qos};
+use crate::model::{Action, Document, NodeId, Qos};
 
 /// Which side of an operation the generated role plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use quote::{format_ident, quote};
 use super::docs::doc_attrs;
 use super::names::ident;
 use super::topics::{FieldKind, ParamEnum, TopicPlan, TopicPlans};
+use crate::model::Channel;
 use crate::rt;
-use crate::spec::model::Channel;
 
 /// The Rust type of a topic field.
 pub fn field_type(kind: &FieldKind, enums: &[ParamEnum]) -> TokenStream {

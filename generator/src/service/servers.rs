@@ -9,8 +9,8 @@ use quote::quote;
 use super::docs::{doc_attrs, join};
 use super::names::{self, ident, Scope};
 use crate::diagnostics::Diagnostic;
+use crate::model::{Document, SecurityScheme, Server};
 use crate::rt;
-use crate::spec::model::{Document, SecurityScheme, Server};
 
 /// Server presets for every server of `doc`, for `role`. The MQTT binding's client id and last
 /// will describe the application the spec is about: the client role's presets set neither (the

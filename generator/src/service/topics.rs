@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::names::{self, Scope};
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Address, Channel, Document, Level, LevelPart, Parameter};
+use crate::model::{Address, Channel, Document, Level, LevelPart, Parameter};
 
 /// The Rust type of one topic field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,7 +314,7 @@ fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
     let target = schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(crate::spec::model::NodeId::parse)
+        .and_then(crate::model::NodeId::parse)
         .and_then(|id| doc.schemas.get(&id));
     match target {
         Some(target) => &target.value,

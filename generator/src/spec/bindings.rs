@@ -1,11 +1,9 @@
 //! MQTT bindings 0.1.0 and 0.2.0 (server, channel, operation, message), with warnings for fields
 //! written in the wrong place or with the wrong type.
 
+use crate::model::{LastWill, MqttMessageBinding, MqttOperationBinding, MqttServerBinding, Qos};
+use crate::reader::yaml::{Node, Value};
 use crate::spec::context::Ctx;
-use crate::spec::model::{
-    LastWill, MqttMessageBinding, MqttOperationBinding, MqttServerBinding, Qos,
-};
-use crate::spec::yaml::{Node, Value};
 
 /// The MQTT binding versions mqttgen understands.
 pub const KNOWN_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::Document;
+use crate::model::Document;
 
 /// Runs every whole-document check.
 pub fn run(doc: &Document) -> Vec<Diagnostic> {

@@ -4,11 +4,11 @@
 use std::collections::{btree_map, HashMap, HashSet, VecDeque};
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Document, NodeId, Schema, SchemaId, SchemaSlot, Tag};
-use crate::spec::pointer;
-use crate::spec::refs::{ref_of, Files};
+use crate::model::{Document, NodeId, Schema, SchemaId, SchemaSlot, Tag};
+use crate::reader::pointer;
+use crate::reader::refs::{ref_of, Files};
+use crate::reader::yaml::{Node, Value};
 use crate::spec::traits::Merged;
-use crate::spec::yaml::{Node, Value};
 
 /// Keys inside a schema whose values are data, not schemas (their `$ref` keys are left alone).
 const DATA_KEYWORDS: &[&str] = &[

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::diagnostics::{Diagnostic, Location, Severity};
-use crate::spec::model::Document;
-use crate::spec::source::SourceMap;
+use crate::model::Document;
+use crate::reader::source::SourceMap;
 
 /// What [`crate::spec::load_file`] and [`crate::spec::load_str`] return.
 #[derive(Debug)]

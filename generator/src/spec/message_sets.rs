@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Document, Message, NodeId};
+use crate::model::{Document, Message, NodeId};
 use crate::types::payload::{classify, PayloadKind};
 
 /// How a received message picks its message of a set.

@@ -11,36 +11,36 @@
 mod bindings;
 mod checks;
 mod context;
-mod json;
 mod loaded;
 pub mod message_sets;
-pub mod model;
 mod objects;
 pub(crate) use objects::braced_names;
-pub mod pointer;
-pub(crate) mod reading;
-mod refs;
 mod shared_levels;
-pub mod source;
 pub mod structure;
 mod traits;
 mod v2;
 mod v3;
-pub mod yaml;
-pub mod yaml_parts;
+
+// The reader (`crate::reader`) and the model (`crate::model`) live in their own places; their
+// public paths under `spec` keep working.
+pub use crate::model;
+pub use crate::reader::yaml::parts as yaml_parts;
+pub use crate::reader::{pointer, source, yaml};
 
 use std::path::Path;
 
+pub use crate::reader::reading::{
+    LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES,
+};
+pub use crate::reader::source::SourceMap;
 pub use loaded::{diagnostic_json, header, render_one, Counts, Loaded, Snippet};
 pub use mqttgen_address::parse as parse_address;
-pub use reading::{LoadOptions, ReadError, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES};
-pub use source::SourceMap;
 
 use crate::diagnostics::Diagnostic;
+use crate::reader::reading::FsReader;
+use crate::reader::refs::Files;
+pub use crate::reader::refs::Reader;
 use context::Ctx;
-use reading::FsReader;
-use refs::Files;
-pub use refs::Reader;
 
 /// Loads the document at `path` and every file it refers to, with the default [`LoadOptions`]:
 /// `$ref`s may only reach files inside the entry document's folder.

@@ -2,14 +2,12 @@
 //! security schemes and component schemas.
 
 use crate::diagnostics::Diagnostic;
+use crate::model::{Address, Message, MessageExample, Parameter, SecurityScheme, ServerVariable};
+use crate::reader::pointer;
+use crate::reader::refs::ref_of;
+use crate::reader::yaml::{Node, Value};
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
-use crate::spec::model::{
-    Address, Message, MessageExample, Parameter, SecurityScheme, ServerVariable,
-};
-use crate::spec::pointer;
-use crate::spec::refs::ref_of;
-use crate::spec::yaml::{Node, Value};
 
 /// Adds the message declared at `decl` (a `$ref` or inline) once and returns its index.
 /// `fallback` names it when it has neither a component key nor a `name`.
@@ -441,7 +439,7 @@ pub fn document_header<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
     ctx.doc.default_content_type = ctx.string(root, "defaultContentType");
     match ctx.field(root, "info") {
         Some(info) if expect_map(ctx, info, "`info`") => {
-            ctx.doc.info = crate::spec::model::Info {
+            ctx.doc.info = crate::model::Info {
                 title: ctx.string(info, "title").unwrap_or_default(),
                 version: ctx.string(info, "version").unwrap_or_default(),
                 description: ctx.string(info, "description"),

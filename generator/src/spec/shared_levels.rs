@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Channel, Document, Level, LevelPart, Parameter};
+use crate::model::{Channel, Document, Level, LevelPart, Parameter};
 
 /// One `address-shared-level` warning per parameter whose value could contain the text that
 /// separates it from the rest of its level, and per pair of parameters with no text between them.
@@ -119,7 +119,7 @@ fn resolve<'a>(doc: &'a Document, schema: &'a Value) -> &'a Value {
     schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(crate::spec::model::NodeId::parse)
+        .and_then(crate::model::NodeId::parse)
         .and_then(|id| doc.schemas.get(&id))
         .map_or(schema, |target| &target.value)
 }

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::FileId;
-use crate::spec::refs::Files;
-use crate::spec::yaml::{Entry, Node, Value};
+use crate::model::FileId;
+use crate::reader::refs::Files;
+use crate::reader::yaml::{Entry, Node, Value};
 
 /// Merged objects by (file, node id) of the object that declared `traits`.
 pub type Merged = HashMap<(FileId, u32), Node>;
@@ -134,7 +134,7 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::yaml;
+    use crate::reader::yaml;
 
     fn node(text: &str) -> Node {
         yaml::parse(text, 0).root.unwrap()

@@ -1,11 +1,11 @@
 //! AsyncAPI 2.0–2.6 into the model. `publish` means the application receives, `subscribe` means
 //! it sends.
 
+use crate::model::{Action, Channel, ChannelMessage, Operation, Server};
+use crate::reader::yaml::Node;
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
-use crate::spec::model::{Action, Channel, ChannelMessage, Operation, Server};
 use crate::spec::objects::{self, expect_map};
-use crate::spec::yaml::Node;
 
 /// Builds the model from a 2.x root.
 pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {

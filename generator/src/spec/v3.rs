@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
+use crate::model::{Action, Channel, ChannelMessage, NodeId, Operation, Reply, Server};
+use crate::reader::refs::ref_of;
+use crate::reader::yaml::Node;
 use crate::spec::bindings;
 use crate::spec::context::Ctx;
-use crate::spec::model::{Action, Channel, ChannelMessage, NodeId, Operation, Reply, Server};
 use crate::spec::objects::{self, expect_map};
-use crate::spec::refs::ref_of;
-use crate::spec::yaml::Node;
 
 /// Builds the model from a 3.x root.
 pub fn build<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {

@@ -15,7 +15,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::names::{upper_camel, NameSet};
-use crate::spec::model::Document;
+use crate::model::Document;
 
 /// What to test for one message.
 pub struct MessageExampleTarget<'a> {

@@ -1,5 +1,5 @@
 //! Payload and headers types from the JSON Schemas of a
-//! [`Document`](crate::spec::model::Document) (issue #4).
+//! [`Document`](crate::model::Document) (issue #4).
 //!
 //! [`generate_types`] is pure: a document in, tokens and facts out, no I/O. Stages, one module
 //! each:
@@ -106,6 +106,7 @@ mod render;
 pub mod resolver;
 mod results;
 mod run;
+mod serde_attrs;
 mod settings;
 mod shared;
 mod str_enums;
@@ -124,8 +125,8 @@ pub use shared::SharedParts;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::Document;
-    use crate::spec::model::{Message, MessageExample, NodeId, Schema, SchemaSlot};
+    use crate::model::Document;
+    use crate::model::{Message, MessageExample, NodeId, Schema, SchemaSlot};
     use serde_json::{json, Value};
 
     fn slot(schema: Value) -> Option<SchemaSlot> {

@@ -18,7 +18,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::Message;
+use crate::model::Message;
 
 /// The wire form of a payload; for JSON the definition (type) name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,7 +117,7 @@ fn is_text_value(schema: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::SchemaSlot;
+    use crate::model::SchemaSlot;
     use serde_json::json;
 
     fn message(content_type: Option<&str>, json_schema: bool, schema: Value) -> Message {

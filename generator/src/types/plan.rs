@@ -10,8 +10,8 @@ use super::results::{message_types, GeneratedTypes, MessageTypes};
 use super::settings::TypeSettings;
 use super::{constraints, examples, resolver};
 use crate::diagnostics::Diagnostic;
+use crate::model::Document;
 use crate::printing::empty_file;
-use crate::spec::model::Document;
 
 /// The first, cheap stage of [`generate_types`]: every schema bundled and named, so the Rust
 /// names of each message's types ([`TypePlan::messages`]) are known before any type is generated.

@@ -27,6 +27,7 @@ use syn::visit_mut::{self, VisitMut};
 
 use super::constraints::{self, ConstraintTable, Constraints};
 use super::names::{field_name, variant_name, NameSet};
+use super::serde_attrs::serde_rename;
 use super::CrateUses;
 
 /// What [`postprocess`] returns: the edited module body and the optional crates it uses.
@@ -73,23 +74,6 @@ pub fn postprocess(
         pattern_limit: patterns.input_limit,
         objects,
     })
-}
-
-/// The `rename` value of a `#[serde(rename = "...")]` attribute, if any.
-pub(super) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut found = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                found = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    found
 }
 
 /// enum name → (typify variant name → readable variant name), only where they differ.

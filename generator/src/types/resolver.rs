@@ -20,7 +20,7 @@ use super::payload::{classify, PayloadKind};
 use super::preprocess::{preprocess, RefLookup};
 use super::typify_engine::Definition;
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Document, NodeId, SchemaId, SchemaSlot};
+use crate::model::{Document, NodeId, SchemaId, SchemaSlot};
 
 /// The bundle handed to typify plus where each message's types are.
 #[derive(Debug, Default)]

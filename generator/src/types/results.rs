@@ -14,7 +14,7 @@ use crate::diagnostics::Diagnostic;
 pub struct GeneratedTypes {
     /// All type definitions, as a module body (see the [`super`] docs on placing it).
     pub file: syn::File,
-    /// Per message, same index as [`Document::messages`](crate::spec::model::Document::messages).
+    /// Per message, same index as [`Document::messages`](crate::model::Document::messages).
     pub messages: Vec<MessageTypes>,
     /// The crates the generated code uses, for the generated `Cargo.toml`.
     pub dependencies: CrateUses,
@@ -62,7 +62,7 @@ impl GeneratedTypes {
     }
 }
 
-/// How each message of the bundle is typed (same index as [`Document::messages`](crate::spec::model::Document::messages)).
+/// How each message of the bundle is typed (same index as [`Document::messages`](crate::model::Document::messages)).
 pub(super) fn message_types(slots: &[resolver::MessageSlots]) -> Vec<MessageTypes> {
     slots
         .iter()

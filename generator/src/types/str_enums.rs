@@ -68,7 +68,7 @@ fn pairs(item: &syn::ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
             if !matches!(variant.fields, syn::Fields::Unit) {
                 return None;
             }
-            let wire = super::postprocess::serde_rename(&variant.attrs)
+            let wire = super::serde_attrs::serde_rename(&variant.attrs)
                 .unwrap_or_else(|| variant.ident.to_string());
             Some((variant.ident.clone(), wire))
         })

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use typify::{TypeSpace, TypeSpaceSettings};
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::NodeId;
+use crate::model::NodeId;
 
 /// One named schema handed to typify: `#/definitions/<name>` refers to it.
 #[derive(Clone, Debug)]

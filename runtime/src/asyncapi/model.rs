@@ -15,7 +15,7 @@
 //! ```
 
 use crate::QoS;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// The AsyncAPI version written into the document.
@@ -274,7 +274,7 @@ pub struct LastWillDoc {
     /// Topic of the will message.
     pub topic: String,
     /// QoS of the will message (in the model's JSON: 0, 1 or 2).
-    #[serde(deserialize_with = "super::model_json::qos")]
+    #[serde(deserialize_with = "qos")]
     pub qos: QoS,
     /// Will payload as text, if it is UTF-8.
     pub message: Option<String>,
@@ -289,7 +289,7 @@ pub struct SecuritySchemeDoc {
     /// Key in `components/securitySchemes`.
     pub name: String,
     /// The kind of scheme (in the model's JSON: the AsyncAPI `type`, e.g. `"userPassword"`).
-    #[serde(deserialize_with = "super::model_json::security_kind")]
+    #[serde(deserialize_with = "security_kind")]
     pub kind: SecurityKind,
     /// Description.
     pub description: Option<String>,
@@ -430,7 +430,7 @@ pub struct OperationDoc {
     /// The messages this operation carries (at least one).
     pub messages: Vec<MessageDoc>,
     /// MQTT QoS (operation binding `qos`; in the model's JSON: 0, 1 or 2).
-    #[serde(deserialize_with = "super::model_json::qos")]
+    #[serde(deserialize_with = "qos")]
     pub qos: QoS,
     /// MQTT retain flag (operation binding `retain`).
     pub retain: bool,
@@ -758,4 +758,24 @@ impl ReplyDoc {
             messages: vec![message],
         }
     }
+}
+
+/// A QoS written as its level, `0`, `1` or `2`.
+fn qos<'de, D: Deserializer<'de>>(deserializer: D) -> Result<QoS, D::Error> {
+    let level = u8::deserialize(deserializer)?;
+    QoS::from_u8(level).ok_or_else(|| {
+        serde::de::Error::custom(format_args!("invalid QoS {level}, expected 0, 1 or 2"))
+    })
+}
+
+/// A security scheme kind written as its AsyncAPI `type` ([`SecurityKind::as_str`] reversed).
+fn security_kind<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecurityKind, D::Error> {
+    let kind = String::deserialize(deserializer)?;
+    Ok(match kind.as_str() {
+        "userPassword" => SecurityKind::UserPassword,
+        "X509" => SecurityKind::X509,
+        "symmetricEncryption" => SecurityKind::SymmetricEncryption,
+        "asymmetricEncryption" => SecurityKind::AsymmetricEncryption,
+        _ => SecurityKind::Other(kind),
+    })
 }

@@ -4,10 +4,7 @@
 //! The JSON is the model's own shape, not an AsyncAPI document: see
 //! [`Document::from_model_json`].
 
-use serde::{Deserialize, Deserializer};
-
-use super::model::{Document, SecurityKind};
-use crate::QoS;
+use super::model::Document;
 
 impl Document {
     /// Reads a document written as the JSON form of this model (what `mqttgen` generated code
@@ -58,35 +55,15 @@ impl Document {
     }
 }
 
-/// A QoS written as its level, `0`, `1` or `2`.
-pub(super) fn qos<'de, D: Deserializer<'de>>(deserializer: D) -> Result<QoS, D::Error> {
-    let level = u8::deserialize(deserializer)?;
-    QoS::from_u8(level).ok_or_else(|| {
-        serde::de::Error::custom(format_args!("invalid QoS {level}, expected 0, 1 or 2"))
-    })
-}
-
-/// A security scheme kind written as its AsyncAPI `type` ([`SecurityKind::as_str`] reversed).
-pub(super) fn security_kind<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<SecurityKind, D::Error> {
-    let kind = String::deserialize(deserializer)?;
-    Ok(match kind.as_str() {
-        "userPassword" => SecurityKind::UserPassword,
-        "X509" => SecurityKind::X509,
-        "symmetricEncryption" => SecurityKind::SymmetricEncryption,
-        "asymmetricEncryption" => SecurityKind::AsymmetricEncryption,
-        _ => SecurityKind::Other(kind),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asyncapi::SecurityKind;
     use crate::asyncapi::{
         ChannelDoc, Info, LastWillDoc, MessageDoc, MqttServerBinding, OperationDoc, ParameterDoc,
         ReplyAddress, ReplyDoc, SecuritySchemeDoc, Server,
     };
+    use crate::QoS;
     use serde_json::json;
 
     #[test]

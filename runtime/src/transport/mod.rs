@@ -5,7 +5,6 @@
 //! other task (publishes, acknowledgements, subscriptions) and never by the driver itself, so a
 //! full request channel can never deadlock the event loop.
 
-pub(crate) mod memory;
 pub(crate) mod rumqtt_v3;
 pub(crate) mod rumqtt_v5;
 pub(crate) mod tls;

@@ -1,6 +1,6 @@
 //! rustls client configuration (ring provider) from [`TlsConfig`].
 
-use crate::config::{TlsConfig, TlsRoots};
+use crate::config::{Config, TlsConfig, TlsRoots, Transport};
 use crate::Error;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::Arc;
@@ -79,4 +79,16 @@ pub(crate) fn client_config(tls: &TlsConfig) -> Result<Arc<rustls::ClientConfig>
     };
     config.alpn_protocols = tls.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok(Arc::new(config))
+}
+
+/// Checks the TLS settings of `config` now (readable files, valid PEM) so that a bad path fails
+/// at start-up rather than on every reconnect. (Here rather than on [`Config`]: the settings do
+/// not import the transport that uses them.)
+pub(crate) fn check(config: &Config) -> Result<(), Error> {
+    match config.transport {
+        Transport::Tls | Transport::Wss => {
+            client_config(config.tls.as_ref().unwrap_or(&TlsConfig::default())).map(drop)
+        }
+        _ => Ok(()),
+    }
 }

@@ -52,7 +52,7 @@ fn explain(error: &ValidationError<'_>, out: &mut Vec<Finding>) {
             for key in unexpected {
                 let mut at = pointer.clone();
                 at.push('/');
-                crate::spec::pointer::push_escaped(&mut at, key);
+                crate::reader::pointer::push_escaped(&mut at, key);
                 out.push(Finding {
                     pointer: at,
                     message: format!("`{key}` is not a field of {object}"),

@@ -12,9 +12,9 @@ mod resolved;
 mod rules;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::NodeId;
-use crate::spec::refs::Files;
-use crate::spec::yaml::Node;
+use crate::model::NodeId;
+use crate::reader::refs::Files;
+use crate::reader::yaml::Node;
 
 pub use explain::Finding;
 

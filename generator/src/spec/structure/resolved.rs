@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::spec::pointer;
-use crate::spec::refs::{ref_of, Files};
-use crate::spec::source::child;
-use crate::spec::yaml::{Node, Value};
+use crate::reader::pointer;
+use crate::reader::refs::{ref_of, Files};
+use crate::reader::source::child;
+use crate::reader::yaml::{Node, Value};
 
 /// Most JSON values resolving may create; beyond it references are left in place (a document whose
 /// references multiply it past this is checked in the parts it spells out).

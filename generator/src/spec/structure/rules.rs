@@ -15,7 +15,7 @@
 use serde_json::Value;
 
 use super::explain::Finding;
-use crate::spec::pointer;
+use crate::reader::pointer;
 
 /// The findings of every rule for AsyncAPI `version`.
 pub fn run(doc: &Value, version: &str) -> Vec<Finding> {

@@ -9,17 +9,17 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::json;
-use crate::spec::model::{FileId, NodeId};
-use crate::spec::pointer;
-use crate::spec::reading::{self, ReadError};
-use crate::spec::source::{child, SourceFile, SourceMap};
-use crate::spec::yaml::{Node, Value};
+use crate::model::{FileId, NodeId};
+use crate::reader::json;
+use crate::reader::pointer;
+use crate::reader::reading::{self, normalise, ReadError};
+use crate::reader::source::{child, SourceFile, SourceMap};
+use crate::reader::yaml::{Node, Value};
 
 /// Most `$ref` hops followed in one chain before reporting a cycle.
 const MAX_REF_HOPS: usize = 64;
@@ -354,28 +354,6 @@ fn read_diagnostic(path: &Path, reference: &str, why: &ReadError) -> Diagnostic 
             format!("cannot read `{}` for `{reference}`: {e}", path.display()),
         ),
     }
-}
-
-/// Lexical normalisation (`a/./b/../c` → `a/c`), so that each file is read once.
-pub fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let last = out.components().next_back();
-                match last {
-                    Some(Component::Normal(_)) => {
-                        out.pop();
-                    }
-                    Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
-                    _ => out.push(".."),
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Every `$ref` string in a tree that names another file (iterative walk).

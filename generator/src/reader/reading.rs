@@ -6,9 +6,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
-
-use super::refs::normalise;
+use std::path::{Component, Path, PathBuf};
 
 /// Default cap on the size of one spec file (16 MiB).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -306,6 +304,28 @@ pub(crate) fn real_path(path: &Path) -> PathBuf {
             _ => return path,
         }
     }
+}
+
+/// Lexical normalisation (`a/./b/../c` → `a/c`), so that each file is read once.
+pub fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                match last {
+                    Some(Component::Normal(_)) => {
+                        out.pop();
+                    }
+                    Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
+                    _ => out.push(".."),
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

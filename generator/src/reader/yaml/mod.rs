@@ -6,6 +6,9 @@
 //! files are read by [`crate::spec`]'s strict JSON reader into the same tree (JSON is almost, but
 //! not quite, YAML 1.2).
 
+/// Large documents parsed in parts on several threads.
+pub mod parts;
+
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diagnostics::{Diagnostic, Location};
-use crate::spec::model::FileId;
+use crate::model::FileId;
 
 /// Deepest nesting accepted; deeper input gets a `yaml-too-deep` error instead of a stack overflow.
 pub const MAX_DEPTH: usize = 200;
@@ -170,7 +173,7 @@ impl Node {
 /// Maps yaml-rust2 markers (character index, 0-based column) to byte offsets.
 ///
 /// The parser may have read only a part of the text (a run of whole lines, see
-/// [`crate::spec::yaml_parts`]); markers are then relative to that part and are shifted by where it
+/// [`crate::reader::yaml::parts`]); markers are then relative to that part and are shifted by where it
 /// starts, so positions are always those of the whole text.
 pub struct LineIndex<'a> {
     text: &'a str,
@@ -311,10 +314,10 @@ pub struct Parsed {
 /// Parses `text` (YAML 1.2 or JSON) into a located tree.
 ///
 /// Large block-mapping documents are read in parts on several threads when that gives exactly
-/// the tree a single pass would give (see [`crate::spec::yaml_parts`]); otherwise, and for any
+/// the tree a single pass would give (see [`crate::reader::yaml::parts`]); otherwise, and for any
 /// input with findings, in one pass.
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    crate::spec::yaml_parts::parse(text, file).unwrap_or_else(|| parse_one_pass(text, file))
+    crate::reader::yaml::parts::parse(text, file).unwrap_or_else(|| parse_one_pass(text, file))
 }
 
 /// [`parse`] in one pass on the calling thread (the reference the parallel route must match).

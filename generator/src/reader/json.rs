@@ -1,4 +1,4 @@
-//! A strict JSON (RFC 8259) reader that builds the same located tree as [`crate::spec::yaml`].
+//! A strict JSON (RFC 8259) reader that builds the same located tree as [`crate::reader::yaml`].
 //!
 //! JSON is nearly YAML 1.2, but not quite: `\ud83d\ude00` surrogate-pair escapes (what most JSON
 //! writers emit for emoji) are not valid YAML escapes. Documents that start with `{` or `[` are read
@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::FileId;
-use crate::spec::yaml::{self, Entry, Node, Pos, Value, MAX_DEPTH};
+use crate::model::FileId;
+use crate::reader::yaml::{self, Entry, Node, Pos, Value, MAX_DEPTH};
 
 /// Keys at which a mapping gets a key index (same threshold as the YAML reader).
 const INDEXED_MAP: usize = 16;

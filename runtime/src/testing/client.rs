@@ -1,7 +1,8 @@
-//! The in-memory transport: a client of [`MemoryBroker`](crate::testing::MemoryBroker).
+//! The in-memory transport: a client of [`MemoryBroker`](crate::testing::MemoryBroker). It lives
+//! with the broker (not under `transport/`), so the transport layer never imports `testing`.
 
-use super::{AckToken, Client, Event, EventSource, SubscribeRequest};
-use crate::testing::MemoryBroker;
+use super::MemoryBroker;
+use crate::transport::{AckToken, Client, Event, EventSource, SubscribeRequest};
 use crate::{Error, Outgoing};
 use futures::future::BoxFuture;
 use std::sync::atomic::AtomicUsize;
@@ -29,7 +30,7 @@ pub(crate) struct MemoryClient {
 }
 
 /// Connects a new client to `broker`.
-pub(crate) fn connect(broker: &MemoryBroker, client_id: &str) -> super::Connection {
+pub(crate) fn connect(broker: &MemoryBroker, client_id: &str) -> crate::transport::Connection {
     let (tx, rx) = mpsc::unbounded_channel();
     broker.attach(client_id, tx);
     (

@@ -18,8 +18,8 @@ mod cut;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::spec::model::FileId;
-use crate::spec::yaml::{self, Entry, Node, Parsed, PartParsed, Value, MAX_ALIAS_NODES};
+use crate::model::FileId;
+use crate::reader::yaml::{self, Entry, Node, Parsed, PartParsed, Value, MAX_ALIAS_NODES};
 pub use cut::{cut, Part};
 
 /// Texts shorter than twice this are parsed in one pass; parts are about this long or longer.

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::diagnostics::Location;
-use crate::spec::model::{FileId, NodeId};
-use crate::spec::pointer;
-use crate::spec::yaml::{self, Node, Value};
+use crate::model::{FileId, NodeId};
+use crate::reader::pointer;
+use crate::reader::yaml::{self, Node, Value};
 
 /// One file read by the front end.
 #[derive(Debug)]
