@@ -344,10 +344,12 @@ pub(crate) fn parse_range(
 ) -> PartParsed {
     let mut index = LineIndex::for_part(&text[..range.end], range.start, lines_before);
     let part = &text[range];
+    let mut attempts = 0;
     loop {
         let (outcome, relax_at) = parse_padded(part, file, &index);
+        attempts += 1;
         match relax_at {
-            Some((line, pad)) if index.pads.len() < MAX_RELAXED_LINES => {
+            Some((line, pad)) if attempts <= MAX_RELAX_ATTEMPTS => {
                 match index.pads.binary_search_by_key(&line, |&(l, _)| l) {
                     Ok(i) => index.pads[i].1 += pad,
                     Err(i) => index.pads.insert(i, (line, pad)),
@@ -358,8 +360,11 @@ pub(crate) fn parse_range(
     }
 }
 
-/// Most lines one text may have re-indented by [`relax`] before its indentation error stands.
-const MAX_RELAXED_LINES: usize = 10_000;
+/// Most re-parses [`relax`] may ask for before an indentation error stands. Every attempt parses
+/// the whole part again, and one line may be asked for again after its first re-indent, so the
+/// bound counts attempts, not lines: it keeps hostile input linear (a fuzzed document once padded
+/// the same line forever) while real documents need one attempt per multi-line flow collection.
+const MAX_RELAX_ATTEMPTS: usize = 256;
 
 /// Parses `part` with the lines `index.pads` names indented further; also gives the line (of the
 /// whole text) and the spaces to add to it when the parse failed only because a line inside a
