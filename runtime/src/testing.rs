@@ -26,6 +26,10 @@
 
 #[cfg(feature = "test-support")]
 pub mod amqtt;
+pub mod faults;
+#[cfg(feature = "test-support")]
+pub mod seeded;
+pub mod trace;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
 
@@ -66,6 +70,8 @@ struct State {
     denied: Vec<String>,
     round_robin: HashMap<String, usize>,
     pending: Vec<Arc<AtomicUsize>>,
+    /// Fault injection ([`MemoryBroker::with_faults`]); `None` is the plain broker.
+    faults: Option<Box<faults::FaultState>>,
 }
 
 struct Session {
@@ -136,6 +142,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         let Some(session) = clients.get_mut(client_id) else {
@@ -158,9 +165,7 @@ impl MemoryBroker {
                 msg.qos = msg.qos.min(request.qos);
                 msg.retain = true;
                 deliver(
-                    session,
-                    deliveries,
-                    next_delivery,
+                    (session, deliveries, next_delivery, faults),
                     client_id,
                     msg,
                     request.id.into_iter().collect(),
@@ -180,6 +185,7 @@ impl MemoryBroker {
 
     /// Publishes `msg` as an external client would.
     pub async fn publish(&self, msg: Outgoing) {
+        self.start_faults();
         self.publish_from(None, msg);
     }
 
@@ -193,6 +199,9 @@ impl MemoryBroker {
             dup: false,
             properties: msg.properties,
         };
+        if s.faults.is_some() && !faults::accept_publish(&mut s, sender, &message) {
+            return;
+        }
         if let Some(sender) = sender {
             if let Some(session) = s.clients.get_mut(sender) {
                 let pkid = if message.qos == QoS::AtMostOnce {
@@ -256,6 +265,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         for (id, (qos, ids)) in targets {
@@ -263,13 +273,20 @@ impl MemoryBroker {
                 let mut copy = message.clone();
                 copy.qos = copy.qos.min(qos);
                 copy.retain = false;
-                deliver(session, deliveries, next_delivery, &id, copy, ids);
+                deliver((session, deliveries, next_delivery, faults), &id, copy, ids);
             }
+        }
+        if s.faults.is_some() {
+            faults::after_publish(&mut s, sender, &message);
         }
     }
 
     pub(crate) fn complete(&self, delivery: u64, ok: bool) {
         let mut s = self.lock();
+        if s.faults.is_some() {
+            faults::complete(&mut s, delivery, ok);
+            return;
+        }
         if let Some((client, msg)) = s.deliveries.remove(&delivery) {
             if !ok && msg.qos != QoS::AtMostOnce {
                 s.unacked.push((client, msg));
@@ -336,6 +353,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         for (client, mut msg) in unacked {
@@ -347,7 +365,12 @@ impl MemoryBroker {
                     .filter(|r| topic::matches(&r.filter, &msg.topic))
                     .filter_map(|r| r.id)
                     .collect();
-                deliver(session, deliveries, next_delivery, &client, msg, ids);
+                deliver(
+                    (session, deliveries, next_delivery, faults),
+                    &client,
+                    msg,
+                    ids,
+                );
             }
         }
     }
@@ -367,7 +390,9 @@ impl MemoryBroker {
     pub async fn settle_within(&self, timeout: Duration) -> Result<(), Error> {
         let idle = || {
             let s = self.lock();
-            s.deliveries.is_empty() && s.pending.iter().all(|p| p.load(Ordering::SeqCst) == 0)
+            s.deliveries.is_empty()
+                && s.pending.iter().all(|p| p.load(Ordering::SeqCst) == 0)
+                && s.faults.as_ref().is_none_or(|f| f.is_idle())
         };
         tokio::time::timeout(timeout, async {
             loop {
@@ -408,20 +433,53 @@ impl MemoryBroker {
 /// A shared-subscription member: client id, granted QoS, subscription id.
 type Member = (String, QoS, usize);
 
+/// What [`deliver`] needs of the broker state, borrowed field by field.
+type DeliverTo<'a> = (
+    &'a mut Session,
+    &'a mut HashMap<u64, (String, Message)>,
+    &'a mut u64,
+    &'a mut Option<Box<faults::FaultState>>,
+);
+
+/// Hands `msg` to a client, or to the fault plan's release queue when faults are configured.
 fn deliver(
+    (session, deliveries, next_delivery, faults): DeliverTo<'_>,
+    client_id: &str,
+    msg: Message,
+    subscription_ids: Vec<usize>,
+) {
+    if let Some(faults) = faults {
+        faults.enqueue(client_id, msg, subscription_ids);
+        return;
+    }
+    send_delivery(
+        session,
+        deliveries,
+        next_delivery,
+        client_id,
+        msg,
+        subscription_ids,
+        None,
+    );
+}
+
+/// Sends one PUBLISH to a connected client and records it as outstanding; returns its
+/// delivery id. `pkid` is kept for a redelivery.
+fn send_delivery(
     session: &mut Session,
     deliveries: &mut HashMap<u64, (String, Message)>,
     next_delivery: &mut u64,
     client_id: &str,
     msg: Message,
     subscription_ids: Vec<usize>,
-) {
+    pkid: Option<u16>,
+) -> (u64, u16) {
     *next_delivery += 1;
     let delivery = *next_delivery;
-    let pkid = if msg.qos == QoS::AtMostOnce {
-        0
-    } else {
-        session.pkid()
+    let pkid = match pkid {
+        _ if msg.qos == QoS::AtMostOnce => 0,
+        Some(pkid) => pkid,
+        None => session.pkid(),
     };
     deliveries.insert(delivery, (client_id.to_owned(), msg.clone()));
     let _ = session.tx.send(Event::Message(Incoming {
@@ -435,4 +493,5 @@ fn deliver(
         delivery,
         subscription_ids,
     }));
+    (delivery, pkid)
 }
