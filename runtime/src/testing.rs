@@ -191,6 +191,9 @@ impl MemoryBroker {
 
     pub(crate) fn publish_from(&self, sender: Option<&str>, msg: Outgoing) {
         let mut s = self.lock();
+        if s.faults.is_some() && faults::hold_publish(&mut s, sender, &msg) {
+            return;
+        }
         let message = Message {
             topic: msg.topic,
             payload: msg.payload,
@@ -199,8 +202,8 @@ impl MemoryBroker {
             dup: false,
             properties: msg.properties,
         };
-        if s.faults.is_some() && !faults::accept_publish(&mut s, sender, &message) {
-            return;
+        if s.faults.is_some() {
+            faults::record_publish(&mut s, sender, &message);
         }
         if let Some(sender) = sender {
             if let Some(session) = s.clients.get_mut(sender) {

@@ -29,7 +29,7 @@
 use super::trace::{Fault, Trace, TraceEvent};
 use super::{send_delivery, MemoryBroker, State};
 use crate::transport::Event;
-use crate::{topic, Message, QoS};
+use crate::{topic, Message, Outgoing, QoS};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -206,6 +206,8 @@ pub(crate) struct FaultState {
     publishes: Vec<usize>,
     /// Clients whose connection was dropped and not yet re-established.
     offline: BTreeSet<String>,
+    /// Publishes of offline clients, sent when they reconnect.
+    held: Vec<(String, Outgoing)>,
     next_client: u64,
     notify: Arc<Notify>,
     pump_started: bool,
@@ -224,6 +226,7 @@ impl FaultState {
             pkids: Default::default(),
             acks: 0,
             offline: BTreeSet::new(),
+            held: Vec::new(),
             next_client: 0,
             notify: Arc::new(Notify::new()),
             pump_started: false,
@@ -331,18 +334,39 @@ impl MemoryBroker {
             .is_some_and(|f| f.offline.contains(client_id))
     }
 
-    /// Re-establishes a connection dropped by fault injection.
+    /// Re-establishes a connection dropped by fault injection, then sends what the client
+    /// published while it was down (with a kept session; without, its runtime sends it again).
     pub(crate) fn reconnect(&self, client_id: &str, tx: mpsc::UnboundedSender<Event>) {
+        let held = self.reconnect_session(client_id, tx);
+        for msg in held {
+            self.publish_from(Some(client_id), msg);
+        }
+    }
+
+    fn reconnect_session(
+        &self,
+        client_id: &str,
+        tx: mpsc::UnboundedSender<Event>,
+    ) -> Vec<Outgoing> {
         let mut s = self.lock();
         let retained: Vec<Message> = s.retained.values().cloned().collect();
         let State {
             clients, faults, ..
         } = &mut *s;
         let (Some(f), Some(session)) = (faults.as_mut(), clients.get_mut(client_id)) else {
-            return;
+            return Vec::new();
         };
         f.offline.remove(client_id);
         let session_present = !f.plan.expire_sessions;
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut f.held)
+            .into_iter()
+            .partition(|(c, _)| c == client_id);
+        f.held = others;
+        let held: Vec<Outgoing> = if session_present {
+            mine.into_iter().map(|(_, m)| m).collect()
+        } else {
+            Vec::new()
+        };
         if !session_present {
             let before = f.queue.len();
             f.queue.retain(|q| q.client != client_id);
@@ -385,6 +409,7 @@ impl MemoryBroker {
             }
         }
         f.notify.notify_one();
+        held
     }
 }
 
@@ -499,13 +524,23 @@ pub(super) fn complete(s: &mut State, delivery: u64, ok: bool) {
     }
 }
 
-/// Whether a publish from `sender` reaches the broker (not while its connection is down);
-/// records it.
-pub(super) fn accept_publish(s: &mut State, sender: Option<&str>, msg: &Message) -> bool {
+/// Holds a publish from a client whose connection is down, as its MQTT client would, to send
+/// it after the reconnect (with the session) or forget it (its runtime sends it again when the
+/// session is gone). True when held.
+pub(super) fn hold_publish(s: &mut State, sender: Option<&str>, msg: &Outgoing) -> bool {
     let f = s.faults.as_mut().expect("fault state");
-    if sender.is_some_and(|c| f.offline.contains(c)) {
-        return false;
+    match sender {
+        Some(client) if f.offline.contains(client) => {
+            f.held.push((client.to_owned(), msg.clone()));
+            true
+        }
+        _ => false,
     }
+}
+
+/// Records a publish that reached the broker.
+pub(super) fn record_publish(s: &mut State, sender: Option<&str>, msg: &Message) {
+    let f = s.faults.as_mut().expect("fault state");
     f.record(TraceEvent::Published {
         client: sender.map(str::to_owned),
         topic: msg.topic.clone(),
@@ -513,7 +548,6 @@ pub(super) fn accept_publish(s: &mut State, sender: Option<&str>, msg: &Message)
         qos: msg.qos,
         retain: msg.retain,
     });
-    true
 }
 
 /// After a publish was routed: an [`DisconnectPoint::AfterPublish`] point may drop the sender.
