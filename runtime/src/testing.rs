@@ -3,9 +3,11 @@
 //! Services mounted on it ([`App::in_memory`](crate::App::in_memory)) run through exactly the
 //! same runtime core as on a real broker: topic matching, shared subscriptions, route queues,
 //! ordered acknowledgements, ack policies, middleware, dead letters, request/reply, retained
-//! messages. The broker records every publish for assertions. Not simulated: last wills,
-//! persistent sessions and reconnects (use [`MemoryBroker::redeliver_unacked`] to mimic the
-//! redelivery that follows one), packet size limits.
+//! messages. The broker records every publish for assertions. Not simulated: last wills and
+//! packet size limits. Persistent sessions, reconnects, duplicates, reordering and other
+//! misbehaviour are injected deterministically by a fault plan ([`MemoryBroker::with_faults`],
+//! [`faults`]), with a recorded [`trace`] and seeded runs (`seeded`, feature `test-support`); without one, use
+//! [`MemoryBroker::redeliver_unacked`] to mimic the redelivery that follows a reconnect.
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -28,10 +30,10 @@
 pub mod amqtt;
 pub mod faults;
 #[cfg(feature = "test-support")]
+pub mod mosquitto;
+#[cfg(feature = "test-support")]
 pub mod seeded;
 pub mod trace;
-#[cfg(feature = "test-support")]
-pub mod mosquitto;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
 use crate::{topic, Error, Message, Outgoing, QoS};

@@ -79,9 +79,7 @@ async fn standard(faults: Faults, work: Duration) -> (Trace, Vec<(String, String
     let (app, seen) = service(&broker, work).await;
     publish_ab(&broker, 5).await;
     for i in 0..5 {
-        broker
-            .publish(Outgoing::new("z/t", format!("z{i}")))
-            .await;
+        broker.publish(Outgoing::new("z/t", format!("z{i}"))).await;
     }
     broker.settle_within(T).await.unwrap();
     app.shutdown(T).await.unwrap();
@@ -169,7 +167,11 @@ fn reordering_crosses_topics_but_keeps_each_topics_order() {
 #[test]
 fn drops_lose_qos0_only() {
     let (trace, seen) = paused(standard(Faults::seeded(1).drop_qos0(1.0), Duration::ZERO));
-    assert_eq!(payloads(&seen), &IN_ORDER[..10], "QoS 1 all there, QoS 0 gone");
+    assert_eq!(
+        payloads(&seen),
+        &IN_ORDER[..10],
+        "QoS 1 all there, QoS 0 gone"
+    );
     assert_eq!(trace.faults().len(), 5);
     assert!(trace
         .faults()
@@ -184,7 +186,10 @@ fn drops_lose_qos0_only() {
 
 /// Deliveries of `payload` to the handler: their DUP flags.
 fn copies(seen: &[(String, String, bool, bool)], payload: &str) -> Vec<bool> {
-    seen.iter().filter(|s| s.1 == payload).map(|s| s.2).collect()
+    seen.iter()
+        .filter(|s| s.1 == payload)
+        .map(|s| s.2)
+        .collect()
 }
 
 fn count(trace: &Trace, pred: impl Fn(&Fault) -> bool) -> usize {
@@ -199,8 +204,26 @@ fn a_disconnect_before_the_ack_redelivers_that_message_with_dup() {
     for p in IN_ORDER.iter().filter(|p| **p != "b0") {
         assert_eq!(copies(&seen, p).len(), 1, "{p} once: {trace}");
     }
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Disconnected { point: DisconnectPoint::BeforeAck(2), .. })), 1);
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Reconnected { session_present: true, .. })), 1);
+    assert_eq!(
+        count(&trace, |f| matches!(
+            f,
+            Fault::Disconnected {
+                point: DisconnectPoint::BeforeAck(2),
+                ..
+            }
+        )),
+        1
+    );
+    assert_eq!(
+        count(&trace, |f| matches!(
+            f,
+            Fault::Reconnected {
+                session_present: true,
+                ..
+            }
+        )),
+        1
+    );
 }
 
 #[test]
@@ -212,14 +235,33 @@ fn a_disconnect_after_the_ack_loses_nothing_and_repeats_nothing() {
     let mut want = IN_ORDER.to_vec();
     want.sort_unstable();
     // QoS 1 is all there exactly once; QoS 0 published while offline may be lost.
-    let qos1: Vec<&str> = got.iter().copied().filter(|p| !p.starts_with('z')).collect();
+    let qos1: Vec<&str> = got
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with('z'))
+        .collect();
     assert_eq!(qos1, &want[..10], "{trace}");
     assert!(seen.iter().all(|s| !s.2), "no DUP: {trace}");
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Disconnected { point: DisconnectPoint::AfterAck(2), .. })), 1);
+    assert_eq!(
+        count(&trace, |f| matches!(
+            f,
+            Fault::Disconnected {
+                point: DisconnectPoint::AfterAck(2),
+                ..
+            }
+        )),
+        1
+    );
     assert_eq!(count(&trace, |f| matches!(f, Fault::Reconnected { .. })), 1);
     // Never without the point.
     let (trace, _) = paused(standard(Faults::seeded(0), Duration::ZERO));
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Disconnected { .. } | Fault::Reconnected { .. })), 0);
+    assert_eq!(
+        count(&trace, |f| matches!(
+            f,
+            Fault::Disconnected { .. } | Fault::Reconnected { .. }
+        )),
+        0
+    );
 }
 
 #[test]
@@ -239,24 +281,48 @@ fn an_expired_session_loses_the_unacknowledged_message_and_resubscribes() {
             .await;
         broker.settle_within(T).await.unwrap();
         let seen = seen.lock().unwrap().clone();
-        assert_eq!(copies(&seen, "b0"), [false], "not redelivered: {}", broker.trace());
+        assert_eq!(
+            copies(&seen, "b0"),
+            [false],
+            "not redelivered: {}",
+            broker.trace()
+        );
         assert_eq!(copies(&seen, "after"), [false]);
         app.shutdown(T).await.unwrap();
         broker.trace()
     });
-    assert_eq!(count(&broker_trace, |f| matches!(f, Fault::SessionExpired { .. })), 1);
-    assert_eq!(count(&broker_trace, |f| matches!(f, Fault::Reconnected { session_present: false, .. })), 1);
+    assert_eq!(
+        count(&broker_trace, |f| matches!(f, Fault::SessionExpired { .. })),
+        1
+    );
+    assert_eq!(
+        count(&broker_trace, |f| matches!(
+            f,
+            Fault::Reconnected {
+                session_present: false,
+                ..
+            }
+        )),
+        1
+    );
     // Without expiry the session is kept (see the BeforeAck test): never expired.
     let plan = Faults::seeded(0).disconnect_at(DisconnectPoint::BeforeAck(2));
     let (trace, _) = paused(standard(plan, Duration::ZERO));
-    assert_eq!(count(&trace, |f| matches!(f, Fault::SessionExpired { .. })), 0);
+    assert_eq!(
+        count(&trace, |f| matches!(f, Fault::SessionExpired { .. })),
+        0
+    );
 }
 
 /// A retained message, then a disconnect after the first ack: how often the handler sees it.
 async fn retained_scenario(plan: Faults) -> (Trace, Vec<bool>) {
     let broker = MemoryBroker::with_faults(plan);
     broker
-        .publish(Outgoing::new("a/r", "kept").qos(QoS::AtLeastOnce).retain(true))
+        .publish(
+            Outgoing::new("a/r", "kept")
+                .qos(QoS::AtLeastOnce)
+                .retain(true),
+        )
         .await;
     let (app, seen) = service(&broker, Duration::ZERO).await;
     broker.settle_within(T).await.unwrap();
@@ -276,12 +342,23 @@ async fn retained_scenario(plan: Faults) -> (Trace, Vec<bool>) {
 #[test]
 fn retained_messages_are_replayed_after_a_reconnect_when_asked() {
     let base = Faults::seeded(0).disconnect_at(DisconnectPoint::AfterAck(2));
-    let (trace, kept) = paused(retained_scenario(base.clone().replay_retained_on_reconnect()));
+    let (trace, kept) = paused(retained_scenario(
+        base.clone().replay_retained_on_reconnect(),
+    ));
     assert_eq!(kept, [true, true], "{trace}");
-    assert_eq!(count(&trace, |f| matches!(f, Fault::RetainedReplayed { topic, .. } if topic == "a/r")), 1);
+    assert_eq!(
+        count(
+            &trace,
+            |f| matches!(f, Fault::RetainedReplayed { topic, .. } if topic == "a/r")
+        ),
+        1
+    );
     let (trace, kept) = paused(retained_scenario(base));
     assert_eq!(kept, [true], "{trace}");
-    assert_eq!(count(&trace, |f| matches!(f, Fault::RetainedReplayed { .. })), 0);
+    assert_eq!(
+        count(&trace, |f| matches!(f, Fault::RetainedReplayed { .. })),
+        0
+    );
 }
 
 /// A request whose requester is disconnected right after the request left.
@@ -326,8 +403,21 @@ fn a_disconnect_in_the_middle_of_a_request() {
     };
     // Session kept: the reply waits for the requester and arrives after the reconnect.
     let (trace, reply) = paused(mid_request(Faults::seeded(0).disconnect_at(point.clone())));
-    assert_eq!(reply.expect("reply after reconnect").payload, "answer", "{trace}");
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Disconnected { point: DisconnectPoint::AfterPublish { .. }, .. })), 1);
+    assert_eq!(
+        reply.expect("reply after reconnect").payload,
+        "answer",
+        "{trace}"
+    );
+    assert_eq!(
+        count(&trace, |f| matches!(
+            f,
+            Fault::Disconnected {
+                point: DisconnectPoint::AfterPublish { .. },
+                ..
+            }
+        )),
+        1
+    );
     // Session expired: the reply is gone and the request times out.
     let (trace, reply) = paused(mid_request(
         Faults::seeded(0)
@@ -341,7 +431,10 @@ fn a_disconnect_in_the_middle_of_a_request() {
     // No point, no disconnect.
     let (trace, reply) = paused(mid_request(Faults::seeded(0)));
     assert!(reply.is_ok());
-    assert_eq!(count(&trace, |f| matches!(f, Fault::Disconnected { .. })), 0);
+    assert_eq!(
+        count(&trace, |f| matches!(f, Fault::Disconnected { .. })),
+        0
+    );
 }
 
 /// Gaps between consecutive deliveries.
@@ -361,15 +454,25 @@ fn a_slow_broker_spaces_deliveries_by_its_delay() {
     let (trace, seen) = paused(standard(slow, Duration::ZERO));
     assert_eq!(payloads(&seen), IN_ORDER);
     let gaps = delivery_gaps(&trace);
-    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(50)), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g >= Duration::from_millis(50)),
+        "{gaps:?}"
+    );
     let (trace, _) = paused(standard(Faults::seeded(0), Duration::ZERO));
     let gaps = delivery_gaps(&trace);
-    assert!(gaps.iter().all(|g| *g < Duration::from_millis(50)), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g < Duration::from_millis(50)),
+        "{gaps:?}"
+    );
     // Jittered delay: seeded, within bounds, not constant.
-    let jitter = Faults::seeded(4).delay_between(Duration::from_millis(10), Duration::from_millis(90));
+    let jitter =
+        Faults::seeded(4).delay_between(Duration::from_millis(10), Duration::from_millis(90));
     let (trace, _) = paused(standard(jitter, Duration::ZERO));
     let gaps = delivery_gaps(&trace);
-    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(10)), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g >= Duration::from_millis(10)),
+        "{gaps:?}"
+    );
     assert!(gaps.iter().any(|g| *g != gaps[0]), "{gaps:?}");
 }
 
@@ -429,7 +532,10 @@ fn the_same_seed_gives_the_same_trace_event_by_event() {
         let (b, _) = paused(standard(plan(10), Duration::ZERO));
         a.assert_same(&b);
         let (c, _) = paused(standard(plan(11), Duration::ZERO));
-        assert!(a.first_difference(&c).is_some(), "{name}: seeds 10 and 11 ran alike");
+        assert!(
+            a.first_difference(&c).is_some(),
+            "{name}: seeds 10 and 11 ran alike"
+        );
     }
 }
 
@@ -441,7 +547,11 @@ fn seeded_runs_report_the_failing_seed() {
     .unwrap_err();
     assert_eq!(failure.seed, 3);
     assert_eq!(failure.passed, 3);
-    assert!(failure.message.contains("seed three is bad"), "{}", failure.message);
+    assert!(
+        failure.message.contains("seed three is bad"),
+        "{}",
+        failure.message
+    );
     assert!(failure.to_string().contains("MQTTGEN_SEED=3"), "{failure}");
     // And a whole batch of seeded runs of a real scenario.
     assert_eq!(

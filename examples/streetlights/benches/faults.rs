@@ -33,7 +33,10 @@ fn main() {
         "| {:<44} | {:>5} | {:<26} | {:>11} | {:>11} |",
         "scenario", "runs", "outcome", "total", "per run"
     );
-    println!("|{:-<46}|{:->7}|{:-<28}|{:->13}|{:->13}|", "", "", "", "", "");
+    println!(
+        "|{:-<46}|{:->7}|{:-<28}|{:->13}|{:->13}|",
+        "", "", "", "", ""
+    );
 
     let started = Instant::now();
     let result = try_run_seeded(runs, |seed| async move {
@@ -50,7 +53,12 @@ fn main() {
         Ok(n) => format!("{n} passed"),
         Err(f) => format!("FAILED at seed {}", f.seed),
     };
-    row("idempotent counter, no faults (baseline)", runs, &outcome, baseline);
+    row(
+        "idempotent counter, no faults (baseline)",
+        runs,
+        &outcome,
+        baseline,
+    );
 
     let started = Instant::now();
     let result = try_run_seeded(runs, |seed| async move {
@@ -84,7 +92,12 @@ fn main() {
         Ok(n) => (*n, "never caught".to_owned()),
         Err(f) => (f.passed + 1, format!("caught at seed {}", f.seed)),
     };
-    row("naive counter, example faults", tried, &outcome, started.elapsed());
+    row(
+        "naive counter, example faults",
+        tried,
+        &outcome,
+        started.elapsed(),
+    );
     println!(
         "\nexample faults vs. no faults, same runs: {:.2}x the time",
         faulty.as_secs_f64() / baseline.as_secs_f64().max(1e-9)

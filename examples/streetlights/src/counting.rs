@@ -75,7 +75,8 @@ impl Handler for NaiveSwitchOnCounter {
         context: MessageContext<()>,
     ) -> Result<(), mqttgen::HandlerError> {
         let id = params.light_id.clone();
-        if let SendLightCommandMessage::TurnOn(_) = command(params, message.lumens, &context).await?
+        if let SendLightCommandMessage::TurnOn(_) =
+            command(params, message.lumens, &context).await?
         {
             if let Ok(mut counts) = self.counts.lock() {
                 *counts.entry(id).or_default() += 1;
@@ -98,7 +99,9 @@ impl Handler for SwitchOnCounter {
             SendLightCommandMessage::TurnOn(_)
         );
         if let Ok(mut state) = self.state.lock() {
-            let entry = state.entry(id).or_insert((0, DateTime::<FixedOffset>::MIN_UTC.fixed_offset()));
+            let entry = state
+                .entry(id)
+                .or_insert((0, DateTime::<FixedOffset>::MIN_UTC.fixed_offset()));
             if message.sent_at > entry.1 {
                 entry.1 = message.sent_at;
                 if turned_on {

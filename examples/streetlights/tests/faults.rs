@@ -43,7 +43,10 @@ fn duplicate_delivery_catches_the_counter_that_is_not_idempotent() {
         assert_eq!(got, scenario::expected(), "switch-ons counted twice");
     })
     .expect_err("the naive counter must fail under duplicates");
-    assert!(failure.message.contains("switch-ons counted twice"), "{failure}");
+    assert!(
+        failure.message.contains("switch-ons counted twice"),
+        "{failure}"
+    );
     // Under the example's mixed faults, the first seeds already catch it, and name the seed.
     let failure = try_run_seeded(1_000, |seed| async move {
         let got = scenario::run(
@@ -56,7 +59,9 @@ fn duplicate_delivery_catches_the_counter_that_is_not_idempotent() {
     })
     .expect_err("caught within 1,000 seeds");
     assert!(failure.seed < 10, "caught late: {failure}");
-    assert!(failure.to_string().contains(&format!("MQTTGEN_SEED={}", failure.seed)));
+    assert!(failure
+        .to_string()
+        .contains(&format!("MQTTGEN_SEED={}", failure.seed)));
 }
 
 /// Seeded runs of the idempotent counter in `cargo test`: `MQTTGEN_RUNS` (default 200; the bench

@@ -101,7 +101,10 @@ impl Faults {
 
     /// A slow broker with jitter: every delivery waits a seeded random time in `min..=max`.
     pub fn delay_between(mut self, min: Duration, max: Duration) -> Self {
-        assert!(min <= max, "Faults::delay_between: min {min:?} > max {max:?}");
+        assert!(
+            min <= max,
+            "Faults::delay_between: min {min:?} > max {max:?}"
+        );
         self.delay = (min.max(TICK), max.max(TICK));
         self
     }

@@ -197,7 +197,8 @@ impl Trace {
         (0..n).find_map(|i| {
             let (a, b) = (self.entries.get(i), other.entries.get(i));
             (a != b).then(|| {
-                let show = |e: Option<&Entry>| e.map_or("(end of trace)".to_owned(), |e| e.to_string());
+                let show =
+                    |e: Option<&Entry>| e.map_or("(end of trace)".to_owned(), |e| e.to_string());
                 format!(
                     "traces differ at event {i} of {}/{}:\n  left:  {}\n  right: {}",
                     self.entries.len(),
