@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 /// Set in the child processes: which scenario to run.
 const CHILD: &str = "MQTTGEN_SEED_TEST_CHILD";
 
-fn child(scenario: &str, seed: Option<&str>) -> Output {
+fn spawn_child(scenario: &str, seed: Option<&str>) -> Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
         .env(CHILD, scenario)
@@ -19,7 +19,7 @@ fn child(scenario: &str, seed: Option<&str>) -> Output {
     cmd.output().unwrap()
 }
 
-/// Runs only as a child process (see [`child`]).
+/// Runs only as a child process (see [`spawn_child`]).
 #[test]
 fn child() {
     match std::env::var(CHILD).as_deref() {
@@ -40,7 +40,7 @@ fn child() {
 
 #[test]
 fn without_mqttgen_seed_every_seed_runs() {
-    let out = child("count", None);
+    let out = spawn_child("count", None);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("runs: 50"), "{stdout}");
@@ -50,7 +50,7 @@ fn without_mqttgen_seed_every_seed_runs() {
 #[test]
 fn mqttgen_seed_replays_exactly_that_seed() {
     for (value, seed) in [("42", 42), ("0x2a", 42), (" 7 ", 7)] {
-        let out = child("count", Some(value));
+        let out = spawn_child("count", Some(value));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout}");
         assert_eq!(stdout.matches("ran seed").count(), 1, "{stdout}");
@@ -61,7 +61,7 @@ fn mqttgen_seed_replays_exactly_that_seed() {
 
 #[test]
 fn a_bad_mqttgen_seed_is_refused_with_a_clear_message() {
-    let out = child("count", Some("forty-two"));
+    let out = spawn_child("count", Some("forty-two"));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -72,7 +72,7 @@ fn a_bad_mqttgen_seed_is_refused_with_a_clear_message() {
 
 #[test]
 fn a_failing_run_prints_its_seed_and_the_replay_command() {
-    let out = child("fail", None);
+    let out = spawn_child("fail", None);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -81,7 +81,7 @@ fn a_failing_run_prints_its_seed_and_the_replay_command() {
     );
     assert!(stderr.contains("replay it with MQTTGEN_SEED=5"), "{stderr}");
     // Replaying that seed fails the same way, alone.
-    let out = child("fail", Some("5"));
+    let out = spawn_child("fail", Some("5"));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
