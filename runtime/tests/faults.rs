@@ -497,6 +497,9 @@ fn a_receive_maximum_caps_unacknowledged_deliveries() {
     assert!(max_in_flight(&trace) > 2, "{trace}");
 }
 
+/// A fault plan for a seed.
+type Plan = fn(u64) -> Faults;
+
 /// Every probabilistic fault at once.
 fn everything(seed: u64) -> Faults {
     Faults::seeded(seed)
@@ -519,7 +522,7 @@ fn the_same_seed_gives_the_same_trace_event_by_event() {
         assert!(!a.faults().is_empty());
     }
     // Each probabilistic fault on its own: same seed same trace, another seed another trace.
-    let plans: [(&str, fn(u64) -> Faults); 4] = [
+    let plans: [(&str, Plan); 4] = [
         ("duplicate", |s| Faults::seeded(s).duplicate(0.5)),
         ("reorder", |s| Faults::seeded(s).reorder(0.5)),
         ("drop_qos0", |s| Faults::seeded(s).drop_qos0(0.5)),

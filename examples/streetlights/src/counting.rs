@@ -36,8 +36,11 @@ impl NaiveSwitchOnCounter {
 #[derive(Debug, Default, Clone)]
 pub struct SwitchOnCounter {
     /// Per lamp id: switch-ons, and the newest measurement counted.
-    state: Arc<Mutex<BTreeMap<String, (u32, DateTime<FixedOffset>)>>>,
+    state: Arc<Mutex<BTreeMap<String, Counted>>>,
 }
+
+/// One lamp's switch-ons and the `sentAt` of the newest measurement counted.
+type Counted = (u32, DateTime<FixedOffset>);
 
 impl SwitchOnCounter {
     /// Switch-ons per lamp id.

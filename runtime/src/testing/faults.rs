@@ -475,11 +475,7 @@ pub(super) fn complete(s: &mut State, delivery: u64, ok: bool) {
     let f = s.faults.as_mut().expect("fault state");
     f.acks += 1;
     let n = f.acks;
-    let before = f
-        .plan
-        .disconnects
-        .iter()
-        .any(|p| *p == DisconnectPoint::BeforeAck(n));
+    let before = f.plan.disconnects.contains(&DisconnectPoint::BeforeAck(n));
     if before {
         disconnect(s, &client, DisconnectPoint::BeforeAck(n));
         return;
@@ -518,11 +514,7 @@ pub(super) fn complete(s: &mut State, delivery: u64, ok: bool) {
     }
     let f = s.faults.as_mut().expect("fault state");
     f.notify.notify_one();
-    if f.plan
-        .disconnects
-        .iter()
-        .any(|p| *p == DisconnectPoint::AfterAck(n))
-    {
+    if f.plan.disconnects.contains(&DisconnectPoint::AfterAck(n)) {
         disconnect(s, &client, DisconnectPoint::AfterAck(n));
     }
 }
