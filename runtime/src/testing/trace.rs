@@ -48,7 +48,7 @@ pub enum Fault {
         /// Topic of the message it overtook.
         overtook: String,
     },
-    /// A QoS 0 message was lost (or arrived for a client that was offline).
+    /// A QoS 0 message was lost.
     Dropped {
         /// Client id.
         client: String,
