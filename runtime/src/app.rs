@@ -172,8 +172,7 @@ impl App {
                 )
             }
             Target::Memory(broker, id) => {
-                let client_id =
-                    id.unwrap_or_else(|| format!("memory-{:08x}", rand::random::<u32>()));
+                let client_id = id.unwrap_or_else(|| broker.fresh_client_id());
                 let t = crate::testing::client::connect(&broker, &client_id);
                 (
                     client_id,
@@ -184,7 +183,12 @@ impl App {
                         nack_limit: usize::MAX,
                     },
                     true,
-                    crate::config::Backoff::default(),
+                    // Only a fault plan drops in-memory connections; no jitter keeps its
+                    // reconnects at a reproducible time.
+                    crate::config::Backoff {
+                        jitter: 0.0,
+                        ..Default::default()
+                    },
                     crate::driver::read_pause(Duration::from_secs(30)),
                     t,
                 )

@@ -3,9 +3,11 @@
 //! Services mounted on it ([`App::in_memory`](crate::App::in_memory)) run through exactly the
 //! same runtime core as on a real broker: topic matching, shared subscriptions, route queues,
 //! ordered acknowledgements, ack policies, middleware, dead letters, request/reply, retained
-//! messages. The broker records every publish for assertions. Not simulated: last wills,
-//! persistent sessions and reconnects (use [`MemoryBroker::redeliver_unacked`] to mimic the
-//! redelivery that follows one), packet size limits.
+//! messages. The broker records every publish for assertions. Not simulated: last wills and
+//! packet size limits. Persistent sessions, reconnects, duplicates, reordering and other
+//! misbehaviour are injected deterministically by a fault plan ([`MemoryBroker::with_faults`],
+//! [`faults`]), with a recorded [`trace`] and seeded runs (`seeded`, feature `test-support`); without one, use
+//! [`MemoryBroker::redeliver_unacked`] to mimic the redelivery that follows a reconnect.
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -27,8 +29,12 @@
 #[cfg(feature = "test-support")]
 pub mod amqtt;
 pub(crate) mod client;
+pub mod faults;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
+#[cfg(feature = "test-support")]
+pub mod seeded;
+pub mod trace;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
 use crate::{topic, Error, Message, Outgoing, QoS};
@@ -67,6 +73,8 @@ struct State {
     denied: Vec<String>,
     round_robin: HashMap<String, usize>,
     pending: Vec<Arc<AtomicUsize>>,
+    /// Fault injection ([`MemoryBroker::with_faults`]); `None` is the plain broker.
+    faults: Option<Box<faults::FaultState>>,
 }
 
 struct Session {
@@ -137,6 +145,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         let Some(session) = clients.get_mut(client_id) else {
@@ -159,9 +168,7 @@ impl MemoryBroker {
                 msg.qos = msg.qos.min(request.qos);
                 msg.retain = true;
                 deliver(
-                    session,
-                    deliveries,
-                    next_delivery,
+                    (session, deliveries, next_delivery, faults),
                     client_id,
                     msg,
                     request.id.into_iter().collect(),
@@ -181,11 +188,15 @@ impl MemoryBroker {
 
     /// Publishes `msg` as an external client would.
     pub async fn publish(&self, msg: Outgoing) {
+        self.start_faults();
         self.publish_from(None, msg);
     }
 
     pub(crate) fn publish_from(&self, sender: Option<&str>, msg: Outgoing) {
         let mut s = self.lock();
+        if s.faults.is_some() && faults::hold_publish(&mut s, sender, &msg) {
+            return;
+        }
         let message = Message {
             topic: msg.topic,
             payload: msg.payload,
@@ -194,6 +205,9 @@ impl MemoryBroker {
             dup: false,
             properties: msg.properties,
         };
+        if s.faults.is_some() {
+            faults::record_publish(&mut s, sender, &message);
+        }
         if let Some(sender) = sender {
             if let Some(session) = s.clients.get_mut(sender) {
                 let pkid = if message.qos == QoS::AtMostOnce {
@@ -257,6 +271,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         for (id, (qos, ids)) in targets {
@@ -264,13 +279,20 @@ impl MemoryBroker {
                 let mut copy = message.clone();
                 copy.qos = copy.qos.min(qos);
                 copy.retain = false;
-                deliver(session, deliveries, next_delivery, &id, copy, ids);
+                deliver((session, deliveries, next_delivery, faults), &id, copy, ids);
             }
+        }
+        if s.faults.is_some() {
+            faults::after_publish(&mut s, sender, &message);
         }
     }
 
     pub(crate) fn complete(&self, delivery: u64, ok: bool) {
         let mut s = self.lock();
+        if s.faults.is_some() {
+            faults::complete(&mut s, delivery, ok);
+            return;
+        }
         if let Some((client, msg)) = s.deliveries.remove(&delivery) {
             if !ok && msg.qos != QoS::AtMostOnce {
                 s.unacked.push((client, msg));
@@ -337,6 +359,7 @@ impl MemoryBroker {
             clients,
             deliveries,
             next_delivery,
+            faults,
             ..
         } = &mut *s;
         for (client, mut msg) in unacked {
@@ -348,7 +371,12 @@ impl MemoryBroker {
                     .filter(|r| topic::matches(&r.filter, &msg.topic))
                     .filter_map(|r| r.id)
                     .collect();
-                deliver(session, deliveries, next_delivery, &client, msg, ids);
+                deliver(
+                    (session, deliveries, next_delivery, faults),
+                    &client,
+                    msg,
+                    ids,
+                );
             }
         }
     }
@@ -368,7 +396,9 @@ impl MemoryBroker {
     pub async fn settle_within(&self, timeout: Duration) -> Result<(), Error> {
         let idle = || {
             let s = self.lock();
-            s.deliveries.is_empty() && s.pending.iter().all(|p| p.load(Ordering::SeqCst) == 0)
+            s.deliveries.is_empty()
+                && s.pending.iter().all(|p| p.load(Ordering::SeqCst) == 0)
+                && s.faults.as_ref().is_none_or(|f| f.is_idle())
         };
         tokio::time::timeout(timeout, async {
             loop {
@@ -409,20 +439,53 @@ impl MemoryBroker {
 /// A shared-subscription member: client id, granted QoS, subscription id.
 type Member = (String, QoS, usize);
 
+/// What [`deliver`] needs of the broker state, borrowed field by field.
+type DeliverTo<'a> = (
+    &'a mut Session,
+    &'a mut HashMap<u64, (String, Message)>,
+    &'a mut u64,
+    &'a mut Option<Box<faults::FaultState>>,
+);
+
+/// Hands `msg` to a client, or to the fault plan's release queue when faults are configured.
 fn deliver(
+    (session, deliveries, next_delivery, faults): DeliverTo<'_>,
+    client_id: &str,
+    msg: Message,
+    subscription_ids: Vec<usize>,
+) {
+    if let Some(faults) = faults {
+        faults.enqueue(client_id, msg, subscription_ids);
+        return;
+    }
+    send_delivery(
+        session,
+        deliveries,
+        next_delivery,
+        client_id,
+        msg,
+        subscription_ids,
+        None,
+    );
+}
+
+/// Sends one PUBLISH to a connected client and records it as outstanding; returns its
+/// delivery id. `pkid` is kept for a redelivery.
+fn send_delivery(
     session: &mut Session,
     deliveries: &mut HashMap<u64, (String, Message)>,
     next_delivery: &mut u64,
     client_id: &str,
     msg: Message,
     subscription_ids: Vec<usize>,
-) {
+    pkid: Option<u16>,
+) -> (u64, u16) {
     *next_delivery += 1;
     let delivery = *next_delivery;
-    let pkid = if msg.qos == QoS::AtMostOnce {
-        0
-    } else {
-        session.pkid()
+    let pkid = match pkid {
+        _ if msg.qos == QoS::AtMostOnce => 0,
+        Some(pkid) => pkid,
+        None => session.pkid(),
     };
     deliveries.insert(delivery, (client_id.to_owned(), msg.clone()));
     let _ = session.tx.send(Event::Message(Incoming {
@@ -436,4 +499,5 @@ fn deliver(
         delivery,
         subscription_ids,
     }));
+    (delivery, pkid)
 }

@@ -12,4 +12,5 @@
 mqttgen::include_service!("streetlights");
 
 pub mod control;
+pub mod counting;
 pub mod simulator;

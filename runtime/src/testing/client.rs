@@ -11,13 +11,29 @@ use tokio::sync::mpsc;
 
 pub(crate) struct MemorySource {
     rx: mpsc::UnboundedReceiver<Event>,
+    broker: MemoryBroker,
+    client_id: String,
+    /// The broker dropped the connection (fault injection): the next poll reconnects.
+    dropped: bool,
 }
 
 impl EventSource for MemorySource {
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
         Box::pin(async move {
+            if self.dropped {
+                self.dropped = false;
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.rx = rx;
+                self.broker.reconnect(&self.client_id, tx);
+            }
             match self.rx.recv().await {
                 Some(event) => Ok(event),
+                None if self.broker.dropped_by_fault(&self.client_id) => {
+                    self.dropped = true;
+                    Err(Error::Connection(
+                        "connection dropped by the in-memory broker's fault plan".into(),
+                    ))
+                }
                 None => std::future::pending().await,
             }
         })
@@ -33,8 +49,14 @@ pub(crate) struct MemoryClient {
 pub(crate) fn connect(broker: &MemoryBroker, client_id: &str) -> crate::transport::Connection {
     let (tx, rx) = mpsc::unbounded_channel();
     broker.attach(client_id, tx);
+    broker.start_faults();
     (
-        Box::new(MemorySource { rx }),
+        Box::new(MemorySource {
+            rx,
+            broker: broker.clone(),
+            client_id: client_id.to_owned(),
+            dropped: false,
+        }),
         Arc::new(MemoryClient {
             broker: broker.clone(),
             client_id: client_id.to_owned(),
