@@ -151,7 +151,14 @@ fn document(groups: &[(usize, &Group, Value)]) -> Value {
             json!({"contentType": "application/json",
                    "payload": {"$ref": format!("#/components/schemas/{name}")}}),
         );
-        schemas.insert(name.clone(), relocate_refs(schema, &name));
+        // AsyncAPI wants a schema *object* as a payload (the official parser refuses `true` and
+        // `false` there), so the suite's boolean schemas go in as their object equivalents.
+        let schema = match schema {
+            Value::Bool(true) => json!({}),
+            Value::Bool(false) => json!({"not": {}}),
+            other => relocate_refs(other, &name),
+        };
+        schemas.insert(name.clone(), schema);
     }
     json!({
         "asyncapi": "3.0.0",
