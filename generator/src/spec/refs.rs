@@ -411,6 +411,7 @@ fn external_refs(root: &Node) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use std::cell::RefCell;
     use std::collections::BTreeMap;
 
     /// An in-memory file system that counts reads.
