@@ -276,29 +276,47 @@ fn nullable(map: &mut Map<String, Value>) {
 /// Rules that compile but are not checked: unknown `format`s and `contentMediaType` /
 /// `contentEncoding` (annotations in draft-07).
 fn unenforced_rules(schema: &Value, pointer: &str, out: &mut Vec<String>) {
+    let mut at = pointer.to_string();
+    unenforced_rules_at(schema, &mut at, out);
+}
+
+/// [`unenforced_rules`] below `at` (a pointer buffer, extended and truncated back on the way, so
+/// the walk allocates only for what it reports).
+fn unenforced_rules_at(schema: &Value, at: &mut String, out: &mut Vec<String>) {
+    let len = at.len();
     match schema {
         Value::Object(map) => {
             for (key, value) in map {
-                let here = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                if matches!(
+                    key.as_str(),
+                    "enum" | "const" | "examples" | "default" | "example"
+                ) || (key == "format" && !value.is_string())
+                {
+                    continue;
+                }
+                at.push('/');
+                crate::spec::pointer::push_escaped(at, key);
                 match key.as_str() {
                     "format" => {
-                        if let Some(format) = value.as_str() {
-                            if !CHECKED_FORMATS.contains(&format) {
-                                out.push(format!("`format: {format}` at `{here}`"));
-                            }
+                        let format = value.as_str().unwrap_or_default();
+                        if !CHECKED_FORMATS.contains(&format) {
+                            out.push(format!("`format: {format}` at `{at}`"));
                         }
                     }
                     "contentMediaType" | "contentEncoding" => {
-                        out.push(format!("`{key}` at `{here}`"));
+                        out.push(format!("`{key}` at `{at}`"));
                     }
-                    "enum" | "const" | "examples" | "default" | "example" => {}
-                    _ => unenforced_rules(value, &here, out),
+                    _ => unenforced_rules_at(value, at, out),
                 }
+                at.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                unenforced_rules(item, &format!("{pointer}/{i}"), out);
+                use std::fmt::Write as _;
+                let _ = write!(at, "/{i}");
+                unenforced_rules_at(item, at, out);
+                at.truncate(len);
             }
         }
         _ => {}

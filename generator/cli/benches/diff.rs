@@ -97,6 +97,13 @@ fn main() {
     assert_ne!(text, changed, "the field was changed");
     fs::write(&old, &text).expect("write");
     fs::write(&new, &changed).expect("write");
+    // For profilers (`perf record mqttgen check DIR/old.yaml`): keep copies of both files.
+    if let Some(keep) = std::env::var_os("MQTTGEN_BENCH_SPEC_DIR") {
+        let keep = Path::new(&keep);
+        fs::create_dir_all(keep).expect("create MQTTGEN_BENCH_SPEC_DIR");
+        fs::write(keep.join("old.yaml"), &text).expect("write");
+        fs::write(keep.join("new.yaml"), &changed).expect("write");
+    }
 
     let cpu = |runs: usize, f: &mut dyn FnMut()| {
         let before = process_cpu();

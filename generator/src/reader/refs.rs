@@ -7,9 +7,9 @@
 //! kinds, size caps) is the reader's decision ([`super::reading::FsReader`] on disk); a refusal
 //! becomes a diagnostic at the `$ref` that asked for the file.
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use percent_encoding::percent_decode_str;
 
@@ -37,8 +37,9 @@ pub struct Files {
     /// Parse diagnostics per file, reported for the entry file and for external files when a
     /// reference into them is used.
     pub parse_diagnostics: Vec<Vec<Diagnostic>>,
-    /// Files some reference was resolved into (their parse diagnostics are reported).
-    used: RefCell<BTreeSet<FileId>>,
+    /// Files some reference was resolved into (their parse diagnostics are reported). A mutex, so
+    /// the structure check can resolve references on another thread while the model is built.
+    used: Mutex<BTreeSet<FileId>>,
 }
 
 impl Files {
@@ -48,7 +49,7 @@ impl Files {
             sources: SourceMap::default(),
             by_path: HashMap::new(),
             parse_diagnostics: Vec::new(),
-            used: RefCell::new(BTreeSet::new()),
+            used: Mutex::new(BTreeSet::new()),
         };
         let key = normalise(entry_path);
         let id = files.push(key.clone(), name.to_string(), text);
@@ -141,7 +142,10 @@ impl Files {
         };
         if file > 0 {
             // Only external files' parse diagnostics depend on use (the entry's are always shown).
-            self.used.borrow_mut().insert(file);
+            self.used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(file);
         }
         let pointer = pointer::from_fragment(fragment)
             .map_err(|why| Diagnostic::error("ref-invalid", None, why))?;
@@ -218,7 +222,8 @@ impl Files {
     /// into.
     pub fn used_parse_diagnostics(&self) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.parse_diagnostics.first().cloned().unwrap_or_default();
-        for &file in self.used.borrow().iter().filter(|&&f| f > 0) {
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        for &file in used.iter().filter(|&&f| f > 0) {
             out.extend(
                 self.parse_diagnostics
                     .get(file)

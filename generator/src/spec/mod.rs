@@ -40,6 +40,7 @@ use crate::diagnostics::Diagnostic;
 use crate::reader::reading::FsReader;
 use crate::reader::refs::Files;
 pub use crate::reader::refs::Reader;
+use crate::reader::yaml::Node;
 use context::Ctx;
 
 /// Loads the document at `path` and every file it refers to, with the default [`LoadOptions`]:
@@ -88,6 +89,7 @@ fn not_loaded(message: String) -> Loaded {
 
 /// Loads `text` (read from `path`, shown as `name`), reading referenced files through `read`.
 pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loaded {
+    structure::official::warm_up(&text);
     let files = Files::load_all(path, name, text, read);
     let mut diagnostics = Vec::new();
     let document = build(&files, &mut diagnostics);
@@ -131,6 +133,35 @@ pub fn resolved_value(
 
 fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Document> {
     let root = files.sources.files.first()?.root.as_ref()?;
+    // The structure check (resolving every `$ref` and validating against the official schema)
+    // needs nothing from the model: it runs on another thread while the model is built, and its
+    // findings are located and filtered against the model's diagnostics at the end.
+    std::thread::scope(|scope| {
+        let structure = root
+            .get("asyncapi")
+            .and_then(Node::scalar_text)
+            .filter(|v| structure::official::vendored(v))
+            .map(|version| scope.spawn(move || structure::unlocated(files, root, &version)));
+        let document = build_model(files, root, diagnostics)?;
+        if document.1 {
+            let found = structure.and_then(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            let version = &document.0.asyncapi_version;
+            let found = structure::report(files, root, version, found, diagnostics);
+            diagnostics.extend(found);
+        }
+        Some(document.0)
+    })
+}
+
+/// The model of the document rooted at `root`, and whether its AsyncAPI version is known.
+fn build_model(
+    files: &Files,
+    root: &Node,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(model::Document, bool)> {
     let (merged, trait_diagnostics) = traits::merge_all(files);
     let mut ctx = Ctx::new(files, &merged);
     if root.as_map().is_none() {
@@ -162,9 +193,5 @@ fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Docu
     diagnostics.extend(trait_diagnostics);
     diagnostics.append(&mut ctx.diagnostics);
     diagnostics.extend(checks::run(&ctx.doc));
-    if family.is_some() {
-        let found = structure::check(files, root, &ctx.doc.asyncapi_version, diagnostics);
-        diagnostics.extend(found);
-    }
-    Some(ctx.doc)
+    Some((ctx.doc, family.is_some()))
 }

@@ -26,18 +26,52 @@ pub fn check(
     version: &str,
     reported: &[Diagnostic],
 ) -> Vec<Diagnostic> {
-    if official::validator(version).is_none() {
-        return Vec::new();
-    }
+    report(
+        files,
+        root,
+        version,
+        unlocated(files, root, version),
+        reported,
+    )
+}
+
+/// The schema's and the rules' findings on the document rooted at `root`, not yet located or
+/// filtered: the part of [`check`] that needs nothing from the model, so it can run on another
+/// thread while the model is built. `None` for a version without a vendored schema.
+pub(crate) fn unlocated(files: &Files, root: &Node, version: &str) -> Option<Unlocated> {
+    official::validator(version)?;
     let resolved = resolved::resolve(files, root);
-    let findings = findings(&resolved.value, version);
+    Some(Unlocated {
+        findings: findings(&resolved.value, version),
+        kept_refs: resolved.kept_refs,
+    })
+}
+
+/// What [`unlocated`] found.
+pub(crate) struct Unlocated {
+    findings: Vec<Finding>,
+    kept_refs: Vec<String>,
+}
+
+/// The findings of [`unlocated`] as located diagnostics, leaving out those below a reference that
+/// was left in place and those at or below a node where `reported` already has an error.
+pub(crate) fn report(
+    files: &Files,
+    root: &Node,
+    version: &str,
+    found: Option<Unlocated>,
+    reported: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let Some(Unlocated {
+        findings,
+        kept_refs,
+    }) = found
+    else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for finding in findings {
-        if resolved
-            .kept_refs
-            .iter()
-            .any(|r| within(&finding.pointer, r))
-        {
+        if kept_refs.iter().any(|r| within(&finding.pointer, r)) {
             continue;
         }
         let node = resolved::locate(files, root, &finding.pointer);

@@ -28,11 +28,62 @@ const SCHEMAS: [(&str, &str); 9] = [
 
 /// The compiled schema for AsyncAPI `version` (`"2.6.0"`), or `None` for a version without one.
 pub fn validator(version: &str) -> Option<&'static Validator> {
-    static COMPILED: [OnceLock<Option<Validator>>; 9] = [const { OnceLock::new() }; 9];
     let i = SCHEMAS.iter().position(|(v, _)| *v == version)?;
-    COMPILED[i]
+    compiled(i)
         .get_or_init(|| compile(SCHEMAS[i].0, SCHEMAS[i].1))
         .as_ref()
+}
+
+/// The slot of the compiled schema of `SCHEMAS[i]`.
+fn compiled(i: usize) -> &'static OnceLock<Option<Validator>> {
+    static COMPILED: [OnceLock<Option<Validator>>; 9] = [const { OnceLock::new() }; 9];
+    &COMPILED[i]
+}
+
+/// True when AsyncAPI `version` has a vendored schema (without compiling it).
+pub fn vendored(version: &str) -> bool {
+    SCHEMAS.iter().any(|(v, _)| *v == version)
+}
+
+/// Starts compiling the schema of the version `text` (a document not yet parsed) seems to declare,
+/// on a thread of its own, so the compilation overlaps reading the document; [`validator`] then
+/// waits for it instead of compiling again. Nothing happens when no known version is found or the
+/// schema is already compiled: this is only a head start, never needed for a correct result.
+pub fn warm_up(text: &str) {
+    let Some(version) = sniff_version(text) else {
+        return;
+    };
+    let i = SCHEMAS.iter().position(|(v, _)| *v == version);
+    if i.is_some_and(|i| compiled(i).get().is_none()) {
+        let version = version.to_string();
+        // Detached: the load that started it waits for the result only if it gets that far.
+        let _ = std::thread::Builder::new()
+            .name("mqttgen-schema".into())
+            .spawn(move || validator(&version).is_some());
+    }
+}
+
+/// The version a document's text declares, read without parsing: the value of the first
+/// `asyncapi` key written at the start of a line (YAML) or after an opening brace (JSON).
+fn sniff_version(text: &str) -> Option<&str> {
+    for line in text.lines().take(200) {
+        let line = line.trim_start_matches(['{', ' ', '\t', '\u{feff}']);
+        let rest = line
+            .strip_prefix("asyncapi")
+            .or_else(|| line.strip_prefix("\"asyncapi\""))
+            .or_else(|| line.strip_prefix("'asyncapi'"));
+        let Some(rest) = rest.and_then(|r| r.trim_start().strip_prefix(':')) else {
+            continue;
+        };
+        let value = rest.trim_start();
+        let value = value
+            .split([',', '#', '}', ' ', '\r'])
+            .next()
+            .unwrap_or_default()
+            .trim_matches(['"', '\'']);
+        return SCHEMAS.iter().map(|(v, _)| *v).find(|v| *v == value);
+    }
+    None
 }
 
 /// The versions with a vendored schema.
@@ -100,5 +151,24 @@ mod tests {
             assert!(validator(version).is_some(), "{version} does not compile");
         }
         assert!(validator("2.7.0").is_none());
+    }
+
+    #[test]
+    fn the_version_is_found_in_yaml_and_json_text() {
+        assert_eq!(
+            sniff_version("# c\nasyncapi: 3.0.0\ninfo: {}\n"),
+            Some("3.0.0")
+        );
+        assert_eq!(sniff_version("asyncapi: '2.6.0' # x\r\n"), Some("2.6.0"));
+        assert_eq!(
+            sniff_version("{\"asyncapi\": \"3.1.0\", \"info\": {}}"),
+            Some("3.1.0")
+        );
+        assert_eq!(
+            sniff_version("{\n  \"asyncapi\" : \"2.0.0\",\n"),
+            Some("2.0.0")
+        );
+        assert_eq!(sniff_version("asyncapi: 2.7.0\n"), None);
+        assert_eq!(sniff_version("info:\n  asyncapi_x: 3.0.0\n"), None);
     }
 }

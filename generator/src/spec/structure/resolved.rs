@@ -28,7 +28,7 @@ pub fn resolve(files: &Files, root: &Node) -> Resolved {
         active: Vec::new(),
         values: 0,
         kept_refs: Vec::new(),
-        path: String::new(),
+        path: Vec::new(),
     };
     let value = walk.value(root);
     Resolved {
@@ -43,8 +43,15 @@ struct Walk<'f> {
     active: Vec<*const Node>,
     values: usize,
     kept_refs: Vec<String>,
-    /// Pointer of the value being built.
-    path: String,
+    /// Where the value being built is (its JSON pointer, written out only for a kept reference).
+    path: Vec<Step<'f>>,
+}
+
+/// One step of [`Walk::path`].
+#[derive(Clone, Copy)]
+enum Step<'f> {
+    Key(&'f str),
+    Index(usize),
 }
 
 impl<'f> Walk<'f> {
@@ -61,31 +68,23 @@ impl<'f> Walk<'f> {
             Value::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    let len = self.enter(&i.to_string());
+                    self.path.push(Step::Index(i));
                     out.push(self.value(item));
-                    self.path.truncate(len);
+                    self.path.pop();
                 }
                 Json::Array(out)
             }
             Value::Map(entries) => {
                 let mut out = Map::with_capacity(entries.len());
                 for entry in entries {
-                    let len = self.enter(&entry.key);
+                    self.path.push(Step::Key(&entry.key));
                     let value = self.value(&entry.value);
-                    self.path.truncate(len);
+                    self.path.pop();
                     out.insert(entry.key.clone(), value);
                 }
                 Json::Object(out)
             }
         }
-    }
-
-    /// Appends `/segment` to the path; returns the length to truncate back to.
-    fn enter(&mut self, segment: &str) -> usize {
-        let len = self.path.len();
-        self.path.push('/');
-        pointer::push_escaped(&mut self.path, segment);
-        len
     }
 
     fn reference(&mut self, node: &'f Node) -> Json {
@@ -104,7 +103,15 @@ impl<'f> Walk<'f> {
     }
 
     fn keep(&mut self, node: &Node) -> Json {
-        self.kept_refs.push(self.path.clone());
+        let mut at = String::new();
+        for step in &self.path {
+            at.push('/');
+            match step {
+                Step::Key(key) => pointer::push_escaped(&mut at, key),
+                Step::Index(i) => at.push_str(&i.to_string()),
+            }
+        }
+        self.kept_refs.push(at);
         node.to_json()
     }
 }
