@@ -149,6 +149,9 @@ pub(crate) struct Metrics {
     pub replies_refused: AtomicU64,
     pub nack_renewals: AtomicU64,
     publish_seq: AtomicU64,
+    /// OpenTelemetry instruments and the service's client id.
+    #[cfg(feature = "otel")]
+    pub otel: crate::otel::AppTelemetry,
 }
 
 impl Metrics {
@@ -398,6 +401,13 @@ impl App {
         let hooks = Arc::new(self.hooks);
         let (acks, acks_rx) = AckHub::new(client.clone(), limits.nack_limit);
         let acks = Arc::new(acks);
+        #[cfg(feature = "otel")]
+        metrics.otel.start(
+            &client_id,
+            &metrics,
+            &acks,
+            publisher.shared().pending.clone(),
+        );
         let renewer = tokio::spawn(renew_on_nack_limit(
             acks.clone(),
             client.clone(),

@@ -331,6 +331,8 @@ impl Replies {
         }
         match self.pending.take(&msg) {
             Taken::Waiter(tx) => {
+                #[cfg(feature = "otel")]
+                crate::otel::reply_received(&msg, self.shared.metrics.otel.client_id());
                 // The request may have just given up: then the reply is unmatched after all.
                 if let Err(msg) = tx.send(msg) {
                     self.count_unmatched(&msg.topic, "its request gave up");
