@@ -143,8 +143,7 @@ pub fn decode_headers<H: DeserializeOwned>(
     let map = |skip_telemetry: bool| {
         let mut map = serde_json::Map::new();
         for (key, value) in &properties.user_properties {
-            if map.contains_key(key) || (skip_telemetry && TELEMETRY_KEYS.contains(&key.as_str()))
-            {
+            if map.contains_key(key) || (skip_telemetry && TELEMETRY_KEYS.contains(&key.as_str())) {
                 continue;
             }
             let value = if typed.contains(&key.as_str()) {

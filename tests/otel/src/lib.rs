@@ -34,8 +34,8 @@ pub fn telemetry() -> &'static Telemetry {
             .with_simple_exporter(spans.clone())
             .build();
         let tracer = tracer_provider.tracer("mqttgen-otel-tests");
-        let subscriber = tracing_subscriber::registry()
-            .with(tracing_opentelemetry::layer().with_tracer(tracer));
+        let subscriber =
+            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
         tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
         let metrics = InMemoryMetricExporter::default();
         let meter_provider = SdkMeterProvider::builder()

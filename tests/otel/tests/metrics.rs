@@ -24,7 +24,10 @@ async fn work(msg: Message, _ctx: Context) -> HandlerResult {
 async fn until(what: &str, check: impl Fn() -> bool) {
     let deadline = std::time::Instant::now() + WAIT;
     while !check() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -48,7 +51,11 @@ async fn metrics_count_exactly_what_the_run_did() {
         }
     };
     let router = Router::new()
-        .route(Route::new("obsm/{n}/work", work).name("work").qos(QoS::AtLeastOnce))
+        .route(
+            Route::new("obsm/{n}/work", work)
+                .name("work")
+                .qos(QoS::AtLeastOnce),
+        )
         .route(
             Route::new("obsm/slow", slow)
                 .name("slow")
@@ -79,23 +86,44 @@ async fn metrics_count_exactly_what_the_run_did() {
             .unwrap();
     }
     // The slow route: one in its handler, one queued, three dropped (DropNewest).
-    publisher.publish(Outgoing::new("obsm/slow", "a")).await.unwrap();
-    tokio::time::timeout(WAIT, started.recv()).await.unwrap().unwrap();
+    publisher
+        .publish(Outgoing::new("obsm/slow", "a"))
+        .await
+        .unwrap();
+    tokio::time::timeout(WAIT, started.recv())
+        .await
+        .unwrap()
+        .unwrap();
     for payload in ["b", "c", "d", "e"] {
-        publisher.publish(Outgoing::new("obsm/slow", payload)).await.unwrap();
+        publisher
+            .publish(Outgoing::new("obsm/slow", payload))
+            .await
+            .unwrap();
     }
     until("the drops", || app.stats().dropped_overflow == 3).await;
     let slow_route = [("messaging.destination.template", "obsm/slow")];
-    assert_eq!(metric("mqttgen.route.queue.depth", &slow_route), 1, "one waits");
+    assert_eq!(
+        metric("mqttgen.route.queue.depth", &slow_route),
+        1,
+        "one waits"
+    );
     let service = [("messaging.client.id", "obsm-service")];
-    assert!(metric("mqttgen.acks.in_flight", &service) >= 2, "two not done yet");
+    assert!(
+        metric("mqttgen.acks.in_flight", &service) >= 2,
+        "two not done yet"
+    );
     gate.add_permits(10);
     broker.settle().await.unwrap();
     until("the slow route", || app.stats().handled == 7).await;
 
     let stats = app.stats();
     assert_eq!(
-        (stats.received, stats.handled, stats.handler_errors, stats.decode_errors),
+        (
+            stats.received,
+            stats.handled,
+            stats.handler_errors,
+            stats.decode_errors
+        ),
         (15, 7, 3, 2)
     );
     assert_eq!((stats.dropped_overflow, stats.dead_lettered), (3, 2));
@@ -114,12 +142,23 @@ async fn metrics_count_exactly_what_the_run_did() {
     assert_eq!(m("messaging.client.consumed.messages", &[]), 10);
     assert_eq!(m("mqttgen.messages.handled", &[]), 5);
     assert_eq!(m("mqttgen.messages.failed", &[]), 5);
-    assert_eq!(m("mqttgen.messages.failed", &[("error.type", "handler")]), 3);
+    assert_eq!(
+        m("mqttgen.messages.failed", &[("error.type", "handler")]),
+        3
+    );
     assert_eq!(m("mqttgen.messages.failed", &[("error.type", "decode")]), 2);
     assert_eq!(m("mqttgen.messages.dropped", &[]), 0);
     assert_eq!(m("mqttgen.messages.dead_lettered", &[]), 2);
-    assert_eq!(m("messaging.process.duration", &[]), 10, "one duration per run");
-    assert_eq!(m("mqttgen.message.latency", &[]), 10, "every message was stamped");
+    assert_eq!(
+        m("messaging.process.duration", &[]),
+        10,
+        "one duration per run"
+    );
+    assert_eq!(
+        m("mqttgen.message.latency", &[]),
+        10,
+        "every message was stamped"
+    );
 
     let s = |name: &str| metric(name, &[("messaging.operation.name", "slow")]);
     assert_eq!(s("messaging.client.consumed.messages"), 5);
@@ -130,7 +169,10 @@ async fn metrics_count_exactly_what_the_run_did() {
     assert_eq!(metric("mqttgen.acks.in_flight", &service), 0);
 
     // 15 to the routes, 2 to the dead-letter topic.
-    let sent = metric("messaging.client.sent.messages", &[("messaging.client.id", "obsm-sender")]);
+    let sent = metric(
+        "messaging.client.sent.messages",
+        &[("messaging.client.id", "obsm-sender")],
+    );
     assert_eq!(sent, 15);
     assert_eq!(
         metric("messaging.client.sent.messages", &service),
@@ -139,7 +181,10 @@ async fn metrics_count_exactly_what_the_run_did() {
     );
 
     // Handler errors and decode failures set the span status.
-    let failed: Vec<_> = spans_for("obsm/7/work").into_iter().filter(|s| s.error).collect();
+    let failed: Vec<_> = spans_for("obsm/7/work")
+        .into_iter()
+        .filter(|s| s.error)
+        .collect();
     assert_eq!(failed.len(), 5, "{failed:#?}");
     let decode = failed
         .iter()
@@ -154,10 +199,19 @@ async fn metrics_count_exactly_what_the_run_did() {
             Duration::from_millis(100),
         )
         .await;
-    assert!(matches!(asked, Err(mqttgen::Error::Timeout(_))), "{asked:?}");
+    assert!(
+        matches!(asked, Err(mqttgen::Error::Timeout(_))),
+        "{asked:?}"
+    );
     let ask = [("messaging.operation.name", "askNobody")];
     assert_eq!(metric("mqttgen.request.timeouts", &ask), 1);
-    assert_eq!(metric("mqttgen.request.duration", &[("error.type", "timeout"), ask[0]]), 1);
+    assert_eq!(
+        metric(
+            "mqttgen.request.duration",
+            &[("error.type", "timeout"), ask[0]]
+        ),
+        1
+    );
 
     app.shutdown(WAIT).await.unwrap();
     sender.shutdown(WAIT).await.unwrap();

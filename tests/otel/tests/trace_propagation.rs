@@ -119,21 +119,57 @@ async fn relay_is_one_trace(broker: Broker<'_>, prefix: &'static str) {
         )
         .await
         .unwrap();
-    let got = tokio::time::timeout(READY, rx.recv()).await.unwrap().unwrap();
+    let got = tokio::time::timeout(READY, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&got.payload[..], b"hello");
     let spans = wait_for_spans(prefix, |s| s.len() >= 4).await;
-    let send_in = one(&spans, &format!("send {prefix}/{{device}}/in"), SpanKind::Producer);
-    let process_in = one(&spans, &format!("process {prefix}/{{device}}/in"), SpanKind::Consumer);
-    let send_out = one(&spans, &format!("send {prefix}/{{device}}/out"), SpanKind::Producer);
-    let process_out = one(&spans, &format!("process {prefix}/{{device}}/out"), SpanKind::Consumer);
-    assert_eq!(send_in.parent, SpanId::INVALID, "the first publish starts the trace");
-    assert_eq!(process_in.parent, send_in.id, "B's handler is a child of A's publish");
-    assert_eq!(send_out.parent, process_in.id, "B's publish is a child of its handler");
-    assert_eq!(process_out.parent, send_out.id, "A's handler is a child of B's publish");
+    let send_in = one(
+        &spans,
+        &format!("send {prefix}/{{device}}/in"),
+        SpanKind::Producer,
+    );
+    let process_in = one(
+        &spans,
+        &format!("process {prefix}/{{device}}/in"),
+        SpanKind::Consumer,
+    );
+    let send_out = one(
+        &spans,
+        &format!("send {prefix}/{{device}}/out"),
+        SpanKind::Producer,
+    );
+    let process_out = one(
+        &spans,
+        &format!("process {prefix}/{{device}}/out"),
+        SpanKind::Consumer,
+    );
+    assert_eq!(
+        send_in.parent,
+        SpanId::INVALID,
+        "the first publish starts the trace"
+    );
+    assert_eq!(
+        process_in.parent, send_in.id,
+        "B's handler is a child of A's publish"
+    );
+    assert_eq!(
+        send_out.parent, process_in.id,
+        "B's publish is a child of its handler"
+    );
+    assert_eq!(
+        process_out.parent, send_out.id,
+        "A's handler is a child of B's publish"
+    );
     for span in [process_in, send_out, process_out] {
         assert_eq!(span.trace, send_in.trace, "one trace id: {spans:#?}");
     }
-    assert_eq!(spans_of(send_in.trace).len(), 4, "nothing else in the trace");
+    assert_eq!(
+        spans_of(send_in.trace).len(),
+        4,
+        "nothing else in the trace"
+    );
     let t_in = format!("{prefix}/{{device}}/in");
     let t_out = format!("{prefix}/{{device}}/out");
     let (topic_in, topic_out) = (format!("{prefix}/d7/in"), format!("{prefix}/d7/out"));
@@ -148,7 +184,10 @@ async fn relay_is_one_trace(broker: Broker<'_>, prefix: &'static str) {
         traceparent,
         format!("00-{}-{}-01", send_out.trace, send_out.id)
     );
-    assert!(got.properties.user_property("mqttgen-published-at").is_some());
+    assert!(got
+        .properties
+        .user_property("mqttgen-published-at")
+        .is_some());
     a.shutdown(READY).await.unwrap();
     b.shutdown(READY).await.unwrap();
 }
@@ -195,17 +234,35 @@ async fn request_reply_is_one_trace(broker: Broker<'_>, prefix: &'static str) {
     let reply_send = one(&trace, &format!("send {inbox}"), SpanKind::Producer);
     let receive = one(&trace, &format!("receive {inbox}"), SpanKind::Consumer);
     assert_eq!(request.parent, SpanId::INVALID);
-    assert_eq!(send.parent, request.id, "the request's publish is inside the request");
-    assert_eq!(process.parent, send.id, "the responder's handler follows the request");
-    assert_eq!(reply_send.parent, process.id, "the reply is published by the handler");
-    assert_eq!(receive.parent, reply_send.id, "the requester receives the reply");
+    assert_eq!(
+        send.parent, request.id,
+        "the request's publish is inside the request"
+    );
+    assert_eq!(
+        process.parent, send.id,
+        "the responder's handler follows the request"
+    );
+    assert_eq!(
+        reply_send.parent, process.id,
+        "the reply is published by the handler"
+    );
+    assert_eq!(
+        receive.parent, reply_send.id,
+        "the requester receives the reply"
+    );
     let topic = format!("{prefix}/d7/ask");
     assert_common(request, &topic, template, "ask", "send", &a_id);
     assert_common(send, &topic, template, "ask", "send", &a_id);
     assert_common(process, &topic, template, "answer", "process", &b_id);
-    assert_eq!(reply_send.attr("messaging.destination.template").as_deref(), Some(inbox));
+    assert_eq!(
+        reply_send.attr("messaging.destination.template").as_deref(),
+        Some(inbox)
+    );
     assert_eq!(receive.attr("messaging.client.id"), Some(a_id.clone()));
-    assert_eq!(receive.attr("messaging.operation.type").as_deref(), Some("receive"));
+    assert_eq!(
+        receive.attr("messaging.operation.type").as_deref(),
+        Some("receive")
+    );
     a.shutdown(READY).await.unwrap();
     b.shutdown(READY).await.unwrap();
 }
@@ -261,12 +318,23 @@ async fn mqtt_3_1_1_carries_no_context() {
         .publish(Outgoing::new(format!("{prefix}/d7/in"), "hello").qos(QoS::AtLeastOnce))
         .await
         .unwrap();
-    let got = tokio::time::timeout(READY, rx.recv()).await.unwrap().unwrap();
+    let got = tokio::time::timeout(READY, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(got.properties.user_properties.is_empty());
     let spans = wait_for_spans(prefix, |s| s.len() >= 4).await;
     assert_eq!(spans.len(), 4, "{spans:#?}");
-    let process_in = one(&spans, &format!("process {prefix}/{{device}}/in"), SpanKind::Consumer);
-    assert_eq!(process_in.parent, SpanId::INVALID, "nothing to continue from");
+    let process_in = one(
+        &spans,
+        &format!("process {prefix}/{{device}}/in"),
+        SpanKind::Consumer,
+    );
+    assert_eq!(
+        process_in.parent,
+        SpanId::INVALID,
+        "nothing to continue from"
+    );
     let send_in = one(&spans, "send", SpanKind::Producer);
     assert_ne!(send_in.trace, process_in.trace);
     a.shutdown(READY).await.unwrap();
