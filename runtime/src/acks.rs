@@ -49,7 +49,7 @@ impl AckSequencer {
     }
 
     /// Number of messages waiting to be released.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "otel"))]
     pub fn outstanding(&self) -> usize {
         self.slots.len()
     }
@@ -179,7 +179,7 @@ impl AckHub {
         self.lock().seq.epoch()
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "otel"))]
     pub fn outstanding(&self) -> usize {
         self.lock().seq.outstanding()
     }

@@ -206,6 +206,13 @@ impl App {
         let hooks = Arc::new(self.hooks);
         let (acks, acks_rx) = AckHub::new(client.clone(), limits.nack_limit);
         let acks = Arc::new(acks);
+        #[cfg(feature = "otel")]
+        metrics.otel.start(
+            &client_id,
+            &metrics,
+            &acks,
+            publisher.shared().pending.clone(),
+        );
         let renewer = tokio::spawn(renew_on_nack_limit(
             acks.clone(),
             client.clone(),

@@ -162,6 +162,13 @@ impl Dispatcher {
                 env.clone(),
             )));
         }
+        #[cfg(feature = "otel")]
+        env.metrics.otel.watch_queues(
+            slots
+                .iter()
+                .map(|s| (s.info.clone(), Arc::downgrade(&s.queue)))
+                .collect(),
+        );
         Ok((
             Dispatcher {
                 matcher,
@@ -385,6 +392,8 @@ impl Dispatcher {
                     continue;
                 }
             }
+            #[cfg(feature = "otel")]
+            crate::otel::routed(&self.metrics, &self.routes[i].info);
             if before {
                 // Acknowledged once it is queued (or dropped by the route's policy).
                 done(&self.acks, held.ticket, true);
@@ -399,6 +408,8 @@ impl Dispatcher {
             .dropped_overflow
             .fetch_add(1, Ordering::Relaxed);
         let name = &self.routes[route].info.name;
+        #[cfg(feature = "otel")]
+        crate::otel::dropped(&self.metrics, &self.routes[route].info);
         if dropped.is_power_of_two() || dropped == 0 {
             tracing::warn!(route = %name, topic = %msg.topic, dropped = dropped + 1, "route queue full: dropping a message (overflow policy)");
         }
@@ -511,17 +522,23 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
         route: route.info.clone(),
         topic,
     };
+    #[cfg(not(feature = "otel"))]
     let span = tracing::info_span!(
         "mqtt.message",
         route = %route.info.name,
         topic = %msg.topic,
         qos = msg.qos as u8,
     );
+    #[cfg(feature = "otel")]
+    let (span, started) = (
+        crate::otel::process_span(&route.info, &msg, &env.metrics),
+        std::time::Instant::now(),
+    );
     let copy = msg.clone();
     let pipeline = route.pipeline.clone();
     let result = AssertUnwindSafe(async move { pipeline.call(msg, ctx).await })
         .catch_unwind()
-        .instrument(span)
+        .instrument(span.clone())
         .await;
     let result = result.unwrap_or_else(|panic| {
         let what = panic
@@ -531,11 +548,13 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
             .unwrap_or_else(|| "unknown panic".into());
         Err(HandlerError::failed(format!("handler panicked: {what}")))
     });
+    #[cfg(feature = "otel")]
+    crate::otel::processed(&span, &route.info, &copy, &result, started, &env.metrics);
     let ok = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
             if let Some(out) = reply.and_then(|out| accept_reply(route, &copy, out, env)) {
-                if let Err(e) = env.publisher.publish(out).await {
+                if let Err(e) = env.publisher.publish(out).instrument(span.clone()).await {
                     tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
                     env.hooks.report(Failure::Publish { error: &e });
                 }
@@ -551,7 +570,9 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
                 message: &copy,
                 error: &error,
             });
-            dead_letter(route, &copy, &error, env).await;
+            dead_letter(route, &copy, &error, env)
+                .instrument(span.clone())
+                .await;
             // Bad input cannot get better by redelivery: acknowledge it.
             true
         }
@@ -620,6 +641,8 @@ async fn dead_letter(route: &RouteWorker, msg: &Message, error: &HandlerError, e
     match env.publisher.publish(out).await {
         Ok(()) => {
             env.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
+            #[cfg(feature = "otel")]
+            crate::otel::dead_lettered(&env.metrics, &route.info);
         }
         Err(e) => tracing::warn!(error = %e, "could not publish to the dead-letter topic"),
     }

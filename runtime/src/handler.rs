@@ -46,6 +46,9 @@ pub(crate) struct RouteInfo {
     pub has_values: bool,
     /// Where replies to peers' addresses may go.
     pub reply_to: crate::ReplyTo,
+    /// Span name and metric attributes, computed once.
+    #[cfg(feature = "otel")]
+    pub otel: crate::otel::RouteTelemetry,
 }
 
 /// Per-message context: a publisher, the matched route and the topic parameters.
@@ -85,6 +88,8 @@ impl Context {
                 filter,
                 has_values,
                 reply_to: crate::ReplyTo::default(),
+                #[cfg(feature = "otel")]
+                otel: Default::default(),
             }),
             topic: has_values.then(|| Arc::from(topic)),
         })

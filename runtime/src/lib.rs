@@ -71,7 +71,9 @@
 //!   where [`RequestOptions`] says: Correlation Data, a header or a JSON payload field);
 //!   responders answer with [`Outgoing::reply_to`].
 //! * **Observability**: a `tracing` span per message (`mqtt.message` with route, topic, QoS),
-//!   [`RunningApp::stats`], [`RunningApp::state`], and the [`App::on_error`] hook.
+//!   [`RunningApp::stats`], [`RunningApp::state`], and the [`App::on_error`] hook. With the
+//!   `otel` feature: OpenTelemetry spans, W3C trace context in MQTT 5 user properties and
+//!   metrics per route (`mqttgen::otel`).
 //!
 //! # Delivery semantics and known limits
 //!
@@ -112,6 +114,8 @@ mod location;
 mod message;
 mod metrics;
 pub mod middleware;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod pending;
 mod publish;
 mod queue;

@@ -125,6 +125,9 @@ pub struct Outgoing {
     pub properties: Properties,
     /// The topic is a reply address a peer named ([`Outgoing::peer_addressed`]).
     pub(crate) peer_addressed: bool,
+    /// The operation id and address template this message is published for
+    /// ([`Outgoing::operation`]).
+    pub(crate) operation: Option<(&'static str, &'static str)>,
 }
 
 impl Outgoing {
@@ -137,6 +140,7 @@ impl Outgoing {
             retain: false,
             properties: Properties::default(),
             peer_addressed: false,
+            operation: None,
         }
     }
 
@@ -168,6 +172,20 @@ impl Outgoing {
     /// True when the topic is a reply address a peer named ([`Outgoing::peer_addressed`]).
     pub fn is_peer_addressed(&self) -> bool {
         self.peer_addressed
+    }
+
+    /// Names the operation (`id`) and the address template (`template`, e.g.
+    /// `devices/{id}/events`) this message is published for: telemetry (the `otel` feature)
+    /// names spans and labels metrics with them instead of the topic. Generated publishers and
+    /// `#[publisher]` functions set it.
+    pub fn operation(mut self, id: &'static str, template: &'static str) -> Self {
+        self.operation = Some((id, template));
+        self
+    }
+
+    /// The operation id and address template set with [`Outgoing::operation`].
+    pub fn operation_name(&self) -> Option<(&'static str, &'static str)> {
+        self.operation
     }
 
     /// Sets the QoS.

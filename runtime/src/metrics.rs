@@ -33,6 +33,9 @@ pub(crate) struct Metrics {
     pub replies_refused: AtomicU64,
     pub nack_renewals: AtomicU64,
     publish_seq: AtomicU64,
+    /// OpenTelemetry instruments and the service's client id.
+    #[cfg(feature = "otel")]
+    pub otel: crate::otel::AppTelemetry,
 }
 
 impl Metrics {

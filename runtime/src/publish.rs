@@ -160,7 +160,13 @@ impl Publisher {
         let stopped =
             || Error::Disconnected("the runtime stopped while waiting for a reply".into());
         let timeout = options.timeout;
-        let result = tokio::time::timeout(timeout, async {
+        #[cfg(feature = "otel")]
+        let telemetry = (
+            crate::otel::request_span(&request, &self.inner.metrics),
+            crate::otel::request_names(&request),
+            std::time::Instant::now(),
+        );
+        let exchange = tokio::time::timeout(timeout, async {
             replies.ensure_subscribed(&filter).await?;
             if request.qos == crate::QoS::AtMostOnce {
                 self.enqueue(request, None)?;
@@ -178,9 +184,19 @@ impl Publisher {
                     _ => rx.await.map_err(|_| stopped()),
                 },
             }
-        })
-        .await;
-        result.map_err(|_| Error::Timeout(timeout))?
+        });
+        #[cfg(feature = "otel")]
+        let exchange = tracing::Instrument::instrument(exchange, telemetry.0.clone());
+        let result = exchange.await.unwrap_or(Err(Error::Timeout(timeout)));
+        #[cfg(feature = "otel")]
+        crate::otel::request_done(
+            &telemetry.0,
+            telemetry.1,
+            telemetry.2,
+            &result,
+            &self.inner.metrics,
+        );
+        result
     }
 
     pub(crate) fn close(&self) {
@@ -281,6 +297,8 @@ impl Publisher {
         if !inner.v5 {
             msg.properties = Default::default();
         }
+        #[cfg(feature = "otel")]
+        crate::otel::on_publish(&mut msg, &inner.metrics, inner.v5);
         let props = properties_len(&msg.properties);
         let max = inner
             .max_packet

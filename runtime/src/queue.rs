@@ -164,7 +164,7 @@ impl RouteQueue {
     }
 
     /// Jobs waiting.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "otel"))]
     pub fn len(&self) -> usize {
         self.lock().jobs.len()
     }

@@ -201,6 +201,9 @@ pub(crate) struct Replies {
     /// [`Replies::acquire`]).
     uses: Mutex<HashMap<String, FilterUses>>,
     shared: Arc<Subscriptions>,
+    /// The service's client id, an attribute of reply spans.
+    #[cfg(feature = "otel")]
+    client_id: String,
 }
 
 /// Reply filters (besides the private inbox) subscribed at once, at most: a request that needs
@@ -255,6 +258,8 @@ impl Replies {
             subscribing: tokio::sync::Mutex::new(()),
             uses: Mutex::new(HashMap::new()),
             shared,
+            #[cfg(feature = "otel")]
+            client_id: client_id.to_owned(),
         }
     }
 
@@ -331,6 +336,8 @@ impl Replies {
         }
         match self.pending.take(&msg) {
             Taken::Waiter(tx) => {
+                #[cfg(feature = "otel")]
+                crate::otel::reply_received(&msg, &self.client_id);
                 // The request may have just given up: then the reply is unmatched after all.
                 if let Err(msg) = tx.send(msg) {
                     self.count_unmatched(&msg.topic, "its request gave up");

@@ -352,6 +352,8 @@ impl Router {
                     filter,
                     has_values: !parsed.is_fixed(),
                     reply_to: route.reply_to.clone(),
+                    #[cfg(feature = "otel")]
+                    otel: Default::default(),
                 }),
                 qos: route.qos,
                 max_workers: route.max_workers,

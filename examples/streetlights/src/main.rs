@@ -2,7 +2,8 @@
 //!
 //! Without `MQTT_URL` everything runs on the in-memory broker (no network). With
 //! `MQTT_URL=mqtt://localhost:1883` (and optional `MQTT_USERNAME`/`MQTT_PASSWORD`) the same code
-//! talks through a real broker.
+//! talks through a real broker. With `--features otel` it prints the run's OpenTelemetry spans
+//! and its metrics (Prometheus text format) at the end.
 
 use std::time::Duration;
 
@@ -10,8 +11,13 @@ use mqttgen::{testing::MemoryBroker, App, Config};
 use streetlights::lamp::District;
 use streetlights::{app, control::LightControl, lamp, simulator};
 
+#[cfg(feature = "otel")]
+mod telemetry;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    #[cfg(feature = "otel")]
+    let telemetry = telemetry::install()?;
     let broker = MemoryBroker::new();
     let (service, lamps) = match Config::try_from_env()? {
         Some(config) => {
@@ -54,5 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("done: {} commands delivered", readings.len());
     lamps.shutdown(Duration::from_secs(5)).await?;
     service.shutdown(Duration::from_secs(5)).await?;
+    #[cfg(feature = "otel")]
+    telemetry.finish()?;
     Ok(())
 }

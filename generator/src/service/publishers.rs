@@ -198,7 +198,9 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
         }
     );
     let defaults = rt::facade(quote!(Defaults));
-    let defaults = quote!(#defaults::new(#qos, #retain, #expiry));
+    // The operation id and address template name the publish in telemetry (runtime `otel`).
+    let (id, address) = (&operation.id, &topic.address);
+    let defaults = quote!(#defaults::new(#qos, #retain, #expiry).operation(#id, #address));
     let (output, finish) = match &operation.reply {
         None => {
             let send = rt::facade(quote!(send));

@@ -91,6 +91,12 @@ pub fn expand(args: Args, item: MaybeBodyFn) -> syn::Result<TokenStream> {
                 let ident = &arg.ident;
                 values.push(quote!((#name, &#ident as &dyn ::std::fmt::Display)));
             }
+            // The operation id and address template name the publish in telemetry.
+            let id = args
+                .id
+                .as_ref()
+                .map(|l| l.value())
+                .unwrap_or_else(|| fn_name.to_string());
             let build = quote! {
                 ::mqttgen::asyncapi::glue::outgoing(
                     ::mqttgen::asyncapi::glue::fill(#address, &[#(#values),*])?,
@@ -98,6 +104,7 @@ pub fn expand(args: Args, item: MaybeBodyFn) -> syn::Result<TokenStream> {
                     #qos,
                     #retain,
                 )
+                .map(|out| out.operation(#id, #address))
             };
             match inputs.iter().find(|a| matches!(a.role, Role::Publisher)) {
                 Some(publisher) => {

@@ -140,21 +140,39 @@ pub fn decode_headers<H: DeserializeOwned>(
     properties: &Properties,
     typed: &[&str],
 ) -> Result<H, DecodeError> {
-    let mut map = serde_json::Map::new();
-    for (key, value) in &properties.user_properties {
-        if map.contains_key(key) {
-            continue;
+    let map = |skip_telemetry: bool| {
+        let mut map = serde_json::Map::new();
+        for (key, value) in &properties.user_properties {
+            if map.contains_key(key) || (skip_telemetry && TELEMETRY_KEYS.contains(&key.as_str())) {
+                continue;
+            }
+            let value = if typed.contains(&key.as_str()) {
+                serde_json::from_str(value)
+                    .unwrap_or_else(|_| serde_json::Value::String(value.clone()))
+            } else {
+                serde_json::Value::String(value.clone())
+            };
+            map.insert(key.clone(), value);
         }
-        let value = if typed.contains(&key.as_str()) {
-            serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.clone()))
-        } else {
-            serde_json::Value::String(value.clone())
-        };
-        map.insert(key.clone(), value);
-    }
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|error| DecodeError::new("headers", error.to_string()))
+        serde_json::Value::Object(map)
+    };
+    serde_json::from_value(map(false)).or_else(|error| {
+        // Headers that allow no other keys still decode from a sender that adds trace context
+        // or a publish stamp (the `otel` feature), unless they name those keys themselves.
+        let telemetry = properties
+            .user_properties
+            .iter()
+            .any(|(key, _)| TELEMETRY_KEYS.contains(&key.as_str()));
+        match telemetry {
+            true => serde_json::from_value(map(true)).ok(),
+            false => None,
+        }
+        .ok_or_else(|| DecodeError::new("headers", error.to_string()))
+    })
 }
+
+/// The user properties the runtime's telemetry adds to messages (`otel` feature).
+const TELEMETRY_KEYS: [&str; 3] = ["traceparent", "tracestate", "mqttgen-published-at"];
 
 /// How a route decodes a message: payload and headers decoders.
 pub struct Decoders<M, Hd> {
@@ -369,6 +387,8 @@ pub struct Defaults {
     pub retain: bool,
     /// Message expiry interval in seconds.
     pub message_expiry: Option<u32>,
+    /// The operation id and address template ([`Outgoing::operation`]).
+    pub operation: Option<(&'static str, &'static str)>,
 }
 
 impl Defaults {
@@ -378,7 +398,15 @@ impl Defaults {
             qos,
             retain,
             message_expiry,
+            operation: None,
         }
+    }
+
+    /// Names the operation `id` and its address `template` (telemetry span names and metric
+    /// labels, see [`Outgoing::operation`]).
+    pub const fn operation(mut self, id: &'static str, template: &'static str) -> Defaults {
+        self.operation = Some((id, template));
+        self
     }
 }
 
@@ -391,12 +419,13 @@ pub async fn send(
     defaults: Defaults,
 ) -> Result<(), Error> {
     let confirmed = options.confirmed;
-    let outgoing = options.apply(
+    let mut outgoing = options.apply(
         outgoing,
         defaults.qos,
         defaults.retain,
         defaults.message_expiry,
     );
+    outgoing.operation = outgoing.operation.or(defaults.operation);
     if confirmed {
         publisher.publish_confirmed(outgoing).await
     } else {
@@ -417,12 +446,13 @@ pub async fn request(
     let timeout = options
         .timeout
         .unwrap_or(std::time::Duration::from_secs(30));
-    let outgoing = options.apply(
+    let mut outgoing = options.apply(
         outgoing,
         defaults.qos,
         defaults.retain,
         defaults.message_expiry,
     );
+    outgoing.operation = outgoing.operation.or(defaults.operation);
     let mut request = request;
     request.timeout = timeout;
     Ok(publisher.request_with(outgoing, &request).await?)

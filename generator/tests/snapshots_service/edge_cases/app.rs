@@ -390,7 +390,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("publishPrelude", "prelude/{result}/{option}/{string}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false).
@@ -409,7 +410,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("turnOn", "type/{self}/{type}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true).
@@ -428,7 +430,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32));
+        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32))
+            .operation("new", "$SYS/broker/+");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

@@ -388,7 +388,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("reportPrelude", "prelude/{result}/{option}/{string}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `turn-on` to `type/{self}/{type}` (QoS 0, retain false).
@@ -407,7 +408,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("turn-on", "type/{self}/{type}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `mount` to `$SYS/broker/+` (QoS 0, retain false).
@@ -426,7 +428,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("mount", "$SYS/broker/+");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

@@ -266,7 +266,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_setting(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveSetting", "cfg/{a}.{b}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveFirmware` to `dev/{unit}/v{major}.{minor}` (QoS 0, retain false).
@@ -285,7 +286,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_firmware(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveFirmware", "dev/{unit}/v{major}.{minor}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveBridgeState` to `bridge/state` (QoS 0, retain false).
@@ -306,7 +308,8 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveBridgeState", "bridge/state");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveLevel` to `bridge/level` (QoS 0, retain false).
@@ -327,7 +330,8 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveLevel", "bridge/level");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveOnline` to `bridge/online` (QoS 0, retain false).
@@ -348,7 +352,8 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveOnline", "bridge/online");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveEvent` to `events` (QoS 0, retain false).
@@ -366,7 +371,8 @@ impl Publisher {
     ) -> Result<(), rt::Error> {
         let outgoing = message
             .encode_checked(String::from(EVENTS_TOPIC), !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveEvent", "events");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveLimits` to `limits` (QoS 0, retain false).
@@ -387,7 +393,8 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveLimits", "limits");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

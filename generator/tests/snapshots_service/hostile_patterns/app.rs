@@ -130,7 +130,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_code(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("sendCode", "codes/{site}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

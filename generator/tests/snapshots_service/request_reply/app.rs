@@ -318,7 +318,11 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_reading(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, true, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, true, None)
+            .operation(
+                "publishReading",
+                "thermostats/{thermostatId}/readings/{sequence}/+/#",
+            );
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `sendHeartbeat` to `thermostats/heartbeat` (QoS 0, retain false).
@@ -336,7 +340,8 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("sendHeartbeat", "thermostats/heartbeat");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

@@ -305,7 +305,11 @@ impl Publisher {
         let request_options = rt::RequestOptions::new(::std::time::Duration::ZERO)
             .correlation(rt::Location::header("requestId"))
             .reply_address(rt::Location::header("replyTo"));
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
+            .operation(
+                "changeSetpoint",
+                "thermostats/{thermostatId}/zones/{zone}/setpoint",
+            );
         let reply = rt::request(
                 &self.inner,
                 outgoing,

@@ -252,7 +252,11 @@ impl Publisher {
             message,
             !options.unchecked,
         )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
+            .operation(
+                "receiveLightMeasurement",
+                "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured",
+            );
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

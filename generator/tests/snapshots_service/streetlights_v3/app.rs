@@ -211,7 +211,11 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_turn_on_off(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
+            .operation(
+                "turnOn",
+                "smartylighting/streetlights/1/0/action/{streetlightId}/turn/on",
+            );
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `turnOff` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` (QoS 1, retain false).
@@ -230,7 +234,11 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_turn_on_off(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
+            .operation(
+                "turnOff",
+                "smartylighting/streetlights/1/0/action/{streetlightId}/turn/off",
+            );
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `dimLight` to `smartylighting/streetlights/1/0/action/{streetlightId}/dim` (QoS 1, retain false).
@@ -249,7 +257,11 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_dim_light(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
+            .operation(
+                "dimLight",
+                "smartylighting/streetlights/1/0/action/{streetlightId}/dim",
+            );
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

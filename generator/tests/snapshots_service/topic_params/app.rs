@@ -303,7 +303,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_door_locked(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, None);
+        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, None)
+            .operation("reportDoorLocked", "fleet/{vehicleId}/doors/{door}/locked");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `reportOnline` to `fleet/{vehicleId}/online/{flag}` (QoS 0, retain false).
@@ -322,7 +323,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_online(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("reportOnline", "fleet/{vehicleId}/online/{flag}");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }

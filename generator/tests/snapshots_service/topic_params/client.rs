@@ -311,7 +311,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_speed(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveSpeed", "fleet/{vehicleId}/v{major}.{minor}/+/speed");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
     /// Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false).
@@ -330,7 +331,8 @@ impl Publisher {
         options: PublishOptions,
     ) -> Result<(), rt::Error> {
         let outgoing = encode_log_line(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None);
+        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
+            .operation("receiveLogs", "fleet/logs/#");
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
