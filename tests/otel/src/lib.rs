@@ -107,8 +107,10 @@ fn seen(span: &SpanData) -> Seen {
     }
 }
 
-/// Finished spans whose `messaging.destination.name` starts with `prefix`, in end order.
+/// Finished spans whose `messaging.destination.name` is the topic `prefix` or lies under it
+/// (whole levels: `obs-m` does not take `obs-mem/...`), in end order.
 pub fn spans_for(prefix: &str) -> Vec<Seen> {
+    let level = format!("{prefix}/");
     telemetry()
         .spans
         .get_finished_spans()
@@ -117,7 +119,7 @@ pub fn spans_for(prefix: &str) -> Vec<Seen> {
         .map(seen)
         .filter(|s| {
             s.attr("messaging.destination.name")
-                .is_some_and(|d| d.starts_with(prefix))
+                .is_some_and(|d| d == prefix || d.starts_with(&level))
         })
         .collect()
 }
