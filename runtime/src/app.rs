@@ -109,6 +109,8 @@ type Hook = dyn Fn(&Failure<'_>) + Send + Sync;
 pub(crate) struct Hooks {
     pub on_error: Option<Arc<Hook>>,
     pub dead_letter: Option<String>,
+    /// Told about every message a handler is done with ([`App::observe_handled`]).
+    pub handled: Option<crate::handled::HandledLog>,
 }
 
 impl Hooks {
@@ -294,6 +296,13 @@ impl App {
     /// Adds a router; all routers share the one connection.
     pub fn mount(mut self, router: Router) -> Self {
         self.routers.push(router);
+        self
+    }
+
+    /// Records every message this app's handlers are done with in `log` (see
+    /// [`HandledLog`](crate::handled::HandledLog)): the testing kit waits on it.
+    pub fn observe_handled(mut self, log: crate::handled::HandledLog) -> Self {
+        self.hooks.handled = Some(log);
         self
     }
 

@@ -14,6 +14,7 @@
 
 use crate::acks::{AckHub, Ticket};
 use crate::app::{Failure, Hooks, Metrics};
+use crate::handled::Outcome;
 use crate::handler::{Context, RouteInfo};
 use crate::middleware::Pipeline;
 use crate::queue::{message_bytes, Job, Pushed, RouteQueue};
@@ -530,6 +531,7 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
             .unwrap_or_else(|| "unknown panic".into());
         Err(HandlerError::failed(format!("handler panicked: {what}")))
     });
+    let outcome = env.hooks.handled.as_ref().map(|_| Outcome::of(&result));
     let ok = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
@@ -571,6 +573,9 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
         } else {
             env.acks.complete(t, ok);
         }
+    }
+    if let (Some(log), Some(outcome)) = (&env.hooks.handled, outcome) {
+        log.record(&route.info.name, &copy.topic, outcome);
     }
 }
 

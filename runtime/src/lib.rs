@@ -106,6 +106,7 @@ pub mod config;
 mod dispatch;
 mod driver;
 mod error;
+pub mod handled;
 mod handler;
 mod location;
 mod message;

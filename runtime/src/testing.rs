@@ -26,6 +26,7 @@
 
 #[cfg(feature = "test-support")]
 pub mod amqtt;
+pub mod kit;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
 
