@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::codegen::Defaults;
 use crate::handled::{Handled, HandledLog, Outcome};
-use crate::testing::MemoryBroker;
+pub use crate::testing::MemoryBroker;
 use crate::{
     topic, App, DecodeError, Error, Location, Message, Outgoing, PublishOptions, Publisher,
     RequestOptions, Router, RunningApp,
