@@ -44,7 +44,10 @@ async fn a_request_the_handler_refuses_names_the_failure() {
     .await
     .expect_err("no reply: the kit panics");
     let payload = error.into_panic();
-    let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
     assert!(
         message.contains("`getConfig`: no reply")
             && message.contains("the handler failed: unknown device `unknown`"),

@@ -42,7 +42,9 @@ async fn the_service_handles_positions_and_alerts_and_commands_a_stop() {
         recorded_at: "2026-12-03T05:00:00+00:00".parse().unwrap(),
         speed_kmh: None,
     };
-    kit.receive_position(&position_params, &reading).await.unwrap();
+    kit.receive_position(&position_params, &reading)
+        .await
+        .unwrap();
     assert_eq!(fleet.positions.load(Ordering::SeqCst), 1);
 
     let alert_params = service::AlertParams {
@@ -53,9 +55,12 @@ async fn the_service_handles_positions_and_alerts_and_commands_a_stop() {
         .await
         .unwrap();
     kit.assert_nothing_published().await;
-    kit.receive_alert(&alert_params, &alert(service_types::AlertSeverity::Critical))
-        .await
-        .unwrap();
+    kit.receive_alert(
+        &alert_params,
+        &alert(service_types::AlertSeverity::Critical),
+    )
+    .await
+    .unwrap();
     kit.expect_send_command_eq(
         service::CommandParams {
             region: service::Region::Eu,
@@ -108,7 +113,9 @@ async fn the_vehicle_side_handles_commands_with_headers_and_its_reports_are_expe
     kit.receive_command_with(
         &params,
         &route,
-        vehicle::PublishOptions::default().headers(&headers).unwrap(),
+        vehicle::PublishOptions::default()
+            .headers(&headers)
+            .unwrap(),
     )
     .await
     .unwrap();

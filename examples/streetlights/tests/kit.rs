@@ -130,10 +130,19 @@ async fn a_mismatch_prints_a_readable_diff() {
     );
     assert!(message.contains("-     TurnOff(\n"), "{message}");
     assert!(message.contains("+     TurnOn(\n"), "{message}");
-    assert!(message.contains("-             command: TurnOff,"), "{message}");
-    assert!(message.contains("+             command: TurnOn,"), "{message}");
+    assert!(
+        message.contains("-             command: TurnOff,"),
+        "{message}"
+    );
+    assert!(
+        message.contains("+             command: TurnOn,"),
+        "{message}"
+    );
     // The params are equal: shown unmarked.
-    assert!(message.contains("\n          light_id: \"l1\","), "{message}");
+    assert!(
+        message.contains("\n          light_id: \"l1\","),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -143,8 +152,14 @@ async fn an_unexpected_publish_and_a_missing_one_are_reported() {
         .await
         .unwrap();
     let message = panic_of(async move { kit.assert_nothing_published().await }).await;
-    assert!(message.contains("expected nothing more to be published"), "{message}");
-    assert!(message.contains("city/north/lights/l1/command"), "{message}");
+    assert!(
+        message.contains("expected nothing more to be published"),
+        "{message}"
+    );
+    assert!(
+        message.contains("city/north/lights/l1/command"),
+        "{message}"
+    );
 
     let kit = app::testing::Harness::start(LightControl).await;
     kit.kit().set_timeout(std::time::Duration::from_millis(50));

@@ -148,7 +148,10 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
 /// `path` (the types module as the service module names it) as the `testing` child module
 /// names it.
 fn from_child(path: &syn::Path) -> syn::Path {
-    let first = path.segments.first().map(|segment| segment.ident.to_string());
+    let first = path
+        .segments
+        .first()
+        .map(|segment| segment.ident.to_string());
     if path.leading_colon.is_some() || first.as_deref() == Some("crate") {
         return path.clone();
     }
@@ -256,7 +259,8 @@ impl Kit<'_> {
                      is done with it; `Err` when it failed or the message did not decode.",
                     topic.address
                 );
-                let doc_with = format!(" [`Harness::{name}`] with publish options (headers, QoS, unchecked).");
+                let doc_with =
+                    format!(" [`Harness::{name}`] with publish options (headers, QoS, unchecked).");
                 let (name, name_with) = (ident(&name), ident(&name_with));
                 let rejected = rt::facade(quote!(kit::Rejected));
                 quote! {
@@ -293,7 +297,9 @@ impl Kit<'_> {
                      would and returns the handler's reply, decoded.",
                     topic.address
                 );
-                let doc_with = format!(" [`Harness::{name}`] with publish options (headers, QoS, unchecked, timeout).");
+                let doc_with = format!(
+                    " [`Harness::{name}`] with publish options (headers, QoS, unchecked, timeout)."
+                );
                 let (name, name_with) = (ident(&name), ident(&name_with));
                 quote! {
                     #[doc = #doc]
@@ -345,9 +351,8 @@ impl Kit<'_> {
              decoded; panics when none comes in time or it does not decode.",
             topic.address
         );
-        let doc_eq = format!(
-            " [`Harness::{name}`], and panics with a diff unless the message is {shape}."
-        );
+        let doc_eq =
+            format!(" [`Harness::{name}`], and panics with a diff unless the message is {shape}.");
         let reply = operation.reply.as_ref().map(|reply| {
             let reply_name = ident(&scope.claim_snake(&format!("reply_{}", operation.method)));
             let reply_set = &self.input.messages.sets[reply.set];

@@ -223,20 +223,15 @@ impl Kit {
         };
         let mark = self.broker.published().len();
         let topic = outgoing.topic.clone();
-        let reply = crate::codegen::request(
-            &self.peer.publisher(),
-            outgoing,
-            options,
-            defaults,
-            request,
-        )
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "test kit: `{op}`: no reply: {e}{}",
-                self.rejection_note(&topic)
-            )
-        });
+        let reply =
+            crate::codegen::request(&self.peer.publisher(), outgoing, options, defaults, request)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "test kit: `{op}`: no reply: {e}{}",
+                        self.rejection_note(&topic)
+                    )
+                });
         self.mark_own(mark, &topic);
         self.mark_own(mark, &reply.topic);
         self.settle(op).await;
@@ -283,7 +278,9 @@ impl Kit {
         self.broker
             .settle_within(timeout)
             .await
-            .unwrap_or_else(|_| panic!("test kit: `{op}`: the broker did not settle within {timeout:?}"));
+            .unwrap_or_else(|_| {
+                panic!("test kit: `{op}`: the broker did not settle within {timeout:?}")
+            });
     }
 
     /// Waits for the next publish matching `filter` that no expectation took yet, takes it and
@@ -378,12 +375,15 @@ impl Kit {
                 panic!("test kit: `{op}`: no request to answer; call its `expect_` method first")
             });
         let target = crate::reply::Reply::to_request(&request, address.as_ref(), echo.as_ref());
-        let topic = target.response_topic().map(str::to_owned).unwrap_or_else(|| {
-            panic!(
-                "test kit: `{op}`: the request on `{}` names no reply topic",
-                request.topic
-            )
-        });
+        let topic = target
+            .response_topic()
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                panic!(
+                    "test kit: `{op}`: the request on `{}` names no reply topic",
+                    request.topic
+                )
+            });
         let outgoing = encode(topic.clone())
             .and_then(|outgoing| target.apply(outgoing))
             .unwrap_or_else(|e| panic!("test kit: `{op}`: could not encode the reply: {e}"));
@@ -412,7 +412,10 @@ impl Kit {
         self.settle("assert_nothing_published").await;
         let others = self.unexpected();
         if !others.is_empty() {
-            panic!("test kit: expected nothing more to be published; {}", describe(&others));
+            panic!(
+                "test kit: expected nothing more to be published; {}",
+                describe(&others)
+            );
         }
     }
 }
