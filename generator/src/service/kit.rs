@@ -89,7 +89,7 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
     };
     let cfg = cfg();
     quote! {
-        /// A test kit for this side: [`testing::Harness`] runs a handler on an in-memory broker,
+        /// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
         /// delivers typed messages and checks what it published. Compiled for this crate's own
         /// tests and, in other crates, with its `testing` feature.
         #cfg
@@ -253,7 +253,7 @@ impl Kit<'_> {
         match &operation.reply {
             None => {
                 let name = scope.claim_snake(&operation.method);
-                let name_with = scope.claim_snake(&format!("{name}_with"));
+                let name_with = scope.claim_snake(&suffixed(&name, "with"));
                 let doc = format!(
                     " Delivers `message` to operation `{id}` on `{}` and waits until the handler \
                      is done with it; `Err` when it failed or the message did not decode.",
@@ -277,8 +277,8 @@ impl Kit<'_> {
                 }
             }
             Some(reply) => {
-                let name = scope.claim_snake(&format!("request_{}", operation.method));
-                let name_with = scope.claim_snake(&format!("{name}_with"));
+                let name = scope.claim_snake(&prefixed("request", &operation.method));
+                let name_with = scope.claim_snake(&suffixed(&name, "with"));
                 let reply_set = &self.input.messages.sets[reply.set];
                 let reply_type = self.set_type(reply_set);
                 let decode = self.decoder(reply_set);
@@ -330,8 +330,8 @@ impl Kit<'_> {
         let decode = self.decoder(set);
         let filter = &topic.filter;
         let id = &operation.id;
-        let name = scope.claim_snake(&format!("expect_{}", operation.method));
-        let name_eq = scope.claim_snake(&format!("{name}_eq"));
+        let name = scope.claim_snake(&prefixed("expect", &operation.method));
+        let name_eq = scope.claim_snake(&suffixed(&name, "eq"));
         let (output, decode, params_decl, expected) = match params {
             Some(params) => (
                 quote!((#params, #message)),
@@ -354,7 +354,7 @@ impl Kit<'_> {
         let doc_eq =
             format!(" [`Harness::{name}`], and panics with a diff unless the message is {shape}.");
         let reply = operation.reply.as_ref().map(|reply| {
-            let reply_name = ident(&scope.claim_snake(&format!("reply_{}", operation.method)));
+            let reply_name = ident(&scope.claim_snake(&prefixed("reply", &operation.method)));
             let reply_set = &self.input.messages.sets[reply.set];
             let reply_type = self.set_type(reply_set);
             let encode = match &reply_set.enum_name {
@@ -404,6 +404,16 @@ impl Kit<'_> {
             #reply
         }
     }
+}
+
+/// `{prefix}_{method}`, without a double underscore (methods may start with one).
+fn prefixed(prefix: &str, method: &str) -> String {
+    format!("{prefix}_{}", method.trim_start_matches('_'))
+}
+
+/// `{name}_{suffix}`, without a double underscore (`type_` for a keyword gives `type_with`).
+fn suffixed(name: &str, suffix: &str) -> String {
+    format!("{}_{suffix}", name.trim_end_matches('_'))
 }
 
 /// `rt::Defaults::new(qos, retain, expiry)` of an operation's MQTT binding.

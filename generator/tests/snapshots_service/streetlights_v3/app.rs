@@ -344,7 +344,7 @@ impl ProductionServer {
         )
     }
 }
-/// A test kit for this side: [`testing::Harness`] runs a handler on an in-memory broker,
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
 /// delivers typed messages and checks what it published. Compiled for this crate's own
 /// tests and, in other crates, with its `testing` feature.
 #[cfg(any(test, feature = "testing"))]
