@@ -138,6 +138,10 @@ async fn a_mismatch_prints_a_readable_diff() {
         message.contains("+             command: TurnOn,"),
         "{message}"
     );
+    assert!(
+        message.find("-     TurnOff(") < message.find("+     TurnOn("),
+        "removed lines first: {message}"
+    );
     // The params are equal: shown unmarked.
     assert!(
         message.contains("\n          light_id: \"l1\","),

@@ -455,12 +455,13 @@ pub fn diff(expected: &str, actual: &str) -> String {
             out.push(format!("  {}", old[i]));
             i += 1;
             j += 1;
-        } else if j < new.len() && (i == old.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(format!("+ {}", new[j]));
-            j += 1;
-        } else {
+        } else if i < old.len() && (j == new.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Removed lines first, as diffs show them.
             out.push(format!("- {}", old[i]));
             i += 1;
+        } else {
+            out.push(format!("+ {}", new[j]));
+            j += 1;
         }
     }
     out.join("\n")
@@ -479,5 +480,7 @@ mod tests {
             "  A {\n      x: 1,\n-     y: 2,\n+     y: 3,\n  }"
         );
         assert_eq!(diff("a\nb", "a\nb"), "  a\n  b");
+        assert_eq!(diff("a\nb\nc", "x\ny\nc"), "- a\n- b\n+ x\n+ y\n  c");
+        assert_eq!(diff("", "a"), "+ a");
     }
 }
