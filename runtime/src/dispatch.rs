@@ -658,6 +658,7 @@ mod tests {
                 }
             })),
             dead_letter: None,
+            handled: None,
         });
         let (_stop_tx, stop) = watch::channel(false);
         let env = WorkerEnv {
