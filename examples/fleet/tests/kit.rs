@@ -75,10 +75,13 @@ async fn the_service_handles_positions_and_alerts_and_commands_a_stop() {
     assert_eq!(fleet.alerts.load(Ordering::SeqCst), 2);
 }
 
-/// A vehicle: records the commands it gets, with who issued them.
+/// A command as a vehicle got it: vehicle id, command, who issued it.
+type Received = (String, types::Command, Option<String>);
+
+/// A vehicle: records the commands it gets.
 #[derive(Clone, Default)]
 struct Vehicle {
-    commands: Arc<Mutex<Vec<(String, types::Command, Option<String>)>>>,
+    commands: Arc<Mutex<Vec<Received>>>,
 }
 
 impl vehicle::Handler for Vehicle {
