@@ -101,6 +101,13 @@ impl App {
         self
     }
 
+    /// Records every message this app's handlers are done with in `log` (see
+    /// [`HandledLog`](crate::handled::HandledLog)): the testing kit waits on it.
+    pub fn observe_handled(mut self, log: crate::handled::HandledLog) -> Self {
+        self.hooks.handled = Some(log);
+        self
+    }
+
     /// Called for every handler error, dropped message, refused subscription, rejected publish,
     /// refused reply and connection error. Keep it fast: it runs on the runtime's tasks.
     pub fn on_error(mut self, hook: impl Fn(&Failure<'_>) + Send + Sync + 'static) -> Self {

@@ -13,6 +13,7 @@
 //! dispatched in order once the route has room.
 
 use crate::acks::{AckHub, Ticket};
+use crate::handled::Outcome;
 use crate::handler::{Context, RouteInfo};
 use crate::hooks::{Failure, Hooks};
 use crate::metrics::Metrics;
@@ -550,6 +551,7 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
     });
     #[cfg(feature = "otel")]
     crate::otel::processed(&span, &route.info, &copy, &result, started, &env.metrics);
+    let outcome = env.hooks.handled.as_ref().map(|_| Outcome::of(&result));
     let ok = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
@@ -593,6 +595,9 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
         } else {
             env.acks.complete(t, ok);
         }
+    }
+    if let (Some(log), Some(outcome)) = (&env.hooks.handled, outcome) {
+        log.record(&route.info.name, &copy.topic, outcome);
     }
 }
 
@@ -677,6 +682,7 @@ mod tests {
                 }
             })),
             dead_letter: None,
+            handled: None,
         });
         let (_stop_tx, stop) = watch::channel(false);
         let env = WorkerEnv {

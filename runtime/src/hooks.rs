@@ -66,6 +66,8 @@ type Hook = dyn Fn(&Failure<'_>) + Send + Sync;
 pub(crate) struct Hooks {
     pub on_error: Option<Arc<Hook>>,
     pub dead_letter: Option<String>,
+    /// Told about every message a handler is done with ([`App::observe_handled`](crate::App::observe_handled)).
+    pub handled: Option<crate::handled::HandledLog>,
 }
 
 impl Hooks {

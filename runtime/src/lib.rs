@@ -108,6 +108,7 @@ pub mod config;
 mod dispatch;
 mod driver;
 mod error;
+pub mod handled;
 mod handler;
 mod hooks;
 mod location;

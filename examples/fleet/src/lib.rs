@@ -11,6 +11,12 @@ pub mod generated {
     mqttgen::include_service!("fleet");
 }
 
+/// The vehicle side of the same spec (`Role::Client`): it handles commands and publishes
+/// positions and alerts — a vehicle simulator for tests.
+pub mod vehicle {
+    mqttgen::include_service!("fleet_client");
+}
+
 use generated::types::{Alert, AlertSeverity, Command, Position};
 use generated::{AlertParams, CommandParams, Handler, MessageContext, PositionParams};
 

@@ -214,3 +214,68 @@ fn export_checks_the_code_first_example_against_its_committed_document() {
     assert!(page.contains("Greenhouse telemetry"), "{page}");
     assert!(site.join("script.js").is_file() && site.join("style.css").is_file());
 }
+
+/// The generated test kit compiles away: it sits behind `cfg(any(test, feature = "testing"))`,
+/// and the `testing` feature enables no dependency, so a crate built without it (and every
+/// crate depending on it without the feature) has exactly the dependencies it had before the
+/// kit existed: the runtime, serde, serde_json and what the payloads need (chrono here).
+#[test]
+fn the_test_kit_adds_no_dependency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("streetlights-app");
+    let runtime = workspace_root().join("runtime");
+    let output = mqttgen(&[
+        "generate",
+        "specs/streetlights.yaml",
+        "-o",
+        out.to_str().unwrap(),
+        "--runtime-path",
+        runtime.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let section = |name: &str| -> Vec<String> {
+        let header = format!("[{name}]");
+        manifest
+            .lines()
+            .skip_while(|line| line.trim() != header)
+            .skip(1)
+            .take_while(|line| !line.starts_with('['))
+            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    let dependencies: Vec<String> = section("dependencies")
+        .iter()
+        .map(|line| line.split(" = ").next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        dependencies,
+        ["chrono", "mqttgen", "serde", "serde_json"],
+        "{manifest}"
+    );
+    assert_eq!(section("features"), ["testing = []"], "{manifest}");
+    assert!(!manifest.contains("optional"), "{manifest}");
+    assert!(section("dev-dependencies").is_empty(), "{manifest}");
+    // The kit and every codec only it uses are behind the cfg.
+    let lib = fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    let kit = lib.find("pub mod testing").expect("a testing module");
+    assert!(
+        lib[..kit]
+            .trim_end()
+            .ends_with("#[cfg(any(test, feature = \"testing\"))]"),
+        "the testing module is cfg'd"
+    );
+    // The service publishes the commands; only the kit decodes them.
+    let decoder = lib.find("fn decode_turn_on(").expect("the kit's decoder");
+    let before: Vec<&str> = lib[..decoder]
+        .lines()
+        .rev()
+        .take(3)
+        .map(str::trim)
+        .collect();
+    assert!(
+        before.contains(&"#[cfg(any(test, feature = \"testing\"))]"),
+        "{before:?}"
+    );
+}

@@ -215,36 +215,36 @@ impl TypeNames<'_> {
 
 /// Codec functions for the messages the sets need, then the enums.
 pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> TokenStream {
-    let mut decoded = BTreeSet::new();
-    let mut encoded = BTreeSet::new();
-    for set in &plans.sets {
-        if set.decoded {
-            // Enums decode a payload-less variant inline (see `enum_decode`).
-            decoded.extend(set.messages.iter().copied().filter(|&index| {
-                set.messages.len() == 1
-                    || !matches!(types.messages[index].payload, PayloadType::Empty)
-            }));
-        }
-        if set.encoded {
-            encoded.extend(set.messages.iter().copied());
-        }
-    }
-    let checks: Checks = decoded
-        .union(&encoded)
+    // What the service itself needs, and what its test kit needs besides: every set in both
+    // directions (the kit sends what the service receives and reads what it publishes).
+    let (decoded, encoded) = codec_needs(plans, types, |set| (set.decoded, set.encoded));
+    let (kit_decoded, kit_encoded) = codec_needs(plans, types, |set| {
+        let used = set.decoded || set.encoded;
+        (used, used)
+    });
+    let checks: Checks = kit_decoded
+        .union(&kit_encoded)
         .copied()
         .filter(|&index| matches!(types.messages[index].payload, PayloadType::Json(_)))
         .filter_map(|index| Some((index, crate::validation::payload_check(doc, index)?)))
         .filter(|(_, check)| check.unchecked.is_none())
         .collect();
-    let schemas = checks
-        .iter()
-        .map(|(&index, check)| payload_schema(doc, plans, index, check));
-    let decoders = decoded
-        .iter()
-        .map(|&index| decoder(doc, plans, types, &checks, index));
-    let encoders = encoded
-        .iter()
-        .map(|&index| encoder(doc, plans, types, &checks, index));
+    let kit_only = |needed: bool| (!needed).then(super::kit::cfg);
+    let schemas = checks.iter().map(|(&index, check)| {
+        let cfg = kit_only(decoded.contains(&index) || encoded.contains(&index));
+        let schema = payload_schema(doc, plans, index, check);
+        quote!(#cfg #schema)
+    });
+    let decoders = kit_decoded.iter().map(|&index| {
+        let cfg = kit_only(decoded.contains(&index));
+        let decoder = decoder(doc, plans, types, &checks, index);
+        quote!(#cfg #decoder)
+    });
+    let encoders = kit_encoded.iter().map(|&index| {
+        let cfg = kit_only(encoded.contains(&index));
+        let encoder = encoder(doc, plans, types, &checks, index);
+        quote!(#cfg #encoder)
+    });
     let enums = plans
         .sets
         .iter()
@@ -256,6 +256,31 @@ pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> 
         #(#encoders)*
         #(#enums)*
     }
+}
+
+/// The messages (indexes into [`Document::messages`]) whose decoder and encoder are needed,
+/// given which sets are decoded and encoded (`needs`).
+fn codec_needs(
+    plans: &MessagePlans,
+    types: &TypeNames<'_>,
+    needs: impl Fn(&MessageSet) -> (bool, bool),
+) -> (BTreeSet<usize>, BTreeSet<usize>) {
+    let mut decoded = BTreeSet::new();
+    let mut encoded = BTreeSet::new();
+    for set in &plans.sets {
+        let (decodes, encodes) = needs(set);
+        if decodes {
+            // Enums decode a payload-less variant inline (see `enum_decode`).
+            decoded.extend(set.messages.iter().copied().filter(|&index| {
+                set.messages.len() == 1
+                    || !matches!(types.messages[index].payload, PayloadType::Empty)
+            }));
+        }
+        if encodes {
+            encoded.extend(set.messages.iter().copied());
+        }
+    }
+    (decoded, encoded)
 }
 
 /// Run-time payload checks by message index (JSON payloads whose schema compiles).
@@ -465,8 +490,19 @@ fn message_enum(
             let ty = types.payload(index);
             quote!(#docs #variant(#ty))
         });
-    let decode = set.decoded.then(|| enum_decode(plans, types, set));
-    let encode = set.encoded.then(|| enum_encode(plans, set));
+    // The test kit needs both directions of every set.
+    let used = set.decoded || set.encoded;
+    let kit_only = |needed: bool| (!needed).then(super::kit::cfg);
+    let decode = used.then(|| {
+        let cfg = kit_only(set.decoded);
+        let decode = enum_decode(plans, types, set);
+        quote!(#cfg #decode)
+    });
+    let encode = used.then(|| {
+        let cfg = kit_only(set.encoded);
+        let encode = enum_encode(plans, set, cfg);
+        quote!(#encode)
+    });
     quote! {
         #docs
         // Payload types differ in size by nature; boxing them would make every match and
@@ -605,7 +641,8 @@ fn value_literal(value: &Value) -> TokenStream {
     }
 }
 
-fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
+/// The enum's `encode` and `encode_checked` methods, each behind `cfg` when given.
+fn enum_encode(plans: &MessagePlans, set: &MessageSet, cfg: Option<TokenStream>) -> TokenStream {
     let error = rt::error();
     let outgoing = rt::outgoing();
     let arms = set
@@ -620,12 +657,14 @@ fn enum_encode(plans: &MessagePlans, set: &MessageSet) -> TokenStream {
     quote! {
         /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
         /// schema (what its receivers would reject).
+        #cfg
         pub fn encode(&self, topic: String) -> Result<#outgoing, #error> {
             self.encode_checked(topic, true)
         }
 
         /// Encodes the message for publishing to `topic`, checking the payload against its
         /// schema only when `checked`.
+        #cfg
         pub fn encode_checked(&self, topic: String, checked: bool) -> Result<#outgoing, #error> {
             match self {
                 #(#arms,)*

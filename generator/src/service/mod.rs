@@ -52,6 +52,7 @@
 
 mod docs;
 mod handlers;
+pub(crate) mod kit;
 mod messages;
 pub(crate) mod names;
 pub(crate) mod operations;
@@ -197,10 +198,22 @@ pub fn generate_service(
         operations: &operation_plans,
         types: &type_names,
     });
+    let kit_code = kit::generate(&kit::KitInput {
+        topics: &topic_plans,
+        messages: &message_plans,
+        operations: &operation_plans,
+        types: &type_names,
+    });
     let server_code = servers::generate(doc, settings.role, &mut scope, &mut diagnostics);
     let mut pieces = vec![crate::rt::alias()];
     pieces.extend(topic_code);
-    pieces.extend([message_code, handler_code, publisher_code, server_code]);
+    pieces.extend([
+        message_code,
+        handler_code,
+        publisher_code,
+        server_code,
+        kit_code,
+    ]);
     pieces.retain(|piece| !piece.is_empty());
     ServiceCode {
         pieces,

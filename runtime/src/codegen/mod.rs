@@ -18,6 +18,7 @@ pub use crate::__mqttgen_str_enum as str_enum;
 pub use crate::params::{build, check_range, invalid_value, parse_in_range, parse_value};
 pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
+pub use crate::testing::kit;
 pub use crate::{codec, schema};
 pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,

@@ -163,6 +163,102 @@ fn decode_limits(
 ) -> Result<super::types::LimitsPayload, rt::DecodeError> {
     rt::decode(message, &LIMITS_SCHEMA)
 }
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `setting` for publishing to `topic`.
+fn encode_setting(
+    topic: String,
+    value: &super::types::SettingPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &SETTING_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `firmware` for publishing to `topic`.
+fn encode_firmware(
+    topic: String,
+    value: &super::types::FirmwarePayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &FIRMWARE_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `bridgeState` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+fn encode_bridge_state(
+    topic: String,
+    value: &super::types::BridgeStatePayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    let _ = checked;
+    Ok(
+        rt::Outgoing::new(topic, rt::codec::encode_text_value(value)?)
+            .content_type("text/plain")
+            .utf8_payload(),
+    )
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `level` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+fn encode_level(
+    topic: String,
+    value: &super::types::LevelPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    let _ = checked;
+    Ok(
+        rt::Outgoing::new(topic, rt::codec::encode_text_value(value)?)
+            .content_type("text/plain")
+            .utf8_payload(),
+    )
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `online` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+fn encode_online(
+    topic: String,
+    value: &super::types::OnlinePayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    let _ = checked;
+    Ok(
+        rt::Outgoing::new(topic, rt::codec::encode_text_value(value)?)
+            .content_type("text/plain")
+            .utf8_payload(),
+    )
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `anything` for publishing to `topic`.
+fn encode_anything(
+    topic: String,
+    value: &super::types::AnythingPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &ANYTHING_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `alarm` for publishing to `topic`.
+fn encode_alarm(
+    topic: String,
+    value: &super::types::AlarmPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &ALARM_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `reading` for publishing to `topic`.
+fn encode_reading(
+    topic: String,
+    value: &super::types::ReadingPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &READING_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `limits` for publishing to `topic`.
+fn encode_limits(
+    topic: String,
+    value: &super::types::LimitsPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &LIMITS_SCHEMA, None)
+}
 /// The messages of `ReceiveEvent`. A received message picks its variant by trying each variant in order, those accepting any payload last; the first that decodes wins.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -196,6 +292,26 @@ impl ReceiveEventMessage {
                 ::std::format!("no message variant matched ({})", failures.join("; ")),
             ),
         )
+    }
+    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+    /// schema (what its receivers would reject).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn encode(&self, topic: String) -> Result<rt::Outgoing, rt::Error> {
+        self.encode_checked(topic, true)
+    }
+    /// Encodes the message for publishing to `topic`, checking the payload against its
+    /// schema only when `checked`.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn encode_checked(
+        &self,
+        topic: String,
+        checked: bool,
+    ) -> Result<rt::Outgoing, rt::Error> {
+        match self {
+            Self::Anything(value) => encode_anything(topic, value, checked),
+            Self::Alarm(value) => encode_alarm(topic, value, checked),
+            Self::Reading(value) => encode_reading(topic, value, checked),
+        }
     }
 }
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
@@ -380,5 +496,253 @@ impl Publisher {
     /// The untyped runtime publisher, for topics the spec does not describe.
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Delivers `message` to operation `receiveSetting` on `cfg/{a}.{b}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_setting(
+            &self,
+            params: &super::CfgParams,
+            message: &super::super::types::SettingPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_setting_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_setting`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_setting_with(
+            &self,
+            params: &super::CfgParams,
+            message: &super::super::types::SettingPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_setting(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveSetting",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveFirmware` on `dev/{unit}/v{major}.{minor}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_firmware(
+            &self,
+            params: &super::DevParams,
+            message: &super::super::types::FirmwarePayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_firmware_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_firmware`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_firmware_with(
+            &self,
+            params: &super::DevParams,
+            message: &super::super::types::FirmwarePayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_firmware(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveFirmware",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveBridgeState` on `bridge/state` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_bridge_state(
+            &self,
+            message: &super::super::types::BridgeStatePayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_bridge_state_with(message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_bridge_state`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_bridge_state_with(
+            &self,
+            message: &super::super::types::BridgeStatePayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_STATE_TOPIC))
+                .and_then(|topic| super::encode_bridge_state(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveBridgeState",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveLevel` on `bridge/level` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_level(
+            &self,
+            message: &super::super::types::LevelPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_level_with(message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::receive_level`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_level_with(
+            &self,
+            message: &super::super::types::LevelPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_LEVEL_TOPIC))
+                .and_then(|topic| super::encode_level(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveLevel",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveOnline` on `bridge/online` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_online(
+            &self,
+            message: &super::super::types::OnlinePayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_online_with(message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::receive_online`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_online_with(
+            &self,
+            message: &super::super::types::OnlinePayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_ONLINE_TOPIC))
+                .and_then(|topic| super::encode_online(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveOnline",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveEvent` on `events` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_event(
+            &self,
+            message: &super::ReceiveEventMessage,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_event_with(message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::receive_event`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_event_with(
+            &self,
+            message: &super::ReceiveEventMessage,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::EVENTS_TOPIC))
+                .and_then(|topic| message.encode_checked(topic, !options.unchecked));
+            self.kit
+                .deliver(
+                    "receiveEvent",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveLimits` on `limits` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_limits(
+            &self,
+            message: &super::super::types::LimitsPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_limits_with(message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::receive_limits`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_limits_with(
+            &self,
+            message: &super::super::types::LimitsPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::LIMITS_TOPIC))
+                .and_then(|topic| super::encode_limits(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveLimits",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
     }
 }

@@ -109,6 +109,69 @@ static READING_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static LIMITS_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"type\":\"object\",\"required\":[\"percent\"],\"properties\":{\"percent\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"ratio\":{\"type\":\"number\",\"maximum\":1.5}}}",
 );
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `setting`.
+fn decode_setting(
+    message: &rt::Message,
+) -> Result<super::types::SettingPayload, rt::DecodeError> {
+    rt::decode(message, &SETTING_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `firmware`.
+fn decode_firmware(
+    message: &rt::Message,
+) -> Result<super::types::FirmwarePayload, rt::DecodeError> {
+    rt::decode(message, &FIRMWARE_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `bridgeState`.
+fn decode_bridge_state(
+    message: &rt::Message,
+) -> Result<super::types::BridgeStatePayload, rt::DecodeError> {
+    rt::codec::decode_text_value(&message.payload)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `level`.
+fn decode_level(
+    message: &rt::Message,
+) -> Result<super::types::LevelPayload, rt::DecodeError> {
+    rt::codec::decode_text_value(&message.payload)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `online`.
+fn decode_online(
+    message: &rt::Message,
+) -> Result<super::types::OnlinePayload, rt::DecodeError> {
+    rt::codec::decode_text_value(&message.payload)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `anything`.
+fn decode_anything(
+    message: &rt::Message,
+) -> Result<super::types::AnythingPayload, rt::DecodeError> {
+    rt::decode(message, &ANYTHING_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `alarm`.
+fn decode_alarm(
+    message: &rt::Message,
+) -> Result<super::types::AlarmPayload, rt::DecodeError> {
+    rt::decode(message, &ALARM_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `reading`.
+fn decode_reading(
+    message: &rt::Message,
+) -> Result<super::types::ReadingPayload, rt::DecodeError> {
+    rt::decode(message, &READING_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `limits`.
+fn decode_limits(
+    message: &rt::Message,
+) -> Result<super::types::LimitsPayload, rt::DecodeError> {
+    rt::decode(message, &LIMITS_SCHEMA)
+}
 /// Encodes message `setting` for publishing to `topic`.
 fn encode_setting(
     topic: String,
@@ -208,6 +271,29 @@ pub enum ReceiveEventMessage {
     Reading(super::types::ReadingPayload),
 }
 impl ReceiveEventMessage {
+    #[cfg(any(test, feature = "testing"))]
+    /// Decodes a received message into the matching variant.
+    pub fn decode(message: &rt::Message) -> Result<Self, rt::DecodeError> {
+        let mut failures: Vec<String> = Vec::new();
+        match decode_alarm(message) {
+            Ok(value) => return Ok(Self::Alarm(value)),
+            Err(error) => failures.push(::std::format!("{}: {}", "Alarm", error)),
+        }
+        match decode_reading(message) {
+            Ok(value) => return Ok(Self::Reading(value)),
+            Err(error) => failures.push(::std::format!("{}: {}", "Reading", error)),
+        }
+        match decode_anything(message) {
+            Ok(value) => return Ok(Self::Anything(value)),
+            Err(error) => failures.push(::std::format!("{}: {}", "Anything", error)),
+        }
+        Err(
+            rt::DecodeError::new(
+                "message",
+                ::std::format!("no message variant matched ({})", failures.join("; ")),
+            ),
+        )
+    }
     /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
     /// schema (what its receivers would reject).
     pub fn encode(&self, topic: String) -> Result<rt::Outgoing, rt::Error> {
@@ -396,5 +482,200 @@ impl Publisher {
         let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
             .operation("receiveLimits", "limits");
         rt::send(&self.inner, outgoing, options, defaults).await
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start() -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new()).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on(broker: &rt::kit::MemoryBroker) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, rt::Router::new()).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Waits for the next message published to operation `receiveSetting` (`cfg/{a}.{b}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_setting(
+            &self,
+        ) -> (super::CfgParams, super::super::types::SettingPayload) {
+            self.kit
+                .expect(
+                    "receiveSetting",
+                    "cfg/+",
+                    |m: &rt::Message| Ok((
+                        <super::CfgParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_setting(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_send_setting`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_send_setting_eq(
+            &self,
+            params: super::CfgParams,
+            message: super::super::types::SettingPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveSetting",
+                    "cfg/+",
+                    |m: &rt::Message| Ok((
+                        <super::CfgParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_setting(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveFirmware` (`dev/{unit}/v{major}.{minor}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_firmware(
+            &self,
+        ) -> (super::DevParams, super::super::types::FirmwarePayload) {
+            self.kit
+                .expect(
+                    "receiveFirmware",
+                    "dev/+/+",
+                    |m: &rt::Message| Ok((
+                        <super::DevParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_firmware(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_send_firmware`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_send_firmware_eq(
+            &self,
+            params: super::DevParams,
+            message: super::super::types::FirmwarePayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveFirmware",
+                    "dev/+/+",
+                    |m: &rt::Message| Ok((
+                        <super::DevParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_firmware(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveBridgeState` (`bridge/state`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_bridge_state(
+            &self,
+        ) -> super::super::types::BridgeStatePayload {
+            self.kit
+                .expect("receiveBridgeState", "bridge/state", super::decode_bridge_state)
+                .await
+        }
+        /// [`Harness::expect_send_bridge_state`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_bridge_state_eq(
+            &self,
+            message: super::super::types::BridgeStatePayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveBridgeState",
+                    "bridge/state",
+                    super::decode_bridge_state,
+                    message,
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveLevel` (`bridge/level`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_level(&self) -> super::super::types::LevelPayload {
+            self.kit.expect("receiveLevel", "bridge/level", super::decode_level).await
+        }
+        /// [`Harness::expect_send_level`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_level_eq(
+            &self,
+            message: super::super::types::LevelPayload,
+        ) {
+            self.kit
+                .expect_eq("receiveLevel", "bridge/level", super::decode_level, message)
+                .await
+        }
+        /// Waits for the next message published to operation `receiveOnline` (`bridge/online`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_online(&self) -> super::super::types::OnlinePayload {
+            self.kit.expect("receiveOnline", "bridge/online", super::decode_online).await
+        }
+        /// [`Harness::expect_send_online`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_online_eq(
+            &self,
+            message: super::super::types::OnlinePayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveOnline",
+                    "bridge/online",
+                    super::decode_online,
+                    message,
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveEvent` (`events`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_event(&self) -> super::ReceiveEventMessage {
+            self.kit
+                .expect("receiveEvent", "events", super::ReceiveEventMessage::decode)
+                .await
+        }
+        /// [`Harness::expect_send_event`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_event_eq(&self, message: super::ReceiveEventMessage) {
+            self.kit
+                .expect_eq(
+                    "receiveEvent",
+                    "events",
+                    super::ReceiveEventMessage::decode,
+                    message,
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveLimits` (`limits`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_limits(&self) -> super::super::types::LimitsPayload {
+            self.kit.expect("receiveLimits", "limits", super::decode_limits).await
+        }
+        /// [`Harness::expect_send_limits`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_limits_eq(
+            &self,
+            message: super::super::types::LimitsPayload,
+        ) {
+            self.kit
+                .expect_eq("receiveLimits", "limits", super::decode_limits, message)
+                .await
+        }
     }
 }

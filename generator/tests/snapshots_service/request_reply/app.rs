@@ -139,6 +139,43 @@ fn decode_boost(
 ) -> Result<super::types::BoostPayload, rt::DecodeError> {
     rt::decode(message, &BOOST_SCHEMA)
 }
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `setpointAccepted`.
+fn decode_setpoint_accepted(
+    message: &rt::Message,
+) -> Result<super::types::SetpointAcceptedPayload, rt::DecodeError> {
+    rt::decode(message, &SETPOINT_ACCEPTED_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `reading`.
+fn decode_reading(
+    message: &rt::Message,
+) -> Result<super::types::ReadingPayload, rt::DecodeError> {
+    rt::decode(message, &READING_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `heartbeat`.
+fn decode_heartbeat(message: &rt::Message) -> Result<String, rt::DecodeError> {
+    rt::codec::decode_text(&message.payload)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `setSetpoint` for publishing to `topic`.
+fn encode_set_setpoint(
+    topic: String,
+    value: &super::types::SetSetpointPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &SET_SETPOINT_SCHEMA, Some("application/json"))
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `boost` for publishing to `topic`.
+fn encode_boost(
+    topic: String,
+    value: &super::types::BoostPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &BOOST_SCHEMA, Some("application/json"))
+}
 /// Encodes message `setpointAccepted` for publishing to `topic`.
 fn encode_setpoint_accepted(
     topic: String,
@@ -204,6 +241,25 @@ impl ChangeSetpointMessage {
                     ),
                 )
             }
+        }
+    }
+    /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
+    /// schema (what its receivers would reject).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn encode(&self, topic: String) -> Result<rt::Outgoing, rt::Error> {
+        self.encode_checked(topic, true)
+    }
+    /// Encodes the message for publishing to `topic`, checking the payload against its
+    /// schema only when `checked`.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn encode_checked(
+        &self,
+        topic: String,
+        checked: bool,
+    ) -> Result<rt::Outgoing, rt::Error> {
+        match self {
+            Self::SetSetpoint(value) => encode_set_setpoint(topic, value, checked),
+            Self::Boost(value) => encode_boost(topic, value, checked),
         }
     }
 }
@@ -417,5 +473,143 @@ impl LocalServer {
                 ),
             ),
         )
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Sends `message` to request/reply operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint` as a requester would and returns the handler's reply, decoded.
+        pub async fn request_change_setpoint(
+            &self,
+            params: &super::SetpointRequestsParams,
+            message: &super::ChangeSetpointMessage,
+        ) -> super::super::types::SetpointAcceptedPayload {
+            self.request_change_setpoint_with(
+                    params,
+                    message,
+                    super::PublishOptions::default(),
+                )
+                .await
+        }
+        /// [`Harness::request_change_setpoint`] with publish options (headers, QoS, unchecked, timeout).
+        pub async fn request_change_setpoint_with(
+            &self,
+            params: &super::SetpointRequestsParams,
+            message: &super::ChangeSetpointMessage,
+            options: super::PublishOptions,
+        ) -> super::super::types::SetpointAcceptedPayload {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| message.encode_checked(topic, !options.unchecked));
+            let request = rt::RequestOptions::new(::std::time::Duration::ZERO)
+                .correlation(rt::Location::header("requestId"));
+            self.kit
+                .request(
+                    "changeSetpoint",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                    request,
+                    super::decode_setpoint_accepted,
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `publishReading` (`thermostats/{thermostatId}/readings/{sequence}/+/#`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_publish_reading(
+            &self,
+        ) -> (super::ReadingsParams, super::super::types::ReadingPayload) {
+            self.kit
+                .expect(
+                    "publishReading",
+                    "thermostats/+/readings/+/+/#",
+                    |m: &rt::Message| Ok((
+                        <super::ReadingsParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_reading(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_publish_reading`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_publish_reading_eq(
+            &self,
+            params: super::ReadingsParams,
+            message: super::super::types::ReadingPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "publishReading",
+                    "thermostats/+/readings/+/+/#",
+                    |m: &rt::Message| Ok((
+                        <super::ReadingsParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_reading(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `sendHeartbeat` (`thermostats/heartbeat`) and returns the message, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_heartbeat(&self) -> String {
+            self.kit
+                .expect(
+                    "sendHeartbeat",
+                    "thermostats/heartbeat",
+                    super::decode_heartbeat,
+                )
+                .await
+        }
+        /// [`Harness::expect_send_heartbeat`], and panics with a diff unless the message is the message.
+        pub async fn expect_send_heartbeat_eq(&self, message: String) {
+            self.kit
+                .expect_eq(
+                    "sendHeartbeat",
+                    "thermostats/heartbeat",
+                    super::decode_heartbeat,
+                    message,
+                )
+                .await
+        }
     }
 }

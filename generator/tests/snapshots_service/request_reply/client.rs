@@ -127,6 +127,20 @@ static SETPOINT_ACCEPTED_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static READING_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"type\":\"object\",\"required\":[\"celsius\"],\"properties\":{\"celsius\":{\"type\":\"number\"}}}",
 );
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `setSetpoint`.
+fn decode_set_setpoint(
+    message: &rt::Message,
+) -> Result<super::types::SetSetpointPayload, rt::DecodeError> {
+    rt::decode(message, &SET_SETPOINT_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `boost`.
+fn decode_boost(
+    message: &rt::Message,
+) -> Result<super::types::BoostPayload, rt::DecodeError> {
+    rt::decode(message, &BOOST_SCHEMA)
+}
 /// Decodes the payload of message `setpointAccepted`.
 fn decode_setpoint_accepted(
     message: &rt::Message,
@@ -159,6 +173,44 @@ fn encode_boost(
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &BOOST_SCHEMA, Some("application/json"))
 }
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `setpointAccepted` for publishing to `topic`.
+fn encode_setpoint_accepted(
+    topic: String,
+    value: &super::types::SetpointAcceptedPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(
+        topic,
+        value,
+        checked,
+        &SETPOINT_ACCEPTED_SCHEMA,
+        Some("application/json"),
+    )
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `reading` for publishing to `topic`.
+fn encode_reading(
+    topic: String,
+    value: &super::types::ReadingPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &READING_SCHEMA, Some("application/json"))
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `heartbeat` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+fn encode_heartbeat(
+    topic: String,
+    value: &String,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    let _ = checked;
+    Ok(
+        rt::Outgoing::new(topic, rt::codec::encode_text(Clone::clone(value)))
+            .content_type("text/plain")
+            .utf8_payload(),
+    )
+}
 /// The messages of `ChangeSetpoint`. A received message picks its variant by the value of the payload property `kind`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -169,6 +221,29 @@ pub enum ChangeSetpointMessage {
     Boost(super::types::BoostPayload),
 }
 impl ChangeSetpointMessage {
+    #[cfg(any(test, feature = "testing"))]
+    /// Decodes a received message into the matching variant.
+    pub fn decode(message: &rt::Message) -> Result<Self, rt::DecodeError> {
+        let probe: ::serde_json::Value = rt::codec::decode_json(&message.payload)?;
+        match probe.get("kind") {
+            Some(found) if *found == "set" => {
+                decode_set_setpoint(message).map(Self::SetSetpoint)
+            }
+            Some(found) if *found == "boost" => decode_boost(message).map(Self::Boost),
+            other => {
+                Err(
+                    rt::DecodeError::new(
+                        "json",
+                        ::std::format!(
+                            "property `{}` is {}, expected one of {}", "kind", other
+                            .map_or_else(|| String::from("missing"),
+                            ToString::to_string), "\"set\", \"boost\"",
+                        ),
+                    ),
+                )
+            }
+        }
+    }
     /// Encodes the message for publishing to `topic`. Fails when the payload breaks its
     /// schema (what its receivers would reject).
     pub fn encode(&self, topic: String) -> Result<rt::Outgoing, rt::Error> {
@@ -391,5 +466,167 @@ impl LocalServer {
                 ),
             ),
         )
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Waits for the next message published to operation `changeSetpoint` (`thermostats/{thermostatId}/zones/{zone}/setpoint`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_change_setpoint(
+            &self,
+        ) -> (super::SetpointRequestsParams, super::ChangeSetpointMessage) {
+            self.kit
+                .expect(
+                    "changeSetpoint",
+                    "thermostats/+/zones/+/setpoint",
+                    |m: &rt::Message| Ok((
+                        <super::SetpointRequestsParams as rt::TopicParams>::parse(
+                            &m.topic,
+                        )?,
+                        super::ChangeSetpointMessage::decode(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_change_setpoint`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_change_setpoint_eq(
+            &self,
+            params: super::SetpointRequestsParams,
+            message: super::ChangeSetpointMessage,
+        ) {
+            self.kit
+                .expect_eq(
+                    "changeSetpoint",
+                    "thermostats/+/zones/+/setpoint",
+                    |m: &rt::Message| Ok((
+                        <super::SetpointRequestsParams as rt::TopicParams>::parse(
+                            &m.topic,
+                        )?,
+                        super::ChangeSetpointMessage::decode(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Answers the request of operation `changeSetpoint` that [`Harness::expect_change_setpoint`] returned last with `message`, as a responder generated from the spec would.
+        pub async fn reply_change_setpoint(
+            &self,
+            message: &super::super::types::SetpointAcceptedPayload,
+        ) {
+            self.kit
+                .reply(
+                    "changeSetpoint",
+                    |topic| super::encode_setpoint_accepted(topic, message, true),
+                    Some(rt::Location::header("replyTo")),
+                    Some((
+                        rt::Location::header("requestId"),
+                        rt::Location::header("requestId"),
+                    )),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_reading(
+            &self,
+            params: &super::ReadingsParams,
+            message: &super::super::types::ReadingPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_reading_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_reading`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_reading_with(
+            &self,
+            params: &super::ReadingsParams,
+            message: &super::super::types::ReadingPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_reading(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "publishReading",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, true, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `sendHeartbeat` on `thermostats/heartbeat` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_heartbeat(
+            &self,
+            message: &String,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_heartbeat_with(message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::receive_heartbeat`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_heartbeat_with(
+            &self,
+            message: &String,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = Ok::<_, rt::Error>(String::from(super::HEARTBEAT_TOPIC))
+                .and_then(|topic| super::encode_heartbeat(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "sendHeartbeat",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
     }
 }

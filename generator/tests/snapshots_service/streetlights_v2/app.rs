@@ -99,6 +99,29 @@ fn decode_light_measured(
 ) -> Result<super::types::LightMeasuredPayload, rt::DecodeError> {
     rt::decode(message, &LIGHT_MEASURED_SCHEMA)
 }
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `turnOnOff`.
+fn decode_turn_on_off(
+    message: &rt::Message,
+) -> Result<super::types::TurnOnOffPayload, rt::DecodeError> {
+    rt::decode(message, &TURN_ON_OFF_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `dimLight`.
+fn decode_dim_light(
+    message: &rt::Message,
+) -> Result<super::types::DimLightPayload, rt::DecodeError> {
+    rt::decode(message, &DIM_LIGHT_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `lightMeasured` for publishing to `topic`.
+fn encode_light_measured(
+    topic: String,
+    value: &super::types::LightMeasuredPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &LIGHT_MEASURED_SCHEMA, Some("application/json"))
+}
 /// Encodes message `turnOnOff` for publishing to `topic`.
 fn encode_turn_on_off(
     topic: String,
@@ -337,5 +360,188 @@ impl ProductionServer {
                 ),
             ),
         )
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Delivers `message` to operation `receiveLightMeasurement` on `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_light_measurement(
+            &self,
+            params: &super::LightingMeasuredParams,
+            message: &super::super::types::LightMeasuredPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_light_measurement_with(
+                    params,
+                    message,
+                    super::PublishOptions::default(),
+                )
+                .await
+        }
+        /// [`Harness::receive_light_measurement`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_light_measurement_with(
+            &self,
+            params: &super::LightingMeasuredParams,
+            message: &super::super::types::LightMeasuredPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_light_measured(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveLightMeasurement",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `turnOn` (`smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_turn_on(
+            &self,
+        ) -> (super::TurnOnParams, super::super::types::TurnOnOffPayload) {
+            self.kit
+                .expect(
+                    "turnOn",
+                    "smartylighting/streetlights/1/0/action/+/turn/on",
+                    |m: &rt::Message| Ok((
+                        <super::TurnOnParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_turn_on_off(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_turn_on`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_turn_on_eq(
+            &self,
+            params: super::TurnOnParams,
+            message: super::super::types::TurnOnOffPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "turnOn",
+                    "smartylighting/streetlights/1/0/action/+/turn/on",
+                    |m: &rt::Message| Ok((
+                        <super::TurnOnParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_turn_on_off(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `turnOff` (`smartylighting/streetlights/1/0/action/{streetlightId}/turn/off`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_turn_off(
+            &self,
+        ) -> (super::TurnOffParams, super::super::types::TurnOnOffPayload) {
+            self.kit
+                .expect(
+                    "turnOff",
+                    "smartylighting/streetlights/1/0/action/+/turn/off",
+                    |m: &rt::Message| Ok((
+                        <super::TurnOffParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_turn_on_off(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_turn_off`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_turn_off_eq(
+            &self,
+            params: super::TurnOffParams,
+            message: super::super::types::TurnOnOffPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "turnOff",
+                    "smartylighting/streetlights/1/0/action/+/turn/off",
+                    |m: &rt::Message| Ok((
+                        <super::TurnOffParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_turn_on_off(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `dimLight` (`smartylighting/streetlights/1/0/action/{streetlightId}/dim`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_dim_light(
+            &self,
+        ) -> (super::ActionDimParams, super::super::types::DimLightPayload) {
+            self.kit
+                .expect(
+                    "dimLight",
+                    "smartylighting/streetlights/1/0/action/+/dim",
+                    |m: &rt::Message| Ok((
+                        <super::ActionDimParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_dim_light(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_dim_light`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_dim_light_eq(
+            &self,
+            params: super::ActionDimParams,
+            message: super::super::types::DimLightPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "dimLight",
+                    "smartylighting/streetlights/1/0/action/+/dim",
+                    |m: &rt::Message| Ok((
+                        <super::ActionDimParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_dim_light(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
     }
 }

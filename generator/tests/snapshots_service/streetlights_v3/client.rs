@@ -93,6 +93,13 @@ static TURN_ON_OFF_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static DIM_LIGHT_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"percentage\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
 );
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `lightMeasured`.
+fn decode_light_measured(
+    message: &rt::Message,
+) -> Result<super::types::LightMeasuredPayload, rt::DecodeError> {
+    rt::decode(message, &LIGHT_MEASURED_SCHEMA)
+}
 /// Decodes the payload of message `turnOnOff`.
 fn decode_turn_on_off(
     message: &rt::Message,
@@ -112,6 +119,24 @@ fn encode_light_measured(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &LIGHT_MEASURED_SCHEMA, Some("application/json"))
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `turnOnOff` for publishing to `topic`.
+fn encode_turn_on_off(
+    topic: String,
+    value: &super::types::TurnOnOffPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &TURN_ON_OFF_SCHEMA, Some("application/json"))
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `dimLight` for publishing to `topic`.
+fn encode_dim_light(
+    topic: String,
+    value: &super::types::DimLightPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &DIM_LIGHT_SCHEMA, Some("application/json"))
 }
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
 /// properties, its typed headers (`headers`) and the runtime context (publisher, route);
@@ -328,5 +353,181 @@ impl ProductionServer {
                 ),
             ),
         )
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Waits for the next message published to operation `receiveLightMeasurement` (`smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_light_measurement(
+            &self,
+        ) -> (super::LightingMeasuredParams, super::super::types::LightMeasuredPayload) {
+            self.kit
+                .expect(
+                    "receiveLightMeasurement",
+                    "smartylighting/streetlights/1/0/event/+/lighting/measured",
+                    |m: &rt::Message| Ok((
+                        <super::LightingMeasuredParams as rt::TopicParams>::parse(
+                            &m.topic,
+                        )?,
+                        super::decode_light_measured(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_send_light_measurement`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_send_light_measurement_eq(
+            &self,
+            params: super::LightingMeasuredParams,
+            message: super::super::types::LightMeasuredPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveLightMeasurement",
+                    "smartylighting/streetlights/1/0/event/+/lighting/measured",
+                    |m: &rt::Message| Ok((
+                        <super::LightingMeasuredParams as rt::TopicParams>::parse(
+                            &m.topic,
+                        )?,
+                        super::decode_light_measured(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn turn_on(
+            &self,
+            params: &super::LightTurnOnParams,
+            message: &super::super::types::TurnOnOffPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.turn_on_with(params, message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::turn_on`] with publish options (headers, QoS, unchecked).
+        pub async fn turn_on_with(
+            &self,
+            params: &super::LightTurnOnParams,
+            message: &super::super::types::TurnOnOffPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_turn_on_off(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "turnOn",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn turn_off(
+            &self,
+            params: &super::LightTurnOffParams,
+            message: &super::super::types::TurnOnOffPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.turn_off_with(params, message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::turn_off`] with publish options (headers, QoS, unchecked).
+        pub async fn turn_off_with(
+            &self,
+            params: &super::LightTurnOffParams,
+            message: &super::super::types::TurnOnOffPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_turn_on_off(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "turnOff",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `dimLight` on `smartylighting/streetlights/1/0/action/{streetlightId}/dim` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn dim_light(
+            &self,
+            params: &super::LightsDimParams,
+            message: &super::super::types::DimLightPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.dim_light_with(params, message, super::PublishOptions::default()).await
+        }
+        /// [`Harness::dim_light`] with publish options (headers, QoS, unchecked).
+        pub async fn dim_light_with(
+            &self,
+            params: &super::LightsDimParams,
+            message: &super::super::types::DimLightPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_dim_light(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "dimLight",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
     }
 }

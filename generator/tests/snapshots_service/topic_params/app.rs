@@ -172,9 +172,32 @@ fn decode_speed(
 ) -> Result<super::types::SpeedPayload, rt::DecodeError> {
     rt::decode(message, &SPEED_SCHEMA)
 }
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `doorLocked`.
+fn decode_door_locked(
+    message: &rt::Message,
+) -> Result<super::types::DoorLockedPayload, rt::DecodeError> {
+    rt::decode(message, &DOOR_LOCKED_SCHEMA)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `online`.
+fn decode_online(
+    message: &rt::Message,
+) -> Result<super::types::OnlinePayload, rt::DecodeError> {
+    rt::decode(message, &ONLINE_SCHEMA)
+}
 /// Decodes the payload of message `logLine`.
 fn decode_log_line(message: &rt::Message) -> Result<String, rt::DecodeError> {
     rt::codec::decode_text(&message.payload)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `speed` for publishing to `topic`.
+fn encode_speed(
+    topic: String,
+    value: &super::types::SpeedPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &SPEED_SCHEMA, None)
 }
 /// Encodes message `doorLocked` for publishing to `topic`.
 fn encode_door_locked(
@@ -191,6 +214,20 @@ fn encode_online(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &ONLINE_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `logLine` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
+fn encode_log_line(
+    topic: String,
+    value: &String,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    let _ = checked;
+    Ok(
+        rt::Outgoing::new(topic, rt::codec::encode_text(Clone::clone(value)))
+            .content_type("text/plain")
+            .utf8_payload(),
+    )
 }
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
 /// properties, its typed headers (`headers`) and the runtime context (publisher, route);
@@ -326,5 +363,182 @@ impl Publisher {
         let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
             .operation("reportOnline", "fleet/{vehicleId}/online/{flag}");
         rt::send(&self.inner, outgoing, options, defaults).await
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Delivers `message` to operation `receiveSpeed` on `fleet/{vehicleId}/v{major}.{minor}/+/speed` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_speed(
+            &self,
+            params: &super::FleetSpeedParams,
+            message: &super::super::types::SpeedPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_speed_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_speed`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_speed_with(
+            &self,
+            params: &super::FleetSpeedParams,
+            message: &super::super::types::SpeedPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_speed(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveSpeed",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `reportDoorLocked` (`fleet/{vehicleId}/doors/{door}/locked`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_report_door_locked(
+            &self,
+        ) -> (super::DoorsLockedParams, super::super::types::DoorLockedPayload) {
+            self.kit
+                .expect(
+                    "reportDoorLocked",
+                    "fleet/+/doors/+/locked",
+                    |m: &rt::Message| Ok((
+                        <super::DoorsLockedParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_door_locked(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_report_door_locked`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_report_door_locked_eq(
+            &self,
+            params: super::DoorsLockedParams,
+            message: super::super::types::DoorLockedPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "reportDoorLocked",
+                    "fleet/+/doors/+/locked",
+                    |m: &rt::Message| Ok((
+                        <super::DoorsLockedParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_door_locked(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `reportOnline` (`fleet/{vehicleId}/online/{flag}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_report_online(
+            &self,
+        ) -> (super::FleetOnlineParams, super::super::types::OnlinePayload) {
+            self.kit
+                .expect(
+                    "reportOnline",
+                    "fleet/+/online/+",
+                    |m: &rt::Message| Ok((
+                        <super::FleetOnlineParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_online(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_report_online`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_report_online_eq(
+            &self,
+            params: super::FleetOnlineParams,
+            message: super::super::types::OnlinePayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "reportOnline",
+                    "fleet/+/online/+",
+                    |m: &rt::Message| Ok((
+                        <super::FleetOnlineParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_online(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `receiveLogs` on `fleet/logs/#` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn receive_logs(
+            &self,
+            params: &super::FleetLogsParams,
+            message: &String,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.receive_logs_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::receive_logs`] with publish options (headers, QoS, unchecked).
+        pub async fn receive_logs_with(
+            &self,
+            params: &super::FleetLogsParams,
+            message: &String,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_log_line(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "receiveLogs",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
     }
 }

@@ -166,6 +166,13 @@ static DOOR_LOCKED_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static ONLINE_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
 );
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `speed`.
+fn decode_speed(
+    message: &rt::Message,
+) -> Result<super::types::SpeedPayload, rt::DecodeError> {
+    rt::decode(message, &SPEED_SCHEMA)
+}
 /// Decodes the payload of message `doorLocked`.
 fn decode_door_locked(
     message: &rt::Message,
@@ -178,6 +185,11 @@ fn decode_online(
 ) -> Result<super::types::OnlinePayload, rt::DecodeError> {
     rt::decode(message, &ONLINE_SCHEMA)
 }
+#[cfg(any(test, feature = "testing"))]
+/// Decodes the payload of message `logLine`.
+fn decode_log_line(message: &rt::Message) -> Result<String, rt::DecodeError> {
+    rt::codec::decode_text(&message.payload)
+}
 /// Encodes message `speed` for publishing to `topic`.
 fn encode_speed(
     topic: String,
@@ -185,6 +197,24 @@ fn encode_speed(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &SPEED_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `doorLocked` for publishing to `topic`.
+fn encode_door_locked(
+    topic: String,
+    value: &super::types::DoorLockedPayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &DOOR_LOCKED_SCHEMA, None)
+}
+#[cfg(any(test, feature = "testing"))]
+/// Encodes message `online` for publishing to `topic`.
+fn encode_online(
+    topic: String,
+    value: &super::types::OnlinePayload,
+    checked: bool,
+) -> Result<rt::Outgoing, rt::Error> {
+    rt::encode(topic, value, checked, &ONLINE_SCHEMA, None)
 }
 /// Encodes message `logLine` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_log_line(
@@ -334,5 +364,184 @@ impl Publisher {
         let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
             .operation("receiveLogs", "fleet/logs/#");
         rt::send(&self.inner, outgoing, options, defaults).await
+    }
+}
+/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
+/// delivers typed messages and checks what it published. Compiled for this crate's own
+/// tests and, in other crates, with its `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    #[allow(unused_imports)]
+    use super::rt;
+    /// The handler on an in-memory broker: a method per handled operation delivers a
+    /// typed message exactly as on the wire and waits until the handler is done;
+    /// `expect_*` methods return what it published, decoded; failures of the kit itself
+    /// (timeouts, mismatches) panic with what was published instead.
+    #[derive(Debug)]
+    pub struct Harness {
+        kit: rt::kit::Kit,
+    }
+    #[allow(
+        clippy::wrong_self_convention,
+        clippy::should_implement_trait,
+        clippy::new_ret_no_self
+    )]
+    impl Harness {
+        /// Starts the handler on a new in-memory broker, subscribed and ready.
+        pub async fn start<H: super::Handler>(handler: H) -> Self {
+            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
+        }
+        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
+        pub async fn start_on<H: super::Handler>(
+            broker: &rt::kit::MemoryBroker,
+            handler: H,
+        ) -> Self {
+            Harness {
+                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
+            }
+        }
+        /// The generic kit: broker, running app, timeout, raw messages.
+        pub fn kit(&self) -> &rt::kit::Kit {
+            &self.kit
+        }
+        /// This side's typed publisher on the handler's connection.
+        pub fn publisher(&self) -> super::Publisher {
+            super::Publisher::new(self.kit.publisher())
+        }
+        /// Waits until the broker is idle, then panics if anything was published that
+        /// no `expect_*` call took.
+        pub async fn assert_nothing_published(&self) {
+            self.kit.assert_nothing_published().await
+        }
+        /// Waits for the next message published to operation `receiveSpeed` (`fleet/{vehicleId}/v{major}.{minor}/+/speed`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_speed(
+            &self,
+        ) -> (super::FleetSpeedParams, super::super::types::SpeedPayload) {
+            self.kit
+                .expect(
+                    "receiveSpeed",
+                    "fleet/+/+/+/speed",
+                    |m: &rt::Message| Ok((
+                        <super::FleetSpeedParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_speed(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_send_speed`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_send_speed_eq(
+            &self,
+            params: super::FleetSpeedParams,
+            message: super::super::types::SpeedPayload,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveSpeed",
+                    "fleet/+/+/+/speed",
+                    |m: &rt::Message| Ok((
+                        <super::FleetSpeedParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_speed(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn report_door_locked(
+            &self,
+            params: &super::DoorsLockedParams,
+            message: &super::super::types::DoorLockedPayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.report_door_locked_with(
+                    params,
+                    message,
+                    super::PublishOptions::default(),
+                )
+                .await
+        }
+        /// [`Harness::report_door_locked`] with publish options (headers, QoS, unchecked).
+        pub async fn report_door_locked_with(
+            &self,
+            params: &super::DoorsLockedParams,
+            message: &super::super::types::DoorLockedPayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_door_locked(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "reportDoorLocked",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, None),
+                )
+                .await
+        }
+        /// Delivers `message` to operation `reportOnline` on `fleet/{vehicleId}/online/{flag}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
+        pub async fn report_online(
+            &self,
+            params: &super::FleetOnlineParams,
+            message: &super::super::types::OnlinePayload,
+        ) -> Result<(), rt::kit::Rejected> {
+            self.report_online_with(params, message, super::PublishOptions::default())
+                .await
+        }
+        /// [`Harness::report_online`] with publish options (headers, QoS, unchecked).
+        pub async fn report_online_with(
+            &self,
+            params: &super::FleetOnlineParams,
+            message: &super::super::types::OnlinePayload,
+            options: super::PublishOptions,
+        ) -> Result<(), rt::kit::Rejected> {
+            let outgoing = rt::TopicParams::topic(params)
+                .and_then(|topic| super::encode_online(
+                    topic,
+                    message,
+                    !options.unchecked,
+                ));
+            self.kit
+                .deliver(
+                    "reportOnline",
+                    outgoing,
+                    options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Waits for the next message published to operation `receiveLogs` (`fleet/logs/#`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
+        pub async fn expect_send_logs(&self) -> (super::FleetLogsParams, String) {
+            self.kit
+                .expect(
+                    "receiveLogs",
+                    "fleet/logs/#",
+                    |m: &rt::Message| Ok((
+                        <super::FleetLogsParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_log_line(m)?,
+                    )),
+                )
+                .await
+        }
+        /// [`Harness::expect_send_logs`], and panics with a diff unless the message is `(params, message)`.
+        pub async fn expect_send_logs_eq(
+            &self,
+            params: super::FleetLogsParams,
+            message: String,
+        ) {
+            self.kit
+                .expect_eq(
+                    "receiveLogs",
+                    "fleet/logs/#",
+                    |m: &rt::Message| Ok((
+                        <super::FleetLogsParams as rt::TopicParams>::parse(&m.topic)?,
+                        super::decode_log_line(m)?,
+                    )),
+                    (params, message),
+                )
+                .await
+        }
     }
 }
