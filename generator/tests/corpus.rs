@@ -1,7 +1,7 @@
 //! The public corpus (`../shared/specs/public`, or `$MQTTGEN_CORPUS`): documents marked OK in
 //! SOURCES.md load without errors, INVALID ones give at least one located error, nothing panics.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

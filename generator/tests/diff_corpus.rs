@@ -2,7 +2,7 @@
 //! document the front end accepts, diffed with itself, reports nothing; streetlights 2.6 against
 //! streetlights 3.0 reports only what really changes for peers and for generated Rust.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! bytes and runs both roles through generate: `tests/tests/generator_fuzz.rs` (regressions in
 //! `tests/tests/fixtures/generator_fuzz/`).
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::io;

@@ -4,7 +4,7 @@
 //! several typify groups hold exactly the items and diagnostics of one run. Skips with a message
 //! when the corpus is absent (set `MQTTGEN_CORPUS`), fails then under `CI=true`.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

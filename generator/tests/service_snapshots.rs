@@ -9,7 +9,7 @@
 //! service_snapshots`. Corpus cases skip with a message when the corpus is absent (set
 //! `MQTTGEN_CORPUS`), and fail under `CI=true`.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

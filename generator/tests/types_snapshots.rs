@@ -7,7 +7,7 @@
 //! The corpus is `$MQTTGEN_CORPUS` or `../shared/specs/public`; when absent the test says so and
 //! passes, except under `CI=true`.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! keys, key indexes — or nothing, in which case `yaml::parse` falls back to the one pass and its
 //! diagnostics are unchanged. Checked on our specs, the public corpus and cases made to fail.
 
-#[path = "support/corpus.rs"]
+#[path = "support/inputs.rs"]
 mod support;
 
 use std::fmt::Write as _;

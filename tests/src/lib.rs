@@ -11,13 +11,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "../../generator/tests/support/corpus.rs"]
-mod corpus_support;
+#[path = "../../generator/tests/support/inputs.rs"]
+mod inputs;
 
 /// The root of the mqttgen workspace; whether CI runs (`CI=true`), where missing test data is a
 /// failure; and the public AsyncAPI corpus (`$MQTTGEN_CORPUS`, else
 /// `<workspace>/../shared/specs/public`, `None` after saying so when absent outside CI).
-pub use corpus_support::{corpus as corpus_dir, under_ci, workspace_root};
+pub use inputs::{corpus as corpus_dir, under_ci, workspace_root};
 
 /// One AsyncAPI document of the corpus.
 #[derive(Clone, Debug)]
@@ -377,23 +377,7 @@ pub fn tool_available(tool: &str) -> bool {
 
 /// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
 pub fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
-    let tool_dir = workspace_root().join("tools/asyncapi-validate");
-    assert!(
-        tool_available("node"),
-        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
-    );
-    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tool_dir)
-            .status()
-            .expect("run npm install (is npm installed?)");
-        assert!(
-            status.success(),
-            "npm install --prefix {} failed",
-            tool_dir.display()
-        );
-    }
+    let tool_dir = inputs::official_validator();
     let output = Command::new("node")
         .arg(tool_dir.join("validate.mjs"))
         .args(files)

@@ -1,7 +1,7 @@
 //! `mqttgen diff` as a user runs it: exit codes by `--fail-on`, the three formats, `REV:path`
 //! through `git show` (multi-file too), and documents that do not load.
 
-#[path = "../../tests/support/corpus.rs"]
+#[path = "../../tests/support/inputs.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

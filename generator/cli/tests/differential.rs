@@ -9,7 +9,7 @@
 
 #[path = "differential/mutate.rs"]
 mod mutate;
-#[path = "../../tests/support/corpus.rs"]
+#[path = "../../tests/support/inputs.rs"]
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{corpus, workspace_root};
+use support::{corpus, official_validator, workspace_root};
 
 /// Mutants made per run, and the seed they are made from.
 const MUTANTS: usize = 200;
@@ -140,11 +140,7 @@ fn ours(documents: &[PathBuf]) -> HashMap<PathBuf, Verdict> {
 /// document's verdict is `None`: the parser gave none, for example on a `$ref` cycle it never
 /// leaves).
 fn reference(documents: &[PathBuf]) -> HashMap<PathBuf, Option<Verdict>> {
-    let tool = workspace_root().join("tools/asyncapi-validate");
-    assert!(
-        tool.join("node_modules/@asyncapi/parser").exists(),
-        "the official validator is not installed: run `npm install --prefix tools/asyncapi-validate`"
-    );
+    let tool = official_validator();
     let mut child = Command::new("node")
         .arg(tool.join("serve.mjs"))
         .args(["--workers", &PARSER_WORKERS.to_string()])

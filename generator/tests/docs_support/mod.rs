@@ -2,8 +2,8 @@
 
 #![allow(dead_code)]
 
-#[path = "../support/corpus.rs"]
-mod corpus_support;
+#[path = "../support/inputs.rs"]
+mod inputs;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +13,7 @@ use mqttgen_codegen::spec::{load_file_with, LoadOptions};
 
 /// The repository root, and whether CI runs (where a missing tool or corpus is a failure).
 #[allow(unused_imports)] // not every including crate uses all three
-pub use corpus_support::{corpus, under_ci as ci, workspace_root as root};
+pub use inputs::{corpus, under_ci as ci, workspace_root as root};
 
 /// Loads `path` (ref root `ref_root`), panicking with the diagnostics on errors.
 pub fn load(path: &Path, ref_root: &Path) -> Document {

@@ -1,5 +1,6 @@
-//! Where the public AsyncAPI corpus is, for every test crate that reads it (one file, included
-//! with `#[path]`: `generator`'s tests, `generator/cli`'s tests and `mqttgen_e2e`).
+//! The tests' inputs from outside the repository — the public AsyncAPI corpus and the official
+//! AsyncAPI validator — for every test crate that uses them (one file, included with `#[path]`:
+//! `generator`'s tests, `generator/cli`'s tests and `mqttgen_e2e`).
 //!
 //! The corpus is `$MQTTGEN_CORPUS`, else `<workspace>/../shared/specs/public`; it counts as
 //! present when the folder holds its `SOURCES.md`. When it is absent, [`corpus`] says so and
@@ -10,6 +11,7 @@
 #![allow(dead_code)] // each including crate uses part of it
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The root of the mqttgen workspace: the nearest ancestor of the including crate's manifest
 /// folder whose `Cargo.toml` declares `[workspace]`.
@@ -53,4 +55,28 @@ pub fn corpus() -> Option<PathBuf> {
     assert!(!under_ci(), "{message}; under CI this is a failure");
     eprintln!("SKIPPED: {message}");
     None
+}
+
+/// The official AsyncAPI validator's folder (`tools/asyncapi-validate`, npm `@asyncapi/parser`),
+/// installed with `npm install` when it is not yet; panics naming what is missing (Node.js, npm).
+pub fn official_validator() -> PathBuf {
+    let tool_dir = workspace_root().join("tools/asyncapi-validate");
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok_and(|o| o.status.success()),
+        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
+    );
+    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&tool_dir)
+            .status()
+            .expect("run npm install (is npm installed?)");
+        assert!(
+            status.success(),
+            "npm install --prefix {} failed",
+            tool_dir.display()
+        );
+    }
+    tool_dir
 }
