@@ -1,31 +1,13 @@
 //! The public corpus (`../shared/specs/public`, or `$MQTTGEN_CORPUS`): documents marked OK in
 //! SOURCES.md load without errors, INVALID ones give at least one located error, nothing panics.
 
+#[path = "support/inputs.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use mqttgen_codegen::spec::{load_file, load_file_with, LoadOptions, Loaded};
-
-/// The corpus folder, or `None` (with a message) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/public"),
-    };
-    if dir.join("SOURCES.md").is_file() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "the public corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
-}
+use support::corpus;
 
 /// (entry file, is valid) rows of the SOURCES.md table; fragments (validity `-`) are skipped.
 fn table(dir: &Path) -> Vec<(PathBuf, bool)> {

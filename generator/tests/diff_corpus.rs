@@ -2,32 +2,14 @@
 //! document the front end accepts, diffed with itself, reports nothing; streetlights 2.6 against
 //! streetlights 3.0 reports only what really changes for peers and for generated Rust.
 
+#[path = "support/inputs.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use mqttgen_codegen::diff::{diff, Class, FailOn, Side};
 use mqttgen_codegen::spec::{load_file_with, LoadOptions, Loaded};
-
-/// The corpus folder, or `None` (with a message) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/public"),
-    };
-    if dir.join("SOURCES.md").is_file() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "the public corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
-}
+use support::corpus;
 
 /// Entry documents listed in SOURCES.md (fragments, validity `-`, are skipped).
 fn documents(dir: &Path) -> Vec<PathBuf> {

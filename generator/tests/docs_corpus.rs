@@ -8,7 +8,7 @@ mod docs_support;
 
 use std::path::{Path, PathBuf};
 
-use docs_support::{ci, decode, inert_problems, root, Dom};
+use docs_support::{corpus, decode, inert_problems, root, Dom};
 use mqttgen_codegen::docs::render;
 use mqttgen_codegen::spec::{load_file_with, LoadOptions};
 
@@ -64,27 +64,6 @@ fn our_specs_render() {
         }
     }
     assert!(rendered >= 10, "only {rendered} specs rendered");
-}
-
-/// The corpus folder, or `None` (with a message) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => root().join("../shared/specs/public"),
-    };
-    if dir.join("SOURCES.md").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        !ci(),
-        "the public corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
 }
 
 /// Entry files of SOURCES.md's table (valid and invalid: whatever the front end accepts renders).

@@ -11,6 +11,9 @@
 //! bytes and runs both roles through generate: `tests/tests/generator_fuzz.rs` (regressions in
 //! `tests/tests/fixtures/generator_fuzz/`).
 
+#[path = "support/inputs.rs"]
+mod support;
+
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -89,10 +92,7 @@ fn seeds() -> Vec<String> {
     let mut seeds: Vec<String> = BUILTIN.iter().map(|s| s.to_string()).collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dirs = vec![root.join("../specs")];
-    let corpus = std::env::var_os("MQTTGEN_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../../shared/specs/public"));
-    dirs.push(corpus);
+    dirs.push(support::corpus_path());
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

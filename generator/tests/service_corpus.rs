@@ -4,30 +4,15 @@
 //! several typify groups hold exactly the items and diagnostics of one run. Skips with a message
 //! when the corpus is absent (set `MQTTGEN_CORPUS`), fails then under `CI=true`.
 
+#[path = "support/inputs.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use mqttgen_codegen::service::{generate_service, Role, ServiceSettings};
 use mqttgen_codegen::spec::{load_file_with, LoadOptions};
 use mqttgen_codegen::types::{generate_types, TypeSettings};
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("MQTTGEN_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/public")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("public corpus {} is missing (CI=true)", dir.display());
-    }
-    eprintln!(
-        "skipping: public corpus {} not found (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
-}
+use support::corpus;
 
 fn specs(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -51,7 +36,7 @@ fn specs(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_loadable_corpus_document_generates_valid_rust_for_both_roles() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus() else { return };
     let mut generated = 0;
     let mut failures = Vec::new();
     for spec in specs(&dir) {
@@ -110,7 +95,7 @@ fn item_texts(items: &[syn::Item], prefix: &str, out: &mut Vec<String>) {
 
 #[test]
 fn types_generated_in_groups_equal_the_types_generated_at_once_on_the_corpus() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus() else { return };
     let at_once = TypeSettings {
         max_groups: 1,
         ..TypeSettings::default()

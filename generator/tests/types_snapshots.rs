@@ -7,10 +7,14 @@
 //! The corpus is `$MQTTGEN_CORPUS` or `../shared/specs/public`; when absent the test says so and
 //! passes, except under `CI=true`.
 
-use std::path::{Path, PathBuf};
+#[path = "support/inputs.rs"]
+mod support;
+
+use std::path::Path;
 
 use mqttgen_codegen::spec::load_file;
 use mqttgen_codegen::types::{generate_types, render_module, TypeSettings};
+use support::corpus;
 
 const DOCUMENTS: &[&str] = &[
     "the-codegen-project-cli__asyncapi-payload-types.json",
@@ -23,23 +27,6 @@ const DOCUMENTS: &[&str] = &[
     "Kaucrow-mqtt-broker__asyncapi.yaml",
 ];
 
-fn corpus_dir() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = std::env::var_os("MQTTGEN_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("../shared/specs/public"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(!ci, "the corpus is not at {} (CI=true)", dir.display());
-    eprintln!(
-        "SKIPPED: the public AsyncAPI corpus is not at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
-}
-
 fn snapshot_name(label: &str) -> String {
     let stem: String = label
         .chars()
@@ -50,7 +37,7 @@ fn snapshot_name(label: &str) -> String {
 
 #[test]
 fn payload_type_snapshots() {
-    let Some(corpus) = corpus_dir() else {
+    let Some(corpus) = corpus() else {
         return;
     };
     let update = std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");

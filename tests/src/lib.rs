@@ -11,39 +11,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The root of the mqttgen workspace (the parent of this crate).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
+#[path = "../../generator/tests/support/inputs.rs"]
+mod inputs;
 
-/// True when running under CI (`CI=true`), where missing test data is a failure.
-pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// The public AsyncAPI corpus: `$MQTTGEN_CORPUS`, else `<workspace>/../shared/specs/public`.
-///
-/// When it is absent this prints why and returns `None` (the caller skips), except under CI
-/// (`CI=true`), where it panics.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("../shared/specs/public"),
-    };
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let message = format!(
-        "the public AsyncAPI corpus is not at {} (set MQTTGEN_CORPUS to its folder)",
-        dir.display()
-    );
-    assert!(!under_ci(), "{message}; under CI this is a failure");
-    eprintln!("SKIPPED: {message}");
-    None
-}
+/// The root of the mqttgen workspace; whether CI runs (`CI=true`), where missing test data is a
+/// failure; and the public AsyncAPI corpus (`$MQTTGEN_CORPUS`, else
+/// `<workspace>/../shared/specs/public`, `None` after saying so when absent outside CI).
+pub use inputs::{corpus as corpus_dir, under_ci, workspace_root};
 
 /// One AsyncAPI document of the corpus.
 #[derive(Clone, Debug)]
@@ -404,23 +378,7 @@ pub fn tool_available(tool: &str) -> bool {
 
 /// Runs the official parser on `files` (one `node` call) and returns the reports with errors.
 pub fn official_parser_errors(files: &[PathBuf]) -> Vec<String> {
-    let tool_dir = workspace_root().join("tools/asyncapi-validate");
-    assert!(
-        tool_available("node"),
-        "the official AsyncAPI validator needs Node.js (`node`); install Node 20 and npm"
-    );
-    if !tool_dir.join("node_modules/@asyncapi/parser").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tool_dir)
-            .status()
-            .expect("run npm install (is npm installed?)");
-        assert!(
-            status.success(),
-            "npm install --prefix {} failed",
-            tool_dir.display()
-        );
-    }
+    let tool_dir = inputs::official_validator();
     let output = Command::new("node")
         .arg(tool_dir.join("validate.mjs"))
         .args(files)

@@ -13,8 +13,8 @@ mod scenario;
 use std::time::{Duration, Instant};
 
 use mqttgen::testing::faults::Faults;
-use mqttgen::testing::seeded::try_run_seeded;
-use streetlights::counting::{NaiveSwitchOnCounter, SwitchOnCounter};
+use mqttgen::testing::seeded::{try_run_seeded, SeedFailure};
+use streetlights::counting::{NaiveSwitchOnCounter, SwitchOnCounter, Tally};
 
 fn row(name: &str, runs: u64, outcome: &str, elapsed: Duration) {
     println!(
@@ -22,6 +22,21 @@ fn row(name: &str, runs: u64, outcome: &str, elapsed: Duration) {
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1000.0 / runs.max(1) as f64
     );
+}
+
+/// `runs` seeded runs of counter `C` under `faults(seed)`, and the time they took.
+fn timed<C: Tally>(runs: u64, faults: fn(u64) -> Faults) -> (Result<u64, SeedFailure>, Duration) {
+    let started = Instant::now();
+    let result = try_run_seeded(runs, |seed| scenario::assert_correct::<C>(faults(seed)));
+    (result, started.elapsed())
+}
+
+/// The outcome column: how many runs passed, or the seed that failed (`failed` says how).
+fn outcome(result: &Result<u64, SeedFailure>, failed: &str) -> String {
+    match result {
+        Ok(n) => format!("{n} passed"),
+        Err(f) => format!("{failed} at seed {}", f.seed),
+    }
 }
 
 fn main() {
@@ -38,65 +53,31 @@ fn main() {
         "", "", "", "", ""
     );
 
-    let started = Instant::now();
-    let result = try_run_seeded(runs, |seed| async move {
-        let got = scenario::run(
-            Faults::seeded(seed),
-            SwitchOnCounter::default(),
-            SwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected());
-    });
-    let baseline = started.elapsed();
-    let outcome = match &result {
-        Ok(n) => format!("{n} passed"),
-        Err(f) => format!("FAILED at seed {}", f.seed),
-    };
+    let (result, baseline) = timed::<SwitchOnCounter>(runs, Faults::seeded);
     row(
         "idempotent counter, no faults (baseline)",
         runs,
-        &outcome,
+        &outcome(&result, "FAILED"),
         baseline,
     );
-
-    let started = Instant::now();
-    let result = try_run_seeded(runs, |seed| async move {
-        let got = scenario::run(
-            scenario::faults(seed),
-            SwitchOnCounter::default(),
-            SwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected());
-    });
-    let faulty = started.elapsed();
-    let outcome = match &result {
-        Ok(n) => format!("{n} passed"),
-        Err(f) => format!("FAILED at seed {}", f.seed),
-    };
-    row("idempotent counter, example faults", runs, &outcome, faulty);
+    let (result, faulty) = timed::<SwitchOnCounter>(runs, scenario::faults);
+    row(
+        "idempotent counter, example faults",
+        runs,
+        &outcome(&result, "FAILED"),
+        faulty,
+    );
     let fixed_failure = result.err();
-
-    let started = Instant::now();
-    let result = try_run_seeded(runs, |seed| async move {
-        let got = scenario::run(
-            scenario::faults(seed),
-            NaiveSwitchOnCounter::default(),
-            NaiveSwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected());
-    });
-    let (tried, outcome) = match &result {
-        Ok(n) => (*n, "never caught".to_owned()),
-        Err(f) => (f.passed + 1, format!("caught at seed {}", f.seed)),
+    let (result, naive) = timed::<NaiveSwitchOnCounter>(runs, scenario::faults);
+    let tried = match &result {
+        Ok(n) => *n,
+        Err(f) => f.passed + 1,
     };
     row(
         "naive counter, example faults",
         tried,
-        &outcome,
-        started.elapsed(),
+        &outcome(&result, "caught"),
+        naive,
     );
     println!(
         "\nexample faults vs. no faults, same runs: {:.2}x the time",

@@ -38,6 +38,25 @@ pub fn command_for(lumens: u32) -> SendLightCommandMessage {
     }
 }
 
+/// Sends the lamp that measured `lumens` its command ([`command_for`]); returns the command.
+/// The whole of [`LightControl`]'s work, shared with the counters of [`crate::counting`].
+pub async fn answer(
+    params: LightMeasuredParams,
+    lumens: u32,
+    context: &MessageContext<()>,
+) -> Result<SendLightCommandMessage, mqttgen::HandlerError> {
+    let target = LightCommandParams {
+        district: params.district,
+        light_id: params.light_id,
+    };
+    let command = command_for(lumens);
+    context
+        .publisher()
+        .send_light_command(&target, &command)
+        .await?;
+    Ok(command)
+}
+
 impl Handler for LightControl {
     async fn receive_light_measured(
         &self,
@@ -49,14 +68,7 @@ impl Handler for LightControl {
             "service: lamp {}/{} measured {} lm at {}",
             params.district, params.light_id, message.lumens, message.sent_at
         );
-        let target = LightCommandParams {
-            district: params.district,
-            light_id: params.light_id,
-        };
-        context
-            .publisher()
-            .send_light_command(&target, &command_for(message.lumens))
-            .await?;
+        answer(params, message.lumens, &context).await?;
         Ok(())
     }
 }

@@ -7,6 +7,9 @@
 //! * [`SwitchOnCounter`] is idempotent: each lamp's measurements carry `sentAt`, which only
 //!   grows, so a measurement not newer than the last one counted for that lamp is a redelivery
 //!   and is not counted again. (The command is still sent: switching a lamp on twice is harmless.)
+//!
+//! Both are a [`Tally`]; the one `Handler` of every tally answers the measurement (as
+//! [`crate::control::LightControl`] does) and then tells the tally about it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -14,10 +17,33 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, FixedOffset};
 
 use crate::app::{
-    types::LightMeasuredPayload, Handler, LightCommandParams, LightMeasuredParams, MessageContext,
+    types::LightMeasuredPayload, Handler, LightMeasuredParams, MessageContext,
     SendLightCommandMessage,
 };
-use crate::control::command_for;
+use crate::control::answer;
+
+/// A switch-on counter: what the service's `Handler` tells it about each measurement.
+pub trait Tally: Clone + Default + Send + Sync + 'static {
+    /// Lamp `id` measured at `sent_at`; `switched_on` when the command sent turns the lamp on.
+    fn measured(&self, id: String, sent_at: DateTime<FixedOffset>, switched_on: bool);
+    /// Switch-ons per lamp id.
+    fn switch_ons(&self) -> BTreeMap<String, u32>;
+}
+
+impl<T: Tally> Handler for T {
+    async fn receive_light_measured(
+        &self,
+        params: LightMeasuredParams,
+        message: LightMeasuredPayload,
+        context: MessageContext<()>,
+    ) -> Result<(), mqttgen::HandlerError> {
+        let id = params.light_id.clone();
+        let command = answer(params, message.lumens, &context).await?;
+        let switched_on = matches!(command, SendLightCommandMessage::TurnOn(_));
+        self.measured(id, message.sent_at, switched_on);
+        Ok(())
+    }
+}
 
 /// Counts switch-ons per lamp, once per delivery: wrong under redelivery.
 #[derive(Debug, Default, Clone)]
@@ -25,9 +51,17 @@ pub struct NaiveSwitchOnCounter {
     counts: Arc<Mutex<BTreeMap<String, u32>>>,
 }
 
-impl NaiveSwitchOnCounter {
-    /// Switch-ons per lamp id.
-    pub fn switch_ons(&self) -> BTreeMap<String, u32> {
+impl Tally for NaiveSwitchOnCounter {
+    fn measured(&self, id: String, _sent_at: DateTime<FixedOffset>, switched_on: bool) {
+        if !switched_on {
+            return;
+        }
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+
+    fn switch_ons(&self) -> BTreeMap<String, u32> {
         self.counts.lock().map(|c| c.clone()).unwrap_or_default()
     }
 }
@@ -42,76 +76,27 @@ pub struct SwitchOnCounter {
 /// One lamp's switch-ons and the `sentAt` of the newest measurement counted.
 type Counted = (u32, DateTime<FixedOffset>);
 
-impl SwitchOnCounter {
-    /// Switch-ons per lamp id.
-    pub fn switch_ons(&self) -> BTreeMap<String, u32> {
+impl Tally for SwitchOnCounter {
+    fn measured(&self, id: String, sent_at: DateTime<FixedOffset>, switched_on: bool) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let entry = state
+            .entry(id)
+            .or_insert((0, DateTime::<FixedOffset>::MIN_UTC.fixed_offset()));
+        // Not newer than the last one counted: a redelivery.
+        if sent_at > entry.1 {
+            entry.1 = sent_at;
+            if switched_on {
+                entry.0 += 1;
+            }
+        }
+    }
+
+    fn switch_ons(&self) -> BTreeMap<String, u32> {
         self.state
             .lock()
             .map(|s| s.iter().map(|(id, (n, _))| (id.clone(), *n)).collect())
             .unwrap_or_default()
-    }
-}
-
-/// Sends the command for a measurement.
-async fn command(
-    params: LightMeasuredParams,
-    lumens: u32,
-    context: &MessageContext<()>,
-) -> Result<SendLightCommandMessage, mqttgen::HandlerError> {
-    let target = LightCommandParams {
-        district: params.district,
-        light_id: params.light_id,
-    };
-    let command = command_for(lumens);
-    context
-        .publisher()
-        .send_light_command(&target, &command)
-        .await?;
-    Ok(command)
-}
-
-impl Handler for NaiveSwitchOnCounter {
-    async fn receive_light_measured(
-        &self,
-        params: LightMeasuredParams,
-        message: LightMeasuredPayload,
-        context: MessageContext<()>,
-    ) -> Result<(), mqttgen::HandlerError> {
-        let id = params.light_id.clone();
-        if let SendLightCommandMessage::TurnOn(_) =
-            command(params, message.lumens, &context).await?
-        {
-            if let Ok(mut counts) = self.counts.lock() {
-                *counts.entry(id).or_default() += 1;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Handler for SwitchOnCounter {
-    async fn receive_light_measured(
-        &self,
-        params: LightMeasuredParams,
-        message: LightMeasuredPayload,
-        context: MessageContext<()>,
-    ) -> Result<(), mqttgen::HandlerError> {
-        let id = params.light_id.clone();
-        let turned_on = matches!(
-            command(params, message.lumens, &context).await?,
-            SendLightCommandMessage::TurnOn(_)
-        );
-        if let Ok(mut state) = self.state.lock() {
-            let entry = state
-                .entry(id)
-                .or_insert((0, DateTime::<FixedOffset>::MIN_UTC.fixed_offset()));
-            if message.sent_at > entry.1 {
-                entry.1 = message.sent_at;
-                if turned_on {
-                    entry.0 += 1;
-                }
-            }
-        }
-        Ok(())
     }
 }

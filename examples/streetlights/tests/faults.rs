@@ -13,20 +13,8 @@ use streetlights::counting::{NaiveSwitchOnCounter, SwitchOnCounter};
 #[test]
 fn without_faults_both_counters_count_three_switch_ons_per_lamp() {
     run_seeded(3, |seed| async move {
-        let naive = scenario::run(
-            Faults::seeded(seed),
-            NaiveSwitchOnCounter::default(),
-            NaiveSwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(naive, scenario::expected());
-        let fixed = scenario::run(
-            Faults::seeded(seed),
-            SwitchOnCounter::default(),
-            SwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(fixed, scenario::expected());
+        scenario::assert_correct::<NaiveSwitchOnCounter>(Faults::seeded(seed)).await;
+        scenario::assert_correct::<SwitchOnCounter>(Faults::seeded(seed)).await;
     });
 }
 
@@ -34,13 +22,9 @@ fn without_faults_both_counters_count_three_switch_ons_per_lamp() {
 fn duplicate_delivery_catches_the_counter_that_is_not_idempotent() {
     // Every QoS 1 message delivered twice: the naive counter counts six switch-ons per lamp.
     let failure = try_run_seeded(1, |seed| async move {
-        let got = scenario::run(
-            Faults::seeded(seed).duplicate(1.0),
-            NaiveSwitchOnCounter::default(),
-            NaiveSwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected(), "switch-ons counted twice");
+        let (counts, _) =
+            scenario::run::<NaiveSwitchOnCounter>(Faults::seeded(seed).duplicate(1.0)).await;
+        assert_eq!(counts, scenario::expected().0, "switch-ons counted twice");
     })
     .expect_err("the naive counter must fail under duplicates");
     assert!(
@@ -48,17 +32,12 @@ fn duplicate_delivery_catches_the_counter_that_is_not_idempotent() {
         "{failure}"
     );
     // Under the example's mixed faults, the first seeds already catch it, and name the seed.
-    let failure = try_run_seeded(1_000, |seed| async move {
-        let got = scenario::run(
-            scenario::faults(seed),
-            NaiveSwitchOnCounter::default(),
-            NaiveSwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected());
+    let failure = try_run_seeded(1_000, |seed| {
+        scenario::assert_correct::<NaiveSwitchOnCounter>(scenario::faults(seed))
     })
     .expect_err("caught within 1,000 seeds");
     assert!(failure.seed < 10, "caught late: {failure}");
+    assert!(failure.message.contains(scenario::WRONG), "{failure}");
     assert!(failure
         .to_string()
         .contains(&format!("MQTTGEN_SEED={}", failure.seed)));
@@ -76,14 +55,8 @@ fn runs() -> u64 {
 #[test]
 fn the_idempotent_counter_passes_seeded_runs_under_faults() {
     let want = runs();
-    let runs = run_seeded(want, |seed| async move {
-        let got = scenario::run(
-            scenario::faults(seed),
-            SwitchOnCounter::default(),
-            SwitchOnCounter::switch_ons,
-        )
-        .await;
-        assert_eq!(got, scenario::expected(), "seed {seed}");
+    let runs = run_seeded(want, |seed| {
+        scenario::assert_correct::<SwitchOnCounter>(scenario::faults(seed))
     });
     // All of them, or 1 when MQTTGEN_SEED replays a single seed.
     assert!(runs == want || runs == 1, "{runs}");

@@ -1,8 +1,13 @@
 //! `mqttgen diff` as a user runs it: exit codes by `--fail-on`, the three formats, `REV:path`
 //! through `git show` (multi-file too), and documents that do not load.
 
+#[path = "../../tests/support/inputs.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use support::corpus;
 
 fn mqttgen(args: &[&str], dir: Option<&Path>) -> (i32, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mqttgen"));
@@ -237,29 +242,6 @@ fn the_readme_report_is_what_mqttgen_diff_prints() {
         readme.contains(out.trim_end()),
         "README's `mqttgen diff` report is stale; the tool prints:\n{out}"
     );
-}
-
-/// The public corpus folder (`../shared/specs/public`, or `$MQTTGEN_CORPUS`), or `None` (with a
-/// message) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs/public"),
-    };
-    if dir.join("SOURCES.md").is_file() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "the public corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
 }
 
 #[test]

@@ -9,12 +9,16 @@
 
 #[path = "differential/mutate.rs"]
 mod mutate;
+#[path = "../../tests/support/inputs.rs"]
+mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{corpus, official_validator, workspace_root};
 
 /// Mutants made per run, and the seed they are made from.
 const MUTANTS: usize = 200;
@@ -27,36 +31,6 @@ const MAX_BASE_BYTES: usize = 12 * 1024;
 const PARSER_BUDGET: Duration = Duration::from_secs(10);
 /// Parser worker threads: one, so the CPU budget is the document's own.
 const PARSER_WORKERS: usize = 1;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_owned()
-}
-
-/// The corpus folder, or `None` (with a message) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("MQTTGEN_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => repo().join("../shared/specs/public"),
-    };
-    if dir.join("SOURCES.md").is_file() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "the public corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED (corpus part): public AsyncAPI corpus not found at {} (set MQTTGEN_CORPUS)",
-        dir.display()
-    );
-    None
-}
 
 /// Entry documents of the corpus (rows of SOURCES.md with a verdict; fragments are skipped).
 fn corpus_documents(dir: &Path) -> Vec<PathBuf> {
@@ -102,6 +76,29 @@ struct Verdict {
     messages: Vec<(String, String)>,
 }
 
+/// A JSON string, or "" for anything else.
+fn text(value: &serde_json::Value) -> &str {
+    value.as_str().unwrap_or("")
+}
+
+/// (code, "`place` message") of each error of a tool's `diagnostics` array; `place` says where
+/// the error is, in that tool's terms.
+fn error_messages(
+    diagnostics: &serde_json::Value,
+    place: impl Fn(&serde_json::Value) -> String,
+) -> Vec<(String, String)> {
+    diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            let message = format!("{} {}", place(d), text(&d["message"]));
+            (text(&d["code"]).to_string(), message)
+        })
+        .collect()
+}
+
 /// `mqttgen check --format json` over all documents in one process.
 fn ours(documents: &[PathBuf]) -> HashMap<PathBuf, Verdict> {
     let out = Command::new(env!("CARGO_BIN_EXE_mqttgen"))
@@ -124,24 +121,9 @@ fn ours(documents: &[PathBuf]) -> HashMap<PathBuf, Verdict> {
         .iter()
         .zip(documents)
     {
-        let messages = doc["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .map(|d| {
-                (
-                    d["code"].as_str().unwrap_or("").to_string(),
-                    format!(
-                        "{} {}:{} {}",
-                        d["pointer"].as_str().unwrap_or(""),
-                        d["line"],
-                        d["column"],
-                        d["message"].as_str().unwrap_or("")
-                    ),
-                )
-            })
-            .collect();
+        let messages = error_messages(&doc["diagnostics"], |d| {
+            format!("{} {}:{}", text(&d["pointer"]), d["line"], d["column"])
+        });
         verdicts.insert(
             path.clone(),
             Verdict {
@@ -158,11 +140,7 @@ fn ours(documents: &[PathBuf]) -> HashMap<PathBuf, Verdict> {
 /// document's verdict is `None`: the parser gave none, for example on a `$ref` cycle it never
 /// leaves).
 fn reference(documents: &[PathBuf]) -> HashMap<PathBuf, Option<Verdict>> {
-    let tool = repo().join("tools/asyncapi-validate");
-    assert!(
-        tool.join("node_modules/@asyncapi/parser").exists(),
-        "the official validator is not installed: run `npm install --prefix tools/asyncapi-validate`"
-    );
+    let tool = official_validator();
     let mut child = Command::new("node")
         .arg(tool.join("serve.mjs"))
         .args(["--workers", &PARSER_WORKERS.to_string()])
@@ -198,22 +176,7 @@ fn reference(documents: &[PathBuf]) -> HashMap<PathBuf, Option<Verdict>> {
             verdicts.insert(path.clone(), None);
             continue;
         }
-        let messages = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .map(|d| {
-                (
-                    d["code"].as_str().unwrap_or("").to_string(),
-                    format!(
-                        "/{} {}",
-                        d["path"].as_str().unwrap_or(""),
-                        d["message"].as_str().unwrap_or("")
-                    ),
-                )
-            })
-            .collect();
+        let messages = error_messages(&report["diagnostics"], |d| format!("/{}", text(&d["path"])));
         let verdict = Verdict {
             errors: report["errors"].as_u64().unwrap() as usize,
             messages,
@@ -245,7 +208,8 @@ struct Deliberate {
 }
 
 fn deliberate() -> Deliberate {
-    let text = std::fs::read_to_string(repo().join("specs/conformance-differences.md")).unwrap();
+    let text =
+        std::fs::read_to_string(workspace_root().join("specs/conformance-differences.md")).unwrap();
     let mut documents = BTreeMap::new();
     let mut codes = BTreeMap::new();
     let mut no_verdict = BTreeMap::new();
@@ -301,7 +265,7 @@ fn mutation_bases(documents: &[PathBuf]) -> Vec<(PathBuf, serde_json::Value)> {
 
 #[test]
 fn check_agrees_with_the_official_parser() {
-    let root = repo();
+    let root = workspace_root();
     let mut documents: Vec<PathBuf> = Vec::new();
     documents.extend(entries(&root.join("specs")));
     documents.extend(

@@ -2,21 +2,18 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/inputs.rs"]
+mod inputs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mqttgen_codegen::spec::model::Document;
 use mqttgen_codegen::spec::{load_file_with, LoadOptions};
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// True under CI, where a missing tool or corpus is a failure.
-pub fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
+/// The repository root, and whether CI runs (where a missing tool or corpus is a failure).
+#[allow(unused_imports)] // not every including crate uses all three
+pub use inputs::{corpus, under_ci as ci, workspace_root as root};
 
 /// Loads `path` (ref root `ref_root`), panicking with the diagnostics on errors.
 pub fn load(path: &Path, ref_root: &Path) -> Document {

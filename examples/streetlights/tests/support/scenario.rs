@@ -10,6 +10,7 @@ use mqttgen::testing::faults::{DisconnectPoint, Faults};
 use mqttgen::testing::MemoryBroker;
 use mqttgen::App;
 use streetlights::app;
+use streetlights::counting::Tally;
 use streetlights::lamp::{self, types::LightMeasuredPayload, District, LightMeasuredParams};
 use streetlights::simulator::{Lamp, LampState};
 
@@ -36,16 +37,10 @@ pub fn faults(seed: u64) -> Faults {
         .disconnect_at(DisconnectPoint::BeforeAck(5))
 }
 
-/// Runs the service with `handler` on a broker with `faults`, the lamps reporting every
-/// round; returns the switch-ons the handler counted (via `counts`) and each lamp's final state.
-pub async fn run<H>(
-    faults: Faults,
-    handler: H,
-    counts: impl Fn(&H) -> BTreeMap<String, u32>,
-) -> (BTreeMap<String, u32>, BTreeMap<String, LampState>)
-where
-    H: app::Handler + Clone,
-{
+/// Runs the service with a fresh counter `C` on a broker with `faults`, the lamps reporting every
+/// round; returns the switch-ons the counter counted and each lamp's final state.
+pub async fn run<C: Tally>(faults: Faults) -> (BTreeMap<String, u32>, BTreeMap<String, LampState>) {
+    let handler = C::default();
     let broker = MemoryBroker::with_faults(faults);
     let service = App::in_memory(&broker)
         .mount(app::mount(handler.clone()))
@@ -85,7 +80,15 @@ where
     for (id, state) in lamp.log.lock().unwrap().iter() {
         last.insert(id.clone(), state.clone());
     }
-    (counts(&handler), last)
+    (handler.switch_ons(), last)
+}
+
+/// What [`assert_correct`] says when a run ends wrong.
+pub const WRONG: &str = "wrong switch-on counts or final lamp states";
+
+/// One run of [`run`], checked against [`expected`].
+pub async fn assert_correct<C: Tally>(faults: Faults) {
+    assert_eq!(run::<C>(faults).await, expected(), "{WRONG}");
 }
 
 /// What a correct run ends with: three switch-ons per lamp, every lamp off.

@@ -138,8 +138,13 @@ async fn a_hostile_payload_is_a_decode_failure_and_the_next_message_is_handled_a
     let codes = service.codes.lock().unwrap().clone();
     assert_eq!(codes.len(), 1, "the valid message is handled");
     assert_eq!(codes[0].0, "aaa");
-    // Both within a generous hang guard of sending (1.4 s per message on a backtracking engine).
-    assert!(codes[0].1.duration_since(sent) < Duration::from_millis(500));
+    // The valid message is handled within the hang guard of sending, not held up behind the
+    // hostile one (a backtracking engine spends seconds on it).
+    let handled_after = codes[0].1.duration_since(sent);
+    assert!(
+        handled_after < LINEAR_GUARD,
+        "handled after {handled_after:?}"
+    );
     assert_eq!(running.stats().decode_errors, 1);
     running.shutdown(WAIT).await.expect("stops");
 }
