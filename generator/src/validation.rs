@@ -9,7 +9,7 @@
 //! is enforced. Rules that compile but are not checked (unknown `format`s, `content*`
 //! keywords) are reported too, and listed in the generated rustdoc.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -85,15 +85,22 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
 
 /// The run-time check of message `index`'s payload, when it is a JSON Schema.
 pub fn payload_check(doc: &Document, index: usize) -> Option<PayloadCheck> {
+    payload_check_with(doc, index, &mut Verdicts::default())
+}
+
+/// [`payload_check`], reusing the verdicts of schemas already judged in `verdicts`.
+pub fn payload_check_with(
+    doc: &Document,
+    index: usize,
+    verdicts: &mut Verdicts,
+) -> Option<PayloadCheck> {
     let slot = doc.messages.get(index)?.payload.as_ref()?;
     if !slot.is_json_schema {
         return None;
     }
     let openapi = slot.schema_format.contains("openapi");
     let schema = bundle(doc, &slot.schema, openapi);
-    let unchecked = compile(&schema).err();
-    let mut not_enforced = Vec::new();
-    unenforced_rules(&schema, "", &mut not_enforced);
+    let (unchecked, not_enforced) = verdicts.judge(&schema);
     Some(PayloadCheck {
         schema,
         unchecked,
@@ -101,11 +108,48 @@ pub fn payload_check(doc: &Document, index: usize) -> Option<PayloadCheck> {
     })
 }
 
+/// What [`payload_check`] finds about bundled schemas, by their compact JSON text: whether each
+/// compiles (the error when not) and its rules that are not enforced. Documents with many messages
+/// often repeat one payload schema (a schema per device type, messages that differ only in name);
+/// compiling it (with its check against the draft-07 meta-schema) once instead of once per message
+/// is most of the time `mqttgen check` spends on payload rules. Both findings depend only on the
+/// schema, so a repeat gets exactly what compiling it again would give.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    seen: HashMap<String, (Option<String>, Vec<String>)>,
+}
+
+impl Verdicts {
+    /// The compile error (if any) and the unenforced rules of `schema`.
+    pub fn judge(&mut self, schema: &Value) -> (Option<String>, Vec<String>) {
+        self.seen
+            .entry(schema.to_string())
+            .or_insert_with(|| {
+                let unchecked = compile(schema).err();
+                let mut not_enforced = Vec::new();
+                unenforced_rules(schema, "", &mut not_enforced);
+                (unchecked, not_enforced)
+            })
+            .clone()
+    }
+
+    /// How many distinct schemas were judged.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// True when no schema was judged yet.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 /// Warnings for every payload rule the generated code cannot enforce, at the payload schema.
 pub fn diagnostics(doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut verdicts = Verdicts::default();
     for (index, message) in doc.messages.iter().enumerate() {
-        let Some(check) = payload_check(doc, index) else {
+        let Some(check) = payload_check_with(doc, index, &mut verdicts) else {
             continue;
         };
         let node = message.payload.as_ref().map(|slot| slot.node.clone());
@@ -360,6 +404,24 @@ mod tests {
             });
         }
         doc
+    }
+
+    #[test]
+    fn a_repeated_schema_is_judged_once_with_the_same_findings() {
+        let bad = json!({"type": "string", "pattern": "^(?=a)b"});
+        let phone =
+            json!({"type": "object", "properties": {"tel": {"type": "string", "format": "phone"}}});
+        let doc = document(vec![bad.clone(), phone.clone(), bad, phone]);
+        let mut verdicts = Verdicts::default();
+        for index in 0..4 {
+            let shared = payload_check_with(&doc, index, &mut verdicts).expect("a check");
+            let alone = payload_check(&doc, index).expect("a check");
+            assert_eq!(shared.unchecked, alone.unchecked, "message {index}");
+            assert_eq!(shared.not_enforced, alone.not_enforced, "message {index}");
+        }
+        assert_eq!(verdicts.len(), 2, "two distinct schemas");
+        // Every message still gets its own warnings.
+        assert_eq!(diagnostics(&doc).len(), 4);
     }
 
     #[test]

@@ -128,3 +128,51 @@ pub fn locate<'f>(files: &'f Files, root: &'f Node, pointer: &str) -> &'f Node {
     }
     node
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::spec::ReadError;
+
+    fn resolved(text: &str) -> Resolved {
+        let no_files = |_: &Path| -> Result<String, ReadError> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
+        };
+        let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.into(), &no_files);
+        let root = files.sources.files[0].root.as_ref().expect("a root");
+        resolve(&files, root)
+    }
+
+    #[test]
+    fn a_target_named_several_times_is_expanded_alike_at_every_place() {
+        let out = resolved(
+            "a: {$ref: '#/defs/s'}\nb: [{$ref: '#/defs/s'}, {$ref: '#/defs/t'}]\n\
+             defs:\n  s: {type: object, properties: {x: {$ref: '#/defs/t'}}}\n  t: {type: string}\n",
+        );
+        let s = json!({"type": "object", "properties": {"x": {"type": "string"}}});
+        let t = json!({"type": "string"});
+        assert_eq!(
+            out.value,
+            json!({"a": s, "b": [s, t], "defs": {"s": s, "t": t}})
+        );
+        assert!(out.kept_refs.is_empty());
+    }
+
+    #[test]
+    fn a_cycle_is_kept_at_every_place_it_is_met() {
+        // `c` refers to itself: each expansion of it keeps the inner reference, at its own place
+        // (under `c` itself, one level down: `c` is not a reference, its `next` is the first).
+        let out = resolved("a: {$ref: '#/c'}\nb: {$ref: '#/c'}\nc: {next: {$ref: '#/c'}}\n");
+        assert_eq!(
+            out.kept_refs,
+            ["/a/next", "/b/next", "/c/next/next"],
+            "{:#}",
+            out.value
+        );
+        assert_eq!(out.value["b"], json!({"next": {"$ref": "#/c"}}));
+    }
+}
