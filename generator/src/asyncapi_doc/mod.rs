@@ -251,6 +251,67 @@ mod tests {
         assert!(!docs_of(&function).contains("the variables of server"));
     }
 
+    /// The literal in generated code reads back, with the runtime's reader, as exactly the
+    /// document the generator built: there is one model, not a JSON mirror of it.
+    #[test]
+    fn the_literal_reads_back_as_the_built_document() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for spec in [
+            "specs/streetlights.yaml",
+            "specs/device-config.yaml",
+            "tests/tests/fixtures/export_model.yaml",
+        ] {
+            let doc = crate::spec::load_file(&root.join(spec))
+                .document
+                .unwrap_or_else(|| panic!("{spec} loads"));
+            let function: syn::ItemFn = syn::parse2(generate_asyncapi_fn(&doc)).unwrap();
+            let read = export::Document::from_model_json(&model_of(&function).to_string())
+                .unwrap_or_else(|e| panic!("{spec}: {e}"));
+            assert_eq!(read, export_document(&doc).0, "{spec}");
+            assert!(read.to_yaml().is_ok(), "{spec} lays out");
+        }
+    }
+
+    #[test]
+    fn locations_are_typed_and_unusable_ones_are_left_out() {
+        let yaml = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  \
+                    a: {address: a, messages: {m: {$ref: '#/components/messages/m'}, \
+                    n: {$ref: '#/components/messages/n'}}}\n\
+                    operations:\n  \
+                    ask: {action: send, channel: {$ref: '#/channels/a'}, \
+                    reply: {address: {location: '$message.payload#/replyTo'}}}\n\
+                    components:\n  messages:\n    \
+                    m: {payload: {type: object}, correlationId: {location: '$message.header#/a~1b'}}\n    \
+                    n: {payload: {type: object}, correlationId: {location: '$message.header#/MQMD/CorrelId'}}\n";
+        let doc = crate::spec::load_str(yaml, "t.yaml").document.unwrap();
+        let (export, left_out) = export_document(&doc);
+        let ask = &export.operations[0];
+        let message = |name: &str| ask.messages.iter().find(|m| m.name == name).unwrap();
+        assert_eq!(
+            message("m").correlation_id,
+            Some(mqttgen_address::Location::header("a/b"))
+        );
+        assert_eq!(message("n").correlation_id, None);
+        assert!(
+            left_out.iter().any(|l| l.contains("correlation id of message `n`")),
+            "{left_out:?}"
+        );
+        assert_eq!(
+            ask.reply.as_ref().unwrap().address,
+            export::ReplyAddress::Location(mqttgen_address::Location::payload("/replyTo"))
+        );
+        let value = export.to_value().unwrap();
+        let channel_messages = &value["channels"]["a"]["messages"];
+        assert_eq!(
+            channel_messages["m"]["correlationId"]["location"],
+            "$message.header#/a~1b"
+        );
+        assert_eq!(
+            value["operations"]["ask"]["reply"]["address"]["location"],
+            "$message.payload#/replyTo"
+        );
+    }
+
     /// The QoS the generated routes subscribe with, per receive operation id: the `.qos(..)`
     /// after the operation's `route(..)` call, else the runtime's route default (QoS 1).
     fn route_qos(doc: &Document) -> Vec<(String, u8)> {
