@@ -293,7 +293,9 @@ mod tests {
         );
         assert_eq!(message("n").correlation_id, None);
         assert!(
-            left_out.iter().any(|l| l.contains("correlation id of message `n`")),
+            left_out
+                .iter()
+                .any(|l| l.contains("correlation id of message `n`")),
             "{left_out:?}"
         );
         assert_eq!(

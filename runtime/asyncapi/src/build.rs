@@ -139,7 +139,11 @@ impl<'d> Builder<'d> {
             info: doc.info.clone(),
             default_content_type: doc.default_content_type.clone(),
             servers,
-            channels: self.channels.into_iter().map(Channel::into_object).collect(),
+            channels: self
+                .channels
+                .into_iter()
+                .map(Channel::into_object)
+                .collect(),
             operations,
             components: Components {
                 schemas: self.schemas.into_sorted().into_iter().collect(),
@@ -312,7 +316,11 @@ impl<'d> Builder<'d> {
         })
     }
 
-    fn reply(&mut self, op: &OperationDoc, reply: &ReplyDoc) -> Result<document::Reply, ExportError> {
+    fn reply(
+        &mut self,
+        op: &OperationDoc,
+        reply: &ReplyDoc,
+    ) -> Result<document::Reply, ExportError> {
         let origin = format!("the reply of operation `{}`", op.id);
         let dynamic_id = format!("{}.reply", names::sanitize(&op.id));
         let (address, channel) = match &reply.address {

@@ -369,7 +369,10 @@ pub struct Operation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<Reply>,
     /// `x-mqtt-shared-group`: the MQTT 5 shared-subscription group.
-    #[serde(rename = "x-mqtt-shared-group", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "x-mqtt-shared-group",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shared_group: Option<String>,
 }
 

@@ -864,10 +864,9 @@ mod correlation_expression {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match location {
-            Some(location) => serializer.serialize_str(&crate::document::expression(
-                location,
-                "correlationData",
-            )),
+            Some(location) => {
+                serializer.serialize_str(&crate::document::expression(location, "correlationData"))
+            }
             None => serializer.serialize_none(),
         }
     }

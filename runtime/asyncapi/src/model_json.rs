@@ -57,12 +57,12 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::QoS;
     use crate::SecurityKind;
     use crate::{
         ChannelDoc, Info, LastWillDoc, MessageDoc, MqttServerBinding, OperationDoc, ParameterDoc,
         ReplyAddress, ReplyDoc, SecuritySchemeDoc, Server,
     };
-    use crate::QoS;
     use serde_json::json;
 
     #[test]

@@ -82,8 +82,6 @@ pub use mqttgen_asyncapi::{AsyncApi, ExportError, JSON};
 pub use cli::{cli_main, IntoDocument};
 pub use compare::{assert_matches_file, check_file};
 pub use model::*;
-pub use server::{
-    DocumentServerFromConfig, ServerFromConfig, USER_PASSWORD_SCHEME, X509_SCHEME,
-};
+pub use server::{DocumentServerFromConfig, ServerFromConfig, USER_PASSWORD_SCHEME, X509_SCHEME};
 pub use service::{Endpoint, Service};
 pub use yaml::Format;
