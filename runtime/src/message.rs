@@ -2,29 +2,9 @@
 
 use bytes::Bytes;
 
-/// MQTT quality of service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum QoS {
-    /// QoS 0: fire and forget; may be lost.
-    #[default]
-    AtMostOnce = 0,
-    /// QoS 1: delivered at least once; may be duplicated.
-    AtLeastOnce = 1,
-    /// QoS 2: delivered exactly once between client and broker.
-    ExactlyOnce = 2,
-}
-
-impl QoS {
-    /// The QoS for a numeric level (0, 1, 2); `None` for anything else.
-    pub fn from_u8(level: u8) -> Option<QoS> {
-        match level {
-            0 => Some(QoS::AtMostOnce),
-            1 => Some(QoS::AtLeastOnce),
-            2 => Some(QoS::ExactlyOnce),
-            _ => None,
-        }
-    }
-}
+/// MQTT quality of service (defined with the document model in `mqttgen-asyncapi`, whose
+/// operation bindings carry it).
+pub use mqttgen_asyncapi::QoS;
 
 /// MQTT 5 publish properties. Under MQTT 3.1.1 they are not sent and arrive empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,6 +1,7 @@
-//! The generated `asyncapi()` function: the spec's contract rebuilt from the model with the
-//! runtime's export model ([`mqttgen::asyncapi`](https://docs.rs/mqttgen)), so a generated
-//! service can publish the AsyncAPI document it implements (`mqttgen export`, docs, CI checks).
+//! The generated `asyncapi()` function: the spec's contract rebuilt from the model as a
+//! [`mqttgen_asyncapi::Document`] (the document model the runtime re-exports as
+//! `mqttgen::asyncapi`), so a generated service can publish the AsyncAPI document it implements
+//! (`mqttgen export`, docs, CI checks).
 //!
 //! What is kept: info, `id`, `defaultContentType`, servers (host and pathname as written, with
 //! their variables: defaults, enums, descriptions, examples) with MQTT server bindings, security
@@ -44,43 +45,30 @@ mod layout;
 mod operations;
 mod schemas;
 
+use mqttgen_asyncapi as export;
 use proc_macro2::TokenStream;
 use quote::quote;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::{Document, Qos};
 use schemas::SchemaNames;
 
 /// Emits `pub fn asyncapi() -> ::mqttgen::asyncapi::Document` for `doc`.
 ///
-/// The body reads the document from one string literal holding the runtime's export model as
-/// JSON (`Document::from_model_json`, field names as in the runtime's structs), one list item
-/// or message per line: data is much less work for syn, prettyplease and rustc than a chain of
-/// builder calls. The generator cannot depend on the runtime, so the two shapes are kept in
-/// agreement by tests (`tests/tests/asyncapi_model.rs`: a spec using every field of the model
-/// gives the same document as the builder API; `round_trip.rs`: exports keep their spec's
-/// contract).
+/// The document is built as a typed [`mqttgen_asyncapi::Document`] ([`export_document`]) and
+/// embedded as its `serde` JSON form in one string literal, which the runtime reads back with
+/// `Document::from_model_json` into the very same type: one list item or message per line.
+/// Data is much less work for syn, prettyplease and rustc than a chain of builder calls.
 ///
 /// Pure and deterministic: the same model gives the same tokens. The generated code needs
 /// only `mqttgen`.
 pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
-    let mut ex = Export {
-        doc,
-        schemas: SchemaNames::new(doc),
-        left_out: Vec::new(),
+    let (export, left_out) = export_document(doc);
+    let Ok(Value::Object(model)) = serde_json::to_value(&export) else {
+        unreachable!("the export model serialises to a JSON object")
     };
-    let (schemes, exported_schemes) = document::security_schemes(&mut ex);
-    let servers = document::servers(&mut ex, &exported_schemes);
-    let schemas = document::schemas(&ex);
-    let (channels, operations) = operations::channels_and_operations(&mut ex);
-    let model = document::head(doc)
-        .list("security_schemes", schemes)
-        .list("servers", servers)
-        .list("schemas", schemas)
-        .list("channels", channels)
-        .list("operations", operations);
-    let model = layout::raw_string(&layout::model_text(&model.0));
-    let docs = function_docs(doc, &ex.left_out);
+    let model = layout::raw_string(&layout::model_text(&model));
+    let docs = function_docs(doc, &left_out);
     let document = crate::rt::asyncapi_document();
     quote! {
         #(#[doc = #docs])*
@@ -89,6 +77,29 @@ pub fn generate_asyncapi_fn(doc: &Document) -> TokenStream {
                 .expect("mqttgen-codegen wrote an export model the runtime cannot read: a bug in mqttgen-codegen")
         }
     }
+}
+
+/// The document the generated `asyncapi()` returns for `doc`, and what it leaves out (each a
+/// sentence for the function's documentation).
+pub fn export_document(doc: &Document) -> (export::Document, Vec<String>) {
+    let mut ex = Export {
+        doc,
+        schemas: SchemaNames::new(doc),
+        left_out: Vec::new(),
+    };
+    let (security_schemes, exported_schemes) = document::security_schemes(&mut ex);
+    let servers = document::servers(&ex, &exported_schemes);
+    let schemas = document::schemas(&ex);
+    let (channels, operations) = operations::channels_and_operations(&mut ex);
+    let export = export::Document {
+        security_schemes,
+        servers,
+        schemas,
+        channels,
+        operations,
+        ..document::head(doc)
+    };
+    (export, ex.left_out)
 }
 
 /// The state of one export: the model, schema names, what was left out.
@@ -125,45 +136,13 @@ fn function_docs(doc: &Document, left_out: &[String]) -> Vec<String> {
     lines
 }
 
-/// One JSON object of the export model, built key by key. Absent values (`None`, empty lists)
-/// are left out: the runtime fills in its defaults, which are what leaving them out means.
-#[derive(Debug, Default)]
-struct Object(Map<String, Value>);
-
-impl Object {
-    /// Sets `key`.
-    fn set(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.0.insert(key.to_owned(), value.into());
-        self
+/// A QoS of the loaded model as the export model's.
+fn qos(qos: Qos) -> export::QoS {
+    match qos {
+        Qos::AtMostOnce => export::QoS::AtMostOnce,
+        Qos::AtLeastOnce => export::QoS::AtLeastOnce,
+        Qos::ExactlyOnce => export::QoS::ExactlyOnce,
     }
-
-    /// Sets `key` when `value` is `Some`.
-    fn opt(self, key: &str, value: Option<impl Into<Value>>) -> Self {
-        match value {
-            Some(value) => self.set(key, value),
-            None => self,
-        }
-    }
-
-    /// Sets `key` when `items` is not empty.
-    fn list(self, key: &str, items: Vec<Value>) -> Self {
-        if items.is_empty() {
-            self
-        } else {
-            self.set(key, items)
-        }
-    }
-}
-
-impl From<Object> for Value {
-    fn from(object: Object) -> Value {
-        Value::Object(object.0)
-    }
-}
-
-/// A QoS as the model writes it: its level.
-fn qos_level(qos: Qos) -> u8 {
-    qos as u8
 }
 
 #[cfg(test)]
@@ -270,6 +249,69 @@ mod tests {
             })
         );
         assert!(!docs_of(&function).contains("the variables of server"));
+    }
+
+    /// The literal in generated code reads back, with the runtime's reader, as exactly the
+    /// document the generator built: there is one model, not a JSON mirror of it.
+    #[test]
+    fn the_literal_reads_back_as_the_built_document() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for spec in [
+            "specs/streetlights.yaml",
+            "specs/device-config.yaml",
+            "tests/tests/fixtures/export_model.yaml",
+        ] {
+            let doc = crate::spec::load_file(&root.join(spec))
+                .document
+                .unwrap_or_else(|| panic!("{spec} loads"));
+            let function: syn::ItemFn = syn::parse2(generate_asyncapi_fn(&doc)).unwrap();
+            let read = export::Document::from_model_json(&model_of(&function).to_string())
+                .unwrap_or_else(|e| panic!("{spec}: {e}"));
+            assert_eq!(read, export_document(&doc).0, "{spec}");
+            assert!(read.to_yaml().is_ok(), "{spec} lays out");
+        }
+    }
+
+    #[test]
+    fn locations_are_typed_and_unusable_ones_are_left_out() {
+        let yaml = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  \
+                    a: {address: a, messages: {m: {$ref: '#/components/messages/m'}, \
+                    n: {$ref: '#/components/messages/n'}}}\n\
+                    operations:\n  \
+                    ask: {action: send, channel: {$ref: '#/channels/a'}, \
+                    reply: {address: {location: '$message.payload#/replyTo'}}}\n\
+                    components:\n  messages:\n    \
+                    m: {payload: {type: object}, correlationId: {location: '$message.header#/a~1b'}}\n    \
+                    n: {payload: {type: object}, correlationId: {location: '$message.header#/MQMD/CorrelId'}}\n";
+        let doc = crate::spec::load_str(yaml, "t.yaml").document.unwrap();
+        let (export, left_out) = export_document(&doc);
+        let ask = &export.operations[0];
+        let message = |name: &str| ask.messages.iter().find(|m| m.name == name).unwrap();
+        assert_eq!(
+            message("m").correlation_id,
+            Some(mqttgen_address::Location::header("a/b"))
+        );
+        assert_eq!(message("n").correlation_id, None);
+        assert!(
+            left_out
+                .iter()
+                .any(|l| l.contains("correlation id of message `n`")),
+            "{left_out:?}"
+        );
+        assert_eq!(
+            ask.reply.as_ref().unwrap().address,
+            export::ReplyAddress::Location(mqttgen_address::Location::payload("/replyTo"))
+        );
+        let value = export.to_value().unwrap();
+        let channel_messages = &value["channels"]["a"]["messages"];
+        assert_eq!(
+            channel_messages["m"]["correlationId"]["location"],
+            "$message.header#/a~1b"
+        );
+        assert_eq!(
+            value["operations"]["ask"]["reply"]["address"]["location"],
+            "$message.payload#/replyTo"
+        );
     }
 
     /// The QoS the generated routes subscribe with, per receive operation id: the `.qos(..)`

@@ -3,14 +3,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use mqttgen_address::Location;
+use mqttgen_asyncapi as export;
 use serde_json::Value;
 
-use super::{formats, qos_level, Export, Object};
+use super::{formats, qos, Export};
 use crate::model::{Action, Address, Channel, Message, Operation, Qos, Reply};
 
 /// The channels and operations of the model: channel metadata for every used address, and
 /// every exportable operation with its messages (each used message is built once).
-pub(super) fn channels_and_operations(ex: &mut Export<'_>) -> (Vec<Value>, Vec<Value>) {
+pub(super) fn channels_and_operations(
+    ex: &mut Export<'_>,
+) -> (Vec<export::ChannelDoc>, Vec<export::OperationDoc>) {
     let doc = ex.doc;
     let mut used_messages = BTreeSet::new();
     let mut used_channels = BTreeSet::new();
@@ -51,28 +55,30 @@ pub(super) fn channels_and_operations(ex: &mut Export<'_>) -> (Vec<Value>, Vec<V
         operations.push((op, address, reply));
     }
 
-    let messages: BTreeMap<usize, Object> = used_messages
+    let messages: BTreeMap<usize, export::MessageDoc> = used_messages
         .into_iter()
         .map(|index| (index, message_doc(ex, &doc.messages[index])))
         .collect();
     let channels = channel_docs(ex, &used_channels);
     let operations = operations
         .into_iter()
-        .map(|(op, address, reply)| operation(ex, &messages, op, address, reply).into())
+        .map(|(op, address, reply)| operation(ex, &messages, op, address, reply))
         .collect();
     (channels, operations)
 }
 
 /// Where a reply goes, as far as the export model can say.
 enum ReplyTarget {
-    Location(String),
+    Location(Location),
     Topic(String),
     ResponseTopic,
 }
 
 fn reply_address(ex: &Export<'_>, reply: &Reply) -> Result<ReplyTarget, String> {
-    if let Some(location) = &reply.address_location {
-        return Ok(ReplyTarget::Location(location.clone()));
+    if let Some(expression) = &reply.address_location {
+        return Location::parse(expression)
+            .map(ReplyTarget::Location)
+            .map_err(|error| format!("its address location: {error}"));
     }
     match reply.channel.map(|c| &ex.doc.channels[c]) {
         Some(channel) if channel.address.is_some() => {
@@ -96,7 +102,7 @@ fn exportable(address: Option<&Address>) -> Result<&str, String> {
 }
 
 /// A message with everything the export model holds.
-fn message_doc(ex: &mut Export<'_>, message: &Message) -> Object {
+fn message_doc(ex: &mut Export<'_>, message: &Message) -> export::MessageDoc {
     let name = &message.name;
     let payload = match &message.payload {
         Some(slot) => {
@@ -126,30 +132,38 @@ fn message_doc(ex: &mut Export<'_>, message: &Message) -> Object {
         .examples
         .iter()
         .filter(|e| e.payload.is_some() || e.headers.is_some())
-        .map(|e| {
-            Object::default()
-                .opt("name", e.name.as_deref())
-                .opt("summary", e.summary.as_deref())
-                .opt("headers", e.headers.clone())
-                .opt("payload", e.payload.clone())
-                .into()
+        .map(|e| export::ExampleDoc {
+            name: e.name.clone(),
+            summary: e.summary.clone(),
+            headers: e.headers.clone(),
+            payload: e.payload.clone(),
         })
         .collect();
-    Object::default()
-        .set("name", name.as_str())
-        .opt("content_type", message.content_type.as_deref())
-        .opt("title", message.title.as_deref())
-        .opt("summary", message.summary.as_deref())
-        .opt("description", message.description.as_deref())
-        .opt("correlation_id", message.correlation_id.as_deref())
-        .set("payload_schema", payload)
-        .opt("headers_schema", headers)
-        .list("examples", examples)
+    let correlation_id = message.correlation_id.as_deref().and_then(|expression| {
+        Location::parse(expression)
+            .map_err(|error| {
+                ex.left_out
+                    .push(format!("the correlation id of message `{name}`: {error}"))
+            })
+            .ok()
+    });
+    export::MessageDoc {
+        name: name.clone(),
+        content_type: message.content_type.clone().unwrap_or_default(),
+        title: message.title.clone(),
+        summary: message.summary.clone(),
+        description: message.description.clone(),
+        correlation_id,
+        payload_schema: payload,
+        headers_schema: headers,
+        examples,
+        ..export::MessageDoc::default()
+    }
 }
 
 /// Metadata for the first channel of every used address (the exporter keys channels by
 /// address), keeping the spec's channel id when it is a valid key.
-fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> Vec<Value> {
+fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> Vec<export::ChannelDoc> {
     let mut by_address: BTreeMap<&str, &Channel> = BTreeMap::new();
     let mut channels = Vec::new();
     for &index in used {
@@ -166,31 +180,29 @@ fn channel_docs(ex: &mut Export<'_>, used: &BTreeSet<usize>) -> Vec<Value> {
         }
         by_address.insert(address, channel);
         let id = (super::schemas::sanitize(&channel.id) == channel.id).then_some(&channel.id);
-        channels.push(
-            Object::default()
-                .set("address", address)
-                .opt("id", id.map(String::as_str))
-                .opt("title", channel.title.as_deref())
-                .opt("summary", channel.summary.as_deref())
-                .opt("description", channel.description.as_deref())
-                .into(),
-        );
+        channels.push(export::ChannelDoc {
+            address: address.to_owned(),
+            id: id.cloned(),
+            title: channel.title.clone(),
+            summary: channel.summary.clone(),
+            description: channel.description.clone(),
+        });
     }
     channels
 }
 
 fn operation(
     ex: &mut Export<'_>,
-    messages: &BTreeMap<usize, Object>,
+    messages: &BTreeMap<usize, export::MessageDoc>,
     op: &Operation,
     address: &str,
     reply: Option<(&Reply, ReplyTarget)>,
-) -> Object {
+) -> export::OperationDoc {
     let doc = ex.doc;
     let id = &op.id;
     let action = match op.action {
-        Some(Action::Send) => "send",
-        _ => "receive",
+        Some(Action::Send) => export::Action::Send,
+        _ => export::Action::Receive,
     };
     let channel = &doc.channels[op.channel];
     let mqtt = op.mqtt.as_ref();
@@ -204,7 +216,6 @@ fn operation(
             None
         }
     });
-    let tags = op.tags.iter().map(|t| t.name.as_str().into()).collect();
     let parameters = channel
         .parameters
         .iter()
@@ -216,16 +227,16 @@ fn operation(
                     p.name, channel.id
                 ));
             }
-            Object::default()
-                .set("name", p.name.as_str())
-                .opt("description", p.description.as_deref())
-                .opt("default", p.default.as_ref().map(text))
-                .list("enum_values", p.allowed.iter().map(text).collect())
-                .list("examples", p.examples.iter().map(text).collect())
-                .into()
+            export::ParameterDoc {
+                name: p.name.clone(),
+                description: p.description.clone(),
+                default: p.default.as_ref().map(text),
+                enum_values: p.allowed.iter().map(text).collect(),
+                examples: p.examples.iter().map(text).collect(),
+            }
         })
         .collect();
-    let uses = |channel: Option<&Channel>, indexes: &[usize]| -> Vec<Value> {
+    let uses = |channel: Option<&Channel>, indexes: &[usize]| -> Vec<export::MessageDoc> {
         indexes
             .iter()
             .map(|&m| message_use(messages, doc.messages.as_slice(), channel, m))
@@ -233,28 +244,31 @@ fn operation(
     };
     let reply = reply.map(|(reply, target)| {
         let address = match target {
-            ReplyTarget::Location(location) => serde_json::json!({ "location": location }),
-            ReplyTarget::Topic(topic) => serde_json::json!({ "topic": topic }),
-            ReplyTarget::ResponseTopic => "response_topic".into(),
+            ReplyTarget::Location(location) => export::ReplyAddress::Location(location),
+            ReplyTarget::Topic(topic) => export::ReplyAddress::Topic(topic),
+            ReplyTarget::ResponseTopic => export::ReplyAddress::ResponseTopic,
         };
         let reply_channel = reply.channel.map(|c| &doc.channels[c]);
-        Object::default()
-            .set("address", address)
-            .list("messages", uses(reply_channel, &reply.messages))
+        export::ReplyDoc {
+            address,
+            messages: uses(reply_channel, &reply.messages),
+        }
     });
-    Object::default()
-        .set("id", id.as_str())
-        .set("action", action)
-        .set("address", address)
-        .opt("summary", op.summary.as_deref())
-        .opt("description", op.description.as_deref())
-        .set("qos", qos_level(effective_qos(op)))
-        .opt("retain", mqtt.and_then(|mqtt| mqtt.retain))
-        .opt("message_expiry_interval", expiry)
-        .list("tags", tags)
-        .list("parameters", parameters)
-        .list("messages", uses(Some(channel), &op.messages))
-        .opt("reply", reply)
+    export::OperationDoc {
+        id: id.clone(),
+        action,
+        address: address.to_owned(),
+        summary: op.summary.clone(),
+        description: op.description.clone(),
+        qos: qos(effective_qos(op)),
+        retain: mqtt.and_then(|mqtt| mqtt.retain).unwrap_or(false),
+        message_expiry_interval: expiry,
+        tags: op.tags.iter().map(|t| t.name.clone()).collect(),
+        parameters,
+        messages: uses(Some(channel), &op.messages),
+        reply,
+        ..export::OperationDoc::default()
+    }
 }
 
 /// The QoS the generated code uses for `op`: the binding's, else QoS 1 for the subscription
@@ -269,25 +283,24 @@ pub(crate) fn effective_qos(op: &Operation) -> Qos {
 
 /// The message at `index`, renamed to its key in `channel`'s `messages` when that differs.
 fn message_use(
-    built: &BTreeMap<usize, Object>,
+    built: &BTreeMap<usize, export::MessageDoc>,
     messages: &[Message],
     channel: Option<&Channel>,
     index: usize,
-) -> Value {
-    let mut message = built[&index].0.clone();
+) -> export::MessageDoc {
     let key = channel
         .and_then(|c| c.messages.iter().find(|m| m.message == index))
         .map(|m| m.key.as_str());
-    if let Some(key) = key.filter(|key| *key != messages[index].name) {
-        message.insert("name".to_owned(), key.into());
+    match key.filter(|key| *key != messages[index].name) {
+        Some(key) => built[&index].named(key),
+        None => built[&index].clone(),
     }
-    Value::Object(message)
 }
 
 /// A parameter value as the text it stands for in a topic.
-fn text(value: &serde_json::Value) -> Value {
+fn text(value: &Value) -> String {
     match value {
-        serde_json::Value::String(s) => s.as_str().into(),
-        other => other.to_string().into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

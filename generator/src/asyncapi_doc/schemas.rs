@@ -95,23 +95,13 @@ fn is_entry_component(id: &SchemaId) -> bool {
             .is_some_and(|key| !key.contains('/'))
 }
 
-/// Replaces every character outside `[A-Za-z0-9._-]` by `_` (the exporter's rule for keys);
-/// an empty name becomes `schema`.
+/// The exporter's key rule (`[A-Za-z0-9._-]`, [`mqttgen_asyncapi::names::sanitize`]); an empty
+/// name becomes `schema`.
 pub fn sanitize(text: &str) -> String {
-    let out: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() {
+    if text.is_empty() {
         "schema".to_owned()
     } else {
-        out
+        mqttgen_asyncapi::names::sanitize(text)
     }
 }
 

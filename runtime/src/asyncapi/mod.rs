@@ -1,6 +1,6 @@
 //! Export AsyncAPI 3 documents from Rust code (issue #7).
 //!
-//! * [`model`]: the plain-data document ([`Document`], [`OperationDoc`], [`MessageDoc`]...), which
+//! * [`model`] (from the `mqttgen-asyncapi` crate, shared with the code generator): the plain-data document ([`Document`], [`OperationDoc`], [`MessageDoc`]...), which
 //!   generated code and hand-written code can build directly;
 //! * `#[subscriber]` / `#[publisher]` ([`crate::subscriber`], [`crate::publisher`]) describe
 //!   handler functions and publishers, [`Service`] lists them explicitly (no global registry);
@@ -66,29 +66,22 @@
 //! );
 //! ```
 
-pub mod build;
 pub mod cli;
 pub mod compare;
-mod error;
 #[doc(hidden)]
 pub mod glue;
-pub mod model;
-mod model_json;
-pub mod names;
-pub mod refs;
-pub mod schema;
 mod server;
 pub mod service;
 pub mod yaml;
-mod yaml_emit;
+
+// The document model, its layout and its writer live in `mqttgen-asyncapi`, which the code
+// generator uses too: generated `asyncapi()` functions and `mqttgen export` share one model.
+pub use mqttgen_asyncapi::{build, document, model, names, refs, schema, writer};
+pub use mqttgen_asyncapi::{AsyncApi, ExportError, JSON};
 
 pub use cli::{cli_main, IntoDocument};
 pub use compare::{assert_matches_file, check_file};
-pub use error::ExportError;
 pub use model::*;
-pub use server::{USER_PASSWORD_SCHEME, X509_SCHEME};
+pub use server::{DocumentServerFromConfig, ServerFromConfig, USER_PASSWORD_SCHEME, X509_SCHEME};
 pub use service::{Endpoint, Service};
 pub use yaml::Format;
-
-/// The JSON content type.
-pub const JSON: &str = "application/json";

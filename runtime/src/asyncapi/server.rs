@@ -11,13 +11,21 @@ pub const USER_PASSWORD_SCHEME: &str = "userPassword";
 /// Name of the scheme added for configurations with a client certificate.
 pub const X509_SCHEME: &str = "X509";
 
-impl Server {
+/// [`Server::from_config`](ServerFromConfig::from_config): the document model lives in
+/// `mqttgen-asyncapi`, which knows nothing of the runtime's [`Config`], so this is a trait (in
+/// scope with `use mqttgen::asyncapi::*`).
+pub trait ServerFromConfig {
+    /// Describes the broker `config` connects to (see the implementation for [`Server`]).
+    fn from_config(name: impl Into<String>, config: &Config) -> Self;
+}
+
+impl ServerFromConfig for Server {
     /// Describes the broker `config` connects to: host and port, protocol (`mqtt`,
     /// `secure-mqtt`, `ws`, `wss`), protocol version, WebSocket path, the security schemes the
     /// connection uses (by name: [`USER_PASSWORD_SCHEME`], [`X509_SCHEME`]) and the MQTT server
     /// bindings (client id if fixed, clean session, keep-alive, session expiry, maximum packet
     /// size, last will). Secrets are never written.
-    pub fn from_config(name: impl Into<String>, config: &Config) -> Server {
+    fn from_config(name: impl Into<String>, config: &Config) -> Server {
         let protocol = match config.transport {
             Transport::Tcp => "mqtt",
             Transport::Tls => "secure-mqtt",
@@ -56,9 +64,16 @@ impl Server {
     }
 }
 
-impl Document {
-    /// Adds [`Server::from_config`] and the security schemes it refers to (once each).
-    pub fn server_from_config(mut self, name: &str, config: &Config) -> Self {
+/// [`Document::server_from_config`](DocumentServerFromConfig::server_from_config), a trait for
+/// the same reason as [`ServerFromConfig`].
+pub trait DocumentServerFromConfig {
+    /// Adds [`Server::from_config`](ServerFromConfig::from_config) and the security schemes it
+    /// refers to (once each).
+    fn server_from_config(self, name: &str, config: &Config) -> Self;
+}
+
+impl DocumentServerFromConfig for Document {
+    fn server_from_config(mut self, name: &str, config: &Config) -> Self {
         let server = Server::from_config(name, config);
         for scheme in &server.security {
             if self.security_schemes.iter().any(|s| &s.name == scheme) {

@@ -2,7 +2,7 @@
 //! AsyncAPI [`Document`] and the runtime [`Router`] are built. No global registry.
 
 use super::model::{Action, ChannelDoc, Document, Info, OperationDoc, SecuritySchemeDoc, Server};
-use super::ExportError;
+use super::{DocumentServerFromConfig, ExportError};
 use crate::{Route, Router};
 
 /// Implemented by the hidden item `#[subscriber]` / `#[publisher]` generate next to a function
@@ -54,7 +54,7 @@ impl Service {
     }
 
     /// Adds a server described by the runtime's connection settings, with the security schemes
-    /// it needs (see [`Server::from_config`]).
+    /// it needs (see [`Server::from_config`](super::ServerFromConfig::from_config)).
     pub fn server_from_config(mut self, name: &str, config: &crate::Config) -> Self {
         self.document = self.document.server_from_config(name, config);
         self

@@ -196,14 +196,14 @@ pub fn generated_style() -> Document {
                     json!({"$ref": "#/components/schemas/lightMeasuredPayload"}),
                 )
                 .title("Light measured")
-                .correlation_id("$message.header#/correlationId")
+                .correlation_id(mqttgen::asyncapi::Location::header("correlationId"))
                 .headers_schema(
                     json!({"type": "object", "properties": {"correlationId": {"type": "string"}}}),
                     None,
                 ),
             )
             .reply(ReplyDoc {
-                address: ReplyAddress::Location("$message.header#/replyTo".into()),
+                address: ReplyAddress::Location(mqttgen::asyncapi::Location::header("replyTo")),
                 messages: vec![MessageDoc::new("ack", json!({"type": "boolean"}))],
             }),
         )

@@ -12,7 +12,7 @@ pub fn is_key_char(c: char) -> bool {
 /// Replaces every character outside `[A-Za-z0-9._-]` by `_`; an empty result becomes `_`.
 ///
 /// ```
-/// assert_eq!(mqttgen::asyncapi::names::sanitize("Wrapper<Reading>"), "Wrapper_Reading_");
+/// assert_eq!(mqttgen_asyncapi::names::sanitize("Wrapper<Reading>"), "Wrapper_Reading_");
 /// ```
 pub fn sanitize(text: &str) -> String {
     let out: String = text

@@ -23,8 +23,7 @@ impl Document {
     ///   are objects with `name`, `summary`, `headers` and `payload`.
     ///
     /// ```
-    /// use mqttgen::asyncapi::{Document, Info, MessageDoc, OperationDoc};
-    /// use mqttgen::QoS;
+    /// use mqttgen_asyncapi::{Document, Info, MessageDoc, OperationDoc, QoS};
     /// let document = Document::from_model_json(r#"{
     ///   "info": {"title": "Thermostat", "version": "1.0.0"},
     ///   "default_content_type": "application/json",
@@ -58,12 +57,12 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::asyncapi::SecurityKind;
-    use crate::asyncapi::{
+    use crate::QoS;
+    use crate::SecurityKind;
+    use crate::{
         ChannelDoc, Info, LastWillDoc, MessageDoc, MqttServerBinding, OperationDoc, ParameterDoc,
         ReplyAddress, ReplyDoc, SecuritySchemeDoc, Server,
     };
-    use crate::QoS;
     use serde_json::json;
 
     #[test]
@@ -99,8 +98,8 @@ mod tests {
             .description("d")
             .payload_name("P")
             .headers_schema(json!({"type": "object"}), Some("H".into()))
-            .example_doc(crate::asyncapi::ExampleDoc::payload(json!({"a": 1})).name("one"))
-            .correlation_id("$message.header#/correlationData");
+            .example_doc(crate::ExampleDoc::payload(json!({"a": 1})).name("one"))
+            .correlation_id(crate::Location::header("correlationData"));
         let mut expected = Document::new(Info::new("Plant", "2.1.0").description("Lines"))
             .security_scheme(
                 SecuritySchemeDoc::new("user", SecurityKind::UserPassword).description("login"),
@@ -163,7 +162,7 @@ mod tests {
             .operation(OperationDoc::send("ask", "plant/ask").reply(ReplyDoc::default()))
             .operation(
                 OperationDoc::send("askThere", "plant/ask2").reply(ReplyDoc {
-                    address: ReplyAddress::Location("$message.header#/replyTo".into()),
+                    address: ReplyAddress::Location(crate::Location::header("replyTo")),
                     messages: Vec::new(),
                 }),
             );

@@ -5,8 +5,8 @@
 //! ([`subscriber`](crate::subscriber), [`publisher`](crate::publisher)) build the same values.
 //!
 //! ```
-//! use mqttgen::asyncapi::{Document, Info, MessageDoc, OperationDoc};
-//! use mqttgen::QoS;
+//! use mqttgen_asyncapi::{Document, Info, MessageDoc, OperationDoc};
+//! use mqttgen_asyncapi::QoS;
 //! let op = OperationDoc::receive("handle_temperature", "devices/{device_id}/temperature")
 //!     .qos(QoS::AtLeastOnce)
 //!     .message(MessageDoc::new("Reading", serde_json::json!({"type": "number"})));
@@ -15,11 +15,12 @@
 //! ```
 
 use crate::QoS;
-use serde::{Deserialize, Deserializer};
+pub use mqttgen_address::Location;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// The AsyncAPI version written into the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum AsyncApiVersion {
     /// `3.0.0` (default).
     #[default]
@@ -51,29 +52,37 @@ impl AsyncApiVersion {
 
 /// A whole service description: info, servers, operations (which imply channels and messages)
 /// and security schemes. Serialise with [`Document::to_yaml`] / [`Document::to_json`].
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Document {
     /// AsyncAPI version to emit.
+    #[serde(skip_serializing_if = "AsyncApiVersion::is_default")]
     pub version: AsyncApiVersion,
     /// Optional `id` (a URI identifying the application, e.g. `urn:example:thermostat`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Title, version and description.
     pub info: Info,
     /// `defaultContentType`; messages with the same content type omit theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_content_type: Option<String>,
-    /// Servers, in output order.
-    pub servers: Vec<Server>,
-    /// Extra metadata for channels (explicit ids, titles, descriptions), matched by address.
-    /// Channels without an entry here get an id derived from their address.
-    pub channels: Vec<ChannelDoc>,
-    /// Operations, in output order.
-    pub operations: Vec<OperationDoc>,
     /// Security schemes referenced by [`Server::security`], in output order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_schemes: Vec<SecuritySchemeDoc>,
+    /// Servers, in output order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<Server>,
     /// Extra named schemas for `components/schemas` (`[A-Za-z0-9._-]` names), for payloads that
     /// refer to them as `#/components/schemas/<name>` (e.g. generated code).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<(String, Value)>,
+    /// Extra metadata for channels (explicit ids, titles, descriptions), matched by address.
+    /// Channels without an entry here get an id derived from their address.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelDoc>,
+    /// Operations, in output order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<OperationDoc>,
 }
 
 impl Document {
@@ -81,7 +90,7 @@ impl Document {
     pub fn new(info: Info) -> Document {
         Document {
             info,
-            default_content_type: Some(crate::asyncapi::JSON.to_owned()),
+            default_content_type: Some(crate::JSON.to_owned()),
             ..Document::default()
         }
     }
@@ -125,7 +134,7 @@ impl Document {
 }
 
 /// The `info` object.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Info {
     /// Title of the application.
@@ -133,6 +142,7 @@ pub struct Info {
     /// Version of the application (not of AsyncAPI).
     pub version: String,
     /// Longer description (CommonMark).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -154,7 +164,7 @@ impl Info {
 }
 
 /// A broker the application connects to.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Server {
     /// Key in `servers` (sanitised to `[A-Za-z0-9._-]`).
@@ -164,32 +174,42 @@ pub struct Server {
     /// AsyncAPI protocol name: `mqtt`, `secure-mqtt`, `ws` or `wss`.
     pub protocol: String,
     /// `"5"` or `"3.1.1"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol_version: Option<String>,
     /// Path for WebSocket transports (e.g. `/mqtt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pathname: Option<String>,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Names of [`SecuritySchemeDoc`]s this server requires (emitted as `$ref`s).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security: Vec<String>,
     /// MQTT server bindings.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<MqttServerBinding>,
     /// Server variables: the `{name}`s of `host` and `pathname`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variables: Vec<ServerVariableDoc>,
 }
 
 /// A server variable (`{name}` in a server's host or pathname).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerVariableDoc {
     /// Name as written between the braces.
     pub name: String,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The value used when none is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
     /// Allowed values (`enum`), empty for any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub enum_values: Vec<String>,
     /// Example values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
 }
 
@@ -250,50 +270,57 @@ impl Server {
 }
 
 /// MQTT server bindings (`bindingVersion` 0.2.0).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MqttServerBinding {
     /// `clientId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// `cleanSession` (clean start under MQTT 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clean_session: Option<bool>,
     /// `keepAlive` in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<u64>,
     /// `sessionExpiryInterval` in seconds (MQTT 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_expiry_interval: Option<u64>,
     /// `maximumPacketSize` in bytes (MQTT 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_packet_size: Option<u64>,
     /// `lastWill`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_will: Option<LastWillDoc>,
 }
 
 /// The last will in [`MqttServerBinding`].
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LastWillDoc {
     /// Topic of the will message.
     pub topic: String,
     /// QoS of the will message (in the model's JSON: 0, 1 or 2).
-    #[serde(deserialize_with = "qos")]
     pub qos: QoS,
     /// Will payload as text, if it is UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Retain flag of the will message.
     pub retain: bool,
 }
 
 /// How a server authenticates clients; emitted under `components/securitySchemes`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecuritySchemeDoc {
     /// Key in `components/securitySchemes`.
     pub name: String,
     /// The kind of scheme (in the model's JSON: the AsyncAPI `type`, e.g. `"userPassword"`).
-    #[serde(deserialize_with = "security_kind")]
     pub kind: SecurityKind,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `in` of an `apiKey` scheme (`user` or `password`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
 
@@ -344,18 +371,22 @@ impl SecurityKind {
 }
 
 /// Optional metadata for the channel at `address`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChannelDoc {
     /// The topic template this entry describes (matched exactly against operation addresses).
     pub address: String,
     /// Explicit channel id (`[A-Za-z0-9._-]`); derived from the address when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -394,7 +425,7 @@ impl ChannelDoc {
 }
 
 /// Whether the application receives or sends on an operation's channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// The application subscribes (a handler).
@@ -415,7 +446,7 @@ impl Action {
 }
 
 /// One operation: a handler (receive) or a publisher (send) on a topic template.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OperationDoc {
     /// Operation id (key in `operations`; `[A-Za-z0-9._-]`).
@@ -424,28 +455,36 @@ pub struct OperationDoc {
     pub action: Action,
     /// Topic template, e.g. `devices/{device_id}/temperature` (no `$share/` prefix, no `#`).
     pub address: String,
-    /// Descriptions of the address's `{params}`. Missing ones are added without description;
-    /// ones not in the address are an error.
-    pub parameters: Vec<ParameterDoc>,
-    /// The messages this operation carries (at least one).
-    pub messages: Vec<MessageDoc>,
-    /// MQTT QoS (operation binding `qos`; in the model's JSON: 0, 1 or 2).
-    #[serde(deserialize_with = "qos")]
-    pub qos: QoS,
-    /// MQTT retain flag (operation binding `retain`).
-    pub retain: bool,
-    /// MQTT 5 message expiry in seconds (operation binding `messageExpiryInterval`).
-    pub message_expiry_interval: Option<u32>,
-    /// MQTT 5 shared-subscription group (emitted as `x-mqtt-shared-group`).
-    pub shared_group: Option<String>,
     /// Summary (first paragraph of the doc comment).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Description (the rest of the doc comment).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The reply this operation sends back (request/reply).
-    pub reply: Option<ReplyDoc>,
+    /// MQTT QoS (operation binding `qos`; in the model's JSON: 0, 1 or 2).
+    pub qos: QoS,
+    /// MQTT retain flag (operation binding `retain`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub retain: bool,
+    /// MQTT 5 message expiry in seconds (operation binding `messageExpiryInterval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_expiry_interval: Option<u32>,
+    /// MQTT 5 shared-subscription group (emitted as `x-mqtt-shared-group`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_group: Option<String>,
     /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Descriptions of the address's `{params}`. Missing ones are added without description;
+    /// ones not in the address are an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParameterDoc>,
+    /// The messages this operation carries (at least one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<MessageDoc>,
+    /// The reply this operation sends back (request/reply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ReplyDoc>,
 }
 
 impl OperationDoc {
@@ -529,19 +568,23 @@ impl OperationDoc {
 }
 
 /// A `{param}` of a topic template.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ParameterDoc {
     /// Name as written between the braces.
     pub name: String,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The value used when none is given (`default`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     /// Allowed values (`enum`), empty for any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub enum_values: Vec<String>,
     /// Example values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
-    /// The value used when none is given (`default`).
-    pub default: Option<String>,
 }
 
 impl ParameterDoc {
@@ -583,32 +626,44 @@ impl ParameterDoc {
 /// Schemas are JSON Schema draft-07 values. Named sub-schemas go under `definitions` with local
 /// refs `#/definitions/Name`; the builder moves them to `components/schemas` and rewrites the refs.
 /// When `payload_name` is set the payload itself is also moved there under that name.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MessageDoc {
     /// Message name (key in the channel's `messages`; `[A-Za-z0-9._-]` after sanitising).
     pub name: String,
+    /// Content type, e.g. `application/json`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub content_type: String,
     /// Title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Content type, e.g. `application/json`.
-    pub content_type: String,
+    /// Where the correlation id is (`correlationId.location`); in the model's JSON the runtime
+    /// expression, e.g. `$message.header#/correlationId`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "correlation_expression"
+    )]
+    pub correlation_id: Option<Location>,
     /// Payload schema (draft-07).
     pub payload_schema: Value,
     /// Name of the payload schema in `components/schemas`; `None` keeps it inline.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_name: Option<String>,
     /// Schema of the MQTT 5 user properties (an object schema), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers_schema: Option<Value>,
     /// Name of the headers schema in `components/schemas`; `None` keeps it inline.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers_name: Option<String>,
     /// Examples (payload, headers, name, summary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<ExampleDoc>,
-    /// Runtime expression locating the correlation id (`correlationId.location`), e.g.
-    /// `$message.header#/correlationData`.
-    pub correlation_id: Option<String>,
 }
 
 impl MessageDoc {
@@ -616,7 +671,7 @@ impl MessageDoc {
     pub fn new(name: impl Into<String>, payload_schema: Value) -> MessageDoc {
         MessageDoc {
             name: name.into(),
-            content_type: crate::asyncapi::JSON.to_owned(),
+            content_type: crate::JSON.to_owned(),
             payload_schema,
             ..MessageDoc::default()
         }
@@ -656,9 +711,10 @@ impl MessageDoc {
         self
     }
 
-    /// Sets where the correlation id is found (a runtime expression).
-    pub fn correlation_id(mut self, location: impl Into<String>) -> Self {
-        self.correlation_id = Some(location.into());
+    /// Sets where the correlation id is found, e.g. `Location::header("correlationId")` for
+    /// `$message.header#/correlationId` ([`Location::parse`] reads the expression).
+    pub fn correlation_id(mut self, location: Location) -> Self {
+        self.correlation_id = Some(location);
         self
     }
 
@@ -688,16 +744,20 @@ impl MessageDoc {
 }
 
 /// An example of a message (`examples` of a message object).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExampleDoc {
     /// Name of the example.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Summary of the example.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Example headers (MQTT 5 user properties).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value>,
     /// Example payload.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Value>,
 }
 
@@ -718,7 +778,7 @@ impl ExampleDoc {
 }
 
 /// Where a reply goes.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyAddress {
     /// To the request's MQTT 5 Response Topic property (dynamic; `address: null`); reply
@@ -727,18 +787,20 @@ pub enum ReplyAddress {
     ResponseTopic,
     /// To a fixed topic template.
     Topic(String),
-    /// To the address found at a runtime expression of the request, e.g.
-    /// `$message.header#/replyTo` or `$message.payload#/replyTo` (dynamic; `address: null`).
-    Location(String),
+    /// To the address found at a place in the request, e.g. `$message.header#/replyTo` or
+    /// `$message.payload#/replyTo` (dynamic; `address: null`); in the model's JSON the runtime
+    /// expression.
+    Location(#[serde(with = "reply_expression")] Location),
 }
 
 /// The reply of a request/reply operation.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplyDoc {
     /// Where the reply is published.
     pub address: ReplyAddress,
     /// The reply messages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<MessageDoc>,
 }
 
@@ -760,22 +822,75 @@ impl ReplyDoc {
     }
 }
 
-/// A QoS written as its level, `0`, `1` or `2`.
-fn qos<'de, D: Deserializer<'de>>(deserializer: D) -> Result<QoS, D::Error> {
-    let level = u8::deserialize(deserializer)?;
-    QoS::from_u8(level).ok_or_else(|| {
-        serde::de::Error::custom(format_args!("invalid QoS {level}, expected 0, 1 or 2"))
-    })
+/// Whether a flag is off (left out of the model's JSON, where off is the default).
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
-/// A security scheme kind written as its AsyncAPI `type` ([`SecurityKind::as_str`] reversed).
-fn security_kind<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecurityKind, D::Error> {
-    let kind = String::deserialize(deserializer)?;
-    Ok(match kind.as_str() {
-        "userPassword" => SecurityKind::UserPassword,
-        "X509" => SecurityKind::X509,
-        "symmetricEncryption" => SecurityKind::SymmetricEncryption,
-        "asymmetricEncryption" => SecurityKind::AsymmetricEncryption,
-        _ => SecurityKind::Other(kind),
-    })
+impl AsyncApiVersion {
+    fn is_default(&self) -> bool {
+        *self == AsyncApiVersion::default()
+    }
+}
+
+/// Written as its AsyncAPI `type` ([`SecurityKind::as_str`]).
+impl Serialize for SecurityKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Read from its AsyncAPI `type` ([`SecurityKind::as_str`] reversed).
+impl<'de> Deserialize<'de> for SecurityKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SecurityKind, D::Error> {
+        let kind = String::deserialize(deserializer)?;
+        Ok(match kind.as_str() {
+            "userPassword" => SecurityKind::UserPassword,
+            "X509" => SecurityKind::X509,
+            "symmetricEncryption" => SecurityKind::SymmetricEncryption,
+            "asymmetricEncryption" => SecurityKind::AsymmetricEncryption,
+            _ => SecurityKind::Other(kind),
+        })
+    }
+}
+
+/// A correlation id location in the model's JSON: its runtime expression.
+mod correlation_expression {
+    use super::Location;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        location: &Option<Location>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match location {
+            Some(location) => {
+                serializer.serialize_str(&crate::document::expression(location, "correlationData"))
+            }
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Location>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| Location::parse(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// A reply address location in the model's JSON: its runtime expression.
+mod reply_expression {
+    use super::Location;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(location: &Location, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::document::expression(location, "responseTopic"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Location, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Location::parse(&text).map_err(serde::de::Error::custom)
+    }
 }

@@ -39,7 +39,7 @@ impl MessageDoc {
     /// ```
     /// #[derive(schemars::JsonSchema)]
     /// struct Reading { celsius: f64 }
-    /// let m = mqttgen::asyncapi::MessageDoc::json::<Reading>("Reading");
+    /// let m = mqttgen_asyncapi::MessageDoc::json::<Reading>("Reading");
     /// assert_eq!(m.payload_name.as_deref(), Some("Reading"));
     /// assert_eq!(m.content_type, "application/json");
     /// ```

@@ -10,11 +10,16 @@
 //!   `components/schemas` and are referenced from message payloads;
 //! * the same key given to two different things is an [`ExportError::Duplicate`].
 
+use super::document::{
+    self, AsyncApi, Bindings, Components, CorrelationId, Example, Expression, Keyed, LastWill,
+    MqttOperationBindings, MqttServerBindings, Operation, Reference, ServerObject, Tag, Variable,
+};
 use super::model::*;
 use super::names::{self, KeyRegistry};
-use super::refs::{self, reference};
+use super::refs;
 use super::ExportError;
-use serde_json::{json, Map, Value};
+use mqttgen_address::Location;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// MQTT bindings version written everywhere (the official parser accepts 0.1.0 and 0.2.0).
@@ -28,6 +33,12 @@ pub const CORRELATION_DATA_LOCATION: &str = "$message.header#/correlationData";
 
 /// Builds the AsyncAPI JSON value of `doc`.
 pub fn to_value(doc: &Document) -> Result<Value, ExportError> {
+    let document = to_document(doc)?;
+    serde_json::to_value(&document).map_err(|e| ExportError::Serialize(e.to_string()))
+}
+
+/// Lays `doc` out as a typed AsyncAPI 3 document.
+pub fn to_document(doc: &Document) -> Result<AsyncApi, ExportError> {
     Builder::new(doc).build()
 }
 
@@ -35,12 +46,39 @@ struct Channel {
     id: String,
     address: Option<String>,
     meta: Option<ChannelDoc>,
-    parameters: Map<String, Value>,
-    messages: Map<String, Value>,
+    parameters: Keyed<Variable>,
+    messages: Keyed<document::Message>,
     /// Which operation put each message here (for duplicate errors).
     message_origins: BTreeMap<String, String>,
     /// Which operation described each parameter.
     parameter_origins: BTreeMap<String, String>,
+}
+
+impl Channel {
+    fn new(id: String, address: Option<String>, meta: Option<ChannelDoc>) -> Channel {
+        Channel {
+            id,
+            address,
+            meta,
+            parameters: Keyed::default(),
+            messages: Keyed::default(),
+            message_origins: BTreeMap::new(),
+            parameter_origins: BTreeMap::new(),
+        }
+    }
+
+    fn into_object(self) -> (String, document::Channel) {
+        let meta = self.meta.unwrap_or_default();
+        let channel = document::Channel {
+            address: self.address,
+            title: meta.title,
+            summary: meta.summary,
+            description: meta.description,
+            messages: self.messages,
+            parameters: self.parameters,
+        };
+        (self.id, channel)
+    }
 }
 
 struct Builder<'d> {
@@ -62,7 +100,7 @@ impl<'d> Builder<'d> {
         }
     }
 
-    fn build(mut self) -> Result<Value, ExportError> {
+    fn build(mut self) -> Result<AsyncApi, ExportError> {
         let doc = self.doc;
         for (field, value) in [
             ("info.title", &doc.info.title),
@@ -72,20 +110,8 @@ impl<'d> Builder<'d> {
                 return Err(ExportError::Missing { field });
             }
         }
-        let mut root = Map::new();
-        root.insert("asyncapi".into(), doc.version.as_str().into());
-        if let Some(id) = &doc.id {
-            root.insert("id".into(), id.as_str().into());
-        }
-        root.insert("info".into(), info(&doc.info));
-        if let Some(ct) = &doc.default_content_type {
-            root.insert("defaultContentType".into(), ct.as_str().into());
-        }
-        let schemes = self.security_schemes()?;
+        let security_schemes = self.security_schemes()?;
         let servers = self.servers()?;
-        if !servers.is_empty() {
-            root.insert("servers".into(), Value::Object(servers));
-        }
         for (name, schema) in &doc.schemas {
             if names::sanitize(name) != *name {
                 return Err(ExportError::InvalidName {
@@ -95,7 +121,7 @@ impl<'d> Builder<'d> {
             }
             self.schema(schema, Some(name), &format!("Document::schema(`{name}`)"))?;
         }
-        let mut operations = Map::new();
+        let mut operations = Keyed::default();
         for (index, op) in doc.operations.iter().enumerate() {
             let key = names::sanitize(&op.id);
             self.operation_ids.claim(
@@ -107,29 +133,23 @@ impl<'d> Builder<'d> {
             operations.insert(key, value);
         }
         self.check_channel_metadata()?;
-        let channels: Map<String, Value> = self
-            .channels
-            .iter()
-            .map(|c| (c.id.clone(), channel_value(c)))
-            .collect();
-        if !channels.is_empty() {
-            root.insert("channels".into(), Value::Object(channels));
-        }
-        if !operations.is_empty() {
-            root.insert("operations".into(), Value::Object(operations));
-        }
-        let mut components = Map::new();
-        let schemas: Map<String, Value> = self.schemas.into_sorted().into_iter().collect();
-        if !schemas.is_empty() {
-            components.insert("schemas".into(), Value::Object(schemas));
-        }
-        if !schemes.is_empty() {
-            components.insert("securitySchemes".into(), Value::Object(schemes));
-        }
-        if !components.is_empty() {
-            root.insert("components".into(), Value::Object(components));
-        }
-        Ok(Value::Object(root))
+        Ok(AsyncApi {
+            asyncapi: doc.version.as_str(),
+            id: doc.id.clone(),
+            info: doc.info.clone(),
+            default_content_type: doc.default_content_type.clone(),
+            servers,
+            channels: self
+                .channels
+                .into_iter()
+                .map(Channel::into_object)
+                .collect(),
+            operations,
+            components: Components {
+                schemas: self.schemas.into_sorted().into_iter().collect(),
+                security_schemes,
+            },
+        })
     }
 
     /// Every [`ChannelDoc`] must describe exactly one used address.
@@ -159,72 +179,72 @@ impl<'d> Builder<'d> {
         Ok(())
     }
 
-    fn security_schemes(&self) -> Result<Map<String, Value>, ExportError> {
+    fn security_schemes(&self) -> Result<Keyed<document::SecurityScheme>, ExportError> {
         let mut registry = KeyRegistry::new("security scheme name");
-        let mut out = Map::new();
+        let mut out = Keyed::default();
         for (i, scheme) in self.doc.security_schemes.iter().enumerate() {
             let key = names::sanitize(&scheme.name);
             registry.claim(&key, format!("security scheme `{}`", scheme.name), i)?;
-            let mut value = Map::new();
-            value.insert("type".into(), scheme.kind.as_str().into());
-            insert_opt(&mut value, "description", &scheme.description);
-            insert_opt(&mut value, "in", &scheme.location);
-            out.insert(key, Value::Object(value));
+            out.insert(
+                key,
+                document::SecurityScheme {
+                    kind: scheme.kind.as_str().to_owned(),
+                    description: scheme.description.clone(),
+                    location: scheme.location.clone(),
+                },
+            );
         }
         Ok(out)
     }
 
-    fn servers(&self) -> Result<Map<String, Value>, ExportError> {
+    fn servers(&self) -> Result<Keyed<ServerObject>, ExportError> {
         let mut registry = KeyRegistry::new("server name");
-        let mut out = Map::new();
+        let mut out = Keyed::default();
         for (i, server) in self.doc.servers.iter().enumerate() {
             let key = names::sanitize(&server.name);
             registry.claim(&key, format!("server `{}`", server.name), i)?;
-            let mut value = Map::new();
-            value.insert("host".into(), server.host.as_str().into());
-            value.insert("protocol".into(), server.protocol.as_str().into());
-            insert_opt(&mut value, "protocolVersion", &server.protocol_version);
-            insert_opt(&mut value, "pathname", &server.pathname);
-            insert_opt(&mut value, "description", &server.description);
-            if !server.security.is_empty() {
-                let mut security = Vec::new();
-                for scheme in &server.security {
-                    let key = names::sanitize(scheme);
-                    if !self
-                        .doc
-                        .security_schemes
-                        .iter()
-                        .any(|s| names::sanitize(&s.name) == key)
-                    {
-                        return Err(ExportError::UnknownSecurityScheme {
-                            server: server.name.clone(),
-                            scheme: scheme.clone(),
-                        });
-                    }
-                    security.push(reference(&["components", "securitySchemes", &key]));
-                }
-                value.insert("security".into(), Value::Array(security));
-            }
-            if !server.variables.is_empty() {
-                let variables: Map<String, Value> = server
-                    .variables
+            let mut security = Vec::new();
+            for scheme in &server.security {
+                let key = names::sanitize(scheme);
+                if !self
+                    .doc
+                    .security_schemes
                     .iter()
-                    .map(|v| (v.name.clone(), server_variable(v)))
-                    .collect();
-                value.insert("variables".into(), Value::Object(variables));
+                    .any(|s| names::sanitize(&s.name) == key)
+                {
+                    return Err(ExportError::UnknownSecurityScheme {
+                        server: server.name.clone(),
+                        scheme: scheme.clone(),
+                    });
+                }
+                security.push(Reference::to(&["components", "securitySchemes", &key]));
             }
-            if let Some(binding) = &server.binding {
-                value.insert(
-                    "bindings".into(),
-                    json!({ "mqtt": server_binding(binding) }),
-                );
-            }
-            out.insert(key, Value::Object(value));
+            let variables = server
+                .variables
+                .iter()
+                .map(|v| (v.name.clone(), server_variable(v)))
+                .collect();
+            let bindings = server.binding.as_ref().map(|binding| Bindings {
+                mqtt: server_binding(binding),
+            });
+            out.insert(
+                key,
+                ServerObject {
+                    host: server.host.clone(),
+                    protocol: server.protocol.clone(),
+                    protocol_version: server.protocol_version.clone(),
+                    pathname: server.pathname.clone(),
+                    description: server.description.clone(),
+                    security,
+                    variables,
+                    bindings,
+                },
+            );
         }
         Ok(out)
     }
 
-    fn operation(&mut self, op: &OperationDoc) -> Result<Value, ExportError> {
+    fn operation(&mut self, op: &OperationDoc) -> Result<Operation, ExportError> {
         let params = address_params(&op.id, &op.address)?;
         let mut declared: Vec<&str> = Vec::new();
         for p in &op.parameters {
@@ -249,15 +269,12 @@ impl<'d> Builder<'d> {
         let origin = format!("operation `{}`", op.id);
         for name in &params {
             let ch = &mut self.channels[channel];
-            let entry = ch
-                .parameters
-                .entry(name.clone())
-                .or_insert_with(|| json!({}));
+            let entry = ch.parameters.entry_or_insert_with(name, Variable::default);
             let Some(doc) = op.parameters.iter().find(|p| &p.name == name) else {
                 continue;
             };
             let described = parameter(doc);
-            if entry.as_object().is_some_and(Map::is_empty) {
+            if *entry == Variable::default() {
                 *entry = described;
                 ch.parameter_origins.insert(name.clone(), origin.clone());
             } else if *entry != described {
@@ -269,57 +286,59 @@ impl<'d> Builder<'d> {
                 });
             }
         }
-        let message_refs = self.messages(channel, &op.messages, &origin)?;
+        let messages = self.messages(channel, &op.messages, &origin)?;
         let channel_id = self.channels[channel].id.clone();
-
-        let mut value = Map::new();
-        value.insert("action".into(), op.action.as_str().into());
-        value.insert("channel".into(), reference(&["channels", &channel_id]));
-        insert_opt(&mut value, "summary", &op.summary);
-        insert_opt(&mut value, "description", &op.description);
-        if !op.tags.is_empty() {
-            let tags = op.tags.iter().map(|t| json!({ "name": t })).collect();
-            value.insert("tags".into(), Value::Array(tags));
-        }
-        if !message_refs.is_empty() {
-            value.insert("messages".into(), Value::Array(message_refs));
-        }
-        let mut mqtt = json!({
-            "qos": op.qos as u8,
-            "retain": op.retain,
-        });
-        if let Some(seconds) = op.message_expiry_interval {
-            mqtt["messageExpiryInterval"] = seconds.into();
-        }
-        mqtt["bindingVersion"] = MQTT_BINDING_VERSION.into();
-        value.insert("bindings".into(), json!({ "mqtt": mqtt }));
-        if let Some(reply) = &op.reply {
-            value.insert("reply".into(), self.reply(op, reply)?);
-        }
-        if let Some(group) = &op.shared_group {
-            value.insert("x-mqtt-shared-group".into(), group.as_str().into());
-        }
-        Ok(Value::Object(value))
+        let reply = match &op.reply {
+            Some(reply) => Some(self.reply(op, reply)?),
+            None => None,
+        };
+        Ok(Operation {
+            action: op.action,
+            channel: Reference::to(&["channels", &channel_id]),
+            summary: op.summary.clone(),
+            description: op.description.clone(),
+            tags: op
+                .tags
+                .iter()
+                .map(|name| Tag { name: name.clone() })
+                .collect(),
+            messages,
+            bindings: Bindings {
+                mqtt: MqttOperationBindings {
+                    qos: op.qos,
+                    retain: op.retain,
+                    message_expiry_interval: op.message_expiry_interval,
+                    binding_version: MQTT_BINDING_VERSION,
+                },
+            },
+            reply,
+            shared_group: op.shared_group.clone(),
+        })
     }
 
-    fn reply(&mut self, op: &OperationDoc, reply: &ReplyDoc) -> Result<Value, ExportError> {
+    fn reply(
+        &mut self,
+        op: &OperationDoc,
+        reply: &ReplyDoc,
+    ) -> Result<document::Reply, ExportError> {
         let origin = format!("the reply of operation `{}`", op.id);
-        let mut value = Map::new();
         let dynamic_id = format!("{}.reply", names::sanitize(&op.id));
-        let channel = match &reply.address {
+        let (address, channel) = match &reply.address {
             ReplyAddress::ResponseTopic => {
-                value.insert(
-                    "address".into(),
-                    json!({
-                        "description": "The MQTT 5 Response Topic property of the request.",
-                        "location": RESPONSE_TOPIC_LOCATION,
-                    }),
-                );
-                self.dynamic_channel(&dynamic_id, &origin)?
+                let address = CorrelationId {
+                    description: Some(
+                        "The MQTT 5 Response Topic property of the request.".to_owned(),
+                    ),
+                    location: Expression::ReplyAddress(Location::Property),
+                };
+                (Some(address), self.dynamic_channel(&dynamic_id, &origin)?)
             }
             ReplyAddress::Location(location) => {
-                value.insert("address".into(), json!({ "location": location }));
-                self.dynamic_channel(&dynamic_id, &origin)?
+                let address = CorrelationId {
+                    description: None,
+                    location: Expression::ReplyAddress(location.clone()),
+                };
+                (Some(address), self.dynamic_channel(&dynamic_id, &origin)?)
             }
             ReplyAddress::Topic(address) => {
                 let params = address_params(&op.id, address)?;
@@ -327,33 +346,30 @@ impl<'d> Builder<'d> {
                 for name in params {
                     self.channels[channel]
                         .parameters
-                        .entry(name)
-                        .or_insert_with(|| json!({}));
+                        .entry_or_insert_with(&name, Variable::default);
                 }
-                channel
+                (None, channel)
             }
         };
-        let message_refs = self.messages(channel, &reply.messages, &origin)?;
+        let messages = self.messages(channel, &reply.messages, &origin)?;
         if reply.address == ReplyAddress::ResponseTopic {
             // The dynamic channel belongs to this reply alone, so its messages may say how
             // replies are matched with requests (unless they say it themselves).
             for message in self.channels[channel].messages.values_mut() {
-                if let Value::Object(m) = message {
-                    m.entry("correlationId").or_insert_with(|| {
-                        json!({
-                            "description": "The MQTT 5 Correlation Data of the request, echoed.",
-                            "location": CORRELATION_DATA_LOCATION,
-                        })
-                    });
-                }
+                message.correlation_id.get_or_insert_with(|| CorrelationId {
+                    description: Some(
+                        "The MQTT 5 Correlation Data of the request, echoed.".to_owned(),
+                    ),
+                    location: Expression::CorrelationId(Location::Property),
+                });
             }
         }
         let channel_id = self.channels[channel].id.clone();
-        value.insert("channel".into(), reference(&["channels", &channel_id]));
-        if !message_refs.is_empty() {
-            value.insert("messages".into(), Value::Array(message_refs));
-        }
-        Ok(Value::Object(value))
+        Ok(document::Reply {
+            address,
+            channel: Reference::to(&["channels", &channel_id]),
+            messages,
+        })
     }
 
     /// The index of the channel for `address`, created on first use.
@@ -375,15 +391,8 @@ impl<'d> Builder<'d> {
             format!("address `{address}` (first used by {origin})"),
             Some(address.to_owned()),
         )?;
-        self.channels.push(Channel {
-            id,
-            address: Some(address.to_owned()),
-            meta: meta.cloned(),
-            parameters: Map::new(),
-            messages: Map::new(),
-            message_origins: BTreeMap::new(),
-            parameter_origins: BTreeMap::new(),
-        });
+        self.channels
+            .push(Channel::new(id, Some(address.to_owned()), meta.cloned()));
         Ok(self.channels.len() - 1)
     }
 
@@ -391,15 +400,7 @@ impl<'d> Builder<'d> {
     fn dynamic_channel(&mut self, id: &str, origin: &str) -> Result<usize, ExportError> {
         self.channel_ids
             .claim(id, format!("the dynamic channel of {origin}"), None)?;
-        self.channels.push(Channel {
-            id: id.to_owned(),
-            address: None,
-            meta: None,
-            parameters: Map::new(),
-            messages: Map::new(),
-            message_origins: BTreeMap::new(),
-            parameter_origins: BTreeMap::new(),
-        });
+        self.channels.push(Channel::new(id.to_owned(), None, None));
         Ok(self.channels.len() - 1)
     }
 
@@ -409,7 +410,7 @@ impl<'d> Builder<'d> {
         channel: usize,
         messages: &[MessageDoc],
         origin: &str,
-    ) -> Result<Vec<Value>, ExportError> {
+    ) -> Result<Vec<Reference>, ExportError> {
         let mut out = Vec::new();
         for message in messages {
             let key = names::sanitize(&message.name);
@@ -430,37 +431,41 @@ impl<'d> Builder<'d> {
                     ch.message_origins.insert(key.clone(), origin.to_owned());
                 }
             }
-            out.push(reference(&["channels", &ch.id, "messages", &key]));
+            out.push(Reference::to(&["channels", &ch.id, "messages", &key]));
         }
         Ok(out)
     }
 
-    fn message(&mut self, m: &MessageDoc, key: &str, origin: &str) -> Result<Value, ExportError> {
+    fn message(
+        &mut self,
+        m: &MessageDoc,
+        key: &str,
+        origin: &str,
+    ) -> Result<document::Message, ExportError> {
         let origin = format!("message `{}` of {origin}", m.name);
-        let mut value = Map::new();
-        value.insert("name".into(), key.into());
-        insert_opt(&mut value, "title", &m.title);
-        insert_opt(&mut value, "summary", &m.summary);
-        insert_opt(&mut value, "description", &m.description);
-        if let Some(location) = &m.correlation_id {
-            value.insert("correlationId".into(), json!({ "location": location }));
-        }
-        if self.doc.default_content_type.as_deref() != Some(m.content_type.as_str())
-            && !m.content_type.is_empty()
-        {
-            value.insert("contentType".into(), m.content_type.as_str().into());
-        }
-        if let Some(headers) = &m.headers_schema {
-            let headers = self.schema(headers, m.headers_name.as_deref(), &origin)?;
-            value.insert("headers".into(), headers);
-        }
+        let content_type = (self.doc.default_content_type.as_deref()
+            != Some(m.content_type.as_str())
+            && !m.content_type.is_empty())
+        .then(|| m.content_type.clone());
+        let headers = match &m.headers_schema {
+            Some(headers) => Some(self.schema(headers, m.headers_name.as_deref(), &origin)?),
+            None => None,
+        };
         let payload = self.schema(&m.payload_schema, m.payload_name.as_deref(), &origin)?;
-        value.insert("payload".into(), payload);
-        if !m.examples.is_empty() {
-            let examples = m.examples.iter().map(example).collect();
-            value.insert("examples".into(), Value::Array(examples));
-        }
-        Ok(Value::Object(value))
+        Ok(document::Message {
+            name: key.to_owned(),
+            title: m.title.clone(),
+            summary: m.summary.clone(),
+            description: m.description.clone(),
+            correlation_id: m.correlation_id.as_ref().map(|location| CorrelationId {
+                description: None,
+                location: Expression::CorrelationId(location.clone()),
+            }),
+            content_type,
+            headers,
+            payload,
+            examples: m.examples.iter().map(example).collect(),
+        })
     }
 
     /// Moves `definitions` (and the root, when named) into `components/schemas`.
@@ -495,7 +500,7 @@ impl<'d> Builder<'d> {
             (Some(name), Some(key)) => {
                 self.schemas
                     .claim(&key, format!("`{name}` used by {origin}"), root)?;
-                Ok(reference(&["components", "schemas", &key]))
+                Ok(refs::reference(&["components", "schemas", &key]))
             }
             _ if refs::has_root_ref(&root) => Err(ExportError::InvalidSchema {
                 origin: origin.to_owned(),
@@ -537,102 +542,46 @@ fn address_params(operation: &str, address: &str) -> Result<Vec<String>, ExportE
     Ok(parsed.parameter_names())
 }
 
-fn info(info: &Info) -> Value {
-    let mut value = Map::new();
-    value.insert("title".into(), info.title.as_str().into());
-    value.insert("version".into(), info.version.as_str().into());
-    insert_opt(&mut value, "description", &info.description);
-    Value::Object(value)
+fn example(e: &ExampleDoc) -> Example {
+    Example {
+        name: e.name.clone(),
+        summary: e.summary.clone(),
+        headers: e.headers.clone(),
+        payload: e.payload.clone(),
+    }
 }
 
-fn example(e: &ExampleDoc) -> Value {
-    let mut value = Map::new();
-    insert_opt(&mut value, "name", &e.name);
-    insert_opt(&mut value, "summary", &e.summary);
-    if let Some(headers) = &e.headers {
-        value.insert("headers".into(), headers.clone());
+fn server_variable(v: &ServerVariableDoc) -> Variable {
+    Variable {
+        enum_values: v.enum_values.clone(),
+        default: v.default.clone(),
+        description: v.description.clone(),
+        examples: v.examples.clone(),
     }
-    if let Some(payload) = &e.payload {
-        value.insert("payload".into(), payload.clone());
-    }
-    Value::Object(value)
 }
 
-fn server_variable(v: &ServerVariableDoc) -> Value {
-    let mut value = Map::new();
-    if !v.enum_values.is_empty() {
-        value.insert("enum".into(), json!(v.enum_values));
+fn parameter(p: &ParameterDoc) -> Variable {
+    Variable {
+        enum_values: p.enum_values.clone(),
+        default: p.default.clone(),
+        description: p.description.clone(),
+        examples: p.examples.clone(),
     }
-    insert_opt(&mut value, "default", &v.default);
-    insert_opt(&mut value, "description", &v.description);
-    if !v.examples.is_empty() {
-        value.insert("examples".into(), json!(v.examples));
-    }
-    Value::Object(value)
 }
 
-fn parameter(p: &ParameterDoc) -> Value {
-    let mut value = Map::new();
-    if !p.enum_values.is_empty() {
-        value.insert("enum".into(), json!(p.enum_values));
-    }
-    insert_opt(&mut value, "default", &p.default);
-    insert_opt(&mut value, "description", &p.description);
-    if !p.examples.is_empty() {
-        value.insert("examples".into(), json!(p.examples));
-    }
-    Value::Object(value)
-}
-
-fn channel_value(c: &Channel) -> Value {
-    let mut value = Map::new();
-    value.insert(
-        "address".into(),
-        c.address.as_deref().map_or(Value::Null, Value::from),
-    );
-    if let Some(meta) = &c.meta {
-        insert_opt(&mut value, "title", &meta.title);
-        insert_opt(&mut value, "summary", &meta.summary);
-        insert_opt(&mut value, "description", &meta.description);
-    }
-    if !c.messages.is_empty() {
-        value.insert("messages".into(), Value::Object(c.messages.clone()));
-    }
-    if !c.parameters.is_empty() {
-        value.insert("parameters".into(), Value::Object(c.parameters.clone()));
-    }
-    Value::Object(value)
-}
-
-fn server_binding(b: &MqttServerBinding) -> Value {
-    let mut value = Map::new();
-    insert_opt(&mut value, "clientId", &b.client_id);
-    if let Some(clean) = b.clean_session {
-        value.insert("cleanSession".into(), clean.into());
-    }
-    if let Some(will) = &b.last_will {
-        let mut w = Map::new();
-        w.insert("topic".into(), will.topic.as_str().into());
-        w.insert("qos".into(), (will.qos as u8).into());
-        insert_opt(&mut w, "message", &will.message);
-        w.insert("retain".into(), will.retain.into());
-        value.insert("lastWill".into(), Value::Object(w));
-    }
-    for (key, v) in [
-        ("keepAlive", b.keep_alive),
-        ("sessionExpiryInterval", b.session_expiry_interval),
-        ("maximumPacketSize", b.maximum_packet_size),
-    ] {
-        if let Some(v) = v {
-            value.insert(key.into(), v.into());
-        }
-    }
-    value.insert("bindingVersion".into(), MQTT_BINDING_VERSION.into());
-    Value::Object(value)
-}
-
-fn insert_opt(map: &mut Map<String, Value>, key: &str, value: &Option<String>) {
-    if let Some(v) = value {
-        map.insert(key.into(), v.as_str().into());
+fn server_binding(b: &MqttServerBinding) -> MqttServerBindings {
+    MqttServerBindings {
+        client_id: b.client_id.clone(),
+        clean_session: b.clean_session,
+        last_will: b.last_will.as_ref().map(|will| LastWill {
+            topic: will.topic.clone(),
+            qos: will.qos,
+            message: will.message.clone(),
+            retain: will.retain,
+        }),
+        keep_alive: b.keep_alive,
+        session_expiry_interval: b.session_expiry_interval,
+        maximum_packet_size: b.maximum_packet_size,
+        binding_version: MQTT_BINDING_VERSION,
     }
 }

@@ -30,7 +30,7 @@ pub fn escape_segment(segment: &str) -> String {
 /// `pointer(&["channels", "a/b", "messages", "m"])` → `#/channels/a~1b/messages/m`.
 ///
 /// ```
-/// use mqttgen::asyncapi::refs::pointer;
+/// use mqttgen_asyncapi::refs::pointer;
 /// assert_eq!(pointer(&["channels", "a/b~c d"]), "#/channels/a~1b~0c%20d");
 /// ```
 pub fn pointer(segments: &[&str]) -> String {
