@@ -29,6 +29,8 @@ pub mod amqtt;
 pub mod kit;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
 use crate::{topic, Error, Message, Outgoing, QoS};
