@@ -35,15 +35,21 @@ pub fn generate(
     if schemas.is_empty() {
         return TokenStream::new();
     }
-    let mut scope = Scope::with_reserved(&["proptest", "InvalidPayload", "rt"]);
+    let mut scope = Scope::with_reserved(&["proptest", "InvalidPayload", "rt", "check_all"]);
     let strategy = rt::facade(quote!(strategies::proptest::strategy::BoxedStrategy));
     let valid = rt::facade(quote!(strategies::valid));
     let invalid = rt::facade(quote!(strategies::invalid));
     let invalid_payload = rt::facade(quote!(strategies::InvalidPayload));
+    let check_valid = rt::facade(quote!(strategies::check_valid));
+    let check_invalid = rt::facade(quote!(strategies::check_invalid));
+    let check_struct = rt::facade(quote!(strategies::StrategyCheck));
+    let mut checks: Vec<TokenStream> = Vec::new();
     let values = schemas.iter().map(|(&index, schema)| {
         let decode = &messages.codec_names[index].0;
         let name = scope.claim_snake(decode.strip_prefix("decode_").unwrap_or(decode));
+        let name_text = name.clone();
         let name = ident(&name);
+        checks.push(quote!(#check_valid(#name_text, #name(), &super::super::#schema, cases)));
         let ty = types.payload(index);
         let doc_line = format!(
             " Valid payloads of message `{}`, built from its schema and checked by it as the \
@@ -69,10 +75,14 @@ pub fn generate(
                 .map(|index| schemas.get(index))
                 .collect();
             let statics = statics?;
-            let name = ident(&scope.claim_snake(&format!(
+            let name_text = scope.claim_snake(&format!(
                 "invalid_{}",
                 operation.method.trim_start_matches('_')
-            )));
+            ));
+            let name = ident(&name_text);
+            checks.push(quote! {
+                #check_invalid(#name_text, #name(), vec![#(&super::super::#statics),*], cases)
+            });
             let doc_line = format!(
                 " Payloads operation `{}` must reject (every one of its messages' schemas \
                  rejects them): one thing broken in a valid payload, or bytes that are not JSON. \
@@ -87,6 +97,7 @@ pub fn generate(
             })
         })
         .collect::<Vec<_>>();
+    let check_name = ident("check_all");
     let cfg = cfg();
     quote! {
         /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
@@ -107,6 +118,14 @@ pub fn generate(
 
             #(#values)*
             #(#rejected)*
+
+            /// Checks every strategy above: draws `cases` values of each and panics, naming the
+            /// strategy and the value, unless the valid ones pass their schema check and the
+            /// invalid ones fail it; returns per strategy how much of what the schema builds
+            /// passes before filtering (a strategy that relies on filtering a lot is slow).
+            pub fn #check_name(cases: u32) -> Vec<#check_struct> {
+                vec![#(#checks),*]
+            }
         }
     }
 }

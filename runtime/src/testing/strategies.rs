@@ -29,7 +29,8 @@ use std::fmt;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::strategy::{BoxedStrategy, Just, Union};
+use proptest::strategy::{BoxedStrategy, Just, Union, ValueTree};
+use proptest::test_runner::TestCaseError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -127,6 +128,109 @@ pub fn invalid(schemas: Vec<&'static PayloadSchema>) -> BoxedStrategy<InvalidPay
         mutation: "not JSON".into(),
     });
     prop_oneof![9 => json, 1 => not_json].boxed()
+}
+
+/// What [`check_valid`] or [`check_invalid`] found for one strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrategyCheck {
+    /// The strategy's name (the generated function).
+    pub name: &'static str,
+    /// How many values were drawn and checked.
+    pub cases: u32,
+    /// Of values built from the schema before filtering, the share the schema accepted
+    /// ([`check_valid`]) or rejected ([`check_invalid`]), from 0 to 1: how well the strategy
+    /// honours the schema by construction rather than by filtering.
+    pub built_share: f64,
+}
+
+/// A runner with a fixed seed: the same values every run.
+fn runner(cases: u32) -> proptest::test_runner::TestRunner {
+    let config = proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    };
+    let rng = proptest::test_runner::TestRng::deterministic_rng(config.rng_algorithm);
+    proptest::test_runner::TestRunner::new_with_rng(config, rng)
+}
+
+/// Draws `cases` values from `strategy` (a [`valid`] strategy of `schema`) and panics, naming
+/// the strategy and the value, unless each one serializes to a payload `schema` accepts; then
+/// measures the [`StrategyCheck::built_share`] of the schema's built values.
+pub fn check_valid<T: Serialize + fmt::Debug>(
+    name: &'static str,
+    strategy: BoxedStrategy<T>,
+    schema: &'static PayloadSchema,
+    cases: u32,
+) -> StrategyCheck {
+    runner(cases)
+        .run(&strategy, |value| {
+            let json = serde_json::to_value(&value)
+                .map_err(|e| TestCaseError::fail(format!("does not serialize: {e}")))?;
+            schema
+                .check(&json)
+                .map_err(|why| TestCaseError::fail(format!("{why}: {json}")))
+        })
+        .unwrap_or_else(|e| panic!("strategy `{name}`: {e}"));
+    let built = values(&source(schema));
+    StrategyCheck {
+        name,
+        cases,
+        built_share: share(&built, cases, |value| schema.accepts(value)),
+    }
+}
+
+/// Draws `cases` payloads from `strategy` (an [`invalid`] strategy of `schemas`) and panics,
+/// naming the strategy and the payload, unless every schema rejects each one (or it is not
+/// JSON); then measures how many of the broken values built rejected before filtering.
+pub fn check_invalid(
+    name: &'static str,
+    strategy: BoxedStrategy<InvalidPayload>,
+    schemas: Vec<&'static PayloadSchema>,
+    cases: u32,
+) -> StrategyCheck {
+    runner(cases)
+        .run(&strategy, |broken| {
+            if let Ok(json) = serde_json::from_slice::<Value>(&broken.payload) {
+                if schemas.iter().any(|schema| schema.accepts(&json)) {
+                    return Err(TestCaseError::fail(format!("accepted: {broken:?}")));
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("strategy `{name}`: {e}"));
+    let sources: Vec<Value> = schemas.iter().map(|schema| source(schema)).collect();
+    let built = Union::new(
+        sources
+            .iter()
+            .map(|schema| Builder { root: schema }.invalid(schema, "", 0)),
+    )
+    .prop_map(|(value, _)| value);
+    StrategyCheck {
+        name,
+        cases,
+        built_share: share(&built, cases, |value| {
+            !schemas.iter().any(|schema| schema.accepts(value))
+        }),
+    }
+}
+
+/// The share of `cases` values of `strategy` that satisfy `good`.
+fn share<S: Strategy<Value = Value>>(
+    strategy: &S,
+    cases: u32,
+    good: impl Fn(&Value) -> bool,
+) -> f64 {
+    let mut runner = runner(cases);
+    let mut hits = 0u32;
+    for _ in 0..cases {
+        let value = strategy
+            .new_tree(&mut runner)
+            .unwrap_or_else(|e| panic!("no value built: {e}"))
+            .current();
+        hits += u32::from(good(&value));
+    }
+    f64::from(hits) / f64::from(cases.max(1))
 }
 
 fn source(schema: &PayloadSchema) -> Value {
