@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::messages::{MessagePlans, SchemaStatics, TypeNames};
-use super::names::{ident, Scope};
+use super::names::{ident, snake, stem, Scope};
 use super::operations::{OperationPlan, Side};
 use crate::rt;
 
@@ -46,7 +46,7 @@ pub fn generate(
     let mut checks: Vec<TokenStream> = Vec::new();
     let values = schemas.iter().map(|(&index, schema)| {
         let decode = &messages.codec_names[index].0;
-        let name = scope.claim_snake(decode.strip_prefix("decode_").unwrap_or(decode));
+        let name = scope.claim_snake(&snake(decode.strip_prefix("decode_").unwrap_or(decode)));
         let name_text = name.clone();
         let name = ident(&name);
         checks.push(quote!(#check_valid(#name_text, #name(), &super::super::#schema, cases)));
@@ -77,7 +77,7 @@ pub fn generate(
             let statics = statics?;
             let name_text = scope.claim_snake(&format!(
                 "invalid_{}",
-                operation.method.trim_start_matches('_')
+                stem(operation.method.trim_start_matches('_'))
             ));
             let name = ident(&name_text);
             checks.push(quote! {
