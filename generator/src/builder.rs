@@ -202,11 +202,12 @@ impl Builder {
         for input in &inputs {
             writeln!(directives, "cargo:rerun-if-changed={}", input.display())?;
         }
-        // The generated test kits are compiled under `cfg(any(test, feature = "testing"))`: a
-        // crate without a `testing` feature gets no `unexpected_cfgs` warning for it.
+        // The generated test kits are compiled under `cfg(any(test, feature = "testing"))`, their
+        // property-test strategies under `feature = "proptest"`: a crate without those features
+        // gets no `unexpected_cfgs` warning for them.
         writeln!(
             directives,
-            "cargo:rustc-check-cfg=cfg(feature, values(\"testing\"))"
+            "cargo:rustc-check-cfg=cfg(feature, values(\"testing\", \"proptest\"))"
         )?;
         for warning in loaded.diagnostics.iter().filter(|d| !d.is_error()) {
             writeln!(

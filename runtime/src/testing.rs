@@ -36,6 +36,8 @@ pub mod mosquitto;
 #[cfg(feature = "test-support")]
 pub mod seeded;
 pub mod trace;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
 use crate::{topic, Error, Message, Outgoing, QoS};

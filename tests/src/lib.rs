@@ -174,7 +174,8 @@ impl CrateSpec {
         format!(
             "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
              [lib]\npath = \"src/lib.rs\"\n\n[features]\n# The generated test kits, as in `mqttgen generate` output.\n\
-             testing = []\n\n[dependencies]\n{}\n\n[dev-dependencies]\n{}\n\n\
+             testing = []\n# Declared so the strategies' `cfg(feature = \"proptest\")` is a known cfg; not enabled here.\n\
+             proptest = [\"testing\"]\n\n[dependencies]\n{}\n\n[dev-dependencies]\n{}\n\n\
              [build-dependencies]\n{}\n",
             self.name,
             self.dependencies.join("\n"),

@@ -218,7 +218,9 @@ fn export_checks_the_code_first_example_against_its_committed_document() {
 /// The generated test kit compiles away: it sits behind `cfg(any(test, feature = "testing"))`,
 /// and the `testing` feature enables no dependency, so a crate built without it (and every
 /// crate depending on it without the feature) has exactly the dependencies it had before the
-/// kit existed: the runtime, serde, serde_json and what the payloads need (chrono here).
+/// kit existed: the runtime, serde, serde_json and what the payloads need (chrono here). The
+/// `proptest` feature (the kit's property-test strategies) adds proptest only through the
+/// runtime's own optional `proptest` feature, and its code sits inside the cfg'd kit.
 #[test]
 fn the_test_kit_adds_no_dependency() {
     let dir = tempfile::tempdir().unwrap();
@@ -254,7 +256,14 @@ fn the_test_kit_adds_no_dependency() {
         ["chrono", "mqttgen", "serde", "serde_json"],
         "{manifest}"
     );
-    assert_eq!(section("features"), ["testing = []"], "{manifest}");
+    assert_eq!(
+        section("features"),
+        [
+            "testing = []",
+            r#"proptest = ["testing", "mqttgen/proptest"]"#
+        ],
+        "{manifest}"
+    );
     assert!(!manifest.contains("optional"), "{manifest}");
     assert!(section("dev-dependencies").is_empty(), "{manifest}");
     // The kit and every codec only it uses are behind the cfg.
@@ -265,6 +274,18 @@ fn the_test_kit_adds_no_dependency() {
             .trim_end()
             .ends_with("#[cfg(any(test, feature = \"testing\"))]"),
         "the testing module is cfg'd"
+    );
+    let strategies = lib.find("pub mod strategies").expect("a strategies module");
+    assert!(
+        strategies > kit
+            && lib[..strategies]
+                .trim_end()
+                .ends_with("#[cfg(feature = \"proptest\")]"),
+        "the strategies are inside the kit, behind the proptest feature"
+    );
+    assert!(
+        !lib[..kit].contains("proptest"),
+        "nothing outside the kit names proptest"
     );
     // The service publishes the commands; only the kit decodes them.
     let decoder = lib.find("fn decode_turn_on(").expect("the kit's decoder");

@@ -18,7 +18,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::messages::{MessagePlans, MessageSet, TypeNames};
+use super::messages::{MessagePlans, MessageSet, SchemaStatics, TypeNames};
 use super::names::{ident, Scope};
 use super::operations::{OperationPlan, Side};
 use super::topics::TopicPlans;
@@ -32,6 +32,8 @@ pub fn cfg() -> TokenStream {
 
 /// Everything the kit needs to emit.
 pub struct KitInput<'a> {
+    /// The document (message names for docs).
+    pub doc: &'a crate::spec::model::Document,
     /// Topic plans.
     pub topics: &'a TopicPlans,
     /// Message sets and codecs.
@@ -40,6 +42,8 @@ pub struct KitInput<'a> {
     pub operations: &'a [OperationPlan],
     /// Rust types of messages, as the service module names them.
     pub types: &'a TypeNames<'a>,
+    /// The statics holding checked payload schemas, for the property-test strategies.
+    pub schemas: &'a SchemaStatics,
 }
 
 /// The `testing` module.
@@ -53,6 +57,17 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
         input,
         types: &types,
     };
+    let grandchild_path = from_child(&types_path);
+    let strategies = super::strategies::generate(
+        input.doc,
+        input.messages,
+        input.operations,
+        &TypeNames {
+            messages: input.types.messages,
+            types_path: &grandchild_path,
+        },
+        input.schemas,
+    );
     let handles = input
         .operations
         .iter()
@@ -141,6 +156,8 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
 
                 #(#methods)*
             }
+
+            #strategies
         }
     }
 }
@@ -250,7 +267,7 @@ impl Kit<'_> {
         let defaults = defaults(operation);
         let id = &operation.id;
         let options = quote!(super::PublishOptions);
-        match &operation.reply {
+        let delivery = match &operation.reply {
             None => {
                 let name = scope.claim_snake(&operation.method);
                 let name_with = scope.claim_snake(&suffixed(&name, "with"));
@@ -315,7 +332,24 @@ impl Kit<'_> {
                     }
                 }
             }
-        }
+        };
+        let rejects = {
+            let name = ident(&scope.claim_snake(&prefixed("assert_rejects", &operation.method)));
+            let doc = format!(
+                " Publishes `payload` as it is (not encoded, not checked) to operation `{id}` on \
+                 `{}`, as a misbehaving peer would, and panics unless the runtime rejected it \
+                 before the handler (which is never called) and nothing was published in \
+                 response; returns the decoder's reason.",
+                topic.address
+            );
+            quote! {
+                #[doc = #doc]
+                pub async fn #name(&self, #params_decl payload: &[u8]) -> String {
+                    self.kit.assert_rejects(#id, #topic_expr, payload, #defaults).await
+                }
+            }
+        };
+        quote!(#delivery #rejects)
     }
 
     fn expect(

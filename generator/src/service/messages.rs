@@ -213,8 +213,16 @@ impl TypeNames<'_> {
     }
 }
 
-/// Codec functions for the messages the sets need, then the enums.
-pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> TokenStream {
+/// The statics holding the checked payload schemas, by message index (see
+/// [`schema_static_name`]); the test kit's property-test strategies use them.
+pub type SchemaStatics = std::collections::BTreeMap<usize, syn::Ident>;
+
+/// Codec functions for the messages the sets need, then the enums; and the schema statics.
+pub fn generate(
+    doc: &Document,
+    plans: &MessagePlans,
+    types: &TypeNames<'_>,
+) -> (TokenStream, SchemaStatics) {
     // What the service itself needs, and what its test kit needs besides: every set in both
     // directions (the kit sends what the service receives and reads what it publishes).
     let (decoded, encoded) = codec_needs(plans, types, |set| (set.decoded, set.encoded));
@@ -250,12 +258,17 @@ pub fn generate(doc: &Document, plans: &MessagePlans, types: &TypeNames<'_>) -> 
         .iter()
         .filter(|set| set.enum_name.is_some())
         .map(|set| message_enum(doc, plans, types, set));
-    quote! {
+    let statics = checks
+        .keys()
+        .map(|&index| (index, schema_static_name(plans, index)))
+        .collect();
+    let code = quote! {
         #(#schemas)*
         #(#decoders)*
         #(#encoders)*
         #(#enums)*
-    }
+    };
+    (code, statics)
 }
 
 /// The messages (indexes into [`Document::messages`]) whose decoder and encoder are needed,

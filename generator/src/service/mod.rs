@@ -60,6 +60,7 @@ mod params;
 mod publishers;
 
 mod servers;
+mod strategies;
 pub(crate) mod topics;
 
 use proc_macro2::TokenStream;
@@ -184,7 +185,7 @@ pub fn generate_service(
         types_path: &settings.types_path,
     };
     let topic_code = params::generate(&topic_plans, &doc.channels);
-    let message_code = messages::generate(doc, &message_plans, &type_names);
+    let (message_code, schema_statics) = messages::generate(doc, &message_plans, &type_names);
     let handler_code = handlers::generate(&handlers::HandlerInput {
         doc,
         topics: &topic_plans,
@@ -199,10 +200,12 @@ pub fn generate_service(
         types: &type_names,
     });
     let kit_code = kit::generate(&kit::KitInput {
+        doc,
         topics: &topic_plans,
         messages: &message_plans,
         operations: &operation_plans,
         types: &type_names,
+        schemas: &schema_statics,
     });
     let server_code = servers::generate(doc, settings.role, &mut scope, &mut diagnostics);
     let mut pieces = vec![crate::rt::alias()];

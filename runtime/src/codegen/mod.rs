@@ -19,6 +19,8 @@ pub use crate::params::{build, check_range, invalid_value, parse_in_range, parse
 pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
 pub use crate::testing::kit;
+#[cfg(feature = "proptest")]
+pub use crate::testing::strategies;
 pub use crate::{codec, schema};
 pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,

@@ -203,6 +203,49 @@ impl Kit {
         }
     }
 
+    /// Publishes `payload` as it is (no encoder, no check) on operation `op`'s `topic`, as a
+    /// misbehaving peer would, waits until the runtime is done with it and panics unless it was
+    /// rejected before reaching the handler ([`Outcome::DecodeFailed`]: the handler was not
+    /// called) and nothing was published in response. Returns the decoder's reason.
+    pub async fn assert_rejects(
+        &self,
+        op: &str,
+        topic: Result<String, Error>,
+        payload: &[u8],
+        defaults: Defaults,
+    ) -> String {
+        let topic =
+            topic.unwrap_or_else(|e| panic!("test kit: `{op}`: could not build the topic: {e}"));
+        let outgoing = Outgoing::new(topic, bytes::Bytes::copy_from_slice(payload));
+        let before = self.unexpected().len();
+        let delivered = self
+            .deliver(op, Ok(outgoing), PublishOptions::default(), defaults)
+            .await;
+        let shown = String::from_utf8_lossy(payload);
+        let reason = match delivered {
+            Err(Rejected {
+                outcome: Outcome::DecodeFailed(reason),
+                ..
+            }) => reason,
+            Err(rejected) => panic!(
+                "test kit: `{op}`: the payload should have been rejected before the handler, \
+                 but the handler was called: {rejected}\npayload: {shown}"
+            ),
+            Ok(()) => panic!(
+                "test kit: `{op}`: the payload should have been rejected, but the handler \
+                 accepted it\npayload: {shown}"
+            ),
+        };
+        let after = self.unexpected();
+        if after.len() > before {
+            panic!(
+                "test kit: `{op}`: a rejected payload was answered; {}",
+                describe(&after[before..])
+            );
+        }
+        reason
+    }
+
     /// Sends the request `outgoing` of operation `op` as a requester would (private reply
     /// topic, correlation data; `request` names the spec's correlation id and reply address
     /// locations) and returns the decoded reply.

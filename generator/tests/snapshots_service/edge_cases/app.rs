@@ -574,6 +574,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `reportPrelude` on `prelude/{result}/{option}/{string}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_report_prelude(
+            &self,
+            params: &super::PreludeParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "reportPrelude",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Waits for the next message published to operation `publishPrelude` (`prelude/{result}/{option}/{string}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
         pub async fn expect_publish_prelude(&self) -> (super::PreludeParams, String) {
             self.kit
@@ -662,6 +677,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `turn-on` on `type/{self}/{type}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_turn_on(
+            &self,
+            params: &super::TypeParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "turn-on",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Waits for the next message published to operation `new` (`$SYS/broker/+`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
         pub async fn expect_new_2(&self) -> (super::HandlerParams, Vec<u8>) {
             self.kit
@@ -719,6 +749,21 @@ pub mod testing {
                     "mount",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `mount` on `$SYS/broker/+`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_mount_2(
+            &self,
+            params: &super::HandlerParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "mount",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await

@@ -599,6 +599,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `publishPrelude` on `prelude/{result}/{option}/{string}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_prelude(
+            &self,
+            params: &super::PreludeParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "publishPrelude",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `turnOn` on `type/{self}/{type}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn turn_on(
             &self,
@@ -621,6 +636,21 @@ pub mod testing {
                     "turnOn",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOn` on `type/{self}/{type}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_turn_on(
+            &self,
+            params: &super::TypeParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "turnOn",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
@@ -682,6 +712,21 @@ pub mod testing {
                     "new",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32)),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `new` on `$SYS/broker/+`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_new(
+            &self,
+            params: &super::HandlerParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "new",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32)),
                 )
                 .await

@@ -576,6 +576,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveSetting` on `cfg/{a}.{b}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_setting(
+            &self,
+            params: &super::CfgParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveSetting",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `receiveFirmware` on `dev/{unit}/v{major}.{minor}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn receive_firmware(
             &self,
@@ -603,6 +618,21 @@ pub mod testing {
                     "receiveFirmware",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveFirmware` on `dev/{unit}/v{major}.{minor}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_firmware(
+            &self,
+            params: &super::DevParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveFirmware",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
@@ -636,6 +666,20 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveBridgeState` on `bridge/state`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_bridge_state(
+            &self,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveBridgeState",
+                    Ok::<_, rt::Error>(String::from(super::BRIDGE_STATE_TOPIC)),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `receiveLevel` on `bridge/level` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn receive_level(
             &self,
@@ -660,6 +704,17 @@ pub mod testing {
                     "receiveLevel",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLevel` on `bridge/level`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_level(&self, payload: &[u8]) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveLevel",
+                    Ok::<_, rt::Error>(String::from(super::BRIDGE_LEVEL_TOPIC)),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
@@ -692,6 +747,17 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveOnline` on `bridge/online`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_online(&self, payload: &[u8]) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveOnline",
+                    Ok::<_, rt::Error>(String::from(super::BRIDGE_ONLINE_TOPIC)),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `receiveEvent` on `events` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn receive_event(
             &self,
@@ -712,6 +778,17 @@ pub mod testing {
                     "receiveEvent",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveEvent` on `events`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_event(&self, payload: &[u8]) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveEvent",
+                    Ok::<_, rt::Error>(String::from(super::EVENTS_TOPIC)),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
@@ -743,6 +820,127 @@ pub mod testing {
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLimits` on `limits`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_receive_limits(&self, payload: &[u8]) -> String {
+            self.kit
+                .assert_rejects(
+                    "receiveLimits",
+                    Ok::<_, rt::Error>(String::from(super::LIMITS_TOPIC)),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+    }
+    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
+    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
+    /// handled operation payloads it must reject. Built from each schema (types, ranges,
+    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
+    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
+    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
+    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    #[cfg(feature = "proptest")]
+    pub mod strategies {
+        #[allow(unused_imports)]
+        use super::rt;
+        /// What the `invalid_*` strategies yield.
+        pub use rt::strategies::InvalidPayload;
+        /// proptest itself, for `proptest!` and the runner without another dependency.
+        pub use rt::strategies::proptest;
+        /// Valid payloads of message `setting`, built from its schema and checked by it as the decoder checks them.
+        pub fn setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::SettingPayload,
+        > {
+            rt::strategies::valid(&super::super::SETTING_SCHEMA)
+        }
+        /// Valid payloads of message `firmware`, built from its schema and checked by it as the decoder checks them.
+        pub fn firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::FirmwarePayload,
+        > {
+            rt::strategies::valid(&super::super::FIRMWARE_SCHEMA)
+        }
+        /// Valid payloads of message `anything`, built from its schema and checked by it as the decoder checks them.
+        pub fn anything() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::AnythingPayload,
+        > {
+            rt::strategies::valid(&super::super::ANYTHING_SCHEMA)
+        }
+        /// Valid payloads of message `alarm`, built from its schema and checked by it as the decoder checks them.
+        pub fn alarm() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::AlarmPayload,
+        > {
+            rt::strategies::valid(&super::super::ALARM_SCHEMA)
+        }
+        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
+        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::ReadingPayload,
+        > {
+            rt::strategies::valid(&super::super::READING_SCHEMA)
+        }
+        /// Valid payloads of message `limits`, built from its schema and checked by it as the decoder checks them.
+        pub fn limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::LimitsPayload,
+        > {
+            rt::strategies::valid(&super::super::LIMITS_SCHEMA)
+        }
+        /// Payloads operation `receiveSetting` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_receive_setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::SETTING_SCHEMA])
+        }
+        /// Payloads operation `receiveFirmware` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_receive_firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::FIRMWARE_SCHEMA])
+        }
+        /// Payloads operation `receiveEvent` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_receive_event() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(
+                vec![
+                    & super::super::ANYTHING_SCHEMA, & super::super::ALARM_SCHEMA, &
+                    super::super::READING_SCHEMA
+                ],
+            )
+        }
+        /// Payloads operation `receiveLimits` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_receive_limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::LIMITS_SCHEMA])
+        }
+        /// Checks every strategy above: draws `cases` values of each and panics, naming the
+        /// strategy and the value, unless the valid ones pass their schema check and the
+        /// invalid ones fail it; returns per strategy how much of what the schema builds
+        /// passes before filtering (a strategy that relies on filtering a lot is slow).
+        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
+            vec![
+                rt::strategies::check_valid("setting", setting(), &
+                super::super::SETTING_SCHEMA, cases),
+                rt::strategies::check_valid("firmware", firmware(), &
+                super::super::FIRMWARE_SCHEMA, cases),
+                rt::strategies::check_valid("anything", anything(), &
+                super::super::ANYTHING_SCHEMA, cases),
+                rt::strategies::check_valid("alarm", alarm(), &
+                super::super::ALARM_SCHEMA, cases),
+                rt::strategies::check_valid("reading", reading(), &
+                super::super::READING_SCHEMA, cases),
+                rt::strategies::check_valid("limits", limits(), &
+                super::super::LIMITS_SCHEMA, cases),
+                rt::strategies::check_invalid("invalid_receive_setting",
+                invalid_receive_setting(), vec![& super::super::SETTING_SCHEMA], cases),
+                rt::strategies::check_invalid("invalid_receive_firmware",
+                invalid_receive_firmware(), vec![& super::super::FIRMWARE_SCHEMA],
+                cases), rt::strategies::check_invalid("invalid_receive_event",
+                invalid_receive_event(), vec![& super::super::ANYTHING_SCHEMA, &
+                super::super::ALARM_SCHEMA, & super::super::READING_SCHEMA], cases),
+                rt::strategies::check_invalid("invalid_receive_limits",
+                invalid_receive_limits(), vec![& super::super::LIMITS_SCHEMA], cases)
+            ]
         }
     }
 }

@@ -678,4 +678,76 @@ pub mod testing {
                 .await
         }
     }
+    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
+    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
+    /// handled operation payloads it must reject. Built from each schema (types, ranges,
+    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
+    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
+    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
+    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    #[cfg(feature = "proptest")]
+    pub mod strategies {
+        #[allow(unused_imports)]
+        use super::rt;
+        /// What the `invalid_*` strategies yield.
+        pub use rt::strategies::InvalidPayload;
+        /// proptest itself, for `proptest!` and the runner without another dependency.
+        pub use rt::strategies::proptest;
+        /// Valid payloads of message `setting`, built from its schema and checked by it as the decoder checks them.
+        pub fn setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::SettingPayload,
+        > {
+            rt::strategies::valid(&super::super::SETTING_SCHEMA)
+        }
+        /// Valid payloads of message `firmware`, built from its schema and checked by it as the decoder checks them.
+        pub fn firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::FirmwarePayload,
+        > {
+            rt::strategies::valid(&super::super::FIRMWARE_SCHEMA)
+        }
+        /// Valid payloads of message `anything`, built from its schema and checked by it as the decoder checks them.
+        pub fn anything() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::AnythingPayload,
+        > {
+            rt::strategies::valid(&super::super::ANYTHING_SCHEMA)
+        }
+        /// Valid payloads of message `alarm`, built from its schema and checked by it as the decoder checks them.
+        pub fn alarm() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::AlarmPayload,
+        > {
+            rt::strategies::valid(&super::super::ALARM_SCHEMA)
+        }
+        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
+        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::ReadingPayload,
+        > {
+            rt::strategies::valid(&super::super::READING_SCHEMA)
+        }
+        /// Valid payloads of message `limits`, built from its schema and checked by it as the decoder checks them.
+        pub fn limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::LimitsPayload,
+        > {
+            rt::strategies::valid(&super::super::LIMITS_SCHEMA)
+        }
+        /// Checks every strategy above: draws `cases` values of each and panics, naming the
+        /// strategy and the value, unless the valid ones pass their schema check and the
+        /// invalid ones fail it; returns per strategy how much of what the schema builds
+        /// passes before filtering (a strategy that relies on filtering a lot is slow).
+        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
+            vec![
+                rt::strategies::check_valid("setting", setting(), &
+                super::super::SETTING_SCHEMA, cases),
+                rt::strategies::check_valid("firmware", firmware(), &
+                super::super::FIRMWARE_SCHEMA, cases),
+                rt::strategies::check_valid("anything", anything(), &
+                super::super::ANYTHING_SCHEMA, cases),
+                rt::strategies::check_valid("alarm", alarm(), &
+                super::super::ALARM_SCHEMA, cases),
+                rt::strategies::check_valid("reading", reading(), &
+                super::super::READING_SCHEMA, cases),
+                rt::strategies::check_valid("limits", limits(), &
+                super::super::LIMITS_SCHEMA, cases)
+            ]
+        }
+    }
 }

@@ -557,6 +557,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_change_setpoint(
+            &self,
+            params: &super::SetpointRequestsParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "changeSetpoint",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
         /// Waits for the next message published to operation `publishReading` (`thermostats/{thermostatId}/readings/{sequence}/+/#`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
         pub async fn expect_publish_reading(
             &self,
@@ -610,6 +625,73 @@ pub mod testing {
                     message,
                 )
                 .await
+        }
+    }
+    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
+    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
+    /// handled operation payloads it must reject. Built from each schema (types, ranges,
+    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
+    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
+    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
+    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    #[cfg(feature = "proptest")]
+    pub mod strategies {
+        #[allow(unused_imports)]
+        use super::rt;
+        /// What the `invalid_*` strategies yield.
+        pub use rt::strategies::InvalidPayload;
+        /// proptest itself, for `proptest!` and the runner without another dependency.
+        pub use rt::strategies::proptest;
+        /// Valid payloads of message `setSetpoint`, built from its schema and checked by it as the decoder checks them.
+        pub fn set_setpoint() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::SetSetpointPayload,
+        > {
+            rt::strategies::valid(&super::super::SET_SETPOINT_SCHEMA)
+        }
+        /// Valid payloads of message `boost`, built from its schema and checked by it as the decoder checks them.
+        pub fn boost() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::BoostPayload,
+        > {
+            rt::strategies::valid(&super::super::BOOST_SCHEMA)
+        }
+        /// Valid payloads of message `setpointAccepted`, built from its schema and checked by it as the decoder checks them.
+        pub fn setpoint_accepted() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::SetpointAcceptedPayload,
+        > {
+            rt::strategies::valid(&super::super::SETPOINT_ACCEPTED_SCHEMA)
+        }
+        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
+        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::ReadingPayload,
+        > {
+            rt::strategies::valid(&super::super::READING_SCHEMA)
+        }
+        /// Payloads operation `changeSetpoint` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_change_setpoint() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(
+                vec![& super::super::SET_SETPOINT_SCHEMA, & super::super::BOOST_SCHEMA],
+            )
+        }
+        /// Checks every strategy above: draws `cases` values of each and panics, naming the
+        /// strategy and the value, unless the valid ones pass their schema check and the
+        /// invalid ones fail it; returns per strategy how much of what the schema builds
+        /// passes before filtering (a strategy that relies on filtering a lot is slow).
+        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
+            vec![
+                rt::strategies::check_valid("set_setpoint", set_setpoint(), &
+                super::super::SET_SETPOINT_SCHEMA, cases),
+                rt::strategies::check_valid("boost", boost(), &
+                super::super::BOOST_SCHEMA, cases),
+                rt::strategies::check_valid("setpoint_accepted", setpoint_accepted(), &
+                super::super::SETPOINT_ACCEPTED_SCHEMA, cases),
+                rt::strategies::check_valid("reading", reading(), &
+                super::super::READING_SCHEMA, cases),
+                rt::strategies::check_invalid("invalid_change_setpoint",
+                invalid_change_setpoint(), vec![& super::super::SET_SETPOINT_SCHEMA, &
+                super::super::BOOST_SCHEMA], cases)
+            ]
         }
     }
 }

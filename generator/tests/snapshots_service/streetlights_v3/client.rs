@@ -469,6 +469,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_turn_on(
+            &self,
+            params: &super::LightTurnOnParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "turnOn",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn turn_off(
             &self,
@@ -495,6 +510,21 @@ pub mod testing {
                     "turnOff",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_turn_off(
+            &self,
+            params: &super::LightTurnOffParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "turnOff",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
                 )
                 .await
@@ -528,6 +558,93 @@ pub mod testing {
                     rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
                 )
                 .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `dimLight` on `smartylighting/streetlights/1/0/action/{streetlightId}/dim`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_dim_light(
+            &self,
+            params: &super::LightsDimParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "dimLight",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
+                )
+                .await
+        }
+    }
+    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
+    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
+    /// handled operation payloads it must reject. Built from each schema (types, ranges,
+    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
+    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
+    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
+    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    #[cfg(feature = "proptest")]
+    pub mod strategies {
+        #[allow(unused_imports)]
+        use super::rt;
+        /// What the `invalid_*` strategies yield.
+        pub use rt::strategies::InvalidPayload;
+        /// proptest itself, for `proptest!` and the runner without another dependency.
+        pub use rt::strategies::proptest;
+        /// Valid payloads of message `lightMeasured`, built from its schema and checked by it as the decoder checks them.
+        pub fn light_measured() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::LightMeasuredPayload,
+        > {
+            rt::strategies::valid(&super::super::LIGHT_MEASURED_SCHEMA)
+        }
+        /// Valid payloads of message `turnOnOff`, built from its schema and checked by it as the decoder checks them.
+        pub fn turn_on_off() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::TurnOnOffPayload,
+        > {
+            rt::strategies::valid(&super::super::TURN_ON_OFF_SCHEMA)
+        }
+        /// Valid payloads of message `dimLight`, built from its schema and checked by it as the decoder checks them.
+        pub fn dim_light() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::DimLightPayload,
+        > {
+            rt::strategies::valid(&super::super::DIM_LIGHT_SCHEMA)
+        }
+        /// Payloads operation `turnOn` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_turn_on() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::TURN_ON_OFF_SCHEMA])
+        }
+        /// Payloads operation `turnOff` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_turn_off() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::TURN_ON_OFF_SCHEMA])
+        }
+        /// Payloads operation `dimLight` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_dim_light() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::DIM_LIGHT_SCHEMA])
+        }
+        /// Checks every strategy above: draws `cases` values of each and panics, naming the
+        /// strategy and the value, unless the valid ones pass their schema check and the
+        /// invalid ones fail it; returns per strategy how much of what the schema builds
+        /// passes before filtering (a strategy that relies on filtering a lot is slow).
+        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
+            vec![
+                rt::strategies::check_valid("light_measured", light_measured(), &
+                super::super::LIGHT_MEASURED_SCHEMA, cases),
+                rt::strategies::check_valid("turn_on_off", turn_on_off(), &
+                super::super::TURN_ON_OFF_SCHEMA, cases),
+                rt::strategies::check_valid("dim_light", dim_light(), &
+                super::super::DIM_LIGHT_SCHEMA, cases),
+                rt::strategies::check_invalid("invalid_turn_on", invalid_turn_on(),
+                vec![& super::super::TURN_ON_OFF_SCHEMA], cases),
+                rt::strategies::check_invalid("invalid_turn_off", invalid_turn_off(),
+                vec![& super::super::TURN_ON_OFF_SCHEMA], cases),
+                rt::strategies::check_invalid("invalid_dim_light", invalid_dim_light(),
+                vec![& super::super::DIM_LIGHT_SCHEMA], cases)
+            ]
         }
     }
 }

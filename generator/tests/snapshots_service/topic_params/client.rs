@@ -481,6 +481,21 @@ pub mod testing {
                 )
                 .await
         }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_report_door_locked(
+            &self,
+            params: &super::DoorsLockedParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "reportDoorLocked",
+                    rt::TopicParams::topic(params),
+                    payload,
+                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, None),
+                )
+                .await
+        }
         /// Delivers `message` to operation `reportOnline` on `fleet/{vehicleId}/online/{flag}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
         pub async fn report_online(
             &self,
@@ -508,6 +523,21 @@ pub mod testing {
                     "reportOnline",
                     outgoing,
                     options,
+                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
+                )
+                .await
+        }
+        /// Publishes `payload` as it is (not encoded, not checked) to operation `reportOnline` on `fleet/{vehicleId}/online/{flag}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
+        pub async fn assert_rejects_report_online(
+            &self,
+            params: &super::FleetOnlineParams,
+            payload: &[u8],
+        ) -> String {
+            self.kit
+                .assert_rejects(
+                    "reportOnline",
+                    rt::TopicParams::topic(params),
+                    payload,
                     rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
                 )
                 .await
@@ -542,6 +572,70 @@ pub mod testing {
                     (params, message),
                 )
                 .await
+        }
+    }
+    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
+    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
+    /// handled operation payloads it must reject. Built from each schema (types, ranges,
+    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
+    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
+    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
+    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    #[cfg(feature = "proptest")]
+    pub mod strategies {
+        #[allow(unused_imports)]
+        use super::rt;
+        /// What the `invalid_*` strategies yield.
+        pub use rt::strategies::InvalidPayload;
+        /// proptest itself, for `proptest!` and the runner without another dependency.
+        pub use rt::strategies::proptest;
+        /// Valid payloads of message `speed`, built from its schema and checked by it as the decoder checks them.
+        pub fn speed() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::SpeedPayload,
+        > {
+            rt::strategies::valid(&super::super::SPEED_SCHEMA)
+        }
+        /// Valid payloads of message `doorLocked`, built from its schema and checked by it as the decoder checks them.
+        pub fn door_locked() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::DoorLockedPayload,
+        > {
+            rt::strategies::valid(&super::super::DOOR_LOCKED_SCHEMA)
+        }
+        /// Valid payloads of message `online`, built from its schema and checked by it as the decoder checks them.
+        pub fn online() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            super::super::super::types::OnlinePayload,
+        > {
+            rt::strategies::valid(&super::super::ONLINE_SCHEMA)
+        }
+        /// Payloads operation `reportDoorLocked` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_report_door_locked() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::DOOR_LOCKED_SCHEMA])
+        }
+        /// Payloads operation `reportOnline` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
+        pub fn invalid_report_online() -> rt::strategies::proptest::strategy::BoxedStrategy<
+            rt::strategies::InvalidPayload,
+        > {
+            rt::strategies::invalid(vec![& super::super::ONLINE_SCHEMA])
+        }
+        /// Checks every strategy above: draws `cases` values of each and panics, naming the
+        /// strategy and the value, unless the valid ones pass their schema check and the
+        /// invalid ones fail it; returns per strategy how much of what the schema builds
+        /// passes before filtering (a strategy that relies on filtering a lot is slow).
+        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
+            vec![
+                rt::strategies::check_valid("speed", speed(), &
+                super::super::SPEED_SCHEMA, cases),
+                rt::strategies::check_valid("door_locked", door_locked(), &
+                super::super::DOOR_LOCKED_SCHEMA, cases),
+                rt::strategies::check_valid("online", online(), &
+                super::super::ONLINE_SCHEMA, cases),
+                rt::strategies::check_invalid("invalid_report_door_locked",
+                invalid_report_door_locked(), vec![& super::super::DOOR_LOCKED_SCHEMA],
+                cases), rt::strategies::check_invalid("invalid_report_online",
+                invalid_report_online(), vec![& super::super::ONLINE_SCHEMA], cases)
+            ]
         }
     }
 }
