@@ -35,9 +35,9 @@ pub mod kit;
 pub mod mosquitto;
 #[cfg(feature = "test-support")]
 pub mod seeded;
-pub mod trace;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+pub mod trace;
 
 use crate::transport::{Event, Incoming, SubscribeRequest};
 use crate::{topic, Error, Message, Outgoing, QoS};
