@@ -1,5 +1,5 @@
 //! A signal that a route's handler is done with a message: what the testing kit
-//! ([`crate::testing::kit`]) waits on after delivering one, and what it reports when the handler
+//! ([`crate::kit`]) waits on after delivering one, and what it reports when the handler
 //! failed.
 //!
 //! [`App::observe_handled`](crate::App::observe_handled) attaches a [`HandledLog`]; the worker records an entry after the

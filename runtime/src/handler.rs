@@ -1,5 +1,6 @@
 //! The handler abstraction generated code implements, and the [`Context`] handlers receive.
 
+pub(crate) use crate::route_info::RouteInfo;
 use crate::{HandlerError, Message, Outgoing, Publisher};
 use futures::future::BoxFuture;
 use std::future::Future;
@@ -34,21 +35,6 @@ where
     fn handle(&self, msg: Message, ctx: Context) -> BoxFuture<'static, HandlerResult> {
         Box::pin(self(msg, ctx))
     }
-}
-
-/// Static facts about the route a message was dispatched to.
-#[derive(Debug)]
-pub(crate) struct RouteInfo {
-    pub name: String,
-    pub address: String,
-    pub filter: String,
-    /// True when the address has parameters or wildcards (the topic is kept for them).
-    pub has_values: bool,
-    /// Where replies to peers' addresses may go.
-    pub reply_to: crate::ReplyTo,
-    /// Span name and metric attributes, computed once.
-    #[cfg(feature = "otel")]
-    pub otel: crate::otel::RouteTelemetry,
 }
 
 /// Per-message context: a publisher, the matched route and the topic parameters.

@@ -111,6 +111,8 @@ mod error;
 pub mod handled;
 mod handler;
 mod hooks;
+#[cfg(feature = "otel")]
+mod instruments;
 mod location;
 mod message;
 mod metrics;
@@ -123,6 +125,7 @@ mod queue;
 mod reconnect;
 pub mod reply;
 mod request;
+mod route_info;
 mod router;
 pub mod schema;
 mod state;
@@ -133,6 +136,9 @@ mod transport;
 
 pub use app::{App, RunningApp};
 pub use codec::DecodeError;
+/// The generic half of the generated test kits (also usable with a hand-written [`Router`]).
+#[doc(inline)]
+pub use codegen::kit;
 pub use config::{Config, Protocol};
 pub use dispatch::{SPILL_BYTES, SPILL_MESSAGES};
 pub use error::{Error, HandlerError};

@@ -35,7 +35,7 @@ pub(crate) struct Metrics {
     publish_seq: AtomicU64,
     /// OpenTelemetry instruments and the service's client id.
     #[cfg(feature = "otel")]
-    pub otel: crate::otel::AppTelemetry,
+    pub otel: crate::instruments::AppTelemetry,
 }
 
 impl Metrics {

@@ -30,7 +30,6 @@
 pub mod amqtt;
 pub(crate) mod client;
 pub mod faults;
-pub mod kit;
 #[cfg(feature = "test-support")]
 pub mod mosquitto;
 #[cfg(feature = "test-support")]

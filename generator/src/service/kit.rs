@@ -12,7 +12,7 @@
 //!
 //! Messages go through the module's own encoders and decoders (the ones the service does not
 //! need itself are generated under the same `cfg`), so they are exactly what goes on the wire.
-//! The generic machinery is the runtime's `testing::kit::Kit`; this file emits only thin typed
+//! The generic machinery is the runtime's `kit::Kit`; this file emits only thin typed
 //! methods.
 
 use proc_macro2::TokenStream;
@@ -24,11 +24,7 @@ use super::operations::{OperationPlan, Side};
 use super::topics::TopicPlans;
 use crate::rt;
 
-/// `#[cfg(any(test, feature = "testing"))]`: what the test kit (and the codecs only it uses) is
-/// compiled under.
-pub fn cfg() -> TokenStream {
-    quote!(#[cfg(any(test, feature = "testing"))])
-}
+pub use super::messages::kit_cfg as cfg;
 
 /// Everything the kit needs to emit.
 pub struct KitInput<'a> {

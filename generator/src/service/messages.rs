@@ -28,6 +28,12 @@ use crate::types::{MessageTypes, PayloadType};
 
 pub use crate::spec::message_sets::Selection;
 
+/// `#[cfg(any(test, feature = "testing"))]`: what the test kit (and the codecs only it uses) is
+/// compiled under. Defined here, below the kit, so the codecs can use it without importing it.
+pub fn kit_cfg() -> TokenStream {
+    quote!(#[cfg(any(test, feature = "testing"))])
+}
+
 /// A set of messages used by one or more operations (or replies).
 #[derive(Clone, Debug)]
 pub struct MessageSet {
@@ -237,7 +243,7 @@ pub fn generate(
         .filter_map(|index| Some((index, crate::validation::payload_check(doc, index)?)))
         .filter(|(_, check)| check.unchecked.is_none())
         .collect();
-    let kit_only = |needed: bool| (!needed).then(super::kit::cfg);
+    let kit_only = |needed: bool| (!needed).then(kit_cfg);
     let schemas = checks.iter().map(|(&index, check)| {
         let cfg = kit_only(decoded.contains(&index) || encoded.contains(&index));
         let schema = payload_schema(doc, plans, index, check);
@@ -505,7 +511,7 @@ fn message_enum(
         });
     // The test kit needs both directions of every set.
     let used = set.decoded || set.encoded;
-    let kit_only = |needed: bool| (!needed).then(super::kit::cfg);
+    let kit_only = |needed: bool| (!needed).then(kit_cfg);
     let decode = used.then(|| {
         let cfg = kit_only(set.decoded);
         let decode = enum_decode(plans, types, set);

@@ -18,7 +18,6 @@ pub use crate::__mqttgen_str_enum as str_enum;
 pub use crate::params::{build, check_range, invalid_value, parse_in_range, parse_value};
 pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
-pub use crate::testing::kit;
 #[cfg(feature = "proptest")]
 pub use crate::testing::strategies;
 pub use crate::{codec, schema};
@@ -28,6 +27,7 @@ pub use crate::{
 };
 pub use types::{constraints, error, objects};
 
+pub mod kit;
 mod types;
 
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5

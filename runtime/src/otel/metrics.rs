@@ -30,42 +30,14 @@
 //! `mqttgen.messages.unrouted` and `mqttgen.messages.invalid_topic` (counters).
 
 use crate::acks::AckHub;
-use crate::handler::RouteInfo;
+use crate::instruments::{AppTelemetry, Instruments, RouteLabels};
 use crate::metrics::Metrics;
 use crate::queue::RouteQueue;
-use opentelemetry::metrics::{Counter, Histogram, Meter};
+use crate::route_info::RouteInfo;
+use opentelemetry::metrics::Meter;
 use opentelemetry::{InstrumentationScope, KeyValue};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
-
-/// The telemetry state of one running service (kept in its `Metrics`).
-#[derive(Default)]
-pub(crate) struct AppTelemetry {
-    client_id: OnceLock<String>,
-    instruments: OnceLock<Instruments>,
-}
-
-impl std::fmt::Debug for AppTelemetry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppTelemetry")
-            .field("client_id", &self.client_id.get())
-            .finish_non_exhaustive()
-    }
-}
-
-pub(crate) struct Instruments {
-    pub received: Counter<u64>,
-    pub handled: Counter<u64>,
-    pub failed: Counter<u64>,
-    pub dropped: Counter<u64>,
-    pub dead_lettered: Counter<u64>,
-    pub process_duration: Histogram<f64>,
-    pub latency: Histogram<f64>,
-    pub sent: Counter<u64>,
-    pub request_duration: Histogram<f64>,
-    pub request_timeouts: Counter<u64>,
-    meter: Meter,
-}
+use std::sync::{Arc, Weak};
 
 fn meter() -> Meter {
     opentelemetry::global::meter_with_scope(
@@ -246,19 +218,6 @@ impl AppTelemetry {
             })
             .build();
     }
-}
-
-/// Per-route span name and metric attributes, computed once (kept in the route's `RouteInfo`).
-#[derive(Debug, Default)]
-pub(crate) struct RouteTelemetry {
-    labels: OnceLock<RouteLabels>,
-}
-
-#[derive(Debug)]
-pub(crate) struct RouteLabels {
-    /// `process {template}`.
-    pub process_name: String,
-    pub attrs: Vec<KeyValue>,
 }
 
 /// The labels of `info`'s route.

@@ -48,7 +48,7 @@ pub mod metrics;
 mod propagation;
 mod spans;
 
-pub(crate) use metrics::{dead_lettered, dropped, routed, AppTelemetry, RouteTelemetry};
+pub(crate) use metrics::{dead_lettered, dropped, routed};
 pub use propagation::{extract, inject, PUBLISHED_AT, TRACEPARENT, TRACESTATE};
 pub(crate) use spans::{
     on_publish, process_span, processed, reply_received, request_done, request_names, request_span,

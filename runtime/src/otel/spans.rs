@@ -4,9 +4,9 @@
 use super::metrics::labels;
 use super::propagation::{extract, inject, since_published, stamp};
 use super::{enabled, INBOX_TEMPLATE, SYSTEM};
-use crate::handler::RouteInfo;
 use crate::metrics::Metrics;
-use crate::{Error, HandlerError, HandlerResult, Message, Outgoing};
+use crate::route_info::RouteInfo;
+use crate::{Error, HandlerError, Message, Outgoing};
 use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry::KeyValue;
 use std::time::Instant;
@@ -127,7 +127,7 @@ pub(crate) fn processed(
     span: &Span,
     info: &RouteInfo,
     msg: &Message,
-    result: &HandlerResult,
+    result: &Result<Option<Outgoing>, HandlerError>,
     started: Instant,
     metrics: &Metrics,
 ) {

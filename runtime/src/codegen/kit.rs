@@ -15,7 +15,7 @@ use std::fmt::{self, Debug};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::codegen::Defaults;
+use super::Defaults;
 use crate::handled::{Handled, HandledLog, Outcome};
 pub use crate::testing::MemoryBroker;
 use crate::{
@@ -266,15 +266,14 @@ impl Kit {
         };
         let mark = self.broker.published().len();
         let topic = outgoing.topic.clone();
-        let reply =
-            crate::codegen::request(&self.peer.publisher(), outgoing, options, defaults, request)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "test kit: `{op}`: no reply: {e}{}",
-                        self.rejection_note(&topic)
-                    )
-                });
+        let reply = super::request(&self.peer.publisher(), outgoing, options, defaults, request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "test kit: `{op}`: no reply: {e}{}",
+                    self.rejection_note(&topic)
+                )
+            });
         self.mark_own(mark, &topic);
         self.mark_own(mark, &reply.topic);
         self.settle(op).await;
