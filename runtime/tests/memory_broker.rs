@@ -524,12 +524,23 @@ async fn a_reply_topic_is_unsubscribed_after_its_last_request() {
         "subscribed while they waited"
     );
     assert_eq!(p.reply_topics_in_use(), 0);
-    broker.settle().await.unwrap();
-    let subs = broker
-        .subscriptions()
-        .get("requester")
-        .cloned()
-        .unwrap_or_default();
+    // The unsubscribe goes out after the last request returned, through the requester's
+    // connection task: wait for the broker to see it (T is a hang guard, not a speed figure).
+    let requester_subs = || {
+        broker
+            .subscriptions()
+            .get("requester")
+            .cloned()
+            .unwrap_or_default()
+    };
+    let deadline = tokio::time::Instant::now() + T;
+    while requester_subs().contains(&"replies/mine".to_string())
+        && tokio::time::Instant::now() < deadline
+    {
+        broker.settle().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let subs = requester_subs();
     assert!(
         !subs.contains(&"replies/mine".to_string()),
         "unsubscribed: {subs:?}"
