@@ -1,201 +1,190 @@
 //! What telemetry costs (`cargo bench -p mqttgen-otel-tests --bench otel_overhead`): QoS 0
 //! throughput and CPU per message of one service publishing to another over a throwaway
-//! mosquitto (MQTT 5), with the runtime's `otel` feature
+//! mosquitto (MQTT 5), both in one process, `tests/otel/drain` (see its rustdoc).
 //!
-//! * `off`: telemetry turned off at run time (`mqttgen::otel::set_enabled(false)`): each hook
-//!   is one atomic load, the closest to a build without the feature (whose code paths are
-//!   today's: `cargo bench -p mqttgen --bench throughput` measures those);
-//! * `idle`: on, but no OpenTelemetry SDK installed (spans disabled, no-op meter): what a
-//!   service pays for the feature when nobody collects;
-//! * `sdk`: on, with a `tracing-opentelemetry` layer over the SDK sampling every span
-//!   (`AlwaysOn`, batch processor into an exporter that counts and drops) and an SDK meter
-//!   provider: every message makes a `send` and a `process` span, carries `traceparent` and the
-//!   publish stamp, and updates the counters and histograms.
+//! The drain is built twice, in two `cargo build --release -p mqttgen-otel-drain` invocations of
+//! its own (in the workspace, features unify: this bench's package turns `otel` on for the
+//! runtime, so a build without it must not share an invocation with it):
 //!
-//! Each run is a child process (a global `tracing` subscriber cannot be removed); rounds
-//! alternate the modes and the best round of each is printed with ratios to `off` from the same
-//! run. Figures on a machine shared with other work are noisy: compare ratios, rerun to confirm.
-//! `MQTTGEN_BENCH_N` sets the messages per run (default 50 000), `MQTTGEN_BENCH_ROUNDS` the
-//! rounds (default 3).
+//! * `no feature`: the runtime without `otel`, i.e. today's runtime — the baseline;
+//! * `no feature, again`: the same binary run a second time each round: the noise between two
+//!   identical runs, against which the next row is judged;
+//! * `feature, off at run time`: built with `otel`, `mqttgen::otel::set_enabled(false)`;
+//! * `feature, no SDK`: on, but no OpenTelemetry SDK installed (what a service pays when nobody
+//!   collects);
+//! * `SDK, everything sampled`: a `tracing-opentelemetry` layer over the SDK sampling every span
+//!   plus an SDK meter provider.
+//!
+//! Every round runs each row once against the same mosquitto, in an order rotated per round.
+//! The table prints medians and ranges over the rounds, and ratios to `no feature` taken within
+//! each round (median and range). CPU is every thread of the drain process (schedstat), both
+//! services together; mosquitto's is not counted. `MQTTGEN_BENCH_N` sets the messages per run
+//! (default 50 000), `MQTTGEN_BENCH_ROUNDS` the rounds (default 5), `MQTTGEN_BENCH_FLAVOR` the
+//! tokio runtime (`current_thread`, the default: its CPU per message is steady on a loaded
+//! machine, where the multi-thread runtime's swings by 3x between identical runs as its
+//! workers park and wake; or `multi_thread`).
 
 use mqttgen::testing::mosquitto::Mosquitto;
-use mqttgen::{App, Context, HandlerResult, Message, Outgoing, QoS, Route, Router};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-const MODES: [&str; 3] = ["off", "idle", "sdk"];
-
-/// An exporter that counts the spans it gets and drops them.
-#[derive(Debug, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanExporter for Counting {
-    fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> impl std::future::Future<Output = opentelemetry_sdk::error::OTelSdkResult> + Send {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        std::future::ready(Ok(()))
-    }
+/// One row: its label, which build of the drain, and the drain's mode.
+struct Row {
+    label: &'static str,
+    build: Build,
+    mode: &'static str,
 }
 
-/// CPU time (user + system) of this process so far, from /proc (10 ms resolution).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0);
-    Duration::from_millis(ticks * 10)
+#[derive(Clone, Copy, PartialEq)]
+enum Build {
+    Plain,
+    Otel,
 }
 
-/// Child: one run in `mode`; prints `RUN rate cpu_us received spans`.
-fn child(mode: &str, port: u16, n: u64) {
-    use opentelemetry::trace::TracerProvider as _;
-    use tracing_subscriber::layer::SubscriberExt;
-    let exported = Arc::new(AtomicU64::new(0));
-    let mut providers = None;
-    match mode {
-        "off" => mqttgen::otel::set_enabled(false),
-        "idle" => {}
-        "sdk" => {
-            let tracer_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-                .with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOn)
-                .with_batch_exporter(Counting(exported.clone()))
-                .build();
-            let tracer = tracer_provider.tracer("bench");
-            let subscriber = tracing_subscriber::registry()
-                .with(tracing_opentelemetry::layer().with_tracer(tracer));
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            let metrics = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
-            let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
-                .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(metrics).build())
-                .build();
-            opentelemetry::global::set_meter_provider(meter_provider.clone());
-            providers = Some((tracer_provider, meter_provider));
-        }
-        other => panic!("unknown mode {other}"),
-    }
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (rate, cpu_us, received) = rt.block_on(async {
-        let received = Arc::new(AtomicU64::new(0));
-        let counter = received.clone();
-        let handle = move |_m: Message, _c: Context| {
-            counter.fetch_add(1, Ordering::Relaxed);
-            async { HandlerResult::Ok(None) }
-        };
-        let config = mqttgen::Config::new("127.0.0.1", port);
-        let consumer = App::new(config.clone().client_id(format!("bench-in-{mode}")))
-            .mount(
-                Router::new().route(
-                    Route::new("bench/{device}/telemetry", handle)
-                        .name("receiveTelemetry")
-                        .qos(QoS::AtMostOnce),
-                ),
-            )
-            .start()
-            .await
-            .unwrap();
-        consumer.ready(Duration::from_secs(10)).await.unwrap();
-        let producer = App::new(config.client_id(format!("bench-out-{mode}")))
-            .start()
-            .await
-            .unwrap();
-        producer.ready(Duration::from_secs(10)).await.unwrap();
-        let publisher = producer.publisher();
-        let payload = mqttgen::Bytes::from_static(br#"{"device":"d1","celsius":21.5,"seq":1}"#);
-        let cpu = cpu_time();
-        let started = Instant::now();
-        for i in 0..n {
-            let out = Outgoing::new(format!("bench/d{}/telemetry", i % 100), payload.clone())
-                .operation("sendTelemetry", "bench/{device}/telemetry");
-            while let Err(mqttgen::Error::OutboxFull(_)) = publisher.publish(out.clone()).await {
-                tokio::task::yield_now().await;
-            }
-        }
-        // Until everything arrived, or nothing more arrives for a second (QoS 0 may drop).
-        let mut last = (0, Instant::now());
-        while received.load(Ordering::Relaxed) < n {
-            let now = received.load(Ordering::Relaxed);
-            if now != last.0 {
-                last = (now, Instant::now());
-            } else if last.1.elapsed() > Duration::from_secs(1) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let elapsed = started
-            .elapsed()
-            .saturating_sub(if received.load(Ordering::Relaxed) < n {
-                Duration::from_secs(1)
-            } else {
-                Duration::ZERO
-            });
-        let cpu = cpu_time().saturating_sub(cpu);
-        let got = received.load(Ordering::Relaxed);
-        producer.shutdown(Duration::from_secs(5)).await.unwrap();
-        consumer.shutdown(Duration::from_secs(5)).await.unwrap();
-        (
-            got as f64 / elapsed.as_secs_f64(),
-            cpu.as_secs_f64() * 1e6 / n as f64,
-            got,
-        )
-    });
-    if let Some((tracer_provider, meter_provider)) = providers {
-        let _ = tracer_provider.force_flush();
-        let _ = meter_provider.shutdown();
-    }
-    println!(
-        "RUN {rate} {cpu_us} {received} {}",
-        exported.load(Ordering::Relaxed)
-    );
-}
+const ROWS: [Row; 5] = [
+    Row {
+        label: "no feature (today's runtime)",
+        build: Build::Plain,
+        mode: "plain",
+    },
+    Row {
+        label: "no feature, again (noise)",
+        build: Build::Plain,
+        mode: "plain",
+    },
+    Row {
+        label: "feature, off at run time",
+        build: Build::Otel,
+        mode: "off",
+    },
+    Row {
+        label: "feature, no SDK installed",
+        build: Build::Otel,
+        mode: "idle",
+    },
+    Row {
+        label: "SDK, every span sampled, metrics",
+        build: Build::Otel,
+        mode: "sdk",
+    },
+];
 
+/// What one run of the drain printed.
+#[derive(Clone, Copy)]
 struct Run {
     rate: f64,
-    cpu_us: f64,
+    cpu_ns: f64,
     received: u64,
     spans: u64,
 }
 
-fn run_child(mode: &str, port: u16, n: u64) -> Run {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--child", mode, &port.to_string(), &n.to_string()])
+/// The target directory this bench was built in (`<target>/release/deps/otel_overhead-…`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("bench executable");
+    exe.ancestors()
+        .nth(3)
+        .expect("bench executable under <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Builds the drain with or without the feature `otel` in a cargo invocation of its own and
+/// copies the binary aside (both builds uplift to the same path).
+fn build_drain(build: Build, target: &Path) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("drain/Cargo.toml");
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
+        .args(["build", "--release", "-p", "mqttgen-otel-drain"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(target);
+    if build == Build::Otel {
+        cargo.args(["--features", "otel"]);
+    }
+    // What cargo set for running this bench (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`...) is not
+    // in the environment the dependencies were built in: build scripts that watch such
+    // variables (ring's) would run again and everything above them would be rebuilt.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let set_by_cargo = key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || key.starts_with("CARGO_BIN_")
+            || matches!(
+                &*key,
+                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+            );
+        if set_by_cargo {
+            cargo.env_remove(&*key);
+        }
+    }
+    let status = cargo.status().expect("run cargo");
+    assert!(status.success(), "building the drain failed: {status}");
+    let built = target.join("release/mqttgen-otel-drain");
+    let dir = target.join("release/otel-overhead");
+    std::fs::create_dir_all(&dir).expect("create the drains' directory");
+    let name = match build {
+        Build::Plain => "drain-without-otel",
+        Build::Otel => "drain-with-otel",
+    };
+    let copy = dir.join(name);
+    std::fs::copy(&built, &copy).expect("copy the drain");
+    copy
+}
+
+fn run_drain(exe: &Path, mode: &str, port: u16, n: u64, flavour: &str) -> Run {
+    let out = Command::new(exe)
+        .args([mode, &port.to_string(), &n.to_string(), flavour])
         .output()
-        .expect("run child");
+        .expect("run the drain");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
-        .find(|l| l.starts_with("RUN "))
+        .find_map(|l| l.strip_prefix("RUN "))
         .unwrap_or_else(|| {
             panic!(
-                "{mode}: no result\n{stdout}\n{}",
+                "{mode}: no result ({})\n{stdout}\n{}",
+                out.status,
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-    let f: Vec<f64> = line[4..].split(' ').map(|x| x.parse().unwrap()).collect();
+    let f: Vec<f64> = line
+        .split(' ')
+        .map(|x| x.parse().expect("a number"))
+        .collect();
     Run {
         rate: f[0],
-        cpu_us: f[1],
+        cpu_ns: f[1],
         received: f[2] as u64,
         spans: f[3] as u64,
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        child(
-            &args[i + 1],
-            args[i + 2].parse().unwrap(),
-            args[i + 3].parse().unwrap(),
-        );
-        return;
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
     }
-    if args.iter().any(|a| a == "--list") {
+}
+
+/// `median (min–max)` with `decimals`.
+fn spread(values: &[f64], decimals: usize) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!(
+        "{:.d$} ({:.d$}–{:.d$})",
+        median(values),
+        min,
+        max,
+        d = decimals
+    )
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
         return;
     }
     let env = |name: &str, default: u64| {
@@ -204,48 +193,96 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let n = env("MQTTGEN_BENCH_N", 50_000);
-    let rounds = env("MQTTGEN_BENCH_ROUNDS", 3);
-    let broker = Mosquitto::start();
-    let mut best: Vec<Option<Run>> = MODES.iter().map(|_| None).collect();
-    for round in 0..rounds {
-        for (i, mode) in MODES.iter().enumerate() {
-            let run = run_child(mode, broker.port(), n);
-            eprintln!(
-                "round {round} {mode:>4}: {:>8.0} msg/s {:>6.2} µs CPU/msg {} received {} spans",
-                run.rate, run.cpu_us, run.received, run.spans
-            );
-            let better = best[i].as_ref().is_none_or(|b| run.rate > b.rate);
-            if better {
-                let cpu = best[i]
-                    .as_ref()
-                    .map_or(run.cpu_us, |b| b.cpu_us.min(run.cpu_us));
-                best[i] = Some(Run { cpu_us: cpu, ..run });
-            } else if let Some(b) = best[i].as_mut() {
-                b.cpu_us = b.cpu_us.min(run.cpu_us);
-            }
-        }
-    }
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "\nQoS 0, {n} messages service → mosquitto → service (both in one process), best of {rounds}; load average {}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    let n = env("MQTTGEN_BENCH_N", 50_000).max(1);
+    let rounds = env("MQTTGEN_BENCH_ROUNDS", 5).max(1) as usize;
+    let flavour = std::env::var("MQTTGEN_BENCH_FLAVOR").unwrap_or_else(|_| "current_thread".into());
+    assert!(
+        matches!(flavour.as_str(), "current_thread" | "multi_thread"),
+        "MQTTGEN_BENCH_FLAVOR is current_thread or multi_thread"
     );
-    println!("| telemetry | msg/s | µs CPU/msg | received | spans exported | msg/s vs off | CPU vs off |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let off = best[0].as_ref().unwrap();
-    let (off_rate, off_cpu) = (off.rate, off.cpu_us);
-    for (mode, run) in MODES.iter().zip(&best) {
-        let run = run.as_ref().unwrap();
-        println!(
-            "| {mode} | {:.0} | {:.2} | {} | {} | {:.2} | {:.2}x |",
-            run.rate,
-            run.cpu_us,
-            run.received,
-            run.spans,
-            run.rate / off_rate,
-            run.cpu_us / off_cpu
+    let target = target_dir();
+    eprintln!(
+        "building the drain without and with `otel` (release, in {}) ...",
+        target.display()
+    );
+    let plain = build_drain(Build::Plain, &target);
+    let otel = build_drain(Build::Otel, &target);
+    let exe = |build: Build| match build {
+        Build::Plain => &plain,
+        Build::Otel => &otel,
+    };
+    let broker = Mosquitto::start();
+    let load_before = load_average();
+    // One short run of each build first, so that neither pays for a cold start.
+    for row in [&ROWS[0], &ROWS[2]] {
+        run_drain(
+            exe(row.build),
+            row.mode,
+            broker.port(),
+            (n / 10).max(1),
+            &flavour,
         );
     }
-    println!("(figures from a machine shared with other work are noisy: compare the ratios)");
+    let mut runs: Vec<Vec<Run>> = ROWS.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        for k in 0..ROWS.len() {
+            let i = (round + k) % ROWS.len();
+            let row = &ROWS[i];
+            let run = run_drain(exe(row.build), row.mode, broker.port(), n, &flavour);
+            eprintln!(
+                "round {round} {:<34} {:>8.0} msg/s {:>7.0} ns CPU/msg {} received {} spans",
+                row.label, run.rate, run.cpu_ns, run.received, run.spans
+            );
+            runs[i].push(run);
+        }
+    }
+    let load_after = load_average();
+    println!(
+        "\nQoS 0, {n} messages per run, service → mosquitto → service in one process (the drain), \
+         tokio {flavour}, {rounds} rounds; load average {load_before} before, {load_after} after"
+    );
+    println!(
+        "| build, telemetry | msg/s median (range) | ns CPU/msg median (range) | received (min) \
+         | spans exported (min) | msg/s vs no feature, per round | CPU vs no feature, per round |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let base = &runs[0];
+    for (row, runs) in ROWS.iter().zip(&runs) {
+        let rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
+        let cpus: Vec<f64> = runs.iter().map(|r| r.cpu_ns).collect();
+        let rate_ratio: Vec<f64> = runs
+            .iter()
+            .zip(base)
+            .map(|(r, b)| r.rate / b.rate)
+            .collect();
+        let cpu_ratio: Vec<f64> = runs
+            .iter()
+            .zip(base)
+            .map(|(r, b)| r.cpu_ns / b.cpu_ns)
+            .collect();
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            spread(&rates, 0),
+            spread(&cpus, 0),
+            runs.iter().map(|r| r.received).min().unwrap_or(0),
+            runs.iter().map(|r| r.spans).min().unwrap_or(0),
+            spread(&rate_ratio, 2),
+            spread(&cpu_ratio, 2),
+        );
+    }
+    println!(
+        "(ratios are taken within each round; `no feature, again` shows what two identical runs \
+         differ by: the noise the `off` row is within or not)"
+    );
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
