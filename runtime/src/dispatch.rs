@@ -286,7 +286,7 @@ impl Dispatcher {
             properties: inc.properties,
         };
         let msg = match &self.replies {
-            Some(replies) => match replies.deliver(msg) {
+            Some(replies) => match replies.deliver(msg, &self.metrics) {
                 Some(msg) => msg,
                 None => {
                     // A reply to one of our requests.

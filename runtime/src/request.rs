@@ -16,6 +16,7 @@
 //! waiting on its topic.
 
 pub(crate) use crate::pending::Ticket;
+use crate::metrics::Metrics;
 use crate::pending::{PendingReplies, Taken};
 use crate::subscriptions::{SubCmd, Subscriptions};
 use crate::transport::SubscribeRequest;
@@ -201,9 +202,6 @@ pub(crate) struct Replies {
     /// [`Replies::acquire`]).
     uses: Mutex<HashMap<String, FilterUses>>,
     shared: Arc<Subscriptions>,
-    /// The service's client id, an attribute of reply spans.
-    #[cfg(feature = "otel")]
-    client_id: String,
 }
 
 /// Reply filters (besides the private inbox) subscribed at once, at most: a request that needs
@@ -258,8 +256,6 @@ impl Replies {
             subscribing: tokio::sync::Mutex::new(()),
             uses: Mutex::new(HashMap::new()),
             shared,
-            #[cfg(feature = "otel")]
-            client_id: client_id.to_owned(),
         }
     }
 
@@ -329,15 +325,17 @@ impl Replies {
         self.active.load(Ordering::Acquire) && self.subscribed().contains(topic)
     }
 
-    /// Hands `msg` to the request waiting for it; gives it back if it is not a reply.
-    pub fn deliver(&self, msg: Message) -> Option<Message> {
+    /// Hands `msg` to the request waiting for it; gives it back if it is not a reply. `metrics`
+    /// are the service's (with the feature `otel`, the reply's span names its client id).
+    #[cfg_attr(not(feature = "otel"), allow(unused_variables))]
+    pub fn deliver(&self, msg: Message, metrics: &Metrics) -> Option<Message> {
         if !self.active.load(Ordering::Acquire) {
             return Some(msg);
         }
         match self.pending.take(&msg) {
             Taken::Waiter(tx) => {
                 #[cfg(feature = "otel")]
-                crate::otel::reply_received(&msg, &self.client_id);
+                crate::otel::reply_received(&msg, metrics.otel.client_id());
                 // The request may have just given up: then the reply is unmatched after all.
                 if let Err(msg) = tx.send(msg) {
                     self.count_unmatched(&msg.topic, "its request gave up");
