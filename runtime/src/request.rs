@@ -15,8 +15,8 @@
 //! that carries no correlation (MQTT 3.1.1 without a payload location) must be the only one
 //! waiting on its topic.
 
-pub(crate) use crate::pending::Ticket;
 use crate::metrics::Metrics;
+pub(crate) use crate::pending::Ticket;
 use crate::pending::{PendingReplies, Taken};
 use crate::subscriptions::{SubCmd, Subscriptions};
 use crate::transport::SubscribeRequest;
