@@ -18,7 +18,7 @@ use crate::handler::{Context, RouteInfo};
 use crate::hooks::{Failure, Hooks};
 use crate::metrics::Metrics;
 use crate::middleware::Pipeline;
-use crate::queue::{message_bytes, Job, Pushed, RouteQueue};
+use crate::queue::{message_bytes, Begun, Job, Pushed, RouteQueue};
 use crate::router::{AckPolicy, ResolvedRoute};
 use crate::topic::TopicMatcher;
 use crate::transport::{AckToken, Incoming};
@@ -28,6 +28,7 @@ use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -45,7 +46,21 @@ struct RouteSlot {
     policy: AckPolicy,
     queue: Arc<RouteQueue>,
     info: Arc<RouteInfo>,
+    worker: Arc<RouteWorker>,
+    /// The driver may handle this route's messages itself ([`Dispatcher::handle_inline`]): one
+    /// worker, a queue that waits for room, acknowledgement after the handler, and a handler
+    /// that has not been slow there [`INLINE_SLOW_STREAK`] times in a row.
+    inline: bool,
+    /// Inline handler polls in a row that took longer than [`INLINE_SLOW`].
+    slow_polls: u8,
 }
+
+/// An inline handler poll longer than this counts as slow ([`RouteSlot::inline`]).
+const INLINE_SLOW: Duration = Duration::from_millis(1);
+/// This many slow inline polls in a row and the route's messages go to its worker from then
+/// on: a handler that blocks its thread must not hold up reading. (In a row, so that the odd
+/// preemption of the driver's thread on a busy machine does not count.)
+const INLINE_SLOW_STREAK: u8 = 3;
 
 /// A message that did not fit into a route queue that waits for room.
 struct Held {
@@ -77,6 +92,8 @@ pub(crate) struct Dispatcher {
     acks: Arc<AckHub>,
     metrics: Arc<Metrics>,
     hooks: Arc<Hooks>,
+    /// What the driver needs to handle a message itself.
+    env: Arc<WorkerEnv>,
     /// Report QoS 0 completions too (in-memory broker).
     all_completions: bool,
     /// The client acknowledges QoS 1/2 itself on receipt: nothing to sequence.
@@ -147,21 +164,23 @@ impl Dispatcher {
                 route.overflow,
                 room.clone(),
             ));
+            let worker = Arc::new(RouteWorker {
+                info: route.info.clone(),
+                pipeline: route.pipeline,
+                policy: route.ack_policy,
+                max_workers: route.max_workers,
+            });
             slots.push(RouteSlot {
                 policy: route.ack_policy,
                 queue: queue.clone(),
-                info: route.info.clone(),
+                info: route.info,
+                worker: worker.clone(),
+                inline: route.max_workers == 1
+                    && route.overflow == crate::Overflow::Wait
+                    && route.ack_policy != AckPolicy::BeforeHandler,
+                slow_polls: 0,
             });
-            workers.push(tokio::spawn(run_route(
-                RouteWorker {
-                    info: route.info,
-                    pipeline: route.pipeline,
-                    policy: route.ack_policy,
-                    max_workers: route.max_workers,
-                },
-                queue,
-                env.clone(),
-            )));
+            workers.push(tokio::spawn(run_route(worker, queue, env.clone())));
         }
         #[cfg(feature = "otel")]
         env.metrics.otel.watch_queues(
@@ -175,9 +194,10 @@ impl Dispatcher {
                 matcher,
                 routes: slots,
                 routes_by_sub_id: by_id,
-                acks: env.acks,
-                metrics: env.metrics,
-                hooks: env.hooks,
+                acks: env.acks.clone(),
+                metrics: env.metrics.clone(),
+                hooks: env.hooks.clone(),
+                env: Arc::new(env),
                 all_completions,
                 manual_acks,
                 replies,
@@ -334,12 +354,76 @@ impl Dispatcher {
             return;
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
+        if let (&[only], Some(ticket)) = (&targets[..], ticket) {
+            let slot = &self.routes[only];
+            if slot.inline && slot.queue.is_idle() {
+                self.handle_inline(only, msg, ticket);
+                return;
+            }
+        }
         self.deliver(Held {
             msg: Some(msg),
             ticket,
             targets,
             next: 0,
         });
+    }
+
+    /// Handles a message that waits for its acknowledgement on the driver, as the hand-written
+    /// loop would, when its only route is idle (nothing queued or running): no hand-over to the
+    /// route's task and no thread wake-up, and its acknowledgement is written with the others
+    /// just before the driver reads again ([`AckHub::complete_batched`]). At QoS 1/2 the
+    /// broker's receive maximum bounds how far reading could run ahead of the handlers anyway;
+    /// QoS 0 messages keep going through the queue, where reading and handling overlap on two
+    /// threads.
+    ///
+    /// The handling is polled once here. If the handler waits for anything, the rest becomes
+    /// the route's next job, and later messages queue behind it, so order, the queue bounds
+    /// and the hooks are as on the worker. A handler that keeps the thread busy for longer than
+    /// [`INLINE_SLOW`] [`INLINE_SLOW_STREAK`] times in a row is not run here again.
+    fn handle_inline(&mut self, i: usize, msg: Message, ticket: Ticket) {
+        let slot = &mut self.routes[i];
+        let job = Job {
+            bytes: message_bytes(&msg),
+            msg,
+            ticket: Some(ticket),
+            begun: None,
+        };
+        let bytes = job.bytes;
+        let (route, env) = (slot.worker.clone(), self.env.clone());
+        let mut running: Begun = Box::pin(async move { process(&route, job, &env, true).await });
+        let started = Instant::now();
+        let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+        let pending = running.as_mut().poll(&mut cx).is_pending();
+        if started.elapsed() < INLINE_SLOW {
+            slot.slow_polls = 0;
+        } else {
+            slot.slow_polls += 1;
+            if slot.slow_polls >= INLINE_SLOW_STREAK {
+                slot.inline = false;
+                tracing::debug!(route = %slot.info.name, "handler kept the driver busy; its messages go to the route's worker from now on");
+            }
+        }
+        #[cfg(feature = "otel")]
+        crate::otel::routed(&self.metrics, &slot.info);
+        if !pending {
+            return;
+        }
+        // Polled again by the worker, with its own waker, as soon as it takes the job.
+        let job = Job {
+            msg: Message::new(String::new(), bytes::Bytes::new()),
+            ticket: None,
+            bytes,
+            begun: Some(running),
+        };
+        if let Pushed::Closed(job) | Pushed::Full(job) | Pushed::Dropped(job) = slot.queue.push(job)
+        {
+            // The route stopped meanwhile (an idle queue that waits for room takes one job
+            // otherwise): finish the handling on its own.
+            if let Some(rest) = job.begun {
+                tokio::spawn(rest);
+            }
+        }
     }
 
     /// Puts the message into the queues of its remaining routes; holds it at the first full
@@ -360,6 +444,7 @@ impl Dispatcher {
                 bytes: message_bytes(&msg),
                 msg,
                 ticket: if before { None } else { held.ticket },
+                begun: None,
             };
             let done = |acks: &AckHub, ticket: Option<Ticket>, ok: bool| {
                 if let Some(t) = ticket {
@@ -428,8 +513,7 @@ struct RouteWorker {
     max_workers: usize,
 }
 
-async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
-    let route = Arc::new(route);
+async fn run_route(route: Arc<RouteWorker>, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
     // On a current-thread runtime spinning only delays the driver (and polls the socket with
@@ -456,13 +540,16 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
         let Some(job) = job else { break };
         if route.max_workers == 1 {
             // One worker, inline: it flushes held-back acknowledgements before it waits.
-            process(&route, job, &env, true).await;
+            run_job(&route, job, &env, true).await;
+            queue.done();
             drop(permit);
         } else {
             let route = route.clone();
             let env = env.clone();
+            let queue = queue.clone();
             tokio::spawn(async move {
-                process(&route, job, &env, false).await;
+                run_job(&route, job, &env, false).await;
+                queue.done();
                 drop(permit);
             });
         }
@@ -510,6 +597,14 @@ async fn next_job(
             _ = queue.ready.notified() => {}
             _ = stop.wait_for(|s| *s) => return None,
         }
+    }
+}
+
+/// Handles one job, or finishes one the driver began.
+async fn run_job(route: &RouteWorker, mut job: Job, env: &WorkerEnv, batch_acks: bool) {
+    match job.begun.take() {
+        Some(rest) => rest.await,
+        None => process(route, job, env, batch_acks).await,
     }
 }
 

@@ -218,18 +218,27 @@ impl EventSource for V5Source {
     }
 
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
-        Box::pin(async move {
-            if let Some(event) = self.try_next() {
-                return event;
-            }
-            let mut event = self.eventloop.poll().await.map_err(map_error)?;
-            // Our own acknowledgements leave in batches, and each is reported as an event: skip
-            // those the driver has no use for while more events are already buffered.
-            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
-                event = self.eventloop.poll().await.map_err(map_error)?;
-            }
-            convert(event)
-        })
+        Box::pin(self.next_event())
+    }
+
+    fn as_v5(&mut self) -> Option<&mut V5Source> {
+        Some(self)
+    }
+}
+
+impl V5Source {
+    /// [`EventSource::poll`] as a plain future, for [`super::next_event`].
+    pub(crate) async fn next_event(&mut self) -> Result<Event, Error> {
+        if let Some(event) = self.try_next() {
+            return event;
+        }
+        let mut event = self.eventloop.poll().await.map_err(map_error)?;
+        // Our own acknowledgements leave in batches, and each is reported as an event: skip
+        // those the driver has no use for while more events are already buffered.
+        while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+            event = self.eventloop.poll().await.map_err(map_error)?;
+        }
+        convert(event)
     }
 }
 
