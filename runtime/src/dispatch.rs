@@ -22,9 +22,11 @@ use crate::queue::{message_bytes, Begun, Job, Pushed, RouteQueue};
 use crate::router::{AckPolicy, ResolvedRoute};
 use crate::topic::TopicMatcher;
 use crate::transport::{AckToken, Incoming};
-use crate::{HandlerError, Message, Outgoing, Publisher, QoS};
+use crate::{HandlerError, HandlerResult, Message, Outgoing, Publisher, QoS};
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -94,6 +96,8 @@ pub(crate) struct Dispatcher {
     hooks: Arc<Hooks>,
     /// What the driver needs to handle a message itself.
     env: Arc<WorkerEnv>,
+    /// Scratch list of the routes a message goes to.
+    targets: Vec<usize>,
     /// Report QoS 0 completions too (in-memory broker).
     all_completions: bool,
     /// The client acknowledges QoS 1/2 itself on receipt: nothing to sequence.
@@ -198,6 +202,7 @@ impl Dispatcher {
                 metrics: env.metrics.clone(),
                 hooks: env.hooks.clone(),
                 env: Arc::new(env),
+                targets: Vec::new(),
                 all_completions,
                 manual_acks,
                 replies,
@@ -316,7 +321,9 @@ impl Dispatcher {
             },
             None => msg,
         };
-        let mut targets = Vec::new();
+        // The scratch list of routes, reused (a message for one idle route allocates none).
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
         self.matcher
             .for_each_match(&msg.topic, |&i| targets.push(i));
         if !inc.subscription_ids.is_empty() && targets.len() > 1 {
@@ -340,6 +347,7 @@ impl Dispatcher {
             }
         }
         if targets.is_empty() {
+            self.targets = targets;
             match &self.replies {
                 // A late reply on a reply topic of ours that no request waits for any more.
                 Some(replies) if replies.is_watched(&msg.topic) => {
@@ -356,17 +364,20 @@ impl Dispatcher {
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
         if let (&[only], Some(ticket)) = (&targets[..], ticket) {
             let slot = &self.routes[only];
-            if slot.inline && slot.queue.is_idle() {
+            if slot.inline && msg.qos != QoS::AtMostOnce && slot.queue.is_idle() {
+                self.targets = targets;
                 self.handle_inline(only, msg, ticket);
                 return;
             }
         }
-        self.deliver(Held {
+        let held = Held {
             msg: Some(msg),
             ticket,
-            targets,
+            targets: targets.clone(),
             next: 0,
-        });
+        };
+        self.targets = targets;
+        self.deliver(held);
     }
 
     /// Handles a message that waits for its acknowledgement on the driver, as the hand-written
@@ -382,6 +393,7 @@ impl Dispatcher {
     /// and the hooks are as on the worker. A handler that keeps the thread busy for longer than
     /// [`INLINE_SLOW`] [`INLINE_SLOW_STREAK`] times in a row is not run here again.
     fn handle_inline(&mut self, i: usize, msg: Message, ticket: Ticket) {
+        let env = &self.env;
         let slot = &mut self.routes[i];
         let job = Job {
             bytes: message_bytes(&msg),
@@ -390,11 +402,10 @@ impl Dispatcher {
             begun: None,
         };
         let bytes = job.bytes;
-        let (route, env) = (slot.worker.clone(), self.env.clone());
-        let mut running: Begun = Box::pin(async move { process(&route, job, &env, true).await });
         let started = Instant::now();
+        let mut handling = begin(&slot.worker, job, env);
         let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
-        let pending = running.as_mut().poll(&mut cx).is_pending();
+        let polled = std::pin::Pin::new(&mut handling.running).poll(&mut cx);
         if started.elapsed() < INLINE_SLOW {
             slot.slow_polls = 0;
         } else {
@@ -406,15 +417,30 @@ impl Dispatcher {
         }
         #[cfg(feature = "otel")]
         crate::otel::routed(&self.metrics, &slot.info);
-        if !pending {
-            return;
-        }
-        // Polled again by the worker, with its own waker, as soon as it takes the job.
+        let (route, env) = (slot.worker.clone(), env.clone());
+        // What is left goes to the worker, which polls it with its own waker.
+        let rest: Begun = match polled {
+            std::task::Poll::Ready(result) => {
+                let (settled, follow_up) = settle(&route, &handling, result, &env);
+                let Some(follow_up) = follow_up else {
+                    complete(&route, handling, settled, &env, true);
+                    return;
+                };
+                Box::pin(async move {
+                    run_follow_up(&route, &handling.copy, &handling.span, follow_up, &env).await;
+                    complete(&route, handling, settled, &env, true);
+                })
+            }
+            std::task::Poll::Pending => Box::pin(async move {
+                let result = (&mut handling.running).await;
+                finish(&route, handling, result, &env, true).await;
+            }),
+        };
         let job = Job {
             msg: Message::new(String::new(), bytes::Bytes::new()),
             ticket: None,
             bytes,
-            begun: Some(running),
+            begun: Some(rest),
         };
         if let Pushed::Closed(job) | Pushed::Full(job) | Pushed::Dropped(job) = slot.queue.push(job)
         {
@@ -608,9 +634,40 @@ async fn run_job(route: &RouteWorker, mut job: Job, env: &WorkerEnv, batch_acks:
     }
 }
 
-/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
-/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
-async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
+/// The handler's run for one message, inside its span and panic guard. `Unpin` (the handler's
+/// future is boxed), so the driver can poll it once and hand it on to the worker.
+type Running = tracing::instrument::Instrumented<
+    futures::future::CatchUnwind<AssertUnwindSafe<BoxFuture<'static, HandlerResult>>>,
+>;
+
+/// One message being handled: the handler's run and what is needed after it.
+struct Handling {
+    running: Running,
+    /// The message, for reports, the reply policy, dead letters and hooks.
+    copy: Message,
+    span: tracing::Span,
+    #[cfg(feature = "otel")]
+    started: std::time::Instant,
+    ticket: Option<Ticket>,
+}
+
+/// What is left after the handler finished: publishing may wait for room in the outbox.
+enum FollowUp {
+    /// The handler's result, to publish.
+    Publish(Outgoing),
+    /// A message that failed to decode, to republish to the dead-letter topic.
+    DeadLetter(HandlerError),
+}
+
+/// The outcome of a finished handler, counted and reported ([`settle`]).
+struct Settled {
+    /// Acknowledge the message (else it is withheld for redelivery).
+    ok: bool,
+    outcome: Option<Outcome>,
+}
+
+/// Starts handling a job: its context, its span and the handler's future (not yet polled).
+fn begin(route: &RouteWorker, job: Job, env: &WorkerEnv) -> Handling {
     let Job { msg, ticket, .. } = job;
     let topic = route.info.has_values.then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
@@ -631,32 +688,90 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
         std::time::Instant::now(),
     );
     let copy = msg.clone();
-    let pipeline = route.pipeline.clone();
-    let result = AssertUnwindSafe(async move { pipeline.call(msg, ctx).await })
-        .catch_unwind()
-        .instrument(span.clone())
-        .await;
+    // The handler builds its future inside the span and the panic guard too.
+    let future = span.in_scope(|| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| route.pipeline.call(msg, ctx))).unwrap_or_else(
+            |panic| {
+                let error =
+                    HandlerError::failed(format!("handler panicked: {}", panic_text(&panic)));
+                Box::pin(std::future::ready(Err(error)))
+            },
+        )
+    });
+    Handling {
+        running: AssertUnwindSafe(future)
+            .catch_unwind()
+            .instrument(span.clone()),
+        copy,
+        span,
+        #[cfg(feature = "otel")]
+        started,
+        ticket,
+    }
+}
+
+/// What a panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
+/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
+async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
+    let mut handling = begin(route, job, env);
+    let result = (&mut handling.running).await;
+    finish(route, handling, result, env, batch_acks).await;
+}
+
+/// Everything after the handler: counting and reporting, publishing its result (or the dead
+/// letter), then the acknowledgement and the handled hook.
+async fn finish(
+    route: &RouteWorker,
+    handling: Handling,
+    result: std::thread::Result<HandlerResult>,
+    env: &WorkerEnv,
+    batch_acks: bool,
+) {
+    let (settled, follow_up) = settle(route, &handling, result, env);
+    if let Some(follow_up) = follow_up {
+        run_follow_up(route, &handling.copy, &handling.span, follow_up, env).await;
+    }
+    complete(route, handling, settled, env, batch_acks);
+}
+
+/// Counts and reports a handler's outcome; what is left to publish comes back.
+fn settle(
+    route: &RouteWorker,
+    handling: &Handling,
+    result: std::thread::Result<HandlerResult>,
+    env: &WorkerEnv,
+) -> (Settled, Option<FollowUp>) {
+    let copy = &handling.copy;
     let result = result.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Err(HandlerError::failed(format!("handler panicked: {what}")))
+        Err(HandlerError::failed(format!(
+            "handler panicked: {}",
+            panic_text(&panic)
+        )))
     });
     #[cfg(feature = "otel")]
-    crate::otel::processed(&span, &route.info, &copy, &result, started, &env.metrics);
+    crate::otel::processed(
+        &handling.span,
+        &route.info,
+        copy,
+        &result,
+        handling.started,
+        &env.metrics,
+    );
     let outcome = env.hooks.handled.as_ref().map(|_| Outcome::of(&result));
-    let ok = match result {
+    let (ok, follow_up) = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
-            if let Some(out) = reply.and_then(|out| accept_reply(route, &copy, out, env)) {
-                if let Err(e) = env.publisher.publish(out).instrument(span.clone()).await {
-                    tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
-                    env.hooks.report(Failure::Publish { error: &e });
-                }
-            }
-            true
+            let out = reply.and_then(|out| accept_reply(route, copy, out, env));
+            (true, out.map(FollowUp::Publish))
         }
         Err(HandlerError::Decode(e)) => {
             env.metrics.decode_errors.fetch_add(1, Ordering::Relaxed);
@@ -664,35 +779,68 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
             let error = HandlerError::Decode(e);
             env.hooks.report(Failure::Handler {
                 route: &route.info.name,
-                message: &copy,
+                message: copy,
                 error: &error,
             });
-            dead_letter(route, &copy, &error, env)
-                .instrument(span.clone())
-                .await;
             // Bad input cannot get better by redelivery: acknowledge it.
-            true
+            let dead = env.hooks.dead_letter.is_some();
+            (true, dead.then_some(FollowUp::DeadLetter(error)))
         }
         Err(error) => {
             env.metrics.handler_errors.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(route = %route.info.name, topic = %copy.topic, error = %error, "handler failed");
             env.hooks.report(Failure::Handler {
                 route: &route.info.name,
-                message: &copy,
+                message: copy,
                 error: &error,
             });
-            route.policy != AckPolicy::NackOnError
+            (route.policy != AckPolicy::NackOnError, None)
         }
     };
-    if let Some(t) = ticket {
-        if batch_acks {
-            env.acks.complete_batched(t, ok);
-        } else {
-            env.acks.complete(t, ok);
+    (Settled { ok, outcome }, follow_up)
+}
+
+/// Publishes the handler's result or the dead letter.
+async fn run_follow_up(
+    route: &RouteWorker,
+    copy: &Message,
+    span: &tracing::Span,
+    follow_up: FollowUp,
+    env: &WorkerEnv,
+) {
+    match follow_up {
+        FollowUp::Publish(out) => {
+            let publishing = env.publisher.publish(out);
+            if let Err(e) = publishing.instrument(span.clone()).await {
+                tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
+                env.hooks.report(Failure::Publish { error: &e });
+            }
+        }
+        FollowUp::DeadLetter(error) => {
+            dead_letter(route, copy, &error, env)
+                .instrument(span.clone())
+                .await
         }
     }
-    if let (Some(log), Some(outcome)) = (&env.hooks.handled, outcome) {
-        log.record(&route.info.name, &copy.topic, outcome);
+}
+
+/// Acknowledges (or withholds) the message and tells the handled hook.
+fn complete(
+    route: &RouteWorker,
+    handling: Handling,
+    settled: Settled,
+    env: &WorkerEnv,
+    batch_acks: bool,
+) {
+    if let Some(t) = handling.ticket {
+        if batch_acks {
+            env.acks.complete_batched(t, settled.ok);
+        } else {
+            env.acks.complete(t, settled.ok);
+        }
+    }
+    if let (Some(log), Some(outcome)) = (&env.hooks.handled, settled.outcome) {
+        log.record(&route.info.name, &handling.copy.topic, outcome);
     }
 }
 

@@ -322,6 +322,16 @@ fn is_own_ack(event: &rumqttc::v5::Event) -> bool {
     )
 }
 
+/// What rumqttc's acknowledgement calls read of the message: its QoS and packet id (built
+/// without `Publish::new`, which copies an empty topic into a new buffer for every ack).
+fn ack_of(token: AckToken) -> Publish {
+    Publish {
+        qos: qos_to_v5(token.qos),
+        pkid: token.pkid,
+        ..Publish::default()
+    }
+}
+
 fn client_error(e: rumqttc::v5::ClientError) -> Error {
     Error::Disconnected(format!("MQTT event loop is gone: {e}"))
 }
@@ -409,9 +419,7 @@ impl Client for V5Client {
             if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
                 return Ok(());
             }
-            let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
-            publish.pkid = token.pkid;
-            self.client.ack(&publish).await.map_err(client_error)
+            self.client.ack(&ack_of(token)).await.map_err(client_error)
         })
     }
 
@@ -419,9 +427,7 @@ impl Client for V5Client {
         if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
             return true;
         }
-        let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
-        publish.pkid = token.pkid;
-        self.client.try_ack(&publish).is_ok()
+        self.client.try_ack(&ack_of(token)).is_ok()
     }
 
     fn acks_manually(&self) -> bool {
