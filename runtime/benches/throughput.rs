@@ -4,9 +4,14 @@
 //!    mosquitto, drained by (a) the plain loop a user would write by hand — one task polling
 //!    rumqttc, decoding with serde_json inline, rumqttc acknowledging QoS 1 on receipt — and (b)
 //!    a typed mqttgen handler with a topic parameter and the runtime's **default** route
-//!    settings; QoS 0 and QoS 1. Each drain runs in its own child process, which prints msg/s,
-//!    CPU per message, messages dropped and its peak RSS; the parent prints both sides and the
-//!    ratios (goals: msg/s ≥ 0.9, CPU per message at QoS 1 ≤ 1.2x, 0 dropped).
+//!    settings; QoS 0 and QoS 1. Each drain runs in its own child process; both sides measure
+//!    the same span (from creating the client until the last message was handled) and the same
+//!    CPU (every thread of the drain process, from the scheduler's nanosecond run times; the
+//!    publisher and the broker are other processes). Each round preloads once and drains both
+//!    sides back to back, alternating which goes first; the parent prints the medians and
+//!    ranges of both sides and of the per-round ratios (goals: msg/s ≥ 0.9, CPU per message at
+//!    QoS 1 ≤ 1.2x, 0 dropped). On a machine shared with other work the per-round ratio is what
+//!    counts: both sides of a round see about the same load.
 //!    The typed handler is also drained with the payload's JSON Schema check in front of its
 //!    typed decoding (what a generated decoder does), next to the same handler without it, at
 //!    QoS 0 on the multi-thread runtime (`MQTTGEN_BENCH_ONLY=validated` runs only this part and
@@ -15,9 +20,12 @@
 //! 3. Idle RSS of a connected service with a few routes, measured in a child process (goal < 10 MB).
 //!
 //! Set `MQTTGEN_BENCH_N` to change the message count (default 100 000), `MQTTGEN_BENCH_ROUNDS`
-//! the rounds (default 3), `MQTTGEN_BENCH_ONLY` to run only the drains whose label contains it
-//! (labels look like `current qos1 after`), and `MQTTGEN_BENCH_PROFILE=DIR` to record the mqttgen
-//! drains with `perf record` into `DIR`.
+//! the rounds (default 5), `MQTTGEN_BENCH_ONLY` to run only the drains whose label contains it
+//! (labels look like `current qos1 after`; nothing else runs then), `MQTTGEN_BENCH_PROFILE=DIR` to record the mqttgen
+//! drains with `perf record` into `DIR`, and `MQTTGEN_BENCH_WRAP` to run every drain under a
+//! command, `{label}` standing for the drain's label: instruction counts, which do not depend
+//! on the machine's load, come from
+//! `MQTTGEN_BENCH_WRAP='valgrind --tool=callgrind --callgrind-out-file=/tmp/cg/{label}.out'`.
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
 use mqttgen::topic::TopicMatcher;
@@ -133,8 +141,10 @@ async fn preload(port: u16, n: u64, qos: QoS) {
 }
 
 /// (a) The hand-written loop: rumqttc v5 + serde_json, parameter taken from the topic. Returns
-/// the wall time and the messages dropped (always 0: it handles every message it reads).
-async fn drain_baseline(port: u16, id: &str, n: u64) -> (Duration, u64) {
+/// the wall time and CPU time from creating the client until the last message was handled,
+/// and the messages dropped (always 0: it handles every message it reads).
+async fn drain_baseline(port: u16, id: &str, n: u64) -> Drained {
+    let cpu = cpu_time();
     let start = Instant::now();
     let (_client, mut el) = AsyncClient::new(options(id, port), 1000);
     let mut count = 0u64;
@@ -148,13 +158,27 @@ async fn drain_baseline(port: u16, id: &str, n: u64) -> (Duration, u64) {
             count += 1;
         }
     }
-    let elapsed = start.elapsed();
+    let (wall, cpu) = (start.elapsed(), cpu_time().saturating_sub(cpu));
     std::hint::black_box(checksum);
-    (elapsed, 0)
+    Drained {
+        wall,
+        cpu,
+        dropped: 0,
+    }
 }
 
-/// (b) A typed mqttgen handler with the default route settings. Returns the wall time until
-/// every message was handled (or dropped) and the number dropped.
+/// What one drain measured.
+struct Drained {
+    /// From creating the client until the last message was handled.
+    wall: Duration,
+    /// CPU time of every thread of the process over the same span.
+    cpu: Duration,
+    dropped: u64,
+}
+
+/// (b) A typed mqttgen handler with the default route settings. Measures like
+/// [`drain_baseline`]: from before the service connects until every message was handled (or
+/// dropped); the waiting task is woken by the handler of the last message, it does not poll.
 async fn drain_mqttgen(
     port: u16,
     id: &str,
@@ -162,11 +186,12 @@ async fn drain_mqttgen(
     qos: QoS,
     policy: AckPolicy,
     checked: bool,
-) -> (Duration, u64) {
+) -> Drained {
     let count = Arc::new(AtomicU64::new(0));
-    let c = count.clone();
+    let done = Arc::new(tokio::sync::Notify::new());
+    let (c, d) = (count.clone(), done.clone());
     let handler = move |msg: Message, ctx: Context| {
-        let c = c.clone();
+        let (c, d) = (c.clone(), d.clone());
         async move {
             let r: Reading = if checked {
                 mqttgen::schema::decode_json_checked(&msg.payload, &READING_SCHEMA)?
@@ -175,10 +200,13 @@ async fn drain_mqttgen(
             };
             let device = ctx.param("device").unwrap_or_default();
             std::hint::black_box((r.celsius, device.len()));
-            c.fetch_add(1, Ordering::Relaxed);
+            if c.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                d.notify_one();
+            }
             HandlerResult::Ok(None)
         }
     };
+    let cpu = cpu_time();
     let start = Instant::now();
     let app = App::new(
         Config::new("127.0.0.1", port)
@@ -195,17 +223,32 @@ async fn drain_mqttgen(
     .start()
     .await
     .unwrap();
+    // Dropped messages never reach the handler: look at the counters now and then as well.
     while count.load(Ordering::Relaxed) + app.stats().dropped_overflow < n {
-        tokio::time::sleep(Duration::from_micros(200)).await;
+        let _ = tokio::time::timeout(Duration::from_millis(50), done.notified()).await;
     }
-    let elapsed = start.elapsed();
+    let (wall, cpu) = (start.elapsed(), cpu_time().saturating_sub(cpu));
     let dropped = app.stats().dropped_overflow;
     app.shutdown(Duration::from_secs(5)).await.unwrap();
-    (elapsed, dropped)
+    Drained { wall, cpu, dropped }
 }
 
-/// CPU time (user + system) of this process so far, from /proc (10 ms resolution).
+/// CPU time of this process: the scheduler's run time of each of its threads
+/// (`/proc/self/task/*/schedstat`, nanoseconds), summed. The drains' threads (the runtime's
+/// workers and the main thread) live for the whole drain. Falls back to `/proc/self/stat`
+/// (10 ms ticks) where schedstat is missing.
 fn cpu_time() -> Duration {
+    let from_schedstat = || -> Option<u64> {
+        let mut ns = 0u64;
+        for task in std::fs::read_dir("/proc/self/task").ok()? {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+        Some(ns)
+    };
+    if let Some(ns) = from_schedstat() {
+        return Duration::from_nanos(ns);
+    }
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name (which is in parentheses and may contain spaces).
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
@@ -256,15 +299,13 @@ fn drain_child(spec: &str) {
             .build()
             .unwrap()
     };
-    let cpu = cpu_time();
-    let (wall, dropped) = rt.block_on(async {
+    let Drained { wall, cpu, dropped } = rt.block_on(async {
         if side == "base" {
             drain_baseline(port, id, n).await
         } else {
             drain_mqttgen(port, id, n, qos, policy, side == "checked").await
         }
     });
-    let cpu = cpu_time().saturating_sub(cpu);
     println!(
         "DRAIN {} {} {dropped} {}",
         n as f64 / wall.as_secs_f64(),
@@ -276,10 +317,11 @@ fn drain_child(spec: &str) {
 /// Runs one drain in a child process.
 fn drain_in_child(spec: String) -> Run {
     let exe = std::env::current_exe().unwrap();
+    let label = spec.replace(',', "_");
     let mut command = match std::env::var("MQTTGEN_BENCH_PROFILE") {
         Ok(dir) if spec.starts_with("gen,") => {
             let mut c = std::process::Command::new("perf");
-            let file = format!("{dir}/{}.perf", spec.replace(',', "_"));
+            let file = format!("{dir}/{label}.perf");
             c.args([
                 "record",
                 "-F",
@@ -293,7 +335,19 @@ fn drain_in_child(spec: String) -> Run {
             .arg(exe);
             c
         }
-        _ => std::process::Command::new(exe),
+        // A command line to run each drain under, `{label}` replaced by the drain's label:
+        // e.g. `valgrind --tool=callgrind --callgrind-out-file=/tmp/cg/{label}.out`.
+        _ => match std::env::var("MQTTGEN_BENCH_WRAP") {
+            Ok(wrap) if !wrap.trim().is_empty() => {
+                let mut words = wrap
+                    .split_whitespace()
+                    .map(|w| w.replace("{label}", &label));
+                let mut c = std::process::Command::new(words.next().expect("not empty"));
+                c.args(words).arg(exe);
+                c
+            }
+            _ => std::process::Command::new(exe),
+        },
     };
     let out = command
         .env("MQTTGEN_BENCH_DRAIN", &spec)
@@ -339,9 +393,18 @@ async fn throughput(
         "after"
     };
     let spec = |side: &str, id: &str| format!("{side},{port},{id},{n},{q},{p},{flavor}");
-    let base = tokio::task::block_in_place(|| drain_in_child(spec("base", &base_id)));
-    let gen = tokio::task::block_in_place(|| drain_in_child(spec("gen", &gen_id)));
-    (base, gen)
+    let drain = |side: &str, id: &str| {
+        let spec = spec(side, id);
+        tokio::task::block_in_place(|| drain_in_child(spec))
+    };
+    // Alternate which side drains first, so that neither always runs right after the preload.
+    if round % 2 == 0 {
+        let base = drain("base", &base_id);
+        (base, drain("gen", &gen_id))
+    } else {
+        let gen = drain("gen", &gen_id);
+        (drain("base", &base_id), gen)
+    }
 }
 
 /// The typed handler with and without the JSON Schema check, QoS 0, default route settings,
@@ -403,6 +466,52 @@ fn decode_cost() {
     println!(
         "\ndecoding the bench message alone: serde_json {plain:.0} ns | schema-checked {checked:.0} ns | {:.2}x",
         checked / plain
+    );
+}
+
+/// Median and range of `values` (not empty).
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    let median = if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    };
+    (median, values[0], values[values.len() - 1])
+}
+
+/// Prints both sides of the rounds (medians, ranges) and the ratios of each round's pair
+/// (mqttgen / hand-written loop, drained back to back from the same preload).
+fn print_pairs(label: &str, qos: QoS, runs: &[(Run, Run)]) {
+    let side = |name: &str, pick: fn(&(Run, Run)) -> Run| {
+        let all: Vec<Run> = runs.iter().map(pick).collect();
+        let (rate, rate_lo, rate_hi) = spread(all.iter().map(|r| r.rate).collect());
+        let (cpu, cpu_lo, cpu_hi) = spread(all.iter().map(|r| r.cpu_us).collect());
+        let dropped = all.iter().map(|r| r.dropped).max().unwrap_or(0);
+        let rss = all.iter().map(|r| r.peak_rss_mib).fold(0f64, f64::max);
+        println!(
+            "    {name}: {rate:>8.0} msg/s ({rate_lo:.0}–{rate_hi:.0}), {cpu:.2} µs CPU/msg ({cpu_lo:.2}–{cpu_hi:.2}), {dropped} dropped, peak RSS {rss:.1} MiB"
+        );
+    };
+    println!(
+        "  {label} (medians of {} rounds, range in brackets):",
+        runs.len()
+    );
+    side("hand-written loop", |p| p.0);
+    side("mqttgen (default)", |p| p.1);
+    let (rate, rate_lo, rate_hi) = spread(runs.iter().map(|(b, g)| g.rate / b.rate).collect());
+    let (cpu, cpu_lo, cpu_hi) = spread(runs.iter().map(|(b, g)| g.cpu_us / b.cpu_us).collect());
+    let cpu_goal = if qos == QoS::AtMostOnce {
+        ""
+    } else if cpu <= 1.2 {
+        " ✓ (goal <= 1.2x)"
+    } else {
+        " ✗ (goal <= 1.2x)"
+    };
+    let rate_goal = if rate >= 0.9 { "✓" } else { "✗" };
+    println!(
+        "    ratio per round, median (range): {rate:.2} msg/s ({rate_lo:.2}–{rate_hi:.2}) {rate_goal} (goal >= 0.9); {cpu:.2}x CPU per message ({cpu_lo:.2}–{cpu_hi:.2}){cpu_goal}"
     );
 }
 
@@ -536,7 +645,7 @@ fn main() {
     let rounds: u32 = std::env::var("MQTTGEN_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
     let only = std::env::var("MQTTGEN_BENCH_ONLY").ok();
     let broker = Mosquitto::start_with(MosquittoOptions {
         extra: vec![
@@ -547,7 +656,7 @@ fn main() {
         ..Default::default()
     });
     println!(
-        "throughput: {n} JSON messages through mosquitto, best of {rounds} rounds, each drain in its own process;"
+        "throughput: {n} JSON messages through mosquitto, {rounds} rounds, each drain in its own process, the two sides alternately;"
     );
     println!(
         " baseline = one task polling rumqttc and decoding inline; mqttgen = typed handler, default route settings"
@@ -590,33 +699,16 @@ fn main() {
             if !only.as_deref().is_none_or(|o| label.contains(o)) {
                 continue;
             }
-            let mut best = (Run::default(), Run::default());
-            best.0.cpu_us = f64::MAX;
-            best.1.cpu_us = f64::MAX;
+            let mut runs = Vec::new();
             for round in 0..rounds {
-                let (b, g) = rt.block_on(throughput(&broker, n, qos, policy, round, flavor));
-                for (best, run) in [(&mut best.0, b), (&mut best.1, g)] {
-                    best.rate = best.rate.max(run.rate);
-                    best.cpu_us = best.cpu_us.min(run.cpu_us);
-                    best.dropped = best.dropped.max(run.dropped);
-                    best.peak_rss_mib = best.peak_rss_mib.max(run.peak_rss_mib);
-                }
+                runs.push(rt.block_on(throughput(&broker, n, qos, policy, round, flavor)));
             }
-            let (b, g) = best;
-            println!(
-                "  {qos:?} ack {policy:?}:\n    hand-written loop: {:>8.0} msg/s, {:.2} µs CPU/msg, {} dropped, peak RSS {:.1} MiB\n    mqttgen (default): {:>8.0} msg/s, {:.2} µs CPU/msg, {} dropped, peak RSS {:.1} MiB\n    ratio: {:.2} msg/s (goal >= 0.9), {:.2}x CPU per message (goal at QoS 1 <= 1.2x)",
-                b.rate,
-                b.cpu_us,
-                b.dropped,
-                b.peak_rss_mib,
-                g.rate,
-                g.cpu_us,
-                g.dropped,
-                g.peak_rss_mib,
-                g.rate / b.rate,
-                g.cpu_us / b.cpu_us,
-            );
+            print_pairs(&format!("{qos:?} ack {policy:?}"), qos, &runs);
         }
+    }
+    println!(" load average after the drains: {}", load_average());
+    if only.is_some() {
+        return;
     }
     validated_throughput(&rt, &broker, n);
     println!(" load average at the end: {}", load_average());

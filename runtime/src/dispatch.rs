@@ -18,16 +18,19 @@ use crate::handler::{Context, RouteInfo};
 use crate::hooks::{Failure, Hooks};
 use crate::metrics::Metrics;
 use crate::middleware::Pipeline;
-use crate::queue::{message_bytes, Job, Pushed, RouteQueue};
+use crate::queue::{message_bytes, Begun, Job, Pushed, RouteQueue};
 use crate::router::{AckPolicy, ResolvedRoute};
 use crate::topic::TopicMatcher;
 use crate::transport::{AckToken, Incoming};
-use crate::{HandlerError, Message, Outgoing, Publisher, QoS};
+use crate::{HandlerError, HandlerResult, Message, Outgoing, Publisher, QoS};
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -45,7 +48,21 @@ struct RouteSlot {
     policy: AckPolicy,
     queue: Arc<RouteQueue>,
     info: Arc<RouteInfo>,
+    worker: Arc<RouteWorker>,
+    /// The driver may handle this route's messages itself ([`Dispatcher::handle_inline`]): one
+    /// worker, a queue that waits for room, acknowledgement after the handler, and a handler
+    /// that has not been slow there [`INLINE_SLOW_STREAK`] times in a row.
+    inline: bool,
+    /// Inline handler polls in a row that took longer than [`INLINE_SLOW`].
+    slow_polls: u8,
 }
+
+/// An inline handler poll longer than this counts as slow ([`RouteSlot::inline`]).
+const INLINE_SLOW: Duration = Duration::from_millis(1);
+/// This many slow inline polls in a row and the route's messages go to its worker from then
+/// on: a handler that blocks its thread must not hold up reading. (In a row, so that the odd
+/// preemption of the driver's thread on a busy machine does not count.)
+const INLINE_SLOW_STREAK: u8 = 3;
 
 /// A message that did not fit into a route queue that waits for room.
 struct Held {
@@ -77,6 +94,10 @@ pub(crate) struct Dispatcher {
     acks: Arc<AckHub>,
     metrics: Arc<Metrics>,
     hooks: Arc<Hooks>,
+    /// What the driver needs to handle a message itself.
+    env: Arc<WorkerEnv>,
+    /// Scratch list of the routes a message goes to.
+    targets: Vec<usize>,
     /// Report QoS 0 completions too (in-memory broker).
     all_completions: bool,
     /// The client acknowledges QoS 1/2 itself on receipt: nothing to sequence.
@@ -147,21 +168,23 @@ impl Dispatcher {
                 route.overflow,
                 room.clone(),
             ));
+            let worker = Arc::new(RouteWorker {
+                info: route.info.clone(),
+                pipeline: route.pipeline,
+                policy: route.ack_policy,
+                max_workers: route.max_workers,
+            });
             slots.push(RouteSlot {
                 policy: route.ack_policy,
                 queue: queue.clone(),
-                info: route.info.clone(),
+                info: route.info,
+                worker: worker.clone(),
+                inline: route.max_workers == 1
+                    && route.overflow == crate::Overflow::Wait
+                    && route.ack_policy != AckPolicy::BeforeHandler,
+                slow_polls: 0,
             });
-            workers.push(tokio::spawn(run_route(
-                RouteWorker {
-                    info: route.info,
-                    pipeline: route.pipeline,
-                    policy: route.ack_policy,
-                    max_workers: route.max_workers,
-                },
-                queue,
-                env.clone(),
-            )));
+            workers.push(tokio::spawn(run_route(worker, queue, env.clone())));
         }
         #[cfg(feature = "otel")]
         env.metrics.otel.watch_queues(
@@ -175,9 +198,11 @@ impl Dispatcher {
                 matcher,
                 routes: slots,
                 routes_by_sub_id: by_id,
-                acks: env.acks,
-                metrics: env.metrics,
-                hooks: env.hooks,
+                acks: env.acks.clone(),
+                metrics: env.metrics.clone(),
+                hooks: env.hooks.clone(),
+                env: Arc::new(env),
+                targets: Vec::new(),
                 all_completions,
                 manual_acks,
                 replies,
@@ -296,7 +321,9 @@ impl Dispatcher {
             },
             None => msg,
         };
-        let mut targets = Vec::new();
+        // The scratch list of routes, reused (a message for one idle route allocates none).
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
         self.matcher
             .for_each_match(&msg.topic, |&i| targets.push(i));
         if !inc.subscription_ids.is_empty() && targets.len() > 1 {
@@ -320,6 +347,7 @@ impl Dispatcher {
             }
         }
         if targets.is_empty() {
+            self.targets = targets;
             match &self.replies {
                 // A late reply on a reply topic of ours that no request waits for any more.
                 Some(replies) if replies.is_watched(&msg.topic) => {
@@ -334,12 +362,94 @@ impl Dispatcher {
             return;
         }
         let ticket = needs_ack.then(|| self.acks.register(token, targets.len() as u32));
-        self.deliver(Held {
+        if let (&[only], Some(ticket)) = (&targets[..], ticket) {
+            let slot = &self.routes[only];
+            if slot.inline && msg.qos != QoS::AtMostOnce && slot.queue.is_idle() {
+                self.targets = targets;
+                self.handle_inline(only, msg, ticket);
+                return;
+            }
+        }
+        let held = Held {
             msg: Some(msg),
             ticket,
-            targets,
+            targets: targets.clone(),
             next: 0,
-        });
+        };
+        self.targets = targets;
+        self.deliver(held);
+    }
+
+    /// Handles a message that waits for its acknowledgement on the driver, as the hand-written
+    /// loop would, when its only route is idle (nothing queued or running): no hand-over to the
+    /// route's task and no thread wake-up, and its acknowledgement is written with the others
+    /// just before the driver reads again ([`AckHub::complete_batched`]). At QoS 1/2 the
+    /// broker's receive maximum bounds how far reading could run ahead of the handlers anyway;
+    /// QoS 0 messages keep going through the queue, where reading and handling overlap on two
+    /// threads.
+    ///
+    /// The handling is polled once here. If the handler waits for anything, the rest becomes
+    /// the route's next job, and later messages queue behind it, so order, the queue bounds
+    /// and the hooks are as on the worker. A handler that keeps the thread busy for longer than
+    /// [`INLINE_SLOW`] [`INLINE_SLOW_STREAK`] times in a row is not run here again.
+    fn handle_inline(&mut self, i: usize, msg: Message, ticket: Ticket) {
+        let env = &self.env;
+        let slot = &mut self.routes[i];
+        let job = Job {
+            bytes: message_bytes(&msg),
+            msg,
+            ticket: Some(ticket),
+            begun: None,
+        };
+        let bytes = job.bytes;
+        let started = Instant::now();
+        let mut handling = begin(&slot.worker, job, env);
+        let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+        let polled = std::pin::Pin::new(&mut handling.running).poll(&mut cx);
+        if started.elapsed() < INLINE_SLOW {
+            slot.slow_polls = 0;
+        } else {
+            slot.slow_polls += 1;
+            if slot.slow_polls >= INLINE_SLOW_STREAK {
+                slot.inline = false;
+                tracing::debug!(route = %slot.info.name, "handler kept the driver busy; its messages go to the route's worker from now on");
+            }
+        }
+        #[cfg(feature = "otel")]
+        crate::otel::routed(&self.metrics, &slot.info);
+        let (route, env) = (slot.worker.clone(), env.clone());
+        // What is left goes to the worker, which polls it with its own waker.
+        let rest: Begun = match polled {
+            std::task::Poll::Ready(result) => {
+                let (settled, follow_up) = settle(&route, &handling, result, &env);
+                let Some(follow_up) = follow_up else {
+                    complete(&route, handling, settled, &env, true);
+                    return;
+                };
+                Box::pin(async move {
+                    run_follow_up(&route, &handling.copy, &handling.span, follow_up, &env).await;
+                    complete(&route, handling, settled, &env, true);
+                })
+            }
+            std::task::Poll::Pending => Box::pin(async move {
+                let result = (&mut handling.running).await;
+                finish(&route, handling, result, &env, true).await;
+            }),
+        };
+        let job = Job {
+            msg: Message::new(String::new(), bytes::Bytes::new()),
+            ticket: None,
+            bytes,
+            begun: Some(rest),
+        };
+        if let Pushed::Closed(job) | Pushed::Full(job) | Pushed::Dropped(job) = slot.queue.push(job)
+        {
+            // The route stopped meanwhile (an idle queue that waits for room takes one job
+            // otherwise): finish the handling on its own.
+            if let Some(rest) = job.begun {
+                tokio::spawn(rest);
+            }
+        }
     }
 
     /// Puts the message into the queues of its remaining routes; holds it at the first full
@@ -360,6 +470,7 @@ impl Dispatcher {
                 bytes: message_bytes(&msg),
                 msg,
                 ticket: if before { None } else { held.ticket },
+                begun: None,
             };
             let done = |acks: &AckHub, ticket: Option<Ticket>, ok: bool| {
                 if let Some(t) = ticket {
@@ -428,8 +539,7 @@ struct RouteWorker {
     max_workers: usize,
 }
 
-async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
-    let route = Arc::new(route);
+async fn run_route(route: Arc<RouteWorker>, queue: Arc<RouteQueue>, env: WorkerEnv) {
     let permits = Arc::new(Semaphore::new(route.max_workers));
     let mut stop = env.stop.clone();
     // On a current-thread runtime spinning only delays the driver (and polls the socket with
@@ -456,13 +566,16 @@ async fn run_route(route: RouteWorker, queue: Arc<RouteQueue>, env: WorkerEnv) {
         let Some(job) = job else { break };
         if route.max_workers == 1 {
             // One worker, inline: it flushes held-back acknowledgements before it waits.
-            process(&route, job, &env, true).await;
+            run_job(&route, job, &env, true).await;
+            queue.done();
             drop(permit);
         } else {
             let route = route.clone();
             let env = env.clone();
+            let queue = queue.clone();
             tokio::spawn(async move {
-                process(&route, job, &env, false).await;
+                run_job(&route, job, &env, false).await;
+                queue.done();
                 drop(permit);
             });
         }
@@ -513,9 +626,48 @@ async fn next_job(
     }
 }
 
-/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
-/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
-async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
+/// Handles one job, or finishes one the driver began.
+async fn run_job(route: &RouteWorker, mut job: Job, env: &WorkerEnv, batch_acks: bool) {
+    match job.begun.take() {
+        Some(rest) => rest.await,
+        None => process(route, job, env, batch_acks).await,
+    }
+}
+
+/// The handler's run for one message, inside its span and panic guard. `Unpin` (the handler's
+/// future is boxed), so the driver can poll it once and hand it on to the worker.
+type Running = tracing::instrument::Instrumented<
+    futures::future::CatchUnwind<AssertUnwindSafe<BoxFuture<'static, HandlerResult>>>,
+>;
+
+/// One message being handled: the handler's run and what is needed after it.
+struct Handling {
+    running: Running,
+    /// The message, for reports, the reply policy, dead letters and hooks.
+    copy: Message,
+    span: tracing::Span,
+    #[cfg(feature = "otel")]
+    started: std::time::Instant,
+    ticket: Option<Ticket>,
+}
+
+/// What is left after the handler finished: publishing may wait for room in the outbox.
+enum FollowUp {
+    /// The handler's result, to publish.
+    Publish(Outgoing),
+    /// A message that failed to decode, to republish to the dead-letter topic.
+    DeadLetter(HandlerError),
+}
+
+/// The outcome of a finished handler, counted and reported ([`settle`]).
+struct Settled {
+    /// Acknowledge the message (else it is withheld for redelivery).
+    ok: bool,
+    outcome: Option<Outcome>,
+}
+
+/// Starts handling a job: its context, its span and the handler's future (not yet polled).
+fn begin(route: &RouteWorker, job: Job, env: &WorkerEnv) -> Handling {
     let Job { msg, ticket, .. } = job;
     let topic = route.info.has_values.then(|| Arc::from(msg.topic.as_str()));
     let ctx = Context {
@@ -536,32 +688,90 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
         std::time::Instant::now(),
     );
     let copy = msg.clone();
-    let pipeline = route.pipeline.clone();
-    let result = AssertUnwindSafe(async move { pipeline.call(msg, ctx).await })
-        .catch_unwind()
-        .instrument(span.clone())
-        .await;
+    // The handler builds its future inside the span and the panic guard too.
+    let future = span.in_scope(|| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| route.pipeline.call(msg, ctx))).unwrap_or_else(
+            |panic| {
+                let error =
+                    HandlerError::failed(format!("handler panicked: {}", panic_text(&panic)));
+                Box::pin(std::future::ready(Err(error)))
+            },
+        )
+    });
+    Handling {
+        running: AssertUnwindSafe(future)
+            .catch_unwind()
+            .instrument(span.clone()),
+        copy,
+        span,
+        #[cfg(feature = "otel")]
+        started,
+        ticket,
+    }
+}
+
+/// What a panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Handles one job. With `batch_acks` its acknowledgement may wait in the ack hub until the
+/// caller flushes it ([`AckHub::flush`]) before waiting for more work.
+async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: bool) {
+    let mut handling = begin(route, job, env);
+    let result = (&mut handling.running).await;
+    finish(route, handling, result, env, batch_acks).await;
+}
+
+/// Everything after the handler: counting and reporting, publishing its result (or the dead
+/// letter), then the acknowledgement and the handled hook.
+async fn finish(
+    route: &RouteWorker,
+    handling: Handling,
+    result: std::thread::Result<HandlerResult>,
+    env: &WorkerEnv,
+    batch_acks: bool,
+) {
+    let (settled, follow_up) = settle(route, &handling, result, env);
+    if let Some(follow_up) = follow_up {
+        run_follow_up(route, &handling.copy, &handling.span, follow_up, env).await;
+    }
+    complete(route, handling, settled, env, batch_acks);
+}
+
+/// Counts and reports a handler's outcome; what is left to publish comes back.
+fn settle(
+    route: &RouteWorker,
+    handling: &Handling,
+    result: std::thread::Result<HandlerResult>,
+    env: &WorkerEnv,
+) -> (Settled, Option<FollowUp>) {
+    let copy = &handling.copy;
     let result = result.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Err(HandlerError::failed(format!("handler panicked: {what}")))
+        Err(HandlerError::failed(format!(
+            "handler panicked: {}",
+            panic_text(&panic)
+        )))
     });
     #[cfg(feature = "otel")]
-    crate::otel::processed(&span, &route.info, &copy, &result, started, &env.metrics);
+    crate::otel::processed(
+        &handling.span,
+        &route.info,
+        copy,
+        &result,
+        handling.started,
+        &env.metrics,
+    );
     let outcome = env.hooks.handled.as_ref().map(|_| Outcome::of(&result));
-    let ok = match result {
+    let (ok, follow_up) = match result {
         Ok(reply) => {
             env.metrics.handled.fetch_add(1, Ordering::Relaxed);
-            if let Some(out) = reply.and_then(|out| accept_reply(route, &copy, out, env)) {
-                if let Err(e) = env.publisher.publish(out).instrument(span.clone()).await {
-                    tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
-                    env.hooks.report(Failure::Publish { error: &e });
-                }
-            }
-            true
+            let out = reply.and_then(|out| accept_reply(route, copy, out, env));
+            (true, out.map(FollowUp::Publish))
         }
         Err(HandlerError::Decode(e)) => {
             env.metrics.decode_errors.fetch_add(1, Ordering::Relaxed);
@@ -569,35 +779,68 @@ async fn process(route: &RouteWorker, job: Job, env: &WorkerEnv, batch_acks: boo
             let error = HandlerError::Decode(e);
             env.hooks.report(Failure::Handler {
                 route: &route.info.name,
-                message: &copy,
+                message: copy,
                 error: &error,
             });
-            dead_letter(route, &copy, &error, env)
-                .instrument(span.clone())
-                .await;
             // Bad input cannot get better by redelivery: acknowledge it.
-            true
+            let dead = env.hooks.dead_letter.is_some();
+            (true, dead.then_some(FollowUp::DeadLetter(error)))
         }
         Err(error) => {
             env.metrics.handler_errors.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(route = %route.info.name, topic = %copy.topic, error = %error, "handler failed");
             env.hooks.report(Failure::Handler {
                 route: &route.info.name,
-                message: &copy,
+                message: copy,
                 error: &error,
             });
-            route.policy != AckPolicy::NackOnError
+            (route.policy != AckPolicy::NackOnError, None)
         }
     };
-    if let Some(t) = ticket {
-        if batch_acks {
-            env.acks.complete_batched(t, ok);
-        } else {
-            env.acks.complete(t, ok);
+    (Settled { ok, outcome }, follow_up)
+}
+
+/// Publishes the handler's result or the dead letter.
+async fn run_follow_up(
+    route: &RouteWorker,
+    copy: &Message,
+    span: &tracing::Span,
+    follow_up: FollowUp,
+    env: &WorkerEnv,
+) {
+    match follow_up {
+        FollowUp::Publish(out) => {
+            let publishing = env.publisher.publish(out);
+            if let Err(e) = publishing.instrument(span.clone()).await {
+                tracing::warn!(route = %route.info.name, error = %e, "could not publish the handler's result");
+                env.hooks.report(Failure::Publish { error: &e });
+            }
+        }
+        FollowUp::DeadLetter(error) => {
+            dead_letter(route, copy, &error, env)
+                .instrument(span.clone())
+                .await
         }
     }
-    if let (Some(log), Some(outcome)) = (&env.hooks.handled, outcome) {
-        log.record(&route.info.name, &copy.topic, outcome);
+}
+
+/// Acknowledges (or withholds) the message and tells the handled hook.
+fn complete(
+    route: &RouteWorker,
+    handling: Handling,
+    settled: Settled,
+    env: &WorkerEnv,
+    batch_acks: bool,
+) {
+    if let Some(t) = handling.ticket {
+        if batch_acks {
+            env.acks.complete_batched(t, settled.ok);
+        } else {
+            env.acks.complete(t, settled.ok);
+        }
+    }
+    if let (Some(log), Some(outcome)) = (&env.hooks.handled, settled.outcome) {
+        log.record(&route.info.name, &handling.copy.topic, outcome);
     }
 }
 

@@ -187,6 +187,7 @@ impl Driver {
                         "a route has not taken a message for a while and the spill buffer is full: reading stopped (keep-alive is not served until the route makes room)"
                     );
                 }
+                shared.acks.flush();
                 let pause_over = tokio::select! {
                     biased;
                     _ = self.abort.wait_for(|a| *a) => break,
@@ -215,11 +216,16 @@ impl Driver {
             // Buffered events first, without building a poll future (most come in batches).
             let polled = match self.source.try_next() {
                 Some(ev) => ev,
-                None => tokio::select! {
-                    biased;
-                    _ = self.abort.wait_for(|a| *a) => break,
-                    ev = self.source.poll() => ev,
-                },
+                None => {
+                    // Acknowledgements held back for their batch leave before reading again,
+                    // written together by the event loop.
+                    shared.acks.flush();
+                    tokio::select! {
+                        biased;
+                        _ = self.abort.wait_for(|a| *a) => break,
+                        ev = crate::transport::next_event(&mut *self.source) => ev,
+                    }
+                }
             };
             let event = match polled {
                 Ok(event) => event,

@@ -23,7 +23,11 @@ pub type HandlerResult = Result<Option<Outgoing>, HandlerError>;
 /// let _route = mqttgen::Route::new("sensors/{device_id}/temp", on_reading);
 /// ```
 pub trait Handler: Send + Sync + 'static {
-    /// Handles `msg`; the returned future runs on a worker task, never on the event loop.
+    /// Handles `msg`. The returned future runs on the route's worker task; a message that waits
+    /// for its acknowledgement (QoS 1/2, acknowledged after the handler) for an idle route is
+    /// first polled by the connection's task itself, and handed to the worker if it waits for
+    /// anything. A handler that keeps its thread busy for more than a millisecond three times
+    /// in a row is not polled there again (see the README's flow control section).
     fn handle(&self, msg: Message, ctx: Context) -> BoxFuture<'static, HandlerResult>;
 }
 
@@ -71,6 +75,7 @@ impl Context {
             route: Arc::new(RouteInfo {
                 name: address.to_owned(),
                 address: inner.to_owned(),
+                levels: crate::route_info::whole_levels(inner),
                 filter,
                 has_values,
                 reply_to: crate::ReplyTo::default(),
@@ -89,9 +94,15 @@ impl Context {
     /// The value of the `{name}` parameter of the topic, as declared in the route's address
     /// (a whole level, or part of one such as `{major}` in `v{major}.{minor}`).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params()
-            .find(|(n, _)| *n == name)
-            .map(|(_, value)| value)
+        match &self.route.levels {
+            Some(levels) => {
+                crate::route_info::whole_level_param(levels, self.topic.as_deref(), name)
+            }
+            None => self
+                .params()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| value),
+        }
     }
 
     /// All `{name}` parameters of the topic in address order (anonymous `+`/`#` levels left
@@ -168,6 +179,48 @@ where
         async move {
             let value: T = crate::codec::decode_json(&msg.payload)?;
             f(value, ctx).await
+        }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-level fast path of [`Context::param`] answers exactly like the general path
+    /// (the address grammar's capture), matching topics or not.
+    #[test]
+    fn whole_level_params_answer_like_the_general_path() {
+        let (publisher, _outbox) = crate::Publisher::new(
+            (10, 1 << 20),
+            1 << 20,
+            true,
+            Arc::new(crate::metrics::Metrics::default()),
+        );
+        let cases = [
+            ("bench/{device}/temp", "bench/d7/temp"),
+            ("bench/{device}/temp", "bench/d7/humidity"),
+            ("bench/{device}/temp", "bench/d7/temp/extra"),
+            ("bench/{device}/temp", "bench"),
+            ("{a}/+/{b}", "x/y/z"),
+            ("site/{site}/{area}", "site//north"),
+            ("fixed/topic", "fixed/topic"),
+        ];
+        let mut fast = 0;
+        for (address, topic) in cases {
+            let ctx = Context::for_test(publisher.clone(), address, topic).unwrap();
+            fast += usize::from(ctx.route.levels.is_some());
+            for name in ["device", "a", "b", "site", "area", "nope"] {
+                let general = ctx.params().find(|(n, _)| *n == name).map(|(_, v)| v);
+                assert_eq!(ctx.param(name), general, "{address} {topic} {name}");
+            }
+        }
+        assert_eq!(fast, cases.len(), "all of these take the fast path");
+        for partial in ["v{major}.{minor}/x", "a/{b}/#", "a/#"] {
+            let ctx = Context::for_test(publisher.clone(), partial, "v1.2/x").unwrap();
+            assert!(
+                ctx.route.levels.is_none(),
+                "{partial} takes the general path"
+            );
         }
     }
 }

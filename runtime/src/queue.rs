@@ -31,11 +31,19 @@ pub enum Overflow {
 
 /// A message on its way to one route.
 pub(crate) struct Job {
+    /// The message; empty when `begun` holds it.
     pub msg: Message,
     pub ticket: Option<Ticket>,
     /// What the job counts against the queue's byte bound.
     pub bytes: usize,
+    /// Set when the driver began handling the message itself (the route was idle) and its
+    /// handler waits for something: the rest of the handling (message, ticket, hooks) for the
+    /// route's worker to finish.
+    pub begun: Option<Begun>,
 }
+
+/// The handling of one message that the driver began and a worker finishes.
+pub(crate) type Begun = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Bytes a message counts against a queue's byte bound: payload, topic and properties.
 pub(crate) fn message_bytes(msg: &Message) -> usize {
@@ -70,6 +78,8 @@ struct State {
     jobs: VecDeque<Job>,
     bytes: usize,
     closed: bool,
+    /// Jobs taken and not yet [done](RouteQueue::done).
+    active: usize,
 }
 
 /// A bounded queue shared by the driver (push) and the route loop (pop).
@@ -144,11 +154,25 @@ impl RouteQueue {
         let was_full = state.jobs.len() >= self.capacity || state.bytes >= self.max_bytes;
         let job = state.jobs.pop_front()?;
         state.bytes -= job.bytes;
+        state.active += 1;
         drop(state);
         if was_full {
             self.room.notify_one();
         }
         Some(job)
+    }
+
+    /// Marks a job taken with [`RouteQueue::try_pop`] as handled.
+    pub fn done(&self) {
+        let mut state = self.lock();
+        state.active = state.active.saturating_sub(1);
+    }
+
+    /// True when nothing is queued or being handled and the queue is open: a message for the
+    /// route handled now overtakes none.
+    pub fn is_idle(&self) -> bool {
+        let state = self.lock();
+        state.jobs.is_empty() && state.active == 0 && !state.closed
     }
 
     /// Stops taking jobs; those already queued can still be taken.
@@ -188,6 +212,7 @@ mod tests {
             bytes: message_bytes(&msg),
             msg,
             ticket: None,
+            begun: None,
         }
     }
 

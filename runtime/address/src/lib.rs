@@ -33,6 +33,6 @@ pub mod template;
 
 pub use grammar::{channel_id, parse, Address, AddressIssue, Level, LevelPart};
 pub use location::{Location, LocationError};
-pub use matcher::{matches, TopicMatcher};
+pub use matcher::{levels, matches, TopicMatcher};
 pub use rules::InvalidTopic;
 pub use template::{below_prefixes, build, capture, capture_all, Mismatch, Piece};

@@ -124,7 +124,7 @@ impl<T> TopicMatcher<T> {
     /// Calls `f` for every value whose filter matches `topic`.
     pub fn for_each_match<'a>(&'a self, topic: &str, mut f: impl FnMut(&'a T)) {
         let dollar = topic.starts_with('$');
-        let mut levels = topic.split('/');
+        let mut levels = levels(topic);
         Self::walk(&self.root, &mut levels, true, dollar, &mut f);
     }
 
@@ -168,6 +168,41 @@ impl<T> TopicMatcher<T> {
     }
 }
 
+/// The levels of `topic` (or filter), the same as `topic.split('/')` but scanning bytes: levels
+/// are short, and the general pattern searcher costs more per level than the scan itself (this
+/// runs for every received message).
+///
+/// ```
+/// let levels: Vec<&str> = mqttgen_address::levels("a//b/").collect();
+/// assert_eq!(levels, ["a", "", "b", ""]);
+/// ```
+pub fn levels(topic: &str) -> impl Iterator<Item = &str> + Clone {
+    LevelIter { rest: Some(topic) }
+}
+
+#[derive(Clone)]
+struct LevelIter<'t> {
+    rest: Option<&'t str>,
+}
+
+impl<'t> Iterator for LevelIter<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == b'/') {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// True if `filter` matches `topic`: a [`TopicMatcher`] holding only `filter` (one rule set for
 /// one-off checks and the trie). A shared filter matches like its inner filter; an invalid
 /// filter matches nothing.
@@ -179,6 +214,19 @@ pub fn matches(filter: &str, topic: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn levels_split_like_str_split() {
+        for topic in [
+            "", "/", "a", "a/", "/a", "a//b", "a/b/c", "é/ü//x", "$SYS/x",
+        ] {
+            assert_eq!(
+                levels(topic).collect::<Vec<_>>(),
+                topic.split('/').collect::<Vec<_>>(),
+                "{topic:?}"
+            );
+        }
+    }
 
     #[test]
     fn wildcards_follow_mqtt() {

@@ -86,6 +86,20 @@ pub(crate) trait EventSource: Send + 'static {
     fn try_next(&mut self) -> Option<Result<Event, Error>> {
         None
     }
+
+    /// The MQTT 5 source itself, which the driver awaits without boxing: rumqttc's poll future
+    /// is several KiB, and boxing it copies all of it once per read.
+    fn as_v5(&mut self) -> Option<&mut rumqtt_v5::V5Source> {
+        None
+    }
+}
+
+/// The next event of `source`: [`EventSource::poll`], awaited in place for MQTT 5.
+pub(crate) async fn next_event(source: &mut dyn EventSource) -> Result<Event, Error> {
+    match source.as_v5() {
+        Some(v5) => v5.next_event().await,
+        None => source.poll().await,
+    }
 }
 
 /// One subscription request.

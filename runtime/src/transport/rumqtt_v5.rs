@@ -218,18 +218,27 @@ impl EventSource for V5Source {
     }
 
     fn poll(&mut self) -> BoxFuture<'_, Result<Event, Error>> {
-        Box::pin(async move {
-            if let Some(event) = self.try_next() {
-                return event;
-            }
-            let mut event = self.eventloop.poll().await.map_err(map_error)?;
-            // Our own acknowledgements leave in batches, and each is reported as an event: skip
-            // those the driver has no use for while more events are already buffered.
-            while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
-                event = self.eventloop.poll().await.map_err(map_error)?;
-            }
-            convert(event)
-        })
+        Box::pin(self.next_event())
+    }
+
+    fn as_v5(&mut self) -> Option<&mut V5Source> {
+        Some(self)
+    }
+}
+
+impl V5Source {
+    /// [`EventSource::poll`] as a plain future, for [`super::next_event`].
+    pub(crate) async fn next_event(&mut self) -> Result<Event, Error> {
+        if let Some(event) = self.try_next() {
+            return event;
+        }
+        let mut event = self.eventloop.poll().await.map_err(map_error)?;
+        // Our own acknowledgements leave in batches, and each is reported as an event: skip
+        // those the driver has no use for while more events are already buffered.
+        while is_own_ack(&event) && !self.eventloop.state.events.is_empty() {
+            event = self.eventloop.poll().await.map_err(map_error)?;
+        }
+        convert(event)
     }
 }
 
@@ -311,6 +320,16 @@ fn is_own_ack(event: &rumqttc::v5::Event) -> bool {
         event,
         rumqttc::v5::Event::Outgoing(Out::PubAck(_) | Out::PubRec(_) | Out::PubComp(_))
     )
+}
+
+/// What rumqttc's acknowledgement calls read of the message: its QoS and packet id (built
+/// without `Publish::new`, which copies an empty topic into a new buffer for every ack).
+fn ack_of(token: AckToken) -> Publish {
+    Publish {
+        qos: qos_to_v5(token.qos),
+        pkid: token.pkid,
+        ..Publish::default()
+    }
 }
 
 fn client_error(e: rumqttc::v5::ClientError) -> Error {
@@ -400,9 +419,7 @@ impl Client for V5Client {
             if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
                 return Ok(());
             }
-            let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
-            publish.pkid = token.pkid;
-            self.client.ack(&publish).await.map_err(client_error)
+            self.client.ack(&ack_of(token)).await.map_err(client_error)
         })
     }
 
@@ -410,9 +427,7 @@ impl Client for V5Client {
         if !ok || !self.manual_acks || token.qos == crate::QoS::AtMostOnce {
             return true;
         }
-        let mut publish = Publish::new("", qos_to_v5(token.qos), Vec::new(), None);
-        publish.pkid = token.pkid;
-        self.client.try_ack(&publish).is_ok()
+        self.client.try_ack(&ack_of(token)).is_ok()
     }
 
     fn acks_manually(&self) -> bool {
