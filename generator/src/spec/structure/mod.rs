@@ -66,6 +66,11 @@ pub(crate) fn unlocated(files: &Files, root: &Node, version: &str) -> Option<Unl
     })
 }
 
+/// The findings of [`unlocated`] (none for a version without a vendored schema).
+pub(crate) fn unlocated_findings(files: &Files, root: &Node, version: &str) -> Vec<Finding> {
+    unlocated(files, root, version).map_or_else(Vec::new, |u| u.findings)
+}
+
 /// What [`unlocated`] found.
 pub(crate) struct Unlocated {
     findings: Vec<Finding>,
