@@ -108,7 +108,8 @@ pub fn payload_check_with(
     })
 }
 
-/// What [`payload_check`] finds about bundled schemas, by their compact JSON text: whether each
+/// What [`payload_check`] finds about bundled schemas, by schema (equal when their compact JSON
+/// text is equal, compared without writing it): whether each
 /// compiles (the error when not) and its rules that are not enforced. Documents with many messages
 /// often repeat one payload schema (a schema per device type, messages that differ only in name);
 /// compiling it (with its check against the draft-07 meta-schema) once instead of once per message
@@ -116,31 +117,100 @@ pub fn payload_check_with(
 /// schema, so a repeat gets exactly what compiling it again would give.
 #[derive(Debug, Default)]
 pub struct Verdicts {
-    seen: HashMap<String, (Option<String>, Vec<String>)>,
+    /// By the hash of the schema ([`hash_value`]): each schema with that hash and its verdict.
+    seen: HashMap<u64, Vec<(Value, Verdict)>>,
+    judged: usize,
+}
+
+/// The compile error (if any) and the unenforced rules of a schema.
+type Verdict = (Option<String>, Vec<String>);
+
+/// True when `a` and `b` print as the same compact JSON text.
+fn same_text(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Number(a), Value::Number(b)) => a == b,
+        (Value::String(a), Value::String(b)) => a == b,
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_text(a, b))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_text(va, vb))
+        }
+        _ => false,
+    }
+}
+
+/// Hashes what [`same_text`] compares.
+fn hash_value<H: std::hash::Hasher>(value: &Value, state: &mut H) {
+    use std::hash::Hash;
+    match value {
+        Value::Null => state.write_u8(0),
+        Value::Bool(b) => {
+            state.write_u8(1);
+            b.hash(state);
+        }
+        Value::Number(n) => {
+            state.write_u8(2);
+            n.as_u64().hash(state);
+            n.as_i64().hash(state);
+            n.as_f64().map(f64::to_bits).hash(state);
+        }
+        Value::String(s) => {
+            state.write_u8(3);
+            s.hash(state);
+        }
+        Value::Array(items) => {
+            state.write_u8(4);
+            state.write_usize(items.len());
+            for item in items {
+                hash_value(item, state);
+            }
+        }
+        Value::Object(entries) => {
+            state.write_u8(5);
+            state.write_usize(entries.len());
+            for (key, value) in entries {
+                key.hash(state);
+                hash_value(value, state);
+            }
+        }
+    }
 }
 
 impl Verdicts {
     /// The compile error (if any) and the unenforced rules of `schema`.
     pub fn judge(&mut self, schema: &Value) -> (Option<String>, Vec<String>) {
-        self.seen
-            .entry(schema.to_string())
-            .or_insert_with(|| {
-                let unchecked = compile(schema).err();
-                let mut not_enforced = Vec::new();
-                unenforced_rules(schema, "", &mut not_enforced);
-                (unchecked, not_enforced)
-            })
-            .clone()
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        hash_value(schema, &mut hasher);
+        let same = self
+            .seen
+            .entry(std::hash::Hasher::finish(&hasher))
+            .or_default();
+        if let Some((_, verdict)) = same.iter().find(|(seen, _)| same_text(seen, schema)) {
+            return verdict.clone();
+        }
+        let unchecked = compile(schema).err();
+        let mut not_enforced = Vec::new();
+        unenforced_rules(schema, "", &mut not_enforced);
+        let verdict = (unchecked, not_enforced);
+        same.push((schema.clone(), verdict.clone()));
+        self.judged += 1;
+        verdict
     }
 
     /// How many distinct schemas were judged.
     pub fn len(&self) -> usize {
-        self.seen.len()
+        self.judged
     }
 
     /// True when no schema was judged yet.
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.judged == 0
     }
 }
 

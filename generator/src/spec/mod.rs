@@ -131,6 +131,27 @@ pub fn resolved_value(
     Some(structure::resolved_value(&files, root))
 }
 
+/// A document read and parsed with the files its references name, before its model is built: to
+/// measure the structure check on its own ([`Parsed::structure_findings`]).
+pub struct Parsed(Files);
+
+/// Reads and parses `text` (read from `path`, shown as `name`) like [`load_with`], without
+/// building the model or checking anything.
+pub fn parse_only(path: &Path, name: &str, text: String, read: Reader<'_>) -> Parsed {
+    Parsed(Files::load_all(path, name, text, read))
+}
+
+impl Parsed {
+    /// The structure check's findings (the official schema of AsyncAPI `version` and the rules
+    /// beyond it, unlocated), as [`load_with`] computes them.
+    pub fn structure_findings(&self, version: &str) -> Vec<structure::Finding> {
+        let Some(root) = self.0.sources.files.first().and_then(|f| f.root.as_ref()) else {
+            return Vec::new();
+        };
+        structure::unlocated_findings(&self.0, root, version)
+    }
+}
+
 fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Document> {
     let root = files.sources.files.first()?.root.as_ref()?;
     // The structure check (resolving every `$ref` and validating against the official schema)

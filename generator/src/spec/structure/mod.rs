@@ -10,6 +10,7 @@ mod explain;
 pub mod official;
 mod resolved;
 mod rules;
+mod view;
 
 use crate::diagnostics::Diagnostic;
 use crate::model::NodeId;
@@ -39,12 +40,35 @@ pub fn check(
 /// filtered: the part of [`check`] that needs nothing from the model, so it can run on another
 /// thread while the model is built. `None` for a version without a vendored schema.
 pub(crate) fn unlocated(files: &Files, root: &Node, version: &str) -> Option<Unlocated> {
+    if let Some(targets) = view::Targets::of(files, root) {
+        // Every reference would be expanded: validate the located tree through its references
+        // instead of building the resolved copy (the same value, see [`view`]).
+        let validator = official::view_validator(version)?;
+        let doc = targets.view(root);
+        let mut findings = if validator.is_valid(doc) {
+            Vec::new()
+        } else {
+            explain::findings(validator.iter_errors(doc))
+        };
+        if rules::apply(version) {
+            findings.extend(rules::run(&resolved::resolve(files, root).value, version));
+        }
+        return Some(Unlocated {
+            findings,
+            kept_refs: Vec::new(),
+        });
+    }
     official::validator(version)?;
     let resolved = resolved::resolve(files, root);
     Some(Unlocated {
         findings: findings(&resolved.value, version),
         kept_refs: resolved.kept_refs,
     })
+}
+
+/// The findings of [`unlocated`] (none for a version without a vendored schema).
+pub(crate) fn unlocated_findings(files: &Files, root: &Node, version: &str) -> Vec<Finding> {
+    unlocated(files, root, version).map_or_else(Vec::new, |u| u.findings)
 }
 
 /// What [`unlocated`] found.

@@ -8,10 +8,17 @@
 //! `operation.channel`, `operation.messages`, `reply.channel`, `reply.messages`) accept the
 //! objects those references name, and a Reference Object's `$ref` need not be an RFC 3986 URI.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use jsonschema::json::{Json, SerdeJson};
 use jsonschema::Validator;
 use serde_json::Value;
+
+use super::view::Located;
+
+/// Versions whose schema [`warm_up`] started compiling.
+static WARMED: [AtomicBool; 9] = [const { AtomicBool::new(false) }; 9];
 
 /// Every version with a vendored schema, with its text.
 const SCHEMAS: [(&str, &str); 9] = [
@@ -34,6 +41,16 @@ pub fn validator(version: &str) -> Option<&'static Validator> {
         .as_ref()
 }
 
+/// The compiled schema for AsyncAPI `version` that validates the located document through its
+/// references ([`super::view`]), or `None` for a version without one.
+pub(crate) fn view_validator(version: &str) -> Option<&'static Validator<Located>> {
+    static COMPILED: [OnceLock<Option<Validator<Located>>>; 9] = [const { OnceLock::new() }; 9];
+    let i = SCHEMAS.iter().position(|(v, _)| *v == version)?;
+    COMPILED[i]
+        .get_or_init(|| compile_for::<Located>(SCHEMAS[i].0, SCHEMAS[i].1))
+        .as_ref()
+}
+
 /// The slot of the compiled schema of `SCHEMAS[i]`.
 fn compiled(i: usize) -> &'static OnceLock<Option<Validator>> {
     static COMPILED: [OnceLock<Option<Validator>>; 9] = [const { OnceLock::new() }; 9];
@@ -46,20 +63,23 @@ pub fn vendored(version: &str) -> bool {
 }
 
 /// Starts compiling the schema of the version `text` (a document not yet parsed) seems to declare,
-/// on a thread of its own, so the compilation overlaps reading the document; [`validator`] then
+/// on a thread of its own, so the compilation overlaps reading the document; [`view_validator`] then
 /// waits for it instead of compiling again. Nothing happens when no known version is found or the
 /// schema is already compiled: this is only a head start, never needed for a correct result.
 pub fn warm_up(text: &str) {
     let Some(version) = sniff_version(text) else {
         return;
     };
-    let i = SCHEMAS.iter().position(|(v, _)| *v == version);
-    if i.is_some_and(|i| compiled(i).get().is_none()) {
+    let Some(i) = SCHEMAS.iter().position(|(v, _)| *v == version) else {
+        return;
+    };
+    if !WARMED[i].swap(true, Ordering::Relaxed) {
         let version = version.to_string();
-        // Detached: the load that started it waits for the result only if it gets that far.
+        // Detached: the load that started it waits for the result only if it gets that far. The
+        // schema compiled is the one documents are checked with ([`view_validator`]).
         let _ = std::thread::Builder::new()
             .name("mqttgen-schema".into())
-            .spawn(move || validator(&version).is_some());
+            .spawn(move || view_validator(&version).is_some());
     }
 }
 
@@ -92,9 +112,13 @@ pub fn versions() -> impl Iterator<Item = &'static str> {
 }
 
 fn compile(version: &str, text: &str) -> Option<Validator> {
+    compile_for::<SerdeJson>(version, text)
+}
+
+fn compile_for<F: Json>(version: &str, text: &str) -> Option<Validator<F>> {
     let mut schema: Value = serde_json::from_str(text).ok()?;
     prepare(&mut schema, version);
-    jsonschema::options()
+    jsonschema::options_for::<F>()
         .with_draft(jsonschema::Draft::Draft7)
         .should_validate_formats(true)
         .build(&schema)

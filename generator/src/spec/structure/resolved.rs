@@ -10,7 +10,7 @@ use crate::reader::yaml::{Node, Value};
 
 /// Most JSON values resolving may create; beyond it references are left in place (a document whose
 /// references multiply it past this is checked in the parts it spells out).
-const MAX_VALUES: usize = 2_000_000;
+pub const MAX_VALUES: usize = 2_000_000;
 
 /// The resolved document.
 pub struct Resolved {

@@ -20,7 +20,7 @@ use crate::reader::pointer;
 /// The findings of every rule for AsyncAPI `version`.
 pub fn run(doc: &Value, version: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    if !version.starts_with('2') {
+    if !apply(version) {
         return out;
     }
     for (at, schema) in top_level_schemas(doc) {
@@ -50,6 +50,11 @@ pub fn run(doc: &Value, version: &str) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// True when AsyncAPI `version` has rules here (2.x; 3.x documents have none beyond the schema).
+pub fn apply(version: &str) -> bool {
+    version.starts_with('2')
 }
 
 fn join(base: &str, key: &str) -> String {

@@ -1,0 +1,479 @@
+//! The resolved document without building it: a view of the located tree in which every `$ref`
+//! stands for what it names, validated by the JSON Schema crate directly (its [`Json`] trait).
+//!
+//! Building the resolved document ([`super::resolved`]) copies every shared `$ref` target into
+//! every place that names it, and most of that copy is then only read once and dropped. The view
+//! reads the same values in place: a reference named at a hundred places is one node, seen a
+//! hundred times (and the validator's own cache, keyed by node identity, often judges it once).
+//!
+//! The view is exactly the resolved document only when resolving would expand every reference:
+//! [`Targets::of`] says `None` for a document with a reference cycle, an unresolvable reference or
+//! more values than the resolving budget, and those documents are resolved as before.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use jsonschema::json::{cmp, Array, Json, Node as JsonNode, NodeIdentity, Object};
+use jsonschema::types::JsonType;
+use serde_json::Value as JsonValue;
+
+use super::resolved::{self, MAX_VALUES};
+use crate::reader::refs::{ref_of, Files};
+use crate::reader::yaml::{Entry, Node, Pos, Value};
+
+/// The representation: the located tree seen through its references.
+pub struct Located;
+
+/// The target of every reference the resolved document would expand, by the reference node's
+/// address.
+pub struct Targets<'f> {
+    files: &'f Files,
+    by_ref: ByAddress<&'f Node>,
+}
+
+/// A map keyed by node addresses: looked up for every mapping the validator steps into, so it
+/// hashes an address with one multiplication instead of SipHash.
+type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+/// The hasher of [`ByAddress`] (only ever given one `usize`).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_usize(usize::from(b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl<'f> Targets<'f> {
+    /// The targets of the references reachable from `root`; `None` when resolving `root` would
+    /// keep a reference in place (a cycle, an unresolvable reference, past [`MAX_VALUES`]).
+    pub fn of(files: &'f Files, root: &'f Node) -> Option<Targets<'f>> {
+        let mut targets = Targets {
+            files,
+            by_ref: ByAddress::default(),
+        };
+        let mut sizing = Sizing {
+            sizes: ByAddress::default(),
+            active: Vec::new(),
+        };
+        let values = sizing.size(&mut targets, root)?;
+        (values <= MAX_VALUES).then_some(targets)
+    }
+
+    /// The view of the document rooted at `root`.
+    pub fn view(&'f self, root: &'f Node) -> View<'f> {
+        View {
+            node: self.follow(root),
+            targets: Some(self),
+        }
+    }
+
+    /// `node`, or what it names when it is a reference. Every reference reachable from the root
+    /// was found by [`Targets::of`], so a mapping that is not in the map is not a reference.
+    fn follow(&self, node: &'f Node) -> &'f Node {
+        if !matches!(node.value, Value::Map(_)) {
+            return node;
+        }
+        self.by_ref.get(&address(node)).copied().unwrap_or(node)
+    }
+}
+
+/// Counts the values resolving would create, finding every reference's target on the way.
+struct Sizing {
+    /// Values below each target already counted, by the target's address.
+    sizes: ByAddress<usize>,
+    /// The targets being counted (identity), to find cycles.
+    active: Vec<usize>,
+}
+
+impl Sizing {
+    fn size<'f>(&mut self, targets: &mut Targets<'f>, node: &'f Node) -> Option<usize> {
+        if ref_of(node).is_some() {
+            let target = targets.files.deref(node).ok()?;
+            targets.by_ref.insert(address(node), target);
+            let key = address(target);
+            if let Some(&size) = self.sizes.get(&key) {
+                return Some(size.saturating_add(1));
+            }
+            if self.active.contains(&key) {
+                return None;
+            }
+            self.active.push(key);
+            let size = self.size(targets, target)?;
+            self.active.pop();
+            self.sizes.insert(key, size);
+            return Some(size.saturating_add(1));
+        }
+        let mut size = 1usize;
+        match &node.value {
+            Value::Seq(items) => {
+                for item in items {
+                    size = size.saturating_add(self.size(targets, item)?);
+                }
+            }
+            Value::Map(entries) => {
+                for entry in entries {
+                    size = size.saturating_add(self.size(targets, &entry.value)?);
+                }
+            }
+            _ => {}
+        }
+        Some(size)
+    }
+}
+
+fn address(node: &Node) -> usize {
+    std::ptr::from_ref(node) as usize
+}
+
+/// One value of the view: a located node that is not a reference.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    node: &'a Node,
+    /// `None` only for the property-name strings the validator makes.
+    targets: Option<&'a Targets<'a>>,
+}
+
+impl<'a> View<'a> {
+    fn child(&self, node: &'a Node) -> View<'a> {
+        View {
+            node: self.targets.map_or(node, |t| t.follow(node)),
+            targets: self.targets,
+        }
+    }
+}
+
+impl Json for Located {
+    type Node<'a> = View<'a>;
+    type PreparedKey = String;
+    type StringBuffer = ();
+    // No node is its own descendant: documents with reference cycles are not viewed.
+    const ACYCLIC: bool = true;
+
+    fn prepare_key(key: &str) -> String {
+        key.to_owned()
+    }
+
+    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(View<'_>) -> T) -> T {
+        let node = Node {
+            id: 0,
+            last: 0,
+            file: 0,
+            pos: Pos::default(),
+            value: Value::String(string.to_owned()),
+            key_index: None,
+        };
+        f(View {
+            node: &node,
+            targets: None,
+        })
+    }
+}
+
+impl<'a> JsonNode<'a, Located> for View<'a> {
+    type Object = Members<'a>;
+    type Array = Items<'a>;
+    type Number = &'a serde_json::Number;
+
+    fn as_object(&self) -> Option<Members<'a>> {
+        match &self.node.value {
+            Value::Map(entries) => Some(Members {
+                view: *self,
+                entries,
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<Items<'a>> {
+        match &self.node.value {
+            Value::Seq(items) => Some(Items { view: *self, items }),
+            _ => None,
+        }
+    }
+
+    fn as_string(&self) -> Option<Cow<'a, str>> {
+        match &self.node.value {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            _ => None,
+        }
+    }
+
+    fn as_number(&self) -> Option<&'a serde_json::Number> {
+        match &self.node.value {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn as_boolean(&self) -> Option<bool> {
+        match self.node.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self.node.value, Value::Null)
+    }
+
+    fn json_type(&self) -> JsonType {
+        match self.node.value {
+            Value::Null => JsonType::Null,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Seq(_) => JsonType::Array,
+            Value::Map(_) => JsonType::Object,
+        }
+    }
+
+    fn equals_value(&self, expected: &JsonValue) -> bool {
+        match (&self.node.value, expected) {
+            (Value::Null, JsonValue::Null) => true,
+            (Value::Bool(a), JsonValue::Bool(b)) => a == b,
+            (Value::Number(a), JsonValue::Number(b)) => cmp::equal_numbers(a, b),
+            (Value::String(a), JsonValue::String(b)) => a == b,
+            (Value::Seq(items), JsonValue::Array(others)) => {
+                items.len() == others.len()
+                    && items
+                        .iter()
+                        .zip(others)
+                        .all(|(item, other)| self.child(item).equals_value(other))
+            }
+            (Value::Map(entries), JsonValue::Object(others)) => {
+                entries.len() == others.len()
+                    && entries.iter().all(|e| {
+                        others
+                            .get(&e.key)
+                            .is_some_and(|other| self.child(&e.value).equals_value(other))
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    fn to_value(&self) -> Cow<'a, JsonValue> {
+        Cow::Owned(match (&self.node.value, self.targets) {
+            (Value::Seq(_) | Value::Map(_), Some(targets)) => {
+                resolved::resolve(targets.files, self.node).value
+            }
+            _ => self.node.to_json(),
+        })
+    }
+
+    fn identity(&self) -> Option<NodeIdentity> {
+        Some(NodeIdentity::new(address(self.node)))
+    }
+}
+
+/// The entries of a mapping of the view.
+pub struct Members<'a> {
+    view: View<'a>,
+    entries: &'a [Entry],
+}
+
+impl<'a> Object<'a, Located> for Members<'a> {
+    type Node = View<'a>;
+    type MemberName = &'a str;
+    type MembersIter = MembersIter<'a>;
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn get(&self, key: &String) -> Option<View<'a>> {
+        let entry = match &self.view.node.key_index {
+            Some(index) => index.get(key).and_then(|&i| self.entries.get(i)),
+            None => self.entries.iter().find(|e| e.key == *key),
+        };
+        entry.map(|e| self.view.child(&e.value))
+    }
+
+    fn members(&self) -> MembersIter<'a> {
+        MembersIter {
+            view: self.view,
+            entries: self.entries.iter(),
+        }
+    }
+}
+
+/// The iterator of [`Members::members`].
+pub struct MembersIter<'a> {
+    view: View<'a>,
+    entries: std::slice::Iter<'a, Entry>,
+}
+
+impl<'a> Iterator for MembersIter<'a> {
+    type Item = (&'a str, View<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.next()?;
+        Some((entry.key.as_str(), self.view.child(&entry.value)))
+    }
+}
+
+/// The items of a sequence of the view.
+pub struct Items<'a> {
+    view: View<'a>,
+    items: &'a [Node],
+}
+
+impl<'a> Array<'a, Located> for Items<'a> {
+    type Node = View<'a>;
+    type ElementsIter = ItemsIter<'a>;
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn elements(&self) -> ItemsIter<'a> {
+        ItemsIter {
+            view: self.view,
+            items: self.items.iter(),
+        }
+    }
+
+    fn is_unique(&self) -> bool {
+        // Most arrays checked for `uniqueItems` are lists of names (`required`, tag names).
+        let strings: Option<Vec<&str>> = self
+            .items
+            .iter()
+            .map(|item| self.view.child(item).node.as_str())
+            .collect();
+        match strings {
+            Some(mut strings) => {
+                strings.sort_unstable();
+                strings.windows(2).all(|w| w[0] != w[1])
+            }
+            None => {
+                let values: Vec<Cow<'a, JsonValue>> =
+                    self.elements().map(|element| element.to_value()).collect();
+                jsonschema::json::unique::is_unique(&values)
+            }
+        }
+    }
+}
+
+/// The iterator of [`Items::elements`].
+pub struct ItemsIter<'a> {
+    view: View<'a>,
+    items: std::slice::Iter<'a, Node>,
+}
+
+impl<'a> Iterator for ItemsIter<'a> {
+    type Item = View<'a>;
+
+    fn next(&mut self) -> Option<View<'a>> {
+        self.items.next().map(|item| self.view.child(item))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::spec::structure::{explain, official};
+    use crate::spec::ReadError;
+
+    /// Every `.yaml`/`.json` file of the folders the front end is tested on.
+    fn documents() -> Vec<PathBuf> {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut out = Vec::new();
+        for dir in [
+            "specs",
+            "specs/invalid",
+            "specs/hostile",
+            "../shared/specs/public",
+        ] {
+            let Ok(read) = std::fs::read_dir(repo.join(dir)) else {
+                continue;
+            };
+            for entry in read.flatten() {
+                let path = entry.path();
+                if path
+                    .extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_view_gives_the_findings_of_the_resolved_copy() {
+        let read = |p: &Path| -> Result<String, ReadError> { Ok(std::fs::read_to_string(p)?) };
+        let mut compared = 0;
+        let mut invalid = 0;
+        for path in documents() {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let name = path.display().to_string();
+            let files = Files::load_all(&path, &name, text, &read);
+            let Some(root) = files.sources.files[0].root.as_ref() else {
+                continue;
+            };
+            let Some(version) = root
+                .get("asyncapi")
+                .and_then(Node::scalar_text)
+                .filter(|v| official::vendored(v))
+            else {
+                continue;
+            };
+            let Some(targets) = Targets::of(&files, root) else {
+                continue;
+            };
+            let view = official::view_validator(&version).expect("compiles");
+            let copy = official::validator(&version).expect("compiles");
+            let resolved = resolved::resolve(&files, root).value;
+            let doc = targets.view(root);
+            assert_eq!(view.is_valid(doc), copy.is_valid(&resolved), "{name}");
+            let found = explain::findings(view.iter_errors(doc));
+            assert_eq!(
+                found,
+                explain::findings(copy.iter_errors(&resolved)),
+                "{name}"
+            );
+            compared += 1;
+            invalid += usize::from(!found.is_empty());
+        }
+        assert!(
+            compared >= 40 && invalid >= 5,
+            "{compared} documents, {invalid} invalid"
+        );
+    }
+
+    #[test]
+    fn a_cycle_or_an_unresolvable_reference_is_not_viewed() {
+        let no_files = |_: &Path| -> Result<String, ReadError> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
+        };
+        for (text, viewed) in [
+            ("a: {$ref: '#/b'}\nb: {c: {$ref: '#/d'}}\nd: 1\n", true),
+            ("a: {$ref: '#/c'}\nc: {next: {$ref: '#/c'}}\n", false),
+            ("a: {$ref: '#/missing'}\n", false),
+            ("a: {$ref: 'other.yaml#/x'}\n", false),
+        ] {
+            let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.into(), &no_files);
+            let root = files.sources.files[0].root.as_ref().expect("a root");
+            assert_eq!(Targets::of(&files, root).is_some(), viewed, "{text}");
+        }
+    }
+}
