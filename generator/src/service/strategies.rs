@@ -66,8 +66,7 @@ pub fn generate(
     let strategies = rt::facade(quote!(kit_strategies));
     let cfg = cfg();
     quote! {
-        /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-        /// valid payloads per message, and per handled operation payloads it must reject.
+        /// Property-test strategies from the payload schemas (the `proptest` feature).
         #cfg
         pub mod strategies {
             // The service module's schema statics.

@@ -496,12 +496,9 @@ impl EdgeServer {
         )
     }
 }
-/// The test kit of this side (`Harness`: the handler on an in-memory broker, typed
-/// deliveries and expectations); under `cfg(test)` or the crate's `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
-    #[allow(unused_imports)]
-    use super::rt;
     #[allow(unused_imports)]
     use super::*;
     #[allow(unused_imports)]

@@ -463,12 +463,9 @@ impl Publisher {
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
-/// The test kit of this side (`Harness`: the handler on an in-memory broker, typed
-/// deliveries and expectations); under `cfg(test)` or the crate's `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
-    #[allow(unused_imports)]
-    use super::rt;
     #[allow(unused_imports)]
     use super::*;
     #[allow(unused_imports)]
@@ -505,8 +502,7 @@ pub mod testing {
             types::LimitsPayload, [json LIMITS_SCHEMA]
         );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, and per handled operation payloads it must reject.
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
