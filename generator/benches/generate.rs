@@ -165,16 +165,22 @@ fn build_time(channels: usize) {
 /// wall time in milliseconds: a fresh process, like one `mqttgen generate`.
 const ONE_SHOT: &str = "--one-shot";
 
-fn one_shot(spec: &Path) {
+/// `--role client` after the spec generates the client role; `MQTTGEN_BENCH_OUT` names a file
+/// to write the module to (to count or read its lines).
+fn one_shot(spec: &Path, role: Role) {
     let start = Instant::now();
     let loaded = load_file(spec);
     let doc = loaded.document.expect("document");
-    let module = generate_module(&doc, Role::App).expect("generates");
+    let module = generate_module(&doc, role).expect("generates");
     println!(
-        "{} {}",
+        "{} {} bytes, {} lines",
         start.elapsed().as_secs_f64() * 1e3,
-        module.source.len()
+        module.source.len(),
+        module.source.lines().count()
     );
+    if let Some(out) = std::env::var_os("MQTTGEN_BENCH_OUT") {
+        fs::write(out, &module.source).expect("write the module");
+    }
 }
 
 /// The median wall time of `runs` generations, each in a new process: what a user running
@@ -210,7 +216,12 @@ fn fresh_processes(channels: usize, runs: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == ONE_SHOT) {
-        one_shot(Path::new(&args[at + 1]));
+        let client = args.get(at + 2).map(String::as_str) == Some("--role")
+            && args.get(at + 3).map(String::as_str) == Some("client");
+        one_shot(
+            Path::new(&args[at + 1]),
+            if client { Role::Client } else { Role::App },
+        );
         return;
     }
     // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs a quick smoke size.

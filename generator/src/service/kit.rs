@@ -10,15 +10,18 @@
 //!   unless they are equal; a published request gets `reply_op(reply)`, answering the request
 //!   `expect_op` returned.
 //!
-//! Messages go through the module's own encoders and decoders (the ones the service does not
-//! need itself are generated under the same `cfg`), so they are exactly what goes on the wire.
-//! The generic machinery is the runtime's `kit::Kit`; this file emits only thin typed
-//! methods.
+//! Messages go through the module's own encoders and decoders, or, where only the kit needs one
+//! for a checked JSON message, through the runtime's with the module's schema static, so they
+//! are exactly what goes on the wire. The generic machinery is the runtime's `kit::Kit`, and the
+//! typed methods are written once, as the facade's macros (`rt::harness!`, `rt::kit_deliver!`,
+//! `rt::kit_request!`, `rt::kit_expect!`, `rt::kit_reply!`): this file emits one macro call per
+//! operation with its names, types, codecs and defaults (issue #17: the kit costs a few lines
+//! per operation, not 30–40).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::messages::{MessagePlans, MessageSet, SchemaStatics, TypeNames};
+use super::messages::{InlineCodecs, MessagePlans, MessageSet, SchemaStatics, TypeNames};
 use super::names::{ident, Scope};
 use super::operations::{OperationPlan, Side};
 use super::topics::TopicPlans;
@@ -40,11 +43,36 @@ pub struct KitInput<'a> {
     pub types: &'a TypeNames<'a>,
     /// The statics holding checked payload schemas, for the property-test strategies.
     pub schemas: &'a SchemaStatics,
+    /// The codecs only the kit needs, done by the runtime with the schema statics.
+    pub inline: &'a InlineCodecs,
 }
 
 /// The `testing` module.
 pub fn generate(input: &KitInput<'_>) -> TokenStream {
-    let types_path = from_child(input.types.types_path);
+    // The types module as `testing` names it: `types`, imported, unless its path ends in
+    // `super`/`self`/`crate` (then in full).
+    let child_path = from_child(input.types.types_path);
+    let aliased = child_path
+        .segments
+        .last()
+        .is_some_and(|last| !matches!(last.ident.to_string().as_str(), "super" | "self" | "crate"));
+    let local: syn::Path = syn::parse_quote!(types);
+    let types_path = if aliased {
+        local.clone()
+    } else {
+        child_path.clone()
+    };
+    let types_import = aliased.then(|| {
+        let named_types = child_path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "types");
+        let alias = (!named_types).then(|| quote!(as types));
+        quote! {
+            #[allow(unused_imports)]
+            use #child_path #alias;
+        }
+    });
     let types = TypeNames {
         messages: input.types.messages,
         types_path: &types_path,
@@ -53,9 +81,12 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
         input,
         types: &types,
     };
-    let grandchild_path = from_child(&types_path);
+    let grandchild_path = if aliased {
+        syn::parse_quote!(super::types)
+    } else {
+        from_child(&types_path)
+    };
     let strategies = super::strategies::generate(
-        input.doc,
         input.messages,
         input.operations,
         &TypeNames {
@@ -79,80 +110,34 @@ pub fn generate(input: &KitInput<'_>) -> TokenStream {
         .operations
         .iter()
         .map(|operation| kit.methods(operation, &mut scope))
+        .filter(|tokens| !tokens.is_empty())
         .collect();
-    let kit_type = rt::facade(quote!(kit::Kit));
-    let broker = rt::facade(quote!(kit::MemoryBroker));
-    let (generics, handler_arg, handler_param, router) = if handles {
-        (
-            quote!(<H: super::Handler>),
-            quote!(handler: H),
-            quote!(handler),
-            quote!(super::mount(handler)),
-        )
+    let harness = rt::facade(quote!(harness));
+    let base = if handles {
+        quote!(#harness!(handler: super::Handler, super::mount, super::Publisher);)
     } else {
-        let router = rt::facade(quote!(Router));
-        (
-            TokenStream::new(),
-            TokenStream::new(),
-            TokenStream::new(),
-            quote!(#router::new()),
-        )
+        quote!(#harness!(router: super::Publisher);)
     };
-    let cfg = cfg();
-    quote! {
-        /// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-        /// delivers typed messages and checks what it published. Compiled for this crate's own
-        /// tests and, in other crates, with its `testing` feature.
-        #cfg
-        pub mod testing {
-            #[allow(unused_imports)]
-            use super::rt;
-
-            /// The handler on an in-memory broker: a method per handled operation delivers a
-            /// typed message exactly as on the wire and waits until the handler is done;
-            /// `expect_*` methods return what it published, decoded; failures of the kit itself
-            /// (timeouts, mismatches) panic with what was published instead.
-            #[derive(Debug)]
-            pub struct Harness {
-                kit: #kit_type,
-            }
-
+    let methods = (!methods.is_empty()).then(|| {
+        quote! {
             // Method names are operation ids.
-            #[allow(
-                clippy::wrong_self_convention,
-                clippy::should_implement_trait,
-                clippy::new_ret_no_self
-            )]
+            #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
             impl Harness {
-                /// Starts the handler on a new in-memory broker, subscribed and ready.
-                pub async fn start #generics (#handler_arg) -> Self {
-                    Self::start_on(&#broker::new(), #handler_param).await
-                }
-
-                /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-                pub async fn start_on #generics (broker: &#broker, #handler_arg) -> Self {
-                    Harness { kit: #kit_type::start_on(broker, #router).await }
-                }
-
-                /// The generic kit: broker, running app, timeout, raw messages.
-                pub fn kit(&self) -> &#kit_type {
-                    &self.kit
-                }
-
-                /// This side's typed publisher on the handler's connection.
-                pub fn publisher(&self) -> super::Publisher {
-                    super::Publisher::new(self.kit.publisher())
-                }
-
-                /// Waits until the broker is idle, then panics if anything was published that
-                /// no `expect_*` call took.
-                pub async fn assert_nothing_published(&self) {
-                    self.kit.assert_nothing_published().await
-                }
-
                 #(#methods)*
             }
-
+        }
+    });
+    let cfg = cfg();
+    quote! {
+        /// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
+        #cfg
+        pub mod testing {
+            // The service module's `rt`, parameters structs, codecs and schema statics.
+            #[allow(unused_imports)]
+            use super::*;
+            #types_import
+            #base
+            #methods
             #strategies
         }
     }
@@ -189,33 +174,53 @@ impl Kit<'_> {
         match &set.enum_name {
             Some(name) => {
                 let name = ident(name);
-                quote!(super::#name)
+                quote!(#name)
             }
             None => self.types.payload(set.messages[0]),
         }
     }
 
-    /// `decode` for a set: the enum's, or the message's decoder.
+    /// The decoder of `set` for the kit's macros: `[the enum's decode]`, `[the message's
+    /// decoder]`, or `[json SCHEMA]` when only the kit decodes it (see [`InlineCodecs`]).
     fn decoder(&self, set: &MessageSet) -> TokenStream {
+        let index = set.messages[0];
         match &set.enum_name {
             Some(name) => {
                 let name = ident(name);
-                quote!(super::#name::decode)
+                quote!([#name::decode])
+            }
+            None if self.input.inline.decoded.contains(&index) => {
+                let schema = &self.input.schemas[&index];
+                quote!([json #schema])
             }
             None => {
-                let decoder = ident(&self.input.messages.codec_names[set.messages[0]].0);
-                quote!(super::#decoder)
+                let decoder = ident(&self.input.messages.codec_names[index].0);
+                quote!([#decoder])
             }
         }
     }
 
-    /// An expression encoding `message` of `set` for `topic` (a `Result`).
-    fn encode(&self, set: &MessageSet, topic: TokenStream, checked: TokenStream) -> TokenStream {
+    /// The encoder of `set` for the kit's macros, a callable `(topic, &message, checked)`: a
+    /// closure over the enum's `encode_checked`, `[the message's encoder]`, or `[json SCHEMA,
+    /// content type]` when only the kit encodes it.
+    fn encoder(&self, set: &MessageSet) -> TokenStream {
+        let index = set.messages[0];
         match &set.enum_name {
-            Some(_) => quote!(message.encode_checked(#topic, #checked)),
+            Some(name) => {
+                let name = ident(name);
+                quote!([|t, m: &#name, c| m.encode_checked(t, c)])
+            }
+            None if self.input.inline.encoded.contains(&index) => {
+                let schema = &self.input.schemas[&index];
+                let content_type = match &self.input.doc.messages[index].content_type {
+                    Some(content_type) => quote!(Some(#content_type)),
+                    None => quote!(None),
+                };
+                quote!([json #schema, #content_type])
+            }
             None => {
-                let encoder = ident(&self.input.messages.codec_names[set.messages[0]].1);
-                quote!(super::#encoder(#topic, message, #checked))
+                let encoder = ident(&self.input.messages.codec_names[index].1);
+                quote!([#encoder])
             }
         }
     }
@@ -224,13 +229,23 @@ impl Kit<'_> {
         let Some(topic) = self.input.topics.topics[operation.channel].as_ref() else {
             return TokenStream::new();
         };
-        let params = topic.params_type.as_ref().map(|name| {
-            let name = ident(name);
-            quote!(super::#name)
-        });
         match operation.side {
-            Side::Handle => self.deliver(operation, topic, params.as_ref(), scope),
-            Side::Publish => self.expect(operation, topic, params.as_ref(), scope),
+            Side::Handle => self.deliver(operation, topic, scope),
+            Side::Publish => self.expect(operation, topic, scope),
+        }
+    }
+
+    /// `params super::Params` or `topic super::TOPIC`: how the kit's macros build the topic.
+    fn topic(&self, topic: &super::topics::TopicPlan) -> TokenStream {
+        match &topic.params_type {
+            Some(name) => {
+                let name = ident(name);
+                quote!(params #name)
+            }
+            None => {
+                let constant = ident(&topic.const_name);
+                quote!(topic #constant)
+            }
         }
     }
 
@@ -238,60 +253,30 @@ impl Kit<'_> {
         &self,
         operation: &OperationPlan,
         topic: &super::topics::TopicPlan,
-        params: Option<&TokenStream>,
         scope: &mut Scope,
     ) -> TokenStream {
         let set = &self.input.messages.sets[operation.set];
         let message = self.set_type(set);
-        let (params_decl, params_arg, topic_expr) = match params {
-            Some(params) => (
-                quote!(params: &#params,),
-                quote!(params,),
-                quote!(rt::TopicParams::topic(params)),
-            ),
-            None => {
-                let constant = ident(&topic.const_name);
-                (
-                    TokenStream::new(),
-                    TokenStream::new(),
-                    quote!(Ok::<_, rt::Error>(String::from(super::#constant))),
-                )
-            }
-        };
-        let encode = self.encode(set, quote!(topic), quote!(!options.unchecked));
-        let outgoing = quote!(#topic_expr.and_then(|topic| #encode));
+        let encode = self.encoder(set);
+        let target = self.topic(topic);
         let defaults = defaults(operation);
         let id = &operation.id;
-        let options = quote!(super::PublishOptions);
-        let delivery = match &operation.reply {
+        match &operation.reply {
             None => {
                 let name = scope.claim_snake(&operation.method);
                 let name_with = scope.claim_snake(&suffixed(&name, "with"));
-                let doc = format!(
-                    " Delivers `message` to operation `{id}` on `{}` and waits until the handler \
-                     is done with it; `Err` when it failed or the message did not decode.",
-                    topic.address
-                );
-                let doc_with =
-                    format!(" [`Harness::{name}`] with publish options (headers, QoS, unchecked).");
-                let (name, name_with) = (ident(&name), ident(&name_with));
-                let rejected = rt::facade(quote!(kit::Rejected));
+                let rejects = scope.claim_snake(&prefixed("assert_rejects", &operation.method));
+                let (name, name_with, rejects) = (ident(&name), ident(&name_with), ident(&rejects));
+                let deliver = rt::facade(quote!(kit_deliver));
                 quote! {
-                    #[doc = #doc]
-                    pub async fn #name(&self, #params_decl message: &#message) -> Result<(), #rejected> {
-                        self.#name_with(#params_arg message, #options::default()).await
-                    }
-
-                    #[doc = #doc_with]
-                    pub async fn #name_with(&self, #params_decl message: &#message, options: #options) -> Result<(), #rejected> {
-                        let outgoing = #outgoing;
-                        self.kit.deliver(#id, outgoing, options, #defaults).await
-                    }
+                    #deliver!(#name, #name_with, #rejects, #id, #target, #message, #encode, #defaults);
                 }
             }
             Some(reply) => {
                 let name = scope.claim_snake(&prefixed("request", &operation.method));
                 let name_with = scope.claim_snake(&suffixed(&name, "with"));
+                let rejects = scope.claim_snake(&prefixed("assert_rejects", &operation.method));
+                let (name, name_with, rejects) = (ident(&name), ident(&name_with), ident(&rejects));
                 let reply_set = &self.input.messages.sets[reply.set];
                 let reply_type = self.set_type(reply_set);
                 let decode = self.decoder(reply_set);
@@ -305,95 +290,43 @@ impl Kit<'_> {
                     let location = rt::location(location);
                     quote!(.reply_correlation(#location))
                 });
-                let doc = format!(
-                    " Sends `message` to request/reply operation `{id}` on `{}` as a requester \
-                     would and returns the handler's reply, decoded.",
-                    topic.address
-                );
-                let doc_with = format!(
-                    " [`Harness::{name}`] with publish options (headers, QoS, unchecked, timeout)."
-                );
-                let (name, name_with) = (ident(&name), ident(&name_with));
+                let request = rt::facade(quote!(kit_request));
                 quote! {
-                    #[doc = #doc]
-                    pub async fn #name(&self, #params_decl message: &#message) -> #reply_type {
-                        self.#name_with(#params_arg message, #options::default()).await
-                    }
-
-                    #[doc = #doc_with]
-                    pub async fn #name_with(&self, #params_decl message: &#message, options: #options) -> #reply_type {
-                        let outgoing = #outgoing;
-                        let request = #request_options::new(::std::time::Duration::ZERO) #correlation #reply_correlation;
-                        self.kit.request(#id, outgoing, options, #defaults, request, #decode).await
-                    }
+                    #request!(#name, #name_with, #rejects, #id, #target, #message, #encode, #defaults,
+                        #reply_type, #decode,
+                        #request_options::new(::std::time::Duration::ZERO) #correlation #reply_correlation);
                 }
             }
-        };
-        let rejects = {
-            let name = ident(&scope.claim_snake(&prefixed("assert_rejects", &operation.method)));
-            let doc = format!(
-                " Publishes `payload` as it is (not encoded, not checked) to operation `{id}` on \
-                 `{}`, as a misbehaving peer would, and panics unless the runtime rejected it \
-                 before the handler (which is never called) and nothing was published in \
-                 response; returns the decoder's reason.",
-                topic.address
-            );
-            quote! {
-                #[doc = #doc]
-                pub async fn #name(&self, #params_decl payload: &[u8]) -> String {
-                    self.kit.assert_rejects(#id, #topic_expr, payload, #defaults).await
-                }
-            }
-        };
-        quote!(#delivery #rejects)
+        }
     }
 
     fn expect(
         &self,
         operation: &OperationPlan,
         topic: &super::topics::TopicPlan,
-        params: Option<&TokenStream>,
         scope: &mut Scope,
     ) -> TokenStream {
         let set = &self.input.messages.sets[operation.set];
         let message = self.set_type(set);
         let decode = self.decoder(set);
-        let filter = &topic.filter;
         let id = &operation.id;
         let name = scope.claim_snake(&prefixed("expect", &operation.method));
         let name_eq = scope.claim_snake(&suffixed(&name, "eq"));
-        let (output, decode, params_decl, expected) = match params {
-            Some(params) => (
-                quote!((#params, #message)),
-                quote!(|m: &rt::Message| Ok((<#params as rt::TopicParams>::parse(&m.topic)?, #decode(m)?))),
-                quote!(params: #params,),
-                quote!((params, message)),
-            ),
-            None => (message.clone(), decode, TokenStream::new(), quote!(message)),
+        let target = match &topic.params_type {
+            Some(name) => {
+                let name = ident(name);
+                quote!(params #name)
+            }
+            None => {
+                let filter = &topic.filter;
+                quote!(filter #filter)
+            }
         };
-        let shape = if params.is_some() {
-            "`(params, message)`"
-        } else {
-            "the message"
-        };
-        let doc = format!(
-            " Waits for the next message published to operation `{id}` (`{}`) and returns {shape}, \
-             decoded; panics when none comes in time or it does not decode.",
-            topic.address
-        );
-        let doc_eq =
-            format!(" [`Harness::{name}`], and panics with a diff unless the message is {shape}.");
         let reply = operation.reply.as_ref().map(|reply| {
             let reply_name = ident(&scope.claim_snake(&prefixed("reply", &operation.method)));
             let reply_set = &self.input.messages.sets[reply.set];
             let reply_type = self.set_type(reply_set);
-            let encode = match &reply_set.enum_name {
-                Some(_) => quote!(|topic| message.encode_checked(topic, true)),
-                None => {
-                    let encoder = ident(&self.input.messages.codec_names[reply_set.messages[0]].1);
-                    quote!(|topic| super::#encoder(topic, message, true))
-                }
-            };
+            let encode = self.encoder(reply_set);
             let address = match &reply.address {
                 Some(location) => {
                     let location = rt::location(location);
@@ -408,29 +341,13 @@ impl Kit<'_> {
                 }
                 _ => quote!(None),
             };
-            let doc = format!(
-                " Answers the request of operation `{id}` that [`Harness::{name}`] returned last \
-                 with `message`, as a responder generated from the spec would."
-            );
-            quote! {
-                #[doc = #doc]
-                pub async fn #reply_name(&self, message: &#reply_type) {
-                    self.kit.reply(#id, #encode, #address, #echo).await
-                }
-            }
+            let kit_reply = rt::facade(quote!(kit_reply));
+            quote!(#kit_reply!(#reply_name, #id, #reply_type, #encode, #address, #echo);)
         });
         let (name, name_eq) = (ident(&name), ident(&name_eq));
+        let expect = rt::facade(quote!(kit_expect));
         quote! {
-            #[doc = #doc]
-            pub async fn #name(&self) -> #output {
-                self.kit.expect(#id, #filter, #decode).await
-            }
-
-            #[doc = #doc_eq]
-            pub async fn #name_eq(&self, #params_decl message: #message) {
-                self.kit.expect_eq(#id, #filter, #decode, #expected).await
-            }
-
+            #expect!(#name, #name_eq, #id, #target, #message, #decode);
             #reply
         }
     }
@@ -446,9 +363,15 @@ fn suffixed(name: &str, suffix: &str) -> String {
     format!("{}_{suffix}", name.trim_end_matches('_'))
 }
 
-/// `rt::Defaults::new(qos, retain, expiry)` of an operation's MQTT binding.
+/// `qos, retain, expiry` of an operation's MQTT binding, as the kit's macros take them
+/// (`AtLeastOnce, false, None`).
 fn defaults(operation: &OperationPlan) -> TokenStream {
-    let qos = rt::qos_value(operation.qos.unwrap_or_default());
+    use crate::model::Qos;
+    let qos = match operation.qos.unwrap_or_default() {
+        Qos::AtMostOnce => quote!(AtMostOnce),
+        Qos::AtLeastOnce => quote!(AtLeastOnce),
+        Qos::ExactlyOnce => quote!(ExactlyOnce),
+    };
     let retain = operation.retain.unwrap_or(false);
     let expiry = match operation
         .message_expiry
@@ -457,6 +380,5 @@ fn defaults(operation: &OperationPlan) -> TokenStream {
         Some(seconds) => quote!(Some(#seconds)),
         None => quote!(None),
     };
-    let defaults = rt::facade(quote!(Defaults));
-    quote!(#defaults::new(#qos, #retain, #expiry))
+    quote!(#qos, #retain, #expiry)
 }

@@ -223,12 +223,24 @@ impl TypeNames<'_> {
 /// [`schema_static_name`]); the test kit's property-test strategies use them.
 pub type SchemaStatics = std::collections::BTreeMap<usize, syn::Ident>;
 
-/// Codec functions for the messages the sets need, then the enums; and the schema statics.
+/// The messages (by index) whose decoder or encoder only the test kit needs and whose payload
+/// is JSON checked against a schema static: no codec function is generated for them, the kit
+/// decodes and encodes them through the runtime with the static (see [`InlineCodecs::decode`]).
+#[derive(Debug, Default)]
+pub struct InlineCodecs {
+    /// Decoded by the kit through `rt::decode` and the schema static.
+    pub decoded: BTreeSet<usize>,
+    /// Encoded by the kit through `rt::encode`, the schema static and the content type.
+    pub encoded: BTreeSet<usize>,
+}
+
+/// Codec functions for the messages the sets need, then the enums; the schema statics; and the
+/// kit's codecs left to the runtime.
 pub fn generate(
     doc: &Document,
     plans: &MessagePlans,
     types: &TypeNames<'_>,
-) -> (TokenStream, SchemaStatics) {
+) -> (TokenStream, SchemaStatics, InlineCodecs) {
     // What the service itself needs, and what its test kit needs besides: every set in both
     // directions (the kit sends what the service receives and reads what it publishes).
     let (decoded, encoded) = codec_needs(plans, types, |set| (set.decoded, set.encoded));
@@ -244,21 +256,47 @@ pub fn generate(
         .filter(|(_, check)| check.unchecked.is_none())
         .collect();
     let kit_only = |needed: bool| (!needed).then(kit_cfg);
+    // A kit-only codec of a checked JSON message outside enums is the runtime's, with the static.
+    let in_enum: BTreeSet<usize> = plans
+        .sets
+        .iter()
+        .filter(|set| set.enum_name.is_some())
+        .flat_map(|set| set.messages.iter().copied())
+        .collect();
+    let inline = |index: usize, needed: &BTreeSet<usize>| {
+        !needed.contains(&index) && checks.contains_key(&index) && !in_enum.contains(&index)
+    };
+    let inline_codecs = InlineCodecs {
+        decoded: kit_decoded
+            .iter()
+            .copied()
+            .filter(|&index| inline(index, &decoded))
+            .collect(),
+        encoded: kit_encoded
+            .iter()
+            .copied()
+            .filter(|&index| inline(index, &encoded))
+            .collect(),
+    };
     let schemas = checks.iter().map(|(&index, check)| {
         let cfg = kit_only(decoded.contains(&index) || encoded.contains(&index));
         let schema = payload_schema(doc, plans, index, check);
         quote!(#cfg #schema)
     });
-    let decoders = kit_decoded.iter().map(|&index| {
-        let cfg = kit_only(decoded.contains(&index));
-        let decoder = decoder(doc, plans, types, &checks, index);
-        quote!(#cfg #decoder)
-    });
-    let encoders = kit_encoded.iter().map(|&index| {
-        let cfg = kit_only(encoded.contains(&index));
-        let encoder = encoder(doc, plans, types, &checks, index);
-        quote!(#cfg #encoder)
-    });
+    let decoders = kit_decoded
+        .difference(&inline_codecs.decoded)
+        .map(|&index| {
+            let cfg = kit_only(decoded.contains(&index));
+            let decoder = decoder(doc, plans, types, &checks, index);
+            quote!(#cfg #decoder)
+        });
+    let encoders = kit_encoded
+        .difference(&inline_codecs.encoded)
+        .map(|&index| {
+            let cfg = kit_only(encoded.contains(&index));
+            let encoder = encoder(doc, plans, types, &checks, index);
+            quote!(#cfg #encoder)
+        });
     let enums = plans
         .sets
         .iter()
@@ -274,7 +312,7 @@ pub fn generate(
         #(#encoders)*
         #(#enums)*
     };
-    (code, statics)
+    (code, statics, inline_codecs)
 }
 
 /// The messages (indexes into [`Document::messages`]) whose decoder and encoder are needed,

@@ -185,7 +185,8 @@ pub fn generate_service(
         types_path: &settings.types_path,
     };
     let topic_code = params::generate(&topic_plans, &doc.channels);
-    let (message_code, schema_statics) = messages::generate(doc, &message_plans, &type_names);
+    let (message_code, schema_statics, inline_codecs) =
+        messages::generate(doc, &message_plans, &type_names);
     let handler_code = handlers::generate(&handlers::HandlerInput {
         doc,
         topics: &topic_plans,
@@ -206,6 +207,7 @@ pub fn generate_service(
         operations: &operation_plans,
         types: &type_names,
         schemas: &schema_statics,
+        inline: &inline_codecs,
     });
     let server_code = servers::generate(doc, settings.role, &mut scope, &mut diagnostics);
     let mut pieces = vec![crate::rt::alias()];

@@ -6,6 +6,8 @@
 //! expansion's text), they are replaced by `str_enum!(Name { Variant = "wire", ... })`; any other
 //! shape is left alone.
 
+use std::collections::HashMap;
+
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
@@ -80,7 +82,8 @@ fn self_type(item: &syn::ItemImpl) -> String {
     item.self_ty.to_token_stream().to_string()
 }
 
-/// Replaces typify's four string-enum impls by one `str_enum!` call where they match.
+/// Replaces typify's four string-enum impls by one `str_enum!` call where they match. One pass
+/// over the items: the impls are found by their self type once, not once per enum.
 pub fn rewrite(file: &mut syn::File) {
     let enums: Vec<(syn::Ident, Vec<(syn::Ident, String)>)> = file
         .items
@@ -92,36 +95,56 @@ pub fn rewrite(file: &mut syn::File) {
             _ => None,
         })
         .collect();
+    if enums.is_empty() {
+        return;
+    }
+    let mut impls: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, item) in file.items.iter().enumerate() {
+        if let syn::Item::Impl(item) = item {
+            impls.entry(self_type(item)).or_default().push(index);
+        }
+    }
+    let str_enum = crate::rt::codegen(quote!(str_enum));
+    // By item index: the call replacing it (first impl of an enum), or `None` to drop it.
+    let mut replaced: HashMap<usize, Option<syn::Item>> = HashMap::new();
     for (name, pairs) in enums {
+        let Some(candidates) = impls.get(&name.to_string()) else {
+            continue;
+        };
         let expected = expected(&name, &pairs);
-        let key = name.to_string();
-        let positions: Vec<usize> = file
-            .items
+        let positions: Vec<usize> = candidates
             .iter()
-            .enumerate()
-            .filter_map(|(index, item)| match item {
-                syn::Item::Impl(item) if self_type(item) == key => {
-                    let text = item.to_token_stream().to_string();
-                    expected.contains(&text).then_some(index)
-                }
-                _ => None,
+            .copied()
+            .filter(|&index| {
+                let text = file.items[index].to_token_stream().to_string();
+                expected.contains(&text)
             })
             .collect();
         if positions.len() != expected.len() {
             continue;
         }
-        let str_enum = crate::rt::codegen(quote!(str_enum));
         let arms: Vec<TokenStream> = pairs
             .iter()
             .map(|(variant, wire)| quote!(#variant = #wire))
             .collect();
         let call: syn::Item = syn::parse_quote!(#str_enum!(#name { #(#arms),* }););
-        let first = positions[0];
-        for index in positions.iter().rev() {
-            file.items.remove(*index);
+        replaced.insert(positions[0], Some(call));
+        for index in &positions[1..] {
+            replaced.insert(*index, None);
         }
-        file.items.insert(first, call);
     }
+    if replaced.is_empty() {
+        return;
+    }
+    let items = std::mem::take(&mut file.items);
+    file.items = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, item)| match replaced.remove(&index) {
+            Some(call) => call,
+            None => Some(item),
+        })
+        .collect();
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::handled::{Handled, HandledLog, Outcome};
 pub use crate::testing::MemoryBroker;
 use crate::{
     topic, App, DecodeError, Error, Location, Message, Outgoing, PublishOptions, Publisher,
-    RequestOptions, Router, RunningApp,
+    RequestOptions, Router, RunningApp, TopicParams,
 };
 
 /// How long a [`Kit`] waits for a handler or an expected publish unless told otherwise.
@@ -74,6 +74,15 @@ impl fmt::Display for Rejected {
 }
 
 impl std::error::Error for Rejected {}
+
+/// The topic parameters `P` of `message`'s topic and its payload decoded with `decode`: what a
+/// generated harness's `expect_` methods return for an address with parameters.
+pub fn params_and<P: TopicParams, T>(
+    message: &Message,
+    decode: impl Fn(&Message) -> Result<T, DecodeError>,
+) -> Result<(P, T), DecodeError> {
+    Ok((P::parse(&message.topic)?, decode(message)?))
+}
 
 impl Kit {
     /// Starts `router` on a new [`MemoryBroker`] and waits until it is subscribed.

@@ -20,6 +20,11 @@ pub use crate::publish_options::{PublishOptions, RequestError};
 pub use crate::schema::PayloadSchema;
 #[cfg(feature = "proptest")]
 pub use crate::testing::strategies;
+pub use crate::{
+    __mqttgen_harness as harness, __mqttgen_kit_deliver as kit_deliver,
+    __mqttgen_kit_expect as kit_expect, __mqttgen_kit_reply as kit_reply,
+    __mqttgen_kit_request as kit_request, __mqttgen_kit_strategies as kit_strategies,
+};
 pub use crate::{codec, schema};
 pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,
@@ -27,6 +32,7 @@ pub use crate::{
 };
 pub use types::{constraints, error, objects};
 
+mod harness;
 pub mod kit;
 mod types;
 

@@ -490,277 +490,41 @@ impl EdgeServer {
         )
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Waits for the next message published to operation `reportPrelude` (`prelude/{result}/{option}/{string}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_report_prelude(&self) -> (super::PreludeParams, String) {
-            self.kit
-                .expect(
-                    "reportPrelude",
-                    "prelude/+/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::PreludeParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_note(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_report_prelude`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_report_prelude_eq(
-            &self,
-            params: super::PreludeParams,
-            message: String,
-        ) {
-            self.kit
-                .expect_eq(
-                    "reportPrelude",
-                    "prelude/+/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::PreludeParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_note(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `publishPrelude` on `prelude/{result}/{option}/{string}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_prelude(
-            &self,
-            params: &super::PreludeParams,
-            message: &String,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_prelude_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_prelude`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_prelude_with(
-            &self,
-            params: &super::PreludeParams,
-            message: &String,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_note(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "publishPrelude",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `publishPrelude` on `prelude/{result}/{option}/{string}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_prelude(
-            &self,
-            params: &super::PreludeParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "publishPrelude",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `turnOn` on `type/{self}/{type}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn turn_on(
-            &self,
-            params: &super::TypeParams,
-            message: &super::TurnOnMessage,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.turn_on_with(params, message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::turn_on`] with publish options (headers, QoS, unchecked).
-        pub async fn turn_on_with(
-            &self,
-            params: &super::TypeParams,
-            message: &super::TurnOnMessage,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| message.encode_checked(topic, !options.unchecked));
-            self.kit
-                .deliver(
-                    "turnOn",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOn` on `type/{self}/{type}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_turn_on(
-            &self,
-            params: &super::TypeParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "turnOn",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `turn-on` (`type/{self}/{type}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_turn_on(&self) -> (super::TypeParams, super::TurnOnMessage) {
-            self.kit
-                .expect(
-                    "turn-on",
-                    "type/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::TypeParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::TurnOnMessage::decode(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_turn_on`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_turn_on_eq(
-            &self,
-            params: super::TypeParams,
-            message: super::TurnOnMessage,
-        ) {
-            self.kit
-                .expect_eq(
-                    "turn-on",
-                    "type/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::TypeParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::TurnOnMessage::decode(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `new` on `$SYS/broker/+` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn new(
-            &self,
-            params: &super::HandlerParams,
-            message: &Vec<u8>,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.new_with(params, message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::new`] with publish options (headers, QoS, unchecked).
-        pub async fn new_with(
-            &self,
-            params: &super::HandlerParams,
-            message: &Vec<u8>,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_blob(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "new",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32)),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `new` on `$SYS/broker/+`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_new(
-            &self,
-            params: &super::HandlerParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "new",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32)),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `mount` (`$SYS/broker/+`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_mount(&self) -> (super::HandlerParams, Vec<u8>) {
-            self.kit
-                .expect(
-                    "mount",
-                    "$SYS/broker/+",
-                    |m: &rt::Message| Ok((
-                        <super::HandlerParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_blob(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_mount`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_mount_eq(
-            &self,
-            params: super::HandlerParams,
-            message: Vec<u8>,
-        ) {
-            self.kit
-                .expect_eq(
-                    "mount",
-                    "$SYS/broker/+",
-                    |m: &rt::Message| Ok((
-                        <super::HandlerParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_blob(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
+        rt::kit_expect!(
+            expect_report_prelude, expect_report_prelude_eq, "reportPrelude", params
+            PreludeParams, String, [decode_note]
+        );
+        rt::kit_deliver!(
+            receive_prelude, receive_prelude_with, assert_rejects_receive_prelude,
+            "publishPrelude", params PreludeParams, String, [encode_note], AtMostOnce,
+            false, None
+        );
+        rt::kit_deliver!(
+            turn_on, turn_on_with, assert_rejects_turn_on, "turnOn", params TypeParams,
+            TurnOnMessage, [| t, m : & TurnOnMessage, c | m.encode_checked(t, c)],
+            AtMostOnce, false, None
+        );
+        rt::kit_expect!(
+            expect_turn_on, expect_turn_on_eq, "turn-on", params TypeParams,
+            TurnOnMessage, [TurnOnMessage::decode]
+        );
+        rt::kit_deliver!(
+            new, new_with, assert_rejects_new, "new", params HandlerParams, Vec < u8 >,
+            [encode_blob], ExactlyOnce, true, Some(60u32)
+        );
+        rt::kit_expect!(
+            expect_mount, expect_mount_eq, "mount", params HandlerParams, Vec < u8 >,
+            [decode_blob]
+        );
     }
 }

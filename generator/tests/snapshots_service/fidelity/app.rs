@@ -164,24 +164,6 @@ fn decode_limits(
     rt::decode(message, &LIMITS_SCHEMA)
 }
 #[cfg(any(test, feature = "testing"))]
-/// Encodes message `setting` for publishing to `topic`.
-fn encode_setting(
-    topic: String,
-    value: &super::types::SettingPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &SETTING_SCHEMA, None)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `firmware` for publishing to `topic`.
-fn encode_firmware(
-    topic: String,
-    value: &super::types::FirmwarePayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &FIRMWARE_SCHEMA, None)
-}
-#[cfg(any(test, feature = "testing"))]
 /// Encodes message `bridgeState` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_bridge_state(
     topic: String,
@@ -249,15 +231,6 @@ fn encode_reading(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &READING_SCHEMA, None)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `limits` for publishing to `topic`.
-fn encode_limits(
-    topic: String,
-    value: &super::types::LimitsPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &LIMITS_SCHEMA, None)
 }
 /// The messages of `ReceiveEvent`. A received message picks its variant by trying each variant in order, those accepting any payload last; the first that decodes wins.
 #[allow(clippy::large_enum_variant)]
@@ -498,449 +471,68 @@ impl Publisher {
         &self.inner
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Delivers `message` to operation `receiveSetting` on `cfg/{a}.{b}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_setting(
-            &self,
-            params: &super::CfgParams,
-            message: &super::super::types::SettingPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_setting_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_setting`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_setting_with(
-            &self,
-            params: &super::CfgParams,
-            message: &super::super::types::SettingPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_setting(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveSetting",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveSetting` on `cfg/{a}.{b}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_setting(
-            &self,
-            params: &super::CfgParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveSetting",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveFirmware` on `dev/{unit}/v{major}.{minor}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_firmware(
-            &self,
-            params: &super::DevParams,
-            message: &super::super::types::FirmwarePayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_firmware_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_firmware`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_firmware_with(
-            &self,
-            params: &super::DevParams,
-            message: &super::super::types::FirmwarePayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_firmware(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveFirmware",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveFirmware` on `dev/{unit}/v{major}.{minor}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_firmware(
-            &self,
-            params: &super::DevParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveFirmware",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveBridgeState` on `bridge/state` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_bridge_state(
-            &self,
-            message: &super::super::types::BridgeStatePayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_bridge_state_with(message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_bridge_state`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_bridge_state_with(
-            &self,
-            message: &super::super::types::BridgeStatePayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_STATE_TOPIC))
-                .and_then(|topic| super::encode_bridge_state(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveBridgeState",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveBridgeState` on `bridge/state`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_bridge_state(
-            &self,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveBridgeState",
-                    Ok::<_, rt::Error>(String::from(super::BRIDGE_STATE_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveLevel` on `bridge/level` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_level(
-            &self,
-            message: &super::super::types::LevelPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_level_with(message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::receive_level`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_level_with(
-            &self,
-            message: &super::super::types::LevelPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_LEVEL_TOPIC))
-                .and_then(|topic| super::encode_level(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveLevel",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLevel` on `bridge/level`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_level(&self, payload: &[u8]) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveLevel",
-                    Ok::<_, rt::Error>(String::from(super::BRIDGE_LEVEL_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveOnline` on `bridge/online` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_online(
-            &self,
-            message: &super::super::types::OnlinePayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_online_with(message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::receive_online`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_online_with(
-            &self,
-            message: &super::super::types::OnlinePayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::BRIDGE_ONLINE_TOPIC))
-                .and_then(|topic| super::encode_online(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveOnline",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveOnline` on `bridge/online`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_online(&self, payload: &[u8]) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveOnline",
-                    Ok::<_, rt::Error>(String::from(super::BRIDGE_ONLINE_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveEvent` on `events` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_event(
-            &self,
-            message: &super::ReceiveEventMessage,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_event_with(message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::receive_event`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_event_with(
-            &self,
-            message: &super::ReceiveEventMessage,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::EVENTS_TOPIC))
-                .and_then(|topic| message.encode_checked(topic, !options.unchecked));
-            self.kit
-                .deliver(
-                    "receiveEvent",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveEvent` on `events`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_event(&self, payload: &[u8]) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveEvent",
-                    Ok::<_, rt::Error>(String::from(super::EVENTS_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveLimits` on `limits` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_limits(
-            &self,
-            message: &super::super::types::LimitsPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_limits_with(message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::receive_limits`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_limits_with(
-            &self,
-            message: &super::super::types::LimitsPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::LIMITS_TOPIC))
-                .and_then(|topic| super::encode_limits(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveLimits",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLimits` on `limits`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_limits(&self, payload: &[u8]) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveLimits",
-                    Ok::<_, rt::Error>(String::from(super::LIMITS_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
+        rt::kit_deliver!(
+            receive_setting, receive_setting_with, assert_rejects_receive_setting,
+            "receiveSetting", params CfgParams, types::SettingPayload, [json
+            SETTING_SCHEMA, None], AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_firmware, receive_firmware_with, assert_rejects_receive_firmware,
+            "receiveFirmware", params DevParams, types::FirmwarePayload, [json
+            FIRMWARE_SCHEMA, None], AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_bridge_state, receive_bridge_state_with,
+            assert_rejects_receive_bridge_state, "receiveBridgeState", topic
+            BRIDGE_STATE_TOPIC, types::BridgeStatePayload, [encode_bridge_state],
+            AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_level, receive_level_with, assert_rejects_receive_level,
+            "receiveLevel", topic BRIDGE_LEVEL_TOPIC, types::LevelPayload,
+            [encode_level], AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_online, receive_online_with, assert_rejects_receive_online,
+            "receiveOnline", topic BRIDGE_ONLINE_TOPIC, types::OnlinePayload,
+            [encode_online], AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_event, receive_event_with, assert_rejects_receive_event,
+            "receiveEvent", topic EVENTS_TOPIC, ReceiveEventMessage, [| t, m : &
+            ReceiveEventMessage, c | m.encode_checked(t, c)], AtMostOnce, false, None
+        );
+        rt::kit_deliver!(
+            receive_limits, receive_limits_with, assert_rejects_receive_limits,
+            "receiveLimits", topic LIMITS_TOPIC, types::LimitsPayload, [json
+            LIMITS_SCHEMA, None], AtMostOnce, false, None
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `setting`, built from its schema and checked by it as the decoder checks them.
-        pub fn setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SettingPayload,
-        > {
-            rt::strategies::valid(&super::super::SETTING_SCHEMA)
-        }
-        /// Valid payloads of message `firmware`, built from its schema and checked by it as the decoder checks them.
-        pub fn firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::FirmwarePayload,
-        > {
-            rt::strategies::valid(&super::super::FIRMWARE_SCHEMA)
-        }
-        /// Valid payloads of message `anything`, built from its schema and checked by it as the decoder checks them.
-        pub fn anything() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::AnythingPayload,
-        > {
-            rt::strategies::valid(&super::super::ANYTHING_SCHEMA)
-        }
-        /// Valid payloads of message `alarm`, built from its schema and checked by it as the decoder checks them.
-        pub fn alarm() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::AlarmPayload,
-        > {
-            rt::strategies::valid(&super::super::ALARM_SCHEMA)
-        }
-        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
-        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::ReadingPayload,
-        > {
-            rt::strategies::valid(&super::super::READING_SCHEMA)
-        }
-        /// Valid payloads of message `limits`, built from its schema and checked by it as the decoder checks them.
-        pub fn limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::LimitsPayload,
-        > {
-            rt::strategies::valid(&super::super::LIMITS_SCHEMA)
-        }
-        /// Payloads operation `receiveSetting` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::SETTING_SCHEMA])
-        }
-        /// Payloads operation `receiveFirmware` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::FIRMWARE_SCHEMA])
-        }
-        /// Payloads operation `receiveEvent` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_event() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(
-                vec![
-                    & super::super::ANYTHING_SCHEMA, & super::super::ALARM_SCHEMA, &
-                    super::super::READING_SCHEMA
-                ],
-            )
-        }
-        /// Payloads operation `receiveLimits` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::LIMITS_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("setting", setting(), &
-                super::super::SETTING_SCHEMA, cases),
-                rt::strategies::check_valid("firmware", firmware(), &
-                super::super::FIRMWARE_SCHEMA, cases),
-                rt::strategies::check_valid("anything", anything(), &
-                super::super::ANYTHING_SCHEMA, cases),
-                rt::strategies::check_valid("alarm", alarm(), &
-                super::super::ALARM_SCHEMA, cases),
-                rt::strategies::check_valid("reading", reading(), &
-                super::super::READING_SCHEMA, cases),
-                rt::strategies::check_valid("limits", limits(), &
-                super::super::LIMITS_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_receive_setting",
-                invalid_receive_setting(), vec![& super::super::SETTING_SCHEMA], cases),
-                rt::strategies::check_invalid("invalid_receive_firmware",
-                invalid_receive_firmware(), vec![& super::super::FIRMWARE_SCHEMA],
-                cases), rt::strategies::check_invalid("invalid_receive_event",
-                invalid_receive_event(), vec![& super::super::ANYTHING_SCHEMA, &
-                super::super::ALARM_SCHEMA, & super::super::READING_SCHEMA], cases),
-                rt::strategies::check_invalid("invalid_receive_limits",
-                invalid_receive_limits(), vec![& super::super::LIMITS_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[setting : super::types::SettingPayload = SETTING_SCHEMA, firmware :
+            super::types::FirmwarePayload = FIRMWARE_SCHEMA, anything :
+            super::types::AnythingPayload = ANYTHING_SCHEMA, alarm :
+            super::types::AlarmPayload = ALARM_SCHEMA, reading :
+            super::types::ReadingPayload = READING_SCHEMA, limits :
+            super::types::LimitsPayload = LIMITS_SCHEMA] invalid[invalid_receive_setting
+            = [SETTING_SCHEMA], invalid_receive_firmware = [FIRMWARE_SCHEMA],
+            invalid_receive_event = [ANYTHING_SCHEMA, ALARM_SCHEMA, READING_SCHEMA],
+            invalid_receive_limits = [LIMITS_SCHEMA]]
+        );
     }
 }

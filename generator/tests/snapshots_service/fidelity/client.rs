@@ -110,20 +110,6 @@ static LIMITS_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"type\":\"object\",\"required\":[\"percent\"],\"properties\":{\"percent\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"ratio\":{\"type\":\"number\",\"maximum\":1.5}}}",
 );
 #[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `setting`.
-fn decode_setting(
-    message: &rt::Message,
-) -> Result<super::types::SettingPayload, rt::DecodeError> {
-    rt::decode(message, &SETTING_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `firmware`.
-fn decode_firmware(
-    message: &rt::Message,
-) -> Result<super::types::FirmwarePayload, rt::DecodeError> {
-    rt::decode(message, &FIRMWARE_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
 /// Decodes the payload of message `bridgeState`.
 fn decode_bridge_state(
     message: &rt::Message,
@@ -164,13 +150,6 @@ fn decode_reading(
     message: &rt::Message,
 ) -> Result<super::types::ReadingPayload, rt::DecodeError> {
     rt::decode(message, &READING_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `limits`.
-fn decode_limits(
-    message: &rt::Message,
-) -> Result<super::types::LimitsPayload, rt::DecodeError> {
-    rt::decode(message, &LIMITS_SCHEMA)
 }
 /// Encodes message `setting` for publishing to `topic`.
 fn encode_setting(
@@ -484,270 +463,57 @@ impl Publisher {
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(router : super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start() -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new()).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on(broker: &rt::kit::MemoryBroker) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, rt::Router::new()).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Waits for the next message published to operation `receiveSetting` (`cfg/{a}.{b}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_setting(
-            &self,
-        ) -> (super::CfgParams, super::super::types::SettingPayload) {
-            self.kit
-                .expect(
-                    "receiveSetting",
-                    "cfg/+",
-                    |m: &rt::Message| Ok((
-                        <super::CfgParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_setting(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_setting`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_setting_eq(
-            &self,
-            params: super::CfgParams,
-            message: super::super::types::SettingPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveSetting",
-                    "cfg/+",
-                    |m: &rt::Message| Ok((
-                        <super::CfgParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_setting(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveFirmware` (`dev/{unit}/v{major}.{minor}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_firmware(
-            &self,
-        ) -> (super::DevParams, super::super::types::FirmwarePayload) {
-            self.kit
-                .expect(
-                    "receiveFirmware",
-                    "dev/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::DevParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_firmware(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_firmware`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_firmware_eq(
-            &self,
-            params: super::DevParams,
-            message: super::super::types::FirmwarePayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveFirmware",
-                    "dev/+/+",
-                    |m: &rt::Message| Ok((
-                        <super::DevParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_firmware(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveBridgeState` (`bridge/state`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_bridge_state(
-            &self,
-        ) -> super::super::types::BridgeStatePayload {
-            self.kit
-                .expect("receiveBridgeState", "bridge/state", super::decode_bridge_state)
-                .await
-        }
-        /// [`Harness::expect_send_bridge_state`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_bridge_state_eq(
-            &self,
-            message: super::super::types::BridgeStatePayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveBridgeState",
-                    "bridge/state",
-                    super::decode_bridge_state,
-                    message,
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveLevel` (`bridge/level`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_level(&self) -> super::super::types::LevelPayload {
-            self.kit.expect("receiveLevel", "bridge/level", super::decode_level).await
-        }
-        /// [`Harness::expect_send_level`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_level_eq(
-            &self,
-            message: super::super::types::LevelPayload,
-        ) {
-            self.kit
-                .expect_eq("receiveLevel", "bridge/level", super::decode_level, message)
-                .await
-        }
-        /// Waits for the next message published to operation `receiveOnline` (`bridge/online`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_online(&self) -> super::super::types::OnlinePayload {
-            self.kit.expect("receiveOnline", "bridge/online", super::decode_online).await
-        }
-        /// [`Harness::expect_send_online`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_online_eq(
-            &self,
-            message: super::super::types::OnlinePayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveOnline",
-                    "bridge/online",
-                    super::decode_online,
-                    message,
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveEvent` (`events`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_event(&self) -> super::ReceiveEventMessage {
-            self.kit
-                .expect("receiveEvent", "events", super::ReceiveEventMessage::decode)
-                .await
-        }
-        /// [`Harness::expect_send_event`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_event_eq(&self, message: super::ReceiveEventMessage) {
-            self.kit
-                .expect_eq(
-                    "receiveEvent",
-                    "events",
-                    super::ReceiveEventMessage::decode,
-                    message,
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveLimits` (`limits`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_limits(&self) -> super::super::types::LimitsPayload {
-            self.kit.expect("receiveLimits", "limits", super::decode_limits).await
-        }
-        /// [`Harness::expect_send_limits`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_limits_eq(
-            &self,
-            message: super::super::types::LimitsPayload,
-        ) {
-            self.kit
-                .expect_eq("receiveLimits", "limits", super::decode_limits, message)
-                .await
-        }
+        rt::kit_expect!(
+            expect_send_setting, expect_send_setting_eq, "receiveSetting", params
+            CfgParams, types::SettingPayload, [json SETTING_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_send_firmware, expect_send_firmware_eq, "receiveFirmware", params
+            DevParams, types::FirmwarePayload, [json FIRMWARE_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_send_bridge_state, expect_send_bridge_state_eq, "receiveBridgeState",
+            filter "bridge/state", types::BridgeStatePayload, [decode_bridge_state]
+        );
+        rt::kit_expect!(
+            expect_send_level, expect_send_level_eq, "receiveLevel", filter
+            "bridge/level", types::LevelPayload, [decode_level]
+        );
+        rt::kit_expect!(
+            expect_send_online, expect_send_online_eq, "receiveOnline", filter
+            "bridge/online", types::OnlinePayload, [decode_online]
+        );
+        rt::kit_expect!(
+            expect_send_event, expect_send_event_eq, "receiveEvent", filter "events",
+            ReceiveEventMessage, [ReceiveEventMessage::decode]
+        );
+        rt::kit_expect!(
+            expect_send_limits, expect_send_limits_eq, "receiveLimits", filter "limits",
+            types::LimitsPayload, [json LIMITS_SCHEMA]
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `setting`, built from its schema and checked by it as the decoder checks them.
-        pub fn setting() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SettingPayload,
-        > {
-            rt::strategies::valid(&super::super::SETTING_SCHEMA)
-        }
-        /// Valid payloads of message `firmware`, built from its schema and checked by it as the decoder checks them.
-        pub fn firmware() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::FirmwarePayload,
-        > {
-            rt::strategies::valid(&super::super::FIRMWARE_SCHEMA)
-        }
-        /// Valid payloads of message `anything`, built from its schema and checked by it as the decoder checks them.
-        pub fn anything() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::AnythingPayload,
-        > {
-            rt::strategies::valid(&super::super::ANYTHING_SCHEMA)
-        }
-        /// Valid payloads of message `alarm`, built from its schema and checked by it as the decoder checks them.
-        pub fn alarm() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::AlarmPayload,
-        > {
-            rt::strategies::valid(&super::super::ALARM_SCHEMA)
-        }
-        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
-        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::ReadingPayload,
-        > {
-            rt::strategies::valid(&super::super::READING_SCHEMA)
-        }
-        /// Valid payloads of message `limits`, built from its schema and checked by it as the decoder checks them.
-        pub fn limits() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::LimitsPayload,
-        > {
-            rt::strategies::valid(&super::super::LIMITS_SCHEMA)
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("setting", setting(), &
-                super::super::SETTING_SCHEMA, cases),
-                rt::strategies::check_valid("firmware", firmware(), &
-                super::super::FIRMWARE_SCHEMA, cases),
-                rt::strategies::check_valid("anything", anything(), &
-                super::super::ANYTHING_SCHEMA, cases),
-                rt::strategies::check_valid("alarm", alarm(), &
-                super::super::ALARM_SCHEMA, cases),
-                rt::strategies::check_valid("reading", reading(), &
-                super::super::READING_SCHEMA, cases),
-                rt::strategies::check_valid("limits", limits(), &
-                super::super::LIMITS_SCHEMA, cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[setting : super::types::SettingPayload = SETTING_SCHEMA, firmware :
+            super::types::FirmwarePayload = FIRMWARE_SCHEMA, anything :
+            super::types::AnythingPayload = ANYTHING_SCHEMA, alarm :
+            super::types::AlarmPayload = ALARM_SCHEMA, reading :
+            super::types::ReadingPayload = READING_SCHEMA, limits :
+            super::types::LimitsPayload = LIMITS_SCHEMA] invalid[]
+        );
     }
 }

@@ -135,131 +135,24 @@ impl Publisher {
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Delivers `message` to operation `receiveCode` on `codes/{site}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_code(
-            &self,
-            params: &super::CodesParams,
-            message: &super::super::types::CodePayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_code_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_code`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_code_with(
-            &self,
-            params: &super::CodesParams,
-            message: &super::super::types::CodePayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_code(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveCode",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveCode` on `codes/{site}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_code(
-            &self,
-            params: &super::CodesParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveCode",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `sendCode` (`codes/{site}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_code(
-            &self,
-        ) -> (super::CodesParams, super::super::types::CodePayload) {
-            self.kit
-                .expect(
-                    "sendCode",
-                    "codes/+",
-                    |m: &rt::Message| Ok((
-                        <super::CodesParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_code(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_code`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_code_eq(
-            &self,
-            params: super::CodesParams,
-            message: super::super::types::CodePayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "sendCode",
-                    "codes/+",
-                    |m: &rt::Message| Ok((
-                        <super::CodesParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_code(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
+        rt::kit_deliver!(
+            receive_code, receive_code_with, assert_rejects_receive_code, "receiveCode",
+            params CodesParams, types::CodePayload, [encode_code], AtMostOnce, false,
+            None
+        );
+        rt::kit_expect!(
+            expect_send_code, expect_send_code_eq, "sendCode", params CodesParams,
+            types::CodePayload, [decode_code]
+        );
     }
 }

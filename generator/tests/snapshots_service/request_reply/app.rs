@@ -140,20 +140,6 @@ fn decode_boost(
     rt::decode(message, &BOOST_SCHEMA)
 }
 #[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `setpointAccepted`.
-fn decode_setpoint_accepted(
-    message: &rt::Message,
-) -> Result<super::types::SetpointAcceptedPayload, rt::DecodeError> {
-    rt::decode(message, &SETPOINT_ACCEPTED_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `reading`.
-fn decode_reading(
-    message: &rt::Message,
-) -> Result<super::types::ReadingPayload, rt::DecodeError> {
-    rt::decode(message, &READING_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
 /// Decodes the payload of message `heartbeat`.
 fn decode_heartbeat(message: &rt::Message) -> Result<String, rt::DecodeError> {
     rt::codec::decode_text(&message.payload)
@@ -475,223 +461,45 @@ impl LocalServer {
         )
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Sends `message` to request/reply operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint` as a requester would and returns the handler's reply, decoded.
-        pub async fn request_change_setpoint(
-            &self,
-            params: &super::SetpointRequestsParams,
-            message: &super::ChangeSetpointMessage,
-        ) -> super::super::types::SetpointAcceptedPayload {
-            self.request_change_setpoint_with(
-                    params,
-                    message,
-                    super::PublishOptions::default(),
-                )
-                .await
-        }
-        /// [`Harness::request_change_setpoint`] with publish options (headers, QoS, unchecked, timeout).
-        pub async fn request_change_setpoint_with(
-            &self,
-            params: &super::SetpointRequestsParams,
-            message: &super::ChangeSetpointMessage,
-            options: super::PublishOptions,
-        ) -> super::super::types::SetpointAcceptedPayload {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| message.encode_checked(topic, !options.unchecked));
-            let request = rt::RequestOptions::new(::std::time::Duration::ZERO)
-                .correlation(rt::Location::header("requestId"));
-            self.kit
-                .request(
-                    "changeSetpoint",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                    request,
-                    super::decode_setpoint_accepted,
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `changeSetpoint` on `thermostats/{thermostatId}/zones/{zone}/setpoint`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_change_setpoint(
-            &self,
-            params: &super::SetpointRequestsParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "changeSetpoint",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `publishReading` (`thermostats/{thermostatId}/readings/{sequence}/+/#`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_publish_reading(
-            &self,
-        ) -> (super::ReadingsParams, super::super::types::ReadingPayload) {
-            self.kit
-                .expect(
-                    "publishReading",
-                    "thermostats/+/readings/+/+/#",
-                    |m: &rt::Message| Ok((
-                        <super::ReadingsParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_reading(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_publish_reading`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_publish_reading_eq(
-            &self,
-            params: super::ReadingsParams,
-            message: super::super::types::ReadingPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "publishReading",
-                    "thermostats/+/readings/+/+/#",
-                    |m: &rt::Message| Ok((
-                        <super::ReadingsParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_reading(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `sendHeartbeat` (`thermostats/heartbeat`) and returns the message, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_heartbeat(&self) -> String {
-            self.kit
-                .expect(
-                    "sendHeartbeat",
-                    "thermostats/heartbeat",
-                    super::decode_heartbeat,
-                )
-                .await
-        }
-        /// [`Harness::expect_send_heartbeat`], and panics with a diff unless the message is the message.
-        pub async fn expect_send_heartbeat_eq(&self, message: String) {
-            self.kit
-                .expect_eq(
-                    "sendHeartbeat",
-                    "thermostats/heartbeat",
-                    super::decode_heartbeat,
-                    message,
-                )
-                .await
-        }
+        rt::kit_request!(
+            request_change_setpoint, request_change_setpoint_with,
+            assert_rejects_change_setpoint, "changeSetpoint", params
+            SetpointRequestsParams, ChangeSetpointMessage, [| t, m : &
+            ChangeSetpointMessage, c | m.encode_checked(t, c)], AtLeastOnce, false, None,
+            types::SetpointAcceptedPayload, [json SETPOINT_ACCEPTED_SCHEMA],
+            rt::RequestOptions::new(::std::time::Duration::ZERO)
+            .correlation(rt::Location::header("requestId"))
+        );
+        rt::kit_expect!(
+            expect_publish_reading, expect_publish_reading_eq, "publishReading", params
+            ReadingsParams, types::ReadingPayload, [json READING_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_send_heartbeat, expect_send_heartbeat_eq, "sendHeartbeat", filter
+            "thermostats/heartbeat", String, [decode_heartbeat]
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `setSetpoint`, built from its schema and checked by it as the decoder checks them.
-        pub fn set_setpoint() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SetSetpointPayload,
-        > {
-            rt::strategies::valid(&super::super::SET_SETPOINT_SCHEMA)
-        }
-        /// Valid payloads of message `boost`, built from its schema and checked by it as the decoder checks them.
-        pub fn boost() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::BoostPayload,
-        > {
-            rt::strategies::valid(&super::super::BOOST_SCHEMA)
-        }
-        /// Valid payloads of message `setpointAccepted`, built from its schema and checked by it as the decoder checks them.
-        pub fn setpoint_accepted() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SetpointAcceptedPayload,
-        > {
-            rt::strategies::valid(&super::super::SETPOINT_ACCEPTED_SCHEMA)
-        }
-        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
-        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::ReadingPayload,
-        > {
-            rt::strategies::valid(&super::super::READING_SCHEMA)
-        }
-        /// Payloads operation `changeSetpoint` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_change_setpoint() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(
-                vec![& super::super::SET_SETPOINT_SCHEMA, & super::super::BOOST_SCHEMA],
-            )
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("set_setpoint", set_setpoint(), &
-                super::super::SET_SETPOINT_SCHEMA, cases),
-                rt::strategies::check_valid("boost", boost(), &
-                super::super::BOOST_SCHEMA, cases),
-                rt::strategies::check_valid("setpoint_accepted", setpoint_accepted(), &
-                super::super::SETPOINT_ACCEPTED_SCHEMA, cases),
-                rt::strategies::check_valid("reading", reading(), &
-                super::super::READING_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_change_setpoint",
-                invalid_change_setpoint(), vec![& super::super::SET_SETPOINT_SCHEMA, &
-                super::super::BOOST_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[set_setpoint : super::types::SetSetpointPayload = SET_SETPOINT_SCHEMA,
+            boost : super::types::BoostPayload = BOOST_SCHEMA, setpoint_accepted :
+            super::types::SetpointAcceptedPayload = SETPOINT_ACCEPTED_SCHEMA, reading :
+            super::types::ReadingPayload = READING_SCHEMA]
+            invalid[invalid_change_setpoint = [SET_SETPOINT_SCHEMA, BOOST_SCHEMA]]
+        );
     }
 }

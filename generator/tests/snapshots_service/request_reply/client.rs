@@ -174,30 +174,6 @@ fn encode_boost(
     rt::encode(topic, value, checked, &BOOST_SCHEMA, Some("application/json"))
 }
 #[cfg(any(test, feature = "testing"))]
-/// Encodes message `setpointAccepted` for publishing to `topic`.
-fn encode_setpoint_accepted(
-    topic: String,
-    value: &super::types::SetpointAcceptedPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(
-        topic,
-        value,
-        checked,
-        &SETPOINT_ACCEPTED_SCHEMA,
-        Some("application/json"),
-    )
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `reading` for publishing to `topic`.
-fn encode_reading(
-    topic: String,
-    value: &super::types::ReadingPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &READING_SCHEMA, Some("application/json"))
-}
-#[cfg(any(test, feature = "testing"))]
 /// Encodes message `heartbeat` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_heartbeat(
     topic: String,
@@ -468,255 +444,49 @@ impl LocalServer {
         )
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Waits for the next message published to operation `changeSetpoint` (`thermostats/{thermostatId}/zones/{zone}/setpoint`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_change_setpoint(
-            &self,
-        ) -> (super::SetpointRequestsParams, super::ChangeSetpointMessage) {
-            self.kit
-                .expect(
-                    "changeSetpoint",
-                    "thermostats/+/zones/+/setpoint",
-                    |m: &rt::Message| Ok((
-                        <super::SetpointRequestsParams as rt::TopicParams>::parse(
-                            &m.topic,
-                        )?,
-                        super::ChangeSetpointMessage::decode(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_change_setpoint`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_change_setpoint_eq(
-            &self,
-            params: super::SetpointRequestsParams,
-            message: super::ChangeSetpointMessage,
-        ) {
-            self.kit
-                .expect_eq(
-                    "changeSetpoint",
-                    "thermostats/+/zones/+/setpoint",
-                    |m: &rt::Message| Ok((
-                        <super::SetpointRequestsParams as rt::TopicParams>::parse(
-                            &m.topic,
-                        )?,
-                        super::ChangeSetpointMessage::decode(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Answers the request of operation `changeSetpoint` that [`Harness::expect_change_setpoint`] returned last with `message`, as a responder generated from the spec would.
-        pub async fn reply_change_setpoint(
-            &self,
-            message: &super::super::types::SetpointAcceptedPayload,
-        ) {
-            self.kit
-                .reply(
-                    "changeSetpoint",
-                    |topic| super::encode_setpoint_accepted(topic, message, true),
-                    Some(rt::Location::header("replyTo")),
-                    Some((
-                        rt::Location::header("requestId"),
-                        rt::Location::header("requestId"),
-                    )),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_reading(
-            &self,
-            params: &super::ReadingsParams,
-            message: &super::super::types::ReadingPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_reading_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_reading`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_reading_with(
-            &self,
-            params: &super::ReadingsParams,
-            message: &super::super::types::ReadingPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_reading(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "publishReading",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, true, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `publishReading` on `thermostats/{thermostatId}/readings/{sequence}/+/#`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_reading(
-            &self,
-            params: &super::ReadingsParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "publishReading",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, true, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `sendHeartbeat` on `thermostats/heartbeat` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_heartbeat(
-            &self,
-            message: &String,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_heartbeat_with(message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::receive_heartbeat`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_heartbeat_with(
-            &self,
-            message: &String,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = Ok::<_, rt::Error>(String::from(super::HEARTBEAT_TOPIC))
-                .and_then(|topic| super::encode_heartbeat(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "sendHeartbeat",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `sendHeartbeat` on `thermostats/heartbeat`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_heartbeat(&self, payload: &[u8]) -> String {
-            self.kit
-                .assert_rejects(
-                    "sendHeartbeat",
-                    Ok::<_, rt::Error>(String::from(super::HEARTBEAT_TOPIC)),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
+        rt::kit_expect!(
+            expect_change_setpoint, expect_change_setpoint_eq, "changeSetpoint", params
+            SetpointRequestsParams, ChangeSetpointMessage,
+            [ChangeSetpointMessage::decode]
+        );
+        rt::kit_reply!(
+            reply_change_setpoint, "changeSetpoint", types::SetpointAcceptedPayload,
+            [json SETPOINT_ACCEPTED_SCHEMA, Some("application/json")],
+            Some(rt::Location::header("replyTo")),
+            Some((rt::Location::header("requestId"), rt::Location::header("requestId")))
+        );
+        rt::kit_deliver!(
+            receive_reading, receive_reading_with, assert_rejects_receive_reading,
+            "publishReading", params ReadingsParams, types::ReadingPayload, [json
+            READING_SCHEMA, Some("application/json")], AtMostOnce, true, None
+        );
+        rt::kit_deliver!(
+            receive_heartbeat, receive_heartbeat_with, assert_rejects_receive_heartbeat,
+            "sendHeartbeat", topic HEARTBEAT_TOPIC, String, [encode_heartbeat],
+            AtMostOnce, false, None
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `setSetpoint`, built from its schema and checked by it as the decoder checks them.
-        pub fn set_setpoint() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SetSetpointPayload,
-        > {
-            rt::strategies::valid(&super::super::SET_SETPOINT_SCHEMA)
-        }
-        /// Valid payloads of message `boost`, built from its schema and checked by it as the decoder checks them.
-        pub fn boost() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::BoostPayload,
-        > {
-            rt::strategies::valid(&super::super::BOOST_SCHEMA)
-        }
-        /// Valid payloads of message `setpointAccepted`, built from its schema and checked by it as the decoder checks them.
-        pub fn setpoint_accepted() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SetpointAcceptedPayload,
-        > {
-            rt::strategies::valid(&super::super::SETPOINT_ACCEPTED_SCHEMA)
-        }
-        /// Valid payloads of message `reading`, built from its schema and checked by it as the decoder checks them.
-        pub fn reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::ReadingPayload,
-        > {
-            rt::strategies::valid(&super::super::READING_SCHEMA)
-        }
-        /// Payloads operation `publishReading` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_reading() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::READING_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("set_setpoint", set_setpoint(), &
-                super::super::SET_SETPOINT_SCHEMA, cases),
-                rt::strategies::check_valid("boost", boost(), &
-                super::super::BOOST_SCHEMA, cases),
-                rt::strategies::check_valid("setpoint_accepted", setpoint_accepted(), &
-                super::super::SETPOINT_ACCEPTED_SCHEMA, cases),
-                rt::strategies::check_valid("reading", reading(), &
-                super::super::READING_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_receive_reading",
-                invalid_receive_reading(), vec![& super::super::READING_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[set_setpoint : super::types::SetSetpointPayload = SET_SETPOINT_SCHEMA,
+            boost : super::types::BoostPayload = BOOST_SCHEMA, setpoint_accepted :
+            super::types::SetpointAcceptedPayload = SETPOINT_ACCEPTED_SCHEMA, reading :
+            super::types::ReadingPayload = READING_SCHEMA]
+            invalid[invalid_receive_reading = [READING_SCHEMA]]
+        );
     }
 }

@@ -99,29 +99,6 @@ fn decode_light_measured(
 ) -> Result<super::types::LightMeasuredPayload, rt::DecodeError> {
     rt::decode(message, &LIGHT_MEASURED_SCHEMA)
 }
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `turnOnOff`.
-fn decode_turn_on_off(
-    message: &rt::Message,
-) -> Result<super::types::TurnOnOffPayload, rt::DecodeError> {
-    rt::decode(message, &TURN_ON_OFF_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `dimLight`.
-fn decode_dim_light(
-    message: &rt::Message,
-) -> Result<super::types::DimLightPayload, rt::DecodeError> {
-    rt::decode(message, &DIM_LIGHT_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `lightMeasured` for publishing to `topic`.
-fn encode_light_measured(
-    topic: String,
-    value: &super::types::LightMeasuredPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &LIGHT_MEASURED_SCHEMA, Some("application/json"))
-}
 /// Encodes message `turnOnOff` for publishing to `topic`.
 fn encode_turn_on_off(
     topic: String,
@@ -362,258 +339,46 @@ impl ProductionServer {
         )
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Delivers `message` to operation `receiveLightMeasurement` on `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_light_measurement(
-            &self,
-            params: &super::LightingMeasuredParams,
-            message: &super::super::types::LightMeasuredPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_light_measurement_with(
-                    params,
-                    message,
-                    super::PublishOptions::default(),
-                )
-                .await
-        }
-        /// [`Harness::receive_light_measurement`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_light_measurement_with(
-            &self,
-            params: &super::LightingMeasuredParams,
-            message: &super::super::types::LightMeasuredPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_light_measured(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveLightMeasurement",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLightMeasurement` on `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_light_measurement(
-            &self,
-            params: &super::LightingMeasuredParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveLightMeasurement",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `turnOn` (`smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_turn_on(
-            &self,
-        ) -> (super::TurnOnParams, super::super::types::TurnOnOffPayload) {
-            self.kit
-                .expect(
-                    "turnOn",
-                    "smartylighting/streetlights/1/0/action/+/turn/on",
-                    |m: &rt::Message| Ok((
-                        <super::TurnOnParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_turn_on_off(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_turn_on`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_turn_on_eq(
-            &self,
-            params: super::TurnOnParams,
-            message: super::super::types::TurnOnOffPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "turnOn",
-                    "smartylighting/streetlights/1/0/action/+/turn/on",
-                    |m: &rt::Message| Ok((
-                        <super::TurnOnParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_turn_on_off(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `turnOff` (`smartylighting/streetlights/1/0/action/{streetlightId}/turn/off`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_turn_off(
-            &self,
-        ) -> (super::TurnOffParams, super::super::types::TurnOnOffPayload) {
-            self.kit
-                .expect(
-                    "turnOff",
-                    "smartylighting/streetlights/1/0/action/+/turn/off",
-                    |m: &rt::Message| Ok((
-                        <super::TurnOffParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_turn_on_off(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_turn_off`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_turn_off_eq(
-            &self,
-            params: super::TurnOffParams,
-            message: super::super::types::TurnOnOffPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "turnOff",
-                    "smartylighting/streetlights/1/0/action/+/turn/off",
-                    |m: &rt::Message| Ok((
-                        <super::TurnOffParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_turn_on_off(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `dimLight` (`smartylighting/streetlights/1/0/action/{streetlightId}/dim`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_dim_light(
-            &self,
-        ) -> (super::ActionDimParams, super::super::types::DimLightPayload) {
-            self.kit
-                .expect(
-                    "dimLight",
-                    "smartylighting/streetlights/1/0/action/+/dim",
-                    |m: &rt::Message| Ok((
-                        <super::ActionDimParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_dim_light(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_dim_light`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_dim_light_eq(
-            &self,
-            params: super::ActionDimParams,
-            message: super::super::types::DimLightPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "dimLight",
-                    "smartylighting/streetlights/1/0/action/+/dim",
-                    |m: &rt::Message| Ok((
-                        <super::ActionDimParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_dim_light(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
+        rt::kit_deliver!(
+            receive_light_measurement, receive_light_measurement_with,
+            assert_rejects_receive_light_measurement, "receiveLightMeasurement", params
+            LightingMeasuredParams, types::LightMeasuredPayload, [json
+            LIGHT_MEASURED_SCHEMA, Some("application/json")], AtLeastOnce, false, None
+        );
+        rt::kit_expect!(
+            expect_turn_on, expect_turn_on_eq, "turnOn", params TurnOnParams,
+            types::TurnOnOffPayload, [json TURN_ON_OFF_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_turn_off, expect_turn_off_eq, "turnOff", params TurnOffParams,
+            types::TurnOnOffPayload, [json TURN_ON_OFF_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_dim_light, expect_dim_light_eq, "dimLight", params ActionDimParams,
+            types::DimLightPayload, [json DIM_LIGHT_SCHEMA]
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `lightMeasured`, built from its schema and checked by it as the decoder checks them.
-        pub fn light_measured() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::LightMeasuredPayload,
-        > {
-            rt::strategies::valid(&super::super::LIGHT_MEASURED_SCHEMA)
-        }
-        /// Valid payloads of message `turnOnOff`, built from its schema and checked by it as the decoder checks them.
-        pub fn turn_on_off() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::TurnOnOffPayload,
-        > {
-            rt::strategies::valid(&super::super::TURN_ON_OFF_SCHEMA)
-        }
-        /// Valid payloads of message `dimLight`, built from its schema and checked by it as the decoder checks them.
-        pub fn dim_light() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::DimLightPayload,
-        > {
-            rt::strategies::valid(&super::super::DIM_LIGHT_SCHEMA)
-        }
-        /// Payloads operation `receiveLightMeasurement` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_light_measurement() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::LIGHT_MEASURED_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("light_measured", light_measured(), &
-                super::super::LIGHT_MEASURED_SCHEMA, cases),
-                rt::strategies::check_valid("turn_on_off", turn_on_off(), &
-                super::super::TURN_ON_OFF_SCHEMA, cases),
-                rt::strategies::check_valid("dim_light", dim_light(), &
-                super::super::DIM_LIGHT_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_receive_light_measurement",
-                invalid_receive_light_measurement(), vec![&
-                super::super::LIGHT_MEASURED_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[light_measured : super::types::LightMeasuredPayload =
+            LIGHT_MEASURED_SCHEMA, turn_on_off : super::types::TurnOnOffPayload =
+            TURN_ON_OFF_SCHEMA, dim_light : super::types::DimLightPayload =
+            DIM_LIGHT_SCHEMA] invalid[invalid_receive_light_measurement =
+            [LIGHT_MEASURED_SCHEMA]]
+        );
     }
 }

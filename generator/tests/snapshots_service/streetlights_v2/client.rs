@@ -93,13 +93,6 @@ static TURN_ON_OFF_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static DIM_LIGHT_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"$ref\":\"#/x-mqttgen-refs/r0\",\"x-mqttgen-refs\":{\"r0\":{\"type\":\"object\",\"properties\":{\"percentage\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"sentAt\":{\"$ref\":\"#/x-mqttgen-refs/r1\"}}},\"r1\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
 );
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `lightMeasured`.
-fn decode_light_measured(
-    message: &rt::Message,
-) -> Result<super::types::LightMeasuredPayload, rt::DecodeError> {
-    rt::decode(message, &LIGHT_MEASURED_SCHEMA)
-}
 /// Decodes the payload of message `turnOnOff`.
 fn decode_turn_on_off(
     message: &rt::Message,
@@ -119,24 +112,6 @@ fn encode_light_measured(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &LIGHT_MEASURED_SCHEMA, Some("application/json"))
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `turnOnOff` for publishing to `topic`.
-fn encode_turn_on_off(
-    topic: String,
-    value: &super::types::TurnOnOffPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &TURN_ON_OFF_SCHEMA, Some("application/json"))
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `dimLight` for publishing to `topic`.
-fn encode_dim_light(
-    topic: String,
-    value: &super::types::DimLightPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &DIM_LIGHT_SCHEMA, Some("application/json"))
 }
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5
 /// properties, its typed headers (`headers`) and the runtime context (publisher, route);
@@ -361,296 +336,49 @@ impl ProductionServer {
         )
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Waits for the next message published to operation `receiveLightMeasurement` (`smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_light_measurement(
-            &self,
-        ) -> (super::LightingMeasuredParams, super::super::types::LightMeasuredPayload) {
-            self.kit
-                .expect(
-                    "receiveLightMeasurement",
-                    "smartylighting/streetlights/1/0/event/+/lighting/measured",
-                    |m: &rt::Message| Ok((
-                        <super::LightingMeasuredParams as rt::TopicParams>::parse(
-                            &m.topic,
-                        )?,
-                        super::decode_light_measured(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_light_measurement`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_light_measurement_eq(
-            &self,
-            params: super::LightingMeasuredParams,
-            message: super::super::types::LightMeasuredPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveLightMeasurement",
-                    "smartylighting/streetlights/1/0/event/+/lighting/measured",
-                    |m: &rt::Message| Ok((
-                        <super::LightingMeasuredParams as rt::TopicParams>::parse(
-                            &m.topic,
-                        )?,
-                        super::decode_light_measured(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn turn_on(
-            &self,
-            params: &super::TurnOnParams,
-            message: &super::super::types::TurnOnOffPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.turn_on_with(params, message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::turn_on`] with publish options (headers, QoS, unchecked).
-        pub async fn turn_on_with(
-            &self,
-            params: &super::TurnOnParams,
-            message: &super::super::types::TurnOnOffPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_turn_on_off(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "turnOn",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOn` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_turn_on(
-            &self,
-            params: &super::TurnOnParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "turnOn",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn turn_off(
-            &self,
-            params: &super::TurnOffParams,
-            message: &super::super::types::TurnOnOffPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.turn_off_with(params, message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::turn_off`] with publish options (headers, QoS, unchecked).
-        pub async fn turn_off_with(
-            &self,
-            params: &super::TurnOffParams,
-            message: &super::super::types::TurnOnOffPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_turn_on_off(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "turnOff",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `turnOff` on `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_turn_off(
-            &self,
-            params: &super::TurnOffParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "turnOff",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `dimLight` on `smartylighting/streetlights/1/0/action/{streetlightId}/dim` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn dim_light(
-            &self,
-            params: &super::ActionDimParams,
-            message: &super::super::types::DimLightPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.dim_light_with(params, message, super::PublishOptions::default()).await
-        }
-        /// [`Harness::dim_light`] with publish options (headers, QoS, unchecked).
-        pub async fn dim_light_with(
-            &self,
-            params: &super::ActionDimParams,
-            message: &super::super::types::DimLightPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_dim_light(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "dimLight",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `dimLight` on `smartylighting/streetlights/1/0/action/{streetlightId}/dim`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_dim_light(
-            &self,
-            params: &super::ActionDimParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "dimLight",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtLeastOnce, false, None),
-                )
-                .await
-        }
+        rt::kit_expect!(
+            expect_send_light_measurement, expect_send_light_measurement_eq,
+            "receiveLightMeasurement", params LightingMeasuredParams,
+            types::LightMeasuredPayload, [json LIGHT_MEASURED_SCHEMA]
+        );
+        rt::kit_deliver!(
+            turn_on, turn_on_with, assert_rejects_turn_on, "turnOn", params TurnOnParams,
+            types::TurnOnOffPayload, [json TURN_ON_OFF_SCHEMA, Some("application/json")],
+            AtLeastOnce, false, None
+        );
+        rt::kit_deliver!(
+            turn_off, turn_off_with, assert_rejects_turn_off, "turnOff", params
+            TurnOffParams, types::TurnOnOffPayload, [json TURN_ON_OFF_SCHEMA,
+            Some("application/json")], AtLeastOnce, false, None
+        );
+        rt::kit_deliver!(
+            dim_light, dim_light_with, assert_rejects_dim_light, "dimLight", params
+            ActionDimParams, types::DimLightPayload, [json DIM_LIGHT_SCHEMA,
+            Some("application/json")], AtLeastOnce, false, None
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `lightMeasured`, built from its schema and checked by it as the decoder checks them.
-        pub fn light_measured() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::LightMeasuredPayload,
-        > {
-            rt::strategies::valid(&super::super::LIGHT_MEASURED_SCHEMA)
-        }
-        /// Valid payloads of message `turnOnOff`, built from its schema and checked by it as the decoder checks them.
-        pub fn turn_on_off() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::TurnOnOffPayload,
-        > {
-            rt::strategies::valid(&super::super::TURN_ON_OFF_SCHEMA)
-        }
-        /// Valid payloads of message `dimLight`, built from its schema and checked by it as the decoder checks them.
-        pub fn dim_light() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::DimLightPayload,
-        > {
-            rt::strategies::valid(&super::super::DIM_LIGHT_SCHEMA)
-        }
-        /// Payloads operation `turnOn` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_turn_on() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::TURN_ON_OFF_SCHEMA])
-        }
-        /// Payloads operation `turnOff` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_turn_off() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::TURN_ON_OFF_SCHEMA])
-        }
-        /// Payloads operation `dimLight` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_dim_light() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::DIM_LIGHT_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("light_measured", light_measured(), &
-                super::super::LIGHT_MEASURED_SCHEMA, cases),
-                rt::strategies::check_valid("turn_on_off", turn_on_off(), &
-                super::super::TURN_ON_OFF_SCHEMA, cases),
-                rt::strategies::check_valid("dim_light", dim_light(), &
-                super::super::DIM_LIGHT_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_turn_on", invalid_turn_on(),
-                vec![& super::super::TURN_ON_OFF_SCHEMA], cases),
-                rt::strategies::check_invalid("invalid_turn_off", invalid_turn_off(),
-                vec![& super::super::TURN_ON_OFF_SCHEMA], cases),
-                rt::strategies::check_invalid("invalid_dim_light", invalid_dim_light(),
-                vec![& super::super::DIM_LIGHT_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[light_measured : super::types::LightMeasuredPayload =
+            LIGHT_MEASURED_SCHEMA, turn_on_off : super::types::TurnOnOffPayload =
+            TURN_ON_OFF_SCHEMA, dim_light : super::types::DimLightPayload =
+            DIM_LIGHT_SCHEMA] invalid[invalid_turn_on = [TURN_ON_OFF_SCHEMA],
+            invalid_turn_off = [TURN_ON_OFF_SCHEMA], invalid_dim_light =
+            [DIM_LIGHT_SCHEMA]]
+        );
     }
 }

@@ -172,32 +172,9 @@ fn decode_speed(
 ) -> Result<super::types::SpeedPayload, rt::DecodeError> {
     rt::decode(message, &SPEED_SCHEMA)
 }
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `doorLocked`.
-fn decode_door_locked(
-    message: &rt::Message,
-) -> Result<super::types::DoorLockedPayload, rt::DecodeError> {
-    rt::decode(message, &DOOR_LOCKED_SCHEMA)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `online`.
-fn decode_online(
-    message: &rt::Message,
-) -> Result<super::types::OnlinePayload, rt::DecodeError> {
-    rt::decode(message, &ONLINE_SCHEMA)
-}
 /// Decodes the payload of message `logLine`.
 fn decode_log_line(message: &rt::Message) -> Result<String, rt::DecodeError> {
     rt::codec::decode_text(&message.payload)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `speed` for publishing to `topic`.
-fn encode_speed(
-    topic: String,
-    value: &super::types::SpeedPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &SPEED_SCHEMA, None)
 }
 /// Encodes message `doorLocked` for publishing to `topic`.
 fn encode_door_locked(
@@ -365,266 +342,44 @@ impl Publisher {
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Delivers `message` to operation `receiveSpeed` on `fleet/{vehicleId}/v{major}.{minor}/+/speed` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_speed(
-            &self,
-            params: &super::FleetSpeedParams,
-            message: &super::super::types::SpeedPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_speed_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_speed`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_speed_with(
-            &self,
-            params: &super::FleetSpeedParams,
-            message: &super::super::types::SpeedPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_speed(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveSpeed",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveSpeed` on `fleet/{vehicleId}/v{major}.{minor}/+/speed`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_speed(
-            &self,
-            params: &super::FleetSpeedParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveSpeed",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `reportDoorLocked` (`fleet/{vehicleId}/doors/{door}/locked`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_report_door_locked(
-            &self,
-        ) -> (super::DoorsLockedParams, super::super::types::DoorLockedPayload) {
-            self.kit
-                .expect(
-                    "reportDoorLocked",
-                    "fleet/+/doors/+/locked",
-                    |m: &rt::Message| Ok((
-                        <super::DoorsLockedParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_door_locked(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_report_door_locked`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_report_door_locked_eq(
-            &self,
-            params: super::DoorsLockedParams,
-            message: super::super::types::DoorLockedPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "reportDoorLocked",
-                    "fleet/+/doors/+/locked",
-                    |m: &rt::Message| Ok((
-                        <super::DoorsLockedParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_door_locked(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `reportOnline` (`fleet/{vehicleId}/online/{flag}`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_report_online(
-            &self,
-        ) -> (super::FleetOnlineParams, super::super::types::OnlinePayload) {
-            self.kit
-                .expect(
-                    "reportOnline",
-                    "fleet/+/online/+",
-                    |m: &rt::Message| Ok((
-                        <super::FleetOnlineParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_online(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_report_online`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_report_online_eq(
-            &self,
-            params: super::FleetOnlineParams,
-            message: super::super::types::OnlinePayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "reportOnline",
-                    "fleet/+/online/+",
-                    |m: &rt::Message| Ok((
-                        <super::FleetOnlineParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_online(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `receiveLogs` on `fleet/logs/#` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn receive_logs(
-            &self,
-            params: &super::FleetLogsParams,
-            message: &String,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.receive_logs_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::receive_logs`] with publish options (headers, QoS, unchecked).
-        pub async fn receive_logs_with(
-            &self,
-            params: &super::FleetLogsParams,
-            message: &String,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_log_line(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "receiveLogs",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `receiveLogs` on `fleet/logs/#`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_receive_logs(
-            &self,
-            params: &super::FleetLogsParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "receiveLogs",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
+        rt::kit_deliver!(
+            receive_speed, receive_speed_with, assert_rejects_receive_speed,
+            "receiveSpeed", params FleetSpeedParams, types::SpeedPayload, [json
+            SPEED_SCHEMA, None], AtMostOnce, false, None
+        );
+        rt::kit_expect!(
+            expect_report_door_locked, expect_report_door_locked_eq, "reportDoorLocked",
+            params DoorsLockedParams, types::DoorLockedPayload, [json DOOR_LOCKED_SCHEMA]
+        );
+        rt::kit_expect!(
+            expect_report_online, expect_report_online_eq, "reportOnline", params
+            FleetOnlineParams, types::OnlinePayload, [json ONLINE_SCHEMA]
+        );
+        rt::kit_deliver!(
+            receive_logs, receive_logs_with, assert_rejects_receive_logs, "receiveLogs",
+            params FleetLogsParams, String, [encode_log_line], AtMostOnce, false, None
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `speed`, built from its schema and checked by it as the decoder checks them.
-        pub fn speed() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SpeedPayload,
-        > {
-            rt::strategies::valid(&super::super::SPEED_SCHEMA)
-        }
-        /// Valid payloads of message `doorLocked`, built from its schema and checked by it as the decoder checks them.
-        pub fn door_locked() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::DoorLockedPayload,
-        > {
-            rt::strategies::valid(&super::super::DOOR_LOCKED_SCHEMA)
-        }
-        /// Valid payloads of message `online`, built from its schema and checked by it as the decoder checks them.
-        pub fn online() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::OnlinePayload,
-        > {
-            rt::strategies::valid(&super::super::ONLINE_SCHEMA)
-        }
-        /// Payloads operation `receiveSpeed` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_receive_speed() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::SPEED_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("speed", speed(), &
-                super::super::SPEED_SCHEMA, cases),
-                rt::strategies::check_valid("door_locked", door_locked(), &
-                super::super::DOOR_LOCKED_SCHEMA, cases),
-                rt::strategies::check_valid("online", online(), &
-                super::super::ONLINE_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_receive_speed",
-                invalid_receive_speed(), vec![& super::super::SPEED_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[speed : super::types::SpeedPayload = SPEED_SCHEMA, door_locked :
+            super::types::DoorLockedPayload = DOOR_LOCKED_SCHEMA, online :
+            super::types::OnlinePayload = ONLINE_SCHEMA] invalid[invalid_receive_speed =
+            [SPEED_SCHEMA]]
+        );
     }
 }

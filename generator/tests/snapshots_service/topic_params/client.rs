@@ -166,13 +166,6 @@ static DOOR_LOCKED_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
 static ONLINE_SCHEMA: rt::PayloadSchema = rt::PayloadSchema::new(
     "{\"type\":\"object\",\"properties\":{\"since\":{\"type\":\"string\"}}}",
 );
-#[cfg(any(test, feature = "testing"))]
-/// Decodes the payload of message `speed`.
-fn decode_speed(
-    message: &rt::Message,
-) -> Result<super::types::SpeedPayload, rt::DecodeError> {
-    rt::decode(message, &SPEED_SCHEMA)
-}
 /// Decodes the payload of message `doorLocked`.
 fn decode_door_locked(
     message: &rt::Message,
@@ -197,24 +190,6 @@ fn encode_speed(
     checked: bool,
 ) -> Result<rt::Outgoing, rt::Error> {
     rt::encode(topic, value, checked, &SPEED_SCHEMA, None)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `doorLocked` for publishing to `topic`.
-fn encode_door_locked(
-    topic: String,
-    value: &super::types::DoorLockedPayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &DOOR_LOCKED_SCHEMA, None)
-}
-#[cfg(any(test, feature = "testing"))]
-/// Encodes message `online` for publishing to `topic`.
-fn encode_online(
-    topic: String,
-    value: &super::types::OnlinePayload,
-    checked: bool,
-) -> Result<rt::Outgoing, rt::Error> {
-    rt::encode(topic, value, checked, &ONLINE_SCHEMA, None)
 }
 /// Encodes message `logLine` for publishing to `topic`; with `checked`, a JSON payload its receivers would reject (schema limits, patterns, required members) is an error.
 fn encode_log_line(
@@ -366,276 +341,47 @@ impl Publisher {
         rt::send(&self.inner, outgoing, options, defaults).await
     }
 }
-/// A test kit for this side: `testing::Harness` runs a handler on an in-memory broker,
-/// delivers typed messages and checks what it published. Compiled for this crate's own
-/// tests and, in other crates, with its `testing` feature.
+/// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     #[allow(unused_imports)]
-    use super::rt;
-    /// The handler on an in-memory broker: a method per handled operation delivers a
-    /// typed message exactly as on the wire and waits until the handler is done;
-    /// `expect_*` methods return what it published, decoded; failures of the kit itself
-    /// (timeouts, mismatches) panic with what was published instead.
-    #[derive(Debug)]
-    pub struct Harness {
-        kit: rt::kit::Kit,
-    }
-    #[allow(
-        clippy::wrong_self_convention,
-        clippy::should_implement_trait,
-        clippy::new_ret_no_self
-    )]
+    use super::*;
+    #[allow(unused_imports)]
+    use super::super::types;
+    rt::harness!(handler : super::Handler, super::mount, super::Publisher);
+    #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     impl Harness {
-        /// Starts the handler on a new in-memory broker, subscribed and ready.
-        pub async fn start<H: super::Handler>(handler: H) -> Self {
-            Self::start_on(&rt::kit::MemoryBroker::new(), handler).await
-        }
-        /// Starts the handler on `broker` (set up beforehand), subscribed and ready.
-        pub async fn start_on<H: super::Handler>(
-            broker: &rt::kit::MemoryBroker,
-            handler: H,
-        ) -> Self {
-            Harness {
-                kit: rt::kit::Kit::start_on(broker, super::mount(handler)).await,
-            }
-        }
-        /// The generic kit: broker, running app, timeout, raw messages.
-        pub fn kit(&self) -> &rt::kit::Kit {
-            &self.kit
-        }
-        /// This side's typed publisher on the handler's connection.
-        pub fn publisher(&self) -> super::Publisher {
-            super::Publisher::new(self.kit.publisher())
-        }
-        /// Waits until the broker is idle, then panics if anything was published that
-        /// no `expect_*` call took.
-        pub async fn assert_nothing_published(&self) {
-            self.kit.assert_nothing_published().await
-        }
-        /// Waits for the next message published to operation `receiveSpeed` (`fleet/{vehicleId}/v{major}.{minor}/+/speed`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_speed(
-            &self,
-        ) -> (super::FleetSpeedParams, super::super::types::SpeedPayload) {
-            self.kit
-                .expect(
-                    "receiveSpeed",
-                    "fleet/+/+/+/speed",
-                    |m: &rt::Message| Ok((
-                        <super::FleetSpeedParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_speed(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_speed`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_speed_eq(
-            &self,
-            params: super::FleetSpeedParams,
-            message: super::super::types::SpeedPayload,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveSpeed",
-                    "fleet/+/+/+/speed",
-                    |m: &rt::Message| Ok((
-                        <super::FleetSpeedParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_speed(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn report_door_locked(
-            &self,
-            params: &super::DoorsLockedParams,
-            message: &super::super::types::DoorLockedPayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.report_door_locked_with(
-                    params,
-                    message,
-                    super::PublishOptions::default(),
-                )
-                .await
-        }
-        /// [`Harness::report_door_locked`] with publish options (headers, QoS, unchecked).
-        pub async fn report_door_locked_with(
-            &self,
-            params: &super::DoorsLockedParams,
-            message: &super::super::types::DoorLockedPayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_door_locked(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "reportDoorLocked",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `reportDoorLocked` on `fleet/{vehicleId}/doors/{door}/locked`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_report_door_locked(
-            &self,
-            params: &super::DoorsLockedParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "reportDoorLocked",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::ExactlyOnce, true, None),
-                )
-                .await
-        }
-        /// Delivers `message` to operation `reportOnline` on `fleet/{vehicleId}/online/{flag}` and waits until the handler is done with it; `Err` when it failed or the message did not decode.
-        pub async fn report_online(
-            &self,
-            params: &super::FleetOnlineParams,
-            message: &super::super::types::OnlinePayload,
-        ) -> Result<(), rt::kit::Rejected> {
-            self.report_online_with(params, message, super::PublishOptions::default())
-                .await
-        }
-        /// [`Harness::report_online`] with publish options (headers, QoS, unchecked).
-        pub async fn report_online_with(
-            &self,
-            params: &super::FleetOnlineParams,
-            message: &super::super::types::OnlinePayload,
-            options: super::PublishOptions,
-        ) -> Result<(), rt::kit::Rejected> {
-            let outgoing = rt::TopicParams::topic(params)
-                .and_then(|topic| super::encode_online(
-                    topic,
-                    message,
-                    !options.unchecked,
-                ));
-            self.kit
-                .deliver(
-                    "reportOnline",
-                    outgoing,
-                    options,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Publishes `payload` as it is (not encoded, not checked) to operation `reportOnline` on `fleet/{vehicleId}/online/{flag}`, as a misbehaving peer would, and panics unless the runtime rejected it before the handler (which is never called) and nothing was published in response; returns the decoder's reason.
-        pub async fn assert_rejects_report_online(
-            &self,
-            params: &super::FleetOnlineParams,
-            payload: &[u8],
-        ) -> String {
-            self.kit
-                .assert_rejects(
-                    "reportOnline",
-                    rt::TopicParams::topic(params),
-                    payload,
-                    rt::Defaults::new(rt::QoS::AtMostOnce, false, None),
-                )
-                .await
-        }
-        /// Waits for the next message published to operation `receiveLogs` (`fleet/logs/#`) and returns `(params, message)`, decoded; panics when none comes in time or it does not decode.
-        pub async fn expect_send_logs(&self) -> (super::FleetLogsParams, String) {
-            self.kit
-                .expect(
-                    "receiveLogs",
-                    "fleet/logs/#",
-                    |m: &rt::Message| Ok((
-                        <super::FleetLogsParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_log_line(m)?,
-                    )),
-                )
-                .await
-        }
-        /// [`Harness::expect_send_logs`], and panics with a diff unless the message is `(params, message)`.
-        pub async fn expect_send_logs_eq(
-            &self,
-            params: super::FleetLogsParams,
-            message: String,
-        ) {
-            self.kit
-                .expect_eq(
-                    "receiveLogs",
-                    "fleet/logs/#",
-                    |m: &rt::Message| Ok((
-                        <super::FleetLogsParams as rt::TopicParams>::parse(&m.topic)?,
-                        super::decode_log_line(m)?,
-                    )),
-                    (params, message),
-                )
-                .await
-        }
+        rt::kit_expect!(
+            expect_send_speed, expect_send_speed_eq, "receiveSpeed", params
+            FleetSpeedParams, types::SpeedPayload, [json SPEED_SCHEMA]
+        );
+        rt::kit_deliver!(
+            report_door_locked, report_door_locked_with,
+            assert_rejects_report_door_locked, "reportDoorLocked", params
+            DoorsLockedParams, types::DoorLockedPayload, [json DOOR_LOCKED_SCHEMA, None],
+            ExactlyOnce, true, None
+        );
+        rt::kit_deliver!(
+            report_online, report_online_with, assert_rejects_report_online,
+            "reportOnline", params FleetOnlineParams, types::OnlinePayload, [json
+            ONLINE_SCHEMA, None], AtMostOnce, false, None
+        );
+        rt::kit_expect!(
+            expect_send_logs, expect_send_logs_eq, "receiveLogs", params FleetLogsParams,
+            String, [decode_log_line]
+        );
     }
-    /// Property-test strategies from the payload schemas (the crate's `proptest` feature):
-    /// valid payloads per message, typed, to fuzz a handler through the `Harness`, and per
-    /// handled operation payloads it must reject. Built from each schema (types, ranges,
-    /// `multipleOf`, lengths, `enum`/`const`, patterns, formats, arrays, required and
-    /// optional properties, `oneOf`/`anyOf`, nullable) and filtered by the schema check
-    /// the decoder applies, which covers the keywords not built in (`not`, `if`/`then`,
-    /// `dependencies`, `contains`, `patternProperties`, unsupported patterns).
+    /// Property-test strategies from the payload schemas (the `proptest` feature).
     #[cfg(feature = "proptest")]
     pub mod strategies {
         #[allow(unused_imports)]
-        use super::rt;
-        /// What the `invalid_*` strategies yield.
-        pub use rt::strategies::InvalidPayload;
-        /// proptest itself, for `proptest!` and the runner without another dependency.
-        pub use rt::strategies::proptest;
-        /// Valid payloads of message `speed`, built from its schema and checked by it as the decoder checks them.
-        pub fn speed() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::SpeedPayload,
-        > {
-            rt::strategies::valid(&super::super::SPEED_SCHEMA)
-        }
-        /// Valid payloads of message `doorLocked`, built from its schema and checked by it as the decoder checks them.
-        pub fn door_locked() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::DoorLockedPayload,
-        > {
-            rt::strategies::valid(&super::super::DOOR_LOCKED_SCHEMA)
-        }
-        /// Valid payloads of message `online`, built from its schema and checked by it as the decoder checks them.
-        pub fn online() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            super::super::super::types::OnlinePayload,
-        > {
-            rt::strategies::valid(&super::super::ONLINE_SCHEMA)
-        }
-        /// Payloads operation `reportDoorLocked` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_report_door_locked() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::DOOR_LOCKED_SCHEMA])
-        }
-        /// Payloads operation `reportOnline` must reject (every one of its messages' schemas rejects them): one thing broken in a valid payload, or bytes that are not JSON. For `Harness::assert_rejects_*`.
-        pub fn invalid_report_online() -> rt::strategies::proptest::strategy::BoxedStrategy<
-            rt::strategies::InvalidPayload,
-        > {
-            rt::strategies::invalid(vec![& super::super::ONLINE_SCHEMA])
-        }
-        /// Checks every strategy above: draws `cases` values of each and panics, naming the
-        /// strategy and the value, unless the valid ones pass their schema check and the
-        /// invalid ones fail it; returns per strategy how much of what the schema builds
-        /// passes before filtering (a strategy that relies on filtering a lot is slow).
-        pub fn check_all(cases: u32) -> Vec<rt::strategies::StrategyCheck> {
-            vec![
-                rt::strategies::check_valid("speed", speed(), &
-                super::super::SPEED_SCHEMA, cases),
-                rt::strategies::check_valid("door_locked", door_locked(), &
-                super::super::DOOR_LOCKED_SCHEMA, cases),
-                rt::strategies::check_valid("online", online(), &
-                super::super::ONLINE_SCHEMA, cases),
-                rt::strategies::check_invalid("invalid_report_door_locked",
-                invalid_report_door_locked(), vec![& super::super::DOOR_LOCKED_SCHEMA],
-                cases), rt::strategies::check_invalid("invalid_report_online",
-                invalid_report_online(), vec![& super::super::ONLINE_SCHEMA], cases)
-            ]
-        }
+        use super::super::*;
+        rt::kit_strategies!(
+            valid[speed : super::types::SpeedPayload = SPEED_SCHEMA, door_locked :
+            super::types::DoorLockedPayload = DOOR_LOCKED_SCHEMA, online :
+            super::types::OnlinePayload = ONLINE_SCHEMA]
+            invalid[invalid_report_door_locked = [DOOR_LOCKED_SCHEMA],
+            invalid_report_online = [ONLINE_SCHEMA]]
+        );
     }
 }
