@@ -28,8 +28,11 @@
 //! `MQTTGEN_BENCH_WRAP='valgrind --tool=callgrind --callgrind-out-file=/tmp/cg/{label}.out'`.
 
 use mqttgen::testing::mosquitto::{Mosquitto, MosquittoOptions};
+#[path = "support/process.rs"]
+mod process;
 use mqttgen::topic::TopicMatcher;
 use mqttgen::{codec, AckPolicy, App, Config, Context, HandlerResult, Message, QoS, Route, Router};
+use process::{cpu_time, load_average};
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS as RQoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
@@ -231,34 +234,6 @@ async fn drain_mqttgen(
     let dropped = app.stats().dropped_overflow;
     app.shutdown(Duration::from_secs(5)).await.unwrap();
     Drained { wall, cpu, dropped }
-}
-
-/// CPU time of this process: the scheduler's run time of each of its threads
-/// (`/proc/self/task/*/schedstat`, nanoseconds), summed. The drains' threads (the runtime's
-/// workers and the main thread) live for the whole drain. Falls back to `/proc/self/stat`
-/// (10 ms ticks) where schedstat is missing.
-fn cpu_time() -> Duration {
-    let from_schedstat = || -> Option<u64> {
-        let mut ns = 0u64;
-        for task in std::fs::read_dir("/proc/self/task").ok()? {
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
-        }
-        Some(ns)
-    };
-    if let Some(ns) = from_schedstat() {
-        return Duration::from_nanos(ns);
-    }
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may contain spaces).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<u64> = rest
-        .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
-    Duration::from_millis(ticks * 10)
 }
 
 /// One drain, measured in its own process.
@@ -715,11 +690,4 @@ fn main() {
     decode_cost();
     routing();
     idle_rss(&broker);
-}
-
-/// `/proc/loadavg`'s 1, 5 and 15 minute figures: the machine's load while the drains ran.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }

@@ -25,6 +25,9 @@
 //! workers park and wake; or `multi_thread`).
 
 use mqttgen::testing::mosquitto::Mosquitto;
+#[path = "../../../runtime/benches/support/process.rs"]
+mod process;
+use process::load_average;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -275,14 +278,4 @@ fn main() {
         "(ratios are taken within each round; `no feature, again` shows what two identical runs \
          differ by: the noise the `off` row is within or not)"
     );
-}
-
-/// `/proc/loadavg`'s 1, 5 and 15 minute figures.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -18,6 +18,9 @@
 //!   publish stamp, and updates the counters and histograms.
 
 use mqttgen::{App, Context, HandlerResult, Message, Outgoing, QoS, Route, Router};
+#[path = "../../../../runtime/benches/support/process.rs"]
+mod process;
+use process::cpu_time;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,34 +148,6 @@ fn run(mode: &str, port: u16, n: u64, flavour: Flavour) -> (f64, f64, u64) {
             got,
         )
     })
-}
-
-/// Time on a core of every live thread of this process: the sum of the first field of
-/// `/proc/self/task/*/schedstat` (nanoseconds). Falls back to user + system time of
-/// `/proc/self/stat` (10 ms ticks) where schedstat is missing.
-fn cpu_time() -> Duration {
-    let from_schedstat = std::fs::read_dir("/proc/self/task").ok().and_then(|tasks| {
-        tasks
-            .map(|task| {
-                let path = task.ok()?.path().join("schedstat");
-                let text = std::fs::read_to_string(path).ok()?;
-                text.split_whitespace().next()?.parse::<u64>().ok()
-            })
-            .sum::<Option<u64>>()
-    });
-    if let Some(ns) = from_schedstat {
-        return Duration::from_nanos(ns);
-    }
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
 }
 
 /// The runtime without the feature `otel`: only the mode `plain`.
