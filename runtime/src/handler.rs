@@ -69,13 +69,14 @@ impl Context {
     ) -> Result<Context, crate::Error> {
         let filter = crate::topic::filter_of(address)?;
         let inner = crate::topic::split_shared(address).1;
-        let has_values = !crate::topic::parse_address(inner)?.is_fixed();
+        let parsed = crate::topic::parse_address(inner)?;
+        let has_values = !parsed.is_fixed();
         Ok(Context {
             publisher,
             route: Arc::new(RouteInfo {
                 name: address.to_owned(),
                 address: inner.to_owned(),
-                levels: crate::route_info::whole_levels(inner),
+                levels: crate::route_info::whole_levels(&parsed),
                 filter,
                 has_values,
                 reply_to: crate::ReplyTo::default(),

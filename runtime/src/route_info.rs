@@ -1,5 +1,7 @@
 //! What a route is, as the dispatcher, handlers' contexts and telemetry see it.
 
+use mqttgen_address::{Address, Level};
+
 /// Static facts about the route a message was dispatched to.
 #[derive(Debug)]
 pub(crate) struct RouteInfo {
@@ -19,50 +21,20 @@ pub(crate) struct RouteInfo {
     pub otel: crate::instruments::RouteTelemetry,
 }
 
-/// One level of an address whose parameters are whole levels ([`RouteInfo::levels`]).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Level {
-    /// Literal text, equal to the topic's level.
-    Text(String),
-    /// `{name}`: the whole level is the parameter's value.
-    Param(String),
-    /// An anonymous `+`.
-    Any,
-}
-
-/// [`RouteInfo::levels`] for `address`, or `None` when a parameter is part of a level or the
-/// address ends in `#` (those take the general path). Cross-checked against the address
-/// grammar's own pieces: anything it reads differently takes the general path too.
-pub(crate) fn whole_levels(address: &str) -> Option<Box<[Level]>> {
-    let mut levels = Vec::new();
-    for level in address.split('/') {
-        levels.push(match level {
-            "+" => Level::Any,
-            "#" => return None,
-            _ => match level.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
-                Some(name) if !name.is_empty() && !name.contains(['{', '}']) => {
-                    Level::Param(name.to_owned())
-                }
-                _ if level.contains(['{', '}']) => return None,
-                _ => Level::Text(level.to_owned()),
-            },
-        });
-    }
-    let ours = levels.iter().filter_map(|l| match l {
-        Level::Param(name) => Some(name.as_str()),
-        _ => None,
-    });
-    let grammar = mqttgen_address::template::pieces(address);
-    let theirs = grammar.iter().filter_map(|p| match p {
-        mqttgen_address::Piece::Param(name) => Some(*name),
-        _ => None,
-    });
-    let anonymous = grammar
+/// [`RouteInfo::levels`] for a parsed address: its levels when every `{param}` is a whole level
+/// and there is no `#`, else `None` (a parameter inside a level, such as `v{major}.{minor}`, and
+/// `#` take the general path).
+pub(crate) fn whole_levels(address: &Address) -> Option<Box<[Level]>> {
+    address
+        .levels
         .iter()
-        .filter(|p| matches!(p, mqttgen_address::Piece::Level(_)))
-        .count();
-    let any = levels.iter().filter(|l| **l == Level::Any).count();
-    (ours.eq(theirs) && anonymous == any).then(|| levels.into_boxed_slice())
+        .all(|level| {
+            matches!(
+                level,
+                Level::Literal(_) | Level::Parameter(_) | Level::AnySingle
+            )
+        })
+        .then(|| address.levels.clone().into_boxed_slice())
 }
 
 /// The `{name}` parameter of `topic` for an address read into whole `levels`: one pass over the
@@ -76,7 +48,7 @@ pub(crate) fn whole_level_param<'t>(
     let declared = || {
         levels
             .iter()
-            .any(|l| matches!(l, Level::Param(n) if n == name))
+            .any(|l| matches!(l, Level::Parameter(n) if n == name))
             .then_some("")
     };
     let Some(topic) = topic else {
@@ -89,8 +61,8 @@ pub(crate) fn whole_level_param<'t>(
             return declared();
         };
         match level {
-            Level::Text(text) if text != part => return declared(),
-            Level::Param(n) if n == name && found.is_none() => found = Some(part),
+            Level::Literal(text) if text != part => return declared(),
+            Level::Parameter(n) if n == name && found.is_none() => found = Some(part),
             _ => {}
         }
     }

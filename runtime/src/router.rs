@@ -348,7 +348,7 @@ impl Router {
             out.push(ResolvedRoute {
                 info: Arc::new(RouteInfo {
                     name: route.name.clone().unwrap_or_else(|| address.clone()),
-                    levels: crate::route_info::whole_levels(&address),
+                    levels: crate::route_info::whole_levels(&parsed),
                     address,
                     filter,
                     has_values: !parsed.is_fixed(),
