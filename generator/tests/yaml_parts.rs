@@ -1,63 +1,24 @@
 //! The parallel YAML route (`spec::yaml_parts`) gives exactly the one-pass tree — ids, positions,
 //! keys, key indexes — or nothing, in which case `yaml::parse` falls back to the one pass and its
-//! diagnostics are unchanged. Checked on our specs, the public corpus and cases made to fail.
+//! diagnostics are unchanged. Checked on our specs, the public corpus and cases made to fail. The
+//! one-pass reference is the full parser alone (`yaml::parse_full`), so the parts' fast path is
+//! held to it too.
 
 #[path = "support/inputs.rs"]
 mod support;
+#[path = "support/tree_dump.rs"]
+mod tree_dump;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use mqttgen_codegen::spec::yaml::{self, Node, Value};
+use mqttgen_codegen::spec::yaml;
 use mqttgen_codegen::spec::yaml_parts;
-
-/// Every detail of a tree as text (key indexes sorted), so two trees compare with one `assert_eq`.
-fn dump(node: &Node) -> String {
-    let mut out = String::new();
-    let mut stack = vec![(node, 0usize)];
-    while let Some((node, depth)) = stack.pop() {
-        let _ = write!(
-            out,
-            "{:depth$}#{}..{} f{} @{}:{}:{} ",
-            "", node.id, node.last, node.file, node.pos.offset, node.pos.line, node.pos.column
-        );
-        match &node.value {
-            Value::Map(entries) => {
-                let mut index: Vec<_> = node
-                    .key_index
-                    .iter()
-                    .flat_map(|i| i.iter().map(|(k, v)| (k.clone(), *v)))
-                    .collect();
-                index.sort();
-                let _ = writeln!(out, "map index={index:?}");
-                for entry in entries.iter().rev() {
-                    stack.push((&entry.value, depth + 2));
-                }
-                for entry in entries {
-                    let p = entry.key_pos;
-                    let _ = writeln!(
-                        out,
-                        "{:depth$}  key {:?} @{}:{}:{}",
-                        "", entry.key, p.offset, p.line, p.column
-                    );
-                }
-            }
-            Value::Seq(items) => {
-                let _ = writeln!(out, "seq {}", items.len());
-                stack.extend(items.iter().rev().map(|i| (i, depth + 2)));
-            }
-            other => {
-                let _ = writeln!(out, "{other:?}");
-            }
-        }
-    }
-    out
-}
+use tree_dump::dump;
 
 /// Asserts that every cut of `text` into 2–4 or 9 parts (on 2 threads) that is taken gives the one-pass tree; returns
 /// how many were taken.
 fn same_as_one_pass(text: &str, what: &str) -> usize {
-    let one_pass = yaml::parse_one_pass(text, 3);
+    let one_pass = yaml::parse_full(text, 3);
     let mut taken = 0;
     for parts in [2, 3, 4, 9] {
         let Some(parsed) = yaml_parts::parse_in_parts(text, 3, parts, 2) else {
@@ -201,7 +162,7 @@ fn large_documents_take_the_parts_route_with_unchanged_findings() {
     let keys = 2 * yaml_parts::MIN_PART_BYTES / 200;
     let text = sample(keys, "");
     assert!(text.len() >= 2 * yaml_parts::MIN_PART_BYTES);
-    let one_pass = yaml::parse_one_pass(&text, 0).root.unwrap();
+    let one_pass = yaml::parse_full(&text, 0).root.unwrap();
     // Enough nodes after the first part that ids are renumbered on two threads.
     assert!(one_pass.last > 25_000, "{}", one_pass.last);
     assert_eq!(

@@ -9,6 +9,9 @@
 /// Large documents parsed in parts on several threads.
 pub mod parts;
 
+/// The fast path for the common subset of YAML.
+mod fast;
+
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -325,6 +328,18 @@ pub fn parse_one_pass(text: &str, file: FileId) -> Parsed {
     parse_range(text, file, 0..text.len(), 0).parsed
 }
 
+/// [`parse_one_pass`] with the full parser only (yaml-rust2's events), never the fast path: the
+/// reference the fast path must match.
+pub fn parse_full(text: &str, file: FileId) -> Parsed {
+    parse_range_full(text, file, 0..text.len(), 0).parsed
+}
+
+/// The fast path alone on the whole of `text`: the tree when the text is written only with what
+/// the fast path reads (then it is exactly [`parse_full`]'s tree, with no findings), else `None`.
+pub fn parse_fast(text: &str, file: FileId) -> Option<Parsed> {
+    fast::parse(text, file, 0..text.len(), 0).map(|part| part.parsed)
+}
+
 /// The outcome of parsing a part of a file.
 pub(crate) struct PartParsed {
     /// The tree and findings, positions relative to the whole text.
@@ -335,8 +350,19 @@ pub(crate) struct PartParsed {
 
 /// Parses `text[range]`, where the range starts at a line start (or 0) and ends at a line start
 /// (or the end of the text) and `lines_before` lines precede it; positions are those of the
-/// whole `text`.
+/// whole `text`. The fast path first; the full parser when it gives up.
 pub(crate) fn parse_range(
+    text: &str,
+    file: FileId,
+    range: std::ops::Range<usize>,
+    lines_before: usize,
+) -> PartParsed {
+    fast::parse(text, file, range.clone(), lines_before)
+        .unwrap_or_else(|| parse_range_full(text, file, range, lines_before))
+}
+
+/// [`parse_range`] with the full parser (yaml-rust2's events) only.
+fn parse_range_full(
     text: &str,
     file: FileId,
     range: std::ops::Range<usize>,
@@ -1027,16 +1053,18 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
     if style != TScalarStyle::Plain && tag.is_none() {
         return Value::String(text);
     }
-    match text.as_str() {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
+    core_value(&text).unwrap_or(Value::String(text))
+}
+
+/// The null, boolean or number a plain scalar stands for in the YAML 1.2 core schema; `None` for
+/// a string.
+fn core_value(text: &str) -> Option<Value> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Some(Value::Null),
+        "true" | "True" | "TRUE" => Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Value::Bool(false)),
+        _ => core_number(text).map(Value::Number),
     }
-    if let Some(n) = core_number(&text) {
-        return Value::Number(n);
-    }
-    Value::String(text)
 }
 
 fn core_number(text: &str) -> Option<serde_json::Number> {
