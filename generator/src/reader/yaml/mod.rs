@@ -11,6 +11,8 @@ pub mod parts;
 
 /// The fast path for the common subset of YAML.
 mod fast;
+/// Finding line ends quickly.
+mod lines;
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -1059,6 +1061,13 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&str>) -> Value {
 /// The null, boolean or number a plain scalar stands for in the YAML 1.2 core schema; `None` for
 /// a string.
 fn core_value(text: &str) -> Option<Value> {
+    // Every null, boolean and number starts with one of these (or is empty).
+    if !matches!(
+        text.as_bytes().first(),
+        None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'-' | b'+' | b'.' | b'0'..=b'9')
+    ) {
+        return None;
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => Some(Value::Null),
         "true" | "True" | "TRUE" => Some(Value::Bool(true)),

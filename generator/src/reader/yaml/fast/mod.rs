@@ -19,6 +19,7 @@ mod scalar;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::lines::find_newline;
 use super::{core_value, is_duplicate, key_index, Entry, Node, Parsed, PartParsed, Pos, Value};
 use crate::model::FileId;
 use scalar::{blank_or_end, Scalar, Style};
@@ -37,10 +38,13 @@ pub(super) fn parse(
     range: Range<usize>,
     lines_before: usize,
 ) -> Option<PartParsed> {
-    if !plain_bytes(text.as_bytes().get(range.clone())?) {
+    let bytes = text.as_bytes().get(range.clone())?;
+    let ascii = printable_ascii(bytes);
+    if !ascii && !plain_bytes(bytes) {
         return None;
     }
     let mut reader = Reader::new(&text[..range.end], file, range.start, lines_before);
+    reader.ascii = ascii;
     reader.seek()?;
     let indent = reader.indent?;
     let root = if reader.is_entry() {
@@ -71,13 +75,6 @@ pub(super) fn parse(
 /// tabs, control characters other than LF and CRLF, DEL, C1 controls (NEL among them), the line
 /// and paragraph separators and byte order marks.
 fn plain_bytes(bytes: &[u8]) -> bool {
-    // Printable ASCII and LF: most documents, checked at a few instructions per byte.
-    if bytes
-        .iter()
-        .all(|&b| b.wrapping_sub(0x20) < 0x5f || b == b'\n')
-    {
-        return true;
-    }
     let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
     for (i, &b) in bytes.iter().enumerate() {
         let bad = match b {
@@ -96,6 +93,19 @@ fn plain_bytes(bytes: &[u8]) -> bool {
     true
 }
 
+/// True when `bytes` is printable ASCII and LF only (most documents), at about an instruction per
+/// byte: whole blocks are checked without branches, so the compiler can vectorize the loop.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    let odd = |b: u8| (b.wrapping_sub(0x20) >= 0x5f) & (b != b'\n');
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        if block.iter().fold(false, |any, &b| any | odd(b)) {
+            return false;
+        }
+    }
+    !blocks.remainder().iter().any(|&b| odd(b))
+}
+
 /// The cursor over the text and the tree being built.
 struct Reader<'t> {
     /// The text up to the end of the part read.
@@ -110,6 +120,8 @@ struct Reader<'t> {
     line: u32,
     /// The cursor: a byte offset on the current line.
     at: usize,
+    /// True when the text read is ASCII: columns are then byte distances.
+    ascii: bool,
     /// After [`Reader::seek`]: the indentation of the line the cursor is on (the cursor is at its
     /// first character), or `None` at the end of the text.
     indent: Option<usize>,
@@ -130,6 +142,7 @@ impl<'t> Reader<'t> {
             next_line: start,
             line: lines_before as u32 + 1,
             at: start,
+            ascii: false,
             indent: None,
             next_id: 0,
             // Sized like the full parser's stacks.
@@ -145,11 +158,10 @@ impl<'t> Reader<'t> {
         let bytes = self.text.as_bytes();
         self.line_start = start;
         self.at = start;
-        match bytes[start..].iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                let newline = start + i;
+        match find_newline(bytes, start) {
+            Some(newline) => {
                 self.next_line = newline + 1;
-                self.line_end = if i > 0 && bytes[newline - 1] == b'\r' {
+                self.line_end = if newline > start && bytes[newline - 1] == b'\r' {
                     newline - 1
                 } else {
                     newline
@@ -227,11 +239,10 @@ impl<'t> Reader<'t> {
 
     /// Where `offset` (on the current line) is.
     fn pos(&self, offset: usize) -> Pos {
-        let before = &self.text[self.line_start..offset];
-        let column = if before.is_ascii() {
-            before.len()
+        let column = if self.ascii {
+            offset - self.line_start
         } else {
-            before.chars().count()
+            self.text[self.line_start..offset].chars().count()
         };
         Pos {
             offset,

@@ -25,6 +25,22 @@ pub(super) struct Scalar<'t> {
     pub end: usize,
 }
 
+/// Bytes that end a run of a plain scalar's characters in block context: a blank, or `:` when a
+/// blank follows it.
+static BLOCK_STOPS: [bool; 256] = stops(b" :");
+/// The same in flow context, where the flow indicators end a plain scalar too.
+static FLOW_STOPS: [bool; 256] = stops(b" :,[]{}");
+
+const fn stops(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 /// True for `,[]{}`, the flow indicators.
 #[inline]
 pub(super) fn is_flow(byte: u8) -> bool {
@@ -64,47 +80,45 @@ fn plain(line: &str, at: usize, flow: bool) -> Option<Scalar<'_>> {
         b'-' if blank_or_end(next) || (flow && next.is_some_and(is_flow)) => return None,
         _ => {}
     }
+    let stops = if flow { &FLOW_STOPS } else { &BLOCK_STOPS };
+    let len = bytes.len();
     let mut i = at;
     let mut end = at;
     loop {
-        // A run of non-blank characters.
+        // A run of non-blank characters: up to a blank, `:` before a blank (or in flow context
+        // before a flow indicator), or in flow context a flow indicator.
         let run = i;
-        while let Some(&b) = bytes.get(i) {
-            if b == b' ' {
-                break;
+        loop {
+            while i < len && !stops[usize::from(bytes[i])] {
+                i += 1;
             }
-            if b == b':' {
+            if i < len && bytes[i] == b':' {
                 let after = bytes.get(i + 1).copied();
-                if blank_or_end(after) || (flow && after.is_some_and(is_flow)) {
-                    break;
+                if !(blank_or_end(after) || (flow && after.is_some_and(is_flow))) {
+                    i += 1;
+                    continue;
                 }
-            } else if flow && is_flow(b) {
-                break;
             }
-            i += 1;
+            break;
         }
         if i > run {
             end = i;
         }
         // Blanks, then what follows them.
         let blanks = i;
-        while bytes.get(i) == Some(&b' ') {
+        while i < len && bytes[i] == b' ' {
             i += 1;
         }
         match bytes.get(i) {
             // Flow scalars may go on over lines: leave those to the full parser.
             None if flow => return None,
             None => break,
-            Some(b'#') if i > blanks => break,
-            // `-` followed by a flow indicator starts no run in flow context (a scanner error).
-            Some(b'-') if flow && i > blanks && bytes.get(i + 1).copied().is_some_and(is_flow) => {
-                return None
-            }
-            _ => {}
-        }
-        if i == blanks {
             // Stopped at an indicator, not at a blank.
-            break;
+            Some(_) if i == blanks => break,
+            Some(b'#') => break,
+            // `-` followed by a flow indicator starts no run in flow context (a scanner error).
+            Some(b'-') if flow && bytes.get(i + 1).copied().is_some_and(is_flow) => return None,
+            _ => {}
         }
     }
     Some(Scalar {

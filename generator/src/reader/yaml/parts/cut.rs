@@ -14,6 +14,8 @@
 
 use std::ops::Range;
 
+use crate::reader::yaml::lines::lines_from;
+
 /// Deepest level a part may start in (1: entries of a top-level key's mapping).
 const MAX_DEPTH: usize = 3;
 
@@ -63,7 +65,7 @@ pub fn cut(text: &str, parts: usize) -> Option<Vec<Part>> {
     // so every cut follows a content line that can be judged alone.
     let mut previous = "";
     let mut offset = 0;
-    for (line_number, line) in text.split_inclusive('\n').enumerate() {
+    for (line_number, line) in lines_from(text, 0).enumerate() {
         let start = offset;
         offset += line.len();
         let indent = line.bytes().take_while(|&b| b == b' ').count();
