@@ -134,7 +134,9 @@ const SAMPLES: &[&str] = &[
 
 /// The synthetic shape of the load and diff benchmarks, `channels` channels.
 fn synthetic(channels: usize) -> String {
-    let mut text = String::from("asyncapi: 3.0.0\ninfo:\n  title: Synthetic plant\n  version: 1.0.0\nchannels:\n");
+    let mut text = String::from(
+        "asyncapi: 3.0.0\ninfo:\n  title: Synthetic plant\n  version: 1.0.0\nchannels:\n",
+    );
     for i in 0..channels {
         text.push_str(&format!(
             "  line{i}:\n    address: 'plant/{{site}}/line{i}/{{machineId}}/state'\n    parameters:\n      site: {{enum: [north, south]}}\n    messages:\n      state{i}: {{$ref: '#/components/messages/State{i}'}}\n"
@@ -174,7 +176,11 @@ fn is_document(path: &Path) -> bool {
 /// Our specs and the public corpus (when present), as (name, text).
 fn spec_documents() -> Vec<(String, String)> {
     let mut paths = Vec::new();
-    collect(&support::workspace_root().join("specs"), &is_document, &mut paths);
+    collect(
+        &support::workspace_root().join("specs"),
+        &is_document,
+        &mut paths,
+    );
     if let Some(corpus) = support::corpus() {
         collect(&corpus, &is_document, &mut paths);
     }
@@ -252,7 +258,11 @@ fn the_fast_path_matches_the_full_parser_on_the_yaml_test_suite() {
     }
     tally.report("yaml-test-suite");
     assert!(tally.documents > 300, "{} documents", tally.documents);
-    assert!(tally.fast > 30, "only {} documents took the fast path", tally.fast);
+    assert!(
+        tally.fast > 30,
+        "only {} documents took the fast path",
+        tally.fast
+    );
 }
 
 #[test]
@@ -263,7 +273,11 @@ fn the_fast_path_matches_the_full_parser_on_specs_and_the_corpus() {
         tally.compare(text, name);
     }
     tally.report("specs and corpus");
-    assert!(tally.fast > 50, "only {} documents took the fast path", tally.fast);
+    assert!(
+        tally.fast > 50,
+        "only {} documents took the fast path",
+        tally.fast
+    );
 }
 
 /// Documents made from `text`: re-indented, CRLF, commented, and byte-level edits.
@@ -291,9 +305,13 @@ fn line_mutations(rng: &mut Rng, text: &str) -> Vec<String> {
             commented.push_str(&" ".repeat(rng.below(6)));
             commented.push_str("# a comment: [x, {y}] 'q'\n");
         }
-        if rng.chance(25) && line.trim_end().len() > 0 && !line.trim_end().ends_with(['|', '>']) {
+        if rng.chance(25) && !line.trim_end().is_empty() && !line.trim_end().ends_with(['|', '>']) {
             commented.push_str(line.trim_end_matches(['\n', '\r']));
-            commented.push_str(if rng.chance(50) { " # note" } else { "  #note: a" });
+            commented.push_str(if rng.chance(50) {
+                " # note"
+            } else {
+                "  #note: a"
+            });
             commented.push('\n');
         } else {
             commented.push_str(line);
@@ -302,9 +320,9 @@ fn line_mutations(rng: &mut Rng, text: &str) -> Vec<String> {
     out.push(commented);
     // Byte-level edits with characters that mean something in YAML.
     const TOKENS: &[&str] = &[
-        ":", ": ", "- ", "-", "#", " #", "'", "\"", "&a ", "*a", "!", "|", ">", "[", "]", "{",
-        "}", ",", " ", "  ", "\t", "\r", "\n", "\n  ", "é", "😀", "?", "? ", "%", "---", "...",
-        "\\", "~", "0x", ".5", "<<: ", "\u{85}", "\u{feff}",
+        ":", ": ", "- ", "-", "#", " #", "'", "\"", "&a ", "*a", "!", "|", ">", "[", "]", "{", "}",
+        ",", " ", "  ", "\t", "\r", "\n", "\n  ", "é", "😀", "?", "? ", "%", "---", "...", "\\",
+        "~", "0x", ".5", "<<: ", "\u{85}", "\u{feff}",
     ];
     for _ in 0..6 {
         let mut edited = text.to_string();
@@ -443,11 +461,13 @@ fn flow(rng: &mut Rng, value: &Json) -> String {
 fn scalar_text(rng: &mut Rng, value: &Json, in_flow: bool) -> String {
     match value {
         Json::Null => ["null", "~", "Null", ""][rng.below(if in_flow { 3 } else { 4 })].into(),
-        Json::Bool(b) => if rng.chance(50) {
-            b.to_string()
-        } else {
-            (if *b { "True" } else { "FALSE" }).to_string()
-        },
+        Json::Bool(b) => {
+            if rng.chance(50) {
+                b.to_string()
+            } else {
+                (if *b { "True" } else { "FALSE" }).to_string()
+            }
+        }
         Json::Number(n) => n.to_string(),
         Json::String(s) => match rng.below(3) {
             0 if !s.is_empty() => s.clone(),
@@ -494,6 +514,14 @@ fn the_fast_path_matches_the_full_parser_on_seeded_mutations() {
     }
     tally.report("line and byte mutations");
     written.report("trees written out in other layouts");
-    assert!(tally.fast > 200, "only {} mutations took the fast path", tally.fast);
-    assert!(written.fast > 100, "only {} layouts took the fast path", written.fast);
+    assert!(
+        tally.fast > 200,
+        "only {} mutations took the fast path",
+        tally.fast
+    );
+    assert!(
+        written.fast > 100,
+        "only {} layouts took the fast path",
+        written.fast
+    );
 }

@@ -56,7 +56,10 @@ mod tests {
         for from in 0..bytes.len() {
             assert_eq!(
                 find_newline(bytes, from),
-                bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i),
+                bytes[from..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|i| from + i),
                 "from {from}"
             );
         }

@@ -1064,7 +1064,9 @@ fn core_value(text: &str) -> Option<Value> {
     // Every null, boolean and number starts with one of these (or is empty).
     if !matches!(
         text.as_bytes().first(),
-        None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'-' | b'+' | b'.' | b'0'..=b'9')
+        None | Some(
+            b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'-' | b'+' | b'.' | b'0'..=b'9'
+        )
     ) {
         return None;
     }

@@ -589,8 +589,9 @@ impl<'t> Reader<'t> {
 /// A scalar's value: plain ones resolved with the YAML 1.2 core schema, quoted ones strings.
 fn value_of(scalar: Scalar<'_>) -> Value {
     match scalar.style {
-        Style::Plain => core_value(&scalar.text)
-            .unwrap_or_else(|| Value::String(scalar.text.into_owned())),
+        Style::Plain => {
+            core_value(&scalar.text).unwrap_or_else(|| Value::String(scalar.text.into_owned()))
+        }
         Style::Quoted => Value::String(scalar.text.into_owned()),
     }
 }
