@@ -298,13 +298,11 @@ fn bundle(doc: &Document, root: &Value, openapi: bool) -> Value {
     let mut refs = Map::new();
     while let Some(canonical) = pending.pop() {
         let key = keys[&canonical].clone();
-        let target = NodeId::parse(&canonical)
-            .and_then(|id| doc.schemas.get(&id))
-            .map(|schema| schema.value.clone());
+        let target = NodeId::parse(&canonical).and_then(|id| doc.schemas.get(&id));
         // An unresolved target stays a dangling ref: the schema then does not compile and is
         // reported as unchecked.
         if let Some(target) = target {
-            let rewritten = rewrite(&target, &mut keys, &mut pending, openapi);
+            let rewritten = rewrite(&target.value, &mut keys, &mut pending, openapi);
             refs.insert(key, rewritten);
         }
     }
@@ -332,10 +330,19 @@ fn rewrite(
     let Value::Object(map) = schema else {
         return schema.clone();
     };
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(map.len());
+    // Whether a keyword [`normalize_limits`] or [`nullable`] rewrites is present (most schemas
+    // have none, and looking them up hashes each name).
+    let mut limits = false;
+    let mut nullable_key = false;
     for (key, value) in map {
         if ANNOTATIONS.contains(&key.as_str()) {
             continue;
+        }
+        match key.as_str() {
+            "exclusiveMaximum" | "exclusiveMinimum" => limits = true,
+            "nullable" => nullable_key = true,
+            _ => {}
         }
         let value = match key.as_str() {
             "$ref" => match value.as_str() {
@@ -378,8 +385,10 @@ fn rewrite(
         };
         out.insert(key.clone(), value);
     }
-    normalize_limits(&mut out);
-    if openapi || out.get("nullable") == Some(&Value::Bool(true)) {
+    if limits {
+        normalize_limits(&mut out);
+    }
+    if nullable_key && (openapi || out.get("nullable") == Some(&Value::Bool(true))) {
         nullable(&mut out);
     }
     Value::Object(out)
