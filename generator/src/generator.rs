@@ -22,7 +22,6 @@ use crate::model::Document;
 use crate::output::{crate_files, CrateOptions, GeneratedFile};
 use crate::pipeline::{generate_module, generate_roles, Module, Role};
 use crate::spec::{load_file_with, LoadOptions, Loaded};
-use crate::validation;
 
 /// What a [`Generator`] reads and generates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,12 +58,7 @@ impl Generator {
     /// [`Generator::load`], plus warnings for payload rules the generated code cannot enforce
     /// (what `mqttgen check` reports).
     pub fn check(&self, path: &Path) -> Loaded {
-        let mut loaded = self.load(path);
-        if let Some(doc) = &loaded.document {
-            let warnings = validation::diagnostics(doc);
-            loaded.diagnostics.extend(warnings);
-        }
-        loaded
+        crate::spec::check_file_with(path, &self.settings.load)
     }
 
     /// The generated module for the configured role: formatted source, the optional crates it

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mqttgen_codegen::diff::{diff, FailOn, Side};
-use mqttgen_codegen::spec::load_file;
+use mqttgen_codegen::spec::{check_file_with, load_file, LoadOptions};
 
 #[path = "../../benches/synthetic/mod.rs"]
 mod synthetic;
@@ -42,12 +42,10 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// What `mqttgen check FILE` does: load, then the payload-rule warnings.
+/// What `mqttgen check FILE` does: load with the payload-rule warnings.
 fn check(spec: &Path) -> usize {
-    let mut loaded = load_file(spec);
-    let doc = loaded.document.as_ref().expect("document");
-    let warnings = mqttgen_codegen::validation::diagnostics(doc);
-    loaded.diagnostics.extend(warnings);
+    let loaded = check_file_with(spec, &LoadOptions::default());
+    assert!(loaded.document.is_some(), "document");
     loaded.diagnostics.len()
 }
 

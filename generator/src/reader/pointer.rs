@@ -59,9 +59,46 @@ pub fn segments(pointer: &str) -> Option<Vec<String>> {
 }
 
 /// [`segments`] as an iterator that copies only segments holding escapes.
-pub fn tokens(pointer: &str) -> Option<impl Iterator<Item = Cow<'_, str>>> {
-    (pointer.is_empty() || pointer.starts_with('/'))
-        .then(|| pointer.split('/').skip(1).map(unescape_cow))
+pub fn tokens(pointer: &str) -> Option<Tokens<'_>> {
+    if pointer.is_empty() {
+        return Some(Tokens { rest: None });
+    }
+    pointer
+        .strip_prefix('/')
+        .map(|rest| Tokens { rest: Some(rest) })
+}
+
+/// The iterator of [`tokens`]: one pass over each segment's bytes (every `$ref` is resolved
+/// through it, so it avoids the general string splitter).
+pub struct Tokens<'a> {
+    /// What follows the last `/` read; `None` after the last segment.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Cow<'a, str>;
+
+    fn next(&mut self) -> Option<Cow<'a, str>> {
+        let rest = self.rest?;
+        let bytes = rest.as_bytes();
+        let mut end = 0;
+        let mut escaped = false;
+        while let Some(&b) = bytes.get(end) {
+            if b == b'/' {
+                break;
+            }
+            escaped |= b == b'~';
+            end += 1;
+        }
+        // `/` is ASCII, so both sides of it are character boundaries.
+        let (token, next) = rest.split_at(end);
+        self.rest = next.strip_prefix('/');
+        Some(if escaped {
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        })
+    }
 }
 
 /// Turns the fragment of a `$ref` (the part after `#`, percent-encoded) into a JSON pointer.
@@ -101,7 +138,7 @@ mod tests {
     #[test]
     fn splits_pointer_into_segments() {
         assert_eq!(segments("").unwrap(), Vec::<String>::new());
-        for p in ["", "/", "/a/b~1c/~0", "//x/"] {
+        for p in ["", "/", "/a/b~1c/~0", "//x/", "/é/~1~0/a~", "/ab"] {
             let lazy: Vec<String> = tokens(p).unwrap().map(Cow::into_owned).collect();
             assert_eq!(lazy, segments(p).unwrap(), "{p}");
         }

@@ -103,8 +103,9 @@ impl Files {
     // The error is the diagnostic to report; errors are rare, so its size does not matter.
     #[allow(clippy::result_large_err)]
     pub fn resolve<'a>(&'a self, from: &Node, reference: &str) -> Result<&'a Node, Diagnostic> {
-        let (file_part, fragment) = match reference.split_once('#') {
-            Some((f, p)) => (f, p),
+        // A byte scan: references are short, and every one is resolved here.
+        let (file_part, fragment) = match reference.bytes().position(|b| b == b'#') {
+            Some(at) => (&reference[..at], &reference[at + 1..]),
             None => (reference, ""),
         };
         let file = if file_part.is_empty() {

@@ -58,14 +58,40 @@ pub fn load_file(path: &Path) -> Loaded {
 /// I/O errors on the entry file (or an unusable ref root) are a single `io` diagnostic (no
 /// document).
 pub fn load_file_with(path: &Path, options: &LoadOptions) -> Loaded {
+    load_file_as(path, options, Extra::None)
+}
+
+/// [`load_file_with`], plus a warning for every payload rule the generated code cannot enforce
+/// ([`crate::validation::diagnostics`], after the load's own diagnostics): what `mqttgen check`
+/// reports. The payload rules run while the structure check is still running on its own thread.
+pub fn check_file_with(path: &Path, options: &LoadOptions) -> Loaded {
+    load_file_as(path, options, Extra::PayloadRules)
+}
+
+fn load_file_as(path: &Path, options: &LoadOptions, extra: Extra) -> Loaded {
     let reader = match FsReader::new(path, options) {
         Ok(reader) => reader,
         Err(why) => return not_loaded(why),
     };
     match reader.read_entry(path) {
-        Ok(text) => load_with(path, &path.display().to_string(), text, &|p| reader.read(p)),
+        Ok(text) => load_as(
+            path,
+            &path.display().to_string(),
+            text,
+            &|p| reader.read(p),
+            extra,
+        ),
         Err(e) => not_loaded(format!("cannot read `{}`: {e}", path.display())),
     }
+}
+
+/// What a load checks beyond the document itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    /// Nothing.
+    None,
+    /// The payload rules ([`check_file_with`]).
+    PayloadRules,
 }
 
 /// Loads a document from memory; `name` is shown in diagnostics and relative `$ref`s are read
@@ -89,10 +115,15 @@ fn not_loaded(message: String) -> Loaded {
 
 /// Loads `text` (read from `path`, shown as `name`), reading referenced files through `read`.
 pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loaded {
+    load_as(path, name, text, read, Extra::None)
+}
+
+fn load_as(path: &Path, name: &str, text: String, read: Reader<'_>, extra: Extra) -> Loaded {
     structure::official::warm_up(&text);
     let files = Files::load_all(path, name, text, read);
     let mut diagnostics = Vec::new();
-    let document = build(&files, &mut diagnostics);
+    let mut payload_rules = Vec::new();
+    let document = build(&files, &mut diagnostics, extra, &mut payload_rules);
     diagnostics.extend(files.used_parse_diagnostics());
     let Files { sources, .. } = files;
     // Fill in line:column from pointers and sort by place.
@@ -111,6 +142,7 @@ pub fn load_with(path: &Path, name: &str, text: String, read: Reader<'_>) -> Loa
         key(a).cmp(&key(b))
     });
     diagnostics.dedup();
+    diagnostics.append(&mut payload_rules);
     Loaded {
         document,
         diagnostics,
@@ -152,7 +184,14 @@ impl Parsed {
     }
 }
 
-fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Document> {
+/// The model of the document in `files`, with the diagnostics of the load in `diagnostics` and,
+/// when `extra` asks for them, the payload rules' warnings in `payload_rules`.
+fn build(
+    files: &Files,
+    diagnostics: &mut Vec<Diagnostic>,
+    extra: Extra,
+    payload_rules: &mut Vec<Diagnostic>,
+) -> Option<model::Document> {
     let root = files.sources.files.first()?.root.as_ref()?;
     // The structure check (resolving every `$ref` and validating against the official schema)
     // needs nothing from the model: it runs on another thread while the model is built, and its
@@ -164,6 +203,10 @@ fn build(files: &Files, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Docu
             .filter(|v| structure::official::vendored(v))
             .map(|version| scope.spawn(move || structure::unlocated(files, root, &version)));
         let document = build_model(files, root, diagnostics)?;
+        if extra == Extra::PayloadRules {
+            // Beside the structure check, which usually takes longer than the model.
+            *payload_rules = crate::validation::diagnostics(&document.0);
+        }
         if document.1 {
             let found = structure.and_then(|h| {
                 h.join()

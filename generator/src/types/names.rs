@@ -119,6 +119,38 @@ fn spell_symbols(input: &str) -> String {
 /// letters or digits. Names starting with a digit get a `fallback` prefix (`3dModel` → `N3dModel`
 /// for `fallback = "N"`).
 pub fn upper_camel(raw: &str, fallback: &str) -> String {
+    plain_upper_camel(raw).unwrap_or_else(|| spelled_upper_camel(raw, fallback))
+}
+
+/// [`upper_camel`] of plain words (`state5 headers`, `Light measured`: each an ASCII letter, then
+/// lowercase ASCII letters and digits, with a lowercase letter in every word but the last, single
+/// spaces between them), where the general path below
+/// comes to each word with its first letter upper-cased: most names are such words, and the
+/// general path (two Unicode-aware heck passes) costs thousands of instructions per name for a
+/// document with thousands of messages. `None` for anything else.
+fn plain_upper_camel(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut words = raw.split(' ').peekable();
+    while let Some(word) = words.next() {
+        let (first, rest) = word.as_bytes().split_first()?;
+        if !first.is_ascii_alphabetic()
+            || !rest
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            // heck's second pass joins `X1` and the next word (`x1 y` → `X1y`): a word followed
+            // by another needs a lowercase letter after its first.
+            || (words.peek().is_some() && !rest.iter().any(u8::is_ascii_lowercase))
+        {
+            return None;
+        }
+        out.push(char::from(first.to_ascii_uppercase()));
+        out.push_str(&word[1..]);
+    }
+    Some(out)
+}
+
+/// [`upper_camel`] of any text: symbols spelled out, accents dropped, heck's word boundaries.
+fn spelled_upper_camel(raw: &str, fallback: &str) -> String {
     let spelled = spell_symbols(raw);
     let ascii = transliterate(&spelled.replace('_', " "));
     let mut name = ascii.to_upper_camel_case();
@@ -231,6 +263,58 @@ impl NameSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_take_the_general_paths_name() {
+        for raw in [
+            "state5 headers",
+            "State5",
+            "light measured payload",
+            "a",
+            "xa1 yb2 z3",
+            "line0abc",
+            "Turn on",
+        ] {
+            assert_eq!(
+                plain_upper_camel(raw).as_deref(),
+                Some(spelled_upper_camel(raw, "Type").as_str()),
+                "{raw}"
+            );
+        }
+        // Every string of up to 5 characters over letters of both cases, digits and spaces:
+        // wherever the plain path answers, it answers what the general path does.
+        let alphabet = ['a', 'q', 'Z', 'B', '0', '7', ' '];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            for raw in &longer {
+                if let Some(plain) = plain_upper_camel(raw) {
+                    assert_eq!(plain, spelled_upper_camel(raw, "Type"), "{raw:?}");
+                }
+            }
+            strings = longer;
+        }
+        for raw in [
+            "",
+            " a",
+            "a ",
+            "a  b",
+            "x1 y2",
+            "a b",
+            "HTTPServer",
+            "aB",
+            "3d model",
+            "é",
+            "a_b",
+            "a-b",
+            "°C",
+        ] {
+            assert_eq!(plain_upper_camel(raw), None, "{raw}");
+        }
+    }
 
     #[test]
     fn awkward_values_give_readable_variants() {
