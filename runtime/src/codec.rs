@@ -34,23 +34,26 @@ where
     let bytes = encode_json(value)?;
     if checked {
         if let Err(error) = serde_json::from_slice::<T>(&bytes) {
-            return Err(crate::Error::Encode(rejected(value, &error)));
+            return Err(crate::Error::Encode(rejected::<T>(&bytes, &error)));
         }
     }
     Ok(bytes)
 }
 
-/// Why the peers of a generated publisher would reject `value`: the member the decoding `error`
-/// points at (found by decoding a pretty-printed copy, one member per line) and the rule.
-fn rejected<T: Serialize + DeserializeOwned>(value: &T, error: &serde_json::Error) -> String {
+/// Why the peers of a generated publisher would reject the encoded `bytes`: the member the
+/// decoding `error` points at (found by decoding a pretty-printed copy, one member per line) and
+/// the rule. The copy is printed from the bytes, not from `T`, and decoded from bytes as the
+/// check did: each payload type adds only the decoder the check already needs, not a pretty
+/// printer and a second (string) decoder.
+fn rejected<T: DeserializeOwned>(bytes: &[u8], error: &serde_json::Error) -> String {
     let text = error.to_string();
     // serde_json appends " at line L column C" (of the compact bytes): the path replaces it.
     let reason = text
         .rfind(" at line ")
         .map_or(text.as_str(), |at| &text[..at])
         .to_owned();
-    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-    let path = match serde_json::from_str::<T>(&pretty) {
+    let pretty = pretty_copy(bytes);
+    let path = match serde_json::from_slice::<T>(pretty.as_bytes()) {
         Err(error) if error.line() > 0 => {
             // serde_json places an error raised after the last member of an object or array at
             // the closing bracket it peeked at; that member is on the line before. A missing
@@ -69,6 +72,15 @@ fn rejected<T: Serialize + DeserializeOwned>(value: &T, error: &serde_json::Erro
         _ => String::from("$"),
     };
     format!("`{path}` does not satisfy the schema: {reason}")
+}
+
+/// `bytes` (JSON) pretty-printed, members in their order (serde_json keeps it: `preserve_order`),
+/// or empty if they are not JSON.
+fn pretty_copy(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|value| serde_json::to_string_pretty(&value).ok())
+        .unwrap_or_default()
 }
 
 /// The JSON path (`$.a.b[2]`) of the member on 1-based `line` of serde_json's pretty output.

@@ -165,7 +165,9 @@ pub fn deserialize_checked<T: DeserializeOwned>(value: Value) -> Result<T, serde
     if !has_integral_float(&value) {
         return T::deserialize(value);
     }
-    match T::deserialize(&value) {
+    // A clone, not `&value`: each payload type then compiles one decoder (from an owned
+    // `Value`) instead of two; this path is taken only for values holding integral floats.
+    match T::deserialize(value.clone()) {
         Ok(decoded) => Ok(decoded),
         Err(first) => {
             let mut value = value;

@@ -1,5 +1,6 @@
-//! String enums get their `Display`, `FromStr` and `TryFrom<&str>`/`TryFrom<String>` impls from
-//! one runtime macro call instead of typify's four impls.
+//! String enums get their `Display`, `FromStr`, `TryFrom<&str>`/`TryFrom<String>`, `Serialize`
+//! and `Deserialize` impls from one runtime macro call instead of typify's four impls and serde's
+//! derives (whose visitors were most of a string enum's expanded code).
 //!
 //! typify writes the same four impls for every enum of plain strings. When an enum's impls are
 //! exactly what the runtime's `str_enum!` expands to (checked token for token against the
@@ -77,21 +78,85 @@ fn pairs(item: &syn::ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
         .collect()
 }
 
+/// Whether a path in a `derive` is serde's `Serialize` or `Deserialize` (as typify writes them).
+fn is_serde_derive(path: &syn::Path) -> bool {
+    let text = path.to_token_stream().to_string().replace(' ', "");
+    matches!(
+        text.as_str(),
+        "::serde::Serialize" | "::serde::Deserialize" | "serde::Serialize" | "serde::Deserialize"
+    )
+}
+
+/// The derives of `attrs` without serde's, or `None` unless both serde derives are there and
+/// no other serde attribute sits on the enum (the macro's impls are exactly those derives then).
+fn without_serde(attrs: &[syn::Attribute]) -> Option<Vec<syn::Attribute>> {
+    type Paths = syn::punctuated::Punctuated<syn::Path, syn::Token![,]>;
+    let mut serde = 0;
+    let mut kept = Vec::with_capacity(attrs.len());
+    for attr in attrs {
+        if attr.path().is_ident("serde") {
+            return None;
+        }
+        if !attr.path().is_ident("derive") {
+            kept.push(attr.clone());
+            continue;
+        }
+        let paths = attr.parse_args_with(Paths::parse_terminated).ok()?;
+        let others: Vec<&syn::Path> = paths.iter().filter(|p| !is_serde_derive(p)).collect();
+        serde += paths.len() - others.len();
+        if !others.is_empty() {
+            kept.push(syn::parse_quote!(#[derive(#(#others),*)]));
+        }
+    }
+    (serde == 2).then_some(kept)
+}
+
+/// The enum without serde's derives and its variants' `rename`s (the `str_enum!` call writes
+/// both impls), or `None` when the enum carries other serde attributes.
+fn serde_by_macro(item: &syn::ItemEnum) -> Option<syn::ItemEnum> {
+    let mut item = item.clone();
+    item.attrs = without_serde(&item.attrs)?;
+    for variant in &mut item.variants {
+        let mut rename_only = true;
+        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let _ = attr.parse_nested_meta(|meta| {
+                rename_only &= meta.path.is_ident("rename");
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+        }
+        if !rename_only {
+            return None;
+        }
+        variant.attrs.retain(|a| !a.path().is_ident("serde"));
+    }
+    Some(item)
+}
+
 /// The type an impl is for, as written.
 fn self_type(item: &syn::ItemImpl) -> String {
     item.self_ty.to_token_stream().to_string()
 }
 
-/// Replaces typify's four string-enum impls by one `str_enum!` call where they match. One pass
+/// Replaces typify's four string-enum impls and the enum's serde derives by one `str_enum!` call
+/// where they match (an enum with other serde attributes is left alone). One pass
 /// over the items: the impls are found by their self type once, not once per enum.
 pub fn rewrite(file: &mut syn::File) {
-    let enums: Vec<(syn::Ident, Vec<(syn::Ident, String)>)> = file
+    // (enum index, its rewrite without serde's derives, name, pairs)
+    type Found = (usize, syn::ItemEnum, syn::Ident, Vec<(syn::Ident, String)>);
+    let enums: Vec<Found> = file
         .items
         .iter()
-        .filter_map(|item| match item {
-            syn::Item::Enum(item) if item.generics.params.is_empty() => {
-                Some((item.ident.clone(), pairs(item)?))
-            }
+        .enumerate()
+        .filter_map(|(index, item)| match item {
+            syn::Item::Enum(item) if item.generics.params.is_empty() => Some((
+                index,
+                serde_by_macro(item)?,
+                item.ident.clone(),
+                pairs(item)?,
+            )),
             _ => None,
         })
         .collect();
@@ -107,7 +172,7 @@ pub fn rewrite(file: &mut syn::File) {
     let str_enum = crate::rt::codegen(quote!(str_enum));
     // By item index: the call replacing it (first impl of an enum), or `None` to drop it.
     let mut replaced: HashMap<usize, Option<syn::Item>> = HashMap::new();
-    for (name, pairs) in enums {
+    for (enum_index, bare, name, pairs) in enums {
         let Some(candidates) = impls.get(&name.to_string()) else {
             continue;
         };
@@ -128,6 +193,7 @@ pub fn rewrite(file: &mut syn::File) {
             .map(|(variant, wire)| quote!(#variant = #wire))
             .collect();
         let call: syn::Item = syn::parse_quote!(#str_enum!(#name { #(#arms),* }););
+        replaced.insert(enum_index, Some(syn::Item::Enum(bare)));
         replaced.insert(positions[0], Some(call));
         for index in &positions[1..] {
             replaced.insert(*index, None);
@@ -161,5 +227,18 @@ mod tests {
             .count();
         assert!(module.source.contains("str_enum!"), "{}", module.source);
         assert_eq!(impls, 0, "{}", module.source);
+        // serde's derives and renames of the enum are the macro's too.
+        let start = module.source.find("pub enum").expect("the enum");
+        let attrs: Vec<&str> = module.source[..start]
+            .trim_end()
+            .lines()
+            .rev()
+            .take_while(|line| line.trim_start().starts_with("#["))
+            .collect();
+        assert!(!attrs.is_empty(), "{}", module.source);
+        assert!(!attrs.iter().any(|a| a.contains("serde")), "{attrs:?}");
+        let body = &module.source[start..];
+        let body = &body[..body.find('}').unwrap()];
+        assert!(!body.contains("serde"), "{body}");
     }
 }

@@ -19,25 +19,18 @@
 * `"false"`: Ignores sensor telemetry & stops audio playback.
 * `""`: Removes the override.
 */
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PlayCommandPayload {
-    #[serde(rename = "true")]
     True,
-    #[serde(rename = "false")]
     False,
-    #[serde(rename = "")]
     Empty,
 }
 ::mqttgen::codegen::str_enum!(
     PlayCommandPayload { True = "true", False = "false", Empty = "" }
 );
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PresenceMessagePayload {
-    #[serde(rename = "online")]
     Online,
-    #[serde(rename = "offline")]
     Offline,
 }
 ::mqttgen::codegen::str_enum!(

@@ -28,10 +28,8 @@ pub struct PingPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PingPayloadEvent>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PingPayloadEvent {
-    #[serde(rename = "ping")]
     Ping,
 }
 ::mqttgen::codegen::str_enum!(PingPayloadEvent { Ping = "ping" });
@@ -49,10 +47,8 @@ pub struct PongPayload {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PongPayloadEvent>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PongPayloadEvent {
-    #[serde(rename = "pong")]
     Pong,
 }
 ::mqttgen::codegen::str_enum!(PongPayloadEvent { Pong = "pong" });

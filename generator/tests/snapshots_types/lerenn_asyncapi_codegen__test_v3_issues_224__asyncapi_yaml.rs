@@ -76,10 +76,8 @@ pub struct Sphere {
     pub radius: f64,
     pub shape_type: SphereShapeType,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SphereShapeType {
-    #[serde(rename = "sphere")]
     Sphere,
 }
 ::mqttgen::codegen::str_enum!(SphereShapeType { Sphere = "sphere" });

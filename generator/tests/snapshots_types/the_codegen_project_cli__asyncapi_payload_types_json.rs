@@ -211,10 +211,8 @@ pub struct CatPayload {
     #[serde(rename = "petType")]
     pub pet_type: CatPayloadPetType,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CatPayloadPetType {
-    #[serde(rename = "cat")]
     Cat,
 }
 ::mqttgen::codegen::str_enum!(CatPayloadPetType { Cat = "cat" });
@@ -254,10 +252,8 @@ pub struct DogPayload {
     #[serde(rename = "petType")]
     pub pet_type: DogPayloadPetType,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum DogPayloadPetType {
-    #[serde(rename = "dog")]
     Dog,
 }
 ::mqttgen::codegen::str_enum!(DogPayloadPetType { Dog = "dog" });
@@ -752,10 +748,8 @@ impl ::std::convert::From<bool> for MixedTypeEnum {
         Self::Variant2(value)
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum MixedTypeEnumVariant0 {
-    #[serde(rename = "string_value")]
     StringValue,
 }
 ::mqttgen::codegen::str_enum!(MixedTypeEnumVariant0 { StringValue = "string_value" });
@@ -795,16 +789,11 @@ impl<'de> ::serde::Deserialize<'de> for MixedTypeEnumVariant1 {
     }
 }
 ///Multiple value string enum
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum MultipleStringEnum {
-    #[serde(rename = "pending")]
     Pending,
-    #[serde(rename = "active")]
     Active,
-    #[serde(rename = "inactive")]
     Inactive,
-    #[serde(rename = "deleted")]
     Deleted,
 }
 ::mqttgen::codegen::str_enum!(
@@ -887,12 +876,9 @@ impl ::std::convert::From<::std::option::Option<NullableEnumInner>> for Nullable
     }
 }
 ///Nullable enum
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum NullableEnumInner {
-    #[serde(rename = "option_a")]
     OptionA,
-    #[serde(rename = "option_b")]
     OptionB,
 }
 ::mqttgen::codegen::str_enum!(
@@ -1262,10 +1248,8 @@ pub struct SimpleObject {
     pub name: ::std::option::Option<::std::string::String>,
 }
 ///Single value enum
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SingleStringEnum {
-    #[serde(rename = "active")]
     Active,
 }
 ::mqttgen::codegen::str_enum!(SingleStringEnum { Active = "active" });

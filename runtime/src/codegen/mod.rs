@@ -30,7 +30,7 @@ pub use crate::{
     Config, Context, DecodeError, Error, HandlerError, HandlerResult, Location, Message, Outgoing,
     Properties, Protocol, Publisher, QoS, ReplyTo, RequestOptions, Route, Router, TopicParams,
 };
-pub use types::{constraints, error, objects};
+pub use types::{constraints, error, objects, str_enums};
 
 mod harness;
 pub mod kit;

@@ -33,13 +33,50 @@ pub mod error {
     }
 }
 
-/// `Display`, `FromStr`, `TryFrom<&str>` and `TryFrom<String>` of an enum of plain strings
-/// (typify's impls, written once): `str_enum!(Mode { Idle = "idle", Running = "running" })`.
+/// `Display`, `FromStr`, `TryFrom<&str>`, `TryFrom<String>`, `Serialize` and `Deserialize` of
+/// an enum of plain strings (typify's impls and serde's derives, written once):
+/// `str_enum!(Mode { Idle = "idle", Running = "running" })`.
 /// The error type is named in full: `Self::Error` would be ambiguous with a variant `Error`.
+/// The serde impls behave as `#[derive(Serialize, Deserialize)]` with `#[serde(rename = "wire")]`
+/// on every variant, through the non-generic-over-the-enum helpers in [`str_enums`], so a
+/// generated crate compiles one small match per enum instead of serde's visitors.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __mqttgen_str_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                let wire = match *self {
+                    $(Self::$variant => $wire,)*
+                };
+                $crate::codegen::str_enums::serialize(
+                    serializer,
+                    ::std::stringify!($name),
+                    &[$($wire),*],
+                    wire,
+                )
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let index = $crate::codegen::str_enums::deserialize(
+                    deserializer,
+                    ::std::stringify!($name),
+                    &[$($wire),*],
+                )?;
+                ::std::result::Result::Ok(
+                    [$(Self::$variant),*]
+                        .into_iter()
+                        .nth(index)
+                        .expect("the index of a listed variant"),
+                )
+            }
+        }
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match *self {
@@ -75,6 +112,102 @@ macro_rules! __mqttgen_str_enum {
             }
         }
     };
+}
+
+/// The serde side of [`str_enum!`](crate::codegen::str_enum): what serde's derive does for a
+/// unit-only enum with renamed variants, generic over the (de)serializer only, not the enum.
+pub mod str_enums {
+    use std::fmt;
+
+    use serde::de::{self, EnumAccess, VariantAccess};
+
+    /// Serializes the variant written `wire` of the enum `name` whose variants are written
+    /// `wires` (in order): `serialize_unit_variant`, as the derive does.
+    pub fn serialize<S: serde::Serializer>(
+        serializer: S,
+        name: &'static str,
+        wires: &'static [&'static str],
+        wire: &'static str,
+    ) -> Result<S::Ok, S::Error> {
+        let index = wires.iter().position(|w| *w == wire).unwrap_or(0);
+        serializer.serialize_unit_variant(name, index as u32, wire)
+    }
+
+    /// Deserializes a variant of the enum `name` whose variants are written `wires`: its index.
+    /// Accepts what the derive accepts (a string, or a one-key map with a unit value where the
+    /// format reads enums that way); an unknown string is serde's "unknown variant" error.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        name: &'static str,
+        wires: &'static [&'static str],
+    ) -> Result<usize, D::Error> {
+        deserializer.deserialize_enum(name, wires, EnumVisitor { name, wires })
+    }
+
+    struct EnumVisitor {
+        name: &'static str,
+        wires: &'static [&'static str],
+    }
+
+    impl<'de> de::Visitor<'de> for EnumVisitor {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "enum {}", self.name)
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+            let (index, variant) = data.variant_seed(Identifier(self.wires))?;
+            variant.unit_variant()?;
+            Ok(index)
+        }
+    }
+
+    /// The variant identifier: its index in the wire names.
+    struct Identifier(&'static [&'static str]);
+
+    impl<'de> de::DeserializeSeed<'de> for Identifier {
+        type Value = usize;
+
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<usize, D::Error> {
+            deserializer.deserialize_identifier(self)
+        }
+    }
+
+    impl<'de> de::Visitor<'de> for Identifier {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("variant identifier")
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<usize, E> {
+            match usize::try_from(value) {
+                Ok(index) if index < self.0.len() => Ok(index),
+                _ => Err(E::invalid_value(
+                    de::Unexpected::Unsigned(value),
+                    &format!("variant index 0 <= i < {}", self.0.len()).as_str(),
+                )),
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|wire| *wire == value)
+                .ok_or_else(|| E::unknown_variant(value, self.0))
+        }
+
+        fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<usize, E> {
+            match self.0.iter().position(|wire| wire.as_bytes() == value) {
+                Some(index) => Ok(index),
+                None => Err(E::unknown_variant(&String::from_utf8_lossy(value), self.0)),
+            }
+        }
+    }
 }
 
 /// Decoding of objects: a JSON array is never read as a struct.
@@ -310,5 +443,55 @@ mod tests {
             "nope".parse::<State>().unwrap_err().to_string(),
             "invalid value"
         );
+    }
+
+    /// The serde impls of `str_enum!` read and write what serde's derive with renamed variants
+    /// does, errors included.
+    #[test]
+    fn str_enums_serde_matches_the_derive() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        enum Derived {
+            #[serde(rename = "error")]
+            Error,
+            #[serde(rename = "err")]
+            Err,
+            #[serde(rename = "ok")]
+            Ok,
+        }
+        assert_eq!(serde_json::to_string(&State::Err).unwrap(), "\"err\"");
+        assert_eq!(
+            serde_json::to_value(State::Ok).unwrap(),
+            serde_json::to_value(Derived::Ok).unwrap()
+        );
+        for text in [
+            "\"error\"",
+            "\"ok\"",
+            "{\"err\": null}",
+            "\"nope\"",
+            "\"Error\"",
+            "3",
+            "[]",
+            "{\"ok\": 1}",
+            "null",
+        ] {
+            let ours = serde_json::from_str::<State>(text).map_err(|e| e.to_string());
+            let derived = serde_json::from_str::<Derived>(text).map_err(|e| e.to_string());
+            assert_eq!(
+                format!("{ours:?}"),
+                format!("{derived:?}").replace("Derived", "State"),
+                "{text}"
+            );
+            let value: Result<serde_json::Value, _> = serde_json::from_str(text);
+            if let Ok(value) = value {
+                let ours =
+                    serde_json::from_value::<State>(value.clone()).map_err(|e| e.to_string());
+                let derived = serde_json::from_value::<Derived>(value).map_err(|e| e.to_string());
+                assert_eq!(
+                    format!("{ours:?}"),
+                    format!("{derived:?}").replace("Derived", "State"),
+                    "{text}"
+                );
+            }
+        }
     }
 }

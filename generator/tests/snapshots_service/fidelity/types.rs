@@ -39,14 +39,10 @@ impl ::std::convert::From<::serde_json::Value> for AnythingPayload {
         Self(value)
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum BridgeStatePayload {
-    #[serde(rename = "ON")]
     On,
-    #[serde(rename = "OFF")]
     Off,
-    #[serde(rename = "online")]
     Online,
 }
 ::mqttgen::codegen::str_enum!(

@@ -20,10 +20,8 @@ pub struct BoostPayload {
     #[serde(deserialize_with = "constraints::check_0")]
     pub minutes: ::std::num::NonZeroU8,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum BoostPayloadKind {
-    #[serde(rename = "boost")]
     Boost,
 }
 ::mqttgen::codegen::str_enum!(BoostPayloadKind { Boost = "boost" });
@@ -54,10 +52,8 @@ pub struct SetSetpointPayload {
     pub celsius: f64,
     pub kind: SetSetpointPayloadKind,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SetSetpointPayloadKind {
-    #[serde(rename = "set")]
     Set,
 }
 ::mqttgen::codegen::str_enum!(SetSetpointPayloadKind { Set = "set" });

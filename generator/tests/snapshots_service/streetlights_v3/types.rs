@@ -112,12 +112,9 @@ pub struct TurnOnOffPayload {
     pub sent_at: ::std::option::Option<SentAt>,
 }
 ///Whether to turn on or off the light.
-#[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TurnOnOffPayloadCommand {
-    #[serde(rename = "on")]
     On,
-    #[serde(rename = "off")]
     Off,
 }
 ::mqttgen::codegen::str_enum!(TurnOnOffPayloadCommand { On = "on", Off = "off" });
