@@ -222,13 +222,32 @@ fn method_names(code: &syn::File) -> (Names, Names) {
                     && matches!(&*item.self_ty, syn::Type::Path(p) if p.path.is_ident("Publisher")) =>
             {
                 for inner in &item.items {
-                    if let syn::ImplItem::Fn(method) = inner {
-                        let name = method.sig.ident.to_string();
-                        if method.sig.asyncness.is_some() && !name.ends_with("_with") {
-                            if let Some(id) = documented_id(&method.attrs) {
-                                published.push((id, name));
+                    match inner {
+                        syn::ImplItem::Fn(method) => {
+                            let name = method.sig.ident.to_string();
+                            if method.sig.asyncness.is_some() && !name.ends_with("_with") {
+                                if let Some(id) = documented_id(&method.attrs) {
+                                    published.push((id, name));
+                                }
                             }
                         }
+                        // `rt::publish!(#[doc = ".."] op, op_with, ..)`: the runtime writes the
+                        // methods the generated data names.
+                        syn::ImplItem::Macro(call) => {
+                            let (attrs, name) = call
+                                .mac
+                                .parse_body_with(|input: syn::parse::ParseStream| {
+                                    let attrs = input.call(syn::Attribute::parse_outer)?;
+                                    let name: syn::Ident = input.parse()?;
+                                    input.parse::<proc_macro2::TokenStream>()?;
+                                    Ok((attrs, name))
+                                })
+                                .expect("a publish! call starts with its docs and method name");
+                            if let Some(id) = documented_id(&attrs) {
+                                published.push((id, name.to_string()));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
