@@ -326,3 +326,39 @@ fn method_names_of_both_roles() {
         "{out}"
     );
 }
+
+/// Issue #17: the one-channel telemetry spec generates at most 200 lines of Rust in each role
+/// (test kit and strategies included), as the README's generate-bench row states.
+#[test]
+fn one_channel_telemetry_spec_is_at_most_200_lines() {
+    let spec = "asyncapi: 3.0.0
+info: {title: Bench telemetry, version: 1.0.0}
+channels:
+  telemetry:
+    address: bench/{device}/telemetry
+    parameters: {device: {description: device id}}
+    messages:
+      reading:
+        payload:
+          type: object
+          required: [seq, temperature, humidity, status]
+          properties:
+            seq: {type: integer, minimum: 0}
+            temperature: {type: number}
+            humidity: {type: number}
+            status: {type: string}
+operations:
+  receiveTelemetry: {action: receive, channel: {$ref: '#/channels/telemetry'}}
+";
+    let loaded = mqttgen_codegen::spec::load_str(spec, "telemetry.yaml");
+    let doc = loaded.document.as_ref().expect("loads");
+    for role in [Role::App, Role::Client] {
+        let module = mqttgen_codegen::pipeline::generate_module(doc, role).expect("generates");
+        let lines = module.source.lines().count();
+        assert!(lines <= 200, "{role:?}: {lines} lines\n{}", module.source);
+        // The publisher side is one `publish!` call per operation, not two written-out methods.
+        if role == Role::Client {
+            assert!(module.source.contains("rt::publish!("), "{}", module.source);
+        }
+    }
+}
