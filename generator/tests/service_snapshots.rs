@@ -222,13 +222,32 @@ fn method_names(code: &syn::File) -> (Names, Names) {
                     && matches!(&*item.self_ty, syn::Type::Path(p) if p.path.is_ident("Publisher")) =>
             {
                 for inner in &item.items {
-                    if let syn::ImplItem::Fn(method) = inner {
-                        let name = method.sig.ident.to_string();
-                        if method.sig.asyncness.is_some() && !name.ends_with("_with") {
-                            if let Some(id) = documented_id(&method.attrs) {
-                                published.push((id, name));
+                    match inner {
+                        syn::ImplItem::Fn(method) => {
+                            let name = method.sig.ident.to_string();
+                            if method.sig.asyncness.is_some() && !name.ends_with("_with") {
+                                if let Some(id) = documented_id(&method.attrs) {
+                                    published.push((id, name));
+                                }
                             }
                         }
+                        // `rt::publish!(#[doc = ".."] op, op_with, ..)`: the runtime writes the
+                        // methods the generated data names.
+                        syn::ImplItem::Macro(call) => {
+                            let (attrs, name) = call
+                                .mac
+                                .parse_body_with(|input: syn::parse::ParseStream| {
+                                    let attrs = input.call(syn::Attribute::parse_outer)?;
+                                    let name: syn::Ident = input.parse()?;
+                                    input.parse::<proc_macro2::TokenStream>()?;
+                                    Ok((attrs, name))
+                                })
+                                .expect("a publish! call starts with its docs and method name");
+                            if let Some(id) = documented_id(&attrs) {
+                                published.push((id, name.to_string()));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -306,4 +325,40 @@ fn method_names_of_both_roles() {
         out.contains("Client: handles `sendLightCommand` in `receive_light_command`\n"),
         "{out}"
     );
+}
+
+/// Issue #17: the one-channel telemetry spec generates at most 200 lines of Rust in each role
+/// (test kit and strategies included), as the README's generate-bench row states.
+#[test]
+fn one_channel_telemetry_spec_is_at_most_200_lines() {
+    let spec = "asyncapi: 3.0.0
+info: {title: Bench telemetry, version: 1.0.0}
+channels:
+  telemetry:
+    address: bench/{device}/telemetry
+    parameters: {device: {description: device id}}
+    messages:
+      reading:
+        payload:
+          type: object
+          required: [seq, temperature, humidity, status]
+          properties:
+            seq: {type: integer, minimum: 0}
+            temperature: {type: number}
+            humidity: {type: number}
+            status: {type: string}
+operations:
+  receiveTelemetry: {action: receive, channel: {$ref: '#/channels/telemetry'}}
+";
+    let loaded = mqttgen_codegen::spec::load_str(spec, "telemetry.yaml");
+    let doc = loaded.document.as_ref().expect("loads");
+    for role in [Role::App, Role::Client] {
+        let module = mqttgen_codegen::pipeline::generate_module(doc, role).expect("generates");
+        let lines = module.source.lines().count();
+        assert!(lines <= 200, "{role:?}: {lines} lines\n{}", module.source);
+        // The publisher side is one `publish!` call per operation, not two written-out methods.
+        if role == Role::Client {
+            assert!(module.source.contains("rt::publish!("), "{}", module.source);
+        }
+    }
 }

@@ -365,7 +365,7 @@ fn suffixed(name: &str, suffix: &str) -> String {
 
 /// `qos, retain, expiry` of an operation's MQTT binding, as the kit's macros take them
 /// (`AtLeastOnce, false, None`).
-fn defaults(operation: &OperationPlan) -> TokenStream {
+pub(super) fn defaults(operation: &OperationPlan) -> TokenStream {
     use crate::model::Qos;
     let qos = match operation.qos.unwrap_or_default() {
         Qos::AtMostOnce => quote!(AtMostOnce),

@@ -197,6 +197,9 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             ""
         }
     );
+    if operation.reply.is_none() {
+        return publish_macro(input, operation, topic, &text);
+    }
     let defaults = rt::facade(quote!(Defaults));
     // The operation id and address template name the publish in telemetry (runtime `otel`).
     let (id, address) = (&operation.id, &topic.address);
@@ -281,6 +284,47 @@ fn methods(input: &PublisherInput<'_>, operation: &OperationPlan) -> TokenStream
             #response_topic
             #finish
         }
+    }
+}
+
+/// The `op` and `op_with` methods of a published operation that is not a request: one call of
+/// the runtime's `publish!` macro with the operation's data (`text` is the method's doc).
+fn publish_macro(
+    input: &PublisherInput<'_>,
+    operation: &OperationPlan,
+    topic: &super::topics::TopicPlan,
+    text: &str,
+) -> TokenStream {
+    let name = ident(&operation.method);
+    let name_with = ident(&operation.method_with);
+    let set = &input.messages.sets[operation.set];
+    let message = input.types.set_type(set);
+    let target = match &topic.params_type {
+        Some(params) => {
+            let params = ident(params);
+            quote!(params #params)
+        }
+        None => {
+            let constant = ident(&topic.const_name);
+            quote!(topic #constant)
+        }
+    };
+    let encode = match &set.enum_name {
+        Some(enum_name) => {
+            let enum_name = ident(enum_name);
+            quote!([|t, m: &#enum_name, c| m.encode_checked(t, c)])
+        }
+        None => {
+            let encoder = ident(&input.messages.codec_names[set.messages[0]].1);
+            quote!([#encoder])
+        }
+    };
+    let defaults = super::kit::defaults(operation);
+    let id = &operation.id;
+    let docs = doc_attrs(Some(text));
+    let publish = rt::facade(quote!(publish));
+    quote! {
+        #publish!(#docs #name, #name_with, #id, #target, #message, #encode, #defaults);
     }
 }
 

@@ -374,66 +374,23 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `publishPrelude` to `prelude/{result}/{option}/{string}` (QoS 0, retain false).
-    pub async fn publish_prelude(
-        &self,
-        params: &PreludeParams,
-        message: &String,
-    ) -> Result<(), rt::Error> {
-        self.publish_prelude_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::publish_prelude`], with per-call options (QoS, retain, properties, headers).
-    pub async fn publish_prelude_with(
-        &self,
-        params: &PreludeParams,
-        message: &String,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("publishPrelude", "prelude/{result}/{option}/{string}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false).
-    pub async fn turn_on(
-        &self,
-        params: &TypeParams,
-        message: &TurnOnMessage,
-    ) -> Result<(), rt::Error> {
-        self.turn_on_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::turn_on`], with per-call options (QoS, retain, properties, headers).
-    pub async fn turn_on_with(
-        &self,
-        params: &TypeParams,
-        message: &TurnOnMessage,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("turnOn", "type/{self}/{type}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true).
-    pub async fn new_2(
-        &self,
-        params: &HandlerParams,
-        message: &Vec<u8>,
-    ) -> Result<(), rt::Error> {
-        self.new_2_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::new_2`], with per-call options (QoS, retain, properties, headers).
-    pub async fn new_2_with(
-        &self,
-        params: &HandlerParams,
-        message: &Vec<u8>,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, Some(60u32))
-            .operation("new", "$SYS/broker/+");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `publishPrelude` to `prelude/{result}/{option}/{string}` (QoS 0, retain false)."]
+        publish_prelude, publish_prelude_with, "publishPrelude", params PreludeParams,
+        String, [encode_note], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `turnOn` to `type/{self}/{type}` (QoS 0, retain false)."]
+        turn_on, turn_on_with, "turnOn", params TypeParams, TurnOnMessage, [| t, m : &
+        TurnOnMessage, c | m.encode_checked(t, c)], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc = " Publishes operation `new` to `$SYS/broker/+` (QoS 2, retain true)."]
+        new_2, new_2_with, "new", params HandlerParams, Vec < u8 >, [encode_blob],
+        ExactlyOnce, true, Some(60u32)
+    );
 }
 /// Connection preset for server `edge` (`wss://{host}:8883/mqtt`).
 ///

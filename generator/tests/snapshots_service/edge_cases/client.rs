@@ -372,66 +372,23 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `reportPrelude` to `prelude/{result}/{option}/{string}` (QoS 0, retain false).
-    pub async fn report_prelude(
-        &self,
-        params: &PreludeParams,
-        message: &String,
-    ) -> Result<(), rt::Error> {
-        self.report_prelude_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::report_prelude`], with per-call options (QoS, retain, properties, headers).
-    pub async fn report_prelude_with(
-        &self,
-        params: &PreludeParams,
-        message: &String,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_note(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("reportPrelude", "prelude/{result}/{option}/{string}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `turn-on` to `type/{self}/{type}` (QoS 0, retain false).
-    pub async fn turn_on(
-        &self,
-        params: &TypeParams,
-        message: &TurnOnMessage,
-    ) -> Result<(), rt::Error> {
-        self.turn_on_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::turn_on`], with per-call options (QoS, retain, properties, headers).
-    pub async fn turn_on_with(
-        &self,
-        params: &TypeParams,
-        message: &TurnOnMessage,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = message.encode_checked(params.topic()?, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("turn-on", "type/{self}/{type}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `mount` to `$SYS/broker/+` (QoS 0, retain false).
-    pub async fn mount(
-        &self,
-        params: &HandlerParams,
-        message: &Vec<u8>,
-    ) -> Result<(), rt::Error> {
-        self.mount_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::mount`], with per-call options (QoS, retain, properties, headers).
-    pub async fn mount_with(
-        &self,
-        params: &HandlerParams,
-        message: &Vec<u8>,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_blob(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("mount", "$SYS/broker/+");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `reportPrelude` to `prelude/{result}/{option}/{string}` (QoS 0, retain false)."]
+        report_prelude, report_prelude_with, "reportPrelude", params PreludeParams,
+        String, [encode_note], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `turn-on` to `type/{self}/{type}` (QoS 0, retain false)."]
+        turn_on, turn_on_with, "turn-on", params TypeParams, TurnOnMessage, [| t, m : &
+        TurnOnMessage, c | m.encode_checked(t, c)], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc = " Publishes operation `mount` to `$SYS/broker/+` (QoS 0, retain false)."]
+        mount, mount_with, "mount", params HandlerParams, Vec < u8 >, [encode_blob],
+        AtMostOnce, false, None
+    );
 }
 /// Connection preset for server `edge` (`wss://{host}:8883/mqtt`).
 ///

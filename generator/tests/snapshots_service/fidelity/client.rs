@@ -315,153 +315,49 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `receiveSetting` to `cfg/{a}.{b}` (QoS 0, retain false).
-    pub async fn send_setting(
-        &self,
-        params: &CfgParams,
-        message: &super::types::SettingPayload,
-    ) -> Result<(), rt::Error> {
-        self.send_setting_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_setting`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_setting_with(
-        &self,
-        params: &CfgParams,
-        message: &super::types::SettingPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_setting(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveSetting", "cfg/{a}.{b}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveFirmware` to `dev/{unit}/v{major}.{minor}` (QoS 0, retain false).
-    pub async fn send_firmware(
-        &self,
-        params: &DevParams,
-        message: &super::types::FirmwarePayload,
-    ) -> Result<(), rt::Error> {
-        self.send_firmware_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_firmware`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_firmware_with(
-        &self,
-        params: &DevParams,
-        message: &super::types::FirmwarePayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_firmware(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveFirmware", "dev/{unit}/v{major}.{minor}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveBridgeState` to `bridge/state` (QoS 0, retain false).
-    pub async fn send_bridge_state(
-        &self,
-        message: &super::types::BridgeStatePayload,
-    ) -> Result<(), rt::Error> {
-        self.send_bridge_state_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_bridge_state`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_bridge_state_with(
-        &self,
-        message: &super::types::BridgeStatePayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_bridge_state(
-            String::from(BRIDGE_STATE_TOPIC),
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveBridgeState", "bridge/state");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveLevel` to `bridge/level` (QoS 0, retain false).
-    pub async fn send_level(
-        &self,
-        message: &super::types::LevelPayload,
-    ) -> Result<(), rt::Error> {
-        self.send_level_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_level`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_level_with(
-        &self,
-        message: &super::types::LevelPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_level(
-            String::from(BRIDGE_LEVEL_TOPIC),
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveLevel", "bridge/level");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveOnline` to `bridge/online` (QoS 0, retain false).
-    pub async fn send_online(
-        &self,
-        message: &super::types::OnlinePayload,
-    ) -> Result<(), rt::Error> {
-        self.send_online_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_online`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_online_with(
-        &self,
-        message: &super::types::OnlinePayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_online(
-            String::from(BRIDGE_ONLINE_TOPIC),
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveOnline", "bridge/online");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveEvent` to `events` (QoS 0, retain false).
-    pub async fn send_event(
-        &self,
-        message: &ReceiveEventMessage,
-    ) -> Result<(), rt::Error> {
-        self.send_event_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_event`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_event_with(
-        &self,
-        message: &ReceiveEventMessage,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = message
-            .encode_checked(String::from(EVENTS_TOPIC), !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveEvent", "events");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveLimits` to `limits` (QoS 0, retain false).
-    pub async fn send_limits(
-        &self,
-        message: &super::types::LimitsPayload,
-    ) -> Result<(), rt::Error> {
-        self.send_limits_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_limits`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_limits_with(
-        &self,
-        message: &super::types::LimitsPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_limits(
-            String::from(LIMITS_TOPIC),
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveLimits", "limits");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveSetting` to `cfg/{a}.{b}` (QoS 0, retain false)."]
+        send_setting, send_setting_with, "receiveSetting", params CfgParams,
+        super::types::SettingPayload, [encode_setting], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveFirmware` to `dev/{unit}/v{major}.{minor}` (QoS 0, retain false)."]
+        send_firmware, send_firmware_with, "receiveFirmware", params DevParams,
+        super::types::FirmwarePayload, [encode_firmware], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveBridgeState` to `bridge/state` (QoS 0, retain false)."]
+        send_bridge_state, send_bridge_state_with, "receiveBridgeState", topic
+        BRIDGE_STATE_TOPIC, super::types::BridgeStatePayload, [encode_bridge_state],
+        AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveLevel` to `bridge/level` (QoS 0, retain false)."]
+        send_level, send_level_with, "receiveLevel", topic BRIDGE_LEVEL_TOPIC,
+        super::types::LevelPayload, [encode_level], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveOnline` to `bridge/online` (QoS 0, retain false)."]
+        send_online, send_online_with, "receiveOnline", topic BRIDGE_ONLINE_TOPIC,
+        super::types::OnlinePayload, [encode_online], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc = " Publishes operation `receiveEvent` to `events` (QoS 0, retain false)."]
+        send_event, send_event_with, "receiveEvent", topic EVENTS_TOPIC,
+        ReceiveEventMessage, [| t, m : & ReceiveEventMessage, c | m.encode_checked(t,
+        c)], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveLimits` to `limits` (QoS 0, retain false)."]
+        send_limits, send_limits_with, "receiveLimits", topic LIMITS_TOPIC,
+        super::types::LimitsPayload, [encode_limits], AtMostOnce, false, None
+    );
 }
 /// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]

@@ -114,26 +114,12 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `sendCode` to `codes/{site}` (QoS 0, retain false).
-    pub async fn send_code(
-        &self,
-        params: &CodesParams,
-        message: &super::types::CodePayload,
-    ) -> Result<(), rt::Error> {
-        self.send_code_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_code`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_code_with(
-        &self,
-        params: &CodesParams,
-        message: &super::types::CodePayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_code(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("sendCode", "codes/{site}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `sendCode` to `codes/{site}` (QoS 0, retain false)."]
+        send_code, send_code_with, "sendCode", params CodesParams,
+        super::types::CodePayload, [encode_code], AtMostOnce, false, None
+    );
 }
 /// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]

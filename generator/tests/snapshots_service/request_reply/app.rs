@@ -342,50 +342,18 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Reports a temperature reading.
-    ///
-    /// Publishes operation `publishReading` to `thermostats/{thermostatId}/readings/{sequence}/+/#` (QoS 0, retain true).
-    pub async fn publish_reading(
-        &self,
-        params: &ReadingsParams,
-        message: &super::types::ReadingPayload,
-    ) -> Result<(), rt::Error> {
-        self.publish_reading_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::publish_reading`], with per-call options (QoS, retain, properties, headers).
-    pub async fn publish_reading_with(
-        &self,
-        params: &ReadingsParams,
-        message: &super::types::ReadingPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_reading(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, true, None)
-            .operation(
-                "publishReading",
-                "thermostats/{thermostatId}/readings/{sequence}/+/#",
-            );
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `sendHeartbeat` to `thermostats/heartbeat` (QoS 0, retain false).
-    pub async fn send_heartbeat(&self, message: &String) -> Result<(), rt::Error> {
-        self.send_heartbeat_with(message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_heartbeat`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_heartbeat_with(
-        &self,
-        message: &String,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_heartbeat(
-            String::from(HEARTBEAT_TOPIC),
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("sendHeartbeat", "thermostats/heartbeat");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc = " Reports a temperature reading."] #[doc = ""] #[doc =
+        " Publishes operation `publishReading` to `thermostats/{thermostatId}/readings/{sequence}/+/#` (QoS 0, retain true)."]
+        publish_reading, publish_reading_with, "publishReading", params ReadingsParams,
+        super::types::ReadingPayload, [encode_reading], AtMostOnce, true, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `sendHeartbeat` to `thermostats/heartbeat` (QoS 0, retain false)."]
+        send_heartbeat, send_heartbeat_with, "sendHeartbeat", topic HEARTBEAT_TOPIC,
+        String, [encode_heartbeat], AtMostOnce, false, None
+    );
 }
 /// Allowed values of variable `port` of server `local`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -195,75 +195,24 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `turnOn` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on` (QoS 1, retain false).
-    pub async fn turn_on(
-        &self,
-        params: &TurnOnParams,
-        message: &super::types::TurnOnOffPayload,
-    ) -> Result<(), rt::Error> {
-        self.turn_on_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::turn_on`], with per-call options (QoS, retain, properties, headers).
-    pub async fn turn_on_with(
-        &self,
-        params: &TurnOnParams,
-        message: &super::types::TurnOnOffPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_turn_on_off(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
-            .operation(
-                "turnOn",
-                "smartylighting/streetlights/1/0/action/{streetlightId}/turn/on",
-            );
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `turnOff` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` (QoS 1, retain false).
-    pub async fn turn_off(
-        &self,
-        params: &TurnOffParams,
-        message: &super::types::TurnOnOffPayload,
-    ) -> Result<(), rt::Error> {
-        self.turn_off_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::turn_off`], with per-call options (QoS, retain, properties, headers).
-    pub async fn turn_off_with(
-        &self,
-        params: &TurnOffParams,
-        message: &super::types::TurnOnOffPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_turn_on_off(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
-            .operation(
-                "turnOff",
-                "smartylighting/streetlights/1/0/action/{streetlightId}/turn/off",
-            );
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `dimLight` to `smartylighting/streetlights/1/0/action/{streetlightId}/dim` (QoS 1, retain false).
-    pub async fn dim_light(
-        &self,
-        params: &ActionDimParams,
-        message: &super::types::DimLightPayload,
-    ) -> Result<(), rt::Error> {
-        self.dim_light_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::dim_light`], with per-call options (QoS, retain, properties, headers).
-    pub async fn dim_light_with(
-        &self,
-        params: &ActionDimParams,
-        message: &super::types::DimLightPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_dim_light(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
-            .operation(
-                "dimLight",
-                "smartylighting/streetlights/1/0/action/{streetlightId}/dim",
-            );
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `turnOn` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/on` (QoS 1, retain false)."]
+        turn_on, turn_on_with, "turnOn", params TurnOnParams,
+        super::types::TurnOnOffPayload, [encode_turn_on_off], AtLeastOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `turnOff` to `smartylighting/streetlights/1/0/action/{streetlightId}/turn/off` (QoS 1, retain false)."]
+        turn_off, turn_off_with, "turnOff", params TurnOffParams,
+        super::types::TurnOnOffPayload, [encode_turn_on_off], AtLeastOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `dimLight` to `smartylighting/streetlights/1/0/action/{streetlightId}/dim` (QoS 1, retain false)."]
+        dim_light, dim_light_with, "dimLight", params ActionDimParams,
+        super::types::DimLightPayload, [encode_dim_light], AtLeastOnce, false, None
+    );
 }
 /// Allowed values of variable `port` of server `production`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

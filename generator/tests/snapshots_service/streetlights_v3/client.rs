@@ -229,36 +229,15 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Inform about environmental lighting conditions of a particular streetlight.
-    ///
-    /// Publishes operation `receiveLightMeasurement` to `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` (QoS 1, retain false).
-    pub async fn send_light_measurement(
-        &self,
-        params: &LightingMeasuredParams,
-        message: &super::types::LightMeasuredPayload,
-    ) -> Result<(), rt::Error> {
-        self.send_light_measurement_with(params, message, PublishOptions::default())
-            .await
-    }
-    /// Like [`Publisher::send_light_measurement`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_light_measurement_with(
-        &self,
-        params: &LightingMeasuredParams,
-        message: &super::types::LightMeasuredPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_light_measured(
-            params.topic()?,
-            message,
-            !options.unchecked,
-        )?;
-        let defaults = rt::Defaults::new(rt::QoS::AtLeastOnce, false, None)
-            .operation(
-                "receiveLightMeasurement",
-                "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured",
-            );
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Inform about environmental lighting conditions of a particular streetlight."]
+        #[doc = ""] #[doc =
+        " Publishes operation `receiveLightMeasurement` to `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured` (QoS 1, retain false)."]
+        send_light_measurement, send_light_measurement_with, "receiveLightMeasurement",
+        params LightingMeasuredParams, super::types::LightMeasuredPayload,
+        [encode_light_measured], AtLeastOnce, false, None
+    );
 }
 /// Allowed values of variable `port` of server `production`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -301,46 +301,19 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `reportDoorLocked` to `fleet/{vehicleId}/doors/{door}/locked` (QoS 2, retain true).
-    pub async fn report_door_locked(
-        &self,
-        params: &DoorsLockedParams,
-        message: &super::types::DoorLockedPayload,
-    ) -> Result<(), rt::Error> {
-        self.report_door_locked_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::report_door_locked`], with per-call options (QoS, retain, properties, headers).
-    pub async fn report_door_locked_with(
-        &self,
-        params: &DoorsLockedParams,
-        message: &super::types::DoorLockedPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_door_locked(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::ExactlyOnce, true, None)
-            .operation("reportDoorLocked", "fleet/{vehicleId}/doors/{door}/locked");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `reportOnline` to `fleet/{vehicleId}/online/{flag}` (QoS 0, retain false).
-    pub async fn report_online(
-        &self,
-        params: &FleetOnlineParams,
-        message: &super::types::OnlinePayload,
-    ) -> Result<(), rt::Error> {
-        self.report_online_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::report_online`], with per-call options (QoS, retain, properties, headers).
-    pub async fn report_online_with(
-        &self,
-        params: &FleetOnlineParams,
-        message: &super::types::OnlinePayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_online(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("reportOnline", "fleet/{vehicleId}/online/{flag}");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `reportDoorLocked` to `fleet/{vehicleId}/doors/{door}/locked` (QoS 2, retain true)."]
+        report_door_locked, report_door_locked_with, "reportDoorLocked", params
+        DoorsLockedParams, super::types::DoorLockedPayload, [encode_door_locked],
+        ExactlyOnce, true, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `reportOnline` to `fleet/{vehicleId}/online/{flag}` (QoS 0, retain false)."]
+        report_online, report_online_with, "reportOnline", params FleetOnlineParams,
+        super::types::OnlinePayload, [encode_online], AtMostOnce, false, None
+    );
 }
 /// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]

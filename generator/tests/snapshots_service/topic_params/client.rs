@@ -300,46 +300,18 @@ impl Publisher {
     pub fn runtime(&self) -> &rt::Publisher {
         &self.inner
     }
-    /// Publishes operation `receiveSpeed` to `fleet/{vehicleId}/v{major}.{minor}/+/speed` (QoS 0, retain false).
-    pub async fn send_speed(
-        &self,
-        params: &FleetSpeedParams,
-        message: &super::types::SpeedPayload,
-    ) -> Result<(), rt::Error> {
-        self.send_speed_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_speed`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_speed_with(
-        &self,
-        params: &FleetSpeedParams,
-        message: &super::types::SpeedPayload,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_speed(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveSpeed", "fleet/{vehicleId}/v{major}.{minor}/+/speed");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
-    /// Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false).
-    pub async fn send_logs(
-        &self,
-        params: &FleetLogsParams,
-        message: &String,
-    ) -> Result<(), rt::Error> {
-        self.send_logs_with(params, message, PublishOptions::default()).await
-    }
-    /// Like [`Publisher::send_logs`], with per-call options (QoS, retain, properties, headers).
-    pub async fn send_logs_with(
-        &self,
-        params: &FleetLogsParams,
-        message: &String,
-        options: PublishOptions,
-    ) -> Result<(), rt::Error> {
-        let outgoing = encode_log_line(params.topic()?, message, !options.unchecked)?;
-        let defaults = rt::Defaults::new(rt::QoS::AtMostOnce, false, None)
-            .operation("receiveLogs", "fleet/logs/#");
-        rt::send(&self.inner, outgoing, options, defaults).await
-    }
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveSpeed` to `fleet/{vehicleId}/v{major}.{minor}/+/speed` (QoS 0, retain false)."]
+        send_speed, send_speed_with, "receiveSpeed", params FleetSpeedParams,
+        super::types::SpeedPayload, [encode_speed], AtMostOnce, false, None
+    );
+    rt::publish!(
+        #[doc =
+        " Publishes operation `receiveLogs` to `fleet/logs/#` (QoS 0, retain false)."]
+        send_logs, send_logs_with, "receiveLogs", params FleetLogsParams, String,
+        [encode_log_line], AtMostOnce, false, None
+    );
 }
 /// This side's test kit (`Harness`), under `cfg(test)` or the `testing` feature.
 #[cfg(any(test, feature = "testing"))]
