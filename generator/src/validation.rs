@@ -460,7 +460,7 @@ fn unenforced_rules_at(schema: &Value, at: &mut String, out: &mut Vec<String>) {
                     continue;
                 }
                 at.push('/');
-                crate::spec::pointer::push_escaped(at, key);
+                crate::reader::pointer::push_escaped(at, key);
                 match key.as_str() {
                     "format" => {
                         let format = value.as_str().unwrap_or_default();
