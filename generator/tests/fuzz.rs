@@ -20,28 +20,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mqttgen_codegen::spec::load_with;
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const DEFAULT_ITERS: u64 = 3_000;
 const TIME_BUDGET: Duration = Duration::from_secs(8);
-
-/// xorshift64*: small, deterministic, good enough for mutation choices.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 const BUILTIN: &[&str] = &[
     "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  c:\n    address: a/{p}/+/#\n    parameters: {p: {enum: [x]}}\n    messages:\n      m: {$ref: '#/components/messages/M'}\noperations:\n  o:\n    action: send\n    channel: {$ref: '#/channels/c'}\n    traits: [{bindings: {mqtt: {qos: 1}}}]\n    reply: {address: {location: '$message.header#/r'}}\ncomponents:\n  messages:\n    M:\n      payload: {$ref: '#/components/schemas/S'}\n      bindings: {mqtt: {qos: '1'}}\n  schemas:\n    S: {type: object, properties: {s: {$ref: '#/components/schemas/S'}}}\n",
@@ -177,7 +161,7 @@ fn mutate(rng: &mut Rng, seeds: &[String]) -> Vec<u8> {
             }
             _ => {
                 if let Some(b) = bytes.get_mut(at) {
-                    *b = (rng.next() & 0xFF) as u8;
+                    *b = (rng.bits() & 0xFF) as u8;
                 }
             }
         }

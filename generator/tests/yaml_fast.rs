@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use mqttgen_codegen::spec::yaml;
 use serde_json::Value as Json;
 use tree_dump::dump;
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// How many documents were compared and how many of them the fast path read.
 #[derive(Default)]
@@ -53,30 +56,6 @@ impl Tally {
             "{what}: {} documents, {} read by the fast path and identical to the full parser",
             self.documents, self.fast
         );
-    }
-}
-
-/// xorshift64*: small and deterministic, for reproducible mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
     }
 }
 

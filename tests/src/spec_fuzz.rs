@@ -18,6 +18,9 @@ use mqttgen_codegen::pipeline::{generate_module, Role};
 use mqttgen_codegen::spec::load_with;
 use mqttgen_codegen::spec::model::Document;
 use serde_json::{Map, Value};
+#[path = "../../generator/tests/support/rng.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// Strings that have broken generators: keywords, our own helper and prelude names, Markdown
 /// code, comment and string terminators, control and bidirectional characters, emoji, long names.
@@ -132,26 +135,6 @@ pub const HOSTILE: &[&str] = &[
     "# h",
     "{{ x }}",
 ];
-
-/// xorshift64*: small, deterministic.
-pub struct Rng(pub u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 /// A hostile replacement: one of [`HOSTILE`], a long name, or two joined.
 fn hostile(rng: &mut Rng) -> String {

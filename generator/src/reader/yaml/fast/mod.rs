@@ -467,6 +467,23 @@ impl<'t> Reader<'t> {
         Some(self.node(id, pos, Value::Seq(items)))
     }
 
+    /// After a flow item: `Some(true)` past a `,` (more items follow), `Some(false)` past the
+    /// `close` bracket, `None` for anything else, including a trailing comma (`[a, ]`), which is
+    /// left to the full parser.
+    fn flow_next(&mut self, close: u8) -> Option<bool> {
+        match self.flow_space()? {
+            b',' => {
+                self.at += 1;
+                (self.flow_space()? != close).then_some(true)
+            }
+            byte if byte == close => {
+                self.at += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
     /// Blanks inside a flow collection; `None` when the collection goes on to the next line.
     fn flow_space(&mut self) -> Option<u8> {
         self.skip_spaces();
@@ -505,19 +522,8 @@ impl<'t> Reader<'t> {
                 loop {
                     let item = self.flow_item(depth + 1)?;
                     self.items.push(item);
-                    match self.flow_space()? {
-                        b',' => {
-                            self.at += 1;
-                            // `[a, ]`: a trailing comma is left to the full parser.
-                            if self.flow_space()? == b']' {
-                                return None;
-                            }
-                        }
-                        b']' => {
-                            self.at += 1;
-                            break;
-                        }
-                        _ => return None,
+                    if !self.flow_next(b']')? {
+                        break;
                     }
                 }
             }
@@ -561,18 +567,8 @@ impl<'t> Reader<'t> {
                         key_pos,
                         value,
                     });
-                    match self.flow_space()? {
-                        b',' => {
-                            self.at += 1;
-                            if self.flow_space()? == b'}' {
-                                return None;
-                            }
-                        }
-                        b'}' => {
-                            self.at += 1;
-                            break;
-                        }
-                        _ => return None,
+                    if !self.flow_next(b'}')? {
+                        break;
                     }
                 }
             }

@@ -144,18 +144,31 @@ fn single_quoted(line: &str, at: usize) -> Option<Scalar<'_>> {
             copied = i;
             continue;
         }
-        let text = match owned {
-            Some(mut text) => {
-                text.push_str(&line[copied..quote]);
-                Cow::Owned(text)
-            }
-            None => Cow::Borrowed(&line[start..quote]),
-        };
-        return Some(Scalar {
-            text,
-            style: Style::Quoted,
-            end: quote + 1,
-        });
+        return Some(quoted(line, owned, start, copied, quote));
+    }
+}
+
+/// The quoted scalar whose content starts at `start` and whose closing quote is at `close`:
+/// borrowed from the line when nothing was unescaped (`owned` is `None`), else the unescaped
+/// text so far plus the line from `copied` up to the quote.
+fn quoted(
+    line: &str,
+    owned: Option<String>,
+    start: usize,
+    copied: usize,
+    close: usize,
+) -> Scalar<'_> {
+    let text = match owned {
+        Some(mut text) => {
+            text.push_str(&line[copied..close]);
+            Cow::Owned(text)
+        }
+        None => Cow::Borrowed(&line[start..close]),
+    };
+    Scalar {
+        text,
+        style: Style::Quoted,
+        end: close + 1,
     }
 }
 
@@ -183,18 +196,7 @@ fn double_quoted(line: &str, at: usize) -> Option<Scalar<'_>> {
             .position(|&b| b == b'"' || b == b'\\')
             .map(|n| i + n)?;
         if bytes[special] == b'"' {
-            let text = match owned {
-                Some(mut text) => {
-                    text.push_str(&line[copied..special]);
-                    Cow::Owned(text)
-                }
-                None => Cow::Borrowed(&line[start..special]),
-            };
-            return Some(Scalar {
-                text,
-                style: Style::Quoted,
-                end: special + 1,
-            });
+            return Some(quoted(line, owned, start, copied, special));
         }
         let text = owned.get_or_insert_with(String::new);
         text.push_str(&line[copied..special]);
