@@ -91,14 +91,7 @@ impl Reader<'_> {
     }
 
     fn node(&self, id: u32, pos: Pos, value: Value) -> Node {
-        Node {
-            id,
-            last: self.next_id.saturating_sub(1).max(id),
-            file: self.file,
-            pos,
-            value,
-            key_index: None,
-        }
+        Node::closed(id, self.next_id, self.file, pos, value)
     }
 
     fn value(&mut self, depth: usize) -> Result<Node, Box<Diagnostic>> {

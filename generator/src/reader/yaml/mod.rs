@@ -91,6 +91,19 @@ pub struct Entry {
 }
 
 impl Node {
+    /// A node numbered `id` whose subtree holds every id a builder handed out before `next_id`
+    /// (its next free id once the subtree is read), with no key index yet.
+    pub(crate) fn closed(id: u32, next_id: u32, file: FileId, pos: Pos, value: Value) -> Node {
+        Node {
+            id,
+            last: next_id.saturating_sub(1).max(id),
+            file,
+            pos,
+            value,
+            key_index: None,
+        }
+    }
+
     /// The entries when this is a mapping.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {

@@ -258,14 +258,7 @@ impl<'t> Reader<'t> {
     }
 
     fn node(&self, id: u32, pos: Pos, value: Value) -> Node {
-        Node {
-            id,
-            last: self.next_id.saturating_sub(1).max(id),
-            file: self.file,
-            pos,
-            value,
-            key_index: None,
-        }
+        Node::closed(id, self.next_id, self.file, pos, value)
     }
 
     fn leaf(&mut self, pos: Pos, value: Value) -> Node {
