@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::matching::pair;
+use super::raw::external_docs;
 use super::record::{Effect, Flow, Recorder, What};
 use super::rust_api::method;
 use super::schema::child;
@@ -19,10 +20,31 @@ use crate::model::{
 use crate::service::names::camel;
 use crate::service::topics::channel_base_name;
 use crate::types::payload::media_type;
-use crate::types::{name_types, MessageTypes, PayloadType};
+use crate::types::{name_types, PayloadType};
 
 /// Every change from `old` to `new`, unsorted.
 pub fn compare(old: Side<'_>, new: Side<'_>) -> Vec<Change> {
+    // Naming every message's Rust types is the largest part of the comparison and needs one
+    // document each: both are named on threads of their own while the rest is compared here.
+    std::thread::scope(|scope| {
+        let old_types = scope.spawn(|| type_texts(old.doc));
+        let new_types = scope.spawn(|| type_texts(new.doc));
+        let join = |handle: std::thread::ScopedJoinHandle<'_, Vec<TypeText>>| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        compare_with(old, new, || (join(old_types), join(new_types)))
+    })
+}
+
+/// [`compare`], with the messages' type names from `types` (asked for once, when the messages are
+/// compared).
+fn compare_with(
+    old: Side<'_>,
+    new: Side<'_>,
+    types: impl FnOnce() -> (Vec<TypeText>, Vec<TypeText>),
+) -> Vec<Change> {
     let mut rec = Recorder::new(old, new);
     info(&mut rec);
     servers(&mut rec);
@@ -130,12 +152,52 @@ pub fn compare(old: Side<'_>, new: Side<'_>) -> Vec<Change> {
             Some(&b.node),
         );
     }
-    let old_types = name_types(old.doc).messages();
-    let new_types = name_types(new.doc).messages();
+    let (old_types, new_types) = types();
     for ((i, j), flow) in &flows {
         message(&mut rec, (*i, *j), flow, (&old_types, &new_types));
     }
     rec.changes
+}
+
+/// What the comparison needs of one message's generated types, as text: the generator's names are
+/// `syn::Ident`s, which cannot leave the thread that made them.
+struct TypeText {
+    /// How the payload is typed ([`PayloadType`]'s variant).
+    kind: &'static str,
+    /// The payload type's name, for a payload of a named type.
+    payload: Option<String>,
+    /// The headers type's name, when the message declares headers.
+    headers: Option<String>,
+}
+
+impl TypeText {
+    /// The payload's Rust type: its kind and name.
+    fn payload_type(&self) -> (&'static str, Option<&str>) {
+        (self.kind, self.payload.as_deref())
+    }
+}
+
+/// Per message of `doc` (same index as [`Document::messages`]), its types as the generator names
+/// them.
+fn type_texts(doc: &Document) -> Vec<TypeText> {
+    name_types(doc)
+        .messages()
+        .into_iter()
+        .map(|t| {
+            let (kind, payload) = match &t.payload {
+                PayloadType::Json(n) => ("json", Some(n.to_string())),
+                PayloadType::TextValue(n) => ("text value", Some(n.to_string())),
+                PayloadType::Text => ("text", None),
+                PayloadType::Bytes => ("bytes", None),
+                PayloadType::Empty => ("empty", None),
+            };
+            TypeText {
+                kind,
+                payload,
+                headers: t.headers.as_ref().map(ToString::to_string),
+            }
+        })
+        .collect()
 }
 
 /// Per operation: its id, and its action and channel address (what peers see).
@@ -239,7 +301,7 @@ fn docs_change(rec: &mut Recorder<'_>, subject: &str, what: &str, old: &NodeId, 
 
 /// `externalDocs` (not in the model, see [`super::raw`]) of the objects at `old`/`new`.
 fn raw_docs(rec: &mut Recorder<'_>, subject: &str, old: &NodeId, new: &NodeId) {
-    if rec.old_docs.of(old) != rec.new_docs.of(new) {
+    if external_docs(rec.old.sources, old) != external_docs(rec.new.sources, new) {
         docs_change(rec, subject, "externalDocs", old, new);
     }
 }
@@ -745,7 +807,13 @@ fn messages(
 /// A channel: address, parameters, docs.
 fn channel(rec: &mut Recorder<'_>, a: &Channel, b: &Channel, flow: &Flow) {
     let subject = format!("channel `{}`", b.id);
-    let (pa, pb) = (params_type(a), params_type(b));
+    // The same base name makes the same type name: only a changed one is worth naming.
+    let (base_a, base_b) = (channel_base_name(a), channel_base_name(b));
+    let (pa, pb) = if base_a == base_b {
+        Default::default()
+    } else {
+        (params_type(&base_a), params_type(&base_b))
+    };
     if pa != pb {
         rec.record(
             What {
@@ -852,10 +920,11 @@ fn channel(rec: &mut Recorder<'_>, a: &Channel, b: &Channel, flow: &Flow) {
     raw_docs(rec, &subject, &a.node, &b.node);
 }
 
-/// The generated parameters type of a channel, named as the service generator names it (3.x: the
-/// channel id; 2.x: the address's last two literal levels).
-fn params_type(channel: &Channel) -> String {
-    format!("{}Params", camel(&channel_base_name(channel)))
+/// The generated parameters type of a channel with this base name ([`channel_base_name`]: 3.x the
+/// channel id; 2.x the address's last two literal levels), named as the service generator names
+/// it.
+fn params_type(base_name: &str) -> String {
+    format!("{}Params", camel(base_name))
 }
 
 fn params(channel: &Channel) -> Vec<&str> {
@@ -871,13 +940,15 @@ fn message(
     rec: &mut Recorder<'_>,
     (i, j): (usize, usize),
     flow: &Flow,
-    (old_types, new_types): (&[MessageTypes], &[MessageTypes]),
+    (old_types, new_types): (&[TypeText], &[TypeText]),
 ) {
     let (old, new) = (rec.old.doc, rec.new.doc);
     let (a, b) = (&old.messages[i], &new.messages[j]);
     let subject = format!("message `{}`", b.name);
-    let kind = |t: Option<&MessageTypes>| t.map(|t| format!("{:?}", t.payload));
-    let (ka, kb) = (kind(old_types.get(i)), kind(new_types.get(j)));
+    let (ka, kb) = (
+        old_types.get(i).map(TypeText::payload_type),
+        new_types.get(j).map(TypeText::payload_type),
+    );
     let media = |m: &Message| m.content_type.as_deref().map(media_type);
     if media(a) != media(b) {
         rec.record(
@@ -897,17 +968,9 @@ fn message(
             Some(&b.node),
         );
     } else if let (Some(x), Some(y)) = (old_types.get(i), new_types.get(j)) {
-        let name = |p: &PayloadType| match p {
-            PayloadType::Json(n) | PayloadType::TextValue(n) => Some(n.to_string()),
-            _ => None,
-        };
         let slots = [
-            ("payload", name(&x.payload), name(&y.payload)),
-            (
-                "headers",
-                x.headers.as_ref().map(ToString::to_string),
-                y.headers.as_ref().map(ToString::to_string),
-            ),
+            ("payload", &x.payload, &y.payload),
+            ("headers", &x.headers, &y.headers),
         ];
         for (slot, p, q) in slots {
             let (Some(p), Some(q)) = (p, q) else { continue };

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use super::raw::ExternalDocs;
 use super::{Change, Class, Side};
 use crate::model::NodeId;
 
@@ -121,10 +120,6 @@ pub struct Recorder<'a> {
     pub changes: Vec<Change>,
     /// Pairs of schema places already compared (recursive schemas, shared schemas).
     pub seen: HashSet<(NodeId, NodeId, bool, bool)>,
-    /// OLD's `externalDocs` by place.
-    pub old_docs: ExternalDocs,
-    /// NEW's `externalDocs` by place.
-    pub new_docs: ExternalDocs,
 }
 
 /// The subject, code and message of one change.
@@ -145,8 +140,6 @@ impl<'a> Recorder<'a> {
             new,
             changes: Vec::new(),
             seen: HashSet::new(),
-            old_docs: ExternalDocs::index(old.sources),
-            new_docs: ExternalDocs::index(new.sources),
         }
     }
 
