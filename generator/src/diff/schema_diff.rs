@@ -54,7 +54,7 @@ pub fn compare(
     let (old_doc, new_doc) = (rec.old.doc, rec.new.doc);
     let (a, a_name) = unref(old_doc, old.value);
     let (b, b_name) = unref(new_doc, new.value);
-    if a == b && a_name == b_name && !has_ref(a) {
+    if a_name == b_name && same_without_refs(a, b) {
         return;
     }
     let key = (
@@ -762,6 +762,35 @@ fn unref<'d>(doc: &'d Document, mut value: &'d Value) -> (&'d Value, Option<&'d 
     (value, name)
 }
 
+/// `a == b && !has_ref(a)`: the same value, with no `$ref` whose target could differ. Two
+/// documents that share a schema usually write its keys in the same order, so the values are first
+/// walked side by side in that order (one pass, no key lookups); only when that finds a difference
+/// or a `$ref` is the order-insensitive comparison made.
+fn same_without_refs(a: &Value, b: &Value) -> bool {
+    let mut refs = false;
+    if same_in_order(a, b, &mut refs) {
+        return !refs;
+    }
+    a == b && !has_ref(a)
+}
+
+/// `a == b` with mapping keys in the same order; sets `refs` when a `$ref` key is passed.
+fn same_in_order(a: &Value, b: &Value, refs: &mut bool) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|((k, v), (l, w))| {
+                    *refs |= k == "$ref";
+                    k == l && same_in_order(v, w, refs)
+                })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_in_order(v, w, refs))
+        }
+        _ => a == b,
+    }
+}
+
 /// True when `value` holds a `$ref` anywhere (its meaning then depends on the document).
 fn has_ref(value: &Value) -> bool {
     match value {
@@ -787,4 +816,28 @@ fn list(values: &[&Value]) -> String {
         .map(|v| format!("`{v}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn same_without_refs_is_equality_of_values_without_references() {
+        let a =
+            json!({"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]});
+        let reordered =
+            json!({"required": ["x"], "properties": {"x": {"type": "string"}}, "type": "object"});
+        assert!(same_without_refs(&a, &a.clone()));
+        assert!(same_without_refs(&a, &reordered));
+        assert!(!same_without_refs(&a, &json!({"type": "object"})));
+        let deeper =
+            json!({"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]});
+        assert!(!same_without_refs(&a, &deeper));
+        let with_ref = json!({"type": "array", "items": [{"$ref": "#/components/schemas/X"}]});
+        assert!(!same_without_refs(&with_ref, &with_ref.clone()));
+        let other_ref = json!({"type": "array", "items": [{"$ref": "#/components/schemas/Y"}]});
+        assert!(!same_without_refs(&with_ref, &other_ref));
+    }
 }
