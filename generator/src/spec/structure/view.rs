@@ -11,6 +11,7 @@
 //! more values than the resolving budget, and those documents are resolved as before.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -30,6 +31,20 @@ pub struct Located;
 pub struct Targets<'f> {
     files: &'f Files,
     by_ref: ByAddress<&'f Node>,
+    /// The values below each target, by the target's address: the nodes the view shows at more
+    /// than one place.
+    shared: ByAddress<usize>,
+    /// Verdicts found for shared nodes ([`View::once`]).
+    memo: RefCell<Memo>,
+}
+
+/// The verdicts of one validation run for the values the view shows at several places.
+#[derive(Default)]
+struct Memo {
+    /// Per (unit, node address).
+    verdicts: HashMap<(usize, usize), bool, BuildHasherDefault<AddressHasher>>,
+    /// The (unit, node address) pairs being validated.
+    active: Vec<(usize, usize)>,
 }
 
 /// A map keyed by node addresses: looked up for every mapping the validator steps into, so it
@@ -63,12 +78,20 @@ impl<'f> Targets<'f> {
         let mut targets = Targets {
             files,
             by_ref: ByAddress::default(),
+            shared: ByAddress::default(),
+            memo: RefCell::default(),
         };
         let mut sizing = Sizing {
             sizes: ByAddress::default(),
             active: Vec::new(),
         };
         let values = sizing.size(&mut targets, root)?;
+        targets.shared = sizing.sizes;
+        targets
+            .memo
+            .get_mut()
+            .verdicts
+            .reserve(targets.shared.len());
         (values <= MAX_VALUES).then_some(targets)
     }
 
@@ -152,6 +175,37 @@ impl<'a> View<'a> {
             node: self.targets.map_or(node, |t| t.follow(node)),
             targets: self.targets,
         }
+    }
+
+    /// The verdict of `check` (this value against unit `unit` of the schema, see
+    /// [`super::units`]), found once per validation run for a value the view shows at several
+    /// places. Asked again while `check` runs (a schema that reaches the same unit again without
+    /// descending), it answers valid, as the validator does for such a cycle.
+    pub(crate) fn once(&self, unit: usize, check: impl FnOnce() -> bool) -> bool {
+        let Some(targets) = self.targets else {
+            return check();
+        };
+        let at = address(self.node);
+        if !targets.shared.contains_key(&at) {
+            // Seen at one place only: no other place asks again.
+            return check();
+        }
+        let key = (unit, at);
+        {
+            let mut memo = targets.memo.borrow_mut();
+            if let Some(&known) = memo.verdicts.get(&key) {
+                return known;
+            }
+            if memo.active.contains(&key) {
+                return true;
+            }
+            memo.active.push(key);
+        }
+        let valid = check();
+        let mut memo = targets.memo.borrow_mut();
+        memo.active.pop();
+        memo.verdicts.insert(key, valid);
+        valid
     }
 }
 
@@ -444,7 +498,10 @@ mod tests {
             let copy = official::validator(&version).expect("compiles");
             let resolved = resolved::resolve(&files, root).value;
             let doc = targets.view(root);
-            assert_eq!(view.is_valid(doc), copy.is_valid(&resolved), "{name}");
+            let valid = copy.is_valid(&resolved);
+            assert_eq!(view.is_valid(doc), valid, "{name}");
+            let units = official::units(&version).expect("registers");
+            assert_eq!(units.is_valid(targets.view(root)), Some(valid), "{name}");
             let found = explain::findings(view.iter_errors(doc));
             assert_eq!(
                 found,
