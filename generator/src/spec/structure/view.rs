@@ -470,6 +470,33 @@ mod tests {
         out
     }
 
+    /// Compares the view with the resolved copy on the document rooted at `root`: the verdict of
+    /// the whole schema and of its units, and the findings. `None` when the document is not
+    /// viewed or has no vendored schema; otherwise whether it has findings.
+    fn compare(files: &Files, root: &Node, name: &str) -> Option<bool> {
+        let version = root
+            .get("asyncapi")
+            .and_then(Node::scalar_text)
+            .filter(|v| official::vendored(v))?;
+        let targets = Targets::of(files, root)?;
+        let view = official::view_validator(&version).expect("compiles");
+        let copy = official::validator(&version).expect("compiles");
+        let resolved = resolved::resolve(files, root).value;
+        let doc = targets.view(root);
+        let valid = copy.is_valid(&resolved);
+        assert_eq!(view.is_valid(doc), valid, "{name}");
+        let units = official::units(&version).expect("registers");
+        assert_eq!(units.is_valid(targets.view(root)), Some(valid), "{name}");
+        let found = explain::findings(view.iter_errors(doc));
+        assert_eq!(
+            found,
+            explain::findings(copy.iter_errors(&resolved)),
+            "{name}"
+        );
+        assert_eq!(found.is_empty(), valid, "{name}");
+        Some(!found.is_empty())
+    }
+
     #[test]
     fn the_view_gives_the_findings_of_the_resolved_copy() {
         let read = |p: &Path| -> Result<String, ReadError> { Ok(std::fs::read_to_string(p)?) };
@@ -484,37 +511,72 @@ mod tests {
             let Some(root) = files.sources.files[0].root.as_ref() else {
                 continue;
             };
-            let Some(version) = root
-                .get("asyncapi")
-                .and_then(Node::scalar_text)
-                .filter(|v| official::vendored(v))
-            else {
-                continue;
-            };
-            let Some(targets) = Targets::of(&files, root) else {
-                continue;
-            };
-            let view = official::view_validator(&version).expect("compiles");
-            let copy = official::validator(&version).expect("compiles");
-            let resolved = resolved::resolve(&files, root).value;
-            let doc = targets.view(root);
-            let valid = copy.is_valid(&resolved);
-            assert_eq!(view.is_valid(doc), valid, "{name}");
-            let units = official::units(&version).expect("registers");
-            assert_eq!(units.is_valid(targets.view(root)), Some(valid), "{name}");
-            let found = explain::findings(view.iter_errors(doc));
-            assert_eq!(
-                found,
-                explain::findings(copy.iter_errors(&resolved)),
-                "{name}"
-            );
-            compared += 1;
-            invalid += usize::from(!found.is_empty());
+            if let Some(found) = compare(&files, root, &name) {
+                compared += 1;
+                invalid += usize::from(found);
+            }
         }
         assert!(
             compared >= 40 && invalid >= 5,
             "{compared} documents, {invalid} invalid"
         );
+    }
+
+    /// A component named at several places, each of which expects an object of its own kind.
+    const SHARED: &str = "asyncapi: 3.0.0
+info: {title: t, version: '1'}
+channels:
+  a:
+    address: a
+    messages:
+      m: {$ref: '#/components/messages/M'}
+operations:
+  o:
+    action: send
+    channel: {$ref: '#/channels/a'}
+    messages: [{$ref: '#/channels/a/messages/m'}]
+  p:
+    action: receive
+    channel: {$ref: '#/channels/a'}
+    messages: [{$ref: '#/components/messages/M'}]
+components:
+  messages:
+    M: {name: m, payload: {$ref: '#/components/schemas/S'}}
+  schemas:
+    S: {type: object, properties: {x: {type: string}}}
+";
+
+    #[test]
+    fn a_target_named_at_several_places_gets_the_verdict_of_each_place() {
+        let no_files = |_: &Path| -> Result<String, ReadError> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
+        };
+        for (change, invalid) in [
+            (None, false),
+            // A schema where a message belongs: valid as the payload, not as a message.
+            (Some(("      m: {$ref: '#/components/messages/M'}", "      m: {$ref: '#/components/messages/M'}\n      s: {$ref: '#/components/schemas/S'}")), true),
+            // The same, only from an operation.
+            (Some(("messages: [{$ref: '#/components/messages/M'}]", "messages: [{$ref: '#/components/schemas/S'}]")), true),
+            // A message where a channel belongs.
+            (Some(("    channel: {$ref: '#/channels/a'}\n    messages: [{$ref: '#/components/messages/M'}]", "    channel: {$ref: '#/components/messages/M'}\n    messages: [{$ref: '#/components/messages/M'}]")), true),
+            // A message that is wrong wherever it is named.
+            (Some(("M: {name: m,", "M: {name: 5,")), true),
+            // A payload that is wrong wherever its message is named.
+            (Some(("properties: {x: {type: string}}", "properties: {x: {type: text}}")), true),
+            // A schema a parameter cannot be.
+            (Some(("    address: a\n", "    address: a/{id}\n    parameters: {id: {$ref: '#/components/schemas/S'}}\n")), true),
+        ] {
+            let text = match change {
+                Some((from, to)) => {
+                    assert!(SHARED.contains(from), "{from}");
+                    SHARED.replace(from, to)
+                }
+                None => SHARED.to_string(),
+            };
+            let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.clone(), &no_files);
+            let root = files.sources.files[0].root.as_ref().expect("a root");
+            assert_eq!(compare(&files, root, &text), Some(invalid), "{text}");
+        }
     }
 
     #[test]
