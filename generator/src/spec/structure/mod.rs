@@ -10,6 +10,7 @@ mod explain;
 pub mod official;
 mod resolved;
 mod rules;
+mod units;
 mod view;
 
 use crate::diagnostics::Diagnostic;
@@ -43,12 +44,14 @@ pub(crate) fn unlocated(files: &Files, root: &Node, version: &str) -> Option<Unl
     if let Some(targets) = view::Targets::of(files, root) {
         // Every reference would be expanded: validate the located tree through its references
         // instead of building the resolved copy (the same value, see [`view`]).
-        let validator = official::view_validator(version)?;
         let doc = targets.view(root);
-        let mut findings = if validator.is_valid(doc) {
+        // The verdict from the schema cut into units, which validates each reference target
+        // once; the errors, for a document that is not valid, from the whole schema.
+        let valid = official::units(version).and_then(|units| units.is_valid(doc)) == Some(true);
+        let mut findings = if valid {
             Vec::new()
         } else {
-            explain::findings(validator.iter_errors(doc))
+            explain::findings(official::view_validator(version)?.iter_errors(doc))
         };
         if rules::apply(version) {
             findings.extend(rules::run(&resolved::resolve(files, root).value, version));

@@ -15,6 +15,7 @@ use jsonschema::json::{Json, SerdeJson};
 use jsonschema::Validator;
 use serde_json::Value;
 
+use super::units::Units;
 use super::view::Located;
 
 /// Versions whose schema [`warm_up`] started compiling.
@@ -51,6 +52,16 @@ pub(crate) fn view_validator(version: &str) -> Option<&'static Validator<Located
         .as_ref()
 }
 
+/// The schema for AsyncAPI `version` cut into units ([`super::units`]), which validate documents
+/// through the view, or `None` for a version without one.
+pub(crate) fn units(version: &str) -> Option<&'static Units> {
+    static UNITS: [OnceLock<Option<Units>>; 9] = [const { OnceLock::new() }; 9];
+    let i = SCHEMAS.iter().position(|(v, _)| *v == version)?;
+    UNITS[i]
+        .get_or_init(|| Units::new(prepared(SCHEMAS[i].0, SCHEMAS[i].1)?))
+        .as_ref()
+}
+
 /// The slot of the compiled schema of `SCHEMAS[i]`.
 fn compiled(i: usize) -> &'static OnceLock<Option<Validator>> {
     static COMPILED: [OnceLock<Option<Validator>>; 9] = [const { OnceLock::new() }; 9];
@@ -63,9 +74,11 @@ pub fn vendored(version: &str) -> bool {
 }
 
 /// Starts compiling the schema of the version `text` (a document not yet parsed) seems to declare,
-/// on a thread of its own, so the compilation overlaps reading the document; [`view_validator`] then
+/// on a thread of its own, so the compilation overlaps reading the document; [`units`] then
 /// waits for it instead of compiling again. Nothing happens when no known version is found or the
 /// schema is already compiled: this is only a head start, never needed for a correct result.
+/// What it compiles is the whole schema's own unit ([`super::units`]); the units a document
+/// reaches compile when it first reaches them.
 pub fn warm_up(text: &str) {
     let Some(version) = sniff_version(text) else {
         return;
@@ -76,10 +89,10 @@ pub fn warm_up(text: &str) {
     if !WARMED[i].swap(true, Ordering::Relaxed) {
         let version = version.to_string();
         // Detached: the load that started it waits for the result only if it gets that far. The
-        // schema compiled is the one documents are checked with ([`view_validator`]).
+        // schema compiled is the one documents are checked with ([`units`]).
         let _ = std::thread::Builder::new()
             .name("mqttgen-schema".into())
-            .spawn(move || view_validator(&version).is_some());
+            .spawn(move || units(&version).is_some_and(Units::compile_root));
     }
 }
 
@@ -116,13 +129,19 @@ fn compile(version: &str, text: &str) -> Option<Validator> {
 }
 
 fn compile_for<F: Json>(version: &str, text: &str) -> Option<Validator<F>> {
-    let mut schema: Value = serde_json::from_str(text).ok()?;
-    prepare(&mut schema, version);
+    let schema = prepared(version, text)?;
     jsonschema::options_for::<F>()
         .with_draft(jsonschema::Draft::Draft7)
         .should_validate_formats(true)
         .build(&schema)
         .ok()
+}
+
+/// The schema of `version` (its text), prepared ([`prepare`]).
+fn prepared(version: &str, text: &str) -> Option<Value> {
+    let mut schema: Value = serde_json::from_str(text).ok()?;
+    prepare(&mut schema, version);
+    Some(schema)
 }
 
 /// The changes the official parser makes before checking a resolved document.

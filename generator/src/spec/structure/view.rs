@@ -11,6 +11,7 @@
 //! more values than the resolving budget, and those documents are resolved as before.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -30,6 +31,20 @@ pub struct Located;
 pub struct Targets<'f> {
     files: &'f Files,
     by_ref: ByAddress<&'f Node>,
+    /// The values below each target, by the target's address: the nodes the view shows at more
+    /// than one place.
+    shared: ByAddress<usize>,
+    /// Verdicts found for shared nodes ([`View::once`]).
+    memo: RefCell<Memo>,
+}
+
+/// The verdicts of one validation run for the values the view shows at several places.
+#[derive(Default)]
+struct Memo {
+    /// Per (unit, node address).
+    verdicts: HashMap<(usize, usize), bool, BuildHasherDefault<AddressHasher>>,
+    /// The (unit, node address) pairs being validated.
+    active: Vec<(usize, usize)>,
 }
 
 /// A map keyed by node addresses: looked up for every mapping the validator steps into, so it
@@ -63,12 +78,20 @@ impl<'f> Targets<'f> {
         let mut targets = Targets {
             files,
             by_ref: ByAddress::default(),
+            shared: ByAddress::default(),
+            memo: RefCell::default(),
         };
         let mut sizing = Sizing {
             sizes: ByAddress::default(),
             active: Vec::new(),
         };
         let values = sizing.size(&mut targets, root)?;
+        targets.shared = sizing.sizes;
+        targets
+            .memo
+            .get_mut()
+            .verdicts
+            .reserve(targets.shared.len());
         (values <= MAX_VALUES).then_some(targets)
     }
 
@@ -152,6 +175,37 @@ impl<'a> View<'a> {
             node: self.targets.map_or(node, |t| t.follow(node)),
             targets: self.targets,
         }
+    }
+
+    /// The verdict of `check` (this value against unit `unit` of the schema, see
+    /// [`super::units`]), found once per validation run for a value the view shows at several
+    /// places. Asked again while `check` runs (a schema that reaches the same unit again without
+    /// descending), it answers valid, as the validator does for such a cycle.
+    pub(crate) fn once(&self, unit: usize, check: impl FnOnce() -> bool) -> bool {
+        let Some(targets) = self.targets else {
+            return check();
+        };
+        let at = address(self.node);
+        if !targets.shared.contains_key(&at) {
+            // Seen at one place only: no other place asks again.
+            return check();
+        }
+        let key = (unit, at);
+        {
+            let mut memo = targets.memo.borrow_mut();
+            if let Some(&known) = memo.verdicts.get(&key) {
+                return known;
+            }
+            if memo.active.contains(&key) {
+                return true;
+            }
+            memo.active.push(key);
+        }
+        let valid = check();
+        let mut memo = targets.memo.borrow_mut();
+        memo.active.pop();
+        memo.verdicts.insert(key, valid);
+        valid
     }
 }
 
@@ -416,6 +470,33 @@ mod tests {
         out
     }
 
+    /// Compares the view with the resolved copy on the document rooted at `root`: the verdict of
+    /// the whole schema and of its units, and the findings. `None` when the document is not
+    /// viewed or has no vendored schema; otherwise whether it has findings.
+    fn compare(files: &Files, root: &Node, name: &str) -> Option<bool> {
+        let version = root
+            .get("asyncapi")
+            .and_then(Node::scalar_text)
+            .filter(|v| official::vendored(v))?;
+        let targets = Targets::of(files, root)?;
+        let view = official::view_validator(&version).expect("compiles");
+        let copy = official::validator(&version).expect("compiles");
+        let resolved = resolved::resolve(files, root).value;
+        let doc = targets.view(root);
+        let valid = copy.is_valid(&resolved);
+        assert_eq!(view.is_valid(doc), valid, "{name}");
+        let units = official::units(&version).expect("registers");
+        assert_eq!(units.is_valid(targets.view(root)), Some(valid), "{name}");
+        let found = explain::findings(view.iter_errors(doc));
+        assert_eq!(
+            found,
+            explain::findings(copy.iter_errors(&resolved)),
+            "{name}"
+        );
+        assert_eq!(found.is_empty(), valid, "{name}");
+        Some(!found.is_empty())
+    }
+
     #[test]
     fn the_view_gives_the_findings_of_the_resolved_copy() {
         let read = |p: &Path| -> Result<String, ReadError> { Ok(std::fs::read_to_string(p)?) };
@@ -430,34 +511,72 @@ mod tests {
             let Some(root) = files.sources.files[0].root.as_ref() else {
                 continue;
             };
-            let Some(version) = root
-                .get("asyncapi")
-                .and_then(Node::scalar_text)
-                .filter(|v| official::vendored(v))
-            else {
-                continue;
-            };
-            let Some(targets) = Targets::of(&files, root) else {
-                continue;
-            };
-            let view = official::view_validator(&version).expect("compiles");
-            let copy = official::validator(&version).expect("compiles");
-            let resolved = resolved::resolve(&files, root).value;
-            let doc = targets.view(root);
-            assert_eq!(view.is_valid(doc), copy.is_valid(&resolved), "{name}");
-            let found = explain::findings(view.iter_errors(doc));
-            assert_eq!(
-                found,
-                explain::findings(copy.iter_errors(&resolved)),
-                "{name}"
-            );
-            compared += 1;
-            invalid += usize::from(!found.is_empty());
+            if let Some(found) = compare(&files, root, &name) {
+                compared += 1;
+                invalid += usize::from(found);
+            }
         }
         assert!(
             compared >= 40 && invalid >= 5,
             "{compared} documents, {invalid} invalid"
         );
+    }
+
+    /// A component named at several places, each of which expects an object of its own kind.
+    const SHARED: &str = "asyncapi: 3.0.0
+info: {title: t, version: '1'}
+channels:
+  a:
+    address: a
+    messages:
+      m: {$ref: '#/components/messages/M'}
+operations:
+  o:
+    action: send
+    channel: {$ref: '#/channels/a'}
+    messages: [{$ref: '#/channels/a/messages/m'}]
+  p:
+    action: receive
+    channel: {$ref: '#/channels/a'}
+    messages: [{$ref: '#/components/messages/M'}]
+components:
+  messages:
+    M: {name: m, payload: {$ref: '#/components/schemas/S'}}
+  schemas:
+    S: {type: object, properties: {x: {type: string}}}
+";
+
+    #[test]
+    fn a_target_named_at_several_places_gets_the_verdict_of_each_place() {
+        let no_files = |_: &Path| -> Result<String, ReadError> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
+        };
+        for (change, invalid) in [
+            (None, false),
+            // A schema where a message belongs: valid as the payload, not as a message.
+            (Some(("      m: {$ref: '#/components/messages/M'}", "      m: {$ref: '#/components/messages/M'}\n      s: {$ref: '#/components/schemas/S'}")), true),
+            // The same, only from an operation.
+            (Some(("messages: [{$ref: '#/components/messages/M'}]", "messages: [{$ref: '#/components/schemas/S'}]")), true),
+            // A message where a channel belongs.
+            (Some(("    channel: {$ref: '#/channels/a'}\n    messages: [{$ref: '#/components/messages/M'}]", "    channel: {$ref: '#/components/messages/M'}\n    messages: [{$ref: '#/components/messages/M'}]")), true),
+            // A message that is wrong wherever it is named.
+            (Some(("M: {name: m,", "M: {name: 5,")), true),
+            // A payload that is wrong wherever its message is named.
+            (Some(("properties: {x: {type: string}}", "properties: {x: {type: text}}")), true),
+            // A schema a parameter cannot be.
+            (Some(("    address: a\n", "    address: a/{id}\n    parameters: {id: {$ref: '#/components/schemas/S'}}\n")), true),
+        ] {
+            let text = match change {
+                Some((from, to)) => {
+                    assert!(SHARED.contains(from), "{from}");
+                    SHARED.replace(from, to)
+                }
+                None => SHARED.to_string(),
+            };
+            let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.clone(), &no_files);
+            let root = files.sources.files[0].root.as_ref().expect("a root");
+            assert_eq!(compare(&files, root, &text), Some(invalid), "{text}");
+        }
     }
 
     #[test]
