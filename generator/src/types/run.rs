@@ -5,7 +5,7 @@ use super::dependencies::CrateUses;
 use super::plan::{invalid_types, TypePlan};
 use super::settings::TypeSettings;
 use super::shared::SharedParts;
-use super::{groups, postprocess, typify_engine};
+use super::{groups, postprocess, preprocess, typify_engine};
 use crate::diagnostics::Diagnostic;
 
 /// The types of one group of definitions (see [`groups`]): typify's output, post-processed,
@@ -42,7 +42,17 @@ impl TypePlan {
         let engine = typify_engine::generate(&definitions);
         let mut diagnostics = engine.diagnostics;
         let fallbacks = engine.fallbacks;
-        match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
+        // Rebuilding typify's whole output to restore placeholders costs as much as a tenth of
+        // the group: only done when some schema of the group holds one.
+        let tokens = if definitions
+            .iter()
+            .any(|definition| preprocess::has_placeholders(&definition.schema))
+        {
+            preprocess::restore_placeholders(engine.tokens)
+        } else {
+            engine.tokens
+        };
+        match postprocess::postprocess(tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
                 let mut shared = SharedParts::take_from(&mut done.file, done.checks);
                 shared.pattern_limit = done.pattern_limit;
