@@ -78,3 +78,21 @@ impl TypePlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Enum values that collide as identifiers go through typify as placeholders; the group's
+    /// output gets the real values back (the restore is skipped only for groups without one).
+    #[test]
+    fn colliding_enum_values_keep_their_wire_form() {
+        let yaml = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  c:\n    address: a\n    messages:\n      m:\n        payload: {type: object, properties: {mode: {type: string, enum: [a-b, a_b, A B]}}}\noperations:\n  r: {action: receive, channel: {$ref: '#/channels/c'}}\n";
+        let doc = crate::spec::load_str(yaml, "t.yaml")
+            .document
+            .expect("loads");
+        let module = crate::pipeline::generate_module(&doc, crate::Role::App).expect("generates");
+        for wire in ["\"a-b\"", "\"a_b\"", "\"A B\""] {
+            assert!(module.source.contains(wire), "{wire}: {}", module.source);
+        }
+        assert!(!module.source.contains("mqttgenvalue"), "{}", module.source);
+    }
+}
