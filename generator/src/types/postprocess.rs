@@ -44,15 +44,15 @@ pub struct Postprocessed {
     pub objects: Vec<String>,
 }
 
-/// Parses typify's output, applies the edits and attaches the decoding checks of
-/// [`constraints`] (numbered by `table`; the helper module itself is emitted by the caller).
-/// Fails only when typify's output does not parse (it always should).
+/// Parses typify's output (placeholders already restored, see
+/// [`super::preprocess::restore_placeholders`]), applies the edits and attaches the decoding
+/// checks of [`constraints`] (numbered by `table`; the helper module itself is emitted by the
+/// caller). Fails only when typify's output does not parse (it always should).
 pub fn postprocess(
     tokens: TokenStream,
     limits: &Constraints,
     table: &ConstraintTable,
 ) -> syn::Result<Postprocessed> {
-    let tokens = super::preprocess::restore_placeholders(tokens);
     let mut file = syn::parse2::<syn::File>(tokens)?;
     let patterns = super::patterns::rewrite(&mut file);
     let renames = collect_variant_renames(&file);

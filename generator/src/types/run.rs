@@ -5,7 +5,7 @@ use super::dependencies::CrateUses;
 use super::plan::{invalid_types, TypePlan};
 use super::settings::TypeSettings;
 use super::shared::SharedParts;
-use super::{groups, postprocess, typify_engine};
+use super::{groups, postprocess, preprocess, typify_engine};
 use crate::diagnostics::Diagnostic;
 
 /// The types of one group of definitions (see [`groups`]): typify's output, post-processed,
@@ -42,7 +42,17 @@ impl TypePlan {
         let engine = typify_engine::generate(&definitions);
         let mut diagnostics = engine.diagnostics;
         let fallbacks = engine.fallbacks;
-        match postprocess::postprocess(engine.tokens, &bundle.constraints, &self.checks) {
+        // Rebuilding typify's whole output to restore placeholders costs as much as a tenth of
+        // the group: only done when some schema of the group holds one.
+        let tokens = if definitions
+            .iter()
+            .any(|definition| preprocess::has_placeholders(&definition.schema))
+        {
+            preprocess::restore_placeholders(engine.tokens)
+        } else {
+            engine.tokens
+        };
+        match postprocess::postprocess(tokens, &bundle.constraints, &self.checks) {
             Ok(mut done) => {
                 let mut shared = SharedParts::take_from(&mut done.file, done.checks);
                 shared.pattern_limit = done.pattern_limit;
@@ -66,5 +76,23 @@ impl TypePlan {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Enum values that collide as identifiers go through typify as placeholders; the group's
+    /// output gets the real values back (the restore is skipped only for groups without one).
+    #[test]
+    fn colliding_enum_values_keep_their_wire_form() {
+        let yaml = "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  c:\n    address: a\n    messages:\n      m:\n        payload: {type: object, properties: {mode: {type: string, enum: [a-b, a_b, A B]}}}\noperations:\n  r: {action: receive, channel: {$ref: '#/channels/c'}}\n";
+        let doc = crate::spec::load_str(yaml, "t.yaml")
+            .document
+            .expect("loads");
+        let module = crate::pipeline::generate_module(&doc, crate::Role::App).expect("generates");
+        for wire in ["\"a-b\"", "\"a_b\"", "\"A B\""] {
+            assert!(module.source.contains(wire), "{wire}: {}", module.source);
+        }
+        assert!(!module.source.contains("mqttgenvalue"), "{}", module.source);
     }
 }

@@ -22,7 +22,7 @@ mod keywords;
 mod placeholders;
 
 use placeholders::placeholder_colliding_values;
-pub use placeholders::restore_placeholders;
+pub use placeholders::{has_placeholders, restore_placeholders};
 
 use serde_json::{json, Map, Value};
 

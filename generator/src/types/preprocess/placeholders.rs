@@ -97,6 +97,21 @@ pub fn placeholder_colliding_values(map: &mut Map<String, Value>) {
     }
 }
 
+/// Whether any string of `schema` (a value or a member name, at any depth) holds the
+/// placeholder prefix: only then can typify's output for it hold a placeholder, so only then
+/// does it need [`restore_placeholders`] (which also restores a spec's own text that looks like
+/// one, so it is checked here too).
+pub fn has_placeholders(schema: &Value) -> bool {
+    match schema {
+        Value::String(text) => text.contains(PREFIX),
+        Value::Array(items) => items.iter().any(has_placeholders),
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, value)| key.contains(PREFIX) || has_placeholders(value)),
+        _ => false,
+    }
+}
+
 /// typify's output with the real values in place of the placeholders, in every string literal.
 pub fn restore_placeholders(tokens: TokenStream) -> TokenStream {
     tokens
@@ -150,6 +165,16 @@ mod tests {
         let joined = format!("x {} y {}", values[1], values[4]);
         assert_eq!(restore_text(&joined), "x   y é\u{0}");
         assert_eq!(map["default"], json!(values[1]));
+        // Only a schema holding a placeholder needs its output restored.
+        assert!(has_placeholders(
+            &json!({"properties": {"a": Value::Object(map.clone())}})
+        ));
+        assert!(has_placeholders(
+            &json!({"properties": {values[0].clone(): {}}})
+        ));
+        assert!(!has_placeholders(
+            &json!({"enum": ["mqttgen", "value"], "properties": {"a": {"type": "string"}}})
+        ));
         let tokens: TokenStream = format!("#[serde(rename = {:?})] A", values[3])
             .parse()
             .unwrap();
