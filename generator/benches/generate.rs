@@ -5,7 +5,7 @@
 //! (loading the same spec), measured in the same run, so the ratios say what generation adds.
 //! The build-time part runs `cargo build` on the generated crate in
 //! `target/generated-crates/workspaces/bench-100` (dependencies warmed first, then only the
-//! generated crate is timed after touching it).
+//! generated crate is timed after touching it). `MQTTGEN_BENCH_ONLY=build` runs only that part.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -226,7 +226,9 @@ fn main() {
     }
     // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs a quick smoke size.
     let full = args.iter().any(|a| a == "--bench");
-    if full {
+    if full && std::env::var("MQTTGEN_BENCH_ONLY").as_deref() == Ok("build") {
+        build_time(100);
+    } else if full {
         generation_table(2_000, 5);
         fresh_processes(2_000, 5);
         build_time(100);

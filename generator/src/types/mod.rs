@@ -110,6 +110,7 @@ mod serde_attrs;
 mod settings;
 mod shared;
 mod str_enums;
+mod structs;
 pub mod typify_engine;
 
 pub use crate::printing::{format_file, format_tokens};

@@ -64,6 +64,7 @@ pub fn postprocess(
     };
     editor.visit_file_mut(&mut file);
     let checks = constraints::apply(&mut file, limits, table);
+    super::structs::rewrite(&mut file);
     let objects = super::objects::rewrite(&mut file);
     super::str_enums::rewrite(&mut file);
     super::compact::rewrite(&mut file);

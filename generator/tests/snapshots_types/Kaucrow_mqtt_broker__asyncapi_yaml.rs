@@ -36,20 +36,18 @@ pub enum PresenceMessagePayload {
 ::mqttgen::codegen::str_enum!(
     PresenceMessagePayload { Online = "online", Offline = "offline" }
 );
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SensorReadingPayload {
     pub humidity: i64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub over_threshold: ::std::option::Option<bool>,
     pub temperature: i64,
     pub threshold: i64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unit: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    SensorReadingPayload { humidity = "humidity", over_threshold = "over_threshold" {
+    skip_if = ::std::option::Option::is_none, }, temperature = "temperature", threshold =
+    "threshold", unit = "unit" { skip_if = ::std::option::Option::is_none, } }
+);
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(SensorReadingPayload);

@@ -14,39 +14,43 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PingHeaders {
     ///Correlation ID set by user
-    #[serde(rename = "correlationId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub correlation_id: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    PingHeaders { correlation_id = "correlationId" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PingPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PingPayloadEvent>,
 }
+::mqttgen::codegen::object!(
+    PingPayload { event = "event" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PingPayloadEvent {
     Ping,
 }
 ::mqttgen::codegen::str_enum!(PingPayloadEvent { Ping = "ping" });
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PongHeaders {
     ///Correlation ID set by user
-    #[serde(rename = "correlationId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub correlation_id: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    PongHeaders { correlation_id = "correlationId" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PongPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PongPayloadEvent>,
 }
+::mqttgen::codegen::object!(
+    PongPayload { event = "event" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PongPayloadEvent {
     Pong,
@@ -54,9 +58,3 @@ pub enum PongPayloadEvent {
 ::mqttgen::codegen::str_enum!(PongPayloadEvent { Pong = "pong" });
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    PingHeaders, PingPayload, PongHeaders, PongPayload
-);

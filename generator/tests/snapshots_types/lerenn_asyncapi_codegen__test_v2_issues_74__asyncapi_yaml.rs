@@ -15,27 +15,25 @@
     clippy::excessive_precision
 )]
 ///header
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Header {
     ///Date in UTC format "YYYY-MM-DDThh:mm:ss.sZ".
-    #[serde(rename = "dateTime")]
     pub date_time: ::chrono::DateTime<::chrono::FixedOffset>,
     ///Schema version
     pub version: ::std::string::String,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(Header { date_time = "dateTime", version = "version" });
+#[derive(Clone, Debug, PartialEq)]
 pub struct Test {
     pub obj1: TestObj1,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(Test { obj1 = "obj1" });
+#[derive(Clone, Debug, PartialEq)]
 pub struct TestObj1 {
     ///reference ID.
-    #[serde(rename = "referenceId")]
     pub reference_id: ::std::string::String,
 }
+::mqttgen::codegen::object!(TestObj1 { reference_id = "referenceId" });
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct TestPayload(pub Test);
@@ -57,7 +55,3 @@ impl ::std::convert::From<Test> for TestPayload {
 }
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(Header, Test, TestObj1);

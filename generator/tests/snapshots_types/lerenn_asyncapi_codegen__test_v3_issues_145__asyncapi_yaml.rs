@@ -14,43 +14,45 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PingHeaders {
     ///Provide path to which reply must be provided
-    #[serde(rename = "replyTo")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
     ///Provide request id that you will use to identify the reply match
-    #[serde(rename = "requestId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::uuid::Uuid>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    PingHeaders { reply_to = "replyTo" { skip_if = ::std::option::Option::is_none, },
+    request_id = "requestId" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PingPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PingPayloadEvent>,
 }
+::mqttgen::codegen::object!(
+    PingPayload { event = "event" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PingPayloadEvent {
     Ping,
 }
 ::mqttgen::codegen::str_enum!(PingPayloadEvent { Ping = "ping" });
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PongHeaders {
     ///Reply message must contain id of the request message
-    #[serde(rename = "requestId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::uuid::Uuid>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    PongHeaders { request_id = "requestId" { skip_if = ::std::option::Option::is_none, }
+    }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PongPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub event: ::std::option::Option<PongPayloadEvent>,
 }
+::mqttgen::codegen::object!(
+    PongPayload { event = "event" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum PongPayloadEvent {
     Pong,
@@ -58,9 +60,3 @@ pub enum PongPayloadEvent {
 ::mqttgen::codegen::str_enum!(PongPayloadEvent { Pong = "pong" });
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    PingHeaders, PingPayload, PongHeaders, PongPayload
-);

@@ -14,39 +14,38 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FooBarPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<FooBarPayloadData>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    FooBarPayload { data = "data" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FooBarPayloadData {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bar: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    FooBarPayloadData { bar = "bar" { skip_if = ::std::option::Option::is_none, }, id =
+    "id" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelloSayHelloPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<HelloSayHelloPayloadData>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    HelloSayHelloPayload { data = "data" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelloSayHelloPayloadData {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hello: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    HelloSayHelloPayloadData { hello = "hello" { skip_if =
+    ::std::option::Option::is_none, }, id = "id" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    FooBarPayload, FooBarPayloadData, HelloSayHelloPayload, HelloSayHelloPayloadData
-);

@@ -14,15 +14,16 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Collider {
-    #[serde(default = "defaults::collider_margin")]
     pub margin: f32,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pose: ::std::option::Option<Pose>,
     pub shape: ColliderShape,
 }
+::mqttgen::codegen::object!(
+    Collider { margin = "margin" { default = defaults::collider_margin, }, pose = "pose"
+    { skip_if = ::std::option::Option::is_none, }, shape = "shape" }
+);
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct ColliderDictionary(
@@ -62,20 +63,21 @@ impl ::std::convert::From<f64> for ColliderShape {
         Self::Sphere(value)
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pose {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub orientation: ::std::option::Option<Vector3d>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub position: ::std::option::Option<Vector3d>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    Pose { orientation = "orientation" { skip_if = ::std::option::Option::is_none, },
+    position = "position" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sphere {
     pub radius: f64,
     pub shape_type: SphereShapeType,
 }
+::mqttgen::codegen::object!(Sphere { radius = "radius", shape_type = "shape_type" });
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SphereShapeType {
     Sphere,
@@ -109,7 +111,3 @@ pub mod defaults {
 }
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(Collider, Pose, Sphere);

@@ -15,39 +15,36 @@
     clippy::excessive_precision
 )]
 ///AllOf combining three schemas
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AllOfThreeTypes {
-    #[serde(rename = "createdAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(rename = "createdBy")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_by: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "updatedAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(rename = "updatedBy")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_by: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    AllOfThreeTypes { created_at = "createdAt" { skip_if =
+    ::std::option::Option::is_none, }, created_by = "createdBy" { skip_if =
+    ::std::option::Option::is_none, }, id = "id", name = "name" { skip_if =
+    ::std::option::Option::is_none, }, updated_at = "updatedAt" { skip_if =
+    ::std::option::Option::is_none, }, updated_by = "updatedBy" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 ///AllOf combining base entity and timestamp
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AllOfTwoTypes {
-    #[serde(rename = "createdAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
     pub id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "updatedAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
+::mqttgen::codegen::object!(
+    AllOfTwoTypes { created_at = "createdAt" { skip_if = ::std::option::Option::is_none,
+    }, id = "id", name = "name" { skip_if = ::std::option::Option::is_none, }, updated_at
+    = "updatedAt" { skip_if = ::std::option::Option::is_none, } }
+);
 ///AnyOf with two object schemas
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(remote = "Self")]
@@ -57,18 +54,20 @@ pub struct AnyOfTwoTypes {
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
     pub subtype_1: ::std::option::Option<AnyOfTwoTypesVariant1>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnyOfTwoTypesVariant0 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    AnyOfTwoTypesVariant0 { name = "name" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnyOfTwoTypesVariant1 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
 }
+::mqttgen::codegen::object!(
+    AnyOfTwoTypesVariant1 { id = "id" { skip_if = ::std::option::Option::is_none, } }
+);
 ///Array with maximum 5 items
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -140,23 +139,23 @@ for ArrayWithUniqueItems {
         Self(value)
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuditMixin {
-    #[serde(rename = "createdBy")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_by: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "updatedBy")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_by: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    AuditMixin { created_by = "createdBy" { skip_if = ::std::option::Option::is_none, },
+    updated_by = "updatedBy" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, PartialEq)]
 pub struct BaseEntity {
     pub id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    BaseEntity { id = "id", name = "name" { skip_if = ::std::option::Option::is_none, } }
+);
 ///A plain boolean type
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -200,58 +199,66 @@ impl ::std::convert::TryFrom<String> for BooleanPlain {
         value.parse()
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CatPayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub breed: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "meowPitch")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub meow_pitch: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "petType")]
     pub pet_type: CatPayloadPetType,
 }
+::mqttgen::codegen::object!(
+    CatPayload { breed = "breed" { skip_if = ::std::option::Option::is_none, },
+    meow_pitch = "meowPitch" { skip_if = ::std::option::Option::is_none, }, pet_type =
+    "petType" }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CatPayloadPetType {
     Cat,
 }
 ::mqttgen::codegen::str_enum!(CatPayloadPetType { Cat = "cat" });
 ///Object with 3 levels of nesting
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeeplyNestedObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level1: ::std::option::Option<DeeplyNestedObjectLevel1>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DeeplyNestedObject { level1 = "level1" { skip_if = ::std::option::Option::is_none, }
+    }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeeplyNestedObjectLevel1 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level2: ::std::option::Option<DeeplyNestedObjectLevel1Level2>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DeeplyNestedObjectLevel1 { level2 = "level2" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeeplyNestedObjectLevel1Level2 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level3: ::std::option::Option<DeeplyNestedObjectLevel1Level2Level3>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DeeplyNestedObjectLevel1Level2 { level3 = "level3" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeeplyNestedObjectLevel1Level2Level3 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DeeplyNestedObjectLevel1Level2Level3 { value = "value" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, PartialEq)]
 pub struct DogPayload {
-    #[serde(rename = "barkVolume")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bark_volume: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub breed: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "petType")]
     pub pet_type: DogPayloadPetType,
 }
+::mqttgen::codegen::object!(
+    DogPayload { bark_volume = "barkVolume" { skip_if = ::std::option::Option::is_none,
+    }, breed = "breed" { skip_if = ::std::option::Option::is_none, }, pet_type =
+    "petType" }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum DogPayloadPetType {
     Dog,
@@ -823,18 +830,20 @@ for NestedArray {
     }
 }
 ///Object with one level of nesting
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NestedObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outer: ::std::option::Option<NestedObjectOuter>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    NestedObject { outer = "outer" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NestedObjectOuter {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    NestedObjectOuter { inner = "inner" { skip_if = ::std::option::Option::is_none, } }
+);
 ///A null type
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -1063,13 +1072,14 @@ impl ::std::convert::TryFrom<String> for NumberWithRange {
     }
 }
 ///Object that disallows additional properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectAdditionalPropsFalse {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub known: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    #[deny_unknown_fields] ObjectAdditionalPropsFalse { known = "known" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 ///Object with typed additional properties (integers)
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(remote = "Self")]
@@ -1080,12 +1090,14 @@ pub struct ObjectAdditionalPropsSchema {
     pub extra: ::std::collections::BTreeMap<::std::string::String, i64>,
 }
 ///Object that allows additional properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectAdditionalPropsTrue {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub known: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    ObjectAdditionalPropsTrue { known = "known" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 ///Array of objects
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -1106,25 +1118,27 @@ impl ::std::convert::From<::std::vec::Vec<ObjectArrayItem>> for ObjectArray {
         Self(value)
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectArrayItem {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    ObjectArrayItem { id = "id" { skip_if = ::std::option::Option::is_none, }, name =
+    "name" { skip_if = ::std::option::Option::is_none, } }
+);
 ///Object with default values
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ObjectWithDefaults {
-    #[serde(default)]
     pub count: i64,
-    #[serde(default = "defaults::default_bool::<true>")]
     pub enabled: bool,
-    #[serde(default = "defaults::object_with_defaults_status")]
     pub status: ::std::string::String,
 }
+::mqttgen::codegen::object!(
+    ObjectWithDefaults { count = "count" { default = ::std::default::Default::default, },
+    enabled = "enabled" { default = defaults::default_bool:: < true >, }, status =
+    "status" { default = defaults::object_with_defaults_status, } }
+);
 impl ::std::default::Default for ObjectWithDefaults {
     fn default() -> Self {
         Self {
@@ -1135,46 +1149,47 @@ impl ::std::default::Default for ObjectWithDefaults {
     }
 }
 ///Object with multiple format-validated properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithFormats {
-    #[serde(rename = "birthDate")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::naive::NaiveDate>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "lastLogin")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_login: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(rename = "serverIp")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_ip: ::std::option::Option<::std::net::Ipv4Addr>,
-    #[serde(rename = "userId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<::uuid::Uuid>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub website: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    ObjectWithFormats { birth_date = "birthDate" { skip_if =
+    ::std::option::Option::is_none, }, email = "email" { skip_if =
+    ::std::option::Option::is_none, }, last_login = "lastLogin" { skip_if =
+    ::std::option::Option::is_none, }, server_ip = "serverIp" { skip_if =
+    ::std::option::Option::is_none, }, user_id = "userId" { skip_if =
+    ::std::option::Option::is_none, }, website = "website" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 ///Object with all optional properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectWithOptional {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub field1: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub field2: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub field3: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    ObjectWithOptional { field1 = "field1" { skip_if = ::std::option::Option::is_none, },
+    field2 = "field2" { skip_if = ::std::option::Option::is_none, }, field3 = "field3" {
+    skip_if = ::std::option::Option::is_none, } }
+);
 ///Object with required and optional properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ObjectWithRequired {
     pub id: ::std::string::String,
     pub name: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub optional_field: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    ObjectWithRequired { id = "id", name = "name", optional_field = "optional_field" {
+    skip_if = ::std::option::Option::is_none, } }
+);
 ///OneOf with three type options
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -1239,14 +1254,15 @@ pub enum OneOfWithDiscriminator {
     },
 }
 ///Simple object with two properties
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SimpleObject {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    SimpleObject { age = "age" { skip_if = ::std::option::Option::is_none, }, name =
+    "name" { skip_if = ::std::option::Option::is_none, } }
+);
 ///Single value enum
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SingleStringEnum {
@@ -1478,16 +1494,15 @@ impl<'de> ::serde::Deserialize<'de> for StringWithPattern {
             })
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimestampMixin {
-    #[serde(rename = "createdAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
-    #[serde(rename = "updatedAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
+::mqttgen::codegen::object!(
+    TimestampMixin { created_at = "createdAt" { skip_if = ::std::option::Option::is_none,
+    }, updated_at = "updatedAt" { skip_if = ::std::option::Option::is_none, } }
+);
 /**Tuple with fixed position types
 
 `items` gives one schema per position but the array length may vary, so this is a list of JSON values (a JSON payload's schema check enforces each position).*/
@@ -1669,12 +1684,4 @@ pub mod patterns {
 /// Decoding of objects: a JSON array is never read as a struct.
 #[doc(hidden)]
 pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    AllOfThreeTypes, AllOfTwoTypes, AnyOfTwoTypes, AnyOfTwoTypesVariant0,
-    AnyOfTwoTypesVariant1, AuditMixin, BaseEntity, CatPayload, DeeplyNestedObject,
-    DeeplyNestedObjectLevel1, DeeplyNestedObjectLevel1Level2,
-    DeeplyNestedObjectLevel1Level2Level3, DogPayload, NestedObject, NestedObjectOuter,
-    ObjectAdditionalPropsFalse, ObjectAdditionalPropsSchema, ObjectAdditionalPropsTrue,
-    ObjectArrayItem, ObjectWithDefaults, ObjectWithFormats, ObjectWithOptional,
-    ObjectWithRequired, SimpleObject, TimestampMixin
-);
+::mqttgen::codegen::objects::map_only!(AnyOfTwoTypes, ObjectAdditionalPropsSchema);

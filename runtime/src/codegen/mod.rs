@@ -24,7 +24,7 @@ pub use crate::{
     __mqttgen_harness as harness, __mqttgen_kit_deliver as kit_deliver,
     __mqttgen_kit_expect as kit_expect, __mqttgen_kit_reply as kit_reply,
     __mqttgen_kit_request as kit_request, __mqttgen_kit_strategies as kit_strategies,
-    __mqttgen_publish as publish,
+    __mqttgen_object as object, __mqttgen_publish as publish,
 };
 pub use crate::{codec, schema};
 pub use crate::{
@@ -36,6 +36,7 @@ pub use types::{constraints, error, objects, str_enums};
 mod harness;
 pub mod kit;
 mod publisher;
+pub mod structs;
 mod types;
 
 /// What a handler gets besides the payload: where and how the message arrived, its MQTT 5

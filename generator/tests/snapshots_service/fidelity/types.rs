@@ -13,12 +13,11 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AlarmPayload {
     pub alarm: ::std::string::String,
 }
+::mqttgen::codegen::object!(#[deny_unknown_fields] AlarmPayload { alarm = "alarm" });
 ///Whatever a device sends.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -121,15 +120,16 @@ impl ::std::convert::TryFrom<String> for LevelPayload {
         value.parse()
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LimitsPayload {
-    #[serde(deserialize_with = "constraints::check_0")]
     pub percent: u8,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_1", default)]
     pub ratio: ::std::option::Option<f64>,
 }
+::mqttgen::codegen::object!(
+    LimitsPayload { percent = "percent" { with = constraints::check_0 as u8, }, ratio =
+    "ratio" { default = ::std::default::Default::default, with = constraints::check_1 as
+    ::std::option::Option < f64 >, skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct OnlinePayload(pub bool);
@@ -172,12 +172,11 @@ impl ::std::convert::TryFrom<String> for OnlinePayload {
         value.parse()
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
     pub value: f64,
 }
+::mqttgen::codegen::object!(#[deny_unknown_fields] ReadingPayload { value = "value" });
 #[derive(::serde::Deserialize, ::serde::Serialize)]
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
@@ -247,7 +246,3 @@ pub mod constraints {
         )
     }
 }
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(AlarmPayload, LimitsPayload, ReadingPayload);

@@ -13,12 +13,13 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CodeHeaders {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trace: ::std::option::Option<CodeHeadersTrace>,
 }
+::mqttgen::codegen::object!(
+    CodeHeaders { trace = "trace" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CodeHeadersTrace(::std::string::String);
@@ -83,16 +84,18 @@ impl<'de> ::serde::Deserialize<'de> for CodeHeadersTrace {
             })
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CodePayload {
     pub code: CodePayloadCode,
     ///A backreference needs the backtracking engine; maxLength bounds its input.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub twice: ::std::option::Option<CodePayloadTwice>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub words: ::std::option::Option<CodePayloadWords>,
 }
+::mqttgen::codegen::object!(
+    CodePayload { code = "code", twice = "twice" { skip_if =
+    ::std::option::Option::is_none, }, words = "words" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CodePayloadCode(::std::string::String);
@@ -307,7 +310,3 @@ pub mod patterns {
         INPUT_LIMIT.store(bytes, ::std::sync::atomic::Ordering::Relaxed);
     }
 }
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(CodeHeaders, CodePayload);

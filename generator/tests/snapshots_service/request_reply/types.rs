@@ -13,57 +13,60 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BoostPayload {
     pub kind: BoostPayloadKind,
-    #[serde(deserialize_with = "constraints::check_0")]
     pub minutes: ::std::num::NonZeroU8,
 }
+::mqttgen::codegen::object!(
+    BoostPayload { kind = "kind", minutes = "minutes" { with = constraints::check_0 as
+    ::std::num::NonZeroU8, } }
+);
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum BoostPayloadKind {
     Boost,
 }
 ::mqttgen::codegen::str_enum!(BoostPayloadKind { Boost = "boost" });
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadingPayload {
     pub celsius: f64,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(ReadingPayload { celsius = "celsius" });
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestHeaders {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_1", default)]
     pub priority: ::std::option::Option<u8>,
-    #[serde(rename = "replyTo")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "requestId")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "requestedBy")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub requested_by: ::std::option::Option<::std::string::String>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    RequestHeaders { priority = "priority" { default = ::std::default::Default::default,
+    with = constraints::check_1 as ::std::option::Option < u8 >, skip_if =
+    ::std::option::Option::is_none, }, reply_to = "replyTo" { skip_if =
+    ::std::option::Option::is_none, }, request_id = "requestId" { skip_if =
+    ::std::option::Option::is_none, }, requested_by = "requestedBy" { skip_if =
+    ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetSetpointPayload {
     pub celsius: f64,
     pub kind: SetSetpointPayloadKind,
 }
+::mqttgen::codegen::object!(SetSetpointPayload { celsius = "celsius", kind = "kind" });
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SetSetpointPayloadKind {
     Set,
 }
 ::mqttgen::codegen::str_enum!(SetSetpointPayloadKind { Set = "set" });
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetpointAcceptedPayload {
     pub celsius: f64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub until: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    SetpointAcceptedPayload { celsius = "celsius", until = "until" { skip_if =
+    ::std::option::Option::is_none, } }
+);
 /// Error types.
 pub use ::mqttgen::codegen::error;
 /// Decoding checks for `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
@@ -102,10 +105,3 @@ pub mod constraints {
         )
     }
 }
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    BoostPayload, ReadingPayload, RequestHeaders, SetSetpointPayload,
-    SetpointAcceptedPayload
-);

@@ -13,43 +13,46 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DimLightHeaders {
-    #[serde(rename = "my-app-header")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DimLightHeaders { my_app_header = "my-app-header" { default =
+    ::std::default::Default::default, with = constraints::check_0 as
+    ::std::option::Option < u8 >, skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DimLightPayload {
     ///Percentage to which the light should be dimmed to.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_0", default)]
     pub percentage: ::std::option::Option<u8>,
-    #[serde(rename = "sentAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    DimLightPayload { percentage = "percentage" { default =
+    ::std::default::Default::default, with = constraints::check_0 as
+    ::std::option::Option < u8 >, skip_if = ::std::option::Option::is_none, }, sent_at =
+    "sentAt" { skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LightMeasuredHeaders {
-    #[serde(rename = "my-app-header")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    LightMeasuredHeaders { my_app_header = "my-app-header" { default =
+    ::std::default::Default::default, with = constraints::check_0 as
+    ::std::option::Option < u8 >, skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LightMeasuredPayload {
     ///Light intensity measured in lumens.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lumens: ::std::option::Option<u64>,
-    #[serde(rename = "sentAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
+::mqttgen::codegen::object!(
+    LightMeasuredPayload { lumens = "lumens" { skip_if = ::std::option::Option::is_none,
+    }, sent_at = "sentAt" { skip_if = ::std::option::Option::is_none, } }
+);
 ///Date and time when the message was sent.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
@@ -93,24 +96,25 @@ impl ::std::convert::TryFrom<String> for SentAt {
         value.parse()
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TurnOnOffHeaders {
-    #[serde(rename = "my-app-header")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(deserialize_with = "constraints::check_0", default)]
     pub my_app_header: ::std::option::Option<u8>,
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+::mqttgen::codegen::object!(
+    TurnOnOffHeaders { my_app_header = "my-app-header" { default =
+    ::std::default::Default::default, with = constraints::check_0 as
+    ::std::option::Option < u8 >, skip_if = ::std::option::Option::is_none, } }
+);
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TurnOnOffPayload {
     ///Whether to turn on or off the light.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub command: ::std::option::Option<TurnOnOffPayloadCommand>,
-    #[serde(rename = "sentAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sent_at: ::std::option::Option<SentAt>,
 }
+::mqttgen::codegen::object!(
+    TurnOnOffPayload { command = "command" { skip_if = ::std::option::Option::is_none, },
+    sent_at = "sentAt" { skip_if = ::std::option::Option::is_none, } }
+);
 ///Whether to turn on or off the light.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TurnOnOffPayloadCommand {
@@ -141,10 +145,3 @@ pub mod constraints {
         )
     }
 }
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(
-    DimLightHeaders, DimLightPayload, LightMeasuredHeaders, LightMeasuredPayload,
-    TurnOnOffHeaders, TurnOnOffPayload
-);

@@ -55,12 +55,13 @@ impl ::std::convert::TryFrom<String> for DoorLockedPayload {
         value.parse()
     }
 }
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(remote = "Self")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnlinePayload {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub since: ::std::option::Option<::std::string::String>,
 }
+::mqttgen::codegen::object!(
+    OnlinePayload { since = "since" { skip_if = ::std::option::Option::is_none, } }
+);
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct SpeedPayload(pub f64);
@@ -105,7 +106,3 @@ impl ::std::convert::TryFrom<String> for SpeedPayload {
 }
 /// Error types.
 pub use ::mqttgen::codegen::error;
-/// Decoding of objects: a JSON array is never read as a struct.
-#[doc(hidden)]
-pub use ::mqttgen::codegen::objects;
-::mqttgen::codegen::objects::map_only!(OnlinePayload);
