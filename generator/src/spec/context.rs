@@ -10,26 +10,29 @@ use crate::reader::refs::{ref_of, Files};
 use crate::reader::yaml::{Node, Value};
 use crate::spec::traits::Merged;
 
-/// Keys inside a schema whose values are data, not schemas (their `$ref` keys are left alone).
-const DATA_KEYWORDS: &[&str] = &[
-    "const",
-    "enum",
-    "default",
-    "examples",
-    "example",
-    "x-examples",
-];
+/// True for keys inside a schema whose values are data, not schemas (their `$ref` keys are left
+/// alone). A `match` (compiled to a length switch) rather than a list scan: every key of every
+/// schema is asked.
+fn is_data_keyword(key: &str) -> bool {
+    matches!(
+        key,
+        "const" | "enum" | "default" | "examples" | "example" | "x-examples"
+    )
+}
 
-/// Keys inside a schema whose values are maps of names to schemas (their keys are names).
-const NAME_MAPS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "definitions",
-    "$defs",
-    "dependencies",
-    "dependentSchemas",
-    "dependentRequired",
-];
+/// True for keys inside a schema whose values are maps of names to schemas (their keys are names).
+fn is_name_map(key: &str) -> bool {
+    matches!(
+        key,
+        "properties"
+            | "patternProperties"
+            | "definitions"
+            | "$defs"
+            | "dependencies"
+            | "dependentSchemas"
+            | "dependentRequired"
+    )
+}
 
 /// Pointer segments that do not name a schema (skipped when choosing a name hint).
 const GENERIC_SEGMENTS: &[&str] = &[
@@ -242,7 +245,7 @@ impl<'a> Ctx<'a> {
                             );
                         }
                         entry.value.to_json()
-                    } else if DATA_KEYWORDS.contains(&entry.key.as_str()) {
+                    } else if is_data_keyword(&entry.key) {
                         entry.value.to_json()
                     } else if let (false, true, Some(pattern)) =
                         (names, entry.key == "pattern", entry.value.as_str())
@@ -250,7 +253,7 @@ impl<'a> Ctx<'a> {
                         self.check_pattern(&entry.value, pattern);
                         entry.value.to_json()
                     } else {
-                        let holds_names = !names && NAME_MAPS.contains(&entry.key.as_str());
+                        let holds_names = !names && is_name_map(&entry.key);
                         self.schema_value_in(&entry.value, holds_names)
                     };
                     object.insert(entry.key.clone(), value);
@@ -298,7 +301,7 @@ impl<'a> Ctx<'a> {
         match self.files.resolve(holder, reference) {
             Ok(target) => {
                 let id = self.id(target);
-                let canonical = id.to_string();
+                let canonical = canonical_text(&id);
                 self.queue_schema(id, target);
                 serde_json::Value::String(canonical)
             }
@@ -360,9 +363,13 @@ impl<'a> Ctx<'a> {
     /// A payload or headers slot: the format, whether it is JSON Schema, and the canonical value.
     /// A top-level `$ref` stays a `$ref` (so the type can be named after its target).
     pub fn schema_slot(&mut self, node: &'a Node, format: Option<String>) -> SchemaSlot {
-        let version = self.doc.asyncapi_version.clone();
-        let schema_format = format
-            .unwrap_or_else(|| format!("application/vnd.aai.asyncapi+json;version={version}"));
+        let schema_format = format.unwrap_or_else(|| {
+            let version = &self.doc.asyncapi_version;
+            let mut default = String::with_capacity(48 + version.len());
+            default.push_str("application/vnd.aai.asyncapi+json;version=");
+            default.push_str(version);
+            default
+        });
         let is_json_schema = is_json_schema_format(&schema_format);
         let target = self.deref(node).unwrap_or(node);
         let node_id = self.id(target);
@@ -401,6 +408,30 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// `id` as its [`NodeId`] `Display` text (`file#pointer`), written without the formatting
+/// machinery: every `$ref` inside every schema is rewritten to it.
+fn canonical_text(id: &NodeId) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut file = id.file;
+    loop {
+        at -= 1;
+        // `file % 10` is below 10: the cast cannot truncate.
+        digits[at] = b'0' + (file % 10) as u8;
+        file /= 10;
+        if file == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(digits.len() - at + 1 + id.pointer.len());
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+    out.push('#');
+    out.push_str(&id.pointer);
+    out
+}
+
 /// True for AsyncAPI, JSON Schema and OpenAPI schema formats (JSON or YAML flavours).
 pub fn is_json_schema_format(format: &str) -> bool {
     let base = format.split(';').next().unwrap_or("").trim();
@@ -415,4 +446,26 @@ pub fn is_json_schema_format(format: &str) -> bool {
             | "application/vnd.oai.openapi+json"
             | "application/vnd.oai.openapi+yaml"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_text_is_the_display_text() {
+        for (file, pointer) in [
+            (0, "/components/schemas/a~1b"),
+            (7, ""),
+            (10, "/x"),
+            (123_456, "/y/0"),
+            (usize::MAX, "/z"),
+        ] {
+            let id = NodeId {
+                file,
+                pointer: pointer.to_string(),
+            };
+            assert_eq!(canonical_text(&id), id.to_string());
+        }
+    }
 }
