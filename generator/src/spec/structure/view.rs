@@ -172,7 +172,8 @@ impl Sizing {
     ) -> Option<(&'f Node, usize)> {
         let key = address(node);
         if let (Some(&target), Some(&hops)) = (targets.by_ref.get(&key), self.hops.get(&key)) {
-            return (depth + hops < MAX_REF_HOPS).then_some((target, hops));
+            // The caller adds its hops to these and checks the chain's length.
+            return Some((target, hops));
         }
         let reference = ref_of(node)?;
         if depth >= MAX_REF_HOPS {
