@@ -4,7 +4,6 @@
 //! writers emit for emoji) are not valid YAML escapes. Documents that start with `{` or `[` are read
 //! here first; when that fails the YAML parser gets its turn.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostic;
@@ -241,7 +240,7 @@ impl Reader<'_> {
         let id = self.take_id();
         self.at += 1;
         let mut entries: Vec<Entry> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index = yaml::KeyIndex::default();
         self.skip_ws();
         if self.bytes.get(self.at) == Some(&b'}') {
             self.at += 1;

@@ -22,7 +22,7 @@ use crate::reader::source::{child, SourceFile, SourceMap};
 use crate::reader::yaml::{Node, Value};
 
 /// Most `$ref` hops followed in one chain before reporting a cycle.
-const MAX_REF_HOPS: usize = 64;
+pub(crate) const MAX_REF_HOPS: usize = 64;
 
 /// Reads a referenced file's text, or says why it may not or cannot be read:
 /// [`super::reading::FsReader::read`] in production, a map in tests.

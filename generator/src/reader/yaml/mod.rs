@@ -44,6 +44,11 @@ pub struct Pos {
     pub column: u32,
 }
 
+/// Key → entry position of a large mapping ([`Node::key_index`]). Every `$ref` and most model
+/// lookups go through it, so it hashes with foldhash (randomly seeded, so crafted keys cannot
+/// force collisions) instead of SipHash.
+pub type KeyIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+
 /// A node of the located tree.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -59,7 +64,7 @@ pub struct Node {
     pub value: Value,
     /// For large mappings: key → entry position, so lookups in maps with thousands of channels or
     /// schemas stay O(1). `None` for small maps and non-maps (and after edits such as trait merges).
-    pub key_index: Option<Arc<HashMap<String, usize>>>,
+    pub key_index: Option<Arc<KeyIndex>>,
 }
 
 /// A node's value (YAML 1.2 core schema).
@@ -666,7 +671,7 @@ enum Frame {
         /// Where the mapping's entries start in [`Builder::entries`].
         start: usize,
         key: Option<(String, Pos)>,
-        seen: Option<HashMap<String, usize>>,
+        seen: Option<KeyIndex>,
         count: usize,
         /// Values of `<<` merge keys, applied when the mapping ends.
         merges: Vec<Node>,
@@ -967,11 +972,7 @@ fn is_merge_source(node: &Node) -> bool {
 /// YAML merge keys (`<<: *defaults`, a YAML 1.1 feature that js-yaml and so the official parser
 /// support): entries of the merged mappings are added unless the mapping has the key; earlier
 /// merged mappings win over later ones.
-fn apply_merges(
-    entries: &mut Vec<Entry>,
-    seen: &mut Option<HashMap<String, usize>>,
-    merges: Vec<Node>,
-) {
+fn apply_merges(entries: &mut Vec<Entry>, seen: &mut Option<KeyIndex>, merges: Vec<Node>) {
     for source in merges {
         let maps = match source.value {
             Value::Map(map) => vec![map],
@@ -1002,7 +1003,7 @@ fn same_key(a: &str, b: &str) -> bool {
 /// Above this many entries a mapping keeps a hash set of its keys for duplicate detection.
 const LINEAR_KEY_SCAN: usize = 16;
 
-fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, key: &str) -> bool {
+fn is_duplicate(entries: &[Entry], seen: &mut Option<KeyIndex>, key: &str) -> bool {
     if entries.len() < LINEAR_KEY_SCAN {
         return entries.iter().any(|e| same_key(&e.key, key));
     }
@@ -1021,16 +1022,13 @@ fn is_duplicate(entries: &[Entry], seen: &mut Option<HashMap<String, usize>>, ke
 }
 
 /// The key index a mapping with these entries gets (`None` for small mappings).
-pub(crate) fn key_index_of(entries: &[Entry]) -> Option<Arc<HashMap<String, usize>>> {
+pub(crate) fn key_index_of(entries: &[Entry]) -> Option<Arc<KeyIndex>> {
     key_index(entries, None)
 }
 
 /// The key index of a finished mapping: the one built for duplicate detection, or a new one for
 /// mappings just at the threshold.
-fn key_index(
-    entries: &[Entry],
-    seen: Option<HashMap<String, usize>>,
-) -> Option<Arc<HashMap<String, usize>>> {
+fn key_index(entries: &[Entry], seen: Option<KeyIndex>) -> Option<Arc<KeyIndex>> {
     if entries.len() < LINEAR_KEY_SCAN {
         return None;
     }

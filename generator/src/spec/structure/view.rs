@@ -20,7 +20,7 @@ use jsonschema::types::JsonType;
 use serde_json::Value as JsonValue;
 
 use super::resolved::{self, MAX_VALUES};
-use crate::reader::refs::{ref_of, Files};
+use crate::reader::refs::{ref_of, Files, MAX_REF_HOPS};
 use crate::reader::yaml::{Entry, Node, Pos, Value};
 
 /// The representation: the located tree seen through its references.
@@ -84,6 +84,7 @@ impl<'f> Targets<'f> {
         let mut sizing = Sizing {
             sizes: ByAddress::default(),
             active: Vec::new(),
+            hops: ByAddress::default(),
         };
         let values = sizing.size(&mut targets, root)?;
         targets.shared = sizing.sizes;
@@ -119,13 +120,15 @@ struct Sizing {
     sizes: ByAddress<usize>,
     /// The targets being counted (identity), to find cycles.
     active: Vec<usize>,
+    /// The `$ref` hops from each reference already followed to its target (the target itself is
+    /// in [`Targets::by_ref`]).
+    hops: ByAddress<usize>,
 }
 
 impl Sizing {
     fn size<'f>(&mut self, targets: &mut Targets<'f>, node: &'f Node) -> Option<usize> {
         if ref_of(node).is_some() {
-            let target = targets.files.deref(node).ok()?;
-            targets.by_ref.insert(address(node), target);
+            let (target, _) = self.target(targets, node, 0)?;
             let key = address(target);
             if let Some(&size) = self.sizes.get(&key) {
                 return Some(size.saturating_add(1));
@@ -154,6 +157,41 @@ impl Sizing {
             _ => {}
         }
         Some(size)
+    }
+
+    /// What the reference `node` names and the `$ref` hops to it: [`Files::deref`], but a
+    /// reference met again on a chain (`#/channels/a/messages/m` naming the reference
+    /// `#/components/messages/M`) is not resolved again. `None` where `deref` fails: an
+    /// unresolvable reference or a chain of [`MAX_REF_HOPS`] hops or more (a cycle). `depth` is
+    /// the hops already taken to reach `node`.
+    fn target<'f>(
+        &mut self,
+        targets: &mut Targets<'f>,
+        node: &'f Node,
+        depth: usize,
+    ) -> Option<(&'f Node, usize)> {
+        let key = address(node);
+        if let (Some(&target), Some(&hops)) = (targets.by_ref.get(&key), self.hops.get(&key)) {
+            // The caller adds its hops to these and checks the chain's length.
+            return Some((target, hops));
+        }
+        let reference = ref_of(node)?;
+        if depth >= MAX_REF_HOPS {
+            return None;
+        }
+        let next = targets.files.resolve(node, reference).ok()?;
+        let (target, hops) = if ref_of(next).is_some() {
+            let (target, hops) = self.target(targets, next, depth + 1)?;
+            (target, hops + 1)
+        } else {
+            (next, 1)
+        };
+        if hops >= MAX_REF_HOPS {
+            return None;
+        }
+        targets.by_ref.insert(key, target);
+        self.hops.insert(key, hops);
+        Some((target, hops))
     }
 }
 
@@ -594,5 +632,56 @@ components:
             let root = files.sources.files[0].root.as_ref().expect("a root");
             assert_eq!(Targets::of(&files, root).is_some(), viewed, "{text}");
         }
+    }
+
+    /// Chains of references, some sharing a tail that is followed once: a document is viewed
+    /// exactly when every reference in it dereferences, up to the last hop [`Files::deref`]
+    /// allows.
+    #[test]
+    fn a_chain_of_references_is_viewed_as_deref_follows_it() {
+        let no_files = |_: &Path| -> Result<String, ReadError> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "in memory").into())
+        };
+        // `r0` → `r1` → … → `r{n-1}` → `v`: `n` hops from `r0`, fewer from the others.
+        let chain = |n: usize| {
+            let mut text = String::new();
+            for i in 0..n {
+                let next = if i + 1 == n {
+                    "v".to_string()
+                } else {
+                    format!("r{}", i + 1)
+                };
+                text.push_str(&format!("r{i}: {{$ref: '#/{next}'}}\n"));
+            }
+            text + "v: {x: 1}\n"
+        };
+        let texts = [
+            "a: {$ref: '#/b/c'}\nb: {c: {$ref: '#/d'}}\nd: {$ref: '#/e'}\ne: 1\n".to_string(),
+            "a: {$ref: '#/b'}\nb: {$ref: '#/a'}\n".to_string(),
+            chain(MAX_REF_HOPS - 1),
+            chain(MAX_REF_HOPS),
+            // The long chain entered from its far end first, then from its start.
+            format!("first: {{$ref: '#/r40'}}\n{}", chain(MAX_REF_HOPS)),
+        ];
+        for text in &texts {
+            let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.clone(), &no_files);
+            let root = files.sources.files[0].root.as_ref().expect("a root");
+            let derefs = root
+                .as_map()
+                .expect("a mapping")
+                .iter()
+                .all(|e| files.deref(&e.value).is_ok());
+            assert_eq!(Targets::of(&files, root).is_some(), derefs, "{text}");
+        }
+        let viewed = |text: &str| {
+            let files = Files::load_all(Path::new("t.yaml"), "t.yaml", text.into(), &no_files);
+            let root = files.sources.files[0].root.as_ref().expect("a root");
+            Targets::of(&files, root).is_some()
+        };
+        assert!(viewed(&texts[0]));
+        assert!(!viewed(&texts[1]));
+        assert!(viewed(&texts[2]));
+        assert!(!viewed(&texts[3]));
+        assert!(!viewed(&texts[4]));
     }
 }

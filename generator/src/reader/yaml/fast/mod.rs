@@ -16,7 +16,6 @@
 
 mod scalar;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use super::lines::find_newline;
@@ -361,7 +360,7 @@ impl<'t> Reader<'t> {
         }
         let id = self.take_id();
         let start = self.entries.len();
-        let mut seen: Option<HashMap<String, usize>> = None;
+        let mut seen: Option<super::KeyIndex> = None;
         loop {
             let key_at = self.at;
             let key = self.scalar(false)?;
@@ -523,7 +522,7 @@ impl<'t> Reader<'t> {
             Value::Seq(self.items.drain(start..).collect())
         } else {
             let start = self.entries.len();
-            let mut seen: Option<HashMap<String, usize>> = None;
+            let mut seen: Option<super::KeyIndex> = None;
             if self.flow_space()? == b'}' {
                 self.at += 1;
             } else {
