@@ -204,35 +204,48 @@ fn collect_units<'s>(schema: &'s Value, names: &mut HashSet<&'s str>) {
     for_each_subschema(schema, &mut |sub| collect_units(sub, names));
 }
 
-/// Calls `f` on each schema directly below `schema` (draft-07 keywords; data such as `enum`,
-/// `const`, `default` and `examples` is not a schema).
+/// How a draft-07 keyword holds schemas: a map of them, a list of them, or one (data such as
+/// `enum`, `const`, `default` and `examples` holds none).
+enum Holds {
+    Map,
+    List,
+    One,
+    Nothing,
+}
+
+/// What the keyword `keyword` with the value `value` holds.
+fn holds(keyword: &str, value: &Value) -> Holds {
+    match (keyword, value) {
+        ("properties" | "patternProperties" | "definitions" | "dependencies", Value::Object(_)) => {
+            Holds::Map
+        }
+        ("allOf" | "anyOf" | "oneOf" | "items", Value::Array(_)) => Holds::List,
+        (
+            "additionalProperties"
+            | "items"
+            | "additionalItems"
+            | "contains"
+            | "propertyNames"
+            | "not"
+            | "if"
+            | "then"
+            | "else",
+            _,
+        ) => Holds::One,
+        _ => Holds::Nothing,
+    }
+}
+
+/// Calls `f` on each schema directly below `schema`.
 fn for_each_subschema<'s>(schema: &'s Value, f: &mut impl FnMut(&'s Value)) {
     let Value::Object(members) = schema else {
         return;
     };
     for (keyword, value) in members {
-        match (keyword.as_str(), value) {
-            (
-                "properties" | "patternProperties" | "definitions" | "dependencies",
-                Value::Object(map),
-            ) => {
-                map.values().for_each(&mut *f);
-            }
-            ("allOf" | "anyOf" | "oneOf" | "items", Value::Array(items)) => {
-                items.iter().for_each(&mut *f);
-            }
-            (
-                "additionalProperties"
-                | "items"
-                | "additionalItems"
-                | "contains"
-                | "propertyNames"
-                | "not"
-                | "if"
-                | "then"
-                | "else",
-                _,
-            ) => f(value),
+        match (holds(keyword, value), value) {
+            (Holds::Map, Value::Object(map)) => map.values().for_each(&mut *f),
+            (Holds::List, Value::Array(items)) => items.iter().for_each(&mut *f),
+            (Holds::One, _) => f(value),
             _ => {}
         }
     }
@@ -244,28 +257,10 @@ fn for_each_subschema_mut(schema: &mut Value, f: &mut impl FnMut(&mut Value)) {
         return;
     };
     for (keyword, value) in members.iter_mut() {
-        match (keyword.as_str(), value) {
-            (
-                "properties" | "patternProperties" | "definitions" | "dependencies",
-                Value::Object(map),
-            ) => {
-                map.values_mut().for_each(&mut *f);
-            }
-            ("allOf" | "anyOf" | "oneOf" | "items", Value::Array(items)) => {
-                items.iter_mut().for_each(&mut *f);
-            }
-            (
-                "additionalProperties"
-                | "items"
-                | "additionalItems"
-                | "contains"
-                | "propertyNames"
-                | "not"
-                | "if"
-                | "then"
-                | "else",
-                value,
-            ) => f(value),
+        match (holds(keyword, value), value) {
+            (Holds::Map, Value::Object(map)) => map.values_mut().for_each(&mut *f),
+            (Holds::List, Value::Array(items)) => items.iter_mut().for_each(&mut *f),
+            (Holds::One, value) => f(value),
             _ => {}
         }
     }
