@@ -214,6 +214,9 @@ fn fresh_processes(channels: usize, runs: usize) {
 }
 
 fn main() {
+    // As `mqttgen generate` runs (`generator/cli/src/memory.rs`): without transparent huge pages.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == ONE_SHOT) {
         let client = args.get(at + 2).map(String::as_str) == Some("--role")

@@ -2,12 +2,12 @@
 //! diagnostics in `render`. Everything it generates or checks comes from `mqttgen-codegen`.
 
 mod commands;
+mod memory;
 mod render;
 
 /// Generation builds many small token trees; mimalloc makes `mqttgen generate` markedly faster
-/// than the system allocator (see `generator/benches/generate.rs`). It is built without
-/// transparent huge pages (the `no_thp` feature in `Cargo.toml`): faulting them in cost more
-/// kernel time than the generation's own work.
+/// than the system allocator (see `generator/benches/generate.rs`). Transparent huge pages stay
+/// on except for the commands that turn them off ([`memory`]).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

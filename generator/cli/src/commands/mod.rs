@@ -75,9 +75,15 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Generate(args) => generate::run(&args),
+        Command::Generate(args) => {
+            crate::memory::without_huge_pages();
+            generate::run(&args)
+        }
         Command::Export(args) => export::run(&args),
         Command::Diff(args) => diff::run(&args),
-        Command::Docs(args) => docs::run(&args),
+        Command::Docs(args) => {
+            crate::memory::without_huge_pages();
+            docs::run(&args)
+        }
     }
 }
