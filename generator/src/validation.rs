@@ -256,11 +256,55 @@ impl Verdicts {
     }
 }
 
-/// Warnings for every payload rule the generated code cannot enforce, at the payload schema.
+/// Below this many messages the payload rules are judged on the calling thread alone.
+const PARALLEL_MESSAGES: usize = 256;
+
+/// Warnings for every payload rule the generated code cannot enforce, at the payload schema, in
+/// message order. Documents with many messages are judged in consecutive slices on several
+/// threads (each with its own [`Verdicts`]: a verdict depends only on the schema, so the
+/// warnings are the same as on one thread).
 pub fn diagnostics(doc: &Document) -> Vec<Diagnostic> {
+    let count = doc.messages.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count / PARALLEL_MESSAGES)
+        .max(1);
+    if threads == 1 {
+        return diagnostics_of(doc, 0..count);
+    }
+    let per_thread = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let later: Vec<_> = (1..threads)
+            .map(|t| {
+                let slice = t * per_thread..((t + 1) * per_thread).min(count);
+                std::thread::Builder::new()
+                    .name("mqttgen-payload-rules".into())
+                    .spawn_scoped(scope, move || diagnostics_of(doc, slice))
+            })
+            .collect();
+        let mut out = diagnostics_of(doc, 0..per_thread);
+        for (t, handle) in later.into_iter().enumerate() {
+            let slice = (t + 1) * per_thread..((t + 2) * per_thread).min(count);
+            // A thread that could not be started leaves its slice to this one.
+            match handle {
+                Ok(handle) => out.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                ),
+                Err(_) => out.extend(diagnostics_of(doc, slice)),
+            }
+        }
+        out
+    })
+}
+
+/// [`diagnostics`] of the messages at `indices`.
+fn diagnostics_of(doc: &Document, indices: std::ops::Range<usize>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut verdicts = Verdicts::default();
-    for (index, message) in doc.messages.iter().enumerate() {
+    for index in indices {
+        let message = &doc.messages[index];
         let Some(check) = payload_check_with(doc, index, &mut verdicts) else {
             continue;
         };
@@ -543,6 +587,29 @@ mod tests {
         assert_eq!(verdicts.len(), 2, "two distinct schemas");
         // Every message still gets its own warnings.
         assert_eq!(diagnostics(&doc).len(), 4);
+    }
+
+    #[test]
+    fn many_messages_get_the_warnings_of_one_pass_in_message_order() {
+        // Enough messages for several threads; findings differ by message so that any slice
+        // out of order or lost shows.
+        let count = PARALLEL_MESSAGES * 3 + 7;
+        let schemas = (0..count)
+            .map(|i| match i % 3 {
+                0 => json!({"type": "string", "format": format!("f{}", i % 5)}),
+                1 => json!({"type": "string", "pattern": "^(?=a)b"}),
+                _ => json!({"type": "integer"}),
+            })
+            .collect();
+        let doc = document(schemas);
+        let texts = |d: Vec<Diagnostic>| -> Vec<String> {
+            d.into_iter()
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect()
+        };
+        let one_pass = texts(diagnostics_of(&doc, 0..count));
+        assert_eq!(one_pass.len(), count - count / 3, "two of every three warn");
+        assert_eq!(texts(diagnostics(&doc)), one_pass);
     }
 
     #[test]

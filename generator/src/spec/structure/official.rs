@@ -79,7 +79,15 @@ pub fn vendored(version: &str) -> bool {
 /// schema is already compiled: this is only a head start, never needed for a correct result.
 /// What it compiles is the whole schema's own unit ([`super::units`]); the units a document
 /// reaches compile when it first reaches them.
+///
+/// Nothing happens either when reading `text` will keep every core busy (a large document read
+/// in parts, [`crate::reader::yaml::parts::fills_every_core`]): the compilation would only take
+/// a core from the reading, and the structure check, which compiles what it needs on first use,
+/// runs beside the model, which takes longer.
 pub fn warm_up(text: &str) {
+    if crate::reader::yaml::parts::fills_every_core(text.len()) {
+        return;
+    }
     let Some(version) = sniff_version(text) else {
         return;
     };

@@ -33,13 +33,29 @@ const PARTS_PER_THREAD: usize = 4;
 /// The tree of `text` parsed in parts on several threads, or `None` when the text is small, is not
 /// a plain top-level block mapping, or the parts do not join into exactly the one-pass result.
 pub fn parse(text: &str, file: FileId) -> Option<Parsed> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(MAX_THREADS);
-    let parts = (threads * PARTS_PER_THREAD).min(text.len() / MIN_PART_BYTES);
+    let (threads, parts) = plan(text.len());
     if threads < 2 || parts < 2 {
         return None;
     }
     parse_in_parts(text, file, parts, threads)
+}
+
+/// How many threads and parts [`parse`] tries for a text of `len` bytes.
+fn plan(len: usize) -> (usize, usize) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(MAX_THREADS);
+    (
+        threads,
+        (threads * PARTS_PER_THREAD).min(len / MIN_PART_BYTES),
+    )
+}
+
+/// True when [`parse`] of a text of `len` bytes tries to read it on every core of the machine
+/// (so other work started at the same time only slows the reading down).
+pub fn fills_every_core(len: usize) -> bool {
+    let (threads, parts) = plan(len);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    threads >= 2 && parts >= 2 && threads >= cores
 }
 
 /// [`parse`] with about `parts` parts (fewer when the text has too few places to cut, more where a
