@@ -8,31 +8,8 @@ use crate::model::{Document, NodeId, Schema, SchemaId, SchemaSlot, Tag};
 use crate::reader::pointer;
 use crate::reader::refs::{ref_of, Files};
 use crate::reader::yaml::{Node, Value};
+use crate::spec::conversion::{self, Conversion};
 use crate::spec::traits::Merged;
-
-/// True for keys inside a schema whose values are data, not schemas (their `$ref` keys are left
-/// alone). A `match` (compiled to a length switch) rather than a list scan: every key of every
-/// schema is asked.
-fn is_data_keyword(key: &str) -> bool {
-    matches!(
-        key,
-        "const" | "enum" | "default" | "examples" | "example" | "x-examples"
-    )
-}
-
-/// True for keys inside a schema whose values are maps of names to schemas (their keys are names).
-fn is_name_map(key: &str) -> bool {
-    matches!(
-        key,
-        "properties"
-            | "patternProperties"
-            | "definitions"
-            | "$defs"
-            | "dependencies"
-            | "dependentSchemas"
-            | "dependentRequired"
-    )
-}
 
 /// Pointer segments that do not name a schema (skipped when choosing a name hint).
 const GENERIC_SEGMENTS: &[&str] = &[
@@ -217,98 +194,18 @@ impl<'a> Ctx<'a> {
     /// A schema value with every `$ref` rewritten to its canonical id (targets are queued for
     /// [`Document::schemas`]).
     pub fn schema_value(&mut self, node: &'a Node) -> serde_json::Value {
-        self.schema_value_in(node, false)
+        let mut conversion = Conversion::new(self.files, self.asyncapi_dialect);
+        let value = conversion.value(node);
+        self.absorb(conversion);
+        value
     }
 
-    /// [`Ctx::schema_value`]; `names` is true for a map whose keys are names, not keywords
-    /// (the value of `properties`, `definitions`, ...).
-    fn schema_value_in(&mut self, node: &'a Node, names: bool) -> serde_json::Value {
-        match &node.value {
-            Value::Map(entries) => {
-                let mut object = serde_json::Map::with_capacity(entries.len());
-                for entry in entries {
-                    let value = if entry.key == "$ref" {
-                        match entry.value.as_str() {
-                            Some(reference) => self.schema_ref(node, &entry.value, reference),
-                            // A property named `$ref` (`properties: {$ref: {...}}`): a schema.
-                            None => self.schema_value(&entry.value),
-                        }
-                    } else if entry.key == "discriminator" {
-                        if self.asyncapi_dialect && entry.value.as_str().is_none() {
-                            self.error(
-                                "schema-discriminator",
-                                &entry.value,
-                                format!(
-                                    "in an AsyncAPI schema `discriminator` is a property name (a string), not {}",
-                                    entry.value.kind()
-                                ),
-                            );
-                        }
-                        entry.value.to_json()
-                    } else if is_data_keyword(&entry.key) {
-                        entry.value.to_json()
-                    } else if let (false, true, Some(pattern)) =
-                        (names, entry.key == "pattern", entry.value.as_str())
-                    {
-                        self.check_pattern(&entry.value, pattern);
-                        entry.value.to_json()
-                    } else {
-                        let holds_names = !names && is_name_map(&entry.key);
-                        self.schema_value_in(&entry.value, holds_names)
-                    };
-                    object.insert(entry.key.clone(), value);
-                }
-                serde_json::Value::Object(object)
-            }
-            Value::Seq(items) => items
-                .iter()
-                .map(|i| self.schema_value_in(i, false))
-                .collect(),
-            _ => node.to_json(),
-        }
-    }
-
-    /// Warns about a `pattern` that only a backtracking engine can run and whose repeated
-    /// groups hold repetitions: its matching time can grow exponentially with the input.
-    fn check_pattern(&mut self, at: &Node, pattern: &str) {
-        use crate::types::patterns::{classify, Engine};
-        if let Engine::Backtracking {
-            why,
-            nested_quantifiers: true,
-        } = classify(pattern)
-        {
-            let id = self.id(at);
-            self.diagnostics.push(
-                Diagnostic::warning(
-                    "schema-pattern-backtracking",
-                    Some(id),
-                    format!(
-                        "pattern `{pattern}` uses {why}, so it runs on a backtracking engine, and \
-                         it repeats a group that holds a repetition: checking a hostile string \
-                         can take exponential time (inputs are cut at `maxLength`, else at the \
-                         generated `patterns::input_limit()`)"
-                    ),
-                )
-                .with_help(
-                    "drop the backreference or lookaround so the pattern runs in linear time, \
-                     or remove the nested repetition, and set a small `maxLength`",
-                ),
-            );
-        }
-    }
-
-    fn schema_ref(&mut self, holder: &'a Node, at: &Node, reference: &str) -> serde_json::Value {
-        match self.files.resolve(holder, reference) {
-            Ok(target) => {
-                let id = self.id(target);
-                let canonical = canonical_text(&id);
-                self.queue_schema(id, target);
-                serde_json::Value::String(canonical)
-            }
-            Err(diagnostic) => {
-                self.report_at(at, diagnostic);
-                serde_json::Value::String(reference.to_string())
-            }
+    /// Takes in what a conversion found: its diagnostics, and its `$ref` targets queued in the
+    /// order met.
+    fn absorb(&mut self, conversion: Conversion<'a>) {
+        self.diagnostics.extend(conversion.diagnostics);
+        for (id, target) in conversion.targets {
+            self.queue_schema(id, target);
         }
     }
 
@@ -326,12 +223,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Converts every queued schema (iteratively, so recursive schemas terminate).
+    /// Converts every queued schema (iteratively, so recursive schemas terminate): all queued
+    /// at once, in rounds, a large round on several threads ([`conversion::convert_all`]), with
+    /// exactly the result of converting them one after another.
     pub fn finish_schemas(&mut self) {
-        while let Some((id, node)) = self.schema_queue.pop_front() {
-            let value = self.schema_value(node);
-            let name_hint = self.name_hint(&id);
-            self.doc.schemas.insert(id, Schema { name_hint, value });
+        while !self.schema_queue.is_empty() {
+            let round: Vec<(SchemaId, &'a Node)> = self.schema_queue.drain(..).collect();
+            let converted = conversion::convert_all(self.files, self.asyncapi_dialect, &round);
+            for ((id, _), (value, conversion)) in round.into_iter().zip(converted) {
+                let name_hint = self.name_hint(&id);
+                self.doc.schemas.insert(id, Schema { name_hint, value });
+                self.absorb(conversion);
+            }
         }
     }
 
@@ -408,30 +311,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// `id` as its [`NodeId`] `Display` text (`file#pointer`), written without the formatting
-/// machinery: every `$ref` inside every schema is rewritten to it.
-fn canonical_text(id: &NodeId) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut file = id.file;
-    loop {
-        at -= 1;
-        // `file % 10` is below 10: the cast cannot truncate.
-        digits[at] = b'0' + (file % 10) as u8;
-        file /= 10;
-        if file == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(digits.len() - at + 1 + id.pointer.len());
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
-    out.push('#');
-    out.push_str(&id.pointer);
-    out
-}
-
 /// True for AsyncAPI, JSON Schema and OpenAPI schema formats (JSON or YAML flavours).
 pub fn is_json_schema_format(format: &str) -> bool {
     let base = format.split(';').next().unwrap_or("").trim();
@@ -446,26 +325,4 @@ pub fn is_json_schema_format(format: &str) -> bool {
             | "application/vnd.oai.openapi+json"
             | "application/vnd.oai.openapi+yaml"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_text_is_the_display_text() {
-        for (file, pointer) in [
-            (0, "/components/schemas/a~1b"),
-            (7, ""),
-            (10, "/x"),
-            (123_456, "/y/0"),
-            (usize::MAX, "/z"),
-        ] {
-            let id = NodeId {
-                file,
-                pointer: pointer.to_string(),
-            };
-            assert_eq!(canonical_text(&id), id.to_string());
-        }
-    }
 }

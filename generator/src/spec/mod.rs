@@ -11,6 +11,7 @@
 mod bindings;
 mod checks;
 mod context;
+mod conversion;
 mod loaded;
 pub mod message_sets;
 mod objects;
