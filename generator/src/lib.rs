@@ -36,6 +36,7 @@ pub mod asyncapi_doc;
 pub(crate) mod markdown;
 #[doc(hidden)]
 pub mod output;
+pub(crate) mod parallel;
 #[doc(hidden)]
 pub mod pipeline;
 pub(crate) mod printing;

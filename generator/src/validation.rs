@@ -264,39 +264,12 @@ const PARALLEL_MESSAGES: usize = 256;
 /// threads (each with its own [`Verdicts`]: a verdict depends only on the schema, so the
 /// warnings are the same as on one thread).
 pub fn diagnostics(doc: &Document) -> Vec<Diagnostic> {
-    let count = doc.messages.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count / PARALLEL_MESSAGES)
-        .max(1);
-    if threads == 1 {
-        return diagnostics_of(doc, 0..count);
-    }
-    let per_thread = count.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let later: Vec<_> = (1..threads)
-            .map(|t| {
-                let slice = t * per_thread..((t + 1) * per_thread).min(count);
-                std::thread::Builder::new()
-                    .name("mqttgen-payload-rules".into())
-                    .spawn_scoped(scope, move || diagnostics_of(doc, slice))
-            })
-            .collect();
-        let mut out = diagnostics_of(doc, 0..per_thread);
-        for (t, handle) in later.into_iter().enumerate() {
-            let slice = (t + 1) * per_thread..((t + 2) * per_thread).min(count);
-            // A thread that could not be started leaves its slice to this one.
-            match handle {
-                Ok(handle) => out.extend(
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                ),
-                Err(_) => out.extend(diagnostics_of(doc, slice)),
-            }
-        }
-        out
-    })
+    crate::parallel::map_slices(
+        doc.messages.len(),
+        PARALLEL_MESSAGES,
+        "mqttgen-payload-rules",
+        |indices| diagnostics_of(doc, indices),
+    )
 }
 
 /// [`diagnostics`] of the messages at `indices`.

@@ -62,42 +62,22 @@ const PARALLEL_SCHEMAS: usize = 256;
 /// A converted schema and what its conversion found.
 pub type Converted<'a> = (serde_json::Value, Conversion<'a>);
 
-/// Every schema of `round` converted, in order: the later half on a second thread when the
-/// round is large and the machine has a second core. Conversions are independent of each other,
-/// so the result is the same as converting them one after another.
+/// Every schema of `round` converted, in order, a large round in slices on several threads.
+/// Conversions are independent of each other, so the result is the same as converting them one
+/// after another.
 pub fn convert_all<'a>(
     files: &'a Files,
     asyncapi_dialect: bool,
     round: &[(SchemaId, &'a Node)],
 ) -> Vec<Converted<'a>> {
-    let convert = |part: &[(SchemaId, &'a Node)]| -> Vec<Converted<'a>> {
-        part.iter()
+    crate::parallel::map_slices(round.len(), PARALLEL_SCHEMAS, "mqttgen-schemas", |range| {
+        round[range]
+            .iter()
             .map(|(_, node)| {
                 let mut conversion = Conversion::new(files, asyncapi_dialect);
                 (conversion.value(node), conversion)
             })
             .collect()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 || round.len() < PARALLEL_SCHEMAS {
-        return convert(round);
-    }
-    let (early, late) = round.split_at(round.len() / 2);
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .name("mqttgen-schemas".into())
-            .spawn_scoped(scope, || convert(late));
-        let mut out = convert(early);
-        match helper {
-            Ok(helper) => out.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            ),
-            // Without a second thread, this one converts the rest.
-            Err(_) => out.extend(convert(late)),
-        }
-        out
     })
 }
 

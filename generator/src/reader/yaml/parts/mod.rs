@@ -42,8 +42,7 @@ pub fn parse(text: &str, file: FileId) -> Option<Parsed> {
 
 /// How many threads and parts [`parse`] tries for a text of `len` bytes.
 fn plan(len: usize) -> (usize, usize) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(MAX_THREADS);
+    let threads = crate::parallel::cores().min(MAX_THREADS);
     (
         threads,
         (threads * PARTS_PER_THREAD).min(len / MIN_PART_BYTES),
@@ -54,8 +53,7 @@ fn plan(len: usize) -> (usize, usize) {
 /// (so other work started at the same time only slows the reading down).
 pub fn fills_every_core(len: usize) -> bool {
     let (threads, parts) = plan(len);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    threads >= 2 && parts >= 2 && threads >= cores
+    threads >= 2 && parts >= 2 && threads >= crate::parallel::cores()
 }
 
 /// [`parse`] with about `parts` parts (fewer when the text has too few places to cut, more where a
