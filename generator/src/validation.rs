@@ -10,7 +10,6 @@
 //! keywords) are reported too, and listed in the generated rustdoc.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
 
 use serde_json::{Map, Value};
 
@@ -19,18 +18,6 @@ use crate::model::{Document, NodeId};
 
 /// Where the referenced schemas go in the root of a bundled schema.
 pub const REFS_MEMBER: &str = "x-mqttgen-refs";
-
-/// Keywords that never change whether a value is valid: left out of the embedded schema.
-const ANNOTATIONS: &[&str] = &[
-    "description",
-    "title",
-    "$comment",
-    "examples",
-    "example",
-    "default",
-    "deprecated",
-    "externalDocs",
-];
 
 /// `format` values the runtime checks (draft-07's list as implemented by `jsonschema`).
 const CHECKED_FORMATS: &[&str] = &[
@@ -58,8 +45,8 @@ const CHECKED_FORMATS: &[&str] = &[
 /// A message payload's schema as checked at run time.
 #[derive(Debug, Clone)]
 pub struct PayloadCheck {
-    /// The self-contained schema.
-    pub schema: Value,
+    /// The self-contained schema as compact JSON text (what the generated code embeds).
+    source: String,
     /// Why the schema cannot be checked at run time (it does not compile), if so.
     pub unchecked: Option<String>,
     /// Rules of the schema that are not enforced, e.g. ``format `phone` at `/properties/tel` ``.
@@ -68,8 +55,8 @@ pub struct PayloadCheck {
 
 impl PayloadCheck {
     /// The schema as compact JSON text (what the generated code embeds).
-    pub fn source(&self) -> String {
-        self.schema.to_string()
+    pub fn source(&self) -> &str {
+        &self.source
     }
 }
 
@@ -100,159 +87,62 @@ pub fn payload_check_with(
         return None;
     }
     let openapi = slot.schema_format.contains("openapi");
-    let schema = bundle(doc, &slot.schema, openapi);
-    let (unchecked, not_enforced) = verdicts.judge(&schema);
+    let source = bundle(doc, &slot.schema, openapi);
+    let (unchecked, not_enforced) = verdicts.judge(&source);
     Some(PayloadCheck {
-        schema,
+        source,
         unchecked,
         not_enforced,
     })
 }
 
-/// What [`payload_check`] finds about bundled schemas, by schema (equal when their compact JSON
-/// text is equal, compared without writing it): whether each
-/// compiles (the error when not) and its rules that are not enforced. Documents with many messages
-/// often repeat one payload schema (a schema per device type, messages that differ only in name);
-/// compiling it (with its check against the draft-07 meta-schema) once instead of once per message
-/// is most of the time `mqttgen check` spends on payload rules. Both findings depend only on the
-/// schema, so a repeat gets exactly what compiling it again would give.
+/// What [`payload_check`] finds about bundled schemas, by the schema's compact JSON text: whether
+/// each compiles (the error when not) and its rules that are not enforced. Documents with many
+/// messages often repeat one payload schema (a schema per device type, messages that differ only
+/// in name); compiling it (with its check against the draft-07 meta-schema) once instead of once
+/// per message is most of the time `mqttgen check` spends on payload rules. Both findings depend
+/// only on the schema, so a repeat gets exactly what compiling it again would give.
 #[derive(Debug, Default)]
 pub struct Verdicts {
-    /// By the hash of the schema ([`hash_value`]): each schema with that hash and its verdict.
-    seen: HashMap<u64, Vec<(Value, Verdict)>, BuildHasherDefault<FastHasher>>,
-    judged: usize,
+    /// By the schema's text (foldhash: randomly seeded, and far cheaper than SipHash on texts of
+    /// hundreds of bytes).
+    seen: HashMap<String, Verdict, foldhash::fast::RandomState>,
 }
 
 /// The compile error (if any) and the unenforced rules of a schema.
 type Verdict = (Option<String>, Vec<String>);
 
-/// True when `a` and `b` print as the same compact JSON text.
-fn same_text(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Number(a), Value::Number(b)) => a == b,
-        (Value::String(a), Value::String(b)) => a == b,
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_text(a, b))
-        }
-        (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|((ka, va), (kb, vb))| ka == kb && same_text(va, vb))
-        }
-        _ => false,
-    }
-}
-
-/// The hasher of [`Verdicts`]: a word at a time, one multiplication each (std's SipHash cost most
-/// of the payload rules' time on documents with thousands of messages). Equal hashes are
-/// confirmed with [`same_text`], so collisions only cost a comparison.
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Hashes what [`same_text`] compares.
-fn hash_value<H: std::hash::Hasher>(value: &Value, state: &mut H) {
-    use std::hash::Hash;
-    match value {
-        Value::Null => state.write_u8(0),
-        Value::Bool(b) => {
-            state.write_u8(1);
-            b.hash(state);
-        }
-        Value::Number(n) => {
-            state.write_u8(2);
-            n.as_u64().hash(state);
-            n.as_i64().hash(state);
-            n.as_f64().map(f64::to_bits).hash(state);
-        }
-        Value::String(s) => {
-            state.write_u8(3);
-            s.hash(state);
-        }
-        Value::Array(items) => {
-            state.write_u8(4);
-            state.write_usize(items.len());
-            for item in items {
-                hash_value(item, state);
-            }
-        }
-        Value::Object(entries) => {
-            state.write_u8(5);
-            state.write_usize(entries.len());
-            for (key, value) in entries {
-                key.hash(state);
-                hash_value(value, state);
-            }
-        }
-    }
-}
-
 impl Verdicts {
-    /// The compile error (if any) and the unenforced rules of `schema`.
-    pub fn judge(&mut self, schema: &Value) -> (Option<String>, Vec<String>) {
-        let mut hasher = FastHasher::default();
-        hash_value(schema, &mut hasher);
-        let same = self
-            .seen
-            .entry(std::hash::Hasher::finish(&hasher))
-            .or_default();
-        if let Some((_, verdict)) = same.iter().find(|(seen, _)| same_text(seen, schema)) {
+    /// The compile error (if any) and the unenforced rules of the schema written as `source`.
+    pub fn judge(&mut self, source: &str) -> Verdict {
+        if let Some(verdict) = self.seen.get(source) {
             return verdict.clone();
         }
-        let unchecked = compile(schema).err();
-        let mut not_enforced = Vec::new();
-        unenforced_rules(schema, "", &mut not_enforced);
-        let verdict = (unchecked, not_enforced);
-        same.push((schema.clone(), verdict.clone()));
-        self.judged += 1;
+        let verdict = match serde_json::from_str::<Value>(source) {
+            Ok(schema) => {
+                let mut not_enforced = Vec::new();
+                unenforced_rules(&schema, "", &mut not_enforced);
+                (compile(&schema).err(), not_enforced)
+            }
+            // Only a schema nested deeper than a JSON reader goes (the generated code reads the
+            // same text at run time).
+            Err(why) => (
+                Some(format!("its JSON text cannot be read back ({why})")),
+                Vec::new(),
+            ),
+        };
+        self.seen.insert(source.to_owned(), verdict.clone());
         verdict
     }
 
     /// How many distinct schemas were judged.
     pub fn len(&self) -> usize {
-        self.judged
+        self.seen.len()
     }
 
     /// True when no schema was judged yet.
     pub fn is_empty(&self) -> bool {
-        self.judged == 0
+        self.seen.is_empty()
     }
 }
 
@@ -307,108 +197,227 @@ fn diagnostics_of(doc: &Document, indices: std::ops::Range<usize>) -> Vec<Diagno
     out
 }
 
-/// `root` with every canonical `$ref` (transitively) copied under [`REFS_MEMBER`].
-fn bundle(doc: &Document, root: &Value, openapi: bool) -> Value {
-    let mut keys: BTreeMap<String, String> = BTreeMap::new();
-    let mut pending: Vec<String> = Vec::new();
-    let mut root = rewrite(root, &mut keys, &mut pending, openapi);
-    let mut refs = Map::new();
-    while let Some(canonical) = pending.pop() {
-        let key = keys[&canonical].clone();
-        let target = NodeId::parse(&canonical).and_then(|id| doc.schemas.get(&id));
-        // An unresolved target stays a dangling ref: the schema then does not compile and is
-        // reported as unchecked.
-        if let Some(target) = target {
-            let rewritten = rewrite(&target.value, &mut keys, &mut pending, openapi);
-            refs.insert(key, rewritten);
+/// The canonical `$ref`s met while bundling: each target's key under [`REFS_MEMBER`] (`r0`, `r1`,
+/// ... in the order met) and the targets not copied yet.
+#[derive(Default)]
+struct Refs {
+    keys: BTreeMap<String, String>,
+    pending: Vec<String>,
+}
+
+impl Refs {
+    /// The key of `target`, queued for copying when it is new.
+    fn key_of(&mut self, target: &str) -> &str {
+        if !self.keys.contains_key(target) {
+            let key = format!("r{}", self.keys.len());
+            self.keys.insert(target.to_owned(), key);
+            self.pending.push(target.to_owned());
         }
-    }
-    if refs.is_empty() {
-        return root;
-    }
-    match &mut root {
-        Value::Object(map) => {
-            map.insert(REFS_MEMBER.into(), Value::Object(refs));
-            root
-        }
-        // A boolean schema has no refs; kept for completeness.
-        other => other.clone(),
+        &self.keys[target]
     }
 }
 
-/// A copy of `schema` with canonical refs rewritten to `#/x-mqttgen-refs/<key>` (new targets
-/// queued) and OpenAPI-style `nullable` / draft-04 boolean exclusive limits in draft-07 form.
-fn rewrite(
-    schema: &Value,
-    keys: &mut BTreeMap<String, String>,
-    pending: &mut Vec<String>,
-    openapi: bool,
-) -> Value {
-    let Value::Object(map) = schema else {
-        return schema.clone();
+/// `root` with every canonical `$ref` (transitively) copied under [`REFS_MEMBER`], as compact
+/// JSON text. Written as text rather than built as a value: `mqttgen check` bundles every
+/// message's schema only to look its verdict up by that text.
+fn bundle(doc: &Document, root: &Value, openapi: bool) -> String {
+    let mut refs = Refs::default();
+    let mut text = Vec::new();
+    write_rewritten(root, &mut refs, openapi, &mut text);
+    // The members of the refs object, in the order copied.
+    let mut copies = Vec::new();
+    while let Some(canonical) = refs.pending.pop() {
+        // An unresolved target stays a dangling ref: the schema then does not compile and is
+        // reported as unchecked.
+        let Some(target) = NodeId::parse(&canonical).and_then(|id| doc.schemas.get(&id)) else {
+            continue;
+        };
+        if !copies.is_empty() {
+            copies.push(b',');
+        }
+        write_str(&mut copies, &refs.keys[&canonical]);
+        copies.push(b':');
+        write_rewritten(&target.value, &mut refs, openapi, &mut copies);
+    }
+    let text = if copies.is_empty() {
+        text
+    } else {
+        with_refs(root, text, &copies)
     };
-    let mut out = Map::with_capacity(map.len());
-    // Whether a keyword [`normalize_limits`] or [`nullable`] rewrites is present (most schemas
-    // have none, and looking them up hashes each name).
-    let mut limits = false;
-    let mut nullable_key = false;
+    // serde_json writes UTF-8, and the text is made of what it wrote and ASCII punctuation.
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The rewritten `root` (`text`) with the [`REFS_MEMBER`] object holding `copies` as its last
+/// member, or in place of a member of that name the root already has (as a map insert puts it).
+/// A root that is not an object (a boolean schema) has no refs to hold.
+fn with_refs(root: &Value, mut text: Vec<u8>, copies: &[u8]) -> Vec<u8> {
+    let Some(map) = root.as_object() else {
+        return text;
+    };
+    if map.contains_key(REFS_MEMBER) {
+        let whole = serde_json::from_slice::<Value>(&text)
+            .ok()
+            .and_then(|mut root| {
+                let mut object = b"{".to_vec();
+                object.extend_from_slice(copies);
+                object.push(b'}');
+                let refs = serde_json::from_slice::<Value>(&object).ok()?;
+                root.as_object_mut()?.insert(REFS_MEMBER.into(), refs);
+                serde_json::to_vec(&root).ok()
+            });
+        return whole.unwrap_or(text);
+    }
+    // Drop the closing brace, add the member, close again.
+    text.pop();
+    if text.len() > 1 {
+        text.push(b',');
+    }
+    write_str(&mut text, REFS_MEMBER);
+    text.extend_from_slice(b":{");
+    text.extend_from_slice(copies);
+    text.extend_from_slice(b"}}");
+    text
+}
+
+/// Appends `value` as compact JSON.
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::String(text) => write_str(out, text),
+        // Writing into a `Vec` cannot fail, and these values are plain JSON.
+        other => {
+            let _ = serde_json::to_writer(out, other);
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, as serde_json writes it; most names and values need no
+/// escapes, so they are copied as they are.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(out, text);
+    }
+}
+
+/// True for the keywords that never change whether a value is valid: left out of the embedded
+/// schema. A `match` (a length switch): every key of every bundled schema is asked.
+fn is_annotation(key: &str) -> bool {
+    matches!(
+        key,
+        "description"
+            | "title"
+            | "$comment"
+            | "examples"
+            | "example"
+            | "default"
+            | "deprecated"
+            | "externalDocs"
+    )
+}
+
+/// Appends `schema` with canonical refs rewritten to `#/x-mqttgen-refs/<key>` (new targets
+/// queued in `refs`), annotations left out, and OpenAPI-style `nullable` / draft-04 boolean
+/// exclusive limits in draft-07 form.
+fn write_rewritten(schema: &Value, refs: &mut Refs, openapi: bool, out: &mut Vec<u8>) {
+    let Value::Object(map) = schema else {
+        return write_json(out, schema);
+    };
+    let draft_07;
+    let map = if map.keys().any(|key| {
+        matches!(
+            key.as_str(),
+            "exclusiveMaximum" | "exclusiveMinimum" | "nullable"
+        )
+    }) {
+        draft_07 = draft_07_form(map, openapi);
+        &draft_07
+    } else {
+        map
+    };
+    out.push(b'{');
+    let mut first = true;
     for (key, value) in map {
-        if ANNOTATIONS.contains(&key.as_str()) {
+        if is_annotation(key) {
             continue;
         }
-        match key.as_str() {
-            "exclusiveMaximum" | "exclusiveMinimum" => limits = true,
-            "nullable" => nullable_key = true,
-            _ => {}
+        if !std::mem::take(&mut first) {
+            out.push(b',');
         }
-        let value = match key.as_str() {
-            "$ref" => match value.as_str() {
-                Some(target) if NodeId::parse(target).is_some() => {
-                    let next = keys.len();
-                    let key = keys.entry(target.to_string()).or_insert_with(|| {
-                        pending.push(target.to_string());
-                        format!("r{next}")
-                    });
-                    Value::String(format!("#/{REFS_MEMBER}/{key}"))
-                }
-                _ => value.clone(),
-            },
-            // Values, not schemas.
-            "enum" | "const" | "required" => value.clone(),
-            // Maps of schemas.
-            "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
-                match value {
-                    Value::Object(members) => Value::Object(
-                        members
-                            .iter()
-                            .map(|(k, v)| (k.clone(), rewrite(v, keys, pending, openapi)))
-                            .collect(),
-                    ),
-                    other => other.clone(),
-                }
+        write_str(out, key);
+        out.push(b':');
+        write_member(key, value, refs, openapi, out);
+    }
+    out.push(b'}');
+}
+
+/// Appends the value of a schema's member `key`: a ref rewritten, data copied, schemas rewritten.
+fn write_member(key: &str, value: &Value, refs: &mut Refs, openapi: bool, out: &mut Vec<u8>) {
+    match key {
+        "$ref" => match value.as_str() {
+            Some(target) if NodeId::parse(target).is_some() => {
+                let key = refs.key_of(target);
+                write_str(out, &format!("#/{REFS_MEMBER}/{key}"));
             }
-            // Lists of schemas (or one schema).
-            "allOf" | "anyOf" | "oneOf" | "items" => match value {
-                Value::Array(items) => Value::Array(
-                    items
-                        .iter()
-                        .map(|v| rewrite(v, keys, pending, openapi))
-                        .collect(),
-                ),
-                other => rewrite(other, keys, pending, openapi),
-            },
-            _ if value.is_object() => rewrite(value, keys, pending, openapi),
-            _ => value.clone(),
-        };
-        out.insert(key.clone(), value);
+            _ => write_json(out, value),
+        },
+        // Values, not schemas.
+        "enum" | "const" | "required" => write_json(out, value),
+        // Maps of schemas.
+        "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
+            match value {
+                Value::Object(members) => {
+                    out.push(b'{');
+                    for (i, (name, member)) in members.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        write_str(out, name);
+                        out.push(b':');
+                        write_rewritten(member, refs, openapi, out);
+                    }
+                    out.push(b'}');
+                }
+                other => write_json(out, other),
+            }
+        }
+        // Lists of schemas (or one schema).
+        "allOf" | "anyOf" | "oneOf" | "items" => match value {
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_rewritten(item, refs, openapi, out);
+                }
+                out.push(b']');
+            }
+            other => write_rewritten(other, refs, openapi, out),
+        },
+        _ if value.is_object() => write_rewritten(value, refs, openapi, out),
+        _ => write_json(out, value),
     }
-    if limits {
-        normalize_limits(&mut out);
-    }
-    if nullable_key && (openapi || out.get("nullable") == Some(&Value::Bool(true))) {
+}
+
+/// A copy of the schema `map` without annotations, its draft-04 exclusive limits and (where it
+/// applies) its `nullable` in draft-07 form. Members keep their places, except that removing one
+/// moves the last member into its place (as removing from the model's maps does).
+fn draft_07_form(map: &Map<String, Value>, openapi: bool) -> Map<String, Value> {
+    let mut out: Map<String, Value> = map
+        .iter()
+        .filter(|(key, _)| !is_annotation(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    normalize_limits(&mut out);
+    if out.contains_key("nullable") && (openapi || out.get("nullable") == Some(&Value::Bool(true)))
+    {
         nullable(&mut out);
     }
-    Value::Object(out)
+    out
 }
 
 /// Draft-04 style `exclusiveMaximum: true` next to `maximum` becomes draft-07's numeric form.
@@ -510,20 +519,56 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `schema` bundled alone, as text.
+    fn rewritten(schema: &Value, openapi: bool) -> String {
+        let mut out = Vec::new();
+        write_rewritten(schema, &mut Refs::default(), openapi, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn limits_and_nullable_take_draft_07_form() {
-        let mut keys = BTreeMap::new();
-        let mut pending = Vec::new();
-        let out = rewrite(
-            &json!({"type": "integer", "maximum": 3, "exclusiveMaximum": true, "nullable": true}),
-            &mut keys,
-            &mut pending,
-            true,
+        // Removing a member moves the last one into its place, as in the model's maps.
+        assert_eq!(
+            rewritten(
+                &json!({"type": "integer", "maximum": 3, "exclusiveMaximum": true,
+                        "nullable": true, "description": "left out"}),
+                true
+            ),
+            r#"{"type":["integer","null"],"exclusiveMaximum":3}"#
         );
         assert_eq!(
-            out,
-            json!({"type": ["integer", "null"], "exclusiveMaximum": 3})
+            rewritten(
+                &json!({"minimum": 1, "exclusiveMinimum": false, "type": "number",
+                        "nullable": false, "enum": [1, 2]}),
+                false
+            ),
+            r#"{"minimum":1,"enum":[1,2],"type":"number","nullable":false}"#
         );
+        assert_eq!(
+            rewritten(&json!({"enum": ["a"], "nullable": true}), false),
+            r#"{"enum":["a",null]}"#
+        );
+    }
+
+    #[test]
+    fn the_text_is_the_compact_json_of_the_rewritten_schema() {
+        let schema = json!({"title": "T", "type": "object", "required": ["a"],
+            "properties": {"a\"b": {"type": "string", "examples": ["x"], "pattern": "^\\d+$"},
+                           "n": {"not": {"description": "d", "const": {"$ref": "kept"}}},
+                           "u": {"$ref": "0#/components/schemas/U"},
+                           "\u{e9}\u{1}\t": {"const": "tab\there"}},
+            "items": [{"type": "number", "multipleOf": 0.5}, true],
+            "x-extension": {"deprecated": true, "k": [1, -2, 3.25e-5]}});
+        let text = rewritten(&schema, false);
+        let expected = json!({"type": "object", "required": ["a"],
+            "properties": {"a\"b": {"type": "string", "pattern": "^\\d+$"},
+                           "n": {"not": {"const": {"$ref": "kept"}}},
+                           "u": {"$ref": "#/x-mqttgen-refs/r0"},
+                           "\u{e9}\u{1}\t": {"const": "tab\there"}},
+            "items": [{"type": "number", "multipleOf": 0.5}, true],
+            "x-extension": {"k": [1, -2, 3.25e-5]}});
+        assert_eq!(text, expected.to_string());
     }
 
     fn document(schemas: Vec<Value>) -> Document {
@@ -621,15 +666,33 @@ mod tests {
             },
         );
         let check = payload_check(&doc, 0).unwrap();
+        let schema: Value = serde_json::from_str(check.source()).unwrap();
         assert_eq!(
-            check.schema,
+            schema,
             json!({"$ref": "#/x-mqttgen-refs/r0", "x-mqttgen-refs": {"r0": {"type": "object",
                    "properties": {"next": {"$ref": "#/x-mqttgen-refs/r0"}}}}})
         );
         assert!(check.unchecked.is_none());
-        let validator = compile(&check.schema).unwrap();
+        let validator = compile(&schema).unwrap();
         assert!(validator.is_valid(&json!({"next": {"next": {}}})));
         assert!(!validator.is_valid(&json!({"next": {"next": 3}})));
+    }
+
+    #[test]
+    fn a_root_member_named_like_the_refs_member_is_replaced_in_place() {
+        let mut doc = document(vec![json!({"x-mqttgen-refs": {"old": 1},
+                                            "$ref": "0#/components/schemas/A"})]);
+        doc.schemas.insert(
+            NodeId::parse("0#/components/schemas/A").unwrap(),
+            crate::model::Schema {
+                name_hint: "A".into(),
+                value: json!({"type": "string"}),
+            },
+        );
+        assert_eq!(
+            payload_check(&doc, 0).unwrap().source(),
+            r##"{"x-mqttgen-refs":{"r0":{"type":"string"}},"$ref":"#/x-mqttgen-refs/r0"}"##
+        );
     }
 
     #[test]
