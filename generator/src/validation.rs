@@ -474,40 +474,41 @@ fn unenforced_rules(schema: &Value, pointer: &str, out: &mut Vec<String>) {
 /// [`unenforced_rules`] below `at` (a pointer buffer, extended and truncated back on the way, so
 /// the walk allocates only for what it reports).
 fn unenforced_rules_at(schema: &Value, at: &mut String, out: &mut Vec<String>) {
+    // Only objects and arrays hold rules: the pointer is extended for nothing else.
+    let holds_rules = |value: &Value| matches!(value, Value::Object(_) | Value::Array(_));
     let len = at.len();
     match schema {
         Value::Object(map) => {
             for (key, value) in map {
-                if matches!(
-                    key.as_str(),
-                    "enum" | "const" | "examples" | "default" | "example"
-                ) || (key == "format" && !value.is_string())
-                {
-                    continue;
-                }
+                let rule = match key.as_str() {
+                    "enum" | "const" | "examples" | "default" | "example" => continue,
+                    "format" => match value.as_str() {
+                        Some(format) if !CHECKED_FORMATS.contains(&format) => {
+                            Some(format!("`format: {format}`"))
+                        }
+                        _ => continue,
+                    },
+                    "contentMediaType" | "contentEncoding" => Some(format!("`{key}`")),
+                    _ if holds_rules(value) => None,
+                    _ => continue,
+                };
                 at.push('/');
                 crate::reader::pointer::push_escaped(at, key);
-                match key.as_str() {
-                    "format" => {
-                        let format = value.as_str().unwrap_or_default();
-                        if !CHECKED_FORMATS.contains(&format) {
-                            out.push(format!("`format: {format}` at `{at}`"));
-                        }
-                    }
-                    "contentMediaType" | "contentEncoding" => {
-                        out.push(format!("`{key}` at `{at}`"));
-                    }
-                    _ => unenforced_rules_at(value, at, out),
+                match rule {
+                    Some(rule) => out.push(format!("{rule} at `{at}`")),
+                    None => unenforced_rules_at(value, at, out),
                 }
                 at.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                use std::fmt::Write as _;
-                let _ = write!(at, "/{i}");
-                unenforced_rules_at(item, at, out);
-                at.truncate(len);
+                if holds_rules(item) {
+                    use std::fmt::Write as _;
+                    let _ = write!(at, "/{i}");
+                    unenforced_rules_at(item, at, out);
+                    at.truncate(len);
+                }
             }
         }
         _ => {}
@@ -709,6 +710,21 @@ mod tests {
             [
                 "`format: phone` at `/properties/tel/format`",
                 "`contentEncoding` at `/properties/blob/contentEncoding`"
+            ]
+        );
+        out.clear();
+        unenforced_rules(
+            &json!({"allOf": [{"format": "x~/y"}, "skipped", {"format": 3},
+                              {"items": [{"contentMediaType": "text/csv"}]}],
+                    "enum": [{"format": "data, not a rule"}]}),
+            "/root",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "`format: x~/y` at `/root/allOf/0/format`",
+                "`contentMediaType` at `/root/allOf/3/items/0/contentMediaType`"
             ]
         );
     }

@@ -248,11 +248,16 @@ pub fn generate(
         let used = set.decoded || set.encoded;
         (used, used)
     });
+    // One set of verdicts for all: messages often share a payload schema, compiled once.
+    let mut verdicts = crate::validation::Verdicts::default();
     let checks: Checks = kit_decoded
         .union(&kit_encoded)
         .copied()
         .filter(|&index| matches!(types.messages[index].payload, PayloadType::Json(_)))
-        .filter_map(|index| Some((index, crate::validation::payload_check(doc, index)?)))
+        .filter_map(|index| {
+            let check = crate::validation::payload_check_with(doc, index, &mut verdicts)?;
+            Some((index, check))
+        })
         .filter(|(_, check)| check.unchecked.is_none())
         .collect();
     let kit_only = |needed: bool| (!needed).then(kit_cfg);
