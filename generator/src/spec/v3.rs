@@ -262,7 +262,10 @@ fn operation_messages<'a>(ctx: &mut Ctx<'a>, op: &'a Node, channel: usize) -> Ve
                     .iter()
                     .any(|c| c.message == m)
                 {
-                    ctx.warn(
+                    // An error, as in the official parser
+                    // (`asyncapi3-operation-messages-from-referred-channel`): the 3.0 spec
+                    // says an operation's messages MUST be a subset of its channel's.
+                    ctx.error(
                         "operation-message-channel",
                         item,
                         format!(

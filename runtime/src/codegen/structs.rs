@@ -149,10 +149,10 @@ macro_rules! __mqttgen_object {
         })?),* $(,)?
     }) => {
         impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(
+            fn serialize<__S: ::serde::Serializer>(
                 &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer: __S,
+            ) -> ::std::result::Result<__S::Ok, __S::Error> {
                 let mut state = ::serde::Serializer::serialize_struct(
                     serializer,
                     ::std::stringify!($name),
@@ -163,12 +163,12 @@ macro_rules! __mqttgen_object {
             }
         }
         impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                const FIELDS: &[&str] = &[$($wire),*];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                const __FIELDS: &[&str] = &[$($wire),*];
+                struct __Fields;
+                impl<'de> ::serde::de::Visitor<'de> for __Fields {
                     type Value = $name;
                     fn expecting(
                         &self,
@@ -176,13 +176,13 @@ macro_rules! __mqttgen_object {
                     ) -> ::std::fmt::Result {
                         f.write_str(::std::concat!("struct ", ::std::stringify!($name)))
                     }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    fn visit_map<__A: ::serde::de::MapAccess<'de>>(
                         self,
-                        mut map: A,
-                    ) -> ::std::result::Result<$name, A::Error> {
+                        mut map: __A,
+                    ) -> ::std::result::Result<$name, __A::Error> {
                         $(let mut $field = ::std::option::Option::None;)*
                         let key = $crate::codegen::structs::Key::new(
-                            FIELDS,
+                            __FIELDS,
                             $crate::__mqttgen_object!(@deny $($deny)?),
                         );
                         while let ::std::option::Option::Some(wire) =
@@ -192,7 +192,7 @@ macro_rules! __mqttgen_object {
                                 $(::std::option::Option::Some($wire) => {
                                     if $field.is_some() {
                                         return ::std::result::Result::Err(
-                                            <A::Error as ::serde::de::Error>::duplicate_field($wire),
+                                            <__A::Error as ::serde::de::Error>::duplicate_field($wire),
                                         );
                                     }
                                     $field = ::std::option::Option::Some(
@@ -221,8 +221,8 @@ macro_rules! __mqttgen_object {
                 ::serde::Deserializer::deserialize_struct(
                     deserializer,
                     ::std::stringify!($name),
-                    FIELDS,
-                    Fields,
+                    __FIELDS,
+                    __Fields,
                 )
             }
         }
@@ -247,22 +247,22 @@ macro_rules! __mqttgen_object {
         ::serde::de::MapAccess::next_value(&mut $map)?
     };
     (@value $map:ident, $with:path, $ty:ty) => {{
-        struct With($ty);
-        impl<'de> ::serde::Deserialize<'de> for With {
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                $with(deserializer).map(With)
+        struct __With($ty);
+        impl<'de> ::serde::Deserialize<'de> for __With {
+            fn deserialize<__D: ::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::std::result::Result<Self, __D::Error> {
+                $with(deserializer).map(__With)
             }
         }
-        ::serde::de::MapAccess::next_value::<With>(&mut $map)?.0
+        ::serde::de::MapAccess::next_value::<__With>(&mut $map)?.0
     }};
     (@missing $wire:literal, $default:path $(; $with:path)?) => {
         $default()
     };
     (@missing $wire:literal; $with:path) => {
         return ::std::result::Result::Err(
-            <A::Error as ::serde::de::Error>::missing_field($wire),
+            <__A::Error as ::serde::de::Error>::missing_field($wire),
         )
     };
     (@missing $wire:literal) => {
