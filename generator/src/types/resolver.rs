@@ -253,10 +253,15 @@ impl Naming<'_> {
     }
 }
 
-fn push_notes(diagnostics: &mut Vec<Diagnostic>, origin: &str, node: &NodeId, notes: Vec<String>) {
-    for note in notes {
+fn push_notes(
+    diagnostics: &mut Vec<Diagnostic>,
+    origin: &str,
+    node: &NodeId,
+    notes: Vec<super::preprocess::Note>,
+) {
+    for (code, note) in notes {
         diagnostics.push(Diagnostic::warning(
-            "type-ref-unresolved",
+            code,
             Some(node.clone()),
             format!("{origin}: {note}"),
         ));

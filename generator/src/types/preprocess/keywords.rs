@@ -152,6 +152,19 @@ pub(super) fn single_type(map: &Map<String, Value>) -> Option<&str> {
     }
 }
 
+/// True when `text` is a valid `format` (one of [`STRING_FORMATS_KEPT`]) as the JSON Schema
+/// format checks say; `ip` is either address. Unknown formats accept anything.
+pub(super) fn format_accepts(format: &str, text: &str) -> bool {
+    let schema = match format {
+        "ip" => serde_json::json!({"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+        _ => serde_json::json!({ "format": format }),
+    };
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_or(true, |validator| validator.is_valid(&Value::from(text)))
+}
+
 pub(super) fn normalise_format(map: &mut Map<String, Value>) {
     let Some(format) = map
         .get("format")

@@ -62,6 +62,9 @@ pub trait RefLookup {
     fn raw_schema(&self, canonical: &str) -> Option<Value>;
 }
 
+/// A problem worth a warning: its diagnostic code and message.
+pub type Note = (&'static str, String);
+
 /// Pre-processes the schema of definition `root_name`; `names` holds every type name already
 /// taken (all definition names, and inline names given so far); `notes` collects problems worth
 /// a warning (e.g. unresolved refs).
@@ -81,7 +84,7 @@ pub fn preprocess(
     refs: &dyn RefLookup,
     names: &mut NameSet,
     constraints: &mut Constraints,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Value {
     let mut pass = Pass {
         refs,
@@ -238,7 +241,7 @@ const ANNOTATIONS: &[&str] = &[
 
 struct Pass<'a> {
     refs: &'a dyn RefLookup,
-    notes: &'a mut Vec<String>,
+    notes: &'a mut Vec<Note>,
     names: &'a mut NameSet,
     constraints: &'a mut Constraints,
     depth: usize,
@@ -316,6 +319,7 @@ impl Pass<'_> {
         placeholder_colliding_values(&mut map);
         normalise_exclusive_bounds(&mut map);
         normalise_format(&mut map);
+        self.drop_unparsable_default(&mut map);
         let loose_tuple = normalise_tuple(&mut map);
         if map.contains_key("patternProperties") {
             // Members matching a pattern are neither declared fields nor `additionalProperties`:
@@ -495,13 +499,38 @@ impl Pass<'_> {
         }
     }
 
+    /// Drops a string `default` that the type its kept `format` gives (`Uuid`, `DateTime`,
+    /// `Ipv4Addr`, ...) cannot hold: the generated code parses a default when a member is missing
+    /// (and unwraps the result), so a payload leaving the member out would panic. A note says so.
+    fn drop_unparsable_default(&mut self, map: &mut Map<String, Value>) {
+        let (Some(format), Some(default)) = (
+            map.get("format").and_then(Value::as_str),
+            map.get("default").and_then(Value::as_str),
+        ) else {
+            return;
+        };
+        if keywords::format_accepts(format, default) {
+            return;
+        }
+        self.notes.push((
+            "type-default-dropped",
+            format!(
+                "the `default` {default:?} of `{}` is not a valid `{format}`, so its Rust type \
+                 cannot hold it; it was dropped",
+                self.context
+            ),
+        ));
+        map.remove("default");
+    }
+
     /// A `$ref`: rewritten to its definition, siblings kept only when they constrain.
     fn reference(&mut self, target: &str, input: &Map<String, Value>) -> Value {
         let reference = match self.refs.definition_name(target) {
             Some(name) => json!({ "$ref": format!("#/definitions/{name}") }),
             None => {
-                self.notes.push(format!(
-                    "the reference `{target}` does not resolve; it is any JSON value"
+                self.notes.push((
+                    "type-ref-unresolved",
+                    format!("the reference `{target}` does not resolve; it is any JSON value"),
                 ));
                 json!({})
             }
@@ -678,6 +707,31 @@ mod tests {
                 _ => None,
             }
         }
+    }
+
+    #[test]
+    fn a_default_its_format_cannot_parse_is_dropped_with_a_note() {
+        let mut notes = Vec::new();
+        let out = preprocess(
+            &json!({"type": "object", "properties": {
+                "id": {"type": "string", "format": "uuid", "default": "not-a-uuid"},
+                "at": {"type": "string", "format": "date-time", "default": "2020-01-01T00:00:00Z"},
+                "ip": {"type": "string", "format": "ip", "default": "::1"},
+                "badIp": {"type": "string", "format": "ipv4", "default": "300.1.1.1"}}}),
+            "Root",
+            &NoRefs,
+            &mut NameSet::new(),
+            &mut Constraints::new(),
+            &mut notes,
+        );
+        let default = |name: &str| out["properties"][name].get("default").cloned();
+        assert_eq!(default("id"), None);
+        assert_eq!(default("badIp"), None);
+        assert_eq!(default("at"), Some(json!("2020-01-01T00:00:00Z")));
+        assert_eq!(default("ip"), Some(json!("::1")));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes[0].0, "type-default-dropped");
+        assert!(notes[0].1.contains("\"not-a-uuid\""), "{notes:?}");
     }
 
     fn run(schema: Value) -> Value {
