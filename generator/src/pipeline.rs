@@ -365,7 +365,7 @@ fn service_part(
     let mut source = printing::module_head(
         " Topic parameters, messages, the handler trait, the publisher and server presets.",
         "service",
-        Vec::new(),
+        crate::service::docs::spec_text_lints(),
     );
     let mut items = Vec::new();
     for piece in service.pieces {
@@ -425,12 +425,16 @@ mod tests {
             crate::markdown::single_line(&doc.info.title)
         );
         let service = generate_service(doc, &plan.messages(), &ServiceSettings::for_role(role));
+        let mut service_body: syn::File = syn::parse2(service.tokens()).unwrap();
+        service_body
+            .attrs
+            .extend(crate::service::docs::spec_text_lints());
         printing::print(vec![
             module(&title, "types", body),
             module(
                 " Topic parameters, messages, the handler trait, the publisher and server presets.",
                 "service",
-                syn::parse2(service.tokens()).unwrap(),
+                service_body,
             ),
             syn::parse_quote!(
                 pub use service::*;

@@ -8,8 +8,9 @@
 //! Asserted:
 //! - every spec loads without errors and generates without `type-fallback` (no enum loses its
 //!   type over naming);
-//! - the workspace builds, is clippy-clean and its tests (message examples: each enum value
-//!   decodes and re-encodes unchanged) pass;
+//! - the workspace builds, is clippy-clean, documents without a rustdoc warning (the document's
+//!   prose: `[Foo]`, `<T>`, bare URLs) and its tests (message examples: each enum value decodes
+//!   and re-encodes unchanged) pass;
 //! - not one doctest runs in any crate, and no spec code block left its marker file
 //!   (`mqttgen-hostile-marker`, which every code block in `doc-code-blocks.yaml` would write);
 //! - the generated README keeps the description's code blocks as `text` blocks.
@@ -269,6 +270,8 @@ fn hostile_specs_build_lint_and_test_without_running_spec_text() {
     } else {
         println!("cargo clippy is not installed: hostile crates not linted");
     }
+    // The document's prose in rustdoc: no lint (the crates deny warnings) fails the docs.
+    workspace.cargo_ok(&["doc", "--workspace", "--no-deps", "--keep-going"]);
     let units = workspace.cargo_ok(&["test", "--workspace", "--lib", "--no-fail-fast"]);
     let passed = tests_passed(&String::from_utf8_lossy(&units.stdout));
     assert!(

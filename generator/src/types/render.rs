@@ -15,7 +15,8 @@ use crate::printing::format_file;
 ///   and of names that come from the document;
 /// - `clippy::approx_constant`, `clippy::excessive_precision`: limits and defaults are the
 ///   document's numbers (a `maximum: 6.28` is not an approximation of τ to fix);
-/// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed.
+/// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed;
+/// - rustdoc's lints on the document's text ([`crate::service::docs::SPEC_TEXT_LINTS`]).
 pub(crate) fn module_attributes() -> Vec<syn::Attribute> {
     let tokens = quote! {
         #![allow(
@@ -33,9 +34,11 @@ pub(crate) fn module_attributes() -> Vec<syn::Attribute> {
             clippy::excessive_precision
         )]
     };
-    syn::Attribute::parse_inner
+    let mut attributes = syn::Attribute::parse_inner
         .parse2(tokens)
-        .expect("the attribute list parses")
+        .expect("the attribute list parses");
+    attributes.extend(crate::service::docs::spec_text_lints());
+    attributes
 }
 
 /// The whole types module as formatted Rust source: a `@generated` header, then

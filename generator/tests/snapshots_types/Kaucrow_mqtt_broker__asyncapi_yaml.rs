@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 /**Command to override the audio playback state of the device.
 * `"true"`: Ignores sensor telemetry & starts audio playback.
 * `"false"`: Ignores sensor telemetry & stops audio playback.

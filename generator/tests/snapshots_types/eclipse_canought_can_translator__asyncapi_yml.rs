@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 ///The topic on which response is sent for DTC request
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClearDtcs {

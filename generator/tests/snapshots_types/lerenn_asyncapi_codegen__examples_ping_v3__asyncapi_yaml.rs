@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PingHeaders {
     ///Correlation ID set by user

@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 ///header
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {

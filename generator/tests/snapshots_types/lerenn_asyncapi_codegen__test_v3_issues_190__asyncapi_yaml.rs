@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FooBarPayload {
     pub data: ::std::option::Option<FooBarPayloadData>,

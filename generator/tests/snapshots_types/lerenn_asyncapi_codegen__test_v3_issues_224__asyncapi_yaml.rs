@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Collider {
     pub margin: f32,

@@ -14,6 +14,7 @@
     clippy::approx_constant,
     clippy::excessive_precision
 )]
+#![allow(rustdoc::all)]
 ///AllOf combining three schemas
 #[derive(Clone, Debug, PartialEq)]
 pub struct AllOfThreeTypes {
