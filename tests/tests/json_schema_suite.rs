@@ -321,14 +321,7 @@ fn generated_decoders_agree_with_the_json_schema_test_suite() {
         .file(
             "src/app.rs",
             // Inside `service`, whose private decoders it calls.
-            module.source.replacen(
-                "pub mod service {\n",
-                &format!(
-                    "pub mod service {{\n#[path = {:?}]\npub mod suite_cases;\n",
-                    cases_path.display().to_string()
-                ),
-                1,
-            ),
+            with_cases_module(&module.source, &cases_path),
         )
         .file("src/main.rs", MAIN)
         .dependency(path_dependency("mqttgen", "runtime"));
@@ -438,4 +431,22 @@ fn listed_disagreements() -> BTreeSet<String> {
             key.trim().to_string()
         })
         .collect()
+}
+
+/// `source` with the cases module declared inside `service`, after its inner attributes.
+fn with_cases_module(source: &str, cases_path: &Path) -> String {
+    let head = "pub mod service {\n";
+    let start = source.find(head).expect("a service module") + head.len();
+    let attributes: usize = source[start..]
+        .lines()
+        .take_while(|line| line.trim_start().starts_with("#!["))
+        .map(|line| line.len() + 1)
+        .sum();
+    let at = start + attributes;
+    format!(
+        "{}#[path = {:?}]\npub mod suite_cases;\n{}",
+        &source[..at],
+        cases_path.display().to_string(),
+        &source[at..]
+    )
 }
