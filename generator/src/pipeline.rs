@@ -365,7 +365,7 @@ fn service_part(
     let mut source = printing::module_head(
         " Topic parameters, messages, the handler trait, the publisher and server presets.",
         "service",
-        crate::service::docs::spec_text_lints(),
+        crate::markdown::spec_text_lints(),
     );
     let mut items = Vec::new();
     for piece in service.pieces {
@@ -428,7 +428,7 @@ mod tests {
         let mut service_body: syn::File = syn::parse2(service.tokens()).unwrap();
         service_body
             .attrs
-            .extend(crate::service::docs::spec_text_lints());
+            .extend(crate::markdown::spec_text_lints());
         printing::print(vec![
             module(&title, "types", body),
             module(

@@ -60,19 +60,6 @@ fn indent_list_continuations(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// rustdoc's lints, which a document's own text trips (`[Foo]` read as a link to an item, `<T>` as
-/// an unclosed HTML tag, a bare URL), allowed in the modules whose rustdoc quotes it: the text is
-/// the document author's prose, shown as written, not Rust documentation to fix.
-pub const SPEC_TEXT_LINTS: &str = "#![allow(rustdoc::all)]";
-
-/// [`SPEC_TEXT_LINTS`] as inner attributes.
-pub fn spec_text_lints() -> Vec<syn::Attribute> {
-    use syn::parse::Parser;
-    syn::Attribute::parse_inner
-        .parse_str(SPEC_TEXT_LINTS)
-        .expect("the attribute parses")
-}
-
 /// Joins the present parts with blank lines.
 pub fn join(parts: &[Option<&str>]) -> Option<String> {
     let parts: Vec<&str> = parts

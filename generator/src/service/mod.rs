@@ -50,7 +50,7 @@
 //! (a device simulator or test client from the same spec). Names come from operation and channel
 //! ids (2.x channels: their last two literal levels), sanitised and made unique in document order.
 
-pub(crate) mod docs;
+mod docs;
 mod handlers;
 pub(crate) mod kit;
 mod messages;

@@ -16,7 +16,7 @@ use crate::printing::format_file;
 /// - `clippy::approx_constant`, `clippy::excessive_precision`: limits and defaults are the
 ///   document's numbers (a `maximum: 6.28` is not an approximation of τ to fix);
 /// - `clippy::unwrap_used`-style restriction lints are not enabled by default and not listed;
-/// - rustdoc's lints on the document's text ([`crate::service::docs::SPEC_TEXT_LINTS`]).
+/// - rustdoc's lints on the document's text ([`crate::markdown::SPEC_TEXT_LINTS`]).
 pub(crate) fn module_attributes() -> Vec<syn::Attribute> {
     let tokens = quote! {
         #![allow(
@@ -37,7 +37,7 @@ pub(crate) fn module_attributes() -> Vec<syn::Attribute> {
     let mut attributes = syn::Attribute::parse_inner
         .parse2(tokens)
         .expect("the attribute list parses");
-    attributes.extend(crate::service::docs::spec_text_lints());
+    attributes.extend(crate::markdown::spec_text_lints());
     attributes
 }
 
