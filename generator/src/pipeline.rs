@@ -274,8 +274,9 @@ fn types_part(
         uses = uses.union(group.uses);
         shared.push(group.shared);
     }
-    let examples =
-        syn::parse2::<syn::File>(plan.example_tests(doc, settings, uses)).map_err(invalid_rust)?;
+    let (examples, example_warnings) = plan.example_tests(doc, settings, uses);
+    diagnostics.extend(example_warnings);
+    let examples = syn::parse2::<syn::File>(examples).map_err(invalid_rust)?;
     let mut tail = plan.shared_items(&shared).map_err(invalid_rust)?;
     tail.extend(examples.items);
     source.push_str(&printing::module_items(tail));

@@ -15,6 +15,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::names::{upper_camel, NameSet};
+use crate::diagnostics::Diagnostic;
 use crate::model::Document;
 
 /// What to test for one message.
@@ -36,16 +37,38 @@ fn is_unresolved_ref(value: &Value) -> bool {
         .is_some_and(|m| m.len() == 1 && m.contains_key("$ref"))
 }
 
-/// The `#[cfg(test)] mod message_examples { ... }` item; empty when there are no examples.
+/// The run-time check of a message's payload schema, compiled once for all its examples; `None`
+/// when the payload is not a JSON Schema or its schema cannot be checked at run time.
+fn payload_validator(
+    doc: &Document,
+    message: usize,
+    verdicts: &mut crate::validation::Verdicts,
+) -> Option<jsonschema::Validator> {
+    let check = crate::validation::payload_check_with(doc, message, verdicts)?;
+    if check.unchecked.is_some() {
+        return None;
+    }
+    let schema = serde_json::from_str(check.source()).ok()?;
+    crate::validation::compile(&schema).ok()
+}
+
+/// The `#[cfg(test)] mod message_examples { ... }` item (empty when there are no examples), and a
+/// warning for each payload example its own schema rejects: that example gets no test, since a
+/// generated test would fail on a valid document (the official parser does not check examples).
 pub fn example_tests(
     doc: &Document,
     targets: &[MessageExampleTarget<'_>],
     uses_chrono: bool,
-) -> TokenStream {
+) -> (TokenStream, Vec<Diagnostic>) {
     let mut tests = Vec::new();
+    let mut warnings = Vec::new();
     let mut taken = NameSet::new();
+    let mut verdicts = crate::validation::Verdicts::default();
     for target in targets {
         let message = &doc.messages[target.message];
+        let validator = (target.payload_type.is_some() && !message.examples.is_empty())
+            .then(|| payload_validator(doc, target.message, &mut verdicts))
+            .flatten();
         for (index, example) in message.examples.iter().enumerate() {
             let label = example
                 .name
@@ -55,8 +78,21 @@ pub fn example_tests(
             let mut parts: Vec<(&str, TokenStream, &Value)> = Vec::new();
             if let Some(payload) = &example.payload {
                 if let Some(ty) = target.payload_type {
-                    let ty = format_ident!("{}", ty);
-                    parts.push(("payload", quote!(super::#ty), payload));
+                    match &validator {
+                        Some(validator) if !validator.is_valid(payload) => {
+                            warnings.push(invalid_example(
+                                doc,
+                                target.message,
+                                &label,
+                                validator,
+                                payload,
+                            ));
+                        }
+                        _ => {
+                            let ty = format_ident!("{}", ty);
+                            parts.push(("payload", quote!(super::#ty), payload));
+                        }
+                    }
                 } else if target.payload_is_text {
                     parts.push(("payload", quote!(::std::string::String), payload));
                 }
@@ -82,7 +118,7 @@ pub fn example_tests(
         }
     }
     if tests.is_empty() {
-        return TokenStream::new();
+        return (TokenStream::new(), warnings);
     }
     let timestamps = if uses_chrono {
         quote! {
@@ -100,7 +136,7 @@ pub fn example_tests(
     } else {
         TokenStream::new()
     };
-    quote! {
+    let tests = quote! {
         /// Every message example decodes into its type and encodes back to an equivalent value.
         #[cfg(test)]
         mod message_examples {
@@ -148,5 +184,35 @@ pub fn example_tests(
 
             #(#tests)*
         }
-    }
+    };
+    (tests, warnings)
+}
+
+/// The warning for a payload example that its schema rejects, with the schema's first complaint.
+fn invalid_example(
+    doc: &Document,
+    message: usize,
+    label: &str,
+    validator: &jsonschema::Validator,
+    payload: &Value,
+) -> Diagnostic {
+    let message = &doc.messages[message];
+    let why = validator
+        .iter_errors(payload)
+        .next()
+        .map(|error| {
+            let at = error.instance_path().to_string();
+            let at = if at.is_empty() { "/".to_string() } else { at };
+            format!("{error} (at `{at}`)")
+        })
+        .unwrap_or_default();
+    Diagnostic::warning(
+        "example-invalid",
+        message.payload.as_ref().map(|slot| slot.node.clone()),
+        format!(
+            "example `{label}` of message `{}` does not match its payload schema: {why}; it gets \
+             no generated test",
+            message.name
+        ),
+    )
 }

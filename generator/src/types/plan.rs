@@ -103,9 +103,9 @@ impl TypePlan {
         doc: &Document,
         settings: &TypeSettings,
         uses: CrateUses,
-    ) -> TokenStream {
+    ) -> (TokenStream, Vec<crate::diagnostics::Diagnostic>) {
         if !settings.example_tests {
-            return TokenStream::new();
+            return (TokenStream::new(), Vec::new());
         }
         let targets: Vec<examples::MessageExampleTarget<'_>> = self
             .bundle
@@ -146,11 +146,13 @@ impl TypePlan {
             Ok(items) => file.items.extend(items),
             Err(error) => diagnostics.push(invalid_types(&error)),
         }
+        let (example_tests, example_warnings) = self.example_tests(doc, settings, uses);
+        diagnostics.extend(example_warnings);
         GeneratedTypes {
             file,
             messages: self.messages_after(&fallbacks),
             dependencies: uses,
-            example_tests: self.example_tests(doc, settings, uses),
+            example_tests,
             diagnostics,
         }
     }
