@@ -189,8 +189,18 @@ pub(super) fn normalise_format(map: &mut Map<String, Value>) {
 
 /// Picks the narrowest integer `format` holding `minimum..=maximum` (default: none, i.e. `i64`).
 pub(super) fn size_integer(map: &mut Map<String, Value>) {
-    if single_type(map) != Some("integer") || map.contains_key("format") || map.contains_key("enum")
-    {
+    if single_type(map) != Some("integer") || map.contains_key("format") {
+        return;
+    }
+    if let Some(values) = map.get("enum").and_then(Value::as_array) {
+        // Values (or a `const`) above `i64::MAX`, none negative: `u64`, whose literals hold them
+        // (an `i64` literal of 18446744073709551615 does not compile).
+        let above_i64 = values
+            .iter()
+            .any(|v| v.as_u64().is_some() && v.as_i64().is_none());
+        if above_i64 && values.iter().all(|v| v.as_u64().is_some()) {
+            map.insert("format".into(), json!("uint64"));
+        }
         return;
     }
     let min = map.get("minimum").and_then(Value::as_f64).or_else(|| {
