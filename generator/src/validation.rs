@@ -82,18 +82,30 @@ pub fn payload_check_with(
     index: usize,
     verdicts: &mut Verdicts,
 ) -> Option<PayloadCheck> {
-    let slot = doc.messages.get(index)?.payload.as_ref()?;
-    if !slot.is_json_schema {
-        return None;
-    }
-    let openapi = slot.schema_format.contains("openapi");
-    let source = bundle(doc, &slot.schema, openapi);
+    let source = payload_source(doc, index)?;
     let (unchecked, not_enforced) = verdicts.judge(&source);
     Some(PayloadCheck {
         source,
         unchecked,
         not_enforced,
     })
+}
+
+/// Message `index`'s payload schema bundled as compact JSON text, when it is a JSON Schema.
+fn payload_source(doc: &Document, index: usize) -> Option<String> {
+    let slot = doc.messages.get(index)?.payload.as_ref()?;
+    if !slot.is_json_schema {
+        return None;
+    }
+    let openapi = slot.schema_format.contains("openapi");
+    Some(bundle(doc, &slot.schema, openapi))
+}
+
+/// The run-time check of message `index`'s payload compiled, when it is a JSON Schema that
+/// compiles (what [`payload_check`] reports as checked), without judging its other rules.
+pub fn payload_validator(doc: &Document, index: usize) -> Option<jsonschema::Validator> {
+    let schema = serde_json::from_str(&payload_source(doc, index)?).ok()?;
+    compile(&schema).ok()
 }
 
 /// What [`payload_check`] finds about bundled schemas, by the schema's compact JSON text: whether

@@ -37,21 +37,6 @@ fn is_unresolved_ref(value: &Value) -> bool {
         .is_some_and(|m| m.len() == 1 && m.contains_key("$ref"))
 }
 
-/// The run-time check of a message's payload schema, compiled once for all its examples; `None`
-/// when the payload is not a JSON Schema or its schema cannot be checked at run time.
-fn payload_validator(
-    doc: &Document,
-    message: usize,
-    verdicts: &mut crate::validation::Verdicts,
-) -> Option<jsonschema::Validator> {
-    let check = crate::validation::payload_check_with(doc, message, verdicts)?;
-    if check.unchecked.is_some() {
-        return None;
-    }
-    let schema = serde_json::from_str(check.source()).ok()?;
-    crate::validation::compile(&schema).ok()
-}
-
 /// The `#[cfg(test)] mod message_examples { ... }` item (empty when there are no examples), and a
 /// warning for each payload example its own schema rejects: that example gets no test, since a
 /// generated test would fail on a valid document (the official parser does not check examples).
@@ -63,11 +48,11 @@ pub fn example_tests(
     let mut tests = Vec::new();
     let mut warnings = Vec::new();
     let mut taken = NameSet::new();
-    let mut verdicts = crate::validation::Verdicts::default();
     for target in targets {
         let message = &doc.messages[target.message];
+        // The run-time check, compiled once for all the message's examples.
         let validator = (target.payload_type.is_some() && !message.examples.is_empty())
-            .then(|| payload_validator(doc, target.message, &mut verdicts))
+            .then(|| crate::validation::payload_validator(doc, target.message))
             .flatten();
         for (index, example) in message.examples.iter().enumerate() {
             let label = example
